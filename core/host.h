@@ -1,0 +1,38 @@
+/* host.h — the services the core gives plugins (flatline/plugin.h: fl_host): logging,
+ * error reporting, seeded random streams, memory and the shared oneDNN engine. */
+#ifndef FL_HOST_H
+#define FL_HOST_H
+
+#include <glib.h>
+#include <flatline/plugin.h>
+
+#define FL_HOST_ERROR (host_error_quark())
+GQuark host_error_quark(void);
+typedef enum { HOST_ERROR_PLUGIN, HOST_ERROR_DNNL } HostError;
+
+/* A host with a CPU oneDNN engine and stream.  threads: oneDNN threads (0: leave as is). */
+fl_host *host_new(int threads, GError **error);
+void host_free(fl_host *host);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(fl_host, host_free)
+
+/* After a plugin operation returned < 0: move the message it gave host->error() into
+ * *error, prefixed with the context ("layer h1 (dense): ").  Without a message the error
+ * says the plugin failed without saying why. */
+void host_take_error(fl_host *host, GError **error, const char *context_fmt, ...)
+    G_GNUC_PRINTF(3, 4);
+/* Forget any message left by a plugin. */
+void host_clear_error(fl_host *host);
+/* Messages logged at WARNING, for tests: the last one or NULL. */
+const char *host_last_warning(fl_host *host);
+
+/* Seeded random streams (GLib's Mersenne Twister).  rng_derive gives an independent stream
+ * for (seed, stream id): the run seed drives init, shuffling and dropout separately. */
+fl_rng *rng_new(uint64_t seed);
+fl_rng *rng_derive(uint64_t seed, uint64_t stream);
+void rng_free(fl_rng *rng);
+double rng_uniform(fl_rng *rng);
+double rng_normal(fl_rng *rng);
+uint32_t rng_below(fl_rng *rng, uint32_t n);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(fl_rng, rng_free)
+
+#endif

@@ -1,0 +1,13 @@
+# The core: a convenience library (shared by the binary and the tests) and the binary.
+noinst_LTLIBRARIES += core/libflatline-core.la
+core_libflatline_core_la_SOURCES = \
+	core/host.c core/host.h \
+	core/registry.c core/registry.h \
+	core/params.c core/params.h
+core_libflatline_core_la_CPPFLAGS = $(AM_CPPFLAGS) $(LIBCONFIG_CFLAGS)
+core_libflatline_core_la_LIBADD = $(GLIB_LIBS) $(LIBCONFIG_LIBS) $(DNNL_LIBS) -lm
+
+bin_PROGRAMS += flatline
+flatline_SOURCES = core/main.c
+flatline_CPPFLAGS = $(AM_CPPFLAGS) $(LIBCONFIG_CFLAGS)
+flatline_LDADD = core/libflatline-core.la $(GLIB_LIBS) $(LIBCONFIG_LIBS) $(DNNL_LIBS) -lm

@@ -1,0 +1,82 @@
+/* params.h — fills plugin options structs from parameter tables.
+ *
+ * Every plugin declares its parameters in a table (flatline/plugin.h); this module checks
+ * the table when the plugin loads, allocates an options struct holding the defaults, sets
+ * values from libconfig settings or from text (`--set`, the grid), and writes values back
+ * as text for the resolved experiment file.  Plugin-valued parameters (FL_PARAM_PLUGIN)
+ * own a nested options struct, so freeing is recursive.
+ */
+#ifndef FL_PARAMS_H
+#define FL_PARAMS_H
+
+#include <glib.h>
+#include <libconfig.h>
+#include <flatline/plugin.h>
+#include "registry.h"
+
+#define FL_PARAMS_ERROR (params_error_quark())
+GQuark params_error_quark(void);
+typedef enum {
+    PARAMS_ERROR_UNKNOWN_KEY,
+    PARAMS_ERROR_TYPE,
+    PARAMS_ERROR_RANGE,
+    PARAMS_ERROR_MISSING,
+    PARAMS_ERROR_TABLE, /* the plugin's own table is malformed */
+} ParamsError;
+
+/* Check a plugin's table: known types, parsable ranges and defaults, offsets inside
+ * opts_size, no duplicate keys. */
+gboolean params_check_table(const fl_plugin *plugin, GError **error);
+
+/* A new options struct with every default set.  Required parameters are left zero and
+ * reported by params_check_required(). */
+void *params_opts_new(const fl_plugin *plugin, registry *reg, GError **error);
+void params_opts_free(const fl_plugin *plugin, void *opts);
+/* A deep copy. */
+void *params_opts_copy(const fl_plugin *plugin, const void *opts);
+
+/* Look up a parameter row by key; NULL if there is none. */
+const fl_param *params_find(const fl_plugin *plugin, const char *key);
+
+/* `scope` is the path of the group in messages ("optimizer", "model.h1"); errors read
+ * "file.cfg:14: optimizer.lr: expected a number, got \"fast\"". */
+/* Set one parameter from a libconfig setting (any type the parameter accepts; a group
+ * for FL_PARAM_PLUGIN and FL_PARAM_ACTIVATION).  Errors name the file:line and key. */
+gboolean params_set_from_setting(const fl_plugin *plugin, void *opts, const fl_param *param,
+                                 const config_setting_t *setting, const char *scope,
+                                 registry *reg, GError **error);
+/* Set every key of a group; keys listed in `reserved` (NULL-terminated) are skipped;
+ * unknown keys are errors with file:line and "did you mean". */
+gboolean params_set_from_group(const fl_plugin *plugin, void *opts,
+                               const config_setting_t *group, const char *const *reserved,
+                               const char *scope, registry *reg, GError **error);
+/* Set one parameter from text in experiment-file syntax ("0.01", "true", "\"he_normal\"",
+ * bare words are strings). */
+gboolean params_set_from_string(const fl_plugin *plugin, void *opts, const char *key,
+                                const char *value, registry *reg, GError **error);
+/* Fail naming the first required parameter never set. */
+gboolean params_check_required(const fl_plugin *plugin, const void *opts, GError **error);
+
+/* A value as text in experiment-file syntax (caller frees). */
+char *params_value_to_string(const fl_param *param, const void *opts);
+/* Append every parameter as "key = value;" lines, indented, for experiment.cfg. */
+void params_write_text(const fl_plugin *plugin, const void *opts, GString *out, int indent);
+/* A plugin reference in experiment-file syntax: "\"zeros\"" or "{ plugin = ...; ... }". */
+char *params_ref_to_string(const fl_ref *ref);
+
+/* Activations: names, parsing, and the text form ("relu", "{ plugin = ... }"). */
+const char *params_activation_name(fl_activation_kind kind);
+gboolean params_activation_from_name(const char *name, fl_activation *out);
+/* Default alpha of an activation (leaky_relu 0.3, elu 1.0, others 0). */
+double params_activation_default_alpha(fl_activation_kind kind);
+
+/* A reference to a plugin by name with default options, then "key=value" pairs (NULL
+ * terminated).  For tests and built-in defaults; free with params_ref_clear(). */
+gboolean params_ref_init(fl_ref *ref, registry *reg, fl_kind kind, const char *name,
+                         const char *const *key_values, GError **error);
+void params_ref_clear(fl_ref *ref);
+
+/* A "did you mean" suffix (" (did you mean \"adam\"?)") or "" when nothing is close. */
+char *params_suggest(const char *word, const char *const *candidates, gsize n);
+
+#endif

@@ -1,0 +1,349 @@
+/* registry.c — finds plugin files by name and loads them on demand.
+ *
+ * File names carry kind and name (layer-dense.so), so finding a plugin needs no dlopen:
+ * start-up only lists directories, and a run loads the dozen plugins it uses.  Loading
+ * checks everything the core will rely on (ABI, kind, name, parameter table, the kind's
+ * required operations) and refuses the file by path otherwise. */
+#include "registry.h"
+#include "params.h"
+
+#include <dlfcn.h>
+#include <string.h>
+
+G_DEFINE_QUARK(flatline-registry-error-quark, registry_error)
+
+static const char *const kind_names[] = {
+    [FL_KIND_LAYER] = "layer",         [FL_KIND_LOSS] = "loss",
+    [FL_KIND_OPTIMIZER] = "optimizer", [FL_KIND_SCHEDULE] = "schedule",
+    [FL_KIND_INITIALIZER] = "initializer", [FL_KIND_DATASET] = "dataset",
+    [FL_KIND_DETECTOR] = "detector",
+};
+
+typedef struct loaded {
+    char *path;
+    void *handle;
+    const fl_plugin *plugin;
+} loaded;
+
+struct registry {
+    GPtrArray *dirs;       /* search order */
+    GHashTable *files;     /* "kind-name" -> path (first found wins) */
+    GHashTable *by_path;   /* path -> loaded */
+    gboolean scanned;
+};
+
+const char *registry_kind_name(fl_kind kind)
+{
+    if (kind < FL_KIND_LAYER || kind > FL_KIND_DETECTOR)
+        return "unknown";
+    return kind_names[kind];
+}
+
+gboolean registry_kind_from_name(const char *name, fl_kind *kind)
+{
+    for (int k = FL_KIND_LAYER; k <= FL_KIND_DETECTOR; k++)
+        if (g_strcmp0(name, kind_names[k]) == 0) {
+            *kind = k;
+            return TRUE;
+        }
+    return FALSE;
+}
+
+static void loaded_free(gpointer data)
+{
+    loaded *l = data;
+    if (l->handle)
+        dlclose(l->handle);
+    g_free(l->path);
+    g_free(l);
+}
+
+registry *registry_new_empty(void)
+{
+    registry *reg = g_new0(registry, 1);
+    reg->dirs = g_ptr_array_new_with_free_func(g_free);
+    reg->files = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+    reg->by_path = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, loaded_free);
+    return reg;
+}
+
+/* Is this process the uninstalled binary of the build tree? Then use its plugins. */
+static gboolean running_from_build_tree(void)
+{
+    g_autofree char *self = g_file_read_link("/proc/self/exe", NULL);
+    g_autofree char *built = realpath(FL_BUILD_EXE, NULL);
+    return self && built && strcmp(self, built) == 0;
+}
+
+registry *registry_new(void)
+{
+    registry *reg = registry_new_empty();
+    const char *env = g_getenv("FLATLINE_PLUGIN_PATH");
+    if (env && *env) {
+        g_auto(GStrv) parts = g_strsplit(env, G_SEARCHPATH_SEPARATOR_S, -1);
+        for (char **p = parts; *p; p++)
+            if (**p)
+                registry_add_dir(reg, *p);
+    }
+    if (running_from_build_tree())
+        registry_add_dir(reg, FL_BUILD_PLUGINDIR);
+    registry_add_dir(reg, FL_PLUGINDIR);
+    return reg;
+}
+
+void registry_add_dir(registry *reg, const char *dir)
+{
+    g_ptr_array_add(reg->dirs, g_strdup(dir));
+    reg->scanned = FALSE;
+}
+
+void registry_free(registry *reg)
+{
+    if (!reg)
+        return;
+    g_hash_table_destroy(reg->by_path);
+    g_hash_table_destroy(reg->files);
+    g_ptr_array_free(reg->dirs, TRUE);
+    g_free(reg);
+}
+
+static gint compare_strings(gconstpointer a, gconstpointer b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* Does a file name look like <kind>-<name>.so?  Fills kind and name. */
+static gboolean parse_file_name(const char *base, fl_kind *kind, char **name)
+{
+    if (!g_str_has_suffix(base, ".so"))
+        return FALSE;
+    const char *dash = strchr(base, '-');
+    if (!dash)
+        return FALSE;
+    g_autofree char *kind_word = g_strndup(base, (gsize)(dash - base));
+    if (!registry_kind_from_name(kind_word, kind))
+        return FALSE;
+    *name = g_strndup(dash + 1, strlen(dash + 1) - 3);
+    return **name != '\0';
+}
+
+static void scan_dir(registry *reg, const char *dir, int depth)
+{
+    g_autoptr(GDir) d = g_dir_open(dir, 0, NULL);
+    if (!d)
+        return;
+    /* Sort entries so the first-found rule does not depend on readdir order. */
+    g_autoptr(GPtrArray) entries = g_ptr_array_new_with_free_func(g_free);
+    const char *entry;
+    while ((entry = g_dir_read_name(d)))
+        g_ptr_array_add(entries, g_strdup(entry));
+    g_ptr_array_sort(entries, compare_strings);
+    for (guint i = 0; i < entries->len; i++) {
+        const char *base = entries->pdata[i];
+        g_autofree char *path = g_build_filename(dir, base, NULL);
+        fl_kind kind;
+        char *name = NULL;
+        if (g_file_test(path, G_FILE_TEST_IS_DIR)) {
+            /* libtool leaves modules in .libs; other hidden directories are not ours. */
+            if (depth < 4 && (base[0] != '.' || strcmp(base, ".libs") == 0))
+                scan_dir(reg, path, depth + 1);
+        } else if (parse_file_name(base, &kind, &name)) {
+            char *key = g_strdup_printf("%s-%s", registry_kind_name(kind), name);
+            if (!g_hash_table_contains(reg->files, key))
+                g_hash_table_insert(reg->files, key, g_steal_pointer(&path));
+            else
+                g_free(key);
+            g_free(name);
+        }
+    }
+}
+
+static void ensure_scanned(registry *reg)
+{
+    if (reg->scanned)
+        return;
+    g_hash_table_remove_all(reg->files);
+    for (guint i = 0; i < reg->dirs->len; i++)
+        scan_dir(reg, reg->dirs->pdata[i], 0);
+    reg->scanned = TRUE;
+}
+
+static gboolean check_ops(const fl_plugin *p, const char *path, GError **error)
+{
+    gboolean ok = TRUE;
+    switch (p->kind) {
+    case FL_KIND_LAYER: {
+        const fl_layer_ops *o = p->ops;
+        ok = o->create && o->bind && o->forward && o->backward && o->destroy;
+        break;
+    }
+    case FL_KIND_LOSS: ok = ((const fl_loss_ops *)p->ops)->compute != NULL; break;
+    case FL_KIND_OPTIMIZER: {
+        const fl_optimizer_ops *o = p->ops;
+        ok = o->n_slots && o->step;
+        break;
+    }
+    case FL_KIND_SCHEDULE: ok = ((const fl_schedule_ops *)p->ops)->lr != NULL; break;
+    case FL_KIND_INITIALIZER: ok = ((const fl_init_ops *)p->ops)->fill != NULL; break;
+    case FL_KIND_DATASET: ok = ((const fl_dataset_ops *)p->ops)->load != NULL; break;
+    case FL_KIND_DETECTOR: {
+        const fl_detector_ops *o = p->ops;
+        ok = o->preflight || o->observe;
+        break;
+    }
+    }
+    if (!ok)
+        g_set_error(error, FL_REGISTRY_ERROR, REGISTRY_ERROR_REFUSED,
+                    "%s: %s plugin \"%s\" lacks an operation its kind requires", path,
+                    registry_kind_name(p->kind), p->name);
+    return ok;
+}
+
+static gboolean validate(const fl_plugin *p, const char *path, GError **error)
+{
+    if (p->abi_major != FL_ABI_MAJOR || p->abi_minor > FL_ABI_MINOR) {
+        g_set_error(error, FL_REGISTRY_ERROR, REGISTRY_ERROR_REFUSED,
+                    "%s: plugin built for flatline plugin ABI %u.%u, but this flatline "
+                    "speaks ABI %d.%d: rebuild the plugin against this flatline's "
+                    "flatline/plugin.h",
+                    path, p->abi_major, p->abi_minor, FL_ABI_MAJOR, FL_ABI_MINOR);
+        return FALSE;
+    }
+    if (p->kind < FL_KIND_LAYER || p->kind > FL_KIND_DETECTOR) {
+        g_set_error(error, FL_REGISTRY_ERROR, REGISTRY_ERROR_REFUSED,
+                    "%s: descriptor has an unknown kind %d", path, (int)p->kind);
+        return FALSE;
+    }
+    if (!p->name || !*p->name || !p->summary || !*p->summary || !p->ops) {
+        g_set_error(error, FL_REGISTRY_ERROR, REGISTRY_ERROR_REFUSED,
+                    "%s: descriptor has an empty name, summary or operations table", path);
+        return FALSE;
+    }
+    g_autofree char *base = g_path_get_basename(path);
+    g_autofree char *expected = g_strdup_printf("%s-%s.so", registry_kind_name(p->kind), p->name);
+    if (strcmp(base, expected) != 0) {
+        g_set_error(error, FL_REGISTRY_ERROR, REGISTRY_ERROR_REFUSED,
+                    "%s: descriptor says %s \"%s\", so the file must be named %s", path,
+                    registry_kind_name(p->kind), p->name, expected);
+        return FALSE;
+    }
+    if (!check_ops(p, path, error))
+        return FALSE;
+    if (!params_check_table(p, error)) {
+        g_prefix_error(error, "%s: ", path);
+        return FALSE;
+    }
+    return TRUE;
+}
+
+const fl_plugin *registry_load_file(registry *reg, const char *path, GError **error)
+{
+    loaded *l = g_hash_table_lookup(reg->by_path, path);
+    if (l)
+        return l->plugin;
+    dlerror();
+    void *handle = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+    if (!handle) {
+        const char *why = dlerror();
+        g_set_error(error, FL_REGISTRY_ERROR, REGISTRY_ERROR_REFUSED,
+                    "%s: not a loadable plugin: %s", path, why ? why : "dlopen failed");
+        return NULL;
+    }
+    const fl_plugin *p = dlsym(handle, "flatline_plugin");
+    if (!p) {
+        g_set_error(error, FL_REGISTRY_ERROR, REGISTRY_ERROR_REFUSED,
+                    "%s: not a flatline plugin: it exports no flatline_plugin descriptor "
+                    "(declare one with FL_PLUGIN_DEFINE)",
+                    path);
+        dlclose(handle);
+        return NULL;
+    }
+    if (!validate(p, path, error)) {
+        dlclose(handle);
+        return NULL;
+    }
+    l = g_new0(loaded, 1);
+    l->path = g_strdup(path);
+    l->handle = handle;
+    l->plugin = p;
+    g_hash_table_insert(reg->by_path, l->path, l);
+    return p;
+}
+
+GPtrArray *registry_names(registry *reg, fl_kind kind)
+{
+    ensure_scanned(reg);
+    GPtrArray *names = g_ptr_array_new();
+    const char *prefix = registry_kind_name(kind);
+    gsize plen = strlen(prefix);
+    GHashTableIter it;
+    gpointer key;
+    g_hash_table_iter_init(&it, reg->files);
+    while (g_hash_table_iter_next(&it, &key, NULL)) {
+        const char *k = key;
+        if (strncmp(k, prefix, plen) == 0 && k[plen] == '-')
+            g_ptr_array_add(names, (gpointer)(k + plen + 1));
+    }
+    g_ptr_array_sort(names, compare_strings);
+    return names;
+}
+
+const fl_plugin *registry_find(registry *reg, fl_kind kind, const char *name, GError **error)
+{
+    ensure_scanned(reg);
+    g_autofree char *key = g_strdup_printf("%s-%s", registry_kind_name(kind), name);
+    const char *path = g_hash_table_lookup(reg->files, key);
+    if (!path) {
+        g_autoptr(GPtrArray) names = registry_names(reg, kind);
+        g_autofree char *hint = params_suggest(name, (const char *const *)names->pdata, names->len);
+        g_autoptr(GString) known = g_string_new(NULL);
+        for (guint i = 0; i < names->len; i++)
+            g_string_append_printf(known, "%s%s", i ? ", " : "", (char *)names->pdata[i]);
+        g_set_error(error, FL_REGISTRY_ERROR, REGISTRY_ERROR_NOT_FOUND,
+                    "no %s plugin named \"%s\"%s; known: %s (see `flatline plugins %s`)",
+                    registry_kind_name(kind), name, hint, known->len ? known->str : "none",
+                    registry_kind_name(kind));
+        return NULL;
+    }
+    return registry_load_file(reg, path, error);
+}
+
+static gint compare_plugins(gconstpointer a, gconstpointer b)
+{
+    const fl_plugin *pa = *(const fl_plugin *const *)a, *pb = *(const fl_plugin *const *)b;
+    if (pa->kind != pb->kind)
+        return (int)pa->kind - (int)pb->kind;
+    return strcmp(pa->name, pb->name);
+}
+
+GPtrArray *registry_load_all(registry *reg, GPtrArray **refused)
+{
+    ensure_scanned(reg);
+    GPtrArray *plugins = g_ptr_array_new();
+    if (refused)
+        *refused = g_ptr_array_new_with_free_func(g_free);
+    g_autoptr(GList) paths = g_hash_table_get_values(reg->files);
+    for (GList *l = paths; l; l = l->next) {
+        g_autoptr(GError) err = NULL;
+        const fl_plugin *p = registry_load_file(reg, l->data, &err);
+        if (p)
+            g_ptr_array_add(plugins, (gpointer)p);
+        else if (refused)
+            g_ptr_array_add(*refused, g_strdup(err->message));
+    }
+    g_ptr_array_sort(plugins, compare_plugins);
+    if (refused)
+        g_ptr_array_sort(*refused, compare_strings);
+    return plugins;
+}
+
+const char *registry_path_of(registry *reg, const fl_plugin *plugin)
+{
+    GHashTableIter it;
+    gpointer value;
+    g_hash_table_iter_init(&it, reg->by_path);
+    while (g_hash_table_iter_next(&it, NULL, &value))
+        if (((loaded *)value)->plugin == plugin)
+            return ((loaded *)value)->path;
+    return NULL;
+}

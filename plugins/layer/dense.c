@@ -1,0 +1,483 @@
+/* dense.c — the fully connected layer, y = act(x Wᵀ + b), on oneDNN primitives.
+ *
+ * The kernel W is the core's (units, n_in) row-major array, which is oneDNN's plain `oi`
+ * layout, so the inner product reads and writes the core's own tensors and gradients in
+ * place.  The activation runs as one or two eltwise primitives, or a softmax over the
+ * units; oneDNN 2.6 has no SELU, so SELU is ELU(alpha) followed by a linear scale (lambda).
+ * Primitives and memory objects are built once per batch size (training batches, the last
+ * short batch and the probe batch differ) and reused; each call only points the memory
+ * objects at the caller's buffers.  A training forward keeps the pre-activation (B, units)
+ * of its batch size for backward; an inference forward applies the activation in place in
+ * y so it never overwrites what a pending backward needs.
+ */
+#include <glib.h>
+#include <stdlib.h>
+#include <string.h>
+#include <flatline/plugin.h>
+
+#include "layer-dnnl.h"
+
+/* Keras' SELU constants (tf.keras.activations.selu). */
+#define DENSE_SELU_ALPHA 1.6732632423543772
+#define DENSE_SELU_SCALE 1.0507009873554805
+
+typedef struct dense_opts {
+    int units;
+    fl_activation activation;
+    fl_ref init;
+    fl_ref bias_init;
+    bool use_bias;
+    double l1;
+    double l2;
+} dense_opts;
+
+static const fl_param dense_params[] = {
+    {"units", FL_PARAM_INT, NULL, "[1, 1000000]", NULL, "number of output units",
+     offsetof(dense_opts, units)},
+    {"activation", FL_PARAM_ACTIVATION, "linear", NULL, NULL,
+     "activation applied to x W^T + b", offsetof(dense_opts, activation)},
+    {"init", FL_PARAM_PLUGIN, "glorot_uniform", NULL, "initializer",
+     "initializer of the kernel", offsetof(dense_opts, init)},
+    {"bias_init", FL_PARAM_PLUGIN, "zeros", NULL, "initializer", "initializer of the bias",
+     offsetof(dense_opts, bias_init)},
+    {"use_bias", FL_PARAM_BOOL, "true", NULL, NULL, "add a bias vector",
+     offsetof(dense_opts, use_bias)},
+    {"l1", FL_PARAM_FLOAT, "0", "[0, inf)", NULL, "L1 penalty on the kernel",
+     offsetof(dense_opts, l1)},
+    {"l2", FL_PARAM_FLOAT, "0", "[0, inf)", NULL, "L2 penalty on the kernel",
+     offsetof(dense_opts, l2)},
+    FL_PARAM_END,
+};
+
+/* One activation stage: an eltwise algorithm, or the softmax over axis 1. */
+typedef struct dense_stage {
+    bool softmax;
+    dnnl_alg_kind_t alg;
+    float alpha, beta;
+} dense_stage;
+
+/* Everything that depends on the batch size B. */
+typedef struct dense_batch {
+    size_t batch;
+    bool trained; /* a training forward ran at this size: z and t hold its values */
+    dnnl_memory_t x, y, dy, dx;   /* caller's buffers: (B, n_in), (B, units), (B, units), (B, n_in) */
+    dnnl_memory_t z, t, dz;       /* own: pre-activation, SELU's ELU output, its gradient */
+    float *z_buf, *t_buf, *dz_buf; /* (B, units) each, when the activation needs them */
+    dnnl_primitive_t ip_fwd, ip_bwd_data, ip_bwd_weights;
+    dnnl_primitive_t stage_fwd[2], stage_bwd[2];
+} dense_batch;
+
+typedef struct dense {
+    const fl_host *host;
+    size_t n_in, n_out;
+    bool use_bias;
+    int n_stages;
+    dense_stage stages[2];
+    float *w, *b, *dw, *db; /* the core's: (units, n_in), (units) and their gradients */
+    dnnl_memory_t w_mem, b_mem, dw_mem, db_mem;
+    dense_batch **batches;
+    size_t n_batches;
+} dense;
+
+/* The oneDNN stages of an activation; false for an unknown kind. */
+static bool dense_stages_of(fl_activation act, dense_stage stages[2], int *n_stages)
+{
+    memset(stages, 0, 2 * sizeof *stages);
+    *n_stages = 1;
+    switch (act.kind) {
+    case FL_ACT_LINEAR: *n_stages = 0; break;
+    case FL_ACT_RELU: stages[0].alg = dnnl_eltwise_relu; break;
+    case FL_ACT_LEAKY_RELU:
+        stages[0].alg = dnnl_eltwise_relu;
+        stages[0].alpha = (float)act.alpha; /* slope below zero */
+        break;
+    case FL_ACT_ELU:
+        stages[0].alg = dnnl_eltwise_elu;
+        stages[0].alpha = (float)act.alpha;
+        break;
+    case FL_ACT_SELU:
+        stages[0].alg = dnnl_eltwise_elu;
+        stages[0].alpha = (float)DENSE_SELU_ALPHA;
+        stages[1].alg = dnnl_eltwise_linear;
+        stages[1].alpha = (float)DENSE_SELU_SCALE;
+        *n_stages = 2;
+        break;
+    case FL_ACT_SIGMOID: stages[0].alg = dnnl_eltwise_logistic; break;
+    case FL_ACT_TANH: stages[0].alg = dnnl_eltwise_tanh; break;
+    case FL_ACT_SOFTMAX: stages[0].softmax = true; break;
+    case FL_ACT_SOFTPLUS: stages[0].alg = dnnl_eltwise_soft_relu; break; /* log(1 + e^x) */
+    default: return false;
+    }
+    return true;
+}
+
+static void dense_memory_destroy(dnnl_memory_t *m)
+{
+    if (*m)
+        dnnl_memory_destroy(*m);
+    *m = NULL;
+}
+
+static void dense_primitive_destroy(dnnl_primitive_t *p)
+{
+    if (*p)
+        dnnl_primitive_destroy(*p);
+    *p = NULL;
+}
+
+static void dense_batch_free(dense_batch *bt)
+{
+    if (!bt)
+        return;
+    dense_memory_destroy(&bt->x);
+    dense_memory_destroy(&bt->y);
+    dense_memory_destroy(&bt->dy);
+    dense_memory_destroy(&bt->dx);
+    dense_memory_destroy(&bt->z);
+    dense_memory_destroy(&bt->t);
+    dense_memory_destroy(&bt->dz);
+    dense_primitive_destroy(&bt->ip_fwd);
+    dense_primitive_destroy(&bt->ip_bwd_data);
+    dense_primitive_destroy(&bt->ip_bwd_weights);
+    for (int i = 0; i < 2; i++) {
+        dense_primitive_destroy(&bt->stage_fwd[i]);
+        dense_primitive_destroy(&bt->stage_bwd[i]);
+    }
+    g_free(bt->z_buf);
+    g_free(bt->t_buf);
+    g_free(bt->dz_buf);
+    g_free(bt);
+}
+
+/* Build the primitives and memory objects for batch size B. */
+static int dense_batch_new(dense *d, size_t batch, dense_batch **out)
+{
+    const fl_host *host = d->host;
+    dnnl_engine_t engine = host->dnnl_engine;
+    dnnl_primitive_desc_t ip_pd = NULL, stage_pd[2] = {NULL, NULL};
+    dnnl_memory_desc_t x_md, y_md, w_md, b_md;
+    int rc = 0;
+    dense_batch *bt = g_new0(dense_batch, 1);
+    bt->batch = batch;
+
+    LAYER_DNNL(host, "dense", layer_dnnl_md_2d(&x_md, batch, d->n_in, dnnl_nc));
+    LAYER_DNNL(host, "dense", layer_dnnl_md_2d(&y_md, batch, d->n_out, dnnl_nc));
+    LAYER_DNNL(host, "dense", layer_dnnl_md_2d(&w_md, d->n_out, d->n_in, dnnl_oi));
+    LAYER_DNNL(host, "dense", layer_dnnl_md_1d(&b_md, d->n_out));
+
+    dnnl_inner_product_desc_t ip;
+    LAYER_DNNL(host, "dense",
+               dnnl_inner_product_forward_desc_init(&ip, dnnl_forward_training, &x_md, &w_md,
+                                                    d->use_bias ? &b_md : NULL, &y_md));
+    LAYER_DNNL(host, "dense", layer_dnnl_primitive(&bt->ip_fwd, &ip_pd, &ip, engine, NULL));
+    LAYER_DNNL(host, "dense",
+               dnnl_inner_product_backward_data_desc_init(&ip, &x_md, &w_md, &y_md));
+    LAYER_DNNL(host, "dense",
+               layer_dnnl_primitive(&bt->ip_bwd_data, NULL, &ip, engine, ip_pd));
+    LAYER_DNNL(host, "dense",
+               dnnl_inner_product_backward_weights_desc_init(
+                   &ip, &x_md, &w_md, d->use_bias ? &b_md : NULL, &y_md));
+    LAYER_DNNL(host, "dense",
+               layer_dnnl_primitive(&bt->ip_bwd_weights, NULL, &ip, engine, ip_pd));
+
+    for (int i = 0; i < d->n_stages; i++) {
+        const dense_stage *s = &d->stages[i];
+        if (s->softmax) {
+            dnnl_softmax_desc_t sm;
+            LAYER_DNNL(host, "dense",
+                       dnnl_softmax_forward_desc_init(&sm, dnnl_forward_training, &y_md, 1));
+            LAYER_DNNL(host, "dense",
+                       layer_dnnl_primitive(&bt->stage_fwd[i], &stage_pd[i], &sm, engine,
+                                            NULL));
+            LAYER_DNNL(host, "dense", dnnl_softmax_backward_desc_init(&sm, &y_md, &y_md, 1));
+            LAYER_DNNL(host, "dense",
+                       layer_dnnl_primitive(&bt->stage_bwd[i], NULL, &sm, engine,
+                                            stage_pd[i]));
+        } else {
+            dnnl_eltwise_desc_t el;
+            LAYER_DNNL(host, "dense",
+                       dnnl_eltwise_forward_desc_init(&el, dnnl_forward_training, s->alg,
+                                                      &y_md, s->alpha, s->beta));
+            LAYER_DNNL(host, "dense",
+                       layer_dnnl_primitive(&bt->stage_fwd[i], &stage_pd[i], &el, engine,
+                                            NULL));
+            LAYER_DNNL(host, "dense",
+                       dnnl_eltwise_backward_desc_init(&el, s->alg, &y_md, &y_md, s->alpha,
+                                                       s->beta));
+            LAYER_DNNL(host, "dense",
+                       layer_dnnl_primitive(&bt->stage_bwd[i], NULL, &el, engine,
+                                            stage_pd[i]));
+        }
+    }
+
+    LAYER_DNNL(host, "dense", dnnl_memory_create(&bt->x, &x_md, engine, DNNL_MEMORY_NONE));
+    LAYER_DNNL(host, "dense", dnnl_memory_create(&bt->dx, &x_md, engine, DNNL_MEMORY_NONE));
+    LAYER_DNNL(host, "dense", dnnl_memory_create(&bt->y, &y_md, engine, DNNL_MEMORY_NONE));
+    LAYER_DNNL(host, "dense", dnnl_memory_create(&bt->dy, &y_md, engine, DNNL_MEMORY_NONE));
+    if (d->n_stages > 0) {
+        bt->z_buf = g_new0(float, batch * d->n_out);
+        bt->dz_buf = g_new0(float, batch * d->n_out);
+        LAYER_DNNL(host, "dense", dnnl_memory_create(&bt->z, &y_md, engine, bt->z_buf));
+        LAYER_DNNL(host, "dense", dnnl_memory_create(&bt->dz, &y_md, engine, bt->dz_buf));
+    }
+    if (d->n_stages > 1) {
+        bt->t_buf = g_new0(float, batch * d->n_out);
+        LAYER_DNNL(host, "dense", dnnl_memory_create(&bt->t, &y_md, engine, bt->t_buf));
+    }
+
+out:
+    if (ip_pd)
+        dnnl_primitive_desc_destroy(ip_pd);
+    for (int i = 0; i < 2; i++)
+        if (stage_pd[i])
+            dnnl_primitive_desc_destroy(stage_pd[i]);
+    if (rc < 0) {
+        dense_batch_free(bt);
+        bt = NULL;
+    }
+    *out = bt;
+    return rc;
+}
+
+/* The cached entry for batch size B, built on first use. */
+static dense_batch *dense_batch_get(dense *d, size_t batch)
+{
+    for (size_t i = 0; i < d->n_batches; i++)
+        if (d->batches[i]->batch == batch)
+            return d->batches[i];
+    dense_batch *bt;
+    if (dense_batch_new(d, batch, &bt) < 0)
+        return NULL;
+    d->batches = g_renew(dense_batch *, d->batches, d->n_batches + 1);
+    d->batches[d->n_batches++] = bt;
+    return bt;
+}
+
+static int dense_create(const fl_host *host, const void *opts_, size_t n_in,
+                        fl_layer_info *info, void **state)
+{
+    const dense_opts *opts = opts_;
+    if (n_in == 0) {
+        host->error(host, "dense layer: its input has no features; check the layer it reads");
+        return -1;
+    }
+    if (opts->units < 1) {
+        host->error(host, "dense layer: units = %d; set units to 1 or more", opts->units);
+        return -1;
+    }
+    size_t units = (size_t)opts->units;
+    if (n_in > (size_t)INT32_MAX / units) {
+        host->error(host,
+                    "dense layer: a kernel of %zu x %zu weights is too large; use fewer units",
+                    units, n_in);
+        return -1;
+    }
+    dense_stage stages[2];
+    int n_stages;
+    if (!dense_stages_of(opts->activation, stages, &n_stages)) {
+        host->error(host, "dense layer: unknown activation kind %d; use one of linear, relu, "
+                          "leaky_relu, elu, selu, sigmoid, tanh, softmax, softplus",
+                    (int)opts->activation.kind);
+        return -1;
+    }
+
+    dense *d = g_new0(dense, 1);
+    d->host = host;
+    d->n_in = n_in;
+    d->n_out = units;
+    d->use_bias = opts->use_bias;
+    d->n_stages = n_stages;
+    memcpy(d->stages, stages, sizeof stages);
+
+    memset(info, 0, sizeof *info);
+    info->n_out = units;
+    info->activation = opts->activation;
+    fl_tensor_spec *k = &info->tensors[info->n_tensors++];
+    k->name = "kernel";
+    k->n = units * n_in;
+    k->fan_in = n_in;
+    k->fan_out = units;
+    k->init = opts->init;
+    k->l1 = opts->l1;
+    k->l2 = opts->l2;
+    k->trainable = true;
+    if (opts->use_bias) {
+        /* Keras regularizes the kernel only (bias_regularizer defaults to None). */
+        fl_tensor_spec *b = &info->tensors[info->n_tensors++];
+        b->name = "bias";
+        b->n = units;
+        b->fan_in = n_in;
+        b->fan_out = units;
+        b->init = opts->bias_init;
+        b->trainable = true;
+    }
+    *state = d;
+    return 0;
+}
+
+static int dense_bind(void *state, float *const *tensors, float *const *grads)
+{
+    dense *d = state;
+    const fl_host *host = d->host;
+    dnnl_engine_t engine = host->dnnl_engine;
+    dnnl_memory_desc_t w_md, b_md;
+    int rc = 0;
+
+    d->w = tensors[0];
+    d->dw = grads ? grads[0] : NULL;
+    if (d->use_bias) {
+        d->b = tensors[1];
+        d->db = grads ? grads[1] : NULL;
+    }
+    LAYER_DNNL(host, "dense", layer_dnnl_md_2d(&w_md, d->n_out, d->n_in, dnnl_oi));
+    LAYER_DNNL(host, "dense", layer_dnnl_md_1d(&b_md, d->n_out));
+    dense_memory_destroy(&d->w_mem);
+    dense_memory_destroy(&d->dw_mem);
+    dense_memory_destroy(&d->b_mem);
+    dense_memory_destroy(&d->db_mem);
+    LAYER_DNNL(host, "dense", dnnl_memory_create(&d->w_mem, &w_md, engine, d->w));
+    if (d->dw)
+        LAYER_DNNL(host, "dense", dnnl_memory_create(&d->dw_mem, &w_md, engine, d->dw));
+    if (d->use_bias) {
+        LAYER_DNNL(host, "dense", dnnl_memory_create(&d->b_mem, &b_md, engine, d->b));
+        if (d->db)
+            LAYER_DNNL(host, "dense", dnnl_memory_create(&d->db_mem, &b_md, engine, d->db));
+    }
+out:
+    return rc;
+}
+
+static int dense_forward(void *state, float *y, const float *x, size_t batch, bool training,
+                         fl_rng *rng)
+{
+    (void)rng;
+    dense *d = state;
+    const fl_host *host = d->host;
+    dnnl_stream_t stream = host->dnnl_stream;
+    int rc = 0;
+
+    if (!d->w_mem) {
+        host->error(host, "dense layer: forward before bind (a bug in the caller)");
+        return -1;
+    }
+    if (batch == 0) {
+        host->error(host, "dense layer: forward on an empty batch (a bug in the caller)");
+        return -1;
+    }
+    dense_batch *bt = dense_batch_get(d, batch);
+    if (!bt)
+        return -1;
+    LAYER_DNNL(host, "dense", dnnl_memory_set_data_handle(bt->x, (void *)x));
+    LAYER_DNNL(host, "dense", dnnl_memory_set_data_handle(bt->y, y));
+
+    /* Training keeps z (and SELU's t) for backward; inference works in place in y. */
+    bool keep = training && d->n_stages > 0;
+    dnnl_memory_t z = keep ? bt->z : bt->y;
+    dnnl_exec_arg_t ip_args[] = {
+        {DNNL_ARG_SRC, bt->x},
+        {DNNL_ARG_WEIGHTS, d->w_mem},
+        {DNNL_ARG_DST, z},
+        {DNNL_ARG_BIAS, d->b_mem},
+    };
+    LAYER_DNNL(host, "dense", layer_dnnl_run(bt->ip_fwd, stream, d->use_bias ? 4 : 3, ip_args));
+
+    for (int i = 0; i < d->n_stages; i++) {
+        dnnl_memory_t src = bt->y, dst = bt->y;
+        if (keep) {
+            src = i == 0 ? bt->z : bt->t;
+            dst = i == d->n_stages - 1 ? bt->y : bt->t;
+        }
+        dnnl_exec_arg_t args[] = {{DNNL_ARG_SRC, src}, {DNNL_ARG_DST, dst}};
+        LAYER_DNNL(host, "dense", layer_dnnl_run(bt->stage_fwd[i], stream, 2, args));
+    }
+    if (training)
+        bt->trained = true;
+out:
+    return rc;
+}
+
+static int dense_backward(void *state, float *dx, const float *dy, const float *y,
+                          const float *x, size_t batch)
+{
+    dense *d = state;
+    const fl_host *host = d->host;
+    dnnl_stream_t stream = host->dnnl_stream;
+    int rc = 0;
+
+    dense_batch *bt = NULL;
+    for (size_t i = 0; i < d->n_batches; i++)
+        if (d->batches[i]->batch == batch)
+            bt = d->batches[i];
+    if (!bt || !bt->trained) {
+        host->error(host, "dense layer: backward on a batch of %zu without a training forward "
+                          "of that size first (a bug in the caller)", batch);
+        return -1;
+    }
+    LAYER_DNNL(host, "dense", dnnl_memory_set_data_handle(bt->x, (void *)x));
+    LAYER_DNNL(host, "dense", dnnl_memory_set_data_handle(bt->y, (void *)y));
+    LAYER_DNNL(host, "dense", dnnl_memory_set_data_handle(bt->dy, (void *)dy));
+
+    /* dz = d(loss)/d(pre-activation), walking the stages backwards; stages after the
+     * first write dz in place (oneDNN allows diff_dst == diff_src). */
+    dnnl_memory_t diff = bt->dy;
+    for (int i = d->n_stages - 1; i >= 0; i--) {
+        dnnl_memory_t src = i == 0 ? bt->z : bt->t;
+        dnnl_memory_t dst = i == d->n_stages - 1 ? bt->y : bt->t;
+        dnnl_exec_arg_t args[] = {
+            d->stages[i].softmax ? (dnnl_exec_arg_t){DNNL_ARG_DST, dst}
+                                 : (dnnl_exec_arg_t){DNNL_ARG_SRC, src},
+            {DNNL_ARG_DIFF_DST, diff},
+            {DNNL_ARG_DIFF_SRC, bt->dz},
+        };
+        LAYER_DNNL(host, "dense", layer_dnnl_run(bt->stage_bwd[i], stream, 3, args));
+        diff = bt->dz;
+    }
+
+    if (d->dw_mem) {
+        dnnl_exec_arg_t args[] = {
+            {DNNL_ARG_SRC, bt->x},
+            {DNNL_ARG_DIFF_DST, diff},
+            {DNNL_ARG_DIFF_WEIGHTS, d->dw_mem},
+            {DNNL_ARG_DIFF_BIAS, d->db_mem},
+        };
+        LAYER_DNNL(host, "dense",
+                   layer_dnnl_run(bt->ip_bwd_weights, stream, d->db_mem ? 4 : 3, args));
+    }
+    if (dx) {
+        LAYER_DNNL(host, "dense", dnnl_memory_set_data_handle(bt->dx, dx));
+        dnnl_exec_arg_t args[] = {
+            {DNNL_ARG_DIFF_DST, diff},
+            {DNNL_ARG_WEIGHTS, d->w_mem},
+            {DNNL_ARG_DIFF_SRC, bt->dx},
+        };
+        LAYER_DNNL(host, "dense", layer_dnnl_run(bt->ip_bwd_data, stream, 3, args));
+    }
+out:
+    return rc;
+}
+
+static void dense_destroy(void *state)
+{
+    dense *d = state;
+    if (!d)
+        return;
+    for (size_t i = 0; i < d->n_batches; i++)
+        dense_batch_free(d->batches[i]);
+    g_free(d->batches);
+    dense_memory_destroy(&d->w_mem);
+    dense_memory_destroy(&d->dw_mem);
+    dense_memory_destroy(&d->b_mem);
+    dense_memory_destroy(&d->db_mem);
+    g_free(d);
+}
+
+static const fl_layer_ops dense_ops = {
+    .create = dense_create,
+    .bind = dense_bind,
+    .forward = dense_forward,
+    .backward = dense_backward,
+    .destroy = dense_destroy,
+};
+
+FL_PLUGIN_DEFINE(FL_KIND_LAYER, "dense", "fully connected layer: act(x W^T + b) (Keras Dense)",
+                 dense_params, dense_opts, dense_ops);

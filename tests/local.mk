@@ -1,0 +1,13 @@
+# Tests: each area keeps its test programs in its own fragment.
+noinst_LTLIBRARIES += tests/libtestutil.la
+tests_libtestutil_la_SOURCES = tests/testutil.c tests/testutil.h tests/gradcheck.c tests/gradcheck.h
+tests_libtestutil_la_CPPFLAGS = $(AM_CPPFLAGS) $(LIBCONFIG_CFLAGS)
+
+# What a test program links with.
+FL_TEST_LIBS = tests/libtestutil.la core/libflatline-core.la $(GLIB_LIBS) $(LIBCONFIG_LIBS) $(DNNL_LIBS) -lm
+FL_TEST_FLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/tests $(LIBCONFIG_CFLAGS)
+
+include tests/core.mk
+include tests/layers.mk
+include tests/numerics.mk
+include tests/datasets.mk
