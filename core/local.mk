@@ -3,11 +3,20 @@ noinst_LTLIBRARIES += core/libflatline-core.la
 core_libflatline_core_la_SOURCES = \
 	core/host.c core/host.h \
 	core/registry.c core/registry.h \
-	core/params.c core/params.h
+	core/params.c core/params.h \
+	core/config.c core/config.h \
+	core/data.c core/data.h \
+	core/model.c core/model.h \
+	core/train.c core/train.h \
+	core/results.c core/results.h \
+	core/sweep.c core/sweep.h \
+	core/cli.c core/cli.h
 core_libflatline_core_la_CPPFLAGS = $(AM_CPPFLAGS) $(LIBCONFIG_CFLAGS)
+core_libflatline_core_la_CFLAGS = $(AM_CFLAGS) $(OPENMP_CFLAGS)
 core_libflatline_core_la_LIBADD = $(GLIB_LIBS) $(LIBCONFIG_LIBS) $(DNNL_LIBS) -lm
 
 bin_PROGRAMS += flatline
 flatline_SOURCES = core/main.c
 flatline_CPPFLAGS = $(AM_CPPFLAGS) $(LIBCONFIG_CFLAGS)
+flatline_LDFLAGS = $(AM_LDFLAGS) $(OPENMP_CFLAGS)
 flatline_LDADD = core/libflatline-core.la $(GLIB_LIBS) $(LIBCONFIG_LIBS) $(DNNL_LIBS) -lm

@@ -1,3 +1,7 @@
-/* main.c — placeholder while the command line is written. */
-#include <glib.h>
-int main(void) { return 0; }
+/* main.c — the flatline program: everything is in cli.c, so tests can drive it too. */
+#include "cli.h"
+
+int main(int argc, char **argv)
+{
+    return cli_main(argc, argv);
+}

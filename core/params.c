@@ -534,9 +534,12 @@ gboolean params_set_from_group(const fl_plugin *plugin, void *opts,
             g_autoptr(GString) known = g_string_new(NULL);
             for (guint k = 0; k < keys->len; k++)
                 g_string_append_printf(known, "%s%s", k ? ", " : "", (char *)keys->pdata[k]);
+            g_autofree char *owner =
+                plugin->kind ? g_strdup_printf("%s \"%s\"", registry_kind_name(plugin->kind),
+                                               plugin->name)
+                             : g_strdup_printf("\"%s\"", plugin->name);
             return set_error(error, PARAMS_ERROR_UNKNOWN_KEY, s, scope, key,
-                             "unknown key for %s \"%s\"%s; its keys: %s",
-                             registry_kind_name(plugin->kind), plugin->name, hint,
+                             "unknown key for %s%s; its keys: %s", owner, hint,
                              known->len ? known->str : "none");
         }
         if (!params_set_from_setting(plugin, opts, p, s, scope, reg, error))
@@ -728,7 +731,7 @@ void params_ref_clear(fl_ref *ref)
 
 /* ---------------------------------------------------------------- text output */
 
-static void append_quoted(GString *out, const char *s)
+void params_append_quoted(GString *out, const char *s)
 {
     g_string_append_c(out, '"');
     for (const char *c = s; *c; c++) {
@@ -739,11 +742,17 @@ static void append_quoted(GString *out, const char *s)
     g_string_append_c(out, '"');
 }
 
-/* Shortest text that reads back as the same double, always as a float literal. */
-static void append_double(GString *out, double v)
+void params_append_double(GString *out, double v)
 {
     char buf[G_ASCII_DTOSTR_BUF_SIZE];
-    g_ascii_dtostr(buf, sizeof buf, v);
+    /* The fewest digits that read back as the same double: 0.2, not 0.20000000000000001. */
+    for (int digits = 6; digits <= 17; digits++) {
+        char fmt[8];
+        g_snprintf(fmt, sizeof fmt, "%%.%dg", digits);
+        g_ascii_formatd(buf, sizeof buf, fmt, v);
+        if (g_ascii_strtod(buf, NULL) == v)
+            break;
+    }
     g_string_append(out, buf);
     if (!strpbrk(buf, ".eEn"))
         g_string_append(out, ".0");
@@ -755,10 +764,10 @@ char *params_ref_to_string(const fl_ref *ref)
     if (!ref->plugin) {
         g_string_append(out, "\"\"");
     } else if (!ref->plugin->params || !ref->plugin->params->key) {
-        append_quoted(out, ref->plugin->name);
+        params_append_quoted(out, ref->plugin->name);
     } else {
         g_string_append(out, "{ plugin = ");
-        append_quoted(out, ref->plugin->name);
+        params_append_quoted(out, ref->plugin->name);
         g_string_append(out, "; ");
         for (const fl_param *p = ref->plugin->params; p->key; p++) {
             g_autofree char *v = params_value_to_string(p, ref->opts);
@@ -775,17 +784,17 @@ char *params_value_to_string(const fl_param *p, const void *opts)
     GString *out = g_string_new(NULL);
     switch (p->type) {
     case FL_PARAM_INT: g_string_append_printf(out, "%d", *(const int *)field); break;
-    case FL_PARAM_FLOAT: append_double(out, *(const double *)field); break;
+    case FL_PARAM_FLOAT: params_append_double(out, *(const double *)field); break;
     case FL_PARAM_BOOL: g_string_append(out, *(const bool *)field ? "true" : "false"); break;
     case FL_PARAM_STRING: {
         const char *s = *(char *const *)field;
-        append_quoted(out, s ? s : "");
+        params_append_quoted(out, s ? s : "");
         break;
     }
     case FL_PARAM_CHOICE: {
         g_auto(GStrv) opts_v = g_strsplit(p->choices, "|", -1);
         int idx = *(const int *)field;
-        append_quoted(out, idx >= 0 && idx < (int)g_strv_length(opts_v) ? opts_v[idx] : "");
+        params_append_quoted(out, idx >= 0 && idx < (int)g_strv_length(opts_v) ? opts_v[idx] : "");
         break;
     }
     case FL_PARAM_STRINGS: {
@@ -794,7 +803,7 @@ char *params_value_to_string(const fl_param *p, const void *opts)
         for (int i = 0; v && v[i]; i++) {
             if (i)
                 g_string_append(out, ", ");
-            append_quoted(out, v[i]);
+            params_append_quoted(out, v[i]);
         }
         g_string_append_c(out, ']');
         break;
@@ -803,10 +812,10 @@ char *params_value_to_string(const fl_param *p, const void *opts)
         const fl_activation *a = (const fl_activation *)field;
         if (activation_takes_alpha(a->kind)) {
             g_string_append_printf(out, "{ plugin = \"%s\"; alpha = ", params_activation_name(a->kind));
-            append_double(out, a->alpha);
+            params_append_double(out, a->alpha);
             g_string_append(out, "; }");
         } else {
-            append_quoted(out, params_activation_name(a->kind));
+            params_append_quoted(out, params_activation_name(a->kind));
         }
         break;
     }

@@ -76,6 +76,11 @@ gboolean params_ref_init(fl_ref *ref, registry *reg, fl_kind kind, const char *n
                          const char *const *key_values, GError **error);
 void params_ref_clear(fl_ref *ref);
 
+/* Text helpers shared with the experiment writer: a double in the fewest digits that
+ * read back exactly (always with a '.' or exponent), and a quoted, escaped string. */
+void params_append_double(GString *out, double v);
+void params_append_quoted(GString *out, const char *s);
+
 /* A "did you mean" suffix (" (did you mean \"adam\"?)") or "" when nothing is close. */
 char *params_suggest(const char *word, const char *const *candidates, gsize n);
 

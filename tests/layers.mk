@@ -1,1 +1,6 @@
-# tests for layers
+# tests for layers: gradient checks generated over every layer plugin, naive references.
+check_PROGRAMS += tests/test-layers
+TESTS += tests/test-layers
+tests_test_layers_SOURCES = tests/test-layers.c
+tests_test_layers_CPPFLAGS = $(FL_TEST_FLAGS)
+tests_test_layers_LDADD = $(FL_TEST_LIBS)

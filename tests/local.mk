@@ -4,7 +4,7 @@ tests_libtestutil_la_SOURCES = tests/testutil.c tests/testutil.h tests/gradcheck
 tests_libtestutil_la_CPPFLAGS = $(AM_CPPFLAGS) $(LIBCONFIG_CFLAGS)
 
 # What a test program links with.
-FL_TEST_LIBS = tests/libtestutil.la core/libflatline-core.la $(GLIB_LIBS) $(LIBCONFIG_LIBS) $(DNNL_LIBS) -lm
+FL_TEST_LIBS = $(OPENMP_CFLAGS) tests/libtestutil.la core/libflatline-core.la $(GLIB_LIBS) $(LIBCONFIG_LIBS) $(DNNL_LIBS) -lm
 FL_TEST_FLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/tests $(LIBCONFIG_CFLAGS)
 
 include tests/core.mk

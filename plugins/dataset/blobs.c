@@ -69,7 +69,7 @@ static int blobs_load(const fl_host *host, const void *opts_, const char *base_d
     size_t n = (size_t)opts->samples, c = (size_t)opts->classes, f = (size_t)opts->features;
     if (n < c) {
         host->error(host,
-                    "blobs: samples = %zu is fewer than classes = %zu; every class needs a "
+                    "samples = %zu is fewer than classes = %zu; every class needs a "
                     "sample: raise `samples` or lower `classes`",
                     n, c);
         return -1;
@@ -79,7 +79,7 @@ static int blobs_load(const fl_host *host, const void *opts_, const char *base_d
         per_other = 1;
     size_t n_first = n - (c - 1) * per_other;
 
-    if (synth_alloc(host, "blobs", out, n, f, c) < 0)
+    if (synth_alloc(host, out, n, f, c) < 0)
         return -1;
     synth_rng task, rng;
     synth_rng_init(&task, seed, SYNTH_STREAM_TASK);

@@ -36,7 +36,7 @@ static int circles_load(const fl_host *host, const void *opts_, const char *base
     const circles_opts *opts = opts_;
     (void)base_dir;
     size_t n = (size_t)opts->samples;
-    if (synth_alloc(host, "circles", out, n, 2, opts->onehot ? 2 : 1) < 0)
+    if (synth_alloc(host, out, n, 2, opts->onehot ? 2 : 1) < 0)
         return -1;
     synth_rng rng, noise;
     synth_rng_init(&rng, seed, SYNTH_STREAM_SAMPLES);

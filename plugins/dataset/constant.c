@@ -33,11 +33,11 @@ static int constant_load(const fl_host *host, const void *opts_, const char *bas
     size_t n = (size_t)opts->samples, f = (size_t)opts->features, m = (size_t)opts->outputs;
     float value = (float)opts->value;
     if (!isfinite(value)) {
-        host->error(host, "constant: value = %g does not fit in a float; use a smaller value",
+        host->error(host, "value = %g does not fit in a float; use a smaller value",
                     opts->value);
         return -1;
     }
-    if (synth_alloc(host, "constant", out, n, f, m) < 0)
+    if (synth_alloc(host, out, n, f, m) < 0)
         return -1;
     synth_rng rng;
     synth_rng_init(&rng, seed, SYNTH_STREAM_SAMPLES);

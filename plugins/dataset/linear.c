@@ -33,7 +33,7 @@ static int linear_load(const fl_host *host, const void *opts_, const char *base_
     const linear_opts *opts = opts_;
     (void)base_dir;
     size_t n = (size_t)opts->samples, f = (size_t)opts->features, m = (size_t)opts->outputs;
-    if (synth_alloc(host, "linear", out, n, f, m) < 0)
+    if (synth_alloc(host, out, n, f, m) < 0)
         return -1;
     /* w (m, f) then b (m). */
     double *w = host->alloc((m * f + m) * sizeof *w);

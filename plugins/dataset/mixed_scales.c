@@ -33,7 +33,7 @@ static int mixed_scales_load(const fl_host *host, const void *opts_, const char 
     const mixed_scales_opts *opts = opts_;
     (void)base_dir;
     size_t n = (size_t)opts->samples, f = (size_t)opts->features;
-    if (synth_alloc(host, "mixed_scales", out, n, f, 1) < 0)
+    if (synth_alloc(host, out, n, f, 1) < 0)
         return -1;
     double *scale = host->alloc(f * sizeof *scale);
     for (size_t j = 0; j < f; j++)

@@ -49,12 +49,12 @@ static int multi_output_load(const fl_host *host, const void *opts_, const char 
     size_t n = (size_t)opts->samples, f = (size_t)opts->features, m = (size_t)opts->outputs;
     if (m > 3 * f) {
         host->error(host,
-                    "multi_output: outputs = %zu but %zu features give only %zu distinct "
+                    "outputs = %zu but %zu features give only %zu distinct "
                     "targets; raise `features` to at least %zu or lower `outputs`",
                     m, f, 3 * f, (m + 2) / 3);
         return -1;
     }
-    if (synth_alloc(host, "multi_output", out, n, f, m) < 0)
+    if (synth_alloc(host, out, n, f, m) < 0)
         return -1;
     synth_rng rng, noise;
     synth_rng_init(&rng, seed, SYNTH_STREAM_SAMPLES);

@@ -49,7 +49,7 @@ static int polynomial_load(const fl_host *host, const void *opts_, const char *b
     const polynomial_opts *opts = opts_;
     (void)base_dir;
     size_t n = (size_t)opts->samples, f = (size_t)opts->features;
-    if (synth_alloc(host, "polynomial", out, n, f, 1) < 0)
+    if (synth_alloc(host, out, n, f, 1) < 0)
         return -1;
     synth_rng rng, noise;
     synth_rng_init(&rng, seed, SYNTH_STREAM_SAMPLES);

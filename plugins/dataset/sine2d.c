@@ -32,7 +32,7 @@ static int sine2d_load(const fl_host *host, const void *opts_, const char *base_
     const sine2d_opts *opts = opts_;
     (void)base_dir;
     size_t n = (size_t)opts->samples;
-    if (synth_alloc(host, "sine2d", out, n, 2, 1) < 0)
+    if (synth_alloc(host, out, n, 2, 1) < 0)
         return -1;
     synth_rng rng, noise;
     synth_rng_init(&rng, seed, SYNTH_STREAM_SAMPLES);

@@ -122,19 +122,21 @@ static inline char **synth_names(const fl_host *host, const char *prefix, size_t
     return names;
 }
 
+/* Refuse a table over 2^30 floats (4 GiB): host->alloc cannot fail gracefully, and such a
+ * size is a typo in `samples` or `features` rather than an experiment for this program. */
+#define SYNTH_MAX_FLOATS ((size_t)1 << 30)
+
 /* Give *out zeroed x (n, n_in) and y (n, n_out) and the names x0.. and y0..; the core
- * frees them.  Fails, explaining why, when the sizes overflow. */
-static inline int synth_alloc(const fl_host *host, const char *name, fl_dataset *out, size_t n,
-                              size_t n_in, size_t n_out)
+ * frees them.  Fails, explaining why, when the table would be too large. */
+static inline int synth_alloc(const fl_host *host, fl_dataset *out, size_t n, size_t n_in,
+                              size_t n_out)
 {
-    if (n_in != 0 && n > SIZE_MAX / sizeof(float) / n_in) {
-        host->error(host, "%s: %zu samples of %zu inputs do not fit in memory; lower `samples`",
-                    name, n, n_in);
-        return -1;
-    }
-    if (n_out != 0 && n > SIZE_MAX / sizeof(float) / n_out) {
-        host->error(host, "%s: %zu samples of %zu outputs do not fit in memory; lower `samples`",
-                    name, n, n_out);
+    size_t width = n_in > n_out ? n_in : n_out;
+    if (width != 0 && n > SYNTH_MAX_FLOATS / width) {
+        host->error(host,
+                    "%zu samples of %zu values each are more than 2^30 floats (4 GiB); lower "
+                    "`samples`",
+                    n, width);
         return -1;
     }
     out->n_samples = n;

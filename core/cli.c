@@ -1,0 +1,324 @@
+/* cli.c — subcommands and their options (GOptionContext each).  Nothing here exits below
+ * cli_main: commands return the exit status and errors travel up as GErrors. */
+#include "cli.h"
+#include "config.h"
+#include "host.h"
+#include "params.h"
+#include "registry.h"
+#include "sweep.h"
+
+#include <stdio.h>
+#include <string.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+enum { EXIT_OK = 0, EXIT_RUNS_FAILED = 1, EXIT_USAGE = 2 };
+
+static const char usage_text[] =
+    "usage: flatline COMMAND [OPTIONS]\n"
+    "\n"
+    "Finds out why a neural network predicts the same thing for every input.\n"
+    "\n"
+    "commands:\n"
+    "  run FILE.cfg      train every run of an experiment into a results directory\n"
+    "  check FILE.cfg    validate the experiment and list its runs; run nothing\n"
+    "  plugins [KIND]    list plugins (layer, loss, optimizer, schedule, initializer,\n"
+    "                    dataset, detector, activation) with their parameters\n"
+    "  plot DIR          redraw the charts of a results directory\n"
+    "  report DIR        rewrite DIR/report.html\n"
+    "  slurm FILE.cfg    submit an experiment as a Slurm job array\n"
+    "\n"
+    "  flatline COMMAND --help   options of a command\n"
+    "  flatline --version\n";
+
+static int usage_error(const char *fmt, ...) G_GNUC_PRINTF(1, 2);
+static int usage_error(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    g_autofree char *msg = g_strdup_vprintf(fmt, ap);
+    va_end(ap);
+    g_printerr("flatline: %s\n", msg);
+    return EXIT_USAGE;
+}
+
+/* Flatline's networks are small: one oneDNN thread per run is fastest, and sweeps get
+ * their parallelism from running several runs at once. */
+static void set_threads(int threads)
+{
+    if (threads == 0)
+        threads = 1;
+#ifdef _OPENMP
+    if (threads > 0)
+        omp_set_num_threads(threads);
+#else
+    (void)threads;
+#endif
+}
+
+/* ---------------------------------------------------------------- run and check */
+
+typedef struct run_args {
+    char *out_dir;
+    int jobs;
+    char **sets;
+    char *shard;
+    int threads;
+    gboolean no_plots;
+    gboolean force;
+    gboolean quiet;
+} run_args;
+
+static gboolean parse_shard(const char *text, int *index, int *count, GError **error)
+{
+    int i, n;
+    char tail;
+    if (!text)
+        return TRUE;
+    if (sscanf(text, "%d/%d%c", &i, &n, &tail) != 2 || n < 1 || i < 0 || i >= n) {
+        g_set_error(error, FL_CONFIG_ERROR, CONFIG_ERROR_INVALID,
+                    "--shard %s: expected I/N with 0 <= I < N, as in --shard 0/4", text);
+        return FALSE;
+    }
+    *index = i;
+    *count = n;
+    return TRUE;
+}
+
+static GPtrArray *parse_sets(char **sets, GError **error)
+{
+    GPtrArray *out = g_ptr_array_new_with_free_func((GDestroyNotify)override_free);
+    for (char **s = sets; s && *s; s++) {
+        override *o = override_parse(*s, error);
+        if (!o) {
+            g_ptr_array_free(out, TRUE);
+            return NULL;
+        }
+        g_ptr_array_add(out, o);
+    }
+    return out;
+}
+
+/* Plan (and for run, execute) the sweep of one experiment file. */
+static int run_experiment(const run_args *a, const char *path, int shard_i, int shard_n,
+                          gboolean check_only)
+{
+    g_autoptr(GError) err = NULL;
+    g_autoptr(GPtrArray) sets = parse_sets(a->sets, &err);
+    if (!sets) {
+        return usage_error("%s", err->message);
+    }
+    g_autoptr(registry) reg = registry_new();
+    g_autoptr(fl_host) host = host_new(a->threads, &err);
+    if (!host) {
+        return usage_error("%s", err->message);
+    }
+    g_autoptr(sweep) s = sweep_plan(path, sets, reg, host, TRUE, &err);
+    if (!s) {
+        return usage_error("%s", err->message);
+    }
+    if (check_only) {
+        guint n_axes = g_strv_length(s->axis_keys);
+        g_print("%s: experiment \"%s\", %d grid point%s x %d repeat%s = %u run%s\n", path,
+                s->base->top.name, s->n_cells, s->n_cells == 1 ? "" : "s", s->base->top.repeats,
+                s->base->top.repeats == 1 ? "" : "s", s->runs->len, s->runs->len == 1 ? "" : "s");
+        g_autoptr(GString) head = g_string_new("run");
+        for (guint k = 0; k < n_axes; k++)
+            g_string_append_printf(head, "\t%s", s->axis_keys[k]);
+        g_print("%s\tseed\n", head->str);
+        for (guint i = 0; i < s->runs->len; i++) {
+            const run_plan *p = s->runs->pdata[i];
+            g_autoptr(GString) row = g_string_new(p->id);
+            for (guint k = 0; k < n_axes; k++)
+                g_string_append_printf(row, "\t%s", p->labels[k]);
+            g_print("%s\t%" G_GINT64_FORMAT "\n", row->str, p->seed);
+        }
+        return EXIT_OK;
+    }
+    g_autofree char *out_dir =
+        a->out_dir ? g_strdup(a->out_dir) : g_build_filename("results", s->base->top.name, NULL);
+    sweep_options opt = {out_dir, a->force, a->quiet, shard_i, shard_n};
+    sweep_totals t;
+    if (!sweep_run(s, &opt, host, &t, &err)) {
+        return usage_error("%s", err->message);
+    }
+    if (t.skipped && !a->quiet)
+        g_print("%d run%s already finished in %s (kept; --force reruns them)\n", t.skipped,
+                t.skipped == 1 ? "" : "s", out_dir);
+    g_print("%d run%s: %d ok, %d crashed, %d timed out; results in %s\n", t.planned,
+            t.planned == 1 ? "" : "s", t.ok + t.skipped, t.crashed, t.timeout, out_dir);
+    return t.crashed || t.timeout ? EXIT_RUNS_FAILED : EXIT_OK;
+}
+
+static int cmd_run_or_check(int argc, char **argv, gboolean check_only)
+{
+    run_args a = {0};
+    a.jobs = 1;
+    GOptionEntry run_entries[] = {
+        {"output", 'o', 0, G_OPTION_ARG_FILENAME, &a.out_dir,
+         "results directory (default: results/<experiment name>)", "DIR"},
+        {"jobs", 'j', 0, G_OPTION_ARG_INT, &a.jobs, "runs at once (this version: one at a time)",
+         "JOBS"},
+        {"set", 0, 0, G_OPTION_ARG_STRING_ARRAY, &a.sets,
+         "override a key of the file, grid keys included (repeatable)", "KEY=VALUE"},
+        {"shard", 0, 0, G_OPTION_ARG_STRING, &a.shard,
+         "run only the runs whose index mod N is I", "I/N"},
+        {"threads", 0, 0, G_OPTION_ARG_INT, &a.threads, "oneDNN threads per run (default 1)", "N"},
+        {"no-plots", 0, 0, G_OPTION_ARG_NONE, &a.no_plots, "draw no charts at the end", NULL},
+        {"force", 0, 0, G_OPTION_ARG_NONE, &a.force, "rerun finished runs too", NULL},
+        {"quiet", 'q', 0, G_OPTION_ARG_NONE, &a.quiet, "print only errors and the summary", NULL},
+        {NULL, 0, 0, 0, NULL, NULL, NULL}};
+    GOptionEntry check_entries[] = {
+        {"set", 0, 0, G_OPTION_ARG_STRING_ARRAY, &a.sets,
+         "override a key of the file, grid keys included (repeatable)", "KEY=VALUE"},
+        {NULL, 0, 0, 0, NULL, NULL, NULL}};
+    g_autoptr(GOptionContext) ctx = g_option_context_new(
+        check_only ? "FILE.cfg - validate an experiment and list its runs"
+                   : "FILE.cfg - train every run of an experiment");
+    g_option_context_add_main_entries(ctx, check_only ? check_entries : run_entries, NULL);
+    g_autoptr(GError) err = NULL;
+    int status = EXIT_OK;
+    if (!g_option_context_parse(ctx, &argc, &argv, &err)) {
+        status = usage_error("%s %s: %s", "", argv[0], err->message);
+        goto out;
+    }
+    if (argc != 2) {
+        status = usage_error("%s needs exactly one experiment file (see flatline %s --help)",
+                             check_only ? "check" : "run", check_only ? "check" : "run");
+        goto out;
+    }
+    if (a.jobs < 1 || a.threads < 0) {
+        status = usage_error("-j must be at least 1 and --threads at least 0");
+        goto out;
+    }
+    int shard_i = 0, shard_n = 1;
+    if (!parse_shard(a.shard, &shard_i, &shard_n, &err)) {
+        status = usage_error("%s", err->message);
+        goto out;
+    }
+    set_threads(a.threads);
+    status = run_experiment(&a, argv[1], shard_i, shard_n, check_only);
+out:
+    g_free(a.out_dir);
+    g_strfreev(a.sets);
+    g_free(a.shard);
+    return status;
+}
+
+/* ---------------------------------------------------------------- plugins */
+
+static const char *type_name(const fl_param *p)
+{
+    switch (p->type) {
+    case FL_PARAM_INT: return "int";
+    case FL_PARAM_FLOAT: return "float";
+    case FL_PARAM_BOOL: return "bool";
+    case FL_PARAM_STRING: return "string";
+    case FL_PARAM_CHOICE: return "choice";
+    case FL_PARAM_STRINGS: return "strings";
+    case FL_PARAM_ACTIVATION: return "activation";
+    case FL_PARAM_PLUGIN: return p->choices;
+    }
+    return "?";
+}
+
+static void print_plugin(const fl_plugin *p, registry *reg)
+{
+    g_print("%-11s %-20s %s\n", registry_kind_name(p->kind), p->name, p->summary);
+    for (const fl_param *q = p->params; q && q->key; q++) {
+        g_autoptr(GString) extra = g_string_new(NULL);
+        if (q->def)
+            g_string_append_printf(extra, "default %s", q->def);
+        else if (q->type != FL_PARAM_STRINGS)
+            g_string_append(extra, "required");
+        if (q->range)
+            g_string_append_printf(extra, ", in %s", q->range);
+        if (q->type == FL_PARAM_CHOICE)
+            g_string_append_printf(extra, ", one of %s", q->choices);
+        g_print("    %-18s %-11s %s (%s)\n", q->key, type_name(q), q->help ? q->help : "",
+                extra->str);
+    }
+    (void)reg;
+}
+
+static int cmd_plugins(int argc, char **argv)
+{
+    g_autoptr(GOptionContext) ctx =
+        g_option_context_new("[KIND] - list plugins with their parameters");
+    g_autoptr(GError) err = NULL;
+    if (!g_option_context_parse(ctx, &argc, &argv, &err))
+        return usage_error("plugins: %s", err->message);
+    if (argc > 2)
+        return usage_error("plugins takes at most one KIND");
+    const char *kind_name = argc == 2 ? argv[1] : NULL;
+    fl_kind kind = 0;
+    gboolean activations = !kind_name || strcmp(kind_name, "activation") == 0;
+    if (kind_name && !activations && !registry_kind_from_name(kind_name, &kind))
+        return usage_error("plugins: unknown kind \"%s\"; kinds: layer, loss, optimizer, "
+                           "schedule, initializer, dataset, detector, activation",
+                           kind_name);
+    g_autoptr(registry) reg = registry_new();
+    GPtrArray *refused = NULL;
+    g_autoptr(GPtrArray) all = registry_load_all(reg, &refused);
+    for (guint i = 0; i < all->len; i++) {
+        const fl_plugin *p = all->pdata[i];
+        if (!kind_name || (kind && p->kind == kind))
+            print_plugin(p, reg);
+    }
+    if (activations)
+        for (int k = 0; k < FL_ACT_COUNT; k++) {
+            double alpha = params_activation_default_alpha(k);
+            g_print("%-11s %-20s %s\n", "activation", params_activation_name(k),
+                    alpha > 0 ? "(alpha)" : "");
+            if (alpha > 0)
+                g_print("    %-18s %-11s %s (default %g)\n", "alpha", "float",
+                        k == FL_ACT_ELU ? "scale of the negative part" : "slope below zero",
+                        alpha);
+        }
+    for (guint i = 0; refused && i < refused->len; i++)
+        g_printerr("flatline: refused %s\n", (char *)refused->pdata[i]);
+    gboolean any_refused = refused && refused->len;
+    if (refused)
+        g_ptr_array_free(refused, TRUE);
+    if (all->len == 0 && !activations) {
+        g_printerr("flatline: no plugins found; set FLATLINE_PLUGIN_PATH or install flatline\n");
+        return EXIT_USAGE;
+    }
+    return any_refused ? EXIT_RUNS_FAILED : EXIT_OK;
+}
+
+/* ---------------------------------------------------------------- main */
+
+int cli_main(int argc, char **argv)
+{
+    g_set_prgname("flatline");
+    if (argc < 2) {
+        g_printerr("%s", usage_text);
+        return EXIT_USAGE;
+    }
+    const char *cmd = argv[1];
+    if (strcmp(cmd, "--version") == 0 || strcmp(cmd, "-V") == 0) {
+        g_print("flatline %s (plugin ABI %d.%d)\n", PACKAGE_VERSION, FL_ABI_MAJOR, FL_ABI_MINOR);
+        return EXIT_OK;
+    }
+    if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 || strcmp(cmd, "help") == 0) {
+        g_print("%s", usage_text);
+        return EXIT_OK;
+    }
+    /* Subcommands parse argv from their own name on. */
+    int sub_argc = argc - 1;
+    char **sub_argv = argv + 1;
+    if (strcmp(cmd, "run") == 0)
+        return cmd_run_or_check(sub_argc, sub_argv, FALSE);
+    if (strcmp(cmd, "check") == 0)
+        return cmd_run_or_check(sub_argc, sub_argv, TRUE);
+    if (strcmp(cmd, "plugins") == 0)
+        return cmd_plugins(sub_argc, sub_argv);
+    if (strcmp(cmd, "plot") == 0 || strcmp(cmd, "report") == 0 || strcmp(cmd, "slurm") == 0)
+        return usage_error("%s: not available in this version yet", cmd);
+    static const char *const commands[] = {"run", "check", "plugins", "plot", "report", "slurm"};
+    g_autofree char *hint = params_suggest(cmd, commands, G_N_ELEMENTS(commands));
+    g_printerr("flatline: unknown command \"%s\"%s\n\n%s", cmd, hint, usage_text);
+    return EXIT_USAGE;
+}

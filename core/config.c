@@ -1,0 +1,868 @@
+/* config.c — from an experiment file to resolved runs.
+ *
+ * The file is parsed by libconfig.  Overrides (`--set`, grid values) are applied to a
+ * fresh tree of the file for each run, so a value from the grid is checked exactly like
+ * the same value written in the file.  Resolution then walks the tree: the experiment's
+ * own groups (top level, dataset's common keys, train) are filled through parameter
+ * tables just like plugins' options, so every key gets the same type and range checks,
+ * unknown-key errors and "did you mean". */
+#include "config.h"
+#include "params.h"
+
+#include <math.h>
+#include <string.h>
+
+G_DEFINE_QUARK(flatline-config-error-quark, config_error)
+
+/* ---------------------------------------------------------------- own tables */
+
+static const fl_param top_params[] = {
+    {"name", FL_PARAM_STRING, "\"\"", NULL, NULL,
+     "experiment name (default: the file name); names the results directory",
+     offsetof(top_opts, name)},
+    {"seed", FL_PARAM_INT, "0", "[0, 2147483647]", NULL,
+     "base seed; repeat r of a grid point runs with seed + r", offsetof(top_opts, seed)},
+    {"repeats", FL_PARAM_INT, "1", "[1, 100000]", NULL, "runs per grid point",
+     offsetof(top_opts, repeats)},
+    {"data_dir", FL_PARAM_STRING, "\"\"", NULL, NULL,
+     "directory relative data paths start from (default: the file's directory)",
+     offsetof(top_opts, data_dir)},
+    FL_PARAM_END};
+static const fl_plugin top_table = {FL_ABI_MAJOR, FL_ABI_MINOR, 0, "experiment",
+                                    "top level", top_params, sizeof(top_opts), NULL};
+
+static const fl_param dataset_params[] = {
+    {"normalize", FL_PARAM_CHOICE, "\"none\"", NULL, "none|standard|minmax",
+     "scale inputs with statistics of the training split", offsetof(dataset_opts, normalize)},
+    {"validation", FL_PARAM_FLOAT, "0.0", "[0, 1)", NULL, "fraction of samples held out",
+     offsetof(dataset_opts, validation)},
+    {"shuffle", FL_PARAM_BOOL, "true", NULL, NULL, "shuffle samples once before the split",
+     offsetof(dataset_opts, shuffle)},
+    {"seed", FL_PARAM_INT, "-1", "[-1, 2147483647]", NULL,
+     "seed of generated data and of the split (-1: the experiment's seed)",
+     offsetof(dataset_opts, seed)},
+    FL_PARAM_END};
+static const fl_plugin dataset_table = {FL_ABI_MAJOR, FL_ABI_MINOR, 0, "dataset",
+                                        "dataset", dataset_params, sizeof(dataset_opts), NULL};
+
+static const fl_param train_params[] = {
+    {"epochs", FL_PARAM_INT, "100", "[1, 10000000]", NULL, "passes over the training split",
+     offsetof(train_opts, epochs)},
+    {"batch", FL_PARAM_INT, "32", "[1, 10000000]", NULL, "samples per step",
+     offsetof(train_opts, batch)},
+    {"shuffle", FL_PARAM_BOOL, "true", NULL, NULL, "reshuffle training samples every epoch",
+     offsetof(train_opts, shuffle)},
+    {"stop_on", FL_PARAM_CHOICE, "\"collapsed\"", NULL, "collapsed|never",
+     "stop a run once its collapse is certain", offsetof(train_opts, stop_on)},
+    {"timeout", FL_PARAM_FLOAT, "0.0", "[0, inf)", NULL, "seconds one run may take (0: none)",
+     offsetof(train_opts, timeout)},
+    {"probe", FL_PARAM_INT, "100", "[1, 100000]", NULL,
+     "training samples in the fixed probe batch", offsetof(train_opts, probe)},
+    FL_PARAM_END};
+static const fl_plugin train_table = {FL_ABI_MAJOR, FL_ABI_MINOR, 0, "train", "train",
+                                      train_params, sizeof(train_opts), NULL};
+
+static const char *const top_keys[] = {"name", "seed", "repeats", "data_dir", "dataset",
+                                       "model", "loss", "optimizer", "train", "detectors",
+                                       "grid", NULL};
+
+/* ---------------------------------------------------------------- small helpers */
+
+static gboolean fail(GError **error, const config_setting_t *s, const char *path,
+                     const char *fmt, ...) G_GNUC_PRINTF(4, 5);
+static gboolean fail(GError **error, const config_setting_t *s, const char *path,
+                     const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    g_autofree char *msg = g_strdup_vprintf(fmt, ap);
+    va_end(ap);
+    const char *file = s ? config_setting_source_file(s) : NULL;
+    unsigned line = s ? config_setting_source_line(s) : 0;
+    if (file && line)
+        g_set_error(error, FL_CONFIG_ERROR, CONFIG_ERROR_INVALID, "%s:%u: %s%s%s", file, line,
+                    path ? path : "", path ? ": " : "", msg);
+    else
+        g_set_error(error, FL_CONFIG_ERROR, CONFIG_ERROR_INVALID, "%s%s%s", path ? path : "",
+                    path ? ": " : "", msg);
+    return FALSE;
+}
+
+/* A setting in experiment-file syntax; `label` drops quotes and braces for tables. */
+static void setting_append(GString *out, const config_setting_t *s, gboolean label)
+{
+    switch (config_setting_type(s)) {
+    case CONFIG_TYPE_INT: g_string_append_printf(out, "%d", config_setting_get_int(s)); break;
+    case CONFIG_TYPE_INT64:
+        g_string_append_printf(out, "%lld", config_setting_get_int64(s));
+        break;
+    case CONFIG_TYPE_FLOAT:
+        if (label)
+            g_string_append_printf(out, "%g", config_setting_get_float(s));
+        else
+            params_append_double(out, config_setting_get_float(s));
+        break;
+    case CONFIG_TYPE_BOOL: g_string_append(out, config_setting_get_bool(s) ? "true" : "false"); break;
+    case CONFIG_TYPE_STRING:
+        if (label)
+            g_string_append(out, config_setting_get_string(s));
+        else
+            params_append_quoted(out, config_setting_get_string(s));
+        break;
+    case CONFIG_TYPE_ARRAY:
+    case CONFIG_TYPE_LIST: {
+        gboolean array = config_setting_type(s) == CONFIG_TYPE_ARRAY;
+        g_string_append(out, array ? "[" : "(");
+        for (int i = 0; i < config_setting_length(s); i++) {
+            if (i)
+                g_string_append(out, ", ");
+            setting_append(out, config_setting_get_elem(s, i), label);
+        }
+        g_string_append(out, array ? "]" : ")");
+        break;
+    }
+    case CONFIG_TYPE_GROUP: {
+        if (label) {
+            /* { plugin = "normal"; stddev = 1.0; } reads as normal(stddev=1) */
+            const config_setting_t *p = config_setting_get_member(s, "plugin");
+            g_string_append(out, p && config_setting_type(p) == CONFIG_TYPE_STRING
+                                      ? config_setting_get_string(p)
+                                      : "");
+            gboolean first = TRUE;
+            for (int i = 0; i < config_setting_length(s); i++) {
+                const config_setting_t *m = config_setting_get_elem(s, i);
+                if (strcmp(config_setting_name(m), "plugin") == 0)
+                    continue;
+                g_string_append_printf(out, "%s%s=", first ? "(" : ",", config_setting_name(m));
+                setting_append(out, m, TRUE);
+                first = FALSE;
+            }
+            if (!first)
+                g_string_append_c(out, ')');
+        } else {
+            g_string_append(out, "{ ");
+            for (int i = 0; i < config_setting_length(s); i++) {
+                const config_setting_t *m = config_setting_get_elem(s, i);
+                g_string_append_printf(out, "%s = ", config_setting_name(m));
+                setting_append(out, m, FALSE);
+                g_string_append(out, "; ");
+            }
+            g_string_append_c(out, '}');
+        }
+        break;
+    }
+    }
+}
+
+static char *setting_to_text(const config_setting_t *s, gboolean label)
+{
+    GString *out = g_string_new(NULL);
+    setting_append(out, s, label);
+    return g_string_free(out, FALSE);
+}
+
+/* Copy src (from any tree) into parent as `name` (NULL inside lists and arrays). */
+static config_setting_t *setting_copy(config_setting_t *parent, const char *name,
+                                      const config_setting_t *src)
+{
+    int type = config_setting_type(src);
+    config_setting_t *dst = config_setting_add(parent, name, type);
+    if (!dst)
+        return NULL;
+    switch (type) {
+    case CONFIG_TYPE_INT: config_setting_set_int(dst, config_setting_get_int(src)); break;
+    case CONFIG_TYPE_INT64: config_setting_set_int64(dst, config_setting_get_int64(src)); break;
+    case CONFIG_TYPE_FLOAT: config_setting_set_float(dst, config_setting_get_float(src)); break;
+    case CONFIG_TYPE_BOOL: config_setting_set_bool(dst, config_setting_get_bool(src)); break;
+    case CONFIG_TYPE_STRING: config_setting_set_string(dst, config_setting_get_string(src)); break;
+    default:
+        for (int i = 0; i < config_setting_length(src); i++) {
+            const config_setting_t *e = config_setting_get_elem(src, i);
+            if (!setting_copy(dst, type == CONFIG_TYPE_GROUP ? config_setting_name(e) : NULL, e))
+                return NULL;
+        }
+    }
+    return dst;
+}
+
+/* ---------------------------------------------------------------- reading the file */
+
+static void axis_free(grid_axis *a)
+{
+    g_free(a->key);
+    g_ptr_array_free(a->values, TRUE);
+    g_ptr_array_free(a->labels, TRUE);
+    g_free(a);
+}
+
+void experiment_file_free(experiment_file *f)
+{
+    if (!f)
+        return;
+    config_destroy(&f->cfg);
+    if (f->axes)
+        g_ptr_array_free(f->axes, TRUE);
+    g_free(f->path);
+    g_free(f);
+}
+
+static gboolean read_tree(config_t *cfg, const char *path, GError **error)
+{
+    config_init(cfg);
+    if (config_read_file(cfg, path) == CONFIG_TRUE)
+        return TRUE;
+    if (config_error_type(cfg) == CONFIG_ERR_FILE_IO)
+        g_set_error(error, FL_CONFIG_ERROR, CONFIG_ERROR_READ,
+                    "%s: cannot read the experiment file (%s)", path,
+                    g_file_test(path, G_FILE_TEST_EXISTS) ? "permission denied or not a file"
+                                                          : "no such file");
+    else
+        g_set_error(error, FL_CONFIG_ERROR, CONFIG_ERROR_READ,
+                    "%s:%d: %s (libconfig syntax: key = value; groups { }, lists ( ), "
+                    "arrays [ ])",
+                    config_error_file(cfg) ? config_error_file(cfg) : path,
+                    config_error_line(cfg), config_error_text(cfg));
+    return FALSE;
+}
+
+static gboolean read_grid(experiment_file *f, GError **error)
+{
+    f->axes = g_ptr_array_new_with_free_func((GDestroyNotify)axis_free);
+    config_setting_t *grid = config_lookup(&f->cfg, "grid");
+    if (!grid)
+        return TRUE;
+    if (!config_setting_is_list(grid) && !config_setting_is_array(grid))
+        return fail(error, grid, "grid", "expected a list of axes: ( { key = \"optimizer.lr\"; "
+                                         "values = [ 1e-3, 1e-2 ]; } )");
+    for (int i = 0; i < config_setting_length(grid); i++) {
+        config_setting_t *ax = config_setting_get_elem(grid, i);
+        g_autofree char *where = g_strdup_printf("grid axis %d", i + 1);
+        if (!config_setting_is_group(ax))
+            return fail(error, ax, where, "expected a group { key = \"...\"; values = [ ... ]; }");
+        const config_setting_t *key = NULL, *values = NULL;
+        for (int m = 0; m < config_setting_length(ax); m++) {
+            config_setting_t *s = config_setting_get_elem(ax, m);
+            const char *name = config_setting_name(s);
+            if (strcmp(name, "key") == 0)
+                key = s;
+            else if (strcmp(name, "values") == 0)
+                values = s;
+            else {
+                static const char *const known[] = {"key", "values"};
+                g_autofree char *hint = params_suggest(name, known, 2);
+                return fail(error, s, where, "unknown key \"%s\"%s; an axis has key and values",
+                            name, hint);
+            }
+        }
+        if (!key || config_setting_type(key) != CONFIG_TYPE_STRING)
+            return fail(error, ax, where, "needs key = \"group.key\"; (the key to vary)");
+        if (!values || (!config_setting_is_array(values) && !config_setting_is_list(values)))
+            return fail(error, ax, where, "needs values = [ ... ]; (the values to try)");
+        if (config_setting_length(values) == 0)
+            return fail(error, values, where, "values is empty: give at least one value");
+        grid_axis *a = g_new0(grid_axis, 1);
+        a->key = g_strdup(config_setting_get_string(key));
+        a->line = config_setting_source_line(ax);
+        a->values = g_ptr_array_new_with_free_func(g_free);
+        a->labels = g_ptr_array_new_with_free_func(g_free);
+        for (int v = 0; v < config_setting_length(values); v++) {
+            const config_setting_t *e = config_setting_get_elem(values, v);
+            g_ptr_array_add(a->values, setting_to_text(e, FALSE));
+            g_ptr_array_add(a->labels, setting_to_text(e, TRUE));
+        }
+        for (guint k = 0; k < f->axes->len; k++)
+            if (strcmp(((grid_axis *)f->axes->pdata[k])->key, a->key) == 0) {
+                fail(error, key, where, "key \"%s\" is already an axis of the grid", a->key);
+                axis_free(a);
+                return FALSE;
+            }
+        g_ptr_array_add(f->axes, a);
+    }
+    return TRUE;
+}
+
+experiment_file *experiment_file_read(const char *path, GError **error)
+{
+    g_autoptr(experiment_file) f = g_new0(experiment_file, 1);
+    f->path = g_strdup(path);
+    if (!read_tree(&f->cfg, path, error) || !read_grid(f, error))
+        return NULL;
+    return g_steal_pointer(&f);
+}
+
+/* ---------------------------------------------------------------- overrides */
+
+void override_free(override *o)
+{
+    if (!o)
+        return;
+    g_free(o->key);
+    g_free(o->text);
+    g_free(o->origin);
+    g_free(o);
+}
+
+override *override_parse(const char *arg, GError **error)
+{
+    const char *eq = strchr(arg, '=');
+    if (!eq || eq == arg) {
+        g_set_error(error, FL_CONFIG_ERROR, CONFIG_ERROR_INVALID,
+                    "--set %s: expected KEY=VALUE, as in --set optimizer.lr=0.01", arg);
+        return NULL;
+    }
+    override *o = g_new0(override, 1);
+    o->key = g_strstrip(g_strndup(arg, (gsize)(eq - arg)));
+    o->text = g_strdup(eq + 1);
+    o->origin = g_strdup_printf("--set %s", arg);
+    return o;
+}
+
+/* Parse override text as a value; bare words are strings. */
+static gboolean parse_value(config_t *cfg, const char *text)
+{
+    g_autofree char *doc = g_strdup_printf("v = %s;", text);
+    config_init(cfg);
+    if (config_read_string(cfg, doc) == CONFIG_TRUE)
+        return TRUE;
+    config_destroy(cfg);
+    config_init(cfg);
+    GString *q = g_string_new("v = ");
+    params_append_quoted(q, text);
+    g_string_append_c(q, ';');
+    gboolean ok = config_read_string(cfg, q->str) == CONFIG_TRUE;
+    g_string_free(q, TRUE);
+    return ok;
+}
+
+/* The group a plugin-valued setting must become to take a member: "adam" turns into
+ * { plugin = "adam"; }. */
+static config_setting_t *as_group(config_setting_t *parent, const char *name)
+{
+    config_setting_t *s = config_setting_get_member(parent, name);
+    if (s && config_setting_is_group(s))
+        return s;
+    g_autofree char *plugin = NULL;
+    if (s && config_setting_type(s) == CONFIG_TYPE_STRING)
+        plugin = g_strdup(config_setting_get_string(s));
+    else if (s)
+        return NULL;
+    if (s)
+        config_setting_remove(parent, name);
+    s = config_setting_add(parent, name, CONFIG_TYPE_GROUP);
+    if (s && plugin)
+        config_setting_set_string(config_setting_add(s, "plugin", CONFIG_TYPE_STRING), plugin);
+    return s;
+}
+
+static config_setting_t *find_layer(config_setting_t *model, const char *name, int index)
+{
+    for (int i = 0; i < config_setting_length(model); i++) {
+        config_setting_t *l = config_setting_get_elem(model, i);
+        const char *n = NULL;
+        if (config_setting_is_group(l) && config_setting_lookup_string(l, "name", &n) &&
+            strcmp(n, name) == 0)
+            return l;
+        if (!n && config_setting_is_group(l)) {
+            /* Unnamed layers are named by their plugin and position: dense2. */
+            const char *plugin = "dense";
+            config_setting_lookup_string(l, "layer", &plugin);
+            g_autofree char *def = g_strdup_printf("%s%d", plugin, i + 1);
+            if (strcmp(def, name) == 0)
+                return l;
+        }
+    }
+    (void)index;
+    return NULL;
+}
+
+static gboolean apply_override(config_t *cfg, const override *o, GError **error)
+{
+    g_auto(GStrv) parts = g_strsplit(o->key, ".", -1);
+    guint n = g_strv_length(parts);
+    if (n == 0 || !*parts[0]) {
+        g_set_error(error, FL_CONFIG_ERROR, CONFIG_ERROR_INVALID, "%s: empty key", o->origin);
+        return FALSE;
+    }
+    for (guint i = 0; i < n; i++)
+        if (!*parts[i]) {
+            g_set_error(error, FL_CONFIG_ERROR, CONFIG_ERROR_INVALID,
+                        "%s: malformed key \"%s\"", o->origin, o->key);
+            return FALSE;
+        }
+    if (!g_strv_contains(top_keys, parts[0]) || strcmp(parts[0], "grid") == 0) {
+        g_autofree char *hint = params_suggest(parts[0], top_keys, g_strv_length((GStrv)top_keys));
+        g_set_error(error, FL_CONFIG_ERROR, CONFIG_ERROR_INVALID,
+                    "%s: \"%s\" is not a top-level key of an experiment%s", o->origin, parts[0],
+                    hint);
+        return FALSE;
+    }
+    config_setting_t *parent = config_root_setting(cfg);
+    guint i = 0;
+    if (strcmp(parts[0], "model") == 0 && n >= 2) {
+        config_setting_t *model = config_setting_get_member(parent, "model");
+        config_setting_t *layer = model ? find_layer(model, parts[1], 0) : NULL;
+        if (!layer) {
+            g_set_error(error, FL_CONFIG_ERROR, CONFIG_ERROR_INVALID,
+                        "%s: the model has no layer named \"%s\"", o->origin, parts[1]);
+            return FALSE;
+        }
+        if (n == 2) {
+            g_set_error(error, FL_CONFIG_ERROR, CONFIG_ERROR_INVALID,
+                        "%s: name a key of layer %s, as in model.%s.units", o->origin, parts[1],
+                        parts[1]);
+            return FALSE;
+        }
+        parent = layer;
+        i = 2;
+    }
+    /* Walk (and create) the groups down to the last part. */
+    for (; i + 1 < n; i++) {
+        parent = as_group(parent, parts[i]);
+        if (!parent) {
+            g_set_error(error, FL_CONFIG_ERROR, CONFIG_ERROR_INVALID,
+                        "%s: \"%s\" is not a group, so it has no key \"%s\"", o->origin,
+                        parts[i], parts[i + 1]);
+            return FALSE;
+        }
+    }
+    config_t value;
+    if (!parse_value(&value, o->text)) {
+        config_destroy(&value);
+        g_set_error(error, FL_CONFIG_ERROR, CONFIG_ERROR_INVALID, "%s: cannot read the value",
+                    o->origin);
+        return FALSE;
+    }
+    const char *last = parts[n - 1];
+    if (config_setting_get_member(parent, last))
+        config_setting_remove(parent, last);
+    gboolean ok = setting_copy(parent, last, config_lookup(&value, "v")) != NULL;
+    config_destroy(&value);
+    if (!ok)
+        g_set_error(error, FL_CONFIG_ERROR, CONFIG_ERROR_INVALID, "%s: cannot set %s here",
+                    o->origin, o->key);
+    return ok;
+}
+
+/* ---------------------------------------------------------------- resolving */
+
+static void layer_spec_free(layer_spec *l)
+{
+    g_free(l->name);
+    g_free(l->from);
+    params_ref_clear(&l->layer);
+    g_free(l);
+}
+
+static void ref_free(fl_ref *r)
+{
+    params_ref_clear(r);
+    g_free(r);
+}
+
+void experiment_free(experiment *e)
+{
+    if (!e)
+        return;
+    g_free(e->path);
+    g_free(e->base_dir);
+    g_free(e->top.name);
+    g_free(e->top.data_dir);
+    params_ref_clear(&e->dataset);
+    if (e->layers)
+        g_ptr_array_free(e->layers, TRUE);
+    params_ref_clear(&e->loss);
+    params_ref_clear(&e->optimizer);
+    params_ref_clear(&e->schedule);
+    if (e->detectors)
+        g_ptr_array_free(e->detectors, TRUE);
+    g_free(e);
+}
+
+/* Fill a plugin reference from a string or a group; members of the group go to the plugin
+ * unless `extra` (a table of the experiment's own, may be NULL) has them. */
+static gboolean resolve_ref(fl_ref *ref, config_setting_t *s, fl_kind kind, const char *scope,
+                            const char *plugin_key, const char *default_name,
+                            const fl_plugin *extra, void *extra_opts,
+                            const char *const *also_reserved, registry *reg, GError **error)
+{
+    const char *name = NULL;
+    config_setting_t *name_setting = s;
+    if (config_setting_type(s) == CONFIG_TYPE_STRING) {
+        name = config_setting_get_string(s);
+    } else if (config_setting_is_group(s)) {
+        name_setting = config_setting_get_member(s, plugin_key);
+        if (!name_setting && default_name) {
+            name = default_name;
+            name_setting = s;
+        } else if (!name_setting || config_setting_type(name_setting) != CONFIG_TYPE_STRING) {
+            return fail(error, name_setting ? name_setting : s, scope,
+                        "needs %s = \"name\"; (see `flatline plugins %s`)", plugin_key,
+                        registry_kind_name(kind));
+        } else {
+            name = config_setting_get_string(name_setting);
+        }
+    } else {
+        return fail(error, s, scope, "expected a %s name or a group { %s = \"...\"; }",
+                    registry_kind_name(kind), plugin_key);
+    }
+    g_autoptr(GError) err = NULL;
+    const fl_plugin *plugin = registry_find(reg, kind, name, &err);
+    if (!plugin)
+        return fail(error, name_setting, scope, "%s", err->message);
+    void *opts = params_opts_new(plugin, reg, error);
+    if (!opts)
+        return FALSE;
+    ref->plugin = plugin;
+    ref->opts = opts;
+    if (config_setting_is_group(s)) {
+        g_autoptr(GStrvBuilder) rb = g_strv_builder_new();
+        g_strv_builder_add(rb, plugin_key);
+        for (const char *const *r = also_reserved; r && *r; r++)
+            g_strv_builder_add(rb, *r);
+        for (const fl_param *p = extra ? extra->params : NULL; p && p->key; p++)
+            g_strv_builder_add(rb, p->key);
+        g_auto(GStrv) reserved = g_strv_builder_end(rb);
+        if (!params_set_from_group(plugin, opts, s, (const char *const *)reserved, scope, reg,
+                                   error))
+            return FALSE;
+        if (extra) {
+            for (int i = 0; i < config_setting_length(s); i++) {
+                config_setting_t *m = config_setting_get_elem(s, i);
+                const fl_param *p = params_find(extra, config_setting_name(m));
+                if (p && !params_set_from_setting(extra, extra_opts, p, m, scope, reg, error))
+                    return FALSE;
+            }
+        }
+    }
+    if (!params_check_required(plugin, opts, error)) {
+        g_autofree char *msg = g_strdup((*error)->message);
+        g_clear_error(error);
+        return fail(error, s, scope, "%s", msg);
+    }
+    return TRUE;
+}
+
+static gboolean valid_layer_name(const char *name)
+{
+    if (!*name || g_ascii_isdigit(name[0]))
+        return FALSE;
+    for (const char *c = name; *c; c++)
+        if (!g_ascii_isalnum(*c) && *c != '_' && *c != '-')
+            return FALSE;
+    return TRUE;
+}
+
+static gboolean resolve_model(experiment *e, config_setting_t *model, registry *reg,
+                              GError **error)
+{
+    if (!config_setting_is_list(model) && !config_setting_is_array(model))
+        return fail(error, model, "model", "expected a list of layers: ( { name = \"h1\"; "
+                                           "layer = \"dense\"; units = 10; }, ... )");
+    if (config_setting_length(model) == 0)
+        return fail(error, model, "model", "has no layers");
+    e->layers = g_ptr_array_new_with_free_func((GDestroyNotify)layer_spec_free);
+    g_autoptr(GHashTable) names = g_hash_table_new(g_str_hash, g_str_equal);
+    for (int i = 0; i < config_setting_length(model); i++) {
+        config_setting_t *s = config_setting_get_elem(model, i);
+        g_autofree char *where = g_strdup_printf("model layer %d", i + 1);
+        if (!config_setting_is_group(s))
+            return fail(error, s, where, "expected a group { name = ...; layer = ...; }");
+        layer_spec *l = g_new0(layer_spec, 1);
+        g_ptr_array_add(e->layers, l);
+        const char *plugin = "dense", *name = NULL;
+        config_setting_t *m;
+        if ((m = config_setting_get_member(s, "layer"))) {
+            if (config_setting_type(m) != CONFIG_TYPE_STRING)
+                return fail(error, m, where, "layer: expected a layer plugin name (\"dense\")");
+            plugin = config_setting_get_string(m);
+        }
+        if ((m = config_setting_get_member(s, "name"))) {
+            if (config_setting_type(m) != CONFIG_TYPE_STRING)
+                return fail(error, m, where, "name: expected a string");
+            name = config_setting_get_string(m);
+            if (!valid_layer_name(name))
+                return fail(error, m, where,
+                            "name \"%s\": use letters, digits, _ and -, not starting with a "
+                            "digit",
+                            name);
+        }
+        l->name = name ? g_strdup(name) : g_strdup_printf("%s%d", plugin, i + 1);
+        if (g_hash_table_contains(names, l->name))
+            return fail(error, s, where, "a second layer named \"%s\": layer names must differ",
+                        l->name);
+        g_hash_table_add(names, l->name);
+        if ((m = config_setting_get_member(s, "from"))) {
+            if (config_setting_type(m) != CONFIG_TYPE_STRING)
+                return fail(error, m, where, "from: expected the name of another layer");
+            l->from = g_strdup(config_setting_get_string(m));
+        }
+        if ((m = config_setting_get_member(s, "output"))) {
+            if (config_setting_type(m) != CONFIG_TYPE_BOOL)
+                return fail(error, m, where, "output: expected true or false");
+            l->output = config_setting_get_bool(m);
+        }
+        g_autofree char *scope = g_strdup_printf("model.%s", l->name);
+        static const char *const reserved[] = {"name", "from", "output", NULL};
+        if (!resolve_ref(&l->layer, s, FL_KIND_LAYER, scope, "layer", "dense", NULL, NULL,
+                         reserved, reg, error))
+            return FALSE;
+    }
+    /* `from` must name a layer of the model. */
+    for (guint i = 0; i < e->layers->len; i++) {
+        layer_spec *l = e->layers->pdata[i];
+        if (l->from && !g_hash_table_contains(names, l->from)) {
+            g_autoptr(GPtrArray) all = g_ptr_array_new();
+            for (guint k = 0; k < e->layers->len; k++)
+                g_ptr_array_add(all, ((layer_spec *)e->layers->pdata[k])->name);
+            g_autofree char *hint =
+                params_suggest(l->from, (const char *const *)all->pdata, all->len);
+            config_setting_t *s = config_setting_get_elem(model, i);
+            g_autofree char *where = g_strdup_printf("model.%s.from", l->name);
+            return fail(error, config_setting_get_member(s, "from"), where,
+                        "no layer named \"%s\"%s", l->from, hint);
+        }
+    }
+    return TRUE;
+}
+
+static gboolean resolve_detectors(experiment *e, config_setting_t *s, registry *reg,
+                                  GError **error)
+{
+    e->detectors = g_ptr_array_new_with_free_func((GDestroyNotify)ref_free);
+    if (!s) {
+        /* Default: every detector found. */
+        g_autoptr(GPtrArray) names = registry_names(reg, FL_KIND_DETECTOR);
+        for (guint i = 0; i < names->len; i++) {
+            fl_ref *r = g_new0(fl_ref, 1);
+            g_ptr_array_add(e->detectors, r);
+            if (!params_ref_init(r, reg, FL_KIND_DETECTOR, names->pdata[i], NULL, error))
+                return FALSE;
+        }
+        return TRUE;
+    }
+    if (!config_setting_is_list(s) && !config_setting_is_array(s))
+        return fail(error, s, "detectors", "expected a list: ( \"all\" ), ( ) or names and "
+                                           "groups ( { plugin = \"...\"; ... } )");
+    for (int i = 0; i < config_setting_length(s); i++) {
+        config_setting_t *d = config_setting_get_elem(s, i);
+        if (config_setting_type(d) == CONFIG_TYPE_STRING &&
+            strcmp(config_setting_get_string(d), "all") == 0) {
+            g_autoptr(GPtrArray) names = registry_names(reg, FL_KIND_DETECTOR);
+            for (guint k = 0; k < names->len; k++) {
+                gboolean listed = FALSE;
+                for (guint j = 0; j < e->detectors->len; j++)
+                    listed |= strcmp(((fl_ref *)e->detectors->pdata[j])->plugin->name,
+                                     names->pdata[k]) == 0;
+                if (listed)
+                    continue;
+                fl_ref *r = g_new0(fl_ref, 1);
+                g_ptr_array_add(e->detectors, r);
+                if (!params_ref_init(r, reg, FL_KIND_DETECTOR, names->pdata[k], NULL, error))
+                    return FALSE;
+            }
+            continue;
+        }
+        fl_ref *r = g_new0(fl_ref, 1);
+        g_ptr_array_add(e->detectors, r);
+        g_autofree char *scope = g_strdup_printf("detectors[%d]", i);
+        if (!resolve_ref(r, d, FL_KIND_DETECTOR, scope, "plugin", NULL, NULL, NULL, NULL, reg,
+                         error))
+            return FALSE;
+    }
+    return TRUE;
+}
+
+static gboolean resolve_tree(experiment *e, config_t *cfg, registry *reg, GError **error)
+{
+    config_setting_t *root = config_root_setting(cfg);
+    /* Top-level keys: the experiment's own, then one group per part. */
+    for (int i = 0; i < config_setting_length(root); i++) {
+        config_setting_t *s = config_setting_get_elem(root, i);
+        const char *key = config_setting_name(s);
+        if (!g_strv_contains(top_keys, key)) {
+            g_autofree char *hint =
+                params_suggest(key, top_keys, g_strv_length((GStrv)top_keys));
+            return fail(error, s, key,
+                        "unknown top-level key%s; an experiment has name, seed, repeats, "
+                        "data_dir, dataset, model, loss, optimizer, train, detectors, grid",
+                        hint);
+        }
+    }
+    if (!params_set_from_group(&top_table, &e->top, root, top_keys + 4, NULL, reg, error))
+        return FALSE;
+
+    static const char *const parts[] = {"dataset", "model", "loss", "optimizer"};
+    for (guint i = 0; i < G_N_ELEMENTS(parts); i++)
+        if (!config_setting_get_member(root, parts[i]))
+            return fail(error, NULL, e->path, "no %s: an experiment needs dataset, model, loss "
+                                              "and optimizer",
+                        parts[i]);
+
+    config_setting_t *s = config_setting_get_member(root, "dataset");
+    if (!resolve_ref(&e->dataset, s, FL_KIND_DATASET, "dataset", "plugin", NULL, &dataset_table,
+                     &e->data, NULL, reg, error))
+        return FALSE;
+    if (!resolve_model(e, config_setting_get_member(root, "model"), reg, error))
+        return FALSE;
+    if (!resolve_ref(&e->loss, config_setting_get_member(root, "loss"), FL_KIND_LOSS, "loss",
+                     "plugin", NULL, NULL, NULL, NULL, reg, error))
+        return FALSE;
+    static const char *const opt_reserved[] = {"schedule", NULL};
+    s = config_setting_get_member(root, "optimizer");
+    if (!resolve_ref(&e->optimizer, s, FL_KIND_OPTIMIZER, "optimizer", "plugin", NULL, NULL,
+                     NULL, opt_reserved, reg, error))
+        return FALSE;
+    config_setting_t *sched = config_setting_is_group(s) ? config_setting_get_member(s, "schedule")
+                                                         : NULL;
+    if (sched) {
+        if (!resolve_ref(&e->schedule, sched, FL_KIND_SCHEDULE, "optimizer.schedule", "plugin",
+                         NULL, NULL, NULL, NULL, reg, error))
+            return FALSE;
+    } else if (!params_ref_init(&e->schedule, reg, FL_KIND_SCHEDULE, "constant", NULL, error)) {
+        return FALSE;
+    }
+    if ((s = config_setting_get_member(root, "train"))) {
+        if (!config_setting_is_group(s))
+            return fail(error, s, "train", "expected a group { epochs = 100; batch = 32; }");
+        if (!params_set_from_group(&train_table, &e->train, s, NULL, "train", reg, error))
+            return FALSE;
+    }
+    return resolve_detectors(e, config_setting_get_member(root, "detectors"), reg, error);
+}
+
+experiment *experiment_resolve(experiment_file *f, GPtrArray *overrides, registry *reg,
+                               GError **error)
+{
+    g_autoptr(experiment) e = g_new0(experiment, 1);
+    e->path = g_strdup(f->path);
+    GError *err = NULL;
+    void *defaults;
+    /* Start from the defaults of the experiment's own tables. */
+    defaults = params_opts_new(&top_table, reg, &err);
+    g_assert_no_error(err);
+    e->top = *(top_opts *)defaults;
+    g_free(defaults);
+    defaults = params_opts_new(&dataset_table, reg, &err);
+    g_assert_no_error(err);
+    e->data = *(dataset_opts *)defaults;
+    g_free(defaults);
+    defaults = params_opts_new(&train_table, reg, &err);
+    g_assert_no_error(err);
+    e->train = *(train_opts *)defaults;
+    g_free(defaults);
+
+    config_t cfg;
+    if (!read_tree(&cfg, f->path, error)) {
+        config_destroy(&cfg);
+        return NULL;
+    }
+    gboolean ok = TRUE;
+    for (guint i = 0; ok && overrides && i < overrides->len; i++)
+        ok = apply_override(&cfg, overrides->pdata[i], error);
+    if (ok)
+        ok = resolve_tree(e, &cfg, reg, error);
+    config_destroy(&cfg);
+    if (!ok)
+        return NULL;
+
+    if (!*e->top.name) {
+        g_autofree char *base = g_path_get_basename(f->path);
+        char *dot = strrchr(base, '.');
+        if (dot && dot != base)
+            *dot = '\0';
+        g_free(e->top.name);
+        e->top.name = g_strdup(base);
+    }
+    if (*e->top.data_dir)
+        e->base_dir = g_canonicalize_filename(e->top.data_dir, NULL);
+    else {
+        g_autofree char *dir = g_path_get_dirname(f->path);
+        e->base_dir = g_canonicalize_filename(dir, NULL);
+    }
+    if (e->data.seed < 0)
+        e->data.seed = e->top.seed;
+    return g_steal_pointer(&e);
+}
+
+/* ---------------------------------------------------------------- writing back */
+
+static void write_ref_group(GString *out, const char *key, const fl_ref *ref, const char *extra,
+                            int indent)
+{
+    g_string_append_printf(out, "%*s%s = {\n%*splugin = \"%s\";\n", indent, "", key,
+                           indent + 2, "", ref->plugin->name);
+    params_write_text(ref->plugin, ref->opts, out, indent + 2);
+    if (extra)
+        g_string_append(out, extra);
+    g_string_append_printf(out, "%*s};\n", indent, "");
+}
+
+char *experiment_to_text(const experiment *e, GPtrArray *axes)
+{
+    GString *out = g_string_new(NULL);
+    g_string_append_printf(out, "# Resolved by flatline " PACKAGE_VERSION " from %s\n", e->path);
+    g_string_append(out, "# Every default is written out; `flatline run` reads it as it is.\n");
+    params_write_text(&top_table, &e->top, out, 0);
+    /* data_dir is written out so relative data paths still resolve from here. */
+    GString *data_dir = g_string_new(NULL);
+    g_string_printf(data_dir, "data_dir = ");
+    params_append_quoted(data_dir, e->base_dir);
+    g_string_append(data_dir, ";\n");
+    g_autofree char *top = g_string_free(out, FALSE);
+    out = g_string_new(NULL);
+    /* Replace the data_dir line params_write_text produced. */
+    g_auto(GStrv) lines = g_strsplit(top, "\n", -1);
+    for (char **l = lines; *l; l++) {
+        if (!**l)
+            continue;
+        if (g_str_has_prefix(*l, "data_dir ="))
+            g_string_append(out, data_dir->str);
+        else
+            g_string_append_printf(out, "%s\n", *l);
+    }
+    g_string_free(data_dir, TRUE);
+
+    GString *common = g_string_new(NULL);
+    params_write_text(&dataset_table, &e->data, common, 2);
+    g_autofree char *common_text = g_string_free(common, FALSE);
+    write_ref_group(out, "dataset", &e->dataset, common_text, 0);
+
+    g_string_append(out, "model = (\n");
+    for (guint i = 0; i < e->layers->len; i++) {
+        const layer_spec *l = e->layers->pdata[i];
+        g_string_append_printf(out, "  {\n    name = \"%s\";\n    layer = \"%s\";\n", l->name,
+                               l->layer.plugin->name);
+        if (l->from)
+            g_string_append_printf(out, "    from = \"%s\";\n", l->from);
+        if (l->output)
+            g_string_append(out, "    output = true;\n");
+        params_write_text(l->layer.plugin, l->layer.opts, out, 4);
+        g_string_append_printf(out, "  }%s\n", i + 1 < e->layers->len ? "," : "");
+    }
+    g_string_append(out, ");\n");
+    write_ref_group(out, "loss", &e->loss, NULL, 0);
+    g_autofree char *sched = params_ref_to_string(&e->schedule);
+    g_autofree char *sched_line = g_strdup_printf("  schedule = %s;\n", sched);
+    write_ref_group(out, "optimizer", &e->optimizer, sched_line, 0);
+    g_string_append(out, "train = {\n");
+    params_write_text(&train_table, &e->train, out, 2);
+    g_string_append(out, "};\n");
+    g_string_append(out, "detectors = (");
+    for (guint i = 0; i < e->detectors->len; i++) {
+        g_autofree char *d = params_ref_to_string(e->detectors->pdata[i]);
+        g_string_append_printf(out, "%s%s", i ? ", " : " ", d);
+    }
+    g_string_append(out, " );\n");
+    if (axes && axes->len) {
+        g_string_append(out, "grid = (\n");
+        for (guint i = 0; i < axes->len; i++) {
+            const grid_axis *a = axes->pdata[i];
+            g_string_append_printf(out, "  { key = \"%s\"; values = ( ", a->key);
+            for (guint v = 0; v < a->values->len; v++)
+                g_string_append_printf(out, "%s%s", v ? ", " : "", (char *)a->values->pdata[v]);
+            g_string_append_printf(out, " ); }%s\n", i + 1 < axes->len ? "," : "");
+        }
+        g_string_append(out, ");\n");
+    }
+    return g_string_free(out, FALSE);
+}

@@ -1,0 +1,252 @@
+/* results.c — see results.h.  run.result is a GKeyFile: GLib reads and writes it, so the
+ * core needs no JSON parser to resume or to rebuild summary.csv. */
+#include "results.h"
+
+#include <errno.h>
+#include <glib/gstdio.h>
+#include <math.h>
+#include <string.h>
+
+gboolean results_write(const char *path, const char *data, gssize len, gboolean durable,
+                       GError **error)
+{
+    GFileSetContentsFlags flags = G_FILE_SET_CONTENTS_CONSISTENT;
+    if (durable)
+        flags |= G_FILE_SET_CONTENTS_DURABLE;
+    return g_file_set_contents_full(path, data, len, flags, 0644, error);
+}
+
+void run_record_free(run_record *r)
+{
+    if (!r)
+        return;
+    g_free(r->id);
+    g_free(r->status);
+    g_free(r->reason);
+    g_free(r->verdict);
+    g_free(r->causes);
+    g_free(r->fingerprint);
+    g_strfreev(r->axis_keys);
+    g_strfreev(r->axis_values);
+    g_free(r);
+}
+
+static void json_string(GString *out, const char *s)
+{
+    g_string_append_c(out, '"');
+    for (const unsigned char *c = (const unsigned char *)(s ? s : ""); *c; c++) {
+        switch (*c) {
+        case '"': g_string_append(out, "\\\""); break;
+        case '\\': g_string_append(out, "\\\\"); break;
+        case '\n': g_string_append(out, "\\n"); break;
+        case '\t': g_string_append(out, "\\t"); break;
+        case '\r': g_string_append(out, "\\r"); break;
+        default:
+            if (*c < 0x20)
+                g_string_append_printf(out, "\\u%04x", *c);
+            else
+                g_string_append_c(out, (char)*c);
+        }
+    }
+    g_string_append_c(out, '"');
+}
+
+static void json_number(GString *out, double v)
+{
+    if (isfinite(v))
+        g_string_append_printf(out, "%.9g", v);
+    else
+        g_string_append(out, "null"); /* JSON has no NaN or Inf */
+}
+
+static char *verdict_json(const run_record *rec, const run_output *out)
+{
+    GString *j = g_string_new("{\n  \"run\": ");
+    json_string(j, rec->id);
+    g_string_append(j, ",\n  \"verdict\": ");
+    json_string(j, rec->verdict);
+    g_string_append(j, ",\n  \"causes\": [");
+    g_auto(GStrv) causes = g_strsplit(rec->causes ? rec->causes : "", ";", -1);
+    gboolean first = TRUE;
+    for (char **c = causes; *c; c++) {
+        if (!**c)
+            continue;
+        if (!first)
+            g_string_append(j, ", ");
+        json_string(j, *c);
+        first = FALSE;
+    }
+    g_string_append(j, "],\n  \"findings\": [],\n  \"status\": ");
+    json_string(j, rec->status);
+    if (rec->reason) {
+        g_string_append(j, ",\n  \"reason\": ");
+        json_string(j, rec->reason);
+    }
+    g_string_append_printf(j, ",\n  \"seed\": %" G_GINT64_FORMAT ",\n  \"epochs_run\": %d",
+                           rec->seed, rec->epochs_run);
+    g_string_append(j, ",\n  \"final_loss\": ");
+    json_number(j, rec->final_loss);
+    g_string_append(j, ",\n  \"final_val_loss\": ");
+    json_number(j, out ? out->final_val_loss : NAN);
+    g_string_append(j, ",\n  \"wall_ms\": ");
+    json_number(j, rec->wall_ms);
+    g_string_append(j, "\n}\n");
+    return g_string_free(j, FALSE);
+}
+
+gboolean results_save_run(const char *dir, const run_record *rec, const run_output *out,
+                          const char *run_cfg, GError **error)
+{
+    g_autofree char *run_dir = g_build_filename(dir, "runs", rec->id, NULL);
+    if (g_mkdir_with_parents(run_dir, 0755) != 0) {
+        int e = errno;
+        g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(e), "%s: cannot create: %s",
+                    run_dir, g_strerror(e));
+        return FALSE;
+    }
+    g_autofree char *metrics = g_build_filename(run_dir, "metrics.csv", NULL);
+    g_autofree char *verdict = g_build_filename(run_dir, "verdict.json", NULL);
+    g_autofree char *cfg = g_build_filename(run_dir, "run.cfg", NULL);
+    g_autofree char *result = g_build_filename(run_dir, "run.result", NULL);
+    g_autofree char *vj = verdict_json(rec, out);
+    if (!results_write(metrics, out->metrics->str, (gssize)out->metrics->len, FALSE, error) ||
+        !results_write(verdict, vj, -1, FALSE, error) ||
+        !results_write(cfg, run_cfg, -1, FALSE, error))
+        return FALSE;
+
+    g_autoptr(GKeyFile) kf = g_key_file_new();
+    g_key_file_set_string(kf, "run", "id", rec->id);
+    g_key_file_set_integer(kf, "run", "index", rec->index);
+    g_key_file_set_integer(kf, "run", "cell", rec->cell);
+    g_key_file_set_int64(kf, "run", "seed", rec->seed);
+    g_key_file_set_string(kf, "run", "status", rec->status);
+    if (rec->reason)
+        g_key_file_set_string(kf, "run", "reason", rec->reason);
+    g_key_file_set_string(kf, "run", "verdict", rec->verdict);
+    g_key_file_set_string(kf, "run", "causes", rec->causes ? rec->causes : "");
+    g_key_file_set_double(kf, "run", "final_loss", rec->final_loss);
+    g_key_file_set_integer(kf, "run", "epochs_run", rec->epochs_run);
+    g_key_file_set_double(kf, "run", "wall_ms", rec->wall_ms);
+    g_key_file_set_string(kf, "run", "fingerprint", rec->fingerprint);
+    for (guint i = 0; rec->axis_keys && rec->axis_keys[i]; i++)
+        g_key_file_set_string(kf, "grid", rec->axis_keys[i], rec->axis_values[i]);
+    gsize len;
+    g_autofree char *text = g_key_file_to_data(kf, &len, NULL);
+    /* Written last and durably: its presence means every other file of the run is whole. */
+    return results_write(result, text, (gssize)len, TRUE, error);
+}
+
+run_record *results_load_run(const char *dir, const char *id, GError **error)
+{
+    g_autofree char *path = g_build_filename(dir, "runs", id, "run.result", NULL);
+    if (!g_file_test(path, G_FILE_TEST_EXISTS))
+        return NULL;
+    g_autoptr(GKeyFile) kf = g_key_file_new();
+    if (!g_key_file_load_from_file(kf, path, G_KEY_FILE_NONE, error)) {
+        g_prefix_error(error, "%s: ", path);
+        return NULL;
+    }
+    g_autoptr(run_record) r = g_new0(run_record, 1);
+    GError *err = NULL;
+    r->id = g_key_file_get_string(kf, "run", "id", &err);
+    if (!err)
+        r->index = g_key_file_get_integer(kf, "run", "index", &err);
+    if (!err)
+        r->cell = g_key_file_get_integer(kf, "run", "cell", &err);
+    if (!err)
+        r->seed = g_key_file_get_int64(kf, "run", "seed", &err);
+    if (!err)
+        r->status = g_key_file_get_string(kf, "run", "status", &err);
+    if (!err)
+        r->verdict = g_key_file_get_string(kf, "run", "verdict", &err);
+    if (!err)
+        r->causes = g_key_file_get_string(kf, "run", "causes", &err);
+    if (!err)
+        r->final_loss = g_key_file_get_double(kf, "run", "final_loss", &err);
+    if (!err)
+        r->epochs_run = g_key_file_get_integer(kf, "run", "epochs_run", &err);
+    if (!err)
+        r->wall_ms = g_key_file_get_double(kf, "run", "wall_ms", &err);
+    if (!err)
+        r->fingerprint = g_key_file_get_string(kf, "run", "fingerprint", &err);
+    if (err) {
+        g_propagate_prefixed_error(error, err,
+                                   "%s: damaged or from another version of flatline (%s); "
+                                   "rerun with --force or use another -o: ",
+                                   path, "cannot read it");
+        return NULL;
+    }
+    r->reason = g_key_file_get_string(kf, "run", "reason", NULL);
+    r->axis_keys = g_key_file_get_keys(kf, "grid", NULL, NULL);
+    if (r->axis_keys) {
+        guint n = g_strv_length(r->axis_keys);
+        r->axis_values = g_new0(char *, n + 1);
+        for (guint i = 0; i < n; i++)
+            r->axis_values[i] = g_key_file_get_string(kf, "grid", r->axis_keys[i], NULL);
+    }
+    return g_steal_pointer(&r);
+}
+
+/* A CSV field, quoted when it must be. */
+static void csv_field(GString *out, const char *s)
+{
+    if (!strpbrk(s, ",\"\n\r")) {
+        g_string_append(out, s);
+        return;
+    }
+    g_string_append_c(out, '"');
+    for (const char *c = s; *c; c++) {
+        if (*c == '"')
+            g_string_append_c(out, '"');
+        g_string_append_c(out, *c);
+    }
+    g_string_append_c(out, '"');
+}
+
+static void csv_number(GString *out, double v)
+{
+    if (isnan(v))
+        g_string_append(out, "nan");
+    else if (isinf(v))
+        g_string_append(out, v > 0 ? "inf" : "-inf");
+    else
+        g_string_append_printf(out, "%.9g", v);
+}
+
+gboolean results_write_summary(const char *dir, GPtrArray *records, GStrv axis_keys,
+                               GError **error)
+{
+    GString *s = g_string_new("run");
+    for (guint a = 0; axis_keys && axis_keys[a]; a++) {
+        g_string_append_c(s, ',');
+        csv_field(s, axis_keys[a]);
+    }
+    g_string_append(s, ",seed,status,verdict,causes,final_loss,epochs_run,wall_ms\n");
+    for (guint i = 0; i < records->len; i++) {
+        const run_record *r = records->pdata[i];
+        csv_field(s, r->id);
+        for (guint a = 0; axis_keys && axis_keys[a]; a++) {
+            const char *v = "";
+            for (guint k = 0; r->axis_keys && r->axis_keys[k]; k++)
+                if (strcmp(r->axis_keys[k], axis_keys[a]) == 0)
+                    v = r->axis_values[k];
+            g_string_append_c(s, ',');
+            csv_field(s, v);
+        }
+        g_string_append_printf(s, ",%" G_GINT64_FORMAT ",", r->seed);
+        csv_field(s, r->status);
+        g_string_append_c(s, ',');
+        csv_field(s, r->verdict);
+        g_string_append_c(s, ',');
+        csv_field(s, r->causes ? r->causes : "");
+        g_string_append_c(s, ',');
+        csv_number(s, r->final_loss);
+        g_string_append_printf(s, ",%d,", r->epochs_run);
+        csv_number(s, r->wall_ms);
+        g_string_append_c(s, '\n');
+    }
+    g_autofree char *path = g_build_filename(dir, "summary.csv", NULL);
+    gboolean ok = results_write(path, s->str, (gssize)s->len, TRUE, error);
+    g_string_free(s, TRUE);
+    return ok;
+}

@@ -1,0 +1,45 @@
+/* results.h — the results directory (DESIGN.md section 3): files written whole or not at
+ * all, one directory per run whose run.result (written last) marks it finished, and
+ * summary.csv rebuilt from the finished runs. */
+#ifndef FL_RESULTS_H
+#define FL_RESULTS_H
+
+#include <glib.h>
+#include "train.h"
+
+/* Write a file whole: a temporary file renamed over the target (durable: fsync too). */
+gboolean results_write(const char *path, const char *data, gssize len, gboolean durable,
+                       GError **error);
+
+/* What a finished run left in its run.result. */
+typedef struct run_record {
+    char *id;
+    int index;
+    int cell;             /* grid point */
+    gint64 seed;
+    char *status;         /* ok | crashed | timeout */
+    char *reason;
+    char *verdict;        /* healthy | warning | collapsed */
+    char *causes;         /* ';'-separated, primary first */
+    double final_loss;
+    int epochs_run;
+    double wall_ms;
+    char *fingerprint;    /* of the run's resolved configuration */
+    GStrv axis_keys;      /* grid keys and the run's values (labels) */
+    GStrv axis_values;
+} run_record;
+
+void run_record_free(run_record *r);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(run_record, run_record_free)
+
+/* Write runs/<id>/: metrics.csv, verdict.json, run.cfg, then run.result. */
+gboolean results_save_run(const char *dir, const run_record *rec, const run_output *out,
+                          const char *run_cfg, GError **error);
+/* The record of a finished run, or NULL (no error) if the run is not finished. */
+run_record *results_load_run(const char *dir, const char *id, GError **error);
+
+/* summary.csv from records in run order (missing runs are left out). */
+gboolean results_write_summary(const char *dir, GPtrArray *records, GStrv axis_keys,
+                               GError **error);
+
+#endif

@@ -1,0 +1,341 @@
+/* sweep.c — see sweep.h.  Run seeds are the experiment's seed plus the repeat index, so
+ * every grid point sees the same seeds (paired comparisons) and one run is reproduced by
+ * its run.cfg alone.  A run is skipped when its run.result exists with the same
+ * fingerprint (a hash of its resolved configuration); a different fingerprint means the
+ * directory holds another experiment, which is refused rather than mixed. */
+#include "sweep.h"
+#include "results.h"
+#include "train.h"
+
+#include <errno.h>
+#include <glib/gstdio.h>
+#include <string.h>
+
+static void run_plan_free(run_plan *r)
+{
+    g_free(r->id);
+    if (r->overrides)
+        g_ptr_array_free(r->overrides, TRUE);
+    g_strfreev(r->labels);
+    experiment_free(r->exp);
+    g_free(r->cfg_text);
+    g_free(r->fingerprint);
+    g_free(r);
+}
+
+void sweep_free(sweep *s)
+{
+    if (!s)
+        return;
+    experiment_file_free(s->file);
+    experiment_free(s->base);
+    g_strfreev(s->axis_keys);
+    if (s->runs)
+        g_ptr_array_free(s->runs, TRUE);
+    g_free(s);
+}
+
+static override *override_copy(const override *o)
+{
+    override *c = g_new0(override, 1);
+    c->key = g_strdup(o->key);
+    c->text = g_strdup(o->text);
+    c->origin = g_strdup(o->origin);
+    return c;
+}
+
+/* The parts of a resolved file that decide the data and the model's shape. */
+static char *shape_key(const char *cfg_text)
+{
+    GString *k = g_string_new(NULL);
+    g_auto(GStrv) lines = g_strsplit(cfg_text, "\n", -1);
+    gboolean keep = FALSE;
+    for (char **l = lines; *l; l++) {
+        if (g_str_has_prefix(*l, "dataset =") || g_str_has_prefix(*l, "model ="))
+            keep = TRUE;
+        else if (g_str_has_prefix(*l, "loss =") || g_str_has_prefix(*l, "seed =") ||
+                 g_str_has_prefix(*l, "optimizer ="))
+            keep = FALSE;
+        if (keep)
+            g_string_append_printf(k, "%s\n", *l);
+    }
+    return g_string_free(k, FALSE);
+}
+
+sweep *sweep_plan(const char *path, GPtrArray *sets, registry *reg, fl_host *host,
+                  gboolean check_data, GError **error)
+{
+    g_autoptr(sweep) s = g_new0(sweep, 1);
+    s->file = experiment_file_read(path, error);
+    if (!s->file)
+        return NULL;
+    s->base = experiment_resolve(s->file, sets, reg, error);
+    if (!s->base)
+        return NULL;
+    GPtrArray *axes = s->file->axes;
+    g_autoptr(GStrvBuilder) kb = g_strv_builder_new();
+    int n_cells = 1;
+    for (guint a = 0; a < axes->len; a++) {
+        const grid_axis *ax = axes->pdata[a];
+        if (strcmp(ax->key, "repeats") == 0 || g_str_has_prefix(ax->key, "grid")) {
+            g_set_error(error, FL_CONFIG_ERROR, CONFIG_ERROR_INVALID,
+                        "%s:%d: grid: \"%s\" cannot be a grid axis (use repeats for replicates)",
+                        path, ax->line, ax->key);
+            return NULL;
+        }
+        for (guint k = 0; sets && k < sets->len; k++)
+            if (strcmp(((override *)sets->pdata[k])->key, ax->key) == 0) {
+                g_set_error(error, FL_CONFIG_ERROR, CONFIG_ERROR_INVALID,
+                            "--set %s: this key is a grid axis (line %d); --set it with a "
+                            "single value in brackets does not work either — edit the grid",
+                            ax->key, ax->line);
+                return NULL;
+            }
+        g_strv_builder_add(kb, ax->key);
+        if (n_cells > G_MAXINT / (int)ax->values->len) {
+            g_set_error(error, FL_CONFIG_ERROR, CONFIG_ERROR_INVALID, "%s: the grid is too large",
+                        path);
+            return NULL;
+        }
+        n_cells *= (int)ax->values->len;
+    }
+    s->axis_keys = g_strv_builder_end(kb);
+    s->n_cells = n_cells;
+    int repeats = s->base->top.repeats;
+    if ((gint64)n_cells * repeats > 10000000) {
+        g_set_error(error, FL_CONFIG_ERROR, CONFIG_ERROR_INVALID,
+                    "%s: %d grid points x %d repeats is more runs than flatline will plan", path,
+                    n_cells, repeats);
+        return NULL;
+    }
+    int total = n_cells * repeats;
+    int width = MAX(4, (int)g_snprintf(NULL, 0, "%d", total - 1));
+    s->runs = g_ptr_array_new_with_free_func((GDestroyNotify)run_plan_free);
+    g_autoptr(GHashTable) checked = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    for (int cell = 0; cell < n_cells; cell++) {
+        /* Mixed-radix digits of the cell, first axis slowest. */
+        g_autofree int *digit = g_new0(int, MAX(axes->len, 1u));
+        int rest = cell;
+        for (guint a = axes->len; a-- > 0;) {
+            int n = (int)((grid_axis *)axes->pdata[a])->values->len;
+            digit[a] = rest % n;
+            rest /= n;
+        }
+        g_autoptr(GPtrArray) ov = g_ptr_array_new_with_free_func((GDestroyNotify)override_free);
+        for (guint k = 0; sets && k < sets->len; k++)
+            g_ptr_array_add(ov, override_copy(sets->pdata[k]));
+        g_autoptr(GStrvBuilder) lb = g_strv_builder_new();
+        for (guint a = 0; a < axes->len; a++) {
+            const grid_axis *ax = axes->pdata[a];
+            override *o = g_new0(override, 1);
+            o->key = g_strdup(ax->key);
+            o->text = g_strdup(ax->values->pdata[digit[a]]);
+            o->origin = g_strdup_printf("%s:%d: grid value %s = %s", path, ax->line, ax->key,
+                                        (char *)ax->values->pdata[digit[a]]);
+            g_ptr_array_add(ov, o);
+            g_strv_builder_add(lb, ax->labels->pdata[digit[a]]);
+        }
+        g_auto(GStrv) labels = g_strv_builder_end(lb);
+        for (int r = 0; r < repeats; r++) {
+            run_plan *p = g_new0(run_plan, 1);
+            g_ptr_array_add(s->runs, p);
+            p->index = cell * repeats + r;
+            p->id = g_strdup_printf("r%0*d", width, p->index);
+            p->cell = cell;
+            p->repeat = r;
+            p->labels = g_strdupv(labels);
+            p->overrides = g_ptr_array_new_with_free_func((GDestroyNotify)override_free);
+            for (guint k = 0; k < ov->len; k++)
+                g_ptr_array_add(p->overrides, override_copy(ov->pdata[k]));
+            if (r == 0 || TRUE) {
+                GError *err = NULL;
+                p->exp = experiment_resolve(s->file, p->overrides, reg, &err);
+                if (!p->exp) {
+                    /* Say which grid point brought the bad value. */
+                    g_autoptr(GString) where = g_string_new(NULL);
+                    for (guint a = 0; a < axes->len; a++)
+                        g_string_append_printf(where, "%s%s = %s", a ? ", " : "",
+                                               ((grid_axis *)axes->pdata[a])->key, labels[a]);
+                    if (axes->len)
+                        g_prefix_error(&err, "grid point %s: ", where->str);
+                    g_propagate_error(error, err);
+                    return NULL;
+                }
+            }
+            p->seed = (gint64)p->exp->top.seed + r;
+            p->exp->top.seed = (int)p->seed;
+            p->exp->top.repeats = 1;
+            p->cfg_text = experiment_to_text(p->exp, NULL);
+            p->fingerprint = g_compute_checksum_for_string(G_CHECKSUM_SHA256, p->cfg_text, -1);
+            if (check_data) {
+                char *key = shape_key(p->cfg_text);
+                if (!g_hash_table_contains(checked, key)) {
+                    g_hash_table_add(checked, key);
+                    if (!train_check(p->exp, host, error)) {
+                        if (axes->len)
+                            g_prefix_error(error, "run %s: ", p->id);
+                        return NULL;
+                    }
+                } else {
+                    g_free(key);
+                }
+            }
+        }
+    }
+    return g_steal_pointer(&s);
+}
+
+static const char *status_name(run_status st)
+{
+    switch (st) {
+    case RUN_OK: return "ok";
+    case RUN_CRASHED: return "crashed";
+    case RUN_TIMEOUT: return "timeout";
+    }
+    return "crashed";
+}
+
+static gboolean ensure_dir(const char *dir, GError **error)
+{
+    if (g_mkdir_with_parents(dir, 0755) != 0) {
+        int e = errno;
+        g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(e),
+                    "%s: cannot create the results directory: %s", dir, g_strerror(e));
+        return FALSE;
+    }
+    return TRUE;
+}
+
+static void remove_tree(const char *path)
+{
+    if (g_file_test(path, G_FILE_TEST_IS_DIR) && !g_file_test(path, G_FILE_TEST_IS_SYMLINK)) {
+        GDir *d = g_dir_open(path, 0, NULL);
+        const char *e;
+        while (d && (e = g_dir_read_name(d))) {
+            g_autofree char *child = g_build_filename(path, e, NULL);
+            remove_tree(child);
+        }
+        if (d)
+            g_dir_close(d);
+        g_rmdir(path);
+    } else {
+        g_unlink(path);
+    }
+}
+
+static void print_run_line(const run_plan *p, const sweep *s, const run_record *rec)
+{
+    g_autoptr(GString) line = g_string_new(NULL);
+    g_string_append_printf(line, "%s", p->id);
+    for (guint a = 0; s->axis_keys[a]; a++)
+        g_string_append_printf(line, " %s=%s", s->axis_keys[a], p->labels[a]);
+    g_string_append_printf(line, " seed=%" G_GINT64_FORMAT ": %s", p->seed, rec->status);
+    if (strcmp(rec->status, "ok") == 0)
+        g_string_append_printf(line, ", %s, loss %.4g after %d epochs (%.0f ms)", rec->verdict,
+                               rec->final_loss, rec->epochs_run, rec->wall_ms);
+    else
+        g_string_append_printf(line, ": %s", rec->reason ? rec->reason : "");
+    g_print("%s\n", line->str);
+}
+
+gboolean sweep_run(sweep *s, const sweep_options *opt, fl_host *host, sweep_totals *totals,
+                   GError **error)
+{
+    memset(totals, 0, sizeof *totals);
+    if (!ensure_dir(opt->out_dir, error))
+        return FALSE;
+    g_autofree char *runs_dir = g_build_filename(opt->out_dir, "runs", NULL);
+    if (opt->force && opt->shard_count <= 1)
+        remove_tree(runs_dir);
+    if (!ensure_dir(runs_dir, error))
+        return FALSE;
+
+    /* Refuse a directory that holds another experiment's runs before touching anything. */
+    g_autoptr(GPtrArray) done = g_ptr_array_new_with_free_func((GDestroyNotify)run_record_free);
+    for (guint i = 0; i < s->runs->len; i++) {
+        run_plan *p = s->runs->pdata[i];
+        GError *err = NULL;
+        run_record *rec = results_load_run(opt->out_dir, p->id, &err);
+        if (err && !opt->force) {
+            g_propagate_error(error, err);
+            return FALSE;
+        }
+        g_clear_error(&err);
+        if (rec && strcmp(rec->fingerprint, p->fingerprint) != 0 && !opt->force) {
+            g_set_error(error, FL_CONFIG_ERROR, CONFIG_ERROR_INVALID,
+                        "%s holds results of a different experiment (run %s was run with "
+                        "another configuration): rerun with --force to replace them, or "
+                        "choose another directory with -o",
+                        opt->out_dir, p->id);
+            run_record_free(rec);
+            return FALSE;
+        }
+        if (rec && opt->force) {
+            run_record_free(rec);
+            rec = NULL;
+        }
+        g_ptr_array_add(done, rec);
+    }
+
+    g_autofree char *exp_cfg_path = g_build_filename(opt->out_dir, "experiment.cfg", NULL);
+    g_autofree char *exp_cfg = experiment_to_text(s->base, s->file->axes);
+    if (!results_write(exp_cfg_path, exp_cfg, -1, TRUE, error))
+        return FALSE;
+
+    for (guint i = 0; i < s->runs->len; i++) {
+        run_plan *p = s->runs->pdata[i];
+        if (opt->shard_count > 1 && p->index % opt->shard_count != opt->shard_index)
+            continue;
+        totals->planned++;
+        if (done->pdata[i]) {
+            totals->skipped++;
+            continue;
+        }
+        run_output out;
+        GError *err = NULL;
+        if (!train_run(p->exp, (uint64_t)p->seed, host, &out, &err)) {
+            /* Checked before the sweep; if it still fails (a file changed), say so per run. */
+            out.status = RUN_CRASHED;
+            out.reason = g_strdup(err->message);
+            g_clear_error(&err);
+        }
+        run_record *rec = g_new0(run_record, 1);
+        rec->id = g_strdup(p->id);
+        rec->index = p->index;
+        rec->cell = p->cell;
+        rec->seed = p->seed;
+        rec->status = g_strdup(status_name(out.status));
+        rec->reason = g_strdup(out.reason);
+        rec->verdict = g_strdup("healthy");
+        rec->causes = g_strdup("");
+        rec->final_loss = out.final_loss;
+        rec->epochs_run = out.epochs_run;
+        rec->wall_ms = out.wall_ms;
+        rec->fingerprint = g_strdup(p->fingerprint);
+        rec->axis_keys = g_strdupv(s->axis_keys);
+        rec->axis_values = g_strdupv(p->labels);
+        gboolean saved = results_save_run(opt->out_dir, rec, &out, p->cfg_text, error);
+        run_output_clear(&out);
+        if (!saved) {
+            run_record_free(rec);
+            return FALSE;
+        }
+        totals->ran++;
+        if (strcmp(rec->status, "ok") == 0)
+            totals->ok++;
+        else if (strcmp(rec->status, "timeout") == 0)
+            totals->timeout++;
+        else
+            totals->crashed++;
+        if (!opt->quiet)
+            print_run_line(p, s, rec);
+        g_ptr_array_index(done, i) = rec;
+    }
+
+    /* Summary over every finished run, including those of earlier invocations. */
+    g_autoptr(GPtrArray) finished = g_ptr_array_new();
+    for (guint i = 0; i < done->len; i++)
+        if (done->pdata[i])
+            g_ptr_array_add(finished, done->pdata[i]);
+    return results_write_summary(opt->out_dir, finished, s->axis_keys, error);
+}

@@ -1,0 +1,54 @@
+/* sweep.h — an experiment's runs: the grid expanded (axes in file order, the first
+ * varying slowest, repeats innermost), every run resolved and checked before any runs,
+ * then run one after another into the results directory, skipping finished ones. */
+#ifndef FL_SWEEP_H
+#define FL_SWEEP_H
+
+#include <glib.h>
+#include "config.h"
+#include "registry.h"
+
+typedef struct run_plan {
+    int index;
+    char *id;             /* "r0007" */
+    int cell;             /* grid point */
+    int repeat;
+    gint64 seed;
+    GPtrArray *overrides; /* override*: --set, then the run's grid values */
+    GStrv labels;         /* the run's value on each axis, short */
+    experiment *exp;      /* resolved */
+    char *cfg_text;       /* resolved, as a file: runs/<id>/run.cfg */
+    char *fingerprint;
+} run_plan;
+
+typedef struct sweep {
+    experiment_file *file;
+    experiment *base;     /* resolved with --set only */
+    GStrv axis_keys;
+    GPtrArray *runs;      /* run_plan* */
+    int n_cells;
+} sweep;
+
+/* Expand and resolve every run; check each distinct data/model once (loads the data). */
+sweep *sweep_plan(const char *path, GPtrArray *sets, registry *reg, fl_host *host,
+                  gboolean check_data, GError **error);
+void sweep_free(sweep *s);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(sweep, sweep_free)
+
+typedef struct sweep_options {
+    const char *out_dir;
+    gboolean force;
+    gboolean quiet;
+    int shard_index, shard_count; /* run i belongs to this shard if i % count == index */
+} sweep_options;
+
+typedef struct sweep_totals {
+    int planned, skipped, ran, ok, crashed, timeout;
+} sweep_totals;
+
+/* Run the sweep.  FALSE with an error: nothing could be run (directory problems, a
+ * directory holding another experiment).  Individual run failures are counted. */
+gboolean sweep_run(sweep *s, const sweep_options *opt, fl_host *host, sweep_totals *totals,
+                   GError **error);
+
+#endif

@@ -1,0 +1,34 @@
+/* train.h — one run: data, model, training loop, per-epoch probes and metrics.csv. */
+#ifndef FL_TRAIN_H
+#define FL_TRAIN_H
+
+#include <glib.h>
+#include <flatline/plugin.h>
+#include "config.h"
+
+typedef enum { RUN_OK, RUN_CRASHED, RUN_TIMEOUT } run_status;
+
+typedef struct run_output {
+    run_status status;
+    char *reason;         /* why it crashed or timed out, else NULL */
+    GString *metrics;     /* metrics.csv, whole */
+    double final_loss;    /* training loss of the last epoch run (NaN if none) */
+    double final_val_loss;
+    int epochs_run;
+    double wall_ms;
+    gboolean diverged;    /* stopped because the loss was no longer finite */
+} run_output;
+
+void run_output_clear(run_output *out);
+
+/* Train one run of a resolved experiment with the given seed.  Returns FALSE only for
+ * errors in the experiment itself (data or model that cannot be built: the caller reports
+ * them as configuration errors); a failure while training is recorded in out->status. */
+gboolean train_run(const experiment *e, uint64_t seed, fl_host *host, run_output *out,
+                   GError **error);
+
+/* Load the data and build the model of a resolved experiment, then discard them: checks
+ * what only the data can tell (files, shapes) before a sweep starts. */
+gboolean train_check(const experiment *e, fl_host *host, GError **error);
+
+#endif
