@@ -51,23 +51,26 @@ gboolean params_activation_from_name(const char *name, fl_activation *out)
 
 /* ---------------------------------------------------------------- did you mean */
 
+/* Edit distance counting a swap of neighbours as one edit (optimal string alignment):
+ * "trian" is one typo away from "train". */
 static gsize edit_distance(const char *a, const char *b)
 {
-    gsize la = strlen(a), lb = strlen(b);
-    g_autofree gsize *row = g_new(gsize, lb + 1);
+    gsize la = strlen(a), lb = strlen(b), w = lb + 1;
+    g_autofree gsize *d = g_new(gsize, (la + 1) * w);
+    for (gsize i = 0; i <= la; i++)
+        d[i * w] = i;
     for (gsize j = 0; j <= lb; j++)
-        row[j] = j;
-    for (gsize i = 1; i <= la; i++) {
-        gsize diag = row[0];
-        row[0] = i;
+        d[j] = j;
+    for (gsize i = 1; i <= la; i++)
         for (gsize j = 1; j <= lb; j++) {
-            gsize up = row[j];
             gsize cost = g_ascii_tolower(a[i - 1]) == g_ascii_tolower(b[j - 1]) ? 0 : 1;
-            row[j] = MIN(MIN(row[j] + 1, row[j - 1] + 1), diag + cost);
-            diag = up;
+            gsize v = MIN(MIN(d[(i - 1) * w + j] + 1, d[i * w + j - 1] + 1),
+                          d[(i - 1) * w + j - 1] + cost);
+            if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1])
+                v = MIN(v, d[(i - 2) * w + j - 2] + 1);
+            d[i * w + j] = v;
         }
-    }
-    return row[lb];
+    return d[la * w + lb];
 }
 
 char *params_suggest(const char *word, const char *const *candidates, gsize n)

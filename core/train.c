@@ -14,8 +14,6 @@
 #include <math.h>
 #include <string.h>
 
-enum { STREAM_INIT = 1, STREAM_SHUFFLE = 2, STREAM_DROPOUT = 3 };
-
 void run_output_clear(run_output *out)
 {
     g_clear_pointer(&out->reason, g_free);
@@ -45,7 +43,7 @@ gboolean train_check(const experiment *e, fl_host *host, GError **error)
     g_autoptr(data_split) d = data_load(e, host, error);
     if (!d)
         return FALSE;
-    g_autoptr(fl_rng) rng = rng_derive(0, STREAM_INIT);
+    g_autoptr(fl_rng) rng = rng_derive(0, TRAIN_STREAM_INIT);
     g_autoptr(model) m = model_build(e, d->n_in, d->n_out, max_batch_of(e, d), host, rng, error);
     return m != NULL;
 }
@@ -205,8 +203,8 @@ static gboolean train_loop(const experiment *e, uint64_t seed, model *m, const d
     g_autofree float *opt_state = g_new0(float, MAX(n_slots * m->n_w, (size_t)1));
     if (opt->init_state)
         opt->init_state(e->optimizer.opts, opt_state, m->n_w);
-    g_autoptr(fl_rng) shuffle_rng = rng_derive(seed, STREAM_SHUFFLE);
-    g_autoptr(fl_rng) dropout_rng = rng_derive(seed, STREAM_DROPOUT);
+    g_autoptr(fl_rng) shuffle_rng = rng_derive(seed, TRAIN_STREAM_SHUFFLE);
+    g_autoptr(fl_rng) dropout_rng = rng_derive(seed, TRAIN_STREAM_DROPOUT);
     g_autofree size_t *idx = g_new(size_t, d->n_train);
     for (size_t i = 0; i < d->n_train; i++)
         idx[i] = i;
@@ -299,7 +297,7 @@ gboolean train_run(const experiment *e, uint64_t seed, fl_host *host, run_output
     g_autoptr(data_split) d = data_load(e, host, error);
     if (!d)
         return FALSE;
-    g_autoptr(fl_rng) init_rng = rng_derive(seed, STREAM_INIT);
+    g_autoptr(fl_rng) init_rng = rng_derive(seed, TRAIN_STREAM_INIT);
     g_autoptr(model) m = model_build(e, d->n_in, d->n_out, max_batch_of(e, d), host, init_rng, error);
     if (!m)
         return FALSE;

@@ -21,6 +21,10 @@ typedef struct run_output {
 
 void run_output_clear(run_output *out);
 
+/* The random streams of a run, each derived from the run seed (host.h: rng_derive), so
+ * tests can rebuild a run's initial weights. */
+enum { TRAIN_STREAM_INIT = 1, TRAIN_STREAM_SHUFFLE = 2, TRAIN_STREAM_DROPOUT = 3 };
+
 /* Train one run of a resolved experiment with the given seed.  Returns FALSE only for
  * errors in the experiment itself (data or model that cannot be built: the caller reports
  * them as configuration errors); a failure while training is recorded in out->status. */

@@ -6,10 +6,14 @@
  * is tried for ACTIVATION parameters, both values for BOOL, each choice for CHOICE), so a
  * new layer is covered as soon as it is built.  The test allocates and fills the layer's
  * tensors itself and checks d/d(x) and d/d(every trainable tensor) of L = sum(r * y), r
- * random, against backward with dy = r.  Layers compute in float: the central differences
- * use a step of 1e-3, large enough that float rounding of L (~1e-7 relative) stays ~1e-4
- * after dividing by the step, and the tolerance is 1e-2 relative; derivatives smaller than
- * GC_FLOOR are compared in absolute terms.  Most derivatives must be non-zero. */
+ * random, against backward with dy = r.
+ *
+ * Tolerances: layers compute in float, so L carries rounding of ~1e-7 relative, and the
+ * perturbed inputs are themselves rounded to float, so a step of eps along a random
+ * direction is off by ~1e-7 / eps per element.  With eps = 1e-3 both give errors of ~1e-4
+ * in absolute terms; derivatives are therefore compared with a relative tolerance of 1e-2,
+ * and those below GC_FLOOR = 0.05 in absolute terms (5e-4).  Zero-trust: in each check most
+ * derivatives must exceed GC_FLOOR, and over the program at least 80%. */
 #include <math.h>
 #include <string.h>
 
@@ -390,7 +394,7 @@ static void test_gradients(gconstpointer data)
         g_autoptr(fl_rng) rng = rng_new(12);
         dense_avoid_kinks(&c, 0.05, rng);
     }
-    size_t n_y = c.batch * c.info.n_out, n_x = c.batch * c.n_in;
+    size_t n_x = c.batch * c.n_in;
 
     case_loss(&c);
     g_autofree float *dx = g_new(float, n_x);
@@ -418,7 +422,6 @@ static void test_gradients(gconstpointer data)
         if (g1[t])
             g_assert_cmpmem(g1[t], c.info.tensors[t].n * sizeof(float), c.grads[t],
                             c.info.tensors[t].n * sizeof(float));
-    g_assert_cmpuint(n_y, >, 0);
 
     check_one(&c, c.x, dx, n_x, "x");
     for (size_t t = 0; t < c.info.n_tensors; t++) {
@@ -597,7 +600,7 @@ static void test_dense_info(void)
  * core's to catch from the table; an input of width 0 is the plugin's. */
 static void test_dense_bad_options(void)
 {
-    const fl_plugin *dense = tu_plugin(FL_KIND_LAYER, "dense");
+    tu_plugin(FL_KIND_LAYER, "dense"); /* present, so the failures below are the options' */
     fl_ref ref;
     g_autoptr(GError) err = NULL;
     const char *none[] = {NULL};
@@ -614,7 +617,6 @@ static void test_dense_bad_options(void)
     g_assert_false(params_ref_init(&ref, tu_registry(), FL_KIND_LAYER, "dense", act, &err));
     g_assert_nonnull(err);
     g_clear_error(&err);
-    (void)dense;
 }
 
 /* Every layer refuses an input of width 0 with an explanation. */

@@ -25,6 +25,9 @@
 
 #define CSV_MAX_LINE ((size_t)1 << 20)
 #define CSV_CHUNK 65536
+/* The most values a table may hold, as for the generators: host->alloc cannot fail
+ * gracefully, and GArray lengths are 32-bit. */
+#define CSV_MAX_FLOATS ((size_t)1 << 30)
 /* How many column names an error lists before it abbreviates. */
 #define CSV_MAX_LISTED 20
 
@@ -305,6 +308,9 @@ static int csv_read_header(csv_state *s)
     if (csv_split(s, NULL) < 0)
         return -1;
     s->header = g_ptr_array_new_with_free_func(g_free);
+    /* name -> 1-based column, to find repeated names in one pass over wide files */
+    GHashTable *seen = g_hash_table_new(g_str_hash, g_str_equal);
+    int ret = 0;
     for (guint k = 0; k < s->fields->len; k++) {
         const char *name = g_ptr_array_index(s->fields, k);
         if (*name == '\0') {
@@ -312,19 +318,24 @@ static int csv_read_header(csv_state *s)
                            "%s:%zu: column %u of the header has no name; the first row must "
                            "name every column",
                            r->name, r->line_no, k + 1);
-            return -1;
+            ret = -1;
+            break;
         }
-        for (guint j = 0; j < k; j++)
-            if (strcmp(name, g_ptr_array_index(s->header, j)) == 0) {
-                r->host->error(r->host,
-                               "%s:%zu: column '%s' appears twice in the header (columns %u "
-                               "and %u); give every column its own name",
-                               r->name, r->line_no, name, j + 1, k + 1);
-                return -1;
-            }
-        g_ptr_array_add(s->header, g_strdup(name));
+        guint first = GPOINTER_TO_UINT(g_hash_table_lookup(seen, name));
+        if (first) {
+            r->host->error(r->host,
+                           "%s:%zu: column '%s' appears twice in the header (columns %u "
+                           "and %u); give every column its own name",
+                           r->name, r->line_no, name, first, k + 1);
+            ret = -1;
+            break;
+        }
+        char *copy = g_strdup(name);
+        g_ptr_array_add(s->header, copy);
+        g_hash_table_insert(seen, copy, GUINT_TO_POINTER(k + 1));
     }
-    return 0;
+    g_hash_table_destroy(seen);
+    return ret;
 }
 
 /* Fill s->role from the target names; returns the number of targets, or -1. */
@@ -371,9 +382,9 @@ static long csv_resolve_targets(csv_state *s, char *const *target)
         const char *first = g_ptr_array_index(s->header, 0);
         if (n_cols == 1 && (strchr(first, ';') || strchr(first, '\t')))
             r->host->error(r->host,
-                           "%s: the header has a single column '%s', which is the target, so "
-                           "no input is left; columns must be separated by commas",
-                           r->name, first);
+                           "%s: the header has a single column '%.60s%s', which is the "
+                           "target, so no input is left; columns must be separated by commas",
+                           r->name, first, strlen(first) > 60 ? "..." : "");
         else {
             char *list = csv_list_columns(s->header);
             r->host->error(r->host,
@@ -401,6 +412,13 @@ static long csv_read_rows(csv_state *s, size_t n_out)
             continue;
         if (csv_split(s, s->header) < 0)
             goto fail;
+        if ((size_t)s->x->len + (size_t)s->y->len + n_cols > CSV_MAX_FLOATS) {
+            r->host->error(r->host,
+                           "%s:%zu: the table holds more than 2^30 values (4 GiB); use fewer "
+                           "rows or columns",
+                           r->name, r->line_no);
+            goto fail;
+        }
         if (s->fields->len < n_cols) {
             r->host->error(r->host,
                            "%s:%zu: column '%s' is missing: the row has %u fields but the "
