@@ -1,6 +1,7 @@
 # Tests: each area keeps its test programs in its own fragment.
 noinst_LTLIBRARIES += tests/libtestutil.la
-tests_libtestutil_la_SOURCES = tests/testutil.c tests/testutil.h tests/gradcheck.c tests/gradcheck.h
+tests_libtestutil_la_SOURCES = tests/testutil.c tests/testutil.h tests/gradcheck.c tests/gradcheck.h \
+	tests/probe-fixture.c tests/probe-fixture.h
 tests_libtestutil_la_CPPFLAGS = $(AM_CPPFLAGS) $(LIBCONFIG_CFLAGS)
 
 # What a test program links with.
@@ -11,3 +12,7 @@ include tests/core.mk
 include tests/layers.mk
 include tests/numerics.mk
 include tests/datasets.mk
+include tests/detectors-a.mk
+include tests/detectors-b.mk
+include tests/registry.mk
+include tests/invalid.mk

@@ -1,0 +1,1 @@
+# detector tests, group B

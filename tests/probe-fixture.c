@@ -1,0 +1,269 @@
+/* probe-fixture.c — see probe-fixture.h.  Epoch arrays are allocated per epoch and kept
+ * until the fixture is freed, so pointers in earlier history entries stay valid. */
+#include "probe-fixture.h"
+#include "testutil.h"
+
+#include <math.h>
+#include <string.h>
+
+enum { MAX_EPOCHS = 4096 };
+
+struct pfx {
+    fl_probes p;
+    fl_layer_desc *layers;
+    char **layer_names;
+    char **out_names, **in_names;
+    pfx_data d;
+    fl_epoch_probe *history; /* MAX_EPOCHS + 1 */
+    GPtrArray *blocks;       /* per-epoch allocations */
+    GRand *rand;
+};
+
+pfx *pfx_new(size_t n_outputs, size_t n_layers, size_t n_in, size_t n_probe)
+{
+    pfx *f = g_new0(pfx, 1);
+    f->rand = g_rand_new_with_seed(42);
+    f->blocks = g_ptr_array_new_with_free_func(g_free);
+    f->layers = g_new0(fl_layer_desc, n_layers);
+    f->layer_names = g_new0(char *, n_layers + 1);
+    f->out_names = g_new0(char *, n_outputs + 1);
+    f->in_names = g_new0(char *, n_in + 1);
+    for (size_t o = 0; o < n_outputs; o++)
+        f->out_names[o] = g_strdup_printf("y%zu", o);
+    for (size_t i = 0; i < n_in; i++)
+        f->in_names[i] = g_strdup_printf("x%zu", i);
+    size_t width = n_in;
+    for (size_t k = 0; k < n_layers; k++) {
+        fl_layer_desc *l = &f->layers[k];
+        f->layer_names[k] = g_strdup_printf("l%zu", k);
+        l->name = f->layer_names[k];
+        l->plugin = "dense";
+        l->n_in = width;
+        l->n_out = k + 1 == n_layers ? n_outputs : 8;
+        width = l->n_out;
+        l->activation.kind = k + 1 == n_layers ? FL_ACT_LINEAR : FL_ACT_RELU;
+        l->is_output = k + 1 == n_layers;
+        l->input = k ? f->layer_names[k - 1] : NULL;
+        l->has_weights = TRUE;
+        l->init = "glorot_uniform";
+        l->init_min = -0.5;
+        l->init_max = 0.5;
+        l->init_std = 0.29;
+    }
+    size_t n_cls = MAX(n_outputs, (size_t)2);
+    f->d.input_mean = g_new0(double, n_in);
+    f->d.input_std = g_new0(double, n_in);
+    f->d.input_absmax = g_new0(double, n_in);
+    f->d.target_mean = g_new0(double, n_outputs);
+    f->d.target_std = g_new0(double, n_outputs);
+    f->d.target_min = g_new0(double, n_outputs);
+    f->d.target_max = g_new0(double, n_outputs);
+    f->d.class_fraction = g_new0(double, n_cls);
+    f->d.probe_x = g_new0(float, n_probe * n_in);
+    f->d.probe_y = g_new0(float, n_probe * n_outputs);
+    f->d.probe_pred = g_new0(float, n_probe * n_outputs);
+    for (size_t i = 0; i < n_in; i++) {
+        f->d.input_std[i] = 1.0;
+        f->d.input_absmax[i] = 3.0;
+    }
+    for (size_t o = 0; o < n_outputs; o++) {
+        f->d.target_std[o] = 1.0;
+        f->d.target_min[o] = -2.5;
+        f->d.target_max[o] = 2.5;
+    }
+    for (size_t r = 0; r < n_probe; r++) {
+        for (size_t i = 0; i < n_in; i++)
+            f->d.probe_x[r * n_in + i] = (float)g_rand_double_range(f->rand, -2, 2);
+        for (size_t o = 0; o < n_outputs; o++)
+            f->d.probe_y[r * n_outputs + o] = (float)g_rand_double_range(f->rand, -1.7, 1.7);
+    }
+    f->history = g_new0(fl_epoch_probe, MAX_EPOCHS + 1);
+    fl_probes *p = &f->p;
+    p->n_outputs = n_outputs;
+    p->n_layers = n_layers;
+    p->n_in = n_in;
+    p->layers = f->layers;
+    p->out_names = (const char *const *)f->out_names;
+    p->in_names = (const char *const *)f->in_names;
+    p->loss = "mse";
+    p->optimizer = "adam";
+    p->schedule = "constant";
+    p->base_lr = 0.001;
+    p->final_lr = 0.001;
+    p->normalize = "none";
+    p->n_train = 100;
+    p->batch = 32;
+    p->steps_per_epoch = 4;
+    p->max_epochs = 100;
+    p->input_mean = f->d.input_mean;
+    p->input_std = f->d.input_std;
+    p->input_absmax = f->d.input_absmax;
+    p->target_mean = f->d.target_mean;
+    p->target_std = f->d.target_std;
+    p->target_min = f->d.target_min;
+    p->target_max = f->d.target_max;
+    p->class_fraction = f->d.class_fraction;
+    p->baseline_loss = 1.0;
+    p->n_probe = n_probe;
+    p->probe_x = f->d.probe_x;
+    p->probe_y = f->d.probe_y;
+    p->probe_pred = f->d.probe_pred;
+    p->history = f->history;
+    p->n_epochs = 0;
+    return f;
+}
+
+void pfx_free(pfx *f)
+{
+    if (!f)
+        return;
+    g_ptr_array_free(f->blocks, TRUE);
+    g_free(f->history);
+    g_free(f->layers);
+    g_strfreev(f->layer_names);
+    g_strfreev(f->out_names);
+    g_strfreev(f->in_names);
+    g_free(f->d.input_mean);
+    g_free(f->d.input_std);
+    g_free(f->d.input_absmax);
+    g_free(f->d.target_mean);
+    g_free(f->d.target_std);
+    g_free(f->d.target_min);
+    g_free(f->d.target_max);
+    g_free(f->d.class_fraction);
+    g_free(f->d.probe_x);
+    g_free(f->d.probe_y);
+    g_free(f->d.probe_pred);
+    g_rand_free(f->rand);
+    g_free(f);
+}
+
+fl_probes *pfx_probes(pfx *f) { return &f->p; }
+fl_layer_desc *pfx_layer(pfx *f, size_t k) { return &f->layers[k]; }
+pfx_data pfx_arrays(pfx *f) { return f->d; }
+
+static size_t epoch_count(pfx *f)
+{
+    /* history holds epochs 0..n_epochs once epoch 0 was pushed. */
+    return f->history[0].out_std ? f->p.n_epochs + 1 : 0;
+}
+
+pfx_epoch pfx_push(pfx *f)
+{
+    size_t n = epoch_count(f);
+    g_assert_cmpuint(n, <=, MAX_EPOCHS);
+    size_t no = f->p.n_outputs, nl = f->p.n_layers;
+    double *block = g_new0(double, 4 * no);
+    fl_layer_probe *layers = g_new0(fl_layer_probe, MAX(nl, (size_t)1));
+    g_ptr_array_add(f->blocks, block);
+    g_ptr_array_add(f->blocks, layers);
+    pfx_epoch e = {&f->history[n], block, block + no, block + 2 * no, block + 3 * no, layers};
+    if (n == 0) {
+        e.e->epoch = 0;
+        e.e->loss = 1.0;
+        e.e->val_loss = NAN;
+        e.e->lr = f->p.base_lr;
+        for (size_t o = 0; o < no; o++) {
+            e.out_std[o] = 0.3;
+            e.out_min[o] = -0.8;
+            e.out_max[o] = 0.8;
+        }
+        for (size_t k = 0; k < nl; k++) {
+            layers[k].grad_norm = NAN;
+            layers[k].weight_norm = 1.0;
+            layers[k].update_ratio = 0;
+            layers[k].dead = 0.1;
+        }
+    } else {
+        const fl_epoch_probe *prev = &f->history[n - 1];
+        *e.e = *prev;
+        e.e->epoch = (int)n;
+        memcpy(e.out_std, prev->out_std, no * sizeof(double));
+        memcpy(e.out_min, prev->out_min, no * sizeof(double));
+        memcpy(e.out_max, prev->out_max, no * sizeof(double));
+        memcpy(e.out_mean, prev->out_mean, no * sizeof(double));
+        memcpy(layers, prev->layers, nl * sizeof(fl_layer_probe));
+        f->p.n_epochs = n;
+    }
+    e.e->out_std = e.out_std;
+    e.e->out_min = e.out_min;
+    e.e->out_max = e.out_max;
+    e.e->out_mean = e.out_mean;
+    e.e->layers = layers;
+    return e;
+}
+
+void pfx_push_healthy(pfx *f, int n)
+{
+    size_t no = f->p.n_outputs;
+    for (int i = 0; i < n; i++) {
+        pfx_epoch e = pfx_push(f);
+        double t = e.e->epoch;
+        e.e->loss = 0.05 + 0.95 * exp(-t / 15.0);
+        e.e->val_loss = e.e->loss * 1.1;
+        double fit = 1.0 - e.e->loss; /* share of the target spread the model explains */
+        for (size_t o = 0; o < no; o++) {
+            e.out_std[o] = f->d.target_std[o] * sqrt(MAX(fit, 0.09));
+            e.out_min[o] = f->d.target_mean[o] - 2 * e.out_std[o];
+            e.out_max[o] = f->d.target_mean[o] + 2 * e.out_std[o];
+            e.out_mean[o] = f->d.target_mean[o];
+        }
+        for (size_t k = 0; k < f->p.n_layers; k++) {
+            e.layers[k].grad_norm = 0.1 * (0.5 + 0.5 * exp(-t / 30.0));
+            e.layers[k].weight_norm = 1.0 + 0.01 * t;
+            e.layers[k].update_ratio = 1e-2 * exp(-t / 50.0);
+            e.layers[k].dead = 0.1;
+            e.layers[k].saturated = 0;
+        }
+        for (size_t r = 0; r < f->p.n_probe; r++)
+            for (size_t o = 0; o < no; o++)
+                f->d.probe_pred[r * no + o] =
+                    (float)(f->d.probe_y[r * no + o] * sqrt(MAX(fit, 0.09)) +
+                            g_rand_double_range(f->rand, -0.05, 0.05));
+    }
+}
+
+detect_set *pfx_run(pfx *f, GPtrArray *refs)
+{
+    g_autoptr(GError) err = NULL;
+    size_t last = f->p.n_epochs;
+    detect_set *d = detect_new(refs, tu_host(), &err);
+    g_assert_no_error(err);
+    f->p.n_epochs = 0;
+    g_assert_true(detect_preflight(d, &f->p, &err));
+    g_assert_no_error(err);
+    for (size_t e = 1; e <= last; e++) {
+        f->p.n_epochs = e;
+        g_assert_true(detect_observe(d, &f->p, &err));
+        g_assert_no_error(err);
+    }
+    f->p.n_epochs = last;
+    return d;
+}
+
+static void ref_free(fl_ref *r)
+{
+    params_ref_clear(r);
+    g_free(r);
+}
+
+detect_set *pfx_run_one(pfx *f, const char *detector, const char *const *options)
+{
+    g_autoptr(GPtrArray) refs = g_ptr_array_new_with_free_func((GDestroyNotify)ref_free);
+    fl_ref *r = g_new0(fl_ref, 1);
+    *r = tu_ref(FL_KIND_DETECTOR, detector, options);
+    g_ptr_array_add(refs, r);
+    return pfx_run(f, refs);
+}
+
+const finding_rec *pfx_finding(detect_set *d, const char *detector)
+{
+    GPtrArray *all = detect_findings(d);
+    const finding_rec *best = NULL;
+    for (guint i = 0; i < all->len; i++) {
+        const finding_rec *r = all->pdata[i];
+        if (strcmp(r->detector, detector) == 0 && (!best || r->level > best->level))
+            best = r;
+    }
+    return best;
+}
