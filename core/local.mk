@@ -7,9 +7,12 @@ core_libflatline_core_la_SOURCES = \
 	core/config.c core/config.h \
 	core/data.c core/data.h \
 	core/model.c core/model.h \
+	core/probes.c core/probes.h \
 	core/train.c core/train.h \
 	core/results.c core/results.h \
 	core/sweep.c core/sweep.h \
+	core/detect.c core/detect.h \
+	core/diagnosis.c core/diagnosis.h \
 	core/cli.c core/cli.h
 core_libflatline_core_la_CPPFLAGS = $(AM_CPPFLAGS) $(LIBCONFIG_CFLAGS)
 core_libflatline_core_la_CFLAGS = $(AM_CFLAGS) $(OPENMP_CFLAGS)

@@ -1,6 +1,7 @@
 /* results.c — see results.h.  run.result is a GKeyFile: GLib reads and writes it, so the
  * core needs no JSON parser to resume or to rebuild summary.csv. */
 #include "results.h"
+#include "detect.h"
 
 #include <errno.h>
 #include <glib/gstdio.h>
@@ -26,6 +27,7 @@ void run_record_free(run_record *r)
     g_free(r->verdict);
     g_free(r->causes);
     g_free(r->fingerprint);
+    g_free(r->advice);
     g_strfreev(r->axis_keys);
     g_strfreev(r->axis_values);
     g_free(r);
@@ -76,14 +78,36 @@ static char *verdict_json(const run_record *rec, const run_output *out)
         json_string(j, *c);
         first = FALSE;
     }
-    g_string_append(j, "],\n  \"findings\": [],\n  \"status\": ");
+    g_string_append(j, "],\n  \"findings\": [");
+    for (guint i = 0; out && out->findings && i < out->findings->len; i++) {
+        const finding_rec *f = out->findings->pdata[i];
+        g_string_append(j, i ? ",\n    {" : "\n    {");
+        g_string_append(j, "\"detector\": ");
+        json_string(j, f->detector);
+        g_string_append(j, ", \"level\": ");
+        json_string(j, f->level == FL_LEVEL_COLLAPSED ? "collapsed" : "warning");
+        g_string_append_printf(j, ", \"epoch\": %d, \"evidence\": ", f->epoch);
+        json_string(j, f->evidence);
+        g_string_append(j, ", \"cause\": ");
+        json_string(j, f->cause);
+        g_string_append(j, ", \"advice\": ");
+        json_string(j, f->advice);
+        g_string_append_c(j, '}');
+    }
+    if (out && out->findings && out->findings->len)
+        g_string_append(j, "\n  ");
+    g_string_append(j, "],\n  \"status\": ");
     json_string(j, rec->status);
     if (rec->reason) {
         g_string_append(j, ",\n  \"reason\": ");
         json_string(j, rec->reason);
     }
-    g_string_append_printf(j, ",\n  \"seed\": %" G_GINT64_FORMAT ",\n  \"epochs_run\": %d",
-                           rec->seed, rec->epochs_run);
+    g_string_append_printf(j, ",\n  \"seed\": %" G_GINT64_FORMAT ",\n  \"epochs_run\": %d"
+                              ",\n  \"epochs_planned\": %d,\n  \"stopped_early\": %s"
+                              ",\n  \"epochs_saved\": %d",
+                           rec->seed, rec->epochs_run, rec->epochs_planned,
+                           rec->stopped_early ? "true" : "false",
+                           rec->stopped_early ? rec->epochs_planned - rec->epochs_run : 0);
     g_string_append(j, ",\n  \"final_loss\": ");
     json_number(j, rec->final_loss);
     g_string_append(j, ",\n  \"final_val_loss\": ");
@@ -126,6 +150,10 @@ gboolean results_save_run(const char *dir, const run_record *rec, const run_outp
     g_key_file_set_string(kf, "run", "causes", rec->causes ? rec->causes : "");
     g_key_file_set_double(kf, "run", "final_loss", rec->final_loss);
     g_key_file_set_integer(kf, "run", "epochs_run", rec->epochs_run);
+    g_key_file_set_integer(kf, "run", "epochs_planned", rec->epochs_planned);
+    g_key_file_set_boolean(kf, "run", "stopped_early", rec->stopped_early);
+    if (rec->advice)
+        g_key_file_set_string(kf, "run", "advice", rec->advice);
     g_key_file_set_double(kf, "run", "wall_ms", rec->wall_ms);
     g_key_file_set_string(kf, "run", "fingerprint", rec->fingerprint);
     for (guint i = 0; rec->axis_keys && rec->axis_keys[i]; i++)
@@ -177,6 +205,9 @@ run_record *results_load_run(const char *dir, const char *id, GError **error)
         return NULL;
     }
     r->reason = g_key_file_get_string(kf, "run", "reason", NULL);
+    r->advice = g_key_file_get_string(kf, "run", "advice", NULL);
+    r->epochs_planned = g_key_file_get_integer(kf, "run", "epochs_planned", NULL);
+    r->stopped_early = g_key_file_get_boolean(kf, "run", "stopped_early", NULL);
     r->axis_keys = g_key_file_get_keys(kf, "grid", NULL, NULL);
     if (r->axis_keys) {
         guint n = g_strv_length(r->axis_keys);
@@ -221,7 +252,8 @@ gboolean results_write_summary(const char *dir, GPtrArray *records, GStrv axis_k
         g_string_append_c(s, ',');
         csv_field(s, axis_keys[a]);
     }
-    g_string_append(s, ",seed,status,verdict,causes,final_loss,epochs_run,wall_ms\n");
+    g_string_append(s, ",seed,status,verdict,causes,final_loss,epochs_run,wall_ms,"
+                       "stopped_epoch,epochs_saved\n");
     for (guint i = 0; i < records->len; i++) {
         const run_record *r = records->pdata[i];
         csv_field(s, r->id);
@@ -243,9 +275,130 @@ gboolean results_write_summary(const char *dir, GPtrArray *records, GStrv axis_k
         csv_number(s, r->final_loss);
         g_string_append_printf(s, ",%d,", r->epochs_run);
         csv_number(s, r->wall_ms);
-        g_string_append_c(s, '\n');
+        if (r->stopped_early)
+            g_string_append_printf(s, ",%d,%d\n", r->epochs_run, r->epochs_planned - r->epochs_run);
+        else
+            g_string_append(s, ",,0\n");
     }
     g_autofree char *path = g_build_filename(dir, "summary.csv", NULL);
+    gboolean ok = results_write(path, s->str, (gssize)s->len, TRUE, error);
+    g_string_free(s, TRUE);
+    return ok;
+}
+
+void results_wilson(int k, int n, double *lo, double *hi)
+{
+    if (n <= 0) {
+        *lo = 0;
+        *hi = 1;
+        return;
+    }
+    const double z = 1.959963984540054; /* 97.5th percentile of the standard normal */
+    double p = (double)k / n, z2n = z * z / n;
+    double denom = 1 + z2n;
+    double center = (p + z2n / 2) / denom;
+    double half = z * sqrt(p * (1 - p) / n + z2n / (4.0 * n)) / denom;
+    *lo = MAX(0.0, center - half);
+    *hi = MIN(1.0, center + half);
+}
+
+static void cell_stats_free(cell_stats *c)
+{
+    g_free(c->primary);
+    g_free(c);
+}
+
+typedef struct cause_count {
+    const char *name;
+    int n;
+} cause_count;
+
+static gint by_count(gconstpointer a, gconstpointer b)
+{
+    const cause_count *x = a, *y = b;
+    if (x->n != y->n)
+        return y->n - x->n;
+    return strcmp(x->name, y->name);
+}
+
+GPtrArray *results_cells(GPtrArray *records, GPtrArray *cell_labels)
+{
+    GPtrArray *cells = g_ptr_array_new_with_free_func((GDestroyNotify)cell_stats_free);
+    for (guint c = 0; c < cell_labels->len; c++) {
+        cell_stats *cs = g_new0(cell_stats, 1);
+        cs->cell = (int)c;
+        cs->labels = cell_labels->pdata[c];
+        g_autoptr(GArray) counts = g_array_new(FALSE, FALSE, sizeof(cause_count));
+        g_autoptr(GPtrArray) keep = g_ptr_array_new_with_free_func(g_free);
+        for (guint i = 0; i < records->len; i++) {
+            const run_record *r = records->pdata[i];
+            if (r->cell != (int)c || strcmp(r->status, "ok") != 0)
+                continue;
+            cs->runs++;
+            if (strcmp(r->verdict, "collapsed") != 0)
+                continue;
+            cs->collapsed++;
+            g_autofree char *first = g_strdup(r->causes ? r->causes : "");
+            char *semi = strchr(first, ';');
+            if (semi)
+                *semi = '\0';
+            if (!*first)
+                continue;
+            gboolean found = FALSE;
+            for (guint k = 0; k < counts->len; k++) {
+                cause_count *cc = &g_array_index(counts, cause_count, k);
+                if (strcmp(cc->name, first) == 0) {
+                    cc->n++;
+                    found = TRUE;
+                }
+            }
+            if (!found) {
+                char *name = g_strdup(first);
+                g_ptr_array_add(keep, name);
+                cause_count cc = {name, 1};
+                g_array_append_val(counts, cc);
+            }
+        }
+        g_array_sort(counts, by_count);
+        GString *p = g_string_new(NULL);
+        for (guint k = 0; k < counts->len; k++) {
+            cause_count *cc = &g_array_index(counts, cause_count, k);
+            g_string_append_printf(p, "%s%s:%d", k ? ";" : "", cc->name, cc->n);
+        }
+        cs->primary = g_string_free(p, FALSE);
+        cs->rate = cs->runs ? (double)cs->collapsed / cs->runs : 0;
+        results_wilson(cs->collapsed, cs->runs, &cs->lo, &cs->hi);
+        g_ptr_array_add(cells, cs);
+    }
+    return cells;
+}
+
+gboolean results_write_cells(const char *dir, GPtrArray *cells, GStrv axis_keys, GError **error)
+{
+    GString *s = g_string_new("cell");
+    for (guint a = 0; axis_keys && axis_keys[a]; a++) {
+        g_string_append_c(s, ',');
+        csv_field(s, axis_keys[a]);
+    }
+    g_string_append(s, ",runs,collapsed,rate,rate_low,rate_high,primary_causes\n");
+    for (guint i = 0; i < cells->len; i++) {
+        const cell_stats *c = cells->pdata[i];
+        g_string_append_printf(s, "%d", c->cell);
+        for (guint a = 0; axis_keys && axis_keys[a]; a++) {
+            g_string_append_c(s, ',');
+            csv_field(s, c->labels[a]);
+        }
+        g_string_append_printf(s, ",%d,%d,", c->runs, c->collapsed);
+        csv_number(s, c->rate);
+        g_string_append_c(s, ',');
+        csv_number(s, c->lo);
+        g_string_append_c(s, ',');
+        csv_number(s, c->hi);
+        g_string_append_c(s, ',');
+        csv_field(s, c->primary);
+        g_string_append_c(s, '\n');
+    }
+    g_autofree char *path = g_build_filename(dir, "cells.csv", NULL);
     gboolean ok = results_write(path, s->str, (gssize)s->len, TRUE, error);
     g_string_free(s, TRUE);
     return ok;

@@ -23,6 +23,9 @@ typedef struct run_record {
     char *causes;         /* ';'-separated, primary first */
     double final_loss;
     int epochs_run;
+    int epochs_planned;
+    gboolean stopped_early;
+    char *advice;         /* the primary finding's advice, or NULL */
     double wall_ms;
     char *fingerprint;    /* of the run's resolved configuration */
     GStrv axis_keys;      /* grid keys and the run's values (labels) */
@@ -41,5 +44,21 @@ run_record *results_load_run(const char *dir, const char *id, GError **error);
 /* summary.csv from records in run order (missing runs are left out). */
 gboolean results_write_summary(const char *dir, GPtrArray *records, GStrv axis_keys,
                                GError **error);
+
+/* One grid point's replicates. */
+typedef struct cell_stats {
+    int cell;
+    GStrv labels;       /* the point's value on each axis (borrowed) */
+    int runs, collapsed;
+    double rate, lo, hi; /* collapse rate and its Wilson 95% interval */
+    char *primary;      /* "dead_relu:3;oscillation:1", most frequent first */
+} cell_stats;
+
+/* The Wilson score interval at 95% for k successes out of n. */
+void results_wilson(int k, int n, double *lo, double *hi);
+/* Group finished records by grid point (cells: cell_stats*, caller frees the array). */
+GPtrArray *results_cells(GPtrArray *records, GPtrArray *cell_labels);
+gboolean results_write_cells(const char *dir, GPtrArray *cells, GStrv axis_keys,
+                             GError **error);
 
 #endif

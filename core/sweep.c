@@ -6,6 +6,7 @@
 #include "sweep.h"
 #include "results.h"
 #include "train.h"
+#include "diagnosis.h"
 
 #include <errno.h>
 #include <glib/gstdio.h>
@@ -223,19 +224,54 @@ static void remove_tree(const char *path)
     }
 }
 
+/* One line per run: what it was, what happened, and for a collapse the cause and fix. */
 static void print_run_line(const run_plan *p, const sweep *s, const run_record *rec)
 {
     g_autoptr(GString) line = g_string_new(NULL);
     g_string_append_printf(line, "%s", p->id);
     for (guint a = 0; s->axis_keys[a]; a++)
         g_string_append_printf(line, " %s=%s", s->axis_keys[a], p->labels[a]);
-    g_string_append_printf(line, " seed=%" G_GINT64_FORMAT ": %s", p->seed, rec->status);
-    if (strcmp(rec->status, "ok") == 0)
-        g_string_append_printf(line, ", %s, loss %.4g after %d epochs (%.0f ms)", rec->verdict,
-                               rec->final_loss, rec->epochs_run, rec->wall_ms);
-    else
-        g_string_append_printf(line, ": %s", rec->reason ? rec->reason : "");
+    g_string_append_printf(line, " seed=%" G_GINT64_FORMAT ": ", p->seed);
+    if (strcmp(rec->status, "ok") != 0) {
+        g_string_append_printf(line, "%s: %s", rec->status, rec->reason ? rec->reason : "");
+        g_print("%s\n", line->str);
+        return;
+    }
+    g_autofree char *primary = g_strdup(rec->causes);
+    char *semi = strchr(primary, ';');
+    if (semi)
+        *semi = '\0';
+    g_string_append(line, rec->verdict);
+    if (*primary)
+        g_string_append_printf(line, " (%s)", primary);
+    if (rec->stopped_early)
+        g_string_append_printf(line, ", stopped at epoch %d of %d", rec->epochs_run,
+                               rec->epochs_planned);
+    g_string_append_printf(line, ", loss %.4g", rec->final_loss);
+    if (rec->advice && *rec->advice && strcmp(rec->verdict, "healthy") != 0)
+        g_string_append_printf(line, " - fix: %s", rec->advice);
     g_print("%s\n", line->str);
+}
+
+/* The table at the end: collapse rate per grid point with its interval and causes. */
+static void print_cells(const sweep *s, GPtrArray *cells)
+{
+    guint n_axes = g_strv_length(s->axis_keys);
+    g_autoptr(GString) head = g_string_new(NULL);
+    for (guint a = 0; a < n_axes; a++)
+        g_string_append_printf(head, "%-16s ", s->axis_keys[a]);
+    g_print("\n%scollapsed  rate (95%% CI)        primary causes\n", head->str);
+    for (guint i = 0; i < cells->len; i++) {
+        const cell_stats *c = cells->pdata[i];
+        if (!c->runs)
+            continue;
+        g_autoptr(GString) row = g_string_new(NULL);
+        for (guint a = 0; a < n_axes; a++)
+            g_string_append_printf(row, "%-16s ", c->labels[a]);
+        g_autofree char *frac = g_strdup_printf("%d/%d", c->collapsed, c->runs);
+        g_print("%s%-10s %3.0f%% (%3.0f-%3.0f%%)     %s\n", row->str, frac, 100 * c->rate,
+                100 * c->lo, 100 * c->hi, c->primary);
+    }
 }
 
 gboolean sweep_run(sweep *s, const sweep_options *opt, fl_host *host, sweep_totals *totals,
@@ -306,10 +342,14 @@ gboolean sweep_run(sweep *s, const sweep_options *opt, fl_host *host, sweep_tota
         rec->seed = p->seed;
         rec->status = g_strdup(status_name(out.status));
         rec->reason = g_strdup(out.reason);
-        rec->verdict = g_strdup("healthy");
-        rec->causes = g_strdup("");
+        rec->verdict = g_strdup(out.status == RUN_OK ? verdict_name(out.verdict) : "healthy");
+        rec->causes = g_strdup(out.causes ? out.causes : "");
+        if (out.findings && out.findings->len)
+            rec->advice = g_strdup(((finding_rec *)out.findings->pdata[0])->advice);
         rec->final_loss = out.final_loss;
         rec->epochs_run = out.epochs_run;
+        rec->epochs_planned = out.epochs_planned;
+        rec->stopped_early = out.stopped_early;
         rec->wall_ms = out.wall_ms;
         rec->fingerprint = g_strdup(p->fingerprint);
         rec->axis_keys = g_strdupv(s->axis_keys);
@@ -337,5 +377,17 @@ gboolean sweep_run(sweep *s, const sweep_options *opt, fl_host *host, sweep_tota
     for (guint i = 0; i < done->len; i++)
         if (done->pdata[i])
             g_ptr_array_add(finished, done->pdata[i]);
-    return results_write_summary(opt->out_dir, finished, s->axis_keys, error);
+    g_autoptr(GPtrArray) labels = g_ptr_array_new();
+    for (guint i = 0; i < s->runs->len; i++) {
+        const run_plan *p = s->runs->pdata[i];
+        if (p->repeat == 0)
+            g_ptr_array_add(labels, p->labels);
+    }
+    g_autoptr(GPtrArray) cells = results_cells(finished, labels);
+    if (!results_write_summary(opt->out_dir, finished, s->axis_keys, error) ||
+        !results_write_cells(opt->out_dir, cells, s->axis_keys, error))
+        return FALSE;
+    /* Printed with --quiet too: the table is the result. */
+    print_cells(s, cells);
+    return TRUE;
 }

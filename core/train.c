@@ -2,14 +2,17 @@
  *
  * Keras semantics where they matter for comparison: the epoch's loss is the mean of its
  * batch losses weighted by batch size, penalties included; the last batch may be short;
- * validation loss is computed in inference mode after the epoch.  Probes are computed on
- * a fixed probe batch (the first `train.probe` training rows) in inference mode, from
- * buffers the forward pass already filled: nothing is recomputed per detector. */
+ * validation loss is computed in inference mode after the epoch.  After every epoch
+ * (and once before training: epoch 0) the probes are recorded (probes.c) and the
+ * detectors observe them; once the diagnosis is a certain collapse and
+ * train.stop_on = "collapsed", the run stops there. */
 #include "train.h"
 #include "data.h"
 #include "host.h"
 #include "model.h"
 #include "params.h"
+#include "probes.h"
+#include "detect.h"
 
 #include <math.h>
 #include <string.h>
@@ -17,18 +20,13 @@
 void run_output_clear(run_output *out)
 {
     g_clear_pointer(&out->reason, g_free);
+    g_clear_pointer(&out->causes, g_free);
+    if (out->findings)
+        g_ptr_array_free(out->findings, TRUE);
+    out->findings = NULL;
     if (out->metrics)
         g_string_free(out->metrics, TRUE);
     out->metrics = NULL;
-}
-
-/* The rate the optimizer was configured with: its "lr" parameter, NaN without one. */
-static double base_lr(const fl_ref *optimizer)
-{
-    const fl_param *p = params_find(optimizer->plugin, "lr");
-    if (!p || p->type != FL_PARAM_FLOAT)
-        return NAN;
-    return *(const double *)((const char *)optimizer->opts + p->offset);
 }
 
 static size_t max_batch_of(const experiment *e, const data_split *d)
@@ -46,30 +44,6 @@ gboolean train_check(const experiment *e, fl_host *host, GError **error)
     g_autoptr(fl_rng) rng = rng_derive(0, TRAIN_STREAM_INIT);
     g_autoptr(model) m = model_build(e, d->n_in, d->n_out, max_batch_of(e, d), host, rng, error);
     return m != NULL;
-}
-
-static void format_value(GString *s, double v)
-{
-    if (isnan(v))
-        g_string_append(s, ",nan");
-    else if (isinf(v))
-        g_string_append(s, v > 0 ? ",inf" : ",-inf");
-    else
-        g_string_append_printf(s, ",%.9g", v);
-}
-
-static void write_header(GString *s, const model *m, const data_split *d)
-{
-    g_string_append(s, "epoch,loss,val_loss,lr");
-    for (size_t o = 0; o < d->n_out; o++)
-        g_string_append_printf(s, ",%s_std,%s_min,%s_max,%s_mean", d->out_names[o],
-                               d->out_names[o], d->out_names[o], d->out_names[o]);
-    for (size_t k = 0; k < m->n_layers; k++) {
-        const char *n = m->layers[k].name;
-        g_string_append_printf(s, ",%s_grad_norm,%s_weight_norm,%s_update_ratio,%s_dead,%s_saturated",
-                               n, n, n, n, n);
-    }
-    g_string_append_c(s, '\n');
 }
 
 /* Loss (with penalties) over rows (n, n_in)/(n, n_out) in inference mode, in chunks. */
@@ -94,94 +68,6 @@ static gboolean eval_loss(model *m, const fl_ref *loss, const float *x, const fl
     return TRUE;
 }
 
-typedef struct probe_state {
-    size_t n_probe;
-    float *x, *y;          /* (n_probe, n_in), (n_probe, n_out) */
-    float *w_start;        /* weights at the start of the epoch */
-    double *grad_sq_sum;   /* per layer: sum over steps of the gradient norm */
-    size_t steps;
-} probe_state;
-
-static double layer_norm(const float *v, size_t n)
-{
-    double s = 0;
-    for (size_t i = 0; i < n; i++)
-        s += (double)v[i] * v[i];
-    return sqrt(s);
-}
-
-/* Probe the model on the fixed batch; append the epoch's row. */
-static gboolean probe_epoch(model *m, const data_split *d, probe_state *ps, GString *csv,
-                            int epoch, double loss, double val_loss, double lr, GError **error)
-{
-    size_t P = ps->n_probe;
-    memcpy(m->x, ps->x, P * m->n_in * sizeof(float));
-    if (!model_forward(m, P, FALSE, NULL, error))
-        return FALSE;
-    g_string_append_printf(csv, "%d", epoch);
-    format_value(csv, loss);
-    format_value(csv, val_loss);
-    format_value(csv, lr);
-    for (size_t o = 0; o < m->n_out; o++) {
-        double sum = 0, lo = INFINITY, hi = -INFINITY;
-        for (size_t r = 0; r < P; r++) {
-            double v = m->pred[r * m->n_out + o];
-            sum += v;
-            lo = MIN(lo, v);
-            hi = MAX(hi, v);
-        }
-        double mean = sum / (double)P, var = 0;
-        for (size_t r = 0; r < P; r++) {
-            double dv = m->pred[r * m->n_out + o] - mean;
-            var += dv * dv;
-        }
-        format_value(csv, sqrt(var / (double)P));
-        format_value(csv, lo);
-        format_value(csv, hi);
-        format_value(csv, mean);
-    }
-    (void)d;
-    for (size_t k = 0; k < m->n_layers; k++) {
-        const model_layer *l = &m->layers[k];
-        if (l->w_count) {
-            double wn = layer_norm(m->w + l->w_offset, l->w_count);
-            double dn = 0, sn = layer_norm(ps->w_start + l->w_offset, l->w_count);
-            for (size_t i = 0; i < l->w_count; i++) {
-                double dv = (double)m->w[l->w_offset + i] - ps->w_start[l->w_offset + i];
-                dn += dv * dv;
-            }
-            dn = sqrt(dn);
-            format_value(csv, ps->steps ? ps->grad_sq_sum[k] / (double)ps->steps : 0.0);
-            format_value(csv, wn);
-            format_value(csv, sn > 0 ? dn / sn : (dn > 0 ? INFINITY : 0.0));
-        } else {
-            g_string_append(csv, ",nan,nan,nan");
-        }
-        /* Dead: the unit's output is the same for every probe input. */
-        size_t units = l->info.n_out, dead = 0, sat = 0;
-        fl_activation_kind act = l->info.activation.kind;
-        for (size_t u = 0; u < units; u++) {
-            float lo = INFINITY, hi = -INFINITY;
-            for (size_t r = 0; r < P; r++) {
-                float v = l->y[r * units + u];
-                lo = MIN(lo, v);
-                hi = MAX(hi, v);
-                /* Saturated: pre-activation beyond +-5, read off the output. */
-                if (act == FL_ACT_SIGMOID && (v < 0.0066928509f || v > 0.9933071491f))
-                    sat++;
-                else if (act == FL_ACT_TANH && fabsf(v) > 0.9999092043f)
-                    sat++;
-            }
-            if (hi - lo <= 1e-6f * (1.0f + fabsf(hi)))
-                dead++;
-        }
-        format_value(csv, (double)dead / (double)units);
-        format_value(csv, (double)sat / (double)(units * P));
-    }
-    g_string_append_c(csv, '\n');
-    return TRUE;
-}
-
 static void shuffle(size_t *idx, size_t n, fl_rng *rng)
 {
     for (size_t i = n; i-- > 1;) {
@@ -192,13 +78,41 @@ static void shuffle(size_t *idx, size_t n, fl_rng *rng)
     }
 }
 
+static finding_rec *finding_copy(const finding_rec *f)
+{
+    finding_rec *c = g_memdup2(f, sizeof *f);
+    c->detector = g_strdup(f->detector);
+    c->evidence = g_strdup(f->evidence);
+    c->cause = g_strdup(f->cause);
+    c->advice = g_strdup(f->advice);
+    return c;
+}
+
+/* Diagnose the findings that hold now; TRUE when the run should stop here. */
+static gboolean diagnose_now(const experiment *e, detect_set *det, gboolean final,
+                             run_output *out)
+{
+    diagnosis dg;
+    diagnose(detect_findings(det), final, &dg);
+    out->verdict = dg.verdict;
+    g_free(out->causes);
+    out->causes = diagnosis_causes(&dg);
+    g_ptr_array_set_size(out->findings, 0);
+    for (guint i = 0; i < dg.ordered->len; i++)
+        g_ptr_array_add(out->findings, finding_copy(dg.ordered->pdata[i]));
+    diagnosis_clear(&dg);
+    return !final && e->train.stop_on == STOP_ON_COLLAPSED && out->verdict == VERDICT_COLLAPSED;
+}
+
 static gboolean train_loop(const experiment *e, uint64_t seed, model *m, const data_split *d,
-                           run_output *out, gint64 t0, GError **error)
+                           probe_book *book, detect_set *det, run_output *out, gint64 t0,
+                           GError **error)
 {
     const fl_loss_ops *loss = e->loss.plugin->ops;
     const fl_optimizer_ops *opt = e->optimizer.plugin->ops;
     const fl_schedule_ops *sched = e->schedule.plugin->ops;
-    double lr0 = base_lr(&e->optimizer);
+    const fl_probes *view = probes_view(book);
+    double lr0 = view->base_lr;
     size_t n_slots = opt->n_slots(e->optimizer.opts);
     g_autofree float *opt_state = g_new0(float, MAX(n_slots * m->n_w, (size_t)1));
     if (opt->init_state)
@@ -209,23 +123,26 @@ static gboolean train_loop(const experiment *e, uint64_t seed, model *m, const d
     for (size_t i = 0; i < d->n_train; i++)
         idx[i] = i;
     g_autofree float *y_batch = g_new(float, m->max_batch * m->n_out);
-    probe_state ps = {0};
-    ps.n_probe = MIN((size_t)e->train.probe, d->n_train);
-    ps.x = d->x_train; /* the first rows of the (once-shuffled) training split */
-    g_autofree float *w_start = g_new(float, MAX(m->n_w, (size_t)1));
-    g_autofree double *grad_sum = g_new0(double, m->n_layers);
-    ps.w_start = w_start;
-    ps.grad_sq_sum = grad_sum;
-    size_t B = MIN((size_t)e->train.batch, d->n_train);
+    size_t B = view->batch;
     int64_t steps = 0;
     double lr = isnan(lr0) ? NAN : sched->lr(e->schedule.opts, lr0, 0);
+
+    /* Epoch 0: the untrained network, then the pre-flight checks. */
+    double loss0, val0 = NAN;
+    probes_epoch_begin(book);
+    if (!eval_loss(m, &e->loss, d->x_train, d->y_train, d->n_train, &loss0, error) ||
+        (d->n_val && !eval_loss(m, &e->loss, d->x_val, d->y_val, d->n_val, &val0, error)) ||
+        !probes_record(book, 0, loss0, val0, lr, error) || !detect_preflight(det, view, error))
+        return FALSE;
+    if (diagnose_now(e, det, FALSE, out)) {
+        out->stopped_early = TRUE;
+        return TRUE;
+    }
 
     for (int epoch = 1; epoch <= e->train.epochs; epoch++) {
         if (e->train.shuffle)
             shuffle(idx, d->n_train, shuffle_rng);
-        memcpy(w_start, m->w, m->n_w * sizeof(float));
-        memset(grad_sum, 0, m->n_layers * sizeof(double));
-        ps.steps = 0;
+        probes_epoch_begin(book);
         double loss_sum = 0;
         for (size_t start = 0; start < d->n_train; start += B) {
             size_t b = MIN(B, d->n_train - start);
@@ -247,10 +164,7 @@ static gboolean train_loop(const experiment *e, uint64_t seed, model *m, const d
             if (!model_backward(m, b, error))
                 return FALSE;
             model_add_penalty_grad(m);
-            for (size_t k = 0; k < m->n_layers; k++)
-                if (m->layers[k].w_count)
-                    grad_sum[k] += layer_norm(m->dw + m->layers[k].w_offset, m->layers[k].w_count);
-            ps.steps++;
+            probes_add_step(book);
             lr = isnan(lr0) ? NAN : sched->lr(e->schedule.opts, lr0, steps);
             if (m->n_w && opt->step(e->optimizer.opts, m->w, m->dw, opt_state, m->n_w, lr,
                                     steps + 1) < 0) {
@@ -264,11 +178,16 @@ static gboolean train_loop(const experiment *e, uint64_t seed, model *m, const d
         double val_loss = NAN;
         if (d->n_val && !eval_loss(m, &e->loss, d->x_val, d->y_val, d->n_val, &val_loss, error))
             return FALSE;
-        if (!probe_epoch(m, d, &ps, out->metrics, epoch, epoch_loss, val_loss, lr, error))
+        if (!probes_record(book, epoch, epoch_loss, val_loss, lr, error) ||
+            !detect_observe(det, view, error))
             return FALSE;
         out->epochs_run = epoch;
         out->final_loss = epoch_loss;
         out->final_val_loss = val_loss;
+        if (diagnose_now(e, det, FALSE, out)) {
+            out->stopped_early = epoch < e->train.epochs;
+            break;
+        }
         if (!isfinite(epoch_loss)) {
             /* Nothing is learned once the loss is NaN/Inf: the run has diverged. */
             out->diverged = TRUE;
@@ -293,7 +212,9 @@ gboolean train_run(const experiment *e, uint64_t seed, fl_host *host, run_output
     out->status = RUN_OK;
     out->final_loss = NAN;
     out->final_val_loss = NAN;
-    out->metrics = g_string_new(NULL);
+    out->epochs_planned = e->train.epochs;
+    out->causes = g_strdup("");
+    out->findings = g_ptr_array_new_with_free_func((GDestroyNotify)finding_rec_free);
     g_autoptr(data_split) d = data_load(e, host, error);
     if (!d)
         return FALSE;
@@ -301,12 +222,20 @@ gboolean train_run(const experiment *e, uint64_t seed, fl_host *host, run_output
     g_autoptr(model) m = model_build(e, d->n_in, d->n_out, max_batch_of(e, d), host, init_rng, error);
     if (!m)
         return FALSE;
-    write_header(out->metrics, m, d);
+    g_autoptr(probe_book) book = probes_new(e, d, m, error);
+    if (!book)
+        return FALSE;
+    g_autoptr(detect_set) det = detect_new(e->detectors, host, error);
+    if (!det)
+        return FALSE;
     g_autoptr(GError) err = NULL;
-    if (!train_loop(e, seed, m, d, out, t0, &err)) {
+    if (!train_loop(e, seed, m, d, book, det, out, t0, &err)) {
         out->status = RUN_CRASHED;
         out->reason = g_strdup(err->message);
     }
+    if (out->status == RUN_OK)
+        diagnose_now(e, det, TRUE, out);
+    out->metrics = g_string_new_len(probes_csv(book)->str, (gssize)probes_csv(book)->len);
     out->wall_ms = (double)(g_get_monotonic_time() - t0) / 1000.0;
     return TRUE;
 }

@@ -5,6 +5,7 @@
 #include <glib.h>
 #include <flatline/plugin.h>
 #include "config.h"
+#include "diagnosis.h"
 
 typedef enum { RUN_OK, RUN_CRASHED, RUN_TIMEOUT } run_status;
 
@@ -15,8 +16,13 @@ typedef struct run_output {
     double final_loss;    /* training loss of the last epoch run (NaN if none) */
     double final_val_loss;
     int epochs_run;
+    int epochs_planned;
     double wall_ms;
     gboolean diverged;    /* stopped because the loss was no longer finite */
+    gboolean stopped_early; /* stopped by train.stop_on once the collapse was certain */
+    verdict_kind verdict;
+    char *causes;         /* ';'-separated, primary first */
+    GPtrArray *findings;  /* finding_rec*, owned, primary first */
 } run_output;
 
 void run_output_clear(run_output *out);

@@ -12,6 +12,7 @@
 #include "train.h"
 
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 typedef struct ref_case {
@@ -158,7 +159,8 @@ static void run_case(gconstpointer data)
     double worst = 0, first = NAN, last = NAN;
     for (int epoch = 1; epoch <= 40; epoch++) {
         double ref = ref_epoch(&n, &o, params, n_params, d->x_train, d->y_train, d->n_train, 16);
-        g_auto(GStrv) cells = g_strsplit(lines[epoch], ",", -1);
+        g_auto(GStrv) cells = g_strsplit(lines[epoch + 1], ",", -1); /* after epoch 0 */
+        g_assert_cmpint(atoi(cells[0]), ==, epoch);
         double got = g_ascii_strtod(cells[1], NULL);
         double rel = fabs(got - ref) / fabs(ref);
         worst = MAX(worst, rel);

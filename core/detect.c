@@ -1,0 +1,155 @@
+/* detect.c — see detect.h.  Each detector gets one slot; a new report replaces the
+ * slot's finding unless that finding is final (collapsed or pre-flight), and a warning
+ * that is not reported again in the next epoch is dropped. */
+#include "detect.h"
+#include "host.h"
+
+#include <string.h>
+
+typedef struct slot {
+    const fl_plugin *plugin;
+    const void *opts;
+    void *state;
+    finding_rec *finding;    /* what holds now, or NULL */
+    finding_rec *preflight;  /* kept apart: a pre-flight finding is final */
+    int epoch;               /* epoch being observed, for the report callback */
+    gboolean in_preflight;
+} slot;
+
+struct detect_set {
+    fl_host *host;
+    GArray *slots; /* slot */
+    GPtrArray *current;
+};
+
+void finding_rec_free(finding_rec *f)
+{
+    if (!f)
+        return;
+    g_free(f->detector);
+    g_free(f->evidence);
+    g_free(f->cause);
+    g_free(f->advice);
+    g_free(f);
+}
+
+static const fl_detector_ops *ops_of(const slot *s) { return s->plugin->ops; }
+
+detect_set *detect_new(GPtrArray *refs, fl_host *host, GError **error)
+{
+    detect_set *d = g_new0(detect_set, 1);
+    d->host = host;
+    d->slots = g_array_new(FALSE, TRUE, sizeof(slot));
+    d->current = g_ptr_array_new();
+    for (guint i = 0; refs && i < refs->len; i++) {
+        const fl_ref *r = refs->pdata[i];
+        slot s = {.plugin = r->plugin, .opts = r->opts};
+        if (ops_of(&s)->create) {
+            host_clear_error(host);
+            if (ops_of(&s)->create(host, r->opts, &s.state) < 0) {
+                host_take_error(host, error, "detector \"%s\": ", r->plugin->name);
+                detect_free(d);
+                return NULL;
+            }
+        }
+        g_array_append_val(d->slots, s);
+    }
+    return d;
+}
+
+void detect_free(detect_set *d)
+{
+    if (!d)
+        return;
+    for (guint i = 0; i < d->slots->len; i++) {
+        slot *s = &g_array_index(d->slots, slot, i);
+        if (ops_of(s)->destroy && s->state)
+            ops_of(s)->destroy(s->state);
+        finding_rec_free(s->finding);
+        finding_rec_free(s->preflight);
+    }
+    g_array_free(d->slots, TRUE);
+    g_ptr_array_free(d->current, TRUE);
+    g_free(d);
+}
+
+static void on_report(void *ctx, const fl_finding *f)
+{
+    slot *s = ctx;
+    if (!f || (f->level != FL_LEVEL_WARNING && f->level != FL_LEVEL_COLLAPSED))
+        return;
+    finding_rec **target = s->in_preflight ? &s->preflight : &s->finding;
+    finding_rec *old = *target;
+    /* A final finding stays; a later report may only make it more severe. */
+    if (old && old->sticky && f->level <= old->level) {
+        old->reported = s->epoch;
+        return;
+    }
+    finding_rec *n = g_new0(finding_rec, 1);
+    n->detector = g_strdup(s->plugin->name);
+    n->level = f->level;
+    n->epoch = s->in_preflight ? 0 : f->epoch;
+    n->reported = s->epoch;
+    n->evidence = g_strdup(f->evidence ? f->evidence : "");
+    n->cause = g_strdup(f->cause ? f->cause : "");
+    n->advice = g_strdup(f->advice ? f->advice : "");
+    n->flags = ops_of(s)->flags;
+    n->priority = ops_of(s)->priority ? ops_of(s)->priority : 100;
+    n->sticky = s->in_preflight || f->level == FL_LEVEL_COLLAPSED;
+    finding_rec_free(old);
+    *target = n;
+}
+
+gboolean detect_preflight(detect_set *d, const fl_probes *p, GError **error)
+{
+    for (guint i = 0; i < d->slots->len; i++) {
+        slot *s = &g_array_index(d->slots, slot, i);
+        if (!ops_of(s)->preflight)
+            continue;
+        s->in_preflight = TRUE;
+        s->epoch = 0;
+        host_clear_error(d->host);
+        int rc = ops_of(s)->preflight(s->state, s->opts, p, on_report, s);
+        s->in_preflight = FALSE;
+        if (rc < 0) {
+            host_take_error(d->host, error, "detector \"%s\" (pre-flight): ", s->plugin->name);
+            return FALSE;
+        }
+    }
+    return TRUE;
+}
+
+gboolean detect_observe(detect_set *d, const fl_probes *p, GError **error)
+{
+    int epoch = (int)p->n_epochs;
+    for (guint i = 0; i < d->slots->len; i++) {
+        slot *s = &g_array_index(d->slots, slot, i);
+        if (!ops_of(s)->observe)
+            continue;
+        s->epoch = epoch;
+        host_clear_error(d->host);
+        if (ops_of(s)->observe(s->state, s->opts, p, on_report, s) < 0) {
+            host_take_error(d->host, error, "detector \"%s\" (epoch %d): ", s->plugin->name,
+                            epoch);
+            return FALSE;
+        }
+        /* A warning not repeated this epoch no longer holds. */
+        if (s->finding && !s->finding->sticky && s->finding->reported < epoch)
+            g_clear_pointer(&s->finding, finding_rec_free);
+    }
+    return TRUE;
+}
+
+GPtrArray *detect_findings(detect_set *d)
+{
+    g_ptr_array_set_size(d->current, 0);
+    for (guint i = 0; i < d->slots->len; i++) {
+        slot *s = &g_array_index(d->slots, slot, i);
+        /* Training findings first: they are measured; pre-flight ones are predictions. */
+        if (s->finding)
+            g_ptr_array_add(d->current, s->finding);
+        if (s->preflight && !(s->finding && s->finding->level >= s->preflight->level))
+            g_ptr_array_add(d->current, s->preflight);
+    }
+    return d->current;
+}

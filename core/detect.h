@@ -1,0 +1,38 @@
+/* detect.h — runs a set of detector plugins over a run's probes and keeps their findings.
+ *
+ * Warnings hold for the epoch they are reported in; collapsed findings and pre-flight
+ * findings stay.  The core never knows a detector by name: what a finding means for the
+ * verdict comes from the detector's flags and priority (see diagnosis.h). */
+#ifndef FL_DETECT_H
+#define FL_DETECT_H
+
+#include <glib.h>
+#include <flatline/plugin.h>
+
+typedef struct finding_rec {
+    char *detector;
+    fl_level level;
+    int epoch;          /* since when (0: pre-flight) */
+    int reported;       /* epoch of the latest report */
+    char *evidence, *cause, *advice;
+    unsigned flags;     /* FL_DETECTS_* of the detector */
+    int priority;
+    gboolean sticky;
+} finding_rec;
+
+void finding_rec_free(finding_rec *f);
+
+typedef struct detect_set detect_set;
+
+/* Create every detector (refs: fl_ref* with filled options). */
+detect_set *detect_new(GPtrArray *refs, fl_host *host, GError **error);
+void detect_free(detect_set *d);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(detect_set, detect_free)
+
+gboolean detect_preflight(detect_set *d, const fl_probes *p, GError **error);
+gboolean detect_observe(detect_set *d, const fl_probes *p, GError **error);
+
+/* The findings that hold now, in detector order (borrowed). */
+GPtrArray *detect_findings(detect_set *d);
+
+#endif

@@ -1,0 +1,38 @@
+/* probes.h — what a run measures each epoch, kept for the detectors (flatline/plugin.h:
+ * fl_probes) and written to metrics.csv.
+ *
+ * The book owns every array the fl_probes points to.  An epoch's probes are taken from
+ * buffers the model has just filled: one inference pass over the fixed probe batch, the
+ * weights before and after the epoch, and the gradient norms the training loop summed. */
+#ifndef FL_PROBES_H
+#define FL_PROBES_H
+
+#include <glib.h>
+#include <flatline/plugin.h>
+#include "config.h"
+#include "data.h"
+#include "model.h"
+
+typedef struct probe_book probe_book;
+
+/* Set up from the experiment, its data and the freshly initialized model; computes the
+ * data statistics and the baseline loss. */
+probe_book *probes_new(const experiment *e, const data_split *d, model *m, GError **error);
+void probes_free(probe_book *b);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(probe_book, probes_free)
+
+/* Per epoch: call probes_epoch_begin before the first step, probes_add_step after each
+ * step's backward (gradient norms), then probes_record after the epoch (epoch 0: before
+ * training, with no steps).  record runs the probe batch through the model. */
+void probes_epoch_begin(probe_book *b);
+void probes_add_step(probe_book *b);
+gboolean probes_record(probe_book *b, int epoch, double loss, double val_loss, double lr,
+                       GError **error);
+
+/* What detectors read (valid until the next record). */
+const fl_probes *probes_view(probe_book *b);
+
+/* metrics.csv so far: header and one row per recorded epoch. */
+const GString *probes_csv(probe_book *b);
+
+#endif
