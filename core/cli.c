@@ -180,7 +180,7 @@ static int cmd_run_or_check(int argc, char **argv, gboolean check_only)
     g_autoptr(GError) err = NULL;
     int status = EXIT_OK;
     if (!g_option_context_parse(ctx, &argc, &argv, &err)) {
-        status = usage_error("%s %s: %s", "", argv[0], err->message);
+        status = usage_error("%s: %s", argv[0], err->message);
         goto out;
     }
     if (argc != 2) {

@@ -9,6 +9,7 @@
 #include "config.h"
 #include "params.h"
 
+#include <errno.h>
 #include <math.h>
 #include <string.h>
 
@@ -67,6 +68,16 @@ static const char *const top_keys[] = {"name", "seed", "repeats", "data_dir", "d
                                        "grid", NULL};
 
 /* ---------------------------------------------------------------- small helpers */
+
+/* "file.cfg:12" of a setting, or the file alone when it has no line (an override). */
+static char *where_of(const config_setting_t *s, const char *path)
+{
+    const char *file = s ? config_setting_source_file(s) : NULL;
+    unsigned line = s ? config_setting_source_line(s) : 0;
+    if (file && line)
+        return g_strdup_printf("%s:%u", file, line);
+    return g_strdup(path);
+}
 
 static gboolean fail(GError **error, const config_setting_t *s, const char *path,
                      const char *fmt, ...) G_GNUC_PRINTF(4, 5);
@@ -281,11 +292,83 @@ static gboolean read_grid(experiment_file *f, GError **error)
     return TRUE;
 }
 
+/* libconfig 1.5 wraps an integer beyond 32 bits written without L (seed = 4294967297;
+ * reads as 1), silently.  Find such literals in the text before trusting the tree. */
+static gboolean check_int_literals(const char *path, GError **error)
+{
+    g_autofree char *text = NULL;
+    if (!g_file_get_contents(path, &text, NULL, NULL))
+        return TRUE; /* read_tree reports it */
+    unsigned line = 1;
+    g_autofree char *key = NULL; /* the last "name =" seen, to name the setting */
+    for (const char *c = text; *c;) {
+        if (*c == '\n') {
+            line++;
+            c++;
+        } else if (*c == '#' || (c[0] == '/' && c[1] == '/')) {
+            while (*c && *c != '\n')
+                c++;
+        } else if (c[0] == '/' && c[1] == '*') {
+            for (c += 2; *c && !(c[0] == '*' && c[1] == '/'); c++)
+                line += *c == '\n';
+            c += *c ? 2 : 0;
+        } else if (*c == '"') {
+            for (c++; *c && *c != '"'; c++) {
+                if (*c == '\\' && c[1])
+                    c++;
+                line += *c == '\n';
+            }
+            c += *c ? 1 : 0;
+        } else if (g_ascii_isalpha(*c) || *c == '_') {
+            const char *start = c;
+            while (g_ascii_isalnum(*c) || *c == '_' || *c == '-' || *c == '*')
+                c++;
+            const char *after = c;
+            while (*after == ' ' || *after == '\t')
+                after++;
+            if (*after == '=' || *after == ':') {
+                g_free(key);
+                key = g_strndup(start, (gsize)(c - start));
+            }
+        } else if (g_ascii_isdigit(*c)) {
+            const char *start = c;
+            gboolean hex = c[0] == '0' && (c[1] == 'x' || c[1] == 'X');
+            gboolean is_float = FALSE;
+            c += hex ? 2 : 0;
+            while (g_ascii_isxdigit(*c) || *c == '.' ||
+                   ((*c == 'e' || *c == 'E' || *c == '+' || *c == '-') && !hex)) {
+                if (!hex && (*c == '.' || *c == 'e' || *c == 'E'))
+                    is_float = TRUE;
+                if ((*c == '+' || *c == '-') && !(c[-1] == 'e' || c[-1] == 'E'))
+                    break;
+                c++;
+            }
+            if (is_float || *c == 'L')
+                continue;
+            g_autofree char *num = g_strndup(start, (gsize)(c - start));
+            errno = 0;
+            gint64 v = g_ascii_strtoll(num, NULL, 0);
+            if (v > G_MAXINT32 || errno == ERANGE) {
+                g_set_error(error, FL_CONFIG_ERROR, CONFIG_ERROR_INVALID,
+                            "%s:%u: %s: the integer %s is too large (at most 2147483647): "
+                            "libconfig would silently wrap it; use a smaller value, or write "
+                            "%s.0 if a number is meant",
+                            path, line, key ? key : "value", num, num);
+                return FALSE;
+            }
+        } else {
+            c++;
+        }
+    }
+    return TRUE;
+}
+
 experiment_file *experiment_file_read(const char *path, GError **error)
 {
     g_autoptr(experiment_file) f = g_new0(experiment_file, 1);
     f->path = g_strdup(path);
-    if (!read_tree(&f->cfg, path, error) || !read_grid(f, error))
+    if (!read_tree(&f->cfg, path, error) || !check_int_literals(path, error) ||
+        !read_grid(f, error))
         return NULL;
     return g_steal_pointer(&f);
 }
@@ -323,7 +406,8 @@ static gboolean parse_value(config_t *cfg, const char *text)
     g_autofree char *doc = g_strdup_printf("v = %s;", text);
     config_init(cfg);
     if (config_read_string(cfg, doc) == CONFIG_TRUE)
-        return TRUE;
+        /* "1;x=2" parses as two settings: only one value is allowed. */
+        return config_setting_length(config_root_setting(cfg)) == 1;
     config_destroy(cfg);
     config_init(cfg);
     GString *q = g_string_new("v = ");
@@ -389,7 +473,14 @@ static gboolean apply_override(config_t *cfg, const override *o, GError **error)
                         "%s: malformed key \"%s\"", o->origin, o->key);
             return FALSE;
         }
-    if (!g_strv_contains(top_keys, parts[0]) || strcmp(parts[0], "grid") == 0) {
+    if (strcmp(parts[0], "grid") == 0) {
+        g_set_error(error, FL_CONFIG_ERROR, CONFIG_ERROR_INVALID,
+                    "%s: the grid cannot be set from the command line; edit the grid in the "
+                    "file, or --set the key you want with one value",
+                    o->origin);
+        return FALSE;
+    }
+    if (!g_strv_contains(top_keys, parts[0])) {
         g_autofree char *hint = params_suggest(parts[0], top_keys, g_strv_length((GStrv)top_keys));
         g_set_error(error, FL_CONFIG_ERROR, CONFIG_ERROR_INVALID,
                     "%s: \"%s\" is not a top-level key of an experiment%s", o->origin, parts[0],
@@ -402,8 +493,24 @@ static gboolean apply_override(config_t *cfg, const override *o, GError **error)
         config_setting_t *model = config_setting_get_member(parent, "model");
         config_setting_t *layer = model ? find_layer(model, parts[1], 0) : NULL;
         if (!layer) {
+            g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func(g_free);
+            for (int i = 0; model && i < config_setting_length(model); i++) {
+                const config_setting_t *l = config_setting_get_elem(model, i);
+                const char *n = NULL, *plugin = "dense";
+                if (!config_setting_is_group(l))
+                    continue;
+                config_setting_lookup_string(l, "layer", &plugin);
+                g_ptr_array_add(names, config_setting_lookup_string(l, "name", &n)
+                                           ? g_strdup(n)
+                                           : g_strdup_printf("%s%d", plugin, i + 1));
+            }
+            g_autofree char *hint =
+                params_suggest(parts[1], (const char *const *)names->pdata, names->len);
+            g_ptr_array_add(names, NULL);
+            g_autofree char *list = g_strjoinv(", ", (char **)names->pdata);
             g_set_error(error, FL_CONFIG_ERROR, CONFIG_ERROR_INVALID,
-                        "%s: the model has no layer named \"%s\"", o->origin, parts[1]);
+                        "%s: the model has no layer named \"%s\"%s; its layers: %s", o->origin,
+                        parts[1], hint, *list ? list : "none");
             return FALSE;
         }
         if (n == 2) {
@@ -447,6 +554,7 @@ static gboolean apply_override(config_t *cfg, const override *o, GError **error)
 
 static void layer_spec_free(layer_spec *l)
 {
+    g_free(l->where);
     g_free(l->name);
     g_free(l->from);
     params_ref_clear(&l->layer);
@@ -464,6 +572,7 @@ void experiment_free(experiment *e)
     if (!e)
         return;
     g_free(e->path);
+    g_free(e->dataset_where);
     g_free(e->base_dir);
     g_free(e->top.name);
     g_free(e->top.data_dir);
@@ -502,7 +611,8 @@ static gboolean resolve_ref(fl_ref *ref, config_setting_t *s, fl_kind kind, cons
             name = config_setting_get_string(name_setting);
         }
     } else {
-        return fail(error, s, scope, "expected a %s name or a group { %s = \"...\"; }",
+        return fail(error, s, scope, "expected %s %s name or a group { %s = \"...\"; }",
+                    strchr("aeiou", registry_kind_name(kind)[0]) ? "an" : "a",
                     registry_kind_name(kind), plugin_key);
     }
     g_autoptr(GError) err = NULL;
@@ -552,6 +662,73 @@ static gboolean valid_layer_name(const char *name)
     return TRUE;
 }
 
+/* The layer a layer reads: `from`, or the one before it (-1: the data). */
+static int input_index(const experiment *e, guint i)
+{
+    const layer_spec *l = e->layers->pdata[i];
+    if (!l->from)
+        return (int)i - 1;
+    for (guint k = 0; k < e->layers->len; k++)
+        if (strcmp(((layer_spec *)e->layers->pdata[k])->name, l->from) == 0)
+            return (int)k;
+    return -1;
+}
+
+/* Every path must start at the data and every layer must lead somewhere. */
+static gboolean check_wiring(experiment *e, config_setting_t *model, GError **error)
+{
+    guint n = e->layers->len;
+    for (guint i = 0; i < n; i++) {
+        const layer_spec *l = e->layers->pdata[i];
+        config_setting_t *s = config_setting_get_elem(model, i);
+        g_autofree char *where = g_strdup_printf("model.%s.from", l->name);
+        if (l->from && strcmp(l->from, l->name) == 0)
+            return fail(error, config_setting_get_member(s, "from"), where,
+                        "names the layer itself: a layer cannot read its own output; name "
+                        "an earlier layer, or leave from out to read the previous one");
+        /* Follow the inputs back: they must reach the data within n steps. */
+        int k = (int)i;
+        guint steps = 0;
+        while (k >= 0 && steps <= n) {
+            k = input_index(e, (guint)k);
+            steps++;
+        }
+        if (k >= 0) {
+            /* A cycle: name its members in reading order, starting from this layer. */
+            g_autoptr(GString) cycle = g_string_new(l->name);
+            int c = input_index(e, i);
+            for (guint guard = 0; c >= 0 && c != (int)i && guard < n; guard++) {
+                g_string_append_printf(cycle, " <- %s", ((layer_spec *)e->layers->pdata[c])->name);
+                c = input_index(e, (guint)c);
+            }
+            if (c == (int)i) {
+                g_string_append_printf(cycle, " <- %s", l->name);
+                return fail(error, config_setting_get_member(s, "from"), where,
+                            "layers read each other in a cycle (%s): every path must start "
+                            "at the data; give the first layer of the path no from",
+                            cycle->str);
+            }
+        }
+    }
+    gboolean any_output = FALSE;
+    for (guint i = 0; i < n; i++)
+        any_output |= ((layer_spec *)e->layers->pdata[i])->output;
+    for (guint i = 0; i < n; i++) {
+        const layer_spec *l = e->layers->pdata[i];
+        gboolean is_output = any_output ? l->output : i + 1 == n;
+        gboolean read = FALSE;
+        for (guint k = 0; k < n && !read; k++)
+            read = k != i && input_index(e, k) == (int)i;
+        if (!is_output && !read) {
+            g_autofree char *where = g_strdup_printf("model.%s", l->name);
+            return fail(error, config_setting_get_elem(model, i), where,
+                        "nothing reads this layer's output: mark it output = true or name it "
+                        "in another layer's from");
+        }
+    }
+    return TRUE;
+}
+
 static gboolean resolve_model(experiment *e, config_setting_t *model, registry *reg,
                               GError **error)
 {
@@ -569,6 +746,7 @@ static gboolean resolve_model(experiment *e, config_setting_t *model, registry *
             return fail(error, s, where, "expected a group { name = ...; layer = ...; }");
         layer_spec *l = g_new0(layer_spec, 1);
         g_ptr_array_add(e->layers, l);
+        l->where = where_of(s, e->path);
         const char *plugin = "dense", *name = NULL;
         config_setting_t *m;
         if ((m = config_setting_get_member(s, "layer"))) {
@@ -622,7 +800,7 @@ static gboolean resolve_model(experiment *e, config_setting_t *model, registry *
                         "no layer named \"%s\"%s", l->from, hint);
         }
     }
-    return TRUE;
+    return check_wiring(e, model, error);
 }
 
 static gboolean resolve_detectors(experiment *e, config_setting_t *s, registry *reg,
@@ -699,6 +877,7 @@ static gboolean resolve_tree(experiment *e, config_t *cfg, registry *reg, GError
                         parts[i]);
 
     config_setting_t *s = config_setting_get_member(root, "dataset");
+    e->dataset_where = where_of(s, e->path);
     if (!resolve_ref(&e->dataset, s, FL_KIND_DATASET, "dataset", "plugin", NULL, &dataset_table,
                      &e->data, NULL, reg, error))
         return FALSE;
@@ -759,8 +938,16 @@ experiment *experiment_resolve(experiment_file *f, GPtrArray *overrides, registr
     gboolean ok = TRUE;
     for (guint i = 0; ok && overrides && i < overrides->len; i++)
         ok = apply_override(&cfg, overrides->pdata[i], error);
-    if (ok)
-        ok = resolve_tree(e, &cfg, reg, error);
+    if (ok && !(ok = resolve_tree(e, &cfg, reg, error))) {
+        /* An overridden value has no line of its own: say where it came from. */
+        for (guint i = overrides ? overrides->len : 0; i-- > 0;) {
+            const override *o = overrides->pdata[i];
+            if (strstr((*error)->message, o->key)) {
+                g_prefix_error(error, "%s: ", o->origin);
+                break;
+            }
+        }
+    }
     config_destroy(&cfg);
     if (!ok)
         return NULL;

@@ -24,6 +24,7 @@ typedef struct layer_spec {
     char *from;      /* input layer name; NULL: the previous layer (or the data) */
     gboolean output; /* part of the model output */
     fl_ref layer;    /* plugin and options */
+    char *where;     /* "file.cfg:12" of its group, for messages */
 } layer_spec;
 
 /* Options of the experiment's own groups, filled through parameter tables like plugins'. */
@@ -56,6 +57,7 @@ typedef struct experiment {
     top_opts top;
     fl_ref dataset;
     dataset_opts data;
+    char *dataset_where; /* "file.cfg:3" of the dataset group, for messages */
     GPtrArray *layers; /* layer_spec*, in file order */
     fl_ref loss;
     fl_ref optimizer;

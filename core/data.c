@@ -104,14 +104,15 @@ data_split *data_load(const experiment *e, fl_host *host, GError **error)
     host_clear_error(host);
     if (ops->load(host, e->dataset.opts, e->base_dir, (uint64_t)e->data.seed, &ds) < 0) {
         free_plugin_data(host, &ds);
-        host_take_error(host, error, "dataset \"%s\": ", e->dataset.plugin->name);
+        host_take_error(host, error, "%s: dataset \"%s\": ", e->dataset_where,
+                        e->dataset.plugin->name);
         return NULL;
     }
     if (ds.n_samples == 0 || ds.n_in == 0 || ds.n_out == 0 || !ds.x || !ds.y) {
         free_plugin_data(host, &ds);
         g_set_error(error, FL_HOST_ERROR, HOST_ERROR_PLUGIN,
-                    "dataset \"%s\": produced no samples, inputs or targets",
-                    e->dataset.plugin->name);
+                    "%s: dataset \"%s\": produced no samples, inputs or targets",
+                    e->dataset_where, e->dataset.plugin->name);
         return NULL;
     }
     size_t n = ds.n_samples;
@@ -150,9 +151,9 @@ data_split *data_load(const experiment *e, fl_host *host, GError **error)
     size_t n_train = (size_t)floor((double)n * (1.0 - e->data.validation));
     if (n_train < 1) {
         g_set_error(error, FL_HOST_ERROR, HOST_ERROR_PLUGIN,
-                    "dataset: validation = %g leaves no training sample out of %zu: lower "
+                    "%s: dataset.validation = %g leaves no training sample out of %zu: lower "
                     "dataset.validation or add samples",
-                    e->data.validation, n);
+                    e->dataset_where, e->data.validation, n);
         free_plugin_data(host, &ds);
         return NULL;
     }

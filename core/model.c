@@ -70,6 +70,7 @@ static gboolean create_layers(model *m, const experiment *e, const int *order,
         const layer_spec *spec = e->layers->pdata[order[k]];
         model_layer *l = &m->layers[k];
         l->name = spec->name;
+        l->where = spec->where;
         l->plugin = spec->layer.plugin;
         l->input = input_of[order[k]] < 0 ? -1 : pos[input_of[order[k]]];
         l->n_in = l->input < 0 ? m->n_in : m->layers[l->input].info.n_out;
@@ -205,14 +206,19 @@ model *model_build(const experiment *e, size_t n_in, size_t n_out, size_t max_ba
     assign_out_offsets(m, e, order);
     if (m->n_out != n_out) {
         g_autoptr(GString) heads = g_string_new(NULL);
+        const char *where = e->path;
         for (size_t k = 0; k < m->n_layers; k++)
-            if (m->layers[k].is_output)
+            if (m->layers[k].is_output) {
+                if (!heads->len)
+                    where = m->layers[k].where;
                 g_string_append_printf(heads, "%s%s (%zu)", heads->len ? ", " : "",
                                        m->layers[k].name, m->layers[k].info.n_out);
+            }
         g_set_error(error, FL_HOST_ERROR, HOST_ERROR_PLUGIN,
-                    "model: the output layers give %zu values [%s] but the dataset has %zu "
-                    "target columns: make the output units add up to %zu",
-                    m->n_out, heads->str, n_out, n_out);
+                    "%s: model: the output layers give %zu value%s [%s] but the dataset has "
+                    "%zu target column%s: make the output units add up to %zu",
+                    where, m->n_out, m->n_out == 1 ? "" : "s", heads->str, n_out,
+                    n_out == 1 ? "" : "s", n_out);
         return NULL;
     }
     size_t widest = n_in;

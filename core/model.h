@@ -14,6 +14,7 @@
 
 typedef struct model_layer {
     const char *name;         /* borrowed from the experiment */
+    const char *where;        /* "file.cfg:12" of its group (borrowed) */
     const fl_plugin *plugin;
     void *state;
     fl_layer_info info;

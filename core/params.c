@@ -73,6 +73,24 @@ static gsize edit_distance(const char *a, const char *b)
     return d[la * w + lb];
 }
 
+const char *params_alias(const char *key)
+{
+    /* Names users bring from Keras and PyTorch, mapped to flatline's. */
+    static const char *const aliases[][2] = {
+        {"learning_rate", "lr"},       {"beta_1", "beta1"},
+        {"beta_2", "beta2"},           {"eps", "epsilon"},
+        {"betas", "beta1"},            {"kernel_initializer", "init"},
+        {"bias_initializer", "bias_init"}, {"weight_decay", "l2"},
+        {"kernel_regularizer", "l2"},  {"p", "rate"},
+        {"out_features", "units"},     {"nb_epoch", "epochs"},
+        {"batch_size", "batch"},       {"validation_split", "validation"},
+    };
+    for (gsize i = 0; i < G_N_ELEMENTS(aliases); i++)
+        if (strcmp(key, aliases[i][0]) == 0)
+            return aliases[i][1];
+    return NULL;
+}
+
 char *params_suggest(const char *word, const char *const *candidates, gsize n)
 {
     const char *best = NULL;
@@ -534,6 +552,11 @@ gboolean params_set_from_group(const fl_plugin *plugin, void *opts,
                 g_ptr_array_add(keys, (gpointer)*r);
             g_autofree char *hint =
                 params_suggest(key, (const char *const *)keys->pdata, keys->len);
+            const char *alias = params_alias(key);
+            if (!*hint && alias && params_find(plugin, alias)) {
+                g_free(hint);
+                hint = g_strdup_printf(" (did you mean \"%s\"?)", alias);
+            }
             g_autoptr(GString) known = g_string_new(NULL);
             for (guint k = 0; k < keys->len; k++)
                 g_string_append_printf(known, "%s%s", k ? ", " : "", (char *)keys->pdata[k]);
@@ -556,7 +579,7 @@ static gboolean parse_value_text(config_t *cfg, const char *text)
 {
     g_autofree char *doc = g_strdup_printf("v = %s;", text);
     if (config_read_string(cfg, doc) == CONFIG_TRUE)
-        return TRUE;
+        return config_setting_length(config_root_setting(cfg)) == 1;
     config_destroy(cfg);
     config_init(cfg);
     g_autoptr(GString) quoted = g_string_new("v = \"");

@@ -81,6 +81,10 @@ void params_ref_clear(fl_ref *ref);
 void params_append_double(GString *out, double v);
 void params_append_quoted(GString *out, const char *s);
 
+/* flatline's name for a key users bring from Keras or PyTorch ("learning_rate" -> "lr"),
+ * or NULL. */
+const char *params_alias(const char *key);
+
 /* A "did you mean" suffix (" (did you mean \"adam\"?)") or "" when nothing is close. */
 char *params_suggest(const char *word, const char *const *candidates, gsize n);
 

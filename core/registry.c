@@ -229,8 +229,10 @@ static gboolean validate(const fl_plugin *p, const char *path, GError **error)
     }
     if (!check_ops(p, path, error))
         return FALSE;
-    if (!params_check_table(p, error)) {
-        g_prefix_error(error, "%s: ", path);
+    g_autoptr(GError) table_error = NULL;
+    if (!params_check_table(p, &table_error)) {
+        g_set_error(error, FL_REGISTRY_ERROR, REGISTRY_ERROR_REFUSED, "%s: %s", path,
+                    table_error->message);
         return FALSE;
     }
     return TRUE;

@@ -87,9 +87,9 @@ sweep *sweep_plan(const char *path, GPtrArray *sets, registry *reg, fl_host *hos
         for (guint k = 0; sets && k < sets->len; k++)
             if (strcmp(((override *)sets->pdata[k])->key, ax->key) == 0) {
                 g_set_error(error, FL_CONFIG_ERROR, CONFIG_ERROR_INVALID,
-                            "--set %s: this key is a grid axis (line %d); --set it with a "
-                            "single value in brackets does not work either — edit the grid",
-                            ax->key, ax->line);
+                            "--set %s: this key is a grid axis (%s:%d): edit its values in "
+                            "the grid, or remove the axis to --set one value",
+                            ax->key, path, ax->line);
                 return NULL;
             }
         g_strv_builder_add(kb, ax->key);
@@ -148,17 +148,11 @@ sweep *sweep_plan(const char *path, GPtrArray *sets, registry *reg, fl_host *hos
             p->overrides = g_ptr_array_new_with_free_func((GDestroyNotify)override_free);
             for (guint k = 0; k < ov->len; k++)
                 g_ptr_array_add(p->overrides, override_copy(ov->pdata[k]));
-            if (r == 0 || TRUE) {
+            {
                 GError *err = NULL;
                 p->exp = experiment_resolve(s->file, p->overrides, reg, &err);
                 if (!p->exp) {
-                    /* Say which grid point brought the bad value. */
-                    g_autoptr(GString) where = g_string_new(NULL);
-                    for (guint a = 0; a < axes->len; a++)
-                        g_string_append_printf(where, "%s%s = %s", a ? ", " : "",
-                                               ((grid_axis *)axes->pdata[a])->key, labels[a]);
-                    if (axes->len)
-                        g_prefix_error(&err, "grid point %s: ", where->str);
+                    /* The message names the grid value at fault (its origin). */
                     g_propagate_error(error, err);
                     return NULL;
                 }

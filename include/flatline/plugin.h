@@ -267,7 +267,8 @@ typedef struct fl_dataset_ops {
 
 /* ---------------------------------------------------------------- probes and detectors */
 
-/* Per layer, one epoch.  Norms are L2 over the layer's trainable tensors. */
+/* Per layer, one epoch.  Norms are L2 over the layer's trainable tensors; NaN for a layer
+ * without weights (and grad_norm at epoch 0). */
 typedef struct fl_layer_probe {
     double grad_norm;    /* mean over the epoch's steps of the gradient norm */
     double weight_norm;  /* at the end of the epoch */
@@ -276,13 +277,16 @@ typedef struct fl_layer_probe {
     double saturated;    /* sigmoid/tanh: fraction of probe pre-activations beyond +-5 */
 } fl_layer_probe;
 
-/* One epoch of probes; arrays are indexed by output (n_outputs) or layer (n_layers). */
+/* One epoch of probes; arrays are indexed by output (n_outputs) or layer (n_layers).
+ * Epoch 0 is the state before training: its loss is measured on the training rows in
+ * inference mode, its gradient norms are NaN. */
 typedef struct fl_epoch_probe {
-    int epoch;               /* from 1 */
-    double loss;             /* training loss (mean over the epoch's batches, with penalties) */
+    int epoch;
+    double loss;             /* training loss: mean of the batch losses, penalty included */
     double val_loss;         /* NaN without a validation split */
-    double lr;               /* rate of the epoch's last step */
-    const double *out_std;   /* spread of predictions across probe inputs */
+    double penalty;          /* the L1/L2 part of loss (at the epoch's end) */
+    double lr;               /* rate of the epoch's last step (NaN: optimizer without one) */
+    const double *out_std;   /* spread of each output across the probe inputs */
     const double *out_min, *out_max, *out_mean;
     const fl_layer_probe *layers;
 } fl_epoch_probe;
@@ -290,55 +294,85 @@ typedef struct fl_epoch_probe {
 /* A layer as detectors see it. */
 typedef struct fl_layer_desc {
     const char *name;
-    const char *plugin; /* "dense", "dropout", ... */
+    const char *plugin;       /* "dense", "dropout", ... */
     size_t n_in, n_out;
     fl_activation activation;
+    bool is_output;           /* one of the model's heads */
+    size_t out_offset;        /* its first column in the model output, if is_output */
+    const char *input;        /* name of the layer it reads, NULL for the data */
     bool has_weights;
-    double l1, l2;
+    const char *init;         /* initializer of its first trainable tensor, or NULL */
+    double init_min, init_max, init_std; /* that tensor's values before training */
+    double l1, l2;            /* largest penalty on its tensors */
 } fl_layer_desc;
 
 /* Everything a detector may read, updated by the core every epoch: nothing to recompute. */
 typedef struct fl_probes {
-    size_t n_outputs, n_layers, n_probe;
-    const fl_layer_desc *layers;
-    const char *loss;         /* loss plugin name */
-    unsigned loss_flags;      /* FL_LOSS_* */
-    const char *optimizer;    /* optimizer plugin name */
-    double base_lr;           /* NaN when the optimizer has no rate */
-    const float *probe_x;     /* (n_probe, n_in): the fixed probe inputs */
-    size_t n_in;
-    const float *probe_y;     /* (n_probe, n_outputs): their targets */
-    const float *probe_pred;  /* (n_probe, n_outputs): predictions this epoch */
-    const double *target_std; /* per output, over the training split */
-    const double *target_mean;
-    const double *input_std;  /* per input feature, over the training split (raw) */
-    const double *input_absmax;
-    const fl_epoch_probe *history; /* epochs 1..n_epochs; history[n_epochs - 1] is now */
-    size_t n_epochs;
+    size_t n_outputs, n_layers, n_in;
+    const fl_layer_desc *layers;   /* in the order data flows (topological) */
+    const char *const *out_names;  /* target column names */
+    const char *const *in_names;   /* input column names */
+    const char *loss;              /* loss plugin name */
+    unsigned loss_flags;           /* FL_LOSS_* */
+    const char *optimizer;         /* optimizer plugin name */
+    const char *schedule;          /* schedule plugin name */
+    double base_lr;                /* the optimizer's lr, NaN without one */
+    double final_lr;               /* the schedule's rate at the last planned step */
+    const char *normalize;         /* "none", "standard" or "minmax" */
+    size_t n_train, n_val, batch, steps_per_epoch;
     int max_epochs;
+    /* The data: statistics of the training rows (inputs before normalization). */
+    const double *input_mean, *input_std, *input_absmax; /* (n_in) */
+    const double *target_mean, *target_std;              /* (n_outputs) */
+    const double *target_min, *target_max;               /* (n_outputs) */
+    size_t n_classes;              /* classification losses: 2 for one 0/1 column, else
+                                      n_outputs; 0 for regression */
+    const double *class_fraction;  /* (n_classes): share of training rows per class */
+    double baseline_loss;          /* loss of predicting the training mean for every row */
+    /* The fixed probe batch and this epoch's predictions for it. */
+    size_t n_probe;
+    const float *probe_x;          /* (n_probe, n_in), as the network sees them */
+    const float *probe_y;          /* (n_probe, n_outputs) */
+    const float *probe_pred;       /* (n_probe, n_outputs) */
+    /* history[0] is epoch 0 (before training), history[n_epochs] the epoch just run. */
+    const fl_epoch_probe *history;
+    size_t n_epochs;
 } fl_probes;
 
 typedef enum fl_level { FL_LEVEL_WARNING = 1, FL_LEVEL_COLLAPSED = 2 } fl_level;
 
-/* A detector's finding; strings are copied by the core. */
+/* A detector's finding; the core copies the strings.  A warning holds for the epoch it is
+ * reported in (report it again while it still holds); a collapsed finding is final. */
 typedef struct fl_finding {
     fl_level level;
-    int epoch;            /* 0: before training (pre-flight) */
+    int epoch;            /* since when it holds; 0: before training (pre-flight) */
     const char *evidence; /* numbers a reviewer can check */
     const char *cause;    /* what is wrong, in one sentence */
     const char *advice;   /* the concrete change to make */
 } fl_finding;
 
+typedef void (*fl_report_fn)(void *ctx, const fl_finding *finding);
+
 typedef struct fl_detector_ops {
-    int (*create)(const fl_host *host, const void *opts, void **state); /* may be NULL */
-    /* Before training, from the configuration and data alone (may be NULL). */
-    int (*preflight)(void *state, const void *opts, const fl_probes *p,
-                     void (*report)(void *ctx, const fl_finding *f), void *ctx);
-    /* After every epoch (may be NULL). */
-    int (*observe)(void *state, const void *opts, const fl_probes *p,
-                   void (*report)(void *ctx, const fl_finding *f), void *ctx);
+    /* Allocate per-run state (may be NULL: the detector keeps none). */
+    int (*create)(const fl_host *host, const void *opts, void **state);
+    /* Before training, from the configuration and the data (n_epochs = 0, history[0] is
+     * the untrained network).  May be NULL. */
+    int (*preflight)(void *state, const void *opts, const fl_probes *p, fl_report_fn report,
+                     void *ctx);
+    /* After every epoch.  May be NULL. */
+    int (*observe)(void *state, const void *opts, const fl_probes *p, fl_report_fn report,
+                   void *ctx);
     void (*destroy)(void *state); /* may be NULL */
+    /* What the detector names: FL_DETECTS_SYMPTOM (what the user sees, such as a constant
+     * output) or FL_DETECTS_CAUSE (why).  The diagnosis puts causes before symptoms. */
+    unsigned flags;
+    /* Rank among causes when several fire, lower first (the diagnosis orders by it);
+     * 0: default (100). */
+    int priority;
 } fl_detector_ops;
+
+enum { FL_DETECTS_SYMPTOM = 1u << 0, FL_DETECTS_CAUSE = 1u << 1 };
 
 #ifdef __cplusplus
 }
