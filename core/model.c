@@ -1,5 +1,7 @@
 /* model.c — see model.h.  Layers are put in topological order of their `from` links; a
  * layer without `from` reads the one before it in the file (the first reads the data).
+ * The wiring itself (no cycles, every layer read or an output) is checked by config.c,
+ * where the file and line are known.
  * In backward, a layer read by several others (a shared trunk) sums their input
  * gradients: the first contribution is written straight into its dy, later ones go
  * through the scratch buffer and are added. */
@@ -23,13 +25,6 @@ static gboolean build_order(const experiment *e, int *order, int *input_of, GErr
             input_of[i] = GPOINTER_TO_INT(g_hash_table_lookup(index, l->from));
         else
             input_of[i] = (int)i - 1;
-        if (l->from && strcmp(l->from, l->name) == 0) {
-            g_set_error(error, FL_HOST_ERROR, HOST_ERROR_PLUGIN,
-                        "model.%s.from names the layer itself: a layer cannot read its own "
-                        "output",
-                        l->name);
-            return FALSE;
-        }
     }
     /* Kahn's algorithm, taking the earliest ready layer in file order each time. */
     g_autofree gboolean *placed = g_new0(gboolean, n);
@@ -39,15 +34,9 @@ static gboolean build_order(const experiment *e, int *order, int *input_of, GErr
             if (!placed[i] && (input_of[i] < 0 || placed[input_of[i]]))
                 pick = (int)i;
         if (pick < 0) {
-            g_autoptr(GString) cycle = g_string_new(NULL);
-            for (guint i = 0; i < n; i++)
-                if (!placed[i])
-                    g_string_append_printf(cycle, "%s%s", cycle->len ? ", " : "",
-                                           ((layer_spec *)e->layers->pdata[i])->name);
+            /* config.c refuses cycles with the file and line; this is a last guard. */
             g_set_error(error, FL_HOST_ERROR, HOST_ERROR_PLUGIN,
-                        "model: layers %s read each other in a cycle through `from`; every "
-                        "path must start at the data",
-                        cycle->str);
+                        "model: the layers read each other in a cycle");
             return FALSE;
         }
         placed[pick] = TRUE;
@@ -88,22 +77,6 @@ static gboolean create_layers(model *m, const experiment *e, const int *order,
             g_set_error(error, FL_HOST_ERROR, HOST_ERROR_PLUGIN,
                         "model.%s (%s): the layer plugin reported %zu outputs and %zu tensors",
                         l->name, l->plugin->name, l->info.n_out, l->info.n_tensors);
-            return FALSE;
-        }
-    }
-    return TRUE;
-}
-
-/* Every layer must lead somewhere: to the output or to another layer. */
-static gboolean check_outputs(model *m, GError **error)
-{
-    for (size_t k = 0; k < m->n_layers; k++) {
-        model_layer *l = &m->layers[k];
-        if (!l->is_output && l->n_consumers == 0) {
-            g_set_error(error, FL_HOST_ERROR, HOST_ERROR_PLUGIN,
-                        "model.%s: nothing reads this layer's output; mark it output = true or "
-                        "name it in another layer's from",
-                        l->name);
             return FALSE;
         }
     }
@@ -201,7 +174,7 @@ model *model_build(const experiment *e, size_t n_in, size_t n_out, size_t max_ba
     m->layers = g_new0(model_layer, n);
     m->n_in = n_in;
     m->max_batch = max_batch;
-    if (!create_layers(m, e, order, input_of, error) || !check_outputs(m, error))
+    if (!create_layers(m, e, order, input_of, error))
         return NULL;
     assign_out_offsets(m, e, order);
     if (m->n_out != n_out) {

@@ -10,3 +10,7 @@ tests_test_train_LDADD = $(FL_TEST_LIBS)
 tests_test_reference_SOURCES = tests/test-reference.c
 tests_test_reference_CPPFLAGS = $(FL_TEST_FLAGS)
 tests_test_reference_LDADD = $(FL_TEST_LIBS)
+
+# The out-of-tree example detector, built against a temporary installation.
+TESTS += tests/test-example-plugin.sh
+EXTRA_DIST += tests/test-example-plugin.sh plugins/examples
