@@ -841,11 +841,17 @@ static gboolean resolve_detectors(experiment *e, config_setting_t *s, registry *
             continue;
         }
         fl_ref *r = g_new0(fl_ref, 1);
-        g_ptr_array_add(e->detectors, r);
         g_autofree char *scope = g_strdup_printf("detectors[%d]", i);
         if (!resolve_ref(r, d, FL_KIND_DETECTOR, scope, "plugin", NULL, NULL, NULL, NULL, reg,
-                         error))
+                         error)) {
+            ref_free(r);
             return FALSE;
+        }
+        /* Named explicitly after "all": this entry, with its options, replaces that one. */
+        for (guint j = 0; j < e->detectors->len; j++)
+            if (((fl_ref *)e->detectors->pdata[j])->plugin == r->plugin)
+                g_ptr_array_remove_index(e->detectors, j--);
+        g_ptr_array_add(e->detectors, r);
     }
     return TRUE;
 }
