@@ -1,0 +1,376 @@
+/* bad_init.c — the `bad_init` detector: kernels initialized so that training cannot break
+ * their symmetry, or far too wide for their fan-in.
+ *
+ * Only dense kernels are judged (the first trainable tensor of a "dense" layer): a
+ * batchnorm's gamma starts at ones by design.  Pre-flight, for a kernel that starts
+ * constant (init_min == init_max) and feeds another kernel (directly or through dropout
+ * or batchnorm):
+ *  - all zeros under relu: every unit outputs its bias (0 by default) and relu passes no
+ *    gradient at 0, so the layer never starts;
+ *  - constant while every kernel it feeds is constant too: its units compute the same
+ *    value and, the next kernel's rows being equal, get the same gradient forever, so the
+ *    layer acts as one unit; when everything is zero and the activation is 0 at 0, not
+ *    even that: no kernel gets a gradient and only the biases learn.
+ * A constant kernel whose consumer is random is not reported: the consumer's distinct
+ * weights hand each unit a different gradient and break the symmetry in the first step;
+ * nor is a constant output layer alone (each output gets its own error, so its gradient is
+ * neither zero nor symmetric).
+ *
+ * Also pre-flight, kernels too wide for their fan-in (std x sqrt(fan-in) above `big`, as
+ * N(0, 1) on 64 inputs), when the untrained network shows the harm: a sigmoid/tanh layer
+ * with most probe pre-activations beyond +-5 at epoch 0, or predictions whose spread
+ * across the probe inputs is many times the targets' (the first gradients and steps are
+ * then huge).  The width alone is not reported: a deep sigmoid stack initialized N(0, 1)
+ * trains fine where Glorot's smaller weights make its output constant
+ * (experiments/glorot-deep-sigmoid*.cfg).
+ *
+ * The bias initializer is not visible to detectors, so the pre-flight findings are
+ * warnings.  During training a flagged layer that lies on every path to the outputs and
+ * still outputs the same value for every probe input after `patience` epochs has shown the
+ * start never broke: collapsed. */
+#include <flatline/plugin.h>
+#include <stddef.h>
+#include "group-b-util.h"
+#include "priorities.h"
+
+typedef struct bad_init_opts {
+    double big;
+    double saturated;
+    double out_ratio;
+    int patience;
+} bad_init_opts;
+
+static const fl_param bad_init_params[] = {
+    /* Our number: Glorot and He give ~1-1.4; 5 is the +-5 saturation cut of the probes, so
+     * a pre-activation std of 5 already puts a third of them beyond it. */
+    {"big", FL_PARAM_FLOAT, "5", "(0, inf)", NULL,
+     "kernel std x sqrt(fan-in) above which sigmoid/tanh units start saturated",
+     offsetof(bad_init_opts, big)},
+    {"saturated", FL_PARAM_FLOAT, "0.5", "[0, 1)", NULL,
+     "a wide sigmoid/tanh kernel is reported when more than this fraction of its probe "
+     "pre-activations lie beyond +-5 at epoch 0 (DeepDiagnosis: 50%)",
+     offsetof(bad_init_opts, saturated)},
+    /* Our number, measured at epoch 0 on the sine2d experiments: 0-3.3x the target std
+     * with every other init (Glorot, He, N(0, 1) on 32 sigmoid units, N(0, 0.5) on deep
+     * ReLUs: 8.5-55x but no single kernel wide), 9-18x for N(0, 1) on 64 tanh units
+     * (experiments/normal-init-1.cfg).  A wide kernel is required as well. */
+    {"out_ratio", FL_PARAM_FLOAT, "5", "(0, inf)", NULL,
+     "a wide kernel is reported when the untrained predictions spread more than this times "
+     "the target std",
+     offsetof(bad_init_opts, out_ratio)},
+    {"patience", FL_PARAM_INT, "5", "[1, 100000]", NULL,
+     "epochs a flagged layer must stay constant before the collapse is certain",
+     offsetof(bad_init_opts, patience)},
+    FL_PARAM_END};
+
+typedef enum bad_init_kind {
+    BAD_INIT_NONE,
+    BAD_INIT_DEAD,      /* zero kernel under relu */
+    BAD_INIT_FROZEN,    /* zero kernels all the way: no kernel gets a gradient */
+    BAD_INIT_SYMMETRIC, /* constant kernels all the way: the layer acts as one unit */
+} bad_init_kind;
+
+static bool bad_init_kernel(const fl_layer_desc *l)
+{
+    return l->has_weights && l->plugin && !strcmp(l->plugin, "dense");
+}
+
+static bool bad_init_constant(const fl_layer_desc *l)
+{
+    return bad_init_kernel(l) && isfinite(l->init_min) && l->init_min == l->init_max;
+}
+
+static bool bad_init_zero(const fl_layer_desc *l)
+{
+    return bad_init_constant(l) && l->init_min == 0.0;
+}
+
+static bool bad_init_relu(fl_activation a)
+{
+    return a.kind == FL_ACT_RELU || (a.kind == FL_ACT_LEAKY_RELU && a.alpha == 0.0);
+}
+
+/* act(0) == 0: a zero pre-activation gives a zero output. */
+static bool bad_init_zero_at_zero(fl_activation_kind k)
+{
+    return k == FL_ACT_LINEAR || k == FL_ACT_RELU || k == FL_ACT_LEAKY_RELU || k == FL_ACT_ELU ||
+           k == FL_ACT_SELU || k == FL_ACT_TANH;
+}
+
+typedef struct bad_init_consumers {
+    size_t n, n_constant, n_zero;
+    GString *names;
+} bad_init_consumers;
+
+/* The kernels reading layer k's output, directly or through layers without a kernel. */
+static void bad_init_find_consumers(const fl_probes *p, size_t k, bad_init_consumers *c)
+{
+    for (size_t j = k + 1; j < p->n_layers; j++) {
+        const fl_layer_desc *l = &p->layers[j];
+        if (!l->input || strcmp(l->input, p->layers[k].name))
+            continue;
+        if (!bad_init_kernel(l)) {
+            bad_init_find_consumers(p, j, c);
+            continue;
+        }
+        c->n++;
+        c->n_constant += bad_init_constant(l);
+        c->n_zero += bad_init_zero(l);
+        g_string_append_printf(c->names, "%s%s", c->names->len ? ", " : "", l->name);
+    }
+}
+
+static bad_init_kind bad_init_classify(const fl_probes *p, size_t k, GString *consumers)
+{
+    const fl_layer_desc *l = &p->layers[k];
+    if (!bad_init_constant(l))
+        return BAD_INIT_NONE;
+    bad_init_consumers c = {0, 0, 0, consumers};
+    bad_init_find_consumers(p, k, &c);
+    if (c.n == 0)
+        return BAD_INIT_NONE;
+    bool zero = bad_init_zero(l);
+    if (zero && bad_init_relu(l->activation))
+        return BAD_INIT_DEAD;
+    if (c.n_constant < c.n || l->n_out < 2)
+        return BAD_INIT_NONE;
+    if (zero && c.n_zero == c.n && bad_init_zero_at_zero(l->activation.kind))
+        return BAD_INIT_FROZEN;
+    return BAD_INIT_SYMMETRIC;
+}
+
+/* Std of a kernel's pre-activations at the start for inputs of unit scale. */
+static double bad_init_pre_std(const fl_layer_desc *l)
+{
+    return bad_init_kernel(l) ? l->init_std * sqrt((double)l->n_in) : 0.0;
+}
+
+/* The layer named `name`, or n_layers. */
+static size_t bad_init_find(const fl_probes *p, const char *name)
+{
+    for (size_t i = 0; name && i < p->n_layers; i++)
+        if (!strcmp(p->layers[i].name, name))
+            return i;
+    return p->n_layers;
+}
+
+/* Output layer k: predictions spread far wider than the targets at epoch 0, with kernels
+ * too wide for their fan-in on the way. */
+static void bad_init_wide_output(const fl_probes *p, const bad_init_opts *o, size_t k,
+                                 GArray *issues)
+{
+    const fl_layer_desc *l = &p->layers[k];
+    const fl_epoch_probe *h0 = &p->history[0];
+    size_t worst = p->n_outputs;
+    double worst_ratio = 0;
+    for (size_t c = l->out_offset; c < l->out_offset + l->n_out && c < p->n_outputs; c++) {
+        double ratio = h0->out_std[c] / p->target_std[c];
+        if (p->target_std[c] > 0 && isfinite(ratio) && ratio > o->out_ratio &&
+            ratio > worst_ratio) {
+            worst = c;
+            worst_ratio = ratio;
+        }
+    }
+    if (worst == p->n_outputs)
+        return;
+    /* The path from the data to this head, in data order. */
+    GArray *path = g_array_new(FALSE, FALSE, sizeof(size_t));
+    for (size_t at = k; at < p->n_layers && path->len <= p->n_layers;
+         at = bad_init_find(p, p->layers[at].input))
+        g_array_prepend_val(path, at);
+    GString *wide = g_string_new(NULL), *advice = g_string_new(NULL);
+    for (guint i = 0; i < path->len; i++) {
+        const fl_layer_desc *w = &p->layers[g_array_index(path, size_t, i)];
+        if (bad_init_pre_std(w) <= o->big)
+            continue;
+        g_string_append_printf(wide, "%s%s (init \"%s\", std %.3g over %zu inputs: ~%.3g)",
+                               wide->len ? ", " : "", w->name, w->init ? w->init : "?",
+                               w->init_std, w->n_in, bad_init_pre_std(w));
+        g_string_append_printf(advice, "%sset model.%s.init = \"glorot_uniform\"",
+                               advice->len ? "; " : "", w->name);
+    }
+    g_array_free(path, TRUE);
+    char buf[32];
+    if (wide->len)
+        group_b_issue_add(
+            issues, FL_LEVEL_WARNING, 0,
+            g_strdup_printf("before training the predictions of %s spread with std %.3g across "
+                            "the probe inputs = %.3gx the target std %.3g; kernels too wide "
+                            "for their fan-in on its path: %s",
+                            group_b_name(p->out_names, worst, "y", buf, sizeof buf),
+                            h0->out_std[worst], worst_ratio, p->target_std[worst], wide->str),
+            g_strdup_printf("the initial weights are far too large for their fan-in: the first "
+                            "predictions of %s are %.3gx too spread, so the first gradients "
+                            "and steps are huge",
+                            l->name, worst_ratio),
+            g_strdup(advice->str));
+    g_string_free(wide, TRUE);
+    g_string_free(advice, TRUE);
+}
+
+static char *bad_init_advice(const fl_layer_desc *l)
+{
+    return g_strdup_printf("set model.%s.init = \"%s\"", l->name,
+                           bad_init_relu(l->activation) ? "he_uniform" : "glorot_uniform");
+}
+
+static int bad_init_preflight(void *state, const void *opts_, const fl_probes *p,
+                              fl_report_fn report, void *ctx)
+{
+    (void)state;
+    const bad_init_opts *o = opts_;
+    GArray *issues = group_b_issues_new();
+    for (size_t k = 0; k < p->n_layers; k++) {
+        const fl_layer_desc *l = &p->layers[k];
+        GString *consumers = g_string_new(NULL);
+        bad_init_kind kind = bad_init_classify(p, k, consumers);
+        const char *init = l->init ? l->init : "?";
+        char *advice = bad_init_advice(l);
+        switch (kind) {
+        case BAD_INIT_DEAD:
+            group_b_issue_add(
+                issues, FL_LEVEL_WARNING, 0,
+                g_strdup_printf("%s (%s, %zu units) starts with all-zero weights (init \"%s\")",
+                                l->name, group_b_act_name(l->activation.kind), l->n_out, init),
+                g_strdup_printf("%s starts with all-zero weights: every ReLU unit outputs 0 "
+                                "(with the default zero bias) and gets no gradient",
+                                l->name),
+                advice);
+            break;
+        case BAD_INIT_FROZEN:
+            group_b_issue_add(
+                issues, FL_LEVEL_WARNING, 0,
+                g_strdup_printf("%s (%s) starts with all-zero weights (init \"%s\") and so do "
+                                "the kernels it feeds (%s)",
+                                l->name, group_b_act_name(l->activation.kind), init,
+                                consumers->str),
+                g_strdup_printf("%s outputs 0 (with zero biases), so %s get no gradient, and "
+                                "their zero weights pass none back: only the biases can learn",
+                                l->name, consumers->str),
+                advice);
+            break;
+        case BAD_INIT_SYMMETRIC:
+            group_b_issue_add(
+                issues, FL_LEVEL_WARNING, 0,
+                g_strdup_printf("every weight of %s (%zu units) starts at %.3g (init \"%s\") "
+                                "and the kernels it feeds (%s) are constant too",
+                                l->name, l->n_out, l->init_min, init, consumers->str),
+                g_strdup_printf("every unit of %s computes the same value and gets the same "
+                                "gradient, so %s acts as one unit",
+                                l->name, l->name),
+                advice);
+            break;
+        case BAD_INIT_NONE:
+            g_free(advice);
+            break;
+        }
+        g_string_free(consumers, TRUE);
+        fl_activation_kind act = l->activation.kind;
+        double pre_std = bad_init_pre_std(l);
+        double sat0 = p->history[0].layers[k].saturated;
+        if (bad_init_kernel(l) && (act == FL_ACT_SIGMOID || act == FL_ACT_TANH) &&
+            pre_std > o->big && sat0 > o->saturated)
+            group_b_issue_add(
+                issues, FL_LEVEL_WARNING, 0,
+                g_strdup_printf("%s (%s, %zu inputs) starts with weights of std %.3g (init "
+                                "\"%s\"): pre-activations of std ~%.3g for unit-scale inputs; "
+                                "%.0f%% of them beyond +-5 at epoch 0",
+                                l->name, group_b_act_name(act), l->n_in, l->init_std, init,
+                                pre_std, 100.0 * sat0),
+                g_strdup_printf("pre-activations of std ~%.3g: the units of %s start "
+                                "saturated, where %s passes almost no gradient",
+                                pre_std, l->name, group_b_act_name(act)),
+                g_strdup_printf("set model.%s.init = \"glorot_uniform\"", l->name));
+    }
+    /* The spread of the predictions first: it says what the wide kernels do to the run. */
+    GArray *spread = group_b_issues_new();
+    for (size_t k = 0; k < p->n_layers; k++)
+        if (p->layers[k].is_output)
+            bad_init_wide_output(p, o, k, spread);
+    for (guint i = 0; i < issues->len; i++)
+        g_array_append_val(spread, g_array_index(issues, group_b_issue, i));
+    g_array_free(issues, TRUE);
+    issues = spread;
+    group_b_issues_report(issues, report, ctx);
+    return 0;
+}
+
+/* Every output's chain of inputs passes through layer k. */
+static bool bad_init_on_every_path(const fl_probes *p, size_t k)
+{
+    bool any = false;
+    for (size_t j = 0; j < p->n_layers; j++) {
+        if (!p->layers[j].is_output)
+            continue;
+        any = true;
+        size_t at = j;
+        bool hit = false;
+        for (size_t steps = 0; steps <= p->n_layers && !hit; steps++) {
+            if (at == k) {
+                hit = true;
+                break;
+            }
+            const char *in = p->layers[at].input;
+            size_t next = p->n_layers;
+            for (size_t i = 0; in && i < p->n_layers; i++)
+                if (!strcmp(p->layers[i].name, in))
+                    next = i;
+            if (next == p->n_layers)
+                break;
+            at = next;
+        }
+        if (!hit)
+            return false;
+    }
+    return any;
+}
+
+static bool bad_init_still(const fl_probes *p, size_t epoch, size_t k, const void *ctx)
+{
+    (void)ctx;
+    return p->history[epoch].layers[k].dead >= 1.0;
+}
+
+static int bad_init_observe(void *state, const void *opts_, const fl_probes *p,
+                            fl_report_fn report, void *ctx)
+{
+    (void)state;
+    const bad_init_opts *o = opts_;
+    GArray *issues = group_b_issues_new();
+    for (size_t k = 0; k < p->n_layers; k++) {
+        const fl_layer_desc *l = &p->layers[k];
+        GString *consumers = g_string_new(NULL);
+        bad_init_kind kind = bad_init_classify(p, k, consumers);
+        g_string_free(consumers, TRUE);
+        int since = 0;
+        if (kind == BAD_INIT_NONE || !bad_init_on_every_path(p, k) ||
+            group_b_streak(p, k, NULL, bad_init_still, &since) < o->patience || since != 0)
+            continue;
+        group_b_issue_add(
+            issues, FL_LEVEL_COLLAPSED, 0,
+            g_strdup_printf("%s started with every weight at %.3g (init \"%s\") and all %zu of "
+                            "its units still output the same value for every probe input "
+                            "after %zu epochs; every output depends on the input only "
+                            "through %s",
+                            l->name, l->init_min, l->init ? l->init : "?", l->n_out,
+                            p->n_epochs, l->name),
+            g_strdup_printf("the constant start of %s never broke: it outputs the same value "
+                            "for every input, so the model's outputs cannot vary",
+                            l->name),
+            bad_init_advice(l));
+    }
+    group_b_issues_report(issues, report, ctx);
+    return 0;
+}
+
+static const fl_detector_ops bad_init_ops = {
+    .preflight = bad_init_preflight,
+    .observe = bad_init_observe,
+    .flags = FL_DETECTS_CAUSE,
+    .priority = PRIORITY_BAD_INIT,
+};
+
+FL_PLUGIN_DEFINE(FL_KIND_DETECTOR, "bad_init",
+                 "constant or all-zero kernels that never break symmetry, or kernels far too "
+                 "wide for their fan-in",
+                 bad_init_params, bad_init_opts, bad_init_ops);

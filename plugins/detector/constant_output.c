@@ -1,0 +1,123 @@
+/* constant_output.c — symptom: an output whose predictions barely vary across the probe
+ * inputs while its targets do, i.e. the network answers (nearly) the same value whatever
+ * it is shown.  The spread is measured against the targets' own spread, so the test does
+ * not depend on the targets' units.  A warning once it has held `patience` epochs; a
+ * collapse when, over those epochs, the loss has stopped improving and the spread is not
+ * growing back, or when the predictions are exactly equal (nothing flows from the inputs
+ * any more).  Targets that themselves do not vary are left to constant_target. */
+#include "group-a-util.h"
+#include "priorities.h"
+
+#include <limits.h>
+#include <stddef.h>
+
+typedef struct constant_output_opts {
+    double rel_std;
+    int patience;
+    double min_delta;
+    double max_growth;
+} constant_output_opts;
+
+/* rel_std 0.01, patience 5 and min_delta 0.01 are the brief's defaults (our own: a
+ * prediction spread under 1% of the targets' explains under 0.01% of their variance).
+ * max_growth is our own: networks initialized with small weights start with a tiny
+ * spread that grows geometrically while they learn; doubling within the window is that
+ * recovery, which a collapse never shows. */
+static const fl_param constant_output_params[] = {
+    {"rel_std", FL_PARAM_FLOAT, "0.01", "(0, 1]", NULL,
+     "flag an output whose std across probe inputs is below this fraction of its targets' std",
+     offsetof(constant_output_opts, rel_std)},
+    {"patience", FL_PARAM_INT, "5", "[1, 10000]", NULL,
+     "epochs in a row the spread must stay low before it is reported",
+     offsetof(constant_output_opts, patience)},
+    {"min_delta", FL_PARAM_FLOAT, "0.01", "[0, 1]", NULL,
+     "relative loss improvement over the patience window that still counts as learning",
+     offsetof(constant_output_opts, min_delta)},
+    {"max_growth", FL_PARAM_FLOAT, "2", "[1, inf)", NULL,
+     "spread growing by more than this factor over the window counts as recovering",
+     offsetof(constant_output_opts, max_growth)},
+    FL_PARAM_END};
+
+static bool constant_output_low(const fl_probes *p, size_t k, const void *opts, size_t o)
+{
+    const constant_output_opts *op = opts;
+    double s = p->history[k].out_std[o];
+    return isfinite(s) && s < op->rel_std * p->target_std[o];
+}
+
+static bool constant_output_exact(const fl_probes *p, size_t k, const void *opts, size_t o)
+{
+    (void)opts;
+    const fl_epoch_probe *e = &p->history[k];
+    return isfinite(e->out_min[o]) && e->out_min[o] == e->out_max[o];
+}
+
+static int constant_output_observe(void *state, const void *opts, const fl_probes *p,
+                                   fl_report_fn report, void *ctx)
+{
+    (void)state;
+    const constant_output_opts *op = opts;
+    size_t n = p->n_epochs, patience = (size_t)op->patience;
+    const fl_epoch_probe *now = &p->history[n];
+    bool stalled = group_a_improvement(p, op->patience) < op->min_delta;
+    fl_level level = 0;
+    int since = INT_MAX;
+    bool exact_any = false;
+    GString *evidence = g_string_new(NULL);
+    char buf[32];
+    for (size_t o = 0; o < p->n_outputs; o++) {
+        if (group_a_target_flat(p, o))
+            continue;
+        size_t streak = group_a_streak(p, constant_output_low, op, o);
+        if (streak < patience)
+            continue;
+        bool exact = group_a_streak(p, constant_output_exact, op, o) >= patience;
+        /* Growth within the low stretch: from the first of its last `patience` epochs.
+         * A spread below a millionth of the values' scale is float32 rounding, not a
+         * start to grow from. */
+        double then = p->history[n - patience + 1].out_std[o];
+        double noise = 1e-6 * (fabs(now->out_mean[o]) + p->target_std[o]);
+        bool growing = now->out_std[o] > op->max_growth * fmax(then, noise);
+        fl_level l = exact || (stalled && !growing) ? FL_LEVEL_COLLAPSED : FL_LEVEL_WARNING;
+        int s = (int)(n - streak + 1);
+        level = l > level ? l : level;
+        since = s < since ? s : since;
+        exact_any |= exact;
+        g_string_append_printf(evidence,
+                               "%soutput %s: std across %zu probe inputs %.3g = %.3g x target "
+                               "std %.3g (below %.3g x), since epoch %d",
+                               evidence->len ? "; " : "", group_a_out_name(p, o, buf, sizeof buf),
+                               p->n_probe, now->out_std[o], now->out_std[o] / p->target_std[o],
+                               p->target_std[o], op->rel_std, s);
+        if (exact)
+            g_string_append_printf(evidence, ", every prediction exactly %.6g", now->out_min[o]);
+        else if (growing)
+            g_string_append_printf(evidence, ", growing (%.3g %d epochs ago)", then,
+                                   (int)patience - 1);
+    }
+    if (level) {
+        char *loss = group_a_loss_note(p, op->patience, op->min_delta);
+        g_string_append_printf(evidence, "; %s", loss);
+        g_free(loss);
+        const char *cause =
+            exact_any ? "the predictions are exactly the same for every input: nothing "
+                        "from the inputs reaches the output any more"
+                      : "the network predicts (nearly) the same value for every input";
+        report(ctx, &(fl_finding){level, since, evidence->str, cause,
+                                  "see the causes listed first (dead or saturated units, the "
+                                  "learning rate, the initialization); if none is listed, "
+                                  "check that the inputs carry information about the targets"});
+    }
+    g_string_free(evidence, TRUE);
+    return 0;
+}
+
+static const fl_detector_ops constant_output_ops = {
+    .observe = constant_output_observe,
+    .flags = FL_DETECTS_SYMPTOM,
+    .priority = PRIORITY_SYMPTOM,
+};
+
+FL_PLUGIN_DEFINE(FL_KIND_DETECTOR, "constant_output",
+                 "predictions barely vary across inputs while the targets do",
+                 constant_output_params, constant_output_opts, constant_output_ops);

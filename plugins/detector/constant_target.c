@@ -1,0 +1,114 @@
+/* constant_target.c — the `constant_target` detector: the targets themselves do not vary.
+ *
+ * Pre-flight, from the training rows' target statistics.  When every target column is
+ * constant (standard deviation within a tolerance relative to its magnitude), the best any
+ * network can do is predict that value, so a constant output is the right answer rather
+ * than a failure of training: the run is explained before it starts (collapsed).  When
+ * only some columns are constant, those outputs alone will be constant (warning).  For a
+ * classification loss, training rows that all belong to one class are the same thing. */
+#include <flatline/plugin.h>
+#include <stddef.h>
+#include "group-b-util.h"
+#include "priorities.h"
+
+typedef struct constant_target_opts {
+    double tol;
+} constant_target_opts;
+
+static const fl_param constant_target_params[] = {
+    /* float32 targets carry ~1e-7 relative noise from parsing and scaling; 1e-8 relative
+     * to max(1, |mean|) accepts only exact constants. */
+    {"tol", FL_PARAM_FLOAT, "1e-8", "[0, inf)", NULL,
+     "a target std at most this times max(1, |mean|) counts as constant",
+     offsetof(constant_target_opts, tol)},
+    FL_PARAM_END};
+
+/* Name of class c: the one-hot column, or "y = 0"/"y = 1" for one 0/1 column. */
+static char *constant_target_class(const fl_probes *p, size_t c)
+{
+    char buf[32];
+    if (p->n_outputs == 1)
+        return g_strdup_printf("%s = %zu", group_b_name(p->out_names, 0, "y", buf, sizeof buf),
+                               c);
+    return g_strdup(group_b_name(p->out_names, c, "y", buf, sizeof buf));
+}
+
+static int constant_target_preflight(void *state, const void *opts_, const fl_probes *p,
+                                     fl_report_fn report, void *ctx)
+{
+    (void)state;
+    const constant_target_opts *opt = opts_;
+    if (p->n_classes >= 2 && p->class_fraction) {
+        for (size_t c = 0; c < p->n_classes; c++) {
+            if (!(p->class_fraction[c] >= 1.0 - 1e-9))
+                continue;
+            char *cls = constant_target_class(p, c);
+            char *evidence = g_strdup_printf("all %zu training rows are class %s (class "
+                                             "fraction %.3g; %zu classes expected by %s)",
+                                             p->n_train, cls, p->class_fraction[c],
+                                             p->n_classes, p->loss ? p->loss : "the loss");
+            char *cause = g_strdup_printf("every training row is class %s: any classifier "
+                                          "learns to answer %s for every input",
+                                          cls, cls);
+            report(ctx, &(fl_finding){FL_LEVEL_COLLAPSED, 0, evidence, cause,
+                                      "check the dataset and its target columns: the "
+                                      "training rows must contain at least two classes"});
+            g_free(cls);
+            g_free(evidence);
+            g_free(cause);
+            return 0;
+        }
+    }
+    GString *evidence = g_string_new(NULL), *names = g_string_new(NULL);
+    size_t n_const = 0;
+    char buf[32];
+    for (size_t c = 0; c < p->n_outputs; c++) {
+        double sd = p->target_std[c], mean = p->target_mean[c];
+        if (!(sd <= opt->tol * MAX(1.0, fabs(mean))))
+            continue;
+        const char *name = group_b_name(p->out_names, c, "y", buf, sizeof buf);
+        if (n_const)
+            g_string_append(evidence, "; ");
+        if (p->target_min[c] == p->target_max[c])
+            g_string_append_printf(evidence, "the targets of %s are all %.6g", name,
+                                   p->target_min[c]);
+        else
+            g_string_append_printf(evidence,
+                                   "the targets of %s have std %.3g around %.6g (min %.6g, "
+                                   "max %.6g)",
+                                   name, sd, mean, p->target_min[c], p->target_max[c]);
+        g_string_append_printf(names, "%s%s", n_const ? ", " : "", name);
+        n_const++;
+    }
+    if (n_const) {
+        bool all = n_const == p->n_outputs;
+        g_string_append_printf(evidence, " (%zu training rows)", p->n_train);
+        char *cause = all ? g_strdup_printf("the targets do not vary: any network learns to "
+                                            "predict that one value, so a constant output is "
+                                            "the right answer, not a failure of training")
+                          : g_strdup_printf("%zu of %zu target columns (%s) do not vary: those "
+                                            "outputs will rightly predict a constant",
+                                            n_const, p->n_outputs, names->str);
+        char *advice = g_strdup_printf("check the dataset's target column%s (%s): pick "
+                                       "columns that vary, or %s",
+                                       n_const > 1 ? "s" : "", names->str,
+                                       all ? "fix the data source" : "drop them from the targets");
+        report(ctx, &(fl_finding){all ? FL_LEVEL_COLLAPSED : FL_LEVEL_WARNING, 0,
+                                  evidence->str, cause, advice});
+        g_free(cause);
+        g_free(advice);
+    }
+    g_string_free(evidence, TRUE);
+    g_string_free(names, TRUE);
+    return 0;
+}
+
+static const fl_detector_ops constant_target_ops = {
+    .preflight = constant_target_preflight,
+    .flags = FL_DETECTS_CAUSE,
+    .priority = PRIORITY_CONSTANT_TARGET,
+};
+
+FL_PLUGIN_DEFINE(FL_KIND_DETECTOR, "constant_target",
+                 "the targets themselves (nearly) do not vary", constant_target_params,
+                 constant_target_opts, constant_target_ops);

@@ -1,0 +1,173 @@
+/* dead_relu.c — the `dead_relu` detector: most ReLU units of a layer are dead.
+ *
+ * A ReLU unit whose pre-activation is negative for every input outputs 0 for every input
+ * and passes no gradient back, so nothing moves it again (the "dying ReLU").  The probes
+ * count a unit as dead when its output is the same for every probe input
+ * (fl_layer_probe.dead).  Following AUTOTRAINER (Zhang et al., ICSE 2021), a layer with at
+ * least 70% dead units is a problem; it must hold for `patience` epochs, since early epochs
+ * of healthy runs jump around.  It is final (collapsed) when the whole layer is dead for
+ * that long — nothing downstream can vary with the input and no gradient reaches the
+ * layers before it — or when most units are dead and the loss shows no sign of recovery
+ * while the model still explains next to nothing.  Pre-flight: a ReLU layer starting with
+ * an all-zero kernel outputs its bias for every input; with the default zero bias that is
+ * 0 and no gradient.
+ * Only relu and leaky_relu with alpha 0 are looked at: any other activation passes some
+ * gradient below zero. */
+#include <flatline/plugin.h>
+#include <stddef.h>
+#include "group-b-util.h"
+#include "priorities.h"
+
+typedef struct dead_relu_opts {
+    double threshold;
+    int patience;
+    double min_delta;
+    double collapse_fit;
+} dead_relu_opts;
+
+static const fl_param dead_relu_params[] = {
+    {"threshold", FL_PARAM_FLOAT, "0.7", "(0, 1]", NULL,
+     "fraction of dead units in a layer that is a problem (AUTOTRAINER: 70%)",
+     offsetof(dead_relu_opts, threshold)},
+    {"patience", FL_PARAM_INT, "5", "[1, 100000]", NULL,
+     "epochs the fraction must hold before it is reported", offsetof(dead_relu_opts, patience)},
+    {"min_delta", FL_PARAM_FLOAT, "0.01", "[0, 1)", NULL,
+     "relative loss decrease over the patience window that counts as recovering",
+     offsetof(dead_relu_opts, min_delta)},
+    /* Our own guard, not AUTOTRAINER's: a ReLU net can fit with most units silent.  On
+     * the seed-failure sweep (sine2d, lr = 1) two live units of ten still halved the loss
+     * of predicting the mean (0.105 vs 0.211): a warning, not a collapse.  Final only while
+     * the model explains less than a fifth of what the mean leaves. */
+    {"collapse_fit", FL_PARAM_FLOAT, "0.8", "[0, inf)", NULL,
+     "a partly dead layer collapses only while the data loss exceeds this times the loss of "
+     "predicting the mean",
+     offsetof(dead_relu_opts, collapse_fit)},
+    FL_PARAM_END};
+
+static bool dead_relu_is_relu(const fl_layer_desc *l)
+{
+    return l->activation.kind == FL_ACT_RELU ||
+           (l->activation.kind == FL_ACT_LEAKY_RELU && l->activation.alpha == 0.0);
+}
+
+/* ctx: the fraction (double) at or above which a layer counts. */
+static bool dead_relu_holds(const fl_probes *p, size_t epoch, size_t k, const void *ctx)
+{
+    double dead = p->history[epoch].layers[k].dead;
+    return !isnan(dead) && dead >= *(const double *)ctx;
+}
+
+static int dead_relu_preflight(void *state, const void *opts, const fl_probes *p,
+                               fl_report_fn report, void *ctx)
+{
+    (void)state, (void)opts;
+    GArray *issues = group_b_issues_new();
+    for (size_t k = 0; k < p->n_layers; k++) {
+        const fl_layer_desc *l = &p->layers[k];
+        if (!dead_relu_is_relu(l) || !l->has_weights || l->init_min != 0.0 ||
+            l->init_max != 0.0)
+            continue;
+        double dead0 = p->history[0].layers[k].dead;
+        group_b_issue_add(
+            issues, FL_LEVEL_WARNING, 0,
+            g_strdup_printf("%s starts with all-zero weights (init \"%s\"); %.0f%% of its %zu "
+                            "units output the same value for every probe input at epoch 0",
+                            l->name, l->init ? l->init : "?", 100.0 * dead0, l->n_out),
+            g_strdup_printf("%s starts with all-zero weights: every ReLU unit outputs its "
+                            "bias for every input, and with a zero bias it outputs 0 and "
+                            "gets no gradient",
+                            l->name),
+            g_strdup_printf("set model.%s.init = \"he_uniform\"", l->name));
+    }
+    group_b_issues_report(issues, report, ctx);
+    return 0;
+}
+
+static char *dead_relu_advice(const fl_probes *p, const fl_layer_desc *l, double dead0,
+                              double threshold)
+{
+    /* A dead ReLU head is a head that cannot go below 0: the activation is the fault. */
+    if (l->is_output)
+        return g_strdup_printf("set model.%s.activation = \"linear\": a ReLU output that "
+                               "dies outputs 0 for every input",
+                               l->name);
+    /* Units that were alive at the start died from the updates: the step was too large.
+     * Units dead from the start point at the initialization. */
+    if (dead0 < 0.5 * threshold) {
+        if (isfinite(p->base_lr))
+            return g_strdup_printf("lower optimizer.lr from %.3g (try %.3g): the units died "
+                                   "during training (%.0f%% dead at epoch 0); or set "
+                                   "model.%s.activation = \"leaky_relu\"",
+                                   p->base_lr, group_b_lower_lr(p->base_lr), 100.0 * dead0,
+                                   l->name);
+        return g_strdup_printf("lower the learning rate: the units died during training "
+                               "(%.0f%% dead at epoch 0); or set model.%s.activation = "
+                               "\"leaky_relu\"",
+                               100.0 * dead0, l->name);
+    }
+    return g_strdup_printf("set model.%s.init = \"he_uniform\" (now \"%s\"; %.0f%% of the "
+                           "units were dead at epoch 0), or model.%s.activation = "
+                           "\"leaky_relu\"",
+                           l->name, l->init ? l->init : "?", 100.0 * dead0, l->name);
+}
+
+static int dead_relu_observe(void *state, const void *opts_, const fl_probes *p,
+                             fl_report_fn report, void *ctx)
+{
+    (void)state;
+    const dead_relu_opts *o = opts_;
+    GArray *issues = group_b_issues_new();
+    bool flat = group_b_loss_flat(p, o->patience, o->min_delta);
+    bool poor = group_b_poor_fit(p, o->collapse_fit);
+    for (size_t k = 0; k < p->n_layers; k++) {
+        const fl_layer_desc *l = &p->layers[k];
+        if (!dead_relu_is_relu(l) || l->n_out == 0)
+            continue;
+        int since = 0, since_all = 0;
+        int held = group_b_streak(p, k, &o->threshold, dead_relu_holds, &since);
+        if (held < o->patience)
+            continue;
+        /* "All units": within half a unit of 1, so rounding of the fraction cannot hide it. */
+        const double all = 1.0 - 0.5 / (double)l->n_out;
+        int held_all = group_b_streak(p, k, &all, dead_relu_holds, &since_all);
+        double dead = p->history[p->n_epochs].layers[k].dead;
+        double dead0 = p->history[0].layers[k].dead;
+        size_t n_dead = (size_t)lround(dead * (double)l->n_out);
+        bool whole = held_all >= o->patience;
+        fl_level level = whole || (flat && poor) ? FL_LEVEL_COLLAPSED : FL_LEVEL_WARNING;
+        char *flat_text = group_b_flat_text(p, o->patience, o->min_delta);
+        char *tail = level == FL_LEVEL_COLLAPSED && !whole ? g_strdup_printf("; %s", flat_text)
+                                                           : g_strdup("");
+        g_free(flat_text);
+        char *evidence = g_strdup_printf(
+            "%zu of %zu ReLU units in %s (%.0f%%) output the same value for every probe input "
+            "since epoch %d%s%s",
+            n_dead, l->n_out, l->name, 100.0 * dead, whole ? since_all : since,
+            (whole ? since_all : since) == 0 ? " (before training)" : "", tail);
+        g_free(tail);
+        char *cause =
+            whole ? g_strdup_printf("every ReLU unit of %s is dead: it outputs the same value "
+                                    "for every input and passes no gradient, so nothing after "
+                                    "it can depend on the input and nothing before it learns",
+                                    l->name)
+                  : g_strdup_printf("most ReLU units of %s are dead (negative pre-activation "
+                                    "for every input): they pass no gradient and the layer "
+                                    "has lost most of its capacity",
+                                    l->name);
+        group_b_issue_add(issues, level, whole ? since_all : since, evidence, cause,
+                          dead_relu_advice(p, l, dead0, o->threshold));
+    }
+    group_b_issues_report(issues, report, ctx);
+    return 0;
+}
+
+static const fl_detector_ops dead_relu_ops = {
+    .preflight = dead_relu_preflight,
+    .observe = dead_relu_observe,
+    .flags = FL_DETECTS_CAUSE,
+    .priority = PRIORITY_DEAD_RELU,
+};
+
+FL_PLUGIN_DEFINE(FL_KIND_DETECTOR, "dead_relu",
+                 "most ReLU units of a layer output the same value for every input",
+                 dead_relu_params, dead_relu_opts, dead_relu_ops);

@@ -1,0 +1,143 @@
+/* divergence.c — cause: the loss becomes NaN/Inf or grows without bound.  A non-finite
+ * training or validation loss is final at once (nothing is learned from NaN weights; the
+ * core stops the epoch loop there), reported from the first epoch it appeared.  A finite
+ * loss that has risen above grow_factor times the untrained network's loss and keeps
+ * rising is a warning, and a collapse once it has risen `patience` epochs in a row:
+ * training by gradient descent never climbs that far for that long. */
+#include "group-a-util.h"
+#include "priorities.h"
+
+#include <stddef.h>
+
+typedef struct divergence_opts {
+    double grow_factor;
+    int patience;
+} divergence_opts;
+
+/* Our own defaults (the brief's): a loss ten times the untrained network's is worse than
+ * any prediction a fresh initialization makes; three rising epochs in a row above it
+ * rule out a single bad batch.  AUTOTRAINER instead treats a validation loss >= 1e5 as
+ * NaN, which depends on the targets' units. */
+static const fl_param divergence_params[] = {
+    {"grow_factor", FL_PARAM_FLOAT, "10", "(1, inf)", NULL,
+     "a loss above this many times the epoch-0 loss is runaway",
+     offsetof(divergence_opts, grow_factor)},
+    {"patience", FL_PARAM_INT, "3", "[1, 10000]", NULL,
+     "epochs in a row the loss must rise above that bound to be a collapse",
+     offsetof(divergence_opts, patience)},
+    FL_PARAM_END};
+
+/* Advice: lower the rate tenfold, naming it; point at unscaled inputs when they are. */
+static char *divergence_advice(const fl_probes *p)
+{
+    GString *s = g_string_new(NULL);
+    if (isfinite(p->base_lr) && p->base_lr > 0)
+        g_string_append_printf(s, "lower optimizer.lr from %.3g (try %.3g)", p->base_lr,
+                               p->base_lr / 10);
+    else
+        g_string_append(s, "lower the learning rate");
+    double absmax = 0;
+    size_t worst = 0;
+    for (size_t i = 0; i < p->n_in && p->input_absmax; i++)
+        if (p->input_absmax[i] > absmax)
+            absmax = p->input_absmax[i], worst = i;
+    /* Inputs beyond ~10 in magnitude multiply the first layer's gradient accordingly. */
+    if (absmax > 10 && p->normalize && strcmp(p->normalize, "none") == 0)
+        g_string_append_printf(s, "; set dataset.normalize = \"standard\" (input %s reaches "
+                                  "|x| = %.3g)",
+                               p->in_names && p->in_names[worst] ? p->in_names[worst] : "?",
+                               absmax);
+    else
+        g_string_append(s, "; check the scale of inputs and targets");
+    return g_string_free(s, FALSE);
+}
+
+static void divergence_report_nonfinite(const fl_probes *p, size_t k, fl_report_fn report,
+                                        void *ctx)
+{
+    const fl_epoch_probe *e = &p->history[k];
+    bool train = !isfinite(e->loss);
+    GString *evidence = g_string_new(NULL);
+    g_string_append_printf(evidence, "%s loss is %s at epoch %zu",
+                           train ? "training" : "validation",
+                           group_a_nonfinite(train ? e->loss : e->val_loss), k);
+    if (k > 0)
+        g_string_append_printf(evidence, " (epoch-0 loss %.3g", p->history[0].loss);
+    if (k > 1)
+        g_string_append_printf(evidence, ", epoch %zu %.3g", k - 1,
+                               train ? p->history[k - 1].loss : p->history[k - 1].val_loss);
+    if (k > 0)
+        g_string_append(evidence, ")");
+    char *advice = divergence_advice(p);
+    report(ctx, &(fl_finding){FL_LEVEL_COLLAPSED, (int)k, evidence->str,
+                              k ? "the loss became NaN/Inf: training diverged"
+                                : "the untrained network's loss is NaN/Inf: inputs or targets "
+                                  "are too large (or not finite)",
+                              advice});
+    g_string_free(evidence, TRUE);
+    g_free(advice);
+}
+
+static int divergence_preflight(void *state, const void *opts, const fl_probes *p,
+                                fl_report_fn report, void *ctx)
+{
+    (void)state, (void)opts;
+    if (!isfinite(p->history[0].loss))
+        divergence_report_nonfinite(p, 0, report, ctx);
+    return 0;
+}
+
+static bool divergence_rising(const fl_probes *p, size_t k, const void *opts, size_t unused)
+{
+    (void)unused;
+    const divergence_opts *op = opts;
+    double l = p->history[k].loss, prev = p->history[k - 1].loss;
+    return l > op->grow_factor * p->history[0].loss && l > prev;
+}
+
+static int divergence_observe(void *state, const void *opts, const fl_probes *p,
+                              fl_report_fn report, void *ctx)
+{
+    (void)state;
+    const divergence_opts *op = opts;
+    size_t n = p->n_epochs;
+    for (size_t k = 1; k <= n; k++) {
+        const fl_epoch_probe *e = &p->history[k];
+        /* Without a validation split val_loss is NaN by design. */
+        if (!isfinite(e->loss) || (p->n_val && !isfinite(e->val_loss))) {
+            divergence_report_nonfinite(p, k, report, ctx);
+            return 0;
+        }
+    }
+    double l0 = p->history[0].loss;
+    if (!(l0 > 0))
+        return 0;
+    size_t streak = group_a_streak(p, divergence_rising, op, 0);
+    if (!streak)
+        return 0;
+    size_t since = n - streak + 1;
+    char *evidence = g_strdup_printf("training loss %.3g at epoch %zu = %.3g x the epoch-0 loss "
+                                     "%.3g (bound %.3g x), rising above the bound in each of the "
+                                     "last %zu epochs (from %.3g at epoch %zu)",
+                                     p->history[n].loss, n, p->history[n].loss / l0, l0,
+                                     op->grow_factor, streak, p->history[since - 1].loss,
+                                     since - 1);
+    char *advice = divergence_advice(p);
+    report(ctx, &(fl_finding){streak >= (size_t)op->patience ? FL_LEVEL_COLLAPSED
+                                                             : FL_LEVEL_WARNING,
+                              (int)since, evidence,
+                              "the loss grows without bound: the steps overshoot", advice});
+    g_free(evidence);
+    g_free(advice);
+    return 0;
+}
+
+static const fl_detector_ops divergence_ops = {
+    .preflight = divergence_preflight,
+    .observe = divergence_observe,
+    .flags = FL_DETECTS_CAUSE,
+    .priority = PRIORITY_DIVERGENCE,
+};
+
+FL_PLUGIN_DEFINE(FL_KIND_DETECTOR, "divergence", "loss becomes NaN/Inf or grows without bound",
+                 divergence_params, divergence_opts, divergence_ops);

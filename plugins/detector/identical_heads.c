@@ -1,0 +1,178 @@
+/* identical_heads.c — symptom: two outputs predict the same value as each other for
+ * every probe input although their targets differ.  Heads initialized alike (zeros,
+ * ones, a constant) from the same trunk receive the same gradient at every step and stay
+ * copies of one another forever.
+ *
+ * The comparison needs the predictions column by column, and the core keeps only the
+ * current epoch's (p->probe_pred), so the detector keeps per run, for each pair of
+ * outputs, the first epoch of its current run of identical predictions.  A warning once
+ * a pair has been identical `patience` epochs; a collapse when the loss has also stopped
+ * improving over that window. */
+#include "group-a-util.h"
+#include "priorities.h"
+
+#include <limits.h>
+#include <stddef.h>
+
+typedef struct identical_heads_opts {
+    double tol;
+    double target_gap;
+    int patience;
+    double min_delta;
+} identical_heads_opts;
+
+/* Our own defaults (the brief's): predictions within 1e-3 of the targets' std of each
+ * other are the same value for any purpose; targets more than 0.1 std apart somewhere
+ * in the probe batch are clearly different columns.  patience and min_delta as in
+ * constant_output. */
+static const fl_param identical_heads_params[] = {
+    {"tol", FL_PARAM_FLOAT, "1e-3", "[0, 1)", NULL,
+     "largest prediction difference, as a fraction of the larger target std, that counts as "
+     "identical",
+     offsetof(identical_heads_opts, tol)},
+    {"target_gap", FL_PARAM_FLOAT, "0.1", "(0, inf)", NULL,
+     "the targets must differ by more than this fraction of the larger target std",
+     offsetof(identical_heads_opts, target_gap)},
+    {"patience", FL_PARAM_INT, "5", "[1, 10000]", NULL,
+     "epochs in a row a pair must stay identical before it is reported",
+     offsetof(identical_heads_opts, patience)},
+    {"min_delta", FL_PARAM_FLOAT, "0.01", "[0, 1]", NULL,
+     "relative loss improvement over the patience window that still counts as learning",
+     offsetof(identical_heads_opts, min_delta)},
+    FL_PARAM_END};
+
+typedef struct identical_heads_state {
+    size_t n_outputs;
+    int *since;        /* (n_outputs, n_outputs), used for i < j: 0 = not identical now */
+    size_t last_epoch; /* the epoch observed last; a gap restarts every count */
+} identical_heads_state;
+
+static int identical_heads_create(const fl_host *host, const void *opts, void **state)
+{
+    (void)host, (void)opts;
+    *state = g_new0(identical_heads_state, 1);
+    return 0;
+}
+
+static void identical_heads_destroy(void *state)
+{
+    identical_heads_state *s = state;
+    g_free(s->since);
+    g_free(s);
+}
+
+/* Largest |a - b| over the probe rows for columns i and j of m (n_probe, n); NaN if any
+ * value is not finite. */
+static double identical_heads_maxdiff(const float *m, size_t rows, size_t n, size_t i, size_t j)
+{
+    double d = 0;
+    for (size_t r = 0; r < rows; r++) {
+        double v = fabs((double)m[r * n + i] - (double)m[r * n + j]);
+        if (!isfinite(v))
+            return NAN;
+        d = fmax(d, v);
+    }
+    return d;
+}
+
+static int identical_heads_observe(void *state, const void *opts, const fl_probes *p,
+                                   fl_report_fn report, void *ctx)
+{
+    identical_heads_state *s = state;
+    const identical_heads_opts *op = opts;
+    size_t no = p->n_outputs, n = p->n_epochs;
+    if (no < 2 || !p->n_probe || !p->probe_pred || !p->probe_y)
+        return 0;
+    if (s->n_outputs != no) {
+        g_free(s->since);
+        s->since = g_new0(int, no * no);
+        s->n_outputs = no;
+    } else if (s->last_epoch + 1 != n) {
+        memset(s->since, 0, no * no * sizeof *s->since);
+    }
+    s->last_epoch = n;
+    bool stalled = group_a_improvement(p, op->patience) < op->min_delta;
+    fl_level level = 0;
+    int since = INT_MAX;
+    GString *evidence = g_string_new(NULL);
+    GString *advice = g_string_new(NULL);
+    char bi[32], bj[32];
+    for (size_t i = 0; i < no; i++)
+        for (size_t j = i + 1; j < no; j++) {
+            int *first = &s->since[i * no + j];
+            /* Two columns of one softmax share their mass: equal probabilities for two
+             * classes are single_class's business, not two heads copying each other. */
+            size_t li = group_a_layer_of_output(p, i), lj = group_a_layer_of_output(p, j);
+            if (li == lj && li < p->n_layers &&
+                p->layers[li].activation.kind == FL_ACT_SOFTMAX) {
+                *first = 0;
+                continue;
+            }
+            double scale = fmax(p->target_std[i], p->target_std[j]);
+            double dp = identical_heads_maxdiff(p->probe_pred, p->n_probe, no, i, j);
+            double dy = identical_heads_maxdiff(p->probe_y, p->n_probe, no, i, j);
+            bool same = scale > 0 && dp <= op->tol * scale && dy > op->target_gap * scale;
+            if (!same) {
+                *first = 0;
+                continue;
+            }
+            if (!*first)
+                *first = (int)n;
+            if (n - (size_t)*first + 1 < (size_t)op->patience)
+                continue;
+            fl_level l = stalled ? FL_LEVEL_COLLAPSED : FL_LEVEL_WARNING;
+            level = l > level ? l : level;
+            since = *first < since ? *first : since;
+            const char *ni = group_a_out_name(p, i, bi, sizeof bi);
+            const char *nj = group_a_out_name(p, j, bj, sizeof bj);
+            g_string_append_printf(evidence,
+                                   "%soutputs %s and %s: predictions differ by at most %.3g "
+                                   "across %zu probe inputs (tolerance %.3g = %.3g x target std "
+                                   "%.3g) while their targets differ by up to %.3g, since "
+                                   "epoch %d",
+                                   evidence->len ? "; " : "", ni, nj, dp, p->n_probe,
+                                   op->tol * scale, op->tol, scale, dy, *first);
+            /* Name the heads' layers when their initializer makes them copies. */
+            for (size_t t = 0; t < 2; t++) {
+                size_t k = t ? lj : li;
+                if (k >= p->n_layers || (t && lj == li) ||
+                    !group_a_symmetric_init(p->layers[k].init))
+                    continue;
+                char *key = g_strdup_printf("model.%s.init", p->layers[k].name);
+                if (!strstr(advice->str, key))
+                    g_string_append_printf(advice, "%sset %s = \"glorot_uniform\" (now %s)",
+                                           advice->len ? "; " : "", key, p->layers[k].init);
+                g_free(key);
+            }
+        }
+    if (level) {
+        char *loss = group_a_loss_note(p, op->patience, op->min_delta);
+        g_string_append_printf(evidence, "; %s", loss);
+        g_free(loss);
+        if (advice->len)
+            g_string_append(advice, "; ");
+        g_string_append(advice,
+                        "give each head weights of its own: a random initializer rather than "
+                        "zeros/ones/constant, and see the causes listed first");
+        report(ctx, &(fl_finding){level, since, evidence->str,
+                                  "several outputs predict the same values as each other although "
+                                  "their targets differ: the heads are not told apart",
+                                  advice->str});
+    }
+    g_string_free(evidence, TRUE);
+    g_string_free(advice, TRUE);
+    return 0;
+}
+
+static const fl_detector_ops identical_heads_ops = {
+    .create = identical_heads_create,
+    .observe = identical_heads_observe,
+    .destroy = identical_heads_destroy,
+    .flags = FL_DETECTS_SYMPTOM,
+    .priority = PRIORITY_SYMPTOM,
+};
+
+FL_PLUGIN_DEFINE(FL_KIND_DETECTOR, "identical_heads",
+                 "several outputs predict the same values as each other while their targets "
+                 "differ",
+                 identical_heads_params, identical_heads_opts, identical_heads_ops);

@@ -1,0 +1,276 @@
+/* no_update.c — cause: the weights do not change, so nothing is learned.
+ *
+ * Before training it reads the configuration: an optimizer that never steps ("none"), a
+ * loss whose gradient is zero almost everywhere, a learning rate of 0 (all certain
+ * collapses), a rate so small the weights barely move, or a schedule that decays the
+ * rate to such a value before training ends (warnings).
+ *
+ * During training it reads the per-epoch update ratio |W_end - W_start| / |W_start| of
+ * every weighted layer, and the rate each epoch ran at; still weights (or a tiny rate)
+ * for `patience` epochs with the loss not improving is a collapse.  It reports only when
+ * the update is missing for a reason of its own: no optimizer, no gradient by
+ * construction, a tiny rate, or gradients that are there (at least grad_floor) yet do
+ * not move the weights.  When the gradients themselves are ~0 because units are dead or
+ * saturated, or vanish on the way back, the still weights are a consequence named by
+ * dead_relu, saturation and vanishing_gradient. */
+#include "group-a-util.h"
+#include "priorities.h"
+
+#include <stddef.h>
+
+typedef struct no_update_opts {
+    double tiny_lr;
+    double min_ratio;
+    double grad_floor;
+    int patience;
+    double min_delta;
+    double learned;
+} no_update_opts;
+
+/* tiny_lr 1e-5: our own (the brief's): a hundredth of Keras' default Adam rate; at
+ * 1e-5 a weight of size 1 takes ~1e5 Adam steps to move by 1.
+ * min_ratio 1e-6: DeepDiagnosis flags weights whose update is below 1e-7; our ratio is
+ * relative and spans a whole epoch (several steps, 3-4 in the small runs flatline
+ * targets), so the threshold is ten times theirs.
+ * grad_floor 1e-4: AUTOTRAINER's floor for a vanishing first-layer gradient; below it the
+ * gradient, not the rate, is what is missing, and vanishing_gradient speaks.
+ * learned 0.5: our own.  A run that decayed its rate to nothing after fitting the data
+ * also has still weights and a flat loss; a loss at half that of predicting the mean or
+ * better says it learned, and the pre-flight warning about the schedule is enough. */
+static const fl_param no_update_params[] = {
+    {"tiny_lr", FL_PARAM_FLOAT, "1e-5", "(0, inf)", NULL,
+     "a learning rate (configured, or reached by the schedule) below this is too small",
+     offsetof(no_update_opts, tiny_lr)},
+    {"min_ratio", FL_PARAM_FLOAT, "1e-6", "(0, inf)", NULL,
+     "a layer whose |W_end - W_start| / |W_start| over an epoch is below this did not move",
+     offsetof(no_update_opts, min_ratio)},
+    {"grad_floor", FL_PARAM_FLOAT, "1e-4", "[0, inf)", NULL,
+     "with a normal rate, report still weights only if some layer's gradient norm reaches this",
+     offsetof(no_update_opts, grad_floor)},
+    {"patience", FL_PARAM_INT, "5", "[1, 10000]", NULL,
+     "epochs in a row every layer must stay still before it is reported",
+     offsetof(no_update_opts, patience)},
+    {"min_delta", FL_PARAM_FLOAT, "0.01", "[0, 1]", NULL,
+     "relative loss improvement over the patience window that still counts as learning",
+     offsetof(no_update_opts, min_delta)},
+    {"learned", FL_PARAM_FLOAT, "0.5", "[0, 1]", NULL,
+     "no finding during training while the loss is below this fraction of the loss of "
+     "predicting the mean: still weights then mean the run converged",
+     offsetof(no_update_opts, learned)},
+    FL_PARAM_END};
+
+static bool no_update_structural_optimizer(const fl_probes *p)
+{
+    return p->optimizer && strcmp(p->optimizer, "none") == 0;
+}
+
+static bool no_update_structural_loss(const fl_probes *p)
+{
+    return (p->loss_flags & FL_LOSS_NOT_DIFFERENTIABLE) != 0;
+}
+
+static const char *no_update_loss_fix(const fl_probes *p)
+{
+    (void)p;
+    /* The in-tree non-differentiable loss rounds a regression output: its smooth twin. */
+    return "mse";
+}
+
+static int no_update_preflight(void *state, const void *opts, const fl_probes *p,
+                               fl_report_fn report, void *ctx)
+{
+    (void)state;
+    const no_update_opts *op = opts;
+    GString *evidence = g_string_new(NULL), *advice = g_string_new(NULL);
+    const char *cause = NULL;
+    fl_level level = 0;
+    if (no_update_structural_optimizer(p)) {
+        level = FL_LEVEL_COLLAPSED;
+        cause = "optimizer \"none\" never changes the weights: nothing can be learned";
+        g_string_append(evidence, "optimizer = \"none\"");
+        g_string_append(advice, "set optimizer to adam (optimizer = { plugin = \"adam\"; "
+                                "lr = 0.001; })");
+    }
+    if (no_update_structural_loss(p)) {
+        if (!level)
+            cause = "the loss is not differentiable: its gradient is zero almost everywhere, "
+                    "so no optimizer can move the weights";
+        level = FL_LEVEL_COLLAPSED;
+        g_string_append_printf(evidence, "%sloss = \"%s\" has a zero gradient almost everywhere",
+                               evidence->len ? "; " : "", p->loss);
+        g_string_append_printf(advice, "%suse loss %s instead of %s", advice->len ? "; " : "",
+                               no_update_loss_fix(p), p->loss);
+    }
+    if (!level && isfinite(p->base_lr)) {
+        double total = (double)p->max_epochs * (double)p->steps_per_epoch;
+        double try_lr = group_a_raise_lr(p, p->base_lr);
+        if (p->base_lr <= 0) {
+            level = FL_LEVEL_COLLAPSED;
+            cause = "the learning rate is 0: the weights never change";
+            g_string_append_printf(evidence, "optimizer.lr = %.3g (%s)", p->base_lr,
+                                   p->optimizer);
+            g_string_append_printf(advice, "raise optimizer.lr from %.3g (try %.3g)", p->base_lr,
+                                   try_lr);
+        } else if (p->base_lr < op->tiny_lr) {
+            level = FL_LEVEL_WARNING;
+            cause = "the learning rate is tiny: the weights barely move";
+            g_string_append_printf(evidence,
+                                   "optimizer.lr = %.3g (%s) is below %.3g; %.0f steps planned "
+                                   "(%d epochs x %zu)",
+                                   p->base_lr, p->optimizer, op->tiny_lr, total, p->max_epochs,
+                                   p->steps_per_epoch);
+            g_string_append_printf(advice, "raise optimizer.lr from %.3g (try %.3g)", p->base_lr,
+                                   try_lr);
+        } else if (isfinite(p->final_lr) && p->final_lr < op->tiny_lr) {
+            level = FL_LEVEL_WARNING;
+            cause = "the schedule decays the learning rate to a value too small to move the "
+                    "weights before training ends";
+            /* final_lr is the rate of the last planned step, counting steps from 0. */
+            double last = total - 1;
+            g_string_append_printf(evidence, "%s takes lr from %.3g to %.3g by step %.0f",
+                                   p->schedule, p->base_lr, p->final_lr, last);
+            if (p->schedule && strcmp(p->schedule, "exponential_decay") == 0 &&
+                p->final_lr > 0 && p->steps_per_epoch && last > 0) {
+                /* The rate is base * r^(t / T): it falls below tiny_lr after a fixed share
+                 * of the run; the first step past it, counting steps from 0 (staircase moves
+                 * this by less than one decay period). */
+                double t = floor(last * log(p->base_lr / op->tiny_lr) /
+                                 log(p->base_lr / p->final_lr)) + 1;
+                g_string_append_printf(evidence, " (below %.3g from about step %.0f, epoch %.0f)",
+                                       op->tiny_lr, t, floor(t / (double)p->steps_per_epoch) + 1);
+                g_string_append(advice, "raise optimizer.schedule.decay_steps (or decay_rate "
+                                        "towards 1)");
+            } else {
+                g_string_append(advice, "use a schedule that decays less (or optimizer.schedule "
+                                        "= \"constant\")");
+            }
+            g_string_append_printf(advice, " so the rate stays above %.3g", op->tiny_lr);
+        }
+    }
+    if (level)
+        report(ctx, &(fl_finding){level, 0, evidence->str, cause, advice->str});
+    g_string_free(evidence, TRUE);
+    g_string_free(advice, TRUE);
+    return 0;
+}
+
+/* Every weighted layer moved less than min_ratio in epoch k, or the epoch ran at a rate
+ * below tiny_lr.  Adam moves every weight by about lr per step whatever the gradient, so
+ * at lr = 1e-6 a layer of weight norm 0.25 still shows a ratio ~5e-5 per epoch: the rate
+ * itself is the better witness there. */
+static bool no_update_still(const fl_probes *p, size_t k, const void *opts, size_t unused)
+{
+    (void)unused;
+    const no_update_opts *op = opts;
+    double lr = p->history[k].lr;
+    if (isfinite(lr) && lr < op->tiny_lr)
+        return true;
+    size_t weighted = 0;
+    for (size_t l = 0; l < p->n_layers; l++) {
+        if (!p->layers[l].has_weights)
+            continue;
+        double r = p->history[k].layers[l].update_ratio;
+        if (!(r < op->min_ratio))
+            return false;
+        weighted++;
+    }
+    return weighted > 0;
+}
+
+static int no_update_observe(void *state, const void *opts, const fl_probes *p,
+                             fl_report_fn report, void *ctx)
+{
+    (void)state;
+    const no_update_opts *op = opts;
+    size_t n = p->n_epochs;
+    size_t streak = group_a_streak(p, no_update_still, op, 0);
+    if (streak < (size_t)op->patience)
+        return 0;
+    if (group_a_improvement(p, op->patience) >= op->min_delta)
+        return 0;
+    const fl_epoch_probe *now = &p->history[n];
+    if (isfinite(p->baseline_loss) && p->baseline_loss > 0 &&
+        now->loss < op->learned * p->baseline_loss)
+        return 0;
+    double gmax = 0;
+    for (size_t l = 0; l < p->n_layers; l++)
+        if (p->layers[l].has_weights && isfinite(now->layers[l].grad_norm))
+            gmax = fmax(gmax, now->layers[l].grad_norm);
+    bool lr_tiny = isfinite(now->lr) && now->lr < op->tiny_lr;
+    bool structural = no_update_structural_optimizer(p) || no_update_structural_loss(p);
+    if (!structural && !lr_tiny && !(gmax >= op->grad_floor))
+        return 0;
+
+    int since = (int)(n - streak + 1);
+    GString *evidence = g_string_new(NULL);
+    if (lr_tiny)
+        g_string_append_printf(evidence, "lr below %.3g since epoch %d (%.3g now); update "
+                                         "ratio per epoch:",
+                               op->tiny_lr, since, now->lr);
+    else
+        g_string_append_printf(evidence, "update ratio per epoch below %.3g in every weighted "
+                                         "layer since epoch %d:",
+                               op->min_ratio, since);
+    for (size_t l = 0; l < p->n_layers; l++)
+        if (p->layers[l].has_weights)
+            g_string_append_printf(evidence, " %s %.3g", p->layers[l].name,
+                                   now->layers[l].update_ratio);
+    g_string_append(evidence, "; gradient norms:");
+    for (size_t l = 0; l < p->n_layers; l++)
+        if (p->layers[l].has_weights)
+            g_string_append_printf(evidence, " %s %.3g", p->layers[l].name,
+                                   now->layers[l].grad_norm);
+    if (isfinite(now->lr) && !lr_tiny)
+        g_string_append_printf(evidence, "; lr %.3g", now->lr);
+    char *loss = group_a_loss_note(p, op->patience, op->min_delta);
+    g_string_append_printf(evidence, "; %s", loss);
+    g_free(loss);
+
+    char *cause, *advice;
+    if (no_update_structural_optimizer(p)) {
+        cause = g_strdup("optimizer \"none\" never changes the weights");
+        advice = g_strdup("set optimizer to adam (optimizer = { plugin = \"adam\"; lr = 0.001; })");
+    } else if (no_update_structural_loss(p)) {
+        cause = g_strdup_printf("loss \"%s\" has a zero gradient, so the weights never move",
+                                p->loss);
+        advice = g_strdup_printf("use loss %s instead of %s", no_update_loss_fix(p), p->loss);
+    } else if (lr_tiny && isfinite(p->base_lr) && p->base_lr >= op->tiny_lr) {
+        cause = g_strdup_printf("the schedule has lowered the learning rate from %.3g to %.3g, "
+                                "too small to move the weights",
+                                p->base_lr, now->lr);
+        advice = g_strdup_printf("raise optimizer.schedule.decay_steps (or use a schedule that "
+                                 "decays less) so the rate stays above %.3g",
+                                 op->tiny_lr);
+    } else if (lr_tiny) {
+        cause = g_strdup_printf("the learning rate %.3g is too small: the weights barely move "
+                                "and the loss does not improve",
+                                now->lr);
+        advice = g_strdup_printf("raise optimizer.lr from %.3g (try %.3g)", p->base_lr,
+                                 group_a_raise_lr(p, p->base_lr));
+    } else {
+        double lr = isfinite(now->lr) ? now->lr : p->base_lr;
+        cause = g_strdup_printf("the learning rate %.3g is too small for these gradients "
+                                "(largest norm %.3g): the weights barely move",
+                                lr, gmax);
+        advice = isfinite(p->base_lr)
+                     ? g_strdup_printf("raise optimizer.lr from %.3g (try %.3g)", p->base_lr,
+                                       group_a_raise_lr(p, p->base_lr))
+                     : g_strdup_printf("use optimizer adam instead of %s", p->optimizer);
+    }
+    report(ctx, &(fl_finding){FL_LEVEL_COLLAPSED, since, evidence->str, cause, advice});
+    g_free(cause);
+    g_free(advice);
+    g_string_free(evidence, TRUE);
+    return 0;
+}
+
+static const fl_detector_ops no_update_ops = {
+    .preflight = no_update_preflight,
+    .observe = no_update_observe,
+    .flags = FL_DETECTS_CAUSE,
+    .priority = PRIORITY_NO_UPDATE,
+};
+
+FL_PLUGIN_DEFINE(FL_KIND_DETECTOR, "no_update",
+                 "weights do not change (no optimizer step, zero gradient, tiny lr)",
+                 no_update_params, no_update_opts, no_update_ops);

@@ -1,0 +1,151 @@
+/* oscillation.c — cause: the loss jumps up and down without settling, the mark of steps
+ * too large for the valley they are in.  Over a window of epochs it counts the changes of
+ * direction between consecutive large moves of the loss (a move is large when it exceeds
+ * rel_jump of the loss before it and min_jump0 of the untrained network's loss).  A
+ * window with at least min_changes reversals whose loss ends no lower than it started
+ * (by min_delta) is a warning.  Two such windows in a row with the loss never falling
+ * below `stay` times the untrained network's loss is a collapse: the run is bouncing
+ * instead of learning. */
+#include "group-a-util.h"
+#include "priorities.h"
+
+#include <stddef.h>
+
+typedef struct oscillation_opts {
+    int window;
+    double rel_jump;
+    double min_jump0;
+    int min_changes;
+    double min_delta;
+    double stay;
+} oscillation_opts;
+
+/* window 10, rel_jump 0.1, min_changes 4, min_delta 0.01, stay 0.9: our own (the
+ * brief's).  AUTOTRAINER's unstable-loss test counts peak/trough pairs of the accuracy
+ * at least 0.03 apart in 20% of the epochs; flatline has no accuracy for regression, so
+ * the loss stands in, with jumps relative to its level, and 4 reversals in 10 epochs
+ * (40%, twice AUTOTRAINER's share) because a loss is noisier than an accuracy.
+ * min_jump0 0.01 is our own: a fitted network whose loss is 1% of where it started may
+ * wobble by 10% of that from batch noise; such moves are not the lr's doing. */
+static const fl_param oscillation_params[] = {
+    {"window", FL_PARAM_INT, "10", "[3, 10000]", NULL, "epochs looked at together",
+     offsetof(oscillation_opts, window)},
+    {"rel_jump", FL_PARAM_FLOAT, "0.1", "(0, inf)", NULL,
+     "a move of the loss larger than this fraction of it counts as a jump",
+     offsetof(oscillation_opts, rel_jump)},
+    {"min_jump0", FL_PARAM_FLOAT, "0.01", "[0, inf)", NULL,
+     "a jump must also exceed this fraction of the epoch-0 loss",
+     offsetof(oscillation_opts, min_jump0)},
+    {"min_changes", FL_PARAM_INT, "4", "[1, 10000]", NULL,
+     "reversals of direction within a window that make it oscillate",
+     offsetof(oscillation_opts, min_changes)},
+    {"min_delta", FL_PARAM_FLOAT, "0.01", "[0, 1]", NULL,
+     "a window whose loss ends this fraction below its start is settling, not oscillating",
+     offsetof(oscillation_opts, min_delta)},
+    {"stay", FL_PARAM_FLOAT, "0.9", "(0, inf)", NULL,
+     "collapse only while the loss stays above this fraction of the epoch-0 loss",
+     offsetof(oscillation_opts, stay)},
+    FL_PARAM_END};
+
+typedef struct oscillation_window {
+    int changes;
+    size_t first_jump;   /* epoch of the window's first jump, 0: none */
+    double biggest;      /* largest jump, relative to the loss before it */
+    size_t biggest_at;   /* its epoch */
+} oscillation_window;
+
+/* Whether the window of epochs [end - window, end] oscillates; end - window >= 1. */
+static bool oscillation_window_test(const oscillation_opts *op, const fl_probes *p, size_t end,
+                                    oscillation_window *w)
+{
+    *w = (oscillation_window){0};
+    size_t start = end - (size_t)op->window;
+    double l0 = p->history[0].loss;
+    int last_sign = 0;
+    for (size_t k = start + 1; k <= end; k++) {
+        double prev = p->history[k - 1].loss, d = p->history[k].loss - prev;
+        if (!isfinite(d))
+            return false;
+        if (!(fabs(d) > op->rel_jump * fabs(prev) && fabs(d) > op->min_jump0 * fabs(l0)))
+            continue;
+        int sign = d > 0 ? 1 : -1;
+        if (last_sign && sign != last_sign)
+            w->changes++;
+        last_sign = sign;
+        if (!w->first_jump)
+            w->first_jump = k;
+        if (fabs(prev) > 0 && fabs(d) / fabs(prev) > w->biggest) {
+            w->biggest = fabs(d) / fabs(prev);
+            w->biggest_at = k;
+        }
+    }
+    double l_start = p->history[start].loss, l_end = p->history[end].loss;
+    bool settling = l_end < l_start * (1 - op->min_delta);
+    return w->changes >= op->min_changes && !settling;
+}
+
+static int oscillation_observe(void *state, const void *opts, const fl_probes *p,
+                               fl_report_fn report, void *ctx)
+{
+    (void)state;
+    const oscillation_opts *op = opts;
+    size_t n = p->n_epochs, W = (size_t)op->window;
+    oscillation_window now, before, first;
+    if (n < W + 1 || !oscillation_window_test(op, p, n, &now))
+        return 0;
+    /* Since: the first jump of the earliest window of the unbroken run of oscillating
+     * windows that ends now. */
+    size_t end = n;
+    while (end > W + 1 && oscillation_window_test(op, p, end - 1, &first))
+        end--;
+    oscillation_window_test(op, p, end, &first);
+    size_t since = first.first_jump;
+    double l0 = p->history[0].loss;
+    fl_level level = FL_LEVEL_WARNING;
+    if (n >= 2 * W + 1 && oscillation_window_test(op, p, n - W, &before)) {
+        double lowest = INFINITY;
+        for (size_t k = n - 2 * W; k <= n; k++)
+            lowest = fmin(lowest, p->history[k].loss);
+        if (lowest > op->stay * l0)
+            level = FL_LEVEL_COLLAPSED;
+    }
+    const fl_epoch_probe *h = p->history;
+    GString *evidence = g_string_new(NULL);
+    g_string_append_printf(evidence,
+                           "the loss reversed direction %d times in epochs %zu-%zu with jumps "
+                           "above %.3g%% (largest %.3g%% at epoch %zu: %.3g -> %.3g); loss %.3g at "
+                           "epoch %zu and %.3g at epoch %zu (epoch-0 loss %.3g)",
+                           now.changes, n - W + 1, n, 100 * op->rel_jump, 100 * now.biggest,
+                           now.biggest_at, h[now.biggest_at - 1].loss, h[now.biggest_at].loss,
+                           h[n - W].loss, n - W, h[n].loss, n, l0);
+    if (level == FL_LEVEL_COLLAPSED)
+        g_string_append_printf(evidence, "; also %d reversals in epochs %zu-%zu, and the loss "
+                                         "never fell below %.3g x the epoch-0 loss",
+                               before.changes, n - 2 * W + 1, n - W, op->stay);
+    GString *advice = g_string_new(NULL);
+    if (isfinite(p->base_lr) && p->base_lr > 0)
+        g_string_append_printf(advice, "lower optimizer.lr from %.3g (try %.3g)", p->base_lr,
+                               p->base_lr / 10);
+    else
+        g_string_append(advice, "lower the learning rate");
+    /* A larger batch averages out the step noise, unless it already spans the data. */
+    if (p->batch && p->batch < p->n_train)
+        g_string_append_printf(advice, ", or raise train.batch from %zu (try %zu)", p->batch,
+                               p->batch * 4 < p->n_train ? p->batch * 4 : p->n_train);
+    report(ctx, &(fl_finding){level, (int)since, evidence->str,
+                              "the loss jumps up and down without settling: the steps are too "
+                              "large",
+                              advice->str});
+    g_string_free(evidence, TRUE);
+    g_string_free(advice, TRUE);
+    return 0;
+}
+
+static const fl_detector_ops oscillation_ops = {
+    .observe = oscillation_observe,
+    .flags = FL_DETECTS_CAUSE,
+    .priority = PRIORITY_OSCILLATION,
+};
+
+FL_PLUGIN_DEFINE(FL_KIND_DETECTOR, "oscillation", "loss jumps up and down without settling",
+                 oscillation_params, oscillation_opts, oscillation_ops);

@@ -1,0 +1,200 @@
+/* output_activation.c — the `output_activation` detector: an output activation that cannot
+ * reach the targets or does not suit the loss.
+ *
+ * Pre-flight, from the output layers (fl_layer_desc.is_output) and the training targets.
+ * Collapsed where the mismatch makes the targets unreachable whatever training does: a
+ * softmax over one unit is always 1.0; a relu/softplus output when every target of a column
+ * is negative; a sigmoid (tanh) output when every target lies outside [0, 1] ([-1, 1]).
+ * Warnings where part of the targets is out of reach or the activation fights the loss:
+ * some targets below a relu/softplus output's 0 or outside a sigmoid/tanh range, a softmax
+ * on a regression loss, a relu output at all on regression (once its pre-activation goes
+ * negative for every input it outputs 0 and gets no gradient back), cce without softmax,
+ * bce without sigmoid (predictions outside [0, 1] are clipped and pass no gradient), and a
+ * non-negative output under hinge (every prediction falls on the positive side of 0). */
+#include <flatline/plugin.h>
+#include <stddef.h>
+#include "group-b-util.h"
+#include "priorities.h"
+
+typedef struct output_activation_opts {
+    bool relu_output;
+} output_activation_opts;
+
+static const fl_param output_activation_params[] = {
+    {"relu_output", FL_PARAM_BOOL, "true", NULL, NULL,
+     "warn about a relu regression output even when every target is >= 0",
+     offsetof(output_activation_opts, relu_output)},
+    FL_PARAM_END};
+
+typedef struct output_activation_range {
+    double lo, hi; /* what the activation can output (closed, for simplicity) */
+    const char *text;
+} output_activation_range;
+
+/* The range of a bounded activation; false for linear and the other unbounded ones. */
+static bool output_activation_bounds(fl_activation act, output_activation_range *r)
+{
+    switch (act.kind) {
+    case FL_ACT_RELU:
+    case FL_ACT_SOFTPLUS:
+        *r = (output_activation_range){0, INFINITY, ">= 0"};
+        return true;
+    case FL_ACT_LEAKY_RELU:
+        if (act.alpha != 0.0)
+            return false;
+        *r = (output_activation_range){0, INFINITY, ">= 0"};
+        return true;
+    case FL_ACT_SIGMOID:
+        *r = (output_activation_range){0, 1, "in [0, 1]"};
+        return true;
+    case FL_ACT_TANH:
+        *r = (output_activation_range){-1, 1, "in [-1, 1]"};
+        return true;
+    default:
+        return false;
+    }
+}
+
+static bool output_activation_nonnegative(fl_activation act)
+{
+    return act.kind == FL_ACT_RELU || act.kind == FL_ACT_SOFTPLUS || act.kind == FL_ACT_SIGMOID ||
+           act.kind == FL_ACT_SOFTMAX || (act.kind == FL_ACT_LEAKY_RELU && act.alpha == 0.0);
+}
+
+static char *output_activation_set(const fl_layer_desc *l, const char *act)
+{
+    return g_strdup_printf("set model.%s.activation = \"%s\"", l->name, act);
+}
+
+/* Targets of one regression head against the range of its activation. */
+static void output_activation_regression(const fl_probes *p, const fl_layer_desc *l,
+                                         const output_activation_opts *o, GArray *issues)
+{
+    const char *act = group_b_act_name(l->activation.kind);
+    char buf[32];
+    if (l->activation.kind == FL_ACT_SOFTMAX) {
+        group_b_issue_add(issues, FL_LEVEL_WARNING, 0,
+                          g_strdup_printf("%s (%zu units) has a softmax output under the "
+                                          "regression loss %s",
+                                          l->name, l->n_out, p->loss),
+                          g_strdup_printf("a softmax makes %s's outputs positive and sum to 1, "
+                                          "which regression targets do not",
+                                          l->name),
+                          output_activation_set(l, "linear"));
+        return;
+    }
+    output_activation_range r;
+    if (!output_activation_bounds(l->activation, &r))
+        return;
+    bool reported = false;
+    for (size_t c = l->out_offset; c < l->out_offset + l->n_out && c < p->n_outputs; c++) {
+        double lo = p->target_min[c], hi = p->target_max[c];
+        const char *name = group_b_name(p->out_names, c, "y", buf, sizeof buf);
+        bool none_inside = hi < r.lo || lo > r.hi;
+        if (!none_inside && lo >= r.lo && hi <= r.hi)
+            continue;
+        char *evidence = g_strdup_printf("the targets of %s lie in [%.3g, %.3g] but %s's %s "
+                                         "output is %s",
+                                         name, lo, hi, l->name, act, r.text);
+        char *cause =
+            none_inside
+                ? g_strdup_printf("no target of %s is within reach of %s's %s output: it can "
+                                  "only approach the nearest bound",
+                                  name, l->name, act)
+                : g_strdup_printf("part of %s's targets is out of reach of %s's %s output",
+                                  name, l->name, act);
+        group_b_issue_add(issues, none_inside ? FL_LEVEL_COLLAPSED : FL_LEVEL_WARNING, 0,
+                          evidence, cause, output_activation_set(l, "linear"));
+        reported = true;
+    }
+    bool relu = l->activation.kind == FL_ACT_RELU ||
+                (l->activation.kind == FL_ACT_LEAKY_RELU && l->activation.alpha == 0.0);
+    if (relu && !reported && o->relu_output)
+        group_b_issue_add(issues, FL_LEVEL_WARNING, 0,
+                          g_strdup_printf("%s is a relu output under the regression loss %s",
+                                          l->name, p->loss),
+                          g_strdup_printf("a ReLU output cannot recover once its "
+                                          "pre-activation goes negative for every input: %s "
+                                          "then outputs 0 and gets no gradient",
+                                          l->name),
+                          g_strdup_printf("set model.%s.activation = \"linear\" (or "
+                                          "\"softplus\" for targets that must stay >= 0)",
+                                          l->name));
+}
+
+/* Activation against a classification loss. */
+static void output_activation_classification(const fl_probes *p, const fl_layer_desc *l,
+                                             GArray *issues)
+{
+    const char *act = group_b_act_name(l->activation.kind);
+    const char *loss = p->loss ? p->loss : "";
+    if (!strcmp(loss, "cce") && l->activation.kind != FL_ACT_SOFTMAX)
+        group_b_issue_add(issues, FL_LEVEL_WARNING, 0,
+                          g_strdup_printf("%s has a %s output under cce", l->name, act),
+                          g_strdup_printf("cce expects class probabilities: %s's %s outputs "
+                                          "are normalized by their sum, and where they are <= "
+                                          "0 they are clipped and pass no gradient",
+                                          l->name, act),
+                          output_activation_set(l, "softmax"));
+    else if (!strcmp(loss, "bce") && l->activation.kind != FL_ACT_SIGMOID)
+        group_b_issue_add(issues, FL_LEVEL_WARNING, 0,
+                          g_strdup_printf("%s has a %s output under bce", l->name, act),
+                          g_strdup_printf("bce expects a probability per output: %s's %s "
+                                          "outputs outside [0, 1] are clipped and pass no "
+                                          "gradient",
+                                          l->name, act),
+                          output_activation_set(l, "sigmoid"));
+    else if (!strcmp(loss, "hinge") && output_activation_nonnegative(l->activation))
+        group_b_issue_add(issues, FL_LEVEL_WARNING, 0,
+                          g_strdup_printf("%s has a %s output under hinge, whose decision is "
+                                          "the sign of the prediction",
+                                          l->name, act),
+                          g_strdup_printf("%s's %s output is never negative, so every input "
+                                          "falls on the positive side of hinge's boundary",
+                                          l->name, act),
+                          g_strdup_printf("set model.%s.activation = \"linear\" (or \"tanh\")",
+                                          l->name));
+}
+
+static int output_activation_preflight(void *state, const void *opts_, const fl_probes *p,
+                                       fl_report_fn report, void *ctx)
+{
+    (void)state;
+    const output_activation_opts *o = opts_;
+    GArray *issues = group_b_issues_new();
+    bool classification = p->loss_flags & FL_LOSS_CLASSIFICATION;
+    for (size_t k = 0; k < p->n_layers; k++) {
+        const fl_layer_desc *l = &p->layers[k];
+        if (!l->is_output)
+            continue;
+        if (l->activation.kind == FL_ACT_SOFTMAX && l->n_out == 1) {
+            group_b_issue_add(
+                issues, FL_LEVEL_COLLAPSED, 0,
+                g_strdup_printf("%s is a softmax over 1 unit", l->name),
+                g_strdup_printf("a softmax over one unit is always 1.0: %s predicts 1.0 for "
+                                "every input and passes no gradient",
+                                l->name),
+                classification ? g_strdup_printf("set model.%s.activation = \"sigmoid\" (one "
+                                                 "0/1 column) or give %s one unit per class",
+                                                 l->name, l->name)
+                               : output_activation_set(l, "linear"));
+            continue;
+        }
+        if (classification)
+            output_activation_classification(p, l, issues);
+        else
+            output_activation_regression(p, l, o, issues);
+    }
+    group_b_issues_report(issues, report, ctx);
+    return 0;
+}
+
+static const fl_detector_ops output_activation_ops = {
+    .preflight = output_activation_preflight,
+    .flags = FL_DETECTS_CAUSE,
+    .priority = PRIORITY_OUTPUT_ACTIVATION,
+};
+
+FL_PLUGIN_DEFINE(FL_KIND_DETECTOR, "output_activation",
+                 "the output activation cannot reach the targets or does not suit the loss",
+                 output_activation_params, output_activation_opts, output_activation_ops);

@@ -1,0 +1,212 @@
+/* over_regularization.c — the `over_regularization` detector: the L1/L2 penalty dominates
+ * the loss and shrinks the weights to nothing.
+ *
+ * Pre-flight: at the initial weights the penalty (history[0].penalty) already outweighs
+ * the data loss ten times over, so the first steps minimize the weights, not the error.
+ * During training: a penalized layer's weight norm has fallen below a tenth of its initial
+ * value for `patience` epochs while the penalty makes up most of the loss or the fit is
+ * poor (warning).  The penalty's share alone is not enough either way: with a small l2 a
+ * well-fitted model has a tiny data loss, so the penalty is most of the loss and all is
+ * well; with a huge l2 the weights shrink until the penalty is small again and only the
+ * poor fit remains.  It is final when the loss is flat and the weights are either
+ * practically gone (below 1e-3 of their initial norm) or held small while the model
+ * explains next to nothing (measured with l1 or l2 = 1 on sine2d: the kernels settle at
+ * 1.5-6% of their initial norm, the data loss at 100% of the mean's, never 0.1%).  The
+ * weight norm includes the unpenalized bias, so it never quite reaches zero.  The
+ * thresholds are ours: no published rule exists for this failure. */
+#include <flatline/plugin.h>
+#include <stddef.h>
+#include "group-b-util.h"
+#include "priorities.h"
+
+typedef struct over_regularization_opts {
+    double share;
+    double shrink;
+    double collapse;
+    double init_ratio;
+    int patience;
+    double min_delta;
+    double poor_fit;
+    double collapse_fit;
+} over_regularization_opts;
+
+static const fl_param over_regularization_params[] = {
+    {"share", FL_PARAM_FLOAT, "0.5", "(0, 1]", NULL,
+     "the penalty dominates when it is more than this share of the loss",
+     offsetof(over_regularization_opts, share)},
+    {"shrink", FL_PARAM_FLOAT, "0.1", "(0, 1)", NULL,
+     "weights count as shrunk below this times their initial norm",
+     offsetof(over_regularization_opts, shrink)},
+    {"collapse", FL_PARAM_FLOAT, "1e-3", "(0, 1)", NULL,
+     "weights count as gone below this times their initial norm (collapsed)",
+     offsetof(over_regularization_opts, collapse)},
+    {"init_ratio", FL_PARAM_FLOAT, "10", "(0, inf)", NULL,
+     "pre-flight: a penalty more than this times the data loss at the initial weights",
+     offsetof(over_regularization_opts, init_ratio)},
+    {"patience", FL_PARAM_INT, "5", "[1, 100000]", NULL,
+     "epochs the shrinking must hold before it is reported",
+     offsetof(over_regularization_opts, patience)},
+    {"min_delta", FL_PARAM_FLOAT, "0.01", "[0, 1)", NULL,
+     "relative loss decrease over the patience window that counts as recovering",
+     offsetof(over_regularization_opts, min_delta)},
+    {"poor_fit", FL_PARAM_FLOAT, "0.5", "[0, inf)", NULL,
+     "the fit is poor while the data loss exceeds this times the loss of predicting the mean",
+     offsetof(over_regularization_opts, poor_fit)},
+    {"collapse_fit", FL_PARAM_FLOAT, "0.8", "[0, inf)", NULL,
+     "collapsed only while the data loss exceeds this times the loss of predicting the mean",
+     offsetof(over_regularization_opts, collapse_fit)},
+    FL_PARAM_END};
+
+static bool over_regularization_penalized(const fl_layer_desc *l)
+{
+    return l->has_weights && (l->l1 > 0 || l->l2 > 0);
+}
+
+/* A value to suggest instead of a penalty factor v. */
+static double over_regularization_try(double v) { return v > 1e-3 ? 1e-4 : v / 100.0; }
+
+/* "model.h1.l2 = 10, model.out.l1 = 0.1" and the matching advice for every penalized
+ * layer. */
+static void over_regularization_keys(const fl_probes *p, GString *keys, GString *advice)
+{
+    for (size_t k = 0; k < p->n_layers; k++) {
+        const fl_layer_desc *l = &p->layers[k];
+        if (!over_regularization_penalized(l))
+            continue;
+        for (int which = 0; which < 2; which++) {
+            double v = which ? l->l1 : l->l2;
+            const char *key = which ? "l1" : "l2";
+            if (!(v > 0))
+                continue;
+            g_string_append_printf(keys, "%smodel.%s.%s = %.3g", keys->len ? ", " : "",
+                                   l->name, key, v);
+            g_string_append_printf(advice, "%slower model.%s.%s from %.3g (try %.3g)",
+                                   advice->len ? "; " : "", l->name, key, v,
+                                   over_regularization_try(v));
+        }
+    }
+}
+
+static int over_regularization_preflight(void *state, const void *opts_, const fl_probes *p,
+                                         fl_report_fn report, void *ctx)
+{
+    (void)state;
+    const over_regularization_opts *o = opts_;
+    const fl_epoch_probe *h0 = &p->history[0];
+    double data0 = group_b_data_loss(h0);
+    if (!isfinite(h0->penalty) || !isfinite(data0) || data0 <= 0 ||
+        !(h0->penalty > o->init_ratio * data0))
+        return 0;
+    GString *keys = g_string_new(NULL), *advice = g_string_new(NULL);
+    over_regularization_keys(p, keys, advice);
+    if (keys->len) {
+        char *evidence = g_strdup_printf("at the initial weights the penalty is %.3g = %.3gx "
+                                         "the data loss %.3g (%s)",
+                                         h0->penalty, h0->penalty / data0, data0, keys->str);
+        report(ctx, &(fl_finding){FL_LEVEL_WARNING, 0, evidence,
+                                  "the L1/L2 penalty outweighs the data loss from the start: "
+                                  "training will shrink the weights instead of fitting the "
+                                  "data",
+                                  advice->str});
+        g_free(evidence);
+    }
+    g_string_free(keys, TRUE);
+    g_string_free(advice, TRUE);
+    return 0;
+}
+
+/* ctx: the factor of the initial norm below which layer k counts as shrunk. */
+static bool over_regularization_shrunk(const fl_probes *p, size_t epoch, size_t k,
+                                       const void *ctx)
+{
+    double w0 = p->history[0].layers[k].weight_norm, w = p->history[epoch].layers[k].weight_norm;
+    return isfinite(w0) && w0 > 0 && isfinite(w) && w < *(const double *)ctx * w0;
+}
+
+/* " (l2 = 1)" / " (l1 = 0.1, l2 = 1)": the penalties a layer has. */
+static char *over_regularization_factors(const fl_layer_desc *l)
+{
+    if (l->l1 > 0 && l->l2 > 0)
+        return g_strdup_printf("l1 = %.3g, l2 = %.3g", l->l1, l->l2);
+    return g_strdup_printf("%s = %.3g", l->l1 > 0 ? "l1" : "l2", l->l1 > 0 ? l->l1 : l->l2);
+}
+
+static int over_regularization_observe(void *state, const void *opts_, const fl_probes *p,
+                                       fl_report_fn report, void *ctx)
+{
+    (void)state;
+    const over_regularization_opts *o = opts_;
+    const fl_epoch_probe *now = &p->history[p->n_epochs];
+    double share = isfinite(now->penalty) && now->loss > 0 ? now->penalty / now->loss : 0.0;
+    bool poor = group_b_poor_fit(p, o->poor_fit);
+    if (!(share > o->share) && !poor)
+        return 0;
+    bool flat = group_b_loss_flat(p, o->patience, o->min_delta);
+    /* Final when the loss shows no sign of recovery and either the weights are gone or
+     * they are held small while the model explains next to nothing: a strong penalty keeps
+     * the weights at a small equilibrium (measured with l2 = 1 on sine2d: 2% of the initial
+     * norm, never 0.1%), which is as final as zero. */
+    bool explains_nothing = group_b_poor_fit(p, o->collapse_fit);
+    GString *layers = g_string_new(NULL), *advice = g_string_new(NULL);
+    bool collapsed = false;
+    int since = -1;
+    for (size_t k = 0; k < p->n_layers; k++) {
+        const fl_layer_desc *l = &p->layers[k];
+        if (!over_regularization_penalized(l))
+            continue;
+        int from = 0, from_gone = 0;
+        if (group_b_streak(p, k, &o->shrink, over_regularization_shrunk, &from) < o->patience)
+            continue;
+        bool gone = group_b_streak(p, k, &o->collapse, over_regularization_shrunk,
+                                   &from_gone) >= o->patience;
+        collapsed = collapsed || (flat && (explains_nothing || (gone && poor)));
+        since = since < 0 ? from : MIN(since, from);
+        double w0 = p->history[0].layers[k].weight_norm, w = now->layers[k].weight_norm;
+        char *factors = over_regularization_factors(l);
+        g_string_append_printf(layers, "%sthe weight norm of %s (%s) fell from %.3g at epoch 0 "
+                                       "to %.3g (%.2g%%) and stayed below %.3g of it since "
+                                       "epoch %d",
+                               layers->len ? "; " : "", l->name, factors, w0, w, 100.0 * w / w0,
+                               o->shrink, from);
+        g_free(factors);
+        for (int which = 0; which < 2; which++) {
+            double v = which ? l->l1 : l->l2;
+            if (v > 0)
+                g_string_append_printf(advice, "%slower model.%s.%s from %.3g (try %.3g)",
+                                       advice->len ? "; " : "", l->name, which ? "l1" : "l2",
+                                       v, over_regularization_try(v));
+        }
+    }
+    if (layers->len) {
+        double data = group_b_data_loss(now);
+        char *flat_text = collapsed ? group_b_flat_text(p, o->patience, o->min_delta)
+                                    : g_strdup("");
+        char *evidence = g_strdup_printf(
+            "%s; the penalty is %.3g = %.2g%% of the loss %.3g; data loss %.3g = %.0f%% of the "
+            "loss of predicting the mean%s%s",
+            layers->str, now->penalty, 100.0 * share, now->loss, data,
+            100.0 * data / p->baseline_loss, collapsed ? "; " : "", flat_text);
+        report(ctx, &(fl_finding){collapsed ? FL_LEVEL_COLLAPSED : FL_LEVEL_WARNING, since,
+                                  evidence,
+                                  "the L1/L2 penalty outweighs what the weights gain on the "
+                                  "data, so training holds them near 0 instead of fitting",
+                                  advice->str});
+        g_free(flat_text);
+        g_free(evidence);
+    }
+    g_string_free(layers, TRUE);
+    g_string_free(advice, TRUE);
+    return 0;
+}
+
+static const fl_detector_ops over_regularization_ops = {
+    .preflight = over_regularization_preflight,
+    .observe = over_regularization_observe,
+    .flags = FL_DETECTS_CAUSE,
+    .priority = PRIORITY_OVER_REGULARIZATION,
+};
+
+FL_PLUGIN_DEFINE(FL_KIND_DETECTOR, "over_regularization",
+                 "the L1/L2 penalty dominates the loss and shrinks the weights to nothing",
+                 over_regularization_params, over_regularization_opts,
+                 over_regularization_ops);

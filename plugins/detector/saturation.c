@@ -1,0 +1,202 @@
+/* saturation.c — the `saturation` detector: sigmoid/tanh units sit at their flat ends.
+ *
+ * Beyond a pre-activation of +-5 the derivative of a sigmoid is below 0.0067 and that of a
+ * tanh below 2e-4, so a layer whose pre-activations mostly lie there passes almost no
+ * gradient.  DeepDiagnosis (Wardat et al., ICSE 2022) calls a layer saturated when more
+ * than 50% of them do; the probes measure that fraction (fl_layer_probe.saturated).  It
+ * must hold for `patience` epochs; it is final when the loss also shows no sign of
+ * recovery while the model explains next to nothing and the layer's weights are frozen.
+ * The last condition matters under adaptive optimizers: Adam steps by ~lr whatever the
+ * size of a consistent gradient, so a tanh layer pinned by a bias of 8 (gradient 3e-7,
+ * experiments/saturation.cfg) still moves 4e-4-8e-4 of its norm per epoch and climbs out
+ * after ~50 epochs, while one pinned by raw inputs of 1e6 gets an exactly zero gradient
+ * and never moves (experiments/unscaled-input.cfg).  Saturation at epoch 0 (an init too
+ * wide for the fan-in, unnormalized inputs) is named as such.
+ *
+ * An output layer whose targets all sit at the activation's flat ends (0/1 classes through
+ * a sigmoid, -1/+1 through a tanh) must saturate to fit them, and a classification loss
+ * asks for confident, saturated outputs: neither is a failure, so such heads are skipped. */
+#include <flatline/plugin.h>
+#include <stddef.h>
+#include "group-b-util.h"
+#include "priorities.h"
+
+/* The probes' cut: sigmoid(5) and tanh(5). */
+#define SATURATION_SIGMOID_HI 0.9933071491
+#define SATURATION_TANH_HI 0.9999092043
+
+typedef struct saturation_opts {
+    double threshold;
+    int patience;
+    double min_delta;
+    double collapse_fit;
+    double frozen;
+} saturation_opts;
+
+static const fl_param saturation_params[] = {
+    {"threshold", FL_PARAM_FLOAT, "0.5", "(0, 1]", NULL,
+     "fraction of probe pre-activations beyond +-5 that is a problem (DeepDiagnosis: 50%)",
+     offsetof(saturation_opts, threshold)},
+    {"patience", FL_PARAM_INT, "5", "[1, 100000]", NULL,
+     "epochs the fraction must hold before it is reported", offsetof(saturation_opts, patience)},
+    {"min_delta", FL_PARAM_FLOAT, "0.01", "[0, 1)", NULL,
+     "relative loss decrease over the patience window that counts as recovering",
+     offsetof(saturation_opts, min_delta)},
+    /* Our own guard (as dead_relu's): a net that still fits despite saturated units is not
+     * collapsed; final only while it explains less than a fifth of what the mean leaves. */
+    {"collapse_fit", FL_PARAM_FLOAT, "0.8", "[0, inf)", NULL,
+     "collapsed only while the data loss exceeds this times the loss of predicting the mean",
+     offsetof(saturation_opts, collapse_fit)},
+    {"frozen", FL_PARAM_FLOAT, "1e-4", "[0, inf)", NULL,
+     "collapsed only while the layer's update ratio stayed below this in every epoch of the "
+     "patience window (measured: 0 when stuck, 4e-4 and more when Adam is pulling it out)",
+     offsetof(saturation_opts, frozen)},
+    FL_PARAM_END};
+
+static bool saturation_holds(const fl_probes *p, size_t epoch, size_t k, const void *ctx)
+{
+    double s = p->history[epoch].layers[k].saturated;
+    return !isnan(s) && s > *(const double *)ctx;
+}
+
+/* Every probe target of the head lies at a flat end of its activation. */
+static bool saturation_targets_at_ends(const fl_probes *p, const fl_layer_desc *l)
+{
+    if (!p->probe_y || p->n_probe == 0)
+        return false;
+    for (size_t r = 0; r < p->n_probe; r++)
+        for (size_t c = l->out_offset; c < l->out_offset + l->n_out && c < p->n_outputs; c++) {
+            double y = p->probe_y[r * p->n_outputs + c];
+            bool end = l->activation.kind == FL_ACT_SIGMOID
+                           ? y <= 1.0 - SATURATION_SIGMOID_HI || y >= SATURATION_SIGMOID_HI
+                           : fabs(y) >= SATURATION_TANH_HI;
+            if (!end)
+                return false;
+        }
+    return true;
+}
+
+/* Root mean square of the probe inputs as the network sees them. */
+static double saturation_input_rms(const fl_probes *p)
+{
+    double sq = 0;
+    size_t n = p->n_probe * p->n_in;
+    for (size_t i = 0; p->probe_x && i < n; i++)
+        sq += (double)p->probe_x[i] * p->probe_x[i];
+    return n ? sqrt(sq / (double)n) : 0.0;
+}
+
+/* What to change: saturated from the start, the inputs (a layer reading raw data of large
+ * scale) and/or the init (spread x sqrt(fan-in) above 2, where Glorot and He give at most
+ * sqrt(2)); saturated later, the rate. */
+/* The largest update ratio of layer k over the last `window` epochs (0 for a layer without
+ * weights: nothing of its own can move). */
+static double saturation_moved(const fl_probes *p, size_t k, int window)
+{
+    double most = 0;
+    for (size_t e = p->n_epochs; e >= 1 && e + (size_t)window > p->n_epochs; e--) {
+        double r = p->history[e].layers[k].update_ratio;
+        if (!isnan(r))
+            most = MAX(most, r);
+    }
+    return most;
+}
+
+static char *saturation_advice(const fl_probes *p, const fl_layer_desc *l, bool at_init)
+{
+    bool raw = !l->input && p->normalize && strcmp(p->normalize, "none") == 0;
+    double rms = raw ? saturation_input_rms(p) : 0.0;
+    bool big_inputs = raw && rms > 2.0;
+    bool wide_init = l->init_std * sqrt((double)l->n_in) > 2.0;
+    GString *s = g_string_new(NULL);
+    if (at_init && big_inputs)
+        g_string_append_printf(s, "set dataset.normalize = \"standard\" (the raw inputs have "
+                                  "rms %.3g)",
+                               rms);
+    if (at_init && wide_init)
+        g_string_append_printf(s, "%sset model.%s.init = \"glorot_uniform\" (now \"%s\", std "
+                                  "%.3g over %zu inputs)",
+                               s->len ? "; " : "", l->name, l->init ? l->init : "?",
+                               l->init_std, l->n_in);
+    /* Neither the inputs nor the kernel explain it: what is left is the bias, which
+     * detectors cannot see (experiments/saturation.cfg pins tanh units with a bias of 8). */
+    if (at_init && !wide_init && !big_inputs)
+        g_string_append_printf(s, "check model.%s.bias_init: the kernel (\"%s\", std %.3g over "
+                                  "%zu inputs) and the inputs are of moderate scale, so a large "
+                                  "initial bias is the likely cause; the default is zeros",
+                               l->name, l->init ? l->init : "?", l->init_std, l->n_in);
+    if (!at_init) {
+        if (isfinite(p->base_lr))
+            g_string_append_printf(s, "lower optimizer.lr from %.3g (try %.3g): %s saturated "
+                                      "during training",
+                                   p->base_lr, group_b_lower_lr(p->base_lr), l->name);
+        else
+            g_string_append_printf(s, "lower the learning rate: %s saturated during training",
+                                   l->name);
+        if (raw)
+            g_string_append(s, "; or set dataset.normalize = \"standard\"");
+    }
+    return g_string_free(s, FALSE);
+}
+
+static int saturation_observe(void *state, const void *opts_, const fl_probes *p,
+                              fl_report_fn report, void *ctx)
+{
+    (void)state;
+    const saturation_opts *o = opts_;
+    GArray *issues = group_b_issues_new();
+    bool collapse = group_b_loss_flat(p, o->patience, o->min_delta) &&
+                    group_b_poor_fit(p, o->collapse_fit);
+    for (size_t k = 0; k < p->n_layers; k++) {
+        const fl_layer_desc *l = &p->layers[k];
+        fl_activation_kind act = l->activation.kind;
+        if (act != FL_ACT_SIGMOID && act != FL_ACT_TANH)
+            continue;
+        if (l->is_output &&
+            ((p->loss_flags & FL_LOSS_CLASSIFICATION) || saturation_targets_at_ends(p, l)))
+            continue;
+        int since = 0;
+        if (group_b_streak(p, k, &o->threshold, saturation_holds, &since) < o->patience)
+            continue;
+        double now = p->history[p->n_epochs].layers[k].saturated;
+        double moved = saturation_moved(p, k, o->patience);
+        bool final = collapse && !(moved >= o->frozen);
+        double init = p->history[0].layers[k].saturated;
+        bool at_init = since == 0;
+        const char *name = act == FL_ACT_SIGMOID ? "sigmoid" : "tanh";
+        /* The loss and the movement, when the loss alone would make it final. */
+        char *tail = NULL;
+        if (collapse) {
+            char *flat = group_b_flat_text(p, o->patience, o->min_delta);
+            tail = g_strdup_printf("; %s; its weights moved by at most %.2g of their norm per "
+                                   "epoch%s",
+                                   flat, moved,
+                                   final ? "" : ", so the optimizer may still pull it out");
+            g_free(flat);
+        }
+        char *evidence = g_strdup_printf(
+            "%.0f%% of the probe pre-activations of %s (%s, %zu units) lie beyond +-5 since "
+            "epoch %d%s (%.0f%% at epoch 0)%s",
+            100.0 * now, l->name, name, l->n_out, since,
+            at_init ? ", already at initialization" : "", 100.0 * init, tail ? tail : "");
+        g_free(tail);
+        char *cause = g_strdup_printf(
+            "the %s units of %s sit at their flat ends, where the derivative is below %s, so "
+            "almost no gradient passes through them",
+            name, l->name, act == FL_ACT_SIGMOID ? "0.0067" : "2e-4");
+        group_b_issue_add(issues, final ? FL_LEVEL_COLLAPSED : FL_LEVEL_WARNING, since,
+                          evidence, cause, saturation_advice(p, l, at_init));
+    }
+    group_b_issues_report(issues, report, ctx);
+    return 0;
+}
+
+static const fl_detector_ops saturation_ops = {
+    .observe = saturation_observe,
+    .flags = FL_DETECTS_CAUSE,
+    .priority = PRIORITY_SATURATION,
+};
+
+FL_PLUGIN_DEFINE(FL_KIND_DETECTOR, "saturation",
+                 "sigmoid/tanh units sit at their flat ends (pre-activations beyond +-5)",
+                 saturation_params, saturation_opts, saturation_ops);

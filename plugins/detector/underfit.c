@@ -1,0 +1,205 @@
+/* underfit.c — the `underfit` detector: the loss has stopped improving far above what the
+ * data allows.
+ *
+ * The reference is the baseline loss, that of predicting the training mean for every row
+ * (fl_probes.baseline_loss; for mse it is the target variance, so loss / baseline is the
+ * share of the variance left unexplained).  After a warm-up (20% of the planned epochs, at
+ * least 10: healthy runs may sit on a plateau early), when the loss has not decreased by
+ * 1% over the last 10 epochs (the patience and min_delta of Keras-style early stopping)
+ * and the data loss is still above half the baseline, the model has settled for a poor
+ * fit: too small, too linear or too constrained.  This is a warning, never final: the
+ * diagnosis names a more specific cause when one fires, and makes it a collapse together
+ * with a symptom.
+ *
+ * "What the data allows" is not the mean's loss when the targets are noisy: a healthy net
+ * on y = w.x + noise of std 2 plateaus at 93% of the baseline, because that is the noise.
+ * For mse the noise floor is estimated with the delta test (Pi and Peterson, Neural
+ * Computation 1994): half the mean squared target difference between each probe row and
+ * its nearest neighbour in input space.  A plateau within `floor_factor` times that floor
+ * is the data's limit, not the model's, and is not reported.  Neighbours far apart (many
+ * inputs, few rows) make the estimate too high, which only makes the detector quieter. */
+#include <flatline/plugin.h>
+#include <stddef.h>
+#include "group-b-util.h"
+#include "priorities.h"
+
+typedef struct underfit_opts {
+    int min_epochs;
+    double min_fraction;
+    int patience;
+    double min_delta;
+    double ratio;
+    double floor_factor;
+} underfit_opts;
+
+static const fl_param underfit_params[] = {
+    {"min_epochs", FL_PARAM_INT, "10", "[1, 100000]", NULL,
+     "never before this epoch", offsetof(underfit_opts, min_epochs)},
+    {"min_fraction", FL_PARAM_FLOAT, "0.2", "[0, 1]", NULL,
+     "never before this fraction of the planned epochs", offsetof(underfit_opts, min_fraction)},
+    {"patience", FL_PARAM_INT, "10", "[1, 100000]", NULL,
+     "epochs without improvement that make a plateau", offsetof(underfit_opts, patience)},
+    {"min_delta", FL_PARAM_FLOAT, "0.01", "[0, 1)", NULL,
+     "relative loss decrease over the patience window that counts as improving",
+     offsetof(underfit_opts, min_delta)},
+    /* Our own number: a model that leaves more than half of what the mean leaves has not
+     * learned the bulk of the signal. */
+    {"ratio", FL_PARAM_FLOAT, "0.5", "(0, inf)", NULL,
+     "a plateau is a problem while the data loss exceeds this times the loss of predicting "
+     "the mean",
+     offsetof(underfit_opts, ratio)},
+    {"floor_factor", FL_PARAM_FLOAT, "2", "[0, inf)", NULL,
+     "mse: not reported while the data loss is within this times the noise floor estimated "
+     "from nearest neighbours (0: off)",
+     offsetof(underfit_opts, floor_factor)},
+    FL_PARAM_END};
+
+/* The delta test over the probe rows: (1 / 2P) sum_i mean_o (y_i - y_nn(i))^2, with nn(i)
+ * the row nearest to row i in input space.  NaN with fewer than 10 rows. */
+static double underfit_noise_floor(const fl_probes *p)
+{
+    size_t P = p->n_probe, n = p->n_in, no = p->n_outputs;
+    if (P < 10 || !p->probe_x || !p->probe_y || no == 0)
+        return NAN;
+    double sum = 0;
+    for (size_t i = 0; i < P; i++) {
+        size_t best = i;
+        double best_d = INFINITY;
+        for (size_t j = 0; j < P; j++) {
+            if (j == i)
+                continue;
+            double d = 0;
+            for (size_t f = 0; f < n && d < best_d; f++) {
+                double dx = (double)p->probe_x[i * n + f] - p->probe_x[j * n + f];
+                d += dx * dx;
+            }
+            if (d < best_d) {
+                best_d = d;
+                best = j;
+            }
+        }
+        double sq = 0;
+        for (size_t o = 0; o < no; o++) {
+            double dy = (double)p->probe_y[i * no + o] - p->probe_y[best * no + o];
+            sq += dy * dy;
+        }
+        sum += sq / (double)no;
+    }
+    return sum / (2.0 * (double)P);
+}
+
+/* "2-4-1 (h1 relu, out linear)": input width, then the weighted layers in data order. */
+static char *underfit_shape(const fl_probes *p)
+{
+    GString *sizes = g_string_new(NULL), *acts = g_string_new(NULL);
+    g_string_append_printf(sizes, "%zu", p->n_in);
+    for (size_t k = 0; k < p->n_layers; k++) {
+        const fl_layer_desc *l = &p->layers[k];
+        if (!l->has_weights || !strcmp(l->plugin, "batchnorm"))
+            continue;
+        g_string_append_printf(sizes, "-%zu", l->n_out);
+        g_string_append_printf(acts, "%s%s %s", acts->len ? ", " : "", l->name,
+                               group_b_act_name(l->activation.kind));
+    }
+    char *s = g_strdup_printf("%s (%s)", sizes->str, acts->str);
+    g_string_free(sizes, TRUE);
+    g_string_free(acts, TRUE);
+    return s;
+}
+
+static char *underfit_advice(const fl_probes *p)
+{
+    const fl_layer_desc *narrow = NULL, *first_out = NULL;
+    for (size_t k = 0; k < p->n_layers; k++) {
+        const fl_layer_desc *l = &p->layers[k];
+        if (l->is_output && !first_out)
+            first_out = l;
+        if (!l->has_weights || l->is_output || l->activation.kind == FL_ACT_LINEAR ||
+            !strcmp(l->plugin, "batchnorm"))
+            continue;
+        if (!narrow || l->n_out < narrow->n_out)
+            narrow = l;
+    }
+    char *shape = underfit_shape(p);
+    char *advice;
+    if (!narrow)
+        advice = g_strdup_printf(
+            "the model is %s with no nonlinear hidden layer: add one before %s, e.g. { name = "
+            "\"h1\"; layer = \"dense\"; units = 32; activation = \"relu\"; }; raise "
+            "train.epochs from %d only if the loss is still creeping down",
+            shape, first_out ? first_out->name : "the output", p->max_epochs);
+    else
+        advice = g_strdup_printf("the model is %s: raise model.%s.units from %zu (try %zu) or "
+                                 "add a hidden layer; raise train.epochs from %d only if the "
+                                 "loss is still creeping down",
+                                 shape, narrow->name, narrow->n_out, 4 * narrow->n_out,
+                                 p->max_epochs);
+    g_free(shape);
+    return advice;
+}
+
+static int underfit_observe(void *state, const void *opts_, const fl_probes *p,
+                            fl_report_fn report, void *ctx)
+{
+    (void)state;
+    const underfit_opts *o = opts_;
+    int start = MAX(o->min_epochs, (int)ceil(o->min_fraction * p->max_epochs));
+    if ((int)p->n_epochs < start || !group_b_loss_flat(p, o->patience, o->min_delta) ||
+        !group_b_poor_fit(p, o->ratio))
+        return 0;
+    const fl_epoch_probe *now = &p->history[p->n_epochs];
+    double data = group_b_data_loss(now), share = data / p->baseline_loss;
+    bool mse = p->loss && !strcmp(p->loss, "mse");
+    double noise = mse && o->floor_factor > 0 ? underfit_noise_floor(p) : NAN;
+    if (isfinite(noise) && data <= o->floor_factor * noise)
+        return 0;
+    char *flat = group_b_flat_text(p, o->patience, o->min_delta);
+    /* Clearly above the baseline the model has not even learned the mean, which its
+     * output bias alone can: capacity is not what limits it.  At the baseline itself it
+     * may well be capacity: a linear model on a target with no linear part (an even
+     * polynomial, experiments/underfit.cfg) sits at 101% of it. */
+    bool no_mean = share > 1.1;
+    char *explained = no_mean ? g_strdup(": worse than predicting the mean")
+                      : mse   ? g_strdup_printf(": the model explains only %.0f%% of the "
+                                                "target variance",
+                                                100.0 * (1.0 - share))
+                              : g_strdup("");
+    char *floor_text = isfinite(noise)
+                           ? g_strdup_printf("; the noise floor estimated from nearest "
+                                             "neighbours over %zu probe rows is %.3g",
+                                             p->n_probe, noise)
+                           : g_strdup("");
+    char *evidence = g_strdup_printf("training data loss %.3g = %.0f%% of the loss of "
+                                     "predicting the mean (%.3g)%s; %s%s",
+                                     data, 100.0 * share, p->baseline_loss, explained, flat,
+                                     floor_text);
+    g_free(floor_text);
+    char *advice = no_mean ? g_strdup("the model has not learned even the mean, which its "
+                                      "output bias alone can: more capacity will not help; "
+                                      "look at the causes listed before this one (learning "
+                                      "rate, updates, initialization)")
+                           : underfit_advice(p);
+    int since = (int)p->n_epochs - o->patience;
+    report(ctx, &(fl_finding){FL_LEVEL_WARNING, since, evidence,
+                              no_mean ? "the loss has stopped improving at or above the loss "
+                                        "of predicting the mean: the model is not learning"
+                                      : "the loss has stopped improving far above what the "
+                                        "data allows: the model is too small or too "
+                                        "constrained to fit it",
+                              advice});
+    g_free(flat);
+    g_free(explained);
+    g_free(evidence);
+    g_free(advice);
+    return 0;
+}
+
+static const fl_detector_ops underfit_ops = {
+    .observe = underfit_observe,
+    .flags = FL_DETECTS_CAUSE,
+    .priority = PRIORITY_UNDERFIT,
+};
+
+FL_PLUGIN_DEFINE(FL_KIND_DETECTOR, "underfit",
+                 "the loss plateaus far above the loss of predicting the mean", underfit_params,
+                 underfit_opts, underfit_ops);

@@ -1,0 +1,108 @@
+/* unscaled_input.c — the `unscaled_input` detector: raw input features whose scales differ
+ * by orders of magnitude.
+ *
+ * Pre-flight only, and only when dataset.normalize is "none" (the statistics are of the
+ * raw inputs).  With unnormalized inputs the first layer's pre-activations and gradients
+ * are dominated by the largest features: a learning rate small enough for them barely moves
+ * the weights of the small ones, and a large raw magnitude saturates or kills units from
+ * the first step (LeCun et al., "Efficient BackProp", 1998, section 4.3: normalize inputs).
+ * No published tool gives a number for "too different"; ours is three orders of magnitude
+ * between the largest and the smallest non-zero standard deviation, or a raw value above
+ * 1e3: at that point a common step size is wrong for one end of the range by a factor that
+ * per-weight adaptivity (Adam) no longer hides in the few hundred epochs we run, while the
+ * ordinary spread of real units (centimetres beside kilograms, x10-x100) stays quiet.
+ * Scale alone does not doom a run, so this is a warning: the diagnosis makes it the cause
+ * of a symptom that also fires. */
+#include <flatline/plugin.h>
+#include <stddef.h>
+#include "group-b-util.h"
+#include "priorities.h"
+
+typedef struct unscaled_input_opts {
+    double ratio;
+    double max_abs;
+} unscaled_input_opts;
+
+static const fl_param unscaled_input_params[] = {
+    {"ratio", FL_PARAM_FLOAT, "1e3", "(1, inf)", NULL,
+     "largest over smallest non-zero input std that is a problem (our choice: 3 orders of "
+     "magnitude)",
+     offsetof(unscaled_input_opts, ratio)},
+    {"max_abs", FL_PARAM_FLOAT, "1e3", "(0, inf)", NULL,
+     "a raw input value beyond this in magnitude is a problem",
+     offsetof(unscaled_input_opts, max_abs)},
+    FL_PARAM_END};
+
+/* How many features to name in a message before "and N more". */
+enum { UNSCALED_INPUT_LIST = 3 };
+
+static int unscaled_input_preflight(void *state, const void *opts_, const fl_probes *p,
+                                    fl_report_fn report, void *ctx)
+{
+    (void)state;
+    const unscaled_input_opts *o = opts_;
+    if (!p->normalize || strcmp(p->normalize, "none") != 0 || p->n_in == 0 || !p->input_std)
+        return 0;
+    size_t lo = p->n_in, hi = p->n_in;
+    for (size_t i = 0; i < p->n_in; i++) {
+        double s = p->input_std[i];
+        if (!isfinite(s) || s <= 0)
+            continue;
+        if (lo == p->n_in || s < p->input_std[lo])
+            lo = i;
+        if (hi == p->n_in || s > p->input_std[hi])
+            hi = i;
+    }
+    char a[32], b[32];
+    GString *evidence = g_string_new(NULL);
+    double ratio = lo < p->n_in ? p->input_std[hi] / p->input_std[lo] : 1.0;
+    if (ratio >= o->ratio)
+        g_string_append_printf(evidence,
+                               "raw input std ranges from %.3g (%s) to %.3g (%s): ratio %.3g",
+                               p->input_std[lo], group_b_name(p->in_names, lo, "x", a, sizeof a),
+                               p->input_std[hi], group_b_name(p->in_names, hi, "x", b, sizeof b),
+                               ratio);
+    size_t n_big = 0;
+    double biggest = 0;
+    for (size_t i = 0; p->input_absmax && i < p->n_in; i++) {
+        if (!(p->input_absmax[i] > o->max_abs))
+            continue;
+        biggest = MAX(biggest, p->input_absmax[i]);
+        if (n_big < UNSCALED_INPUT_LIST)
+            g_string_append_printf(evidence, "%s|%s| reaches %.3g (std %.3g)",
+                                   evidence->len ? (n_big ? ", " : "; ") : "",
+                                   group_b_name(p->in_names, i, "x", a, sizeof a),
+                                   p->input_absmax[i], p->input_std[i]);
+        n_big++;
+    }
+    if (n_big > UNSCALED_INPUT_LIST)
+        g_string_append_printf(evidence, " and %zu more", n_big - UNSCALED_INPUT_LIST);
+    if (evidence->len) {
+        g_string_append(evidence, "; dataset.normalize = \"none\"");
+        char *cause =
+            ratio >= o->ratio
+                ? g_strdup_printf("the inputs are not normalized and their scales differ by "
+                                  "%.0f orders of magnitude: the large features dominate the "
+                                  "first layer and no single learning rate suits both ends",
+                                  floor(log10(ratio)))
+                : g_strdup_printf("the inputs are not normalized and reach %.3g in magnitude: "
+                                  "the first layer's pre-activations and gradients start huge, "
+                                  "saturating or killing its units",
+                                  biggest);
+        report(ctx, &(fl_finding){FL_LEVEL_WARNING, 0, evidence->str, cause,
+                                  "set dataset.normalize = \"standard\""});
+        g_free(cause);
+    }
+    g_string_free(evidence, TRUE);
+    return 0;
+}
+
+static const fl_detector_ops unscaled_input_ops = {
+    .preflight = unscaled_input_preflight,
+    .flags = FL_DETECTS_CAUSE,
+    .priority = PRIORITY_UNSCALED_INPUT,
+};
+
+FL_PLUGIN_DEFINE(FL_KIND_DETECTOR, "unscaled_input",
+                 "raw input features differ in scale by orders of magnitude",
+                 unscaled_input_params, unscaled_input_opts, unscaled_input_ops);

@@ -1,0 +1,147 @@
+/* zero_output.c — symptom: every probe prediction of an output is (nearly) zero while
+ * the targets are not.  This is what a network shows when nothing reaches its last layer
+ * (all hidden units dead, zero weights and biases) or when a penalty has shrunk every
+ * weight away.  "Nearly" is an absolute floor plus a fraction of the targets' scale
+ * (the larger of |mean| and std), so the test reads the same in any units.  A warning
+ * once it has held `patience` epochs; a collapse when the loss has also stopped
+ * improving and the predictions are not growing away from zero, or when they are
+ * exactly zero.  Targets centred at zero are left out: there predicting zero is
+ * predicting the mean, a constant output like any other. */
+#include "group-a-util.h"
+#include "priorities.h"
+
+#include <limits.h>
+#include <stddef.h>
+
+typedef struct zero_output_opts {
+    double abs_tol;
+    double rel_tol;
+    int patience;
+    double min_delta;
+    double max_growth;
+    double min_mean;
+} zero_output_opts;
+
+/* Defaults are the brief's and our own: abs_tol 1e-6 is float32 noise around zero for
+ * unit-scale values; rel_tol 1e-3 keeps predictions a thousand times smaller than the
+ * targets "zero" (their squared error is the full target power).  patience, min_delta
+ * and max_growth as in constant_output.  min_mean is our own: on targets centred at 0
+ * (sine2d) a network that learned only the mean predicts ~0 too, which says nothing the
+ * constant_output finding does not; zero is a distinct symptom only when the mean sits
+ * clearly away from it, a tenth of a standard deviation or more. */
+static const fl_param zero_output_params[] = {
+    {"abs_tol", FL_PARAM_FLOAT, "1e-6", "[0, inf)", NULL,
+     "absolute part of the tolerance around zero", offsetof(zero_output_opts, abs_tol)},
+    {"rel_tol", FL_PARAM_FLOAT, "1e-3", "[0, 1)", NULL,
+     "part of the tolerance relative to the targets' scale max(|mean|, std)",
+     offsetof(zero_output_opts, rel_tol)},
+    {"patience", FL_PARAM_INT, "5", "[1, 10000]", NULL,
+     "epochs in a row the predictions must stay ~0 before it is reported",
+     offsetof(zero_output_opts, patience)},
+    {"min_delta", FL_PARAM_FLOAT, "0.01", "[0, 1]", NULL,
+     "relative loss improvement over the patience window that still counts as learning",
+     offsetof(zero_output_opts, min_delta)},
+    {"max_growth", FL_PARAM_FLOAT, "2", "[1, inf)", NULL,
+     "largest |prediction| growing by more than this factor over the window counts as "
+     "recovering",
+     offsetof(zero_output_opts, max_growth)},
+    {"min_mean", FL_PARAM_FLOAT, "0.1", "[0, inf)", NULL,
+     "only outputs whose target |mean| exceeds this fraction of the target std: otherwise zero "
+     "is the mean, and predicting it is constant_output's case",
+     offsetof(zero_output_opts, min_mean)},
+    FL_PARAM_END};
+
+static double zero_output_tol(const zero_output_opts *op, const fl_probes *p, size_t o)
+{
+    return op->abs_tol + op->rel_tol * fmax(fabs(p->target_mean[o]), p->target_std[o]);
+}
+
+static double zero_output_absmax(const fl_epoch_probe *e, size_t o)
+{
+    return fmax(fabs(e->out_min[o]), fabs(e->out_max[o]));
+}
+
+static bool zero_output_near(const fl_probes *p, size_t k, const void *opts, size_t o)
+{
+    double m = zero_output_absmax(&p->history[k], o);
+    return isfinite(m) && m < zero_output_tol(opts, p, o);
+}
+
+static bool zero_output_exact(const fl_probes *p, size_t k, const void *opts, size_t o)
+{
+    (void)opts;
+    return zero_output_absmax(&p->history[k], o) == 0;
+}
+
+static int zero_output_observe(void *state, const void *opts, const fl_probes *p,
+                               fl_report_fn report, void *ctx)
+{
+    (void)state;
+    const zero_output_opts *op = opts;
+    size_t n = p->n_epochs, patience = (size_t)op->patience;
+    const fl_epoch_probe *now = &p->history[n];
+    bool stalled = group_a_improvement(p, op->patience) < op->min_delta;
+    fl_level level = 0;
+    int since = INT_MAX;
+    bool exact_any = false;
+    GString *evidence = g_string_new(NULL);
+    char buf[32];
+    for (size_t o = 0; o < p->n_outputs; o++) {
+        /* Targets that are all ~0 make zero predictions right, not a symptom. */
+        if (fmax(fabs(p->target_min[o]), fabs(p->target_max[o])) <= op->abs_tol)
+            continue;
+        if (!(fabs(p->target_mean[o]) > op->min_mean * p->target_std[o]))
+            continue;
+        size_t streak = group_a_streak(p, zero_output_near, op, o);
+        if (streak < patience)
+            continue;
+        bool exact = group_a_streak(p, zero_output_exact, op, o) >= patience;
+        double m = zero_output_absmax(now, o);
+        double then = zero_output_absmax(&p->history[n - patience + 1], o);
+        /* Below abs_tol a value is float noise around zero, not a start to grow from. */
+        bool growing = m > op->max_growth * fmax(then, op->abs_tol);
+        fl_level l = exact || (stalled && !growing) ? FL_LEVEL_COLLAPSED : FL_LEVEL_WARNING;
+        int s = (int)(n - streak + 1);
+        level = l > level ? l : level;
+        since = s < since ? s : since;
+        exact_any |= exact;
+        g_string_append_printf(evidence,
+                               "%soutput %s: largest |prediction| across %zu probe inputs %.3g "
+                               "< %.3g (%.3g + %.3g x target scale %.3g; target mean %.3g, std "
+                               "%.3g), since epoch %d",
+                               evidence->len ? "; " : "", group_a_out_name(p, o, buf, sizeof buf),
+                               p->n_probe, m, zero_output_tol(op, p, o), op->abs_tol, op->rel_tol,
+                               fmax(fabs(p->target_mean[o]), p->target_std[o]),
+                               p->target_mean[o], p->target_std[o], s);
+        if (exact)
+            g_string_append(evidence, ", every prediction exactly 0");
+        else if (growing)
+            g_string_append_printf(evidence, ", growing (%.3g %d epochs ago)", then,
+                                   (int)patience - 1);
+    }
+    if (level) {
+        char *loss = group_a_loss_note(p, op->patience, op->min_delta);
+        g_string_append_printf(evidence, "; %s", loss);
+        g_free(loss);
+        const char *cause = exact_any
+                                ? "the network outputs exactly zero for every input: nothing "
+                                  "reaches the output layer"
+                                : "the network predicts (nearly) zero for every input";
+        report(ctx, &(fl_finding){level, since, evidence->str, cause,
+                                  "see the causes listed first (dead units, zero "
+                                  "initialization, an overwhelming l1/l2 penalty, the learning "
+                                  "rate)"});
+    }
+    g_string_free(evidence, TRUE);
+    return 0;
+}
+
+static const fl_detector_ops zero_output_ops = {
+    .observe = zero_output_observe,
+    .flags = FL_DETECTS_SYMPTOM,
+    .priority = PRIORITY_SYMPTOM,
+};
+
+FL_PLUGIN_DEFINE(FL_KIND_DETECTOR, "zero_output",
+                 "predictions are (near) zero for every input while the targets are not",
+                 zero_output_params, zero_output_opts, zero_output_ops);
