@@ -30,6 +30,8 @@ void run_record_free(run_record *r)
     g_free(r->advice);
     g_strfreev(r->axis_keys);
     g_strfreev(r->axis_values);
+    if (r->findings)
+        g_ptr_array_free(r->findings, TRUE);
     g_free(r);
 }
 
@@ -158,6 +160,18 @@ gboolean results_save_run(const char *dir, const run_record *rec, const run_outp
     g_key_file_set_string(kf, "run", "fingerprint", rec->fingerprint);
     for (guint i = 0; rec->axis_keys && rec->axis_keys[i]; i++)
         g_key_file_set_string(kf, "grid", rec->axis_keys[i], rec->axis_values[i]);
+    /* The findings too, so reports read one GLib key file per run and no JSON. */
+    for (guint i = 0; out && out->findings && i < out->findings->len; i++) {
+        const finding_rec *f = out->findings->pdata[i];
+        g_autofree char *group = g_strdup_printf("finding %u", i);
+        g_key_file_set_string(kf, group, "detector", f->detector);
+        g_key_file_set_string(kf, group, "level",
+                              f->level == FL_LEVEL_COLLAPSED ? "collapsed" : "warning");
+        g_key_file_set_integer(kf, group, "epoch", f->epoch);
+        g_key_file_set_string(kf, group, "evidence", f->evidence);
+        g_key_file_set_string(kf, group, "cause", f->cause);
+        g_key_file_set_string(kf, group, "advice", f->advice);
+    }
     gsize len;
     g_autofree char *text = g_key_file_to_data(kf, &len, NULL);
     /* Written last and durably: its presence means every other file of the run is whole. */
@@ -208,6 +222,23 @@ run_record *results_load_run(const char *dir, const char *id, GError **error)
     r->advice = g_key_file_get_string(kf, "run", "advice", NULL);
     r->epochs_planned = g_key_file_get_integer(kf, "run", "epochs_planned", NULL);
     r->stopped_early = g_key_file_get_boolean(kf, "run", "stopped_early", NULL);
+    r->findings = g_ptr_array_new_with_free_func((GDestroyNotify)finding_rec_free);
+    for (guint i = 0;; i++) {
+        g_autofree char *group = g_strdup_printf("finding %u", i);
+        if (!g_key_file_has_group(kf, group))
+            break;
+        finding_rec *f = g_new0(finding_rec, 1);
+        f->detector = g_key_file_get_string(kf, group, "detector", NULL);
+        g_autofree char *level = g_key_file_get_string(kf, group, "level", NULL);
+        f->level = g_strcmp0(level, "collapsed") == 0 ? FL_LEVEL_COLLAPSED : FL_LEVEL_WARNING;
+        f->epoch = g_key_file_get_integer(kf, group, "epoch", NULL);
+        f->evidence = g_key_file_get_string(kf, group, "evidence", NULL);
+        f->cause = g_key_file_get_string(kf, group, "cause", NULL);
+        f->advice = g_key_file_get_string(kf, group, "advice", NULL);
+        if (!f->detector)
+            f->detector = g_strdup("?");
+        g_ptr_array_add(r->findings, f);
+    }
     r->axis_keys = g_key_file_get_keys(kf, "grid", NULL, NULL);
     if (r->axis_keys) {
         guint n = g_strv_length(r->axis_keys);

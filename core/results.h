@@ -6,6 +6,7 @@
 
 #include <glib.h>
 #include "train.h"
+#include "detect.h"
 
 /* Write a file whole: a temporary file renamed over the target (durable: fsync too). */
 gboolean results_write(const char *path, const char *data, gssize len, gboolean durable,
@@ -30,6 +31,7 @@ typedef struct run_record {
     char *fingerprint;    /* of the run's resolved configuration */
     GStrv axis_keys;      /* grid keys and the run's values (labels) */
     GStrv axis_values;
+    GPtrArray *findings;  /* finding_rec*, primary first (empty if none) */
 } run_record;
 
 void run_record_free(run_record *r);

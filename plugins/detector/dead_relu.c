@@ -105,6 +105,14 @@ static char *dead_relu_advice(const fl_probes *p, const fl_layer_desc *l, double
                                "\"leaky_relu\"",
                                100.0 * dead0, l->name);
     }
+    /* Dead from the start although He already: the layer is too narrow to keep a live
+     * unit (with n units, all start dead with a chance that grows with depth). */
+    if (l->init && g_str_has_prefix(l->init, "he_"))
+        return g_strdup_printf("raise model.%s.units from %zu (try %zu: %.0f%% of its units "
+                               "were dead at epoch 0 despite %s), or set model.%s.activation "
+                               "= \"leaky_relu\"",
+                               l->name, l->n_out, MAX(l->n_out * 4, (size_t)16), 100.0 * dead0,
+                               l->init, l->name);
     return g_strdup_printf("set model.%s.init = \"he_uniform\" (now \"%s\"; %.0f%% of the "
                            "units were dead at epoch 0), or model.%s.activation = "
                            "\"leaky_relu\"",
@@ -119,6 +127,10 @@ static int dead_relu_observe(void *state, const void *opts_, const fl_probes *p,
     GArray *issues = group_b_issues_new();
     bool flat = group_b_loss_flat(p, o->patience, o->min_delta);
     bool poor = group_b_poor_fit(p, o->collapse_fit);
+    /* Behind a wholly dead layer every later ReLU layer sees a constant input and is dead
+     * too: name the first one, and the rest as its consequence. */
+    int first_whole = -1;
+    GString *behind = g_string_new(NULL);
     for (size_t k = 0; k < p->n_layers; k++) {
         const fl_layer_desc *l = &p->layers[k];
         if (!dead_relu_is_relu(l) || l->n_out == 0)
@@ -134,6 +146,12 @@ static int dead_relu_observe(void *state, const void *opts_, const fl_probes *p,
         double dead0 = p->history[0].layers[k].dead;
         size_t n_dead = (size_t)lround(dead * (double)l->n_out);
         bool whole = held_all >= o->patience;
+        if (whole && first_whole >= 0) {
+            g_string_append_printf(behind, "%s%s", behind->len ? ", " : "", l->name);
+            continue;
+        }
+        if (whole)
+            first_whole = (int)issues->len;
         fl_level level = whole || (flat && poor) ? FL_LEVEL_COLLAPSED : FL_LEVEL_WARNING;
         char *flat_text = group_b_flat_text(p, o->patience, o->min_delta);
         char *tail = level == FL_LEVEL_COLLAPSED && !whole ? g_strdup_printf("; %s", flat_text)
@@ -157,6 +175,15 @@ static int dead_relu_observe(void *state, const void *opts_, const fl_probes *p,
         group_b_issue_add(issues, level, whole ? since_all : since, evidence, cause,
                           dead_relu_advice(p, l, dead0, o->threshold));
     }
+    if (behind->len) {
+        group_b_issue *is = &g_array_index(issues, group_b_issue, first_whole);
+        char *more = g_strdup_printf("%s; behind it %s are wholly dead too (they see a "
+                                     "constant input)",
+                                     is->evidence, behind->str);
+        g_free(is->evidence);
+        is->evidence = more;
+    }
+    g_string_free(behind, TRUE);
     group_b_issues_report(issues, report, ctx);
     return 0;
 }
