@@ -32,6 +32,8 @@ void run_record_free(run_record *r)
     g_strfreev(r->axis_values);
     if (r->findings)
         g_ptr_array_free(r->findings, TRUE);
+    g_strfreev(r->out_names);
+    g_free(r->target_std);
     g_free(r);
 }
 
@@ -160,6 +162,13 @@ gboolean results_save_run(const char *dir, const run_record *rec, const run_outp
     g_key_file_set_string(kf, "run", "fingerprint", rec->fingerprint);
     for (guint i = 0; rec->axis_keys && rec->axis_keys[i]; i++)
         g_key_file_set_string(kf, "grid", rec->axis_keys[i], rec->axis_values[i]);
+    /* What charts need beside metrics.csv: the targets' spread per output. */
+    if (out && out->out_names && out->target_std) {
+        g_key_file_set_string_list(kf, "data", "outputs", (const char *const *)out->out_names,
+                                   g_strv_length(out->out_names));
+        g_key_file_set_double_list(kf, "data", "target_std", (double *)(void *)out->target_std->data,
+                                   out->target_std->len);
+    }
     /* The findings too, so reports read one GLib key file per run and no JSON. */
     for (guint i = 0; out && out->findings && i < out->findings->len; i++) {
         const finding_rec *f = out->findings->pdata[i];
@@ -239,6 +248,10 @@ run_record *results_load_run(const char *dir, const char *id, GError **error)
             f->detector = g_strdup("?");
         g_ptr_array_add(r->findings, f);
     }
+    r->out_names = g_key_file_get_string_list(kf, "data", "outputs", NULL, NULL);
+    gsize n_std = 0;
+    r->target_std = g_key_file_get_double_list(kf, "data", "target_std", &n_std, NULL);
+    r->n_outputs = r->out_names && r->target_std ? MIN(n_std, g_strv_length(r->out_names)) : 0;
     r->axis_keys = g_key_file_get_keys(kf, "grid", NULL, NULL);
     if (r->axis_keys) {
         guint n = g_strv_length(r->axis_keys);

@@ -32,6 +32,9 @@ typedef struct run_record {
     GStrv axis_keys;      /* grid keys and the run's values (labels) */
     GStrv axis_values;
     GPtrArray *findings;  /* finding_rec*, primary first (empty if none) */
+    GStrv out_names;      /* target columns (NULL if the run crashed before loading data) */
+    double *target_std;   /* their spread over the training rows, n_outputs values */
+    gsize n_outputs;
 } run_record;
 
 void run_record_free(run_record *r);

@@ -24,6 +24,10 @@ void run_output_clear(run_output *out)
     if (out->findings)
         g_ptr_array_free(out->findings, TRUE);
     out->findings = NULL;
+    g_clear_pointer(&out->out_names, g_strfreev);
+    if (out->target_std)
+        g_array_free(out->target_std, TRUE);
+    out->target_std = NULL;
     if (out->metrics)
         g_string_free(out->metrics, TRUE);
     out->metrics = NULL;
@@ -225,6 +229,9 @@ gboolean train_run(const experiment *e, uint64_t seed, fl_host *host, run_output
     g_autoptr(probe_book) book = probes_new(e, d, m, error);
     if (!book)
         return FALSE;
+    out->out_names = g_strdupv(d->out_names);
+    out->target_std = g_array_new(FALSE, FALSE, sizeof(double));
+    g_array_append_vals(out->target_std, d->target_std, d->n_out);
     g_autoptr(detect_set) det = detect_new(e->detectors, host, error);
     if (!det)
         return FALSE;

@@ -23,6 +23,8 @@ typedef struct run_output {
     verdict_kind verdict;
     char *causes;         /* ';'-separated, primary first */
     GPtrArray *findings;  /* finding_rec*, owned, primary first */
+    GStrv out_names;      /* target columns */
+    GArray *target_std;   /* double per output: the targets' spread (training rows) */
 } run_output;
 
 void run_output_clear(run_output *out);
