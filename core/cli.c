@@ -6,14 +6,13 @@
 #include "params.h"
 #include "registry.h"
 #include "sweep.h"
+#include "pool.h"
 
 #include <stdio.h>
 #include <string.h>
-#ifdef _OPENMP
-#include <omp.h>
-#endif
+#include <unistd.h>
 
-enum { EXIT_OK = 0, EXIT_RUNS_FAILED = 1, EXIT_USAGE = 2 };
+enum { EXIT_OK = 0, EXIT_RUNS_FAILED = 1, EXIT_USAGE = 2, EXIT_INTERRUPTED = 130 };
 
 static const char usage_text[] =
     "usage: flatline COMMAND [OPTIONS]\n"
@@ -41,20 +40,6 @@ static int usage_error(const char *fmt, ...)
     va_end(ap);
     g_printerr("flatline: %s\n", msg);
     return EXIT_USAGE;
-}
-
-/* Flatline's networks are small: one oneDNN thread per run is fastest, and sweeps get
- * their parallelism from running several runs at once. */
-static void set_threads(int threads)
-{
-    if (threads == 0)
-        threads = 1;
-#ifdef _OPENMP
-    if (threads > 0)
-        omp_set_num_threads(threads);
-#else
-    (void)threads;
-#endif
 }
 
 /* ---------------------------------------------------------------- run and check */
@@ -110,6 +95,7 @@ static int run_experiment(const run_args *a, const char *path, int shard_i, int 
         return usage_error("%s", err->message);
     }
     g_autoptr(registry) reg = registry_new();
+    host_set_threads(a->threads);
     g_autoptr(fl_host) host = host_new(a->threads, &err);
     if (!host) {
         return usage_error("%s", err->message);
@@ -138,28 +124,48 @@ static int run_experiment(const run_args *a, const char *path, int shard_i, int 
     }
     g_autofree char *out_dir =
         a->out_dir ? g_strdup(a->out_dir) : g_build_filename("results", s->base->top.name, NULL);
-    sweep_options opt = {out_dir, a->force, a->quiet, shard_i, shard_n};
+    int cores = (int)g_get_num_processors();
+    int jobs = a->jobs > 0 ? a->jobs : cores;
+    int threads = a->threads > 0 ? a->threads : 1;
+    if (jobs * threads > cores)
+        g_printerr("flatline: warning: -j %d x --threads %d exceeds the %d cores: runs will "
+                   "compete for them\n",
+                   jobs, threads, cores);
+    sweep_options opt = {.out_dir = out_dir,
+                         .force = a->force,
+                         .quiet = a->quiet,
+                         .progress = !a->quiet && isatty(STDOUT_FILENO),
+                         .shard_index = shard_i,
+                         .shard_count = shard_n,
+                         .jobs = jobs,
+                         .threads = threads,
+                         .path = path,
+                         .sets = a->sets};
     sweep_totals t;
-    if (!sweep_run(s, &opt, host, &t, &err)) {
+    if (!sweep_run(s, &opt, &t, &err))
         return usage_error("%s", err->message);
-    }
     if (t.skipped && !a->quiet)
         g_print("%d run%s already finished in %s (kept; --force reruns them)\n", t.skipped,
                 t.skipped == 1 ? "" : "s", out_dir);
     g_print("%d run%s: %d ok, %d crashed, %d timed out; results in %s\n", t.planned,
             t.planned == 1 ? "" : "s", t.ok + t.skipped, t.crashed, t.timeout, out_dir);
+    if (t.interrupted) {
+        g_printerr("flatline: interrupted: %d run%s left unfinished; run the same command "
+                   "again to resume (finished runs are kept)\n",
+                   t.unfinished, t.unfinished == 1 ? "" : "s");
+        return EXIT_INTERRUPTED;
+    }
     return t.crashed || t.timeout ? EXIT_RUNS_FAILED : EXIT_OK;
 }
 
 static int cmd_run_or_check(int argc, char **argv, gboolean check_only)
 {
     run_args a = {0};
-    a.jobs = 1;
     GOptionEntry run_entries[] = {
         {"output", 'o', 0, G_OPTION_ARG_FILENAME, &a.out_dir,
          "results directory (default: results/<experiment name>)", "DIR"},
-        {"jobs", 'j', 0, G_OPTION_ARG_INT, &a.jobs, "runs at once (this version: one at a time)",
-         "JOBS"},
+        {"jobs", 'j', 0, G_OPTION_ARG_INT, &a.jobs, "runs at once, each in its own process "
+         "(default: the number of cores)", "JOBS"},
         {"set", 0, 0, G_OPTION_ARG_STRING_ARRAY, &a.sets,
          "override a key of the file, grid keys included (repeatable)", "KEY=VALUE"},
         {"shard", 0, 0, G_OPTION_ARG_STRING, &a.shard,
@@ -188,8 +194,8 @@ static int cmd_run_or_check(int argc, char **argv, gboolean check_only)
                              check_only ? "check" : "run", check_only ? "check" : "run");
         goto out;
     }
-    if (a.jobs < 1 || a.threads < 0) {
-        status = usage_error("-j must be at least 1 and --threads at least 0");
+    if (a.jobs < 0 || a.threads < 0) {
+        status = usage_error("-j and --threads must be at least 1");
         goto out;
     }
     int shard_i = 0, shard_n = 1;
@@ -197,7 +203,6 @@ static int cmd_run_or_check(int argc, char **argv, gboolean check_only)
         status = usage_error("%s", err->message);
         goto out;
     }
-    set_threads(a.threads);
     status = run_experiment(&a, argv[1], shard_i, shard_n, check_only);
 out:
     g_free(a.out_dir);
@@ -311,6 +316,8 @@ int cli_main(int argc, char **argv)
     char **sub_argv = argv + 1;
     if (strcmp(cmd, "run") == 0)
         return cmd_run_or_check(sub_argc, sub_argv, FALSE);
+    if (strcmp(cmd, "__worker") == 0)
+        return worker_main(sub_argc, sub_argv);
     if (strcmp(cmd, "check") == 0)
         return cmd_run_or_check(sub_argc, sub_argv, TRUE);
     if (strcmp(cmd, "plugins") == 0)

@@ -4,6 +4,9 @@
 #include "host.h"
 
 #include <math.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
 #include <stdarg.h>
 #include <oneapi/dnnl/dnnl.h>
 #include <oneapi/dnnl/dnnl_debug.h>
@@ -51,6 +54,17 @@ static void host_set_error(const fl_host *host, const char *fmt, ...)
 static void *host_alloc(size_t size) { return g_malloc0(size ? size : 1); }
 static void host_free_mem(void *ptr) { g_free(ptr); }
 static char *host_strdup(const char *s) { return g_strdup(s); }
+
+void host_set_threads(int threads)
+{
+#ifdef _OPENMP
+    /* flatline's networks are small: one thread per run is fastest, and sweeps get their
+     * parallelism from running several runs at once. */
+    omp_set_num_threads(threads > 0 ? threads : 1);
+#else
+    (void)threads;
+#endif
+}
 
 fl_host *host_new(int threads, GError **error)
 {

@@ -10,6 +10,9 @@
 GQuark host_error_quark(void);
 typedef enum { HOST_ERROR_PLUGIN, HOST_ERROR_DNNL } HostError;
 
+/* oneDNN's (OpenMP) threads for this process; 0 or less: 1. */
+void host_set_threads(int threads);
+
 /* A host with a CPU oneDNN engine and stream.  threads: oneDNN threads (0: leave as is). */
 fl_host *host_new(int threads, GError **error);
 void host_free(fl_host *host);

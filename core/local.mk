@@ -11,6 +11,7 @@ core_libflatline_core_la_SOURCES = \
 	core/train.c core/train.h \
 	core/results.c core/results.h \
 	core/sweep.c core/sweep.h \
+	core/pool.c core/pool.h \
 	core/detect.c core/detect.h \
 	core/diagnosis.c core/diagnosis.h \
 	core/cli.c core/cli.h

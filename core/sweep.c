@@ -7,9 +7,14 @@
 #include "results.h"
 #include "train.h"
 #include "diagnosis.h"
+#include "pool.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
 #include <glib/gstdio.h>
+#include <math.h>
 #include <string.h>
 
 static void run_plan_free(run_plan *r)
@@ -219,7 +224,7 @@ static void remove_tree(const char *path)
 }
 
 /* One line per run: what it was, what happened, and for a collapse the cause and fix. */
-static void print_run_line(const run_plan *p, const sweep *s, const run_record *rec)
+void sweep_print_run(const sweep *s, const run_plan *p, const run_record *rec)
 {
     g_autoptr(GString) line = g_string_new(NULL);
     g_string_append_printf(line, "%s", p->id);
@@ -247,8 +252,9 @@ static void print_run_line(const run_plan *p, const sweep *s, const run_record *
     g_print("%s\n", line->str);
 }
 
-/* The table at the end: collapse rate per grid point with its interval and causes. */
-static void print_cells(const sweep *s, GPtrArray *cells)
+/* The table at the end: collapse rate per grid point with its interval and causes, then
+ * for each grid point that collapsed the fix its most common primary cause calls for. */
+static void print_cells(const sweep *s, GPtrArray *cells, GPtrArray *records)
 {
     guint n_axes = g_strv_length(s->axis_keys);
     g_autoptr(GString) head = g_string_new(NULL);
@@ -266,14 +272,166 @@ static void print_cells(const sweep *s, GPtrArray *cells)
         g_print("%s%-10s %3.0f%% (%3.0f-%3.0f%%)     %s\n", row->str, frac, 100 * c->rate,
                 100 * c->lo, 100 * c->hi, c->primary);
     }
+    gboolean header = FALSE;
+    for (guint i = 0; i < cells->len; i++) {
+        const cell_stats *c = cells->pdata[i];
+        if (!c->collapsed || !*c->primary)
+            continue;
+        g_autofree char *cause = g_strdup(c->primary);
+        *strchr(cause, ':') = '\0';
+        /* The advice of the first run of this point whose primary cause is that one. */
+        const char *advice = NULL;
+        for (guint r = 0; r < records->len && !advice; r++) {
+            const run_record *rec = records->pdata[r];
+            if (rec->cell == c->cell && rec->advice && g_str_has_prefix(rec->causes, cause) &&
+                (rec->causes[strlen(cause)] == ';' || rec->causes[strlen(cause)] == '\0'))
+                advice = rec->advice;
+        }
+        if (!advice)
+            continue;
+        if (!header)
+            g_print("\nfixes:\n");
+        header = TRUE;
+        g_autoptr(GString) where = g_string_new(NULL);
+        for (guint a = 0; s->axis_keys[a]; a++)
+            g_string_append_printf(where, "%s%s=%s", a ? " " : "", s->axis_keys[a], c->labels[a]);
+        g_print("  %s%s%s: %s\n", where->str, where->len ? " " : "", cause, advice);
+    }
 }
 
-gboolean sweep_run(sweep *s, const sweep_options *opt, fl_host *host, sweep_totals *totals,
-                   GError **error)
+static run_record *record_new(const sweep *s, const run_plan *p)
+{
+    run_record *rec = g_new0(run_record, 1);
+    rec->id = g_strdup(p->id);
+    rec->index = p->index;
+    rec->cell = p->cell;
+    rec->seed = p->seed;
+    rec->fingerprint = g_strdup(p->fingerprint);
+    rec->axis_keys = g_strdupv(s->axis_keys);
+    rec->axis_values = g_strdupv(p->labels);
+    rec->epochs_planned = p->exp->train.epochs;
+    rec->final_loss = NAN;
+    return rec;
+}
+
+gboolean sweep_run_one(sweep *s, const run_plan *p, const char *out_dir, fl_host *host,
+                       GError **error)
+{
+    run_output out;
+    GError *err = NULL;
+    if (!train_run(p->exp, (uint64_t)p->seed, host, &out, &err)) {
+        /* Checked before the sweep; if it still fails (a file changed), say so per run. */
+        out.status = RUN_CRASHED;
+        out.reason = g_strdup(err->message);
+        g_clear_error(&err);
+    }
+    g_autoptr(run_record) rec = record_new(s, p);
+    rec->status = g_strdup(status_name(out.status));
+    rec->reason = g_strdup(out.reason);
+    rec->verdict = g_strdup(out.status == RUN_OK ? verdict_name(out.verdict) : "healthy");
+    rec->causes = g_strdup(out.causes ? out.causes : "");
+    if (out.findings && out.findings->len)
+        rec->advice = g_strdup(((finding_rec *)out.findings->pdata[0])->advice);
+    rec->final_loss = out.final_loss;
+    rec->epochs_run = out.epochs_run;
+    rec->epochs_planned = out.epochs_planned;
+    rec->stopped_early = out.stopped_early;
+    rec->wall_ms = out.wall_ms;
+    if (!out.metrics)
+        out.metrics = g_string_new(NULL);
+    gboolean saved = results_save_run(out_dir, rec, &out, p->cfg_text, error);
+    run_output_clear(&out);
+    return saved;
+}
+
+gboolean sweep_record_failure(sweep *s, const run_plan *p, const char *out_dir,
+                              const char *status, const char *reason, double wall_ms,
+                              GError **error)
+{
+    g_autoptr(run_record) rec = record_new(s, p);
+    rec->status = g_strdup(status);
+    rec->reason = g_strdup(reason);
+    rec->verdict = g_strdup("healthy");
+    rec->causes = g_strdup("");
+    rec->wall_ms = wall_ms;
+    run_output out = {0};
+    out.metrics = g_string_new(NULL);
+    out.final_loss = out.final_val_loss = NAN;
+    gboolean saved = results_save_run(out_dir, rec, &out, p->cfg_text, error);
+    run_output_clear(&out);
+    return saved;
+}
+
+/* A run killed while writing can leave a temporary file beside its results (the write
+ * then rename of results_write): clear them before the run is done again. */
+static void remove_strays(const char *out_dir, const char *id)
+{
+    static const char *const keep[] = {"metrics.csv", "verdict.json", "run.cfg", "run.result",
+                                       NULL};
+    g_autofree char *dir = g_build_filename(out_dir, "runs", id, NULL);
+    g_autoptr(GDir) d = g_dir_open(dir, 0, NULL);
+    const char *name;
+    while (d && (name = g_dir_read_name(d)))
+        if (!g_strv_contains(keep, name)) {
+            g_autofree char *path = g_build_filename(dir, name, NULL);
+            g_unlink(path);
+        }
+}
+
+/* One flatline writing into a directory (or into one shard of it) at a time: a second one
+ * is refused rather than interleaved.  The lock dies with its process, so a killed sweep
+ * leaves none behind.  Returns the open lock file, or -1. */
+static int take_lock(const sweep_options *opt, GError **error)
+{
+    g_autofree char *name = opt->shard_count > 1
+                                ? g_strdup_printf(".lock-shard-%d-of-%d", opt->shard_index,
+                                                  opt->shard_count)
+                                : g_strdup(".lock");
+    g_autofree char *path = g_build_filename(opt->out_dir, name, NULL);
+    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (fd < 0) {
+        int e = errno;
+        g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(e), "%s: cannot create: %s",
+                    path, g_strerror(e));
+        return -1;
+    }
+    if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+        char holder[32] = "";
+        ssize_t n = pread(fd, holder, sizeof holder - 1, 0);
+        holder[n > 0 ? n : 0] = '\0';
+        g_strstrip(holder);
+        g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_EXIST,
+                    "%s is being written by another flatline (pid %s): wait for it to finish, "
+                    "or choose another directory with -o",
+                    opt->out_dir, *holder ? holder : "?");
+        close(fd);
+        return -1;
+    }
+    g_autofree char *pid = g_strdup_printf("%d\n", (int)getpid());
+    if (ftruncate(fd, 0) == 0 && write(fd, pid, strlen(pid)) < 0)
+        g_debug("cannot record the pid in %s", path);
+    return fd;
+}
+
+static gboolean sweep_run_locked(sweep *s, const sweep_options *opt, sweep_totals *totals,
+                                 GError **error);
+
+gboolean sweep_run(sweep *s, const sweep_options *opt, sweep_totals *totals, GError **error)
 {
     memset(totals, 0, sizeof *totals);
     if (!ensure_dir(opt->out_dir, error))
         return FALSE;
+    int lock = take_lock(opt, error);
+    if (lock < 0)
+        return FALSE;
+    gboolean ok = sweep_run_locked(s, opt, totals, error);
+    close(lock);
+    return ok;
+}
+
+static gboolean sweep_run_locked(sweep *s, const sweep_options *opt, sweep_totals *totals,
+                                 GError **error)
+{
     g_autofree char *runs_dir = g_build_filename(opt->out_dir, "runs", NULL);
     if (opt->force && opt->shard_count <= 1)
         remove_tree(runs_dir);
@@ -281,11 +439,12 @@ gboolean sweep_run(sweep *s, const sweep_options *opt, fl_host *host, sweep_tota
         return FALSE;
 
     /* Refuse a directory that holds another experiment's runs before touching anything. */
-    g_autoptr(GPtrArray) done = g_ptr_array_new_with_free_func((GDestroyNotify)run_record_free);
+    g_autoptr(GArray) pending = g_array_new(FALSE, FALSE, sizeof(guint));
     for (guint i = 0; i < s->runs->len; i++) {
         run_plan *p = s->runs->pdata[i];
+        gboolean mine = opt->shard_count <= 1 || p->index % opt->shard_count == opt->shard_index;
         GError *err = NULL;
-        run_record *rec = results_load_run(opt->out_dir, p->id, &err);
+        g_autoptr(run_record) rec = results_load_run(opt->out_dir, p->id, &err);
         if (err && !opt->force) {
             g_propagate_error(error, err);
             return FALSE;
@@ -297,14 +456,18 @@ gboolean sweep_run(sweep *s, const sweep_options *opt, fl_host *host, sweep_tota
                         "another configuration): rerun with --force to replace them, or "
                         "choose another directory with -o",
                         opt->out_dir, p->id);
-            run_record_free(rec);
             return FALSE;
         }
-        if (rec && opt->force) {
-            run_record_free(rec);
-            rec = NULL;
+        if (!mine)
+            continue;
+        totals->planned++;
+        /* Finished means finished well: crashed and timed-out runs are tried again. */
+        if (rec && !opt->force && strcmp(rec->status, "ok") == 0) {
+            totals->skipped++;
+        } else {
+            g_array_append_val(pending, i);
+            remove_strays(opt->out_dir, p->id);
         }
-        g_ptr_array_add(done, rec);
     }
 
     g_autofree char *exp_cfg_path = g_build_filename(opt->out_dir, "experiment.cfg", NULL);
@@ -312,76 +475,39 @@ gboolean sweep_run(sweep *s, const sweep_options *opt, fl_host *host, sweep_tota
     if (!results_write(exp_cfg_path, exp_cfg, -1, TRUE, error))
         return FALSE;
 
-    for (guint i = 0; i < s->runs->len; i++) {
-        run_plan *p = s->runs->pdata[i];
-        if (opt->shard_count > 1 && p->index % opt->shard_count != opt->shard_index)
-            continue;
-        totals->planned++;
-        if (done->pdata[i]) {
-            totals->skipped++;
-            continue;
-        }
-        run_output out;
-        GError *err = NULL;
-        if (!train_run(p->exp, (uint64_t)p->seed, host, &out, &err)) {
-            /* Checked before the sweep; if it still fails (a file changed), say so per run. */
-            out.status = RUN_CRASHED;
-            out.reason = g_strdup(err->message);
-            g_clear_error(&err);
-        }
-        run_record *rec = g_new0(run_record, 1);
-        rec->id = g_strdup(p->id);
-        rec->index = p->index;
-        rec->cell = p->cell;
-        rec->seed = p->seed;
-        rec->status = g_strdup(status_name(out.status));
-        rec->reason = g_strdup(out.reason);
-        rec->verdict = g_strdup(out.status == RUN_OK ? verdict_name(out.verdict) : "healthy");
-        rec->causes = g_strdup(out.causes ? out.causes : "");
-        if (out.findings && out.findings->len)
-            rec->advice = g_strdup(((finding_rec *)out.findings->pdata[0])->advice);
-        rec->final_loss = out.final_loss;
-        rec->epochs_run = out.epochs_run;
-        rec->epochs_planned = out.epochs_planned;
-        rec->stopped_early = out.stopped_early;
-        rec->wall_ms = out.wall_ms;
-        rec->fingerprint = g_strdup(p->fingerprint);
-        rec->axis_keys = g_strdupv(s->axis_keys);
-        rec->axis_values = g_strdupv(p->labels);
-        gboolean saved = results_save_run(opt->out_dir, rec, &out, p->cfg_text, error);
-        run_output_clear(&out);
-        if (!saved) {
-            run_record_free(rec);
-            return FALSE;
-        }
-        totals->ran++;
-        if (strcmp(rec->status, "ok") == 0)
-            totals->ok++;
-        else if (strcmp(rec->status, "timeout") == 0)
-            totals->timeout++;
-        else
-            totals->crashed++;
-        if (!opt->quiet)
-            print_run_line(p, s, rec);
-        g_ptr_array_index(done, i) = rec;
-    }
+    pool_result pr;
+    if (!pool_run(s, opt, pending, &pr, error))
+        return FALSE;
+    totals->ran = pr.finished;
+    totals->interrupted = pr.interrupted;
+    totals->unfinished = (int)pending->len - pr.finished;
 
     /* Summary over every finished run, including those of earlier invocations. */
-    g_autoptr(GPtrArray) finished = g_ptr_array_new();
-    for (guint i = 0; i < done->len; i++)
-        if (done->pdata[i])
-            g_ptr_array_add(finished, done->pdata[i]);
+    g_autoptr(GPtrArray) finished = g_ptr_array_new_with_free_func((GDestroyNotify)run_record_free);
     g_autoptr(GPtrArray) labels = g_ptr_array_new();
     for (guint i = 0; i < s->runs->len; i++) {
         const run_plan *p = s->runs->pdata[i];
         if (p->repeat == 0)
             g_ptr_array_add(labels, p->labels);
+        g_autoptr(GError) err = NULL;
+        run_record *rec = results_load_run(opt->out_dir, p->id, &err);
+        if (!rec)
+            continue;
+        gboolean mine = opt->shard_count <= 1 || p->index % opt->shard_count == opt->shard_index;
+        if (mine && strcmp(rec->status, "ok") == 0)
+            totals->ok++;
+        else if (mine && strcmp(rec->status, "timeout") == 0)
+            totals->timeout++;
+        else if (mine)
+            totals->crashed++;
+        g_ptr_array_add(finished, rec);
     }
+    totals->ok -= MIN(totals->ok, totals->skipped);
     g_autoptr(GPtrArray) cells = results_cells(finished, labels);
     if (!results_write_summary(opt->out_dir, finished, s->axis_keys, error) ||
         !results_write_cells(opt->out_dir, cells, s->axis_keys, error))
         return FALSE;
     /* Printed with --quiet too: the table is the result. */
-    print_cells(s, cells);
+    print_cells(s, cells, finished);
     return TRUE;
 }

@@ -7,6 +7,7 @@
 #include <glib.h>
 #include "config.h"
 #include "registry.h"
+#include "results.h"
 
 typedef struct run_plan {
     int index;
@@ -39,16 +40,34 @@ typedef struct sweep_options {
     const char *out_dir;
     gboolean force;
     gboolean quiet;
+    gboolean progress;  /* a live progress line (on a terminal) */
     int shard_index, shard_count; /* run i belongs to this shard if i % count == index */
+    int jobs;           /* worker processes */
+    int threads;        /* oneDNN threads per worker */
+    const char *path;   /* the experiment file, for the workers */
+    char **sets;        /* the --set arguments as given, for the workers */
 } sweep_options;
 
 typedef struct sweep_totals {
     int planned, skipped, ran, ok, crashed, timeout;
+    gboolean interrupted;
+    int unfinished;     /* runs left without a result by an interruption */
 } sweep_totals;
 
-/* Run the sweep.  FALSE with an error: nothing could be run (directory problems, a
- * directory holding another experiment).  Individual run failures are counted. */
-gboolean sweep_run(sweep *s, const sweep_options *opt, fl_host *host, sweep_totals *totals,
-                   GError **error);
+/* Run the sweep in worker processes (pool.c).  FALSE with an error: nothing could be run
+ * (directory problems, a directory holding another experiment).  Runs that crash or time
+ * out are recorded and counted. */
+gboolean sweep_run(sweep *s, const sweep_options *opt, sweep_totals *totals, GError **error);
+
+/* The line a finished run gets: verdict, primary cause, where it stopped, the fix. */
+void sweep_print_run(const sweep *s, const run_plan *p, const run_record *rec);
+
+/* Train one run and save its files (what a worker does). */
+gboolean sweep_run_one(sweep *s, const run_plan *p, const char *out_dir, fl_host *host,
+                       GError **error);
+/* Save a run that died or ran out of time, with its reason. */
+gboolean sweep_record_failure(sweep *s, const run_plan *p, const char *out_dir,
+                              const char *status, const char *reason, double wall_ms,
+                              GError **error);
 
 #endif

@@ -16,3 +16,5 @@ include tests/detectors-a.mk
 include tests/detectors-b.mk
 include tests/registry.mk
 include tests/invalid.mk
+include tests/experiments.mk
+include tests/sweep.mk

@@ -1,0 +1,367 @@
+/* pool.c — see pool.h.  The coordinator talks to each worker over two pipes, one line per
+ * message: it sends "INDEX FINGERPRINT" (the run's position in the plan and the hash of
+ * its resolved configuration, so a worker that planned a changed file refuses), the
+ * worker answers "ok INDEX" once the run's files are saved, or "fail INDEX why" when they
+ * could not be.  End of file from a worker means it died. */
+#include "pool.h"
+#include "host.h"
+#include "registry.h"
+#include "results.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+typedef struct worker {
+    GPid pid;
+    int to, from;   /* the worker's stdin and stdout */
+    GString *buf;   /* what it said, up to the next newline */
+    int job;        /* position in `pending` of its run, or -1 */
+    gint64 started; /* when that run was sent (monotonic, us) */
+} worker;
+
+static volatile sig_atomic_t stop_signal;
+
+static void on_stop_signal(int sig) { stop_signal = sig; }
+
+static void worker_child_setup(gpointer data)
+{
+    (void)data;
+    /* Ctrl-C reaches the whole process group: the coordinator alone decides what stops. */
+    signal(SIGINT, SIG_IGN);
+    /* A coordinator killed outright takes its workers with it: no orphan keeps writing
+     * into the directory the next sweep resumes. */
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+}
+
+static gboolean spawn_worker(worker *w, const sweep_options *opt, GError **error)
+{
+    g_autofree char *self = g_file_read_link("/proc/self/exe", error);
+    if (!self)
+        return FALSE;
+    g_autoptr(GPtrArray) argv = g_ptr_array_new_with_free_func(g_free);
+    g_ptr_array_add(argv, g_strdup(self));
+    g_ptr_array_add(argv, g_strdup("__worker"));
+    g_ptr_array_add(argv, g_strdup(opt->path));
+    g_ptr_array_add(argv, g_strdup("-o"));
+    g_ptr_array_add(argv, g_strdup(opt->out_dir));
+    g_ptr_array_add(argv, g_strdup_printf("--threads=%d", opt->threads));
+    for (char **s = opt->sets; s && *s; s++)
+        g_ptr_array_add(argv, g_strdup_printf("--set=%s", *s));
+    g_ptr_array_add(argv, NULL);
+    memset(w, 0, sizeof *w);
+    w->job = -1;
+    if (!g_spawn_async_with_pipes(NULL, (char **)argv->pdata, NULL, G_SPAWN_DO_NOT_REAP_CHILD,
+                                  worker_child_setup, NULL, &w->pid, &w->to, &w->from, NULL,
+                                  error)) {
+        g_prefix_error(error, "cannot start a worker process: ");
+        return FALSE;
+    }
+    w->buf = g_string_new(NULL);
+    return TRUE;
+}
+
+/* Stop a worker for good and say how it ended ("killed by signal 11 (Segmentation
+ * fault)"), or NULL if it exited cleanly. */
+static char *reap_worker(worker *w, gboolean kill_it)
+{
+    if (!w->pid)
+        return NULL;
+    if (kill_it)
+        kill(w->pid, SIGKILL);
+    close(w->to);
+    int status = 0;
+    while (waitpid(w->pid, &status, 0) < 0 && errno == EINTR)
+        ;
+    close(w->from);
+    g_string_free(w->buf, TRUE);
+    w->pid = 0;
+    if (WIFSIGNALED(status))
+        return g_strdup_printf("the worker was killed by signal %d (%s)", WTERMSIG(status),
+                               g_strsignal(WTERMSIG(status)));
+    if (WIFEXITED(status) && WEXITSTATUS(status) != 0)
+        return g_strdup_printf("the worker exited with status %d", WEXITSTATUS(status));
+    return NULL;
+}
+
+static gboolean send_job(worker *w, const run_plan *p, int job)
+{
+    g_autofree char *line = g_strdup_printf("%d %s\n", p->index, p->fingerprint);
+    gsize len = strlen(line), off = 0;
+    while (off < len) {
+        ssize_t n = write(w->to, line + off, len - off);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return FALSE;
+        off += (gsize)n;
+    }
+    w->job = job;
+    w->started = g_get_monotonic_time();
+    return TRUE;
+}
+
+static char *format_duration(double s)
+{
+    if (s < 60)
+        return g_strdup_printf("%.1fs", s);
+    if (s < 3600)
+        return g_strdup_printf("%dm%02ds", (int)s / 60, (int)s % 60);
+    return g_strdup_printf("%dh%02dm", (int)s / 3600, ((int)s % 3600) / 60);
+}
+
+typedef struct progress {
+    gboolean on;
+    int total, done, running, collapsed;
+    gint64 t0, last;
+} progress;
+
+static void progress_draw(progress *pr, gboolean force)
+{
+    if (!pr->on)
+        return;
+    gint64 now = g_get_monotonic_time();
+    if (!force && now - pr->last < 200000)
+        return;
+    pr->last = now;
+    double elapsed = (double)(now - pr->t0) / 1e6;
+    g_autofree char *el = format_duration(elapsed);
+    g_autofree char *eta = pr->done ? format_duration(elapsed / pr->done * (pr->total - pr->done))
+                                    : g_strdup("?");
+    fprintf(stdout, "\r\033[K[%d/%d] %d running, %d collapsed, %s elapsed, ETA %s", pr->done,
+            pr->total, pr->running, pr->collapsed, el, eta);
+    fflush(stdout);
+}
+
+static void progress_clear(progress *pr)
+{
+    if (pr->on) {
+        fputs("\r\033[K", stdout);
+        fflush(stdout);
+    }
+}
+
+/* A run is over (saved by its worker, or recorded here): count and show it. */
+static void finish_job(sweep *s, const sweep_options *opt, const run_plan *p, progress *pr)
+{
+    pr->done++;
+    g_autoptr(GError) err = NULL;
+    g_autoptr(run_record) rec = results_load_run(opt->out_dir, p->id, &err);
+    if (rec && strcmp(rec->verdict, "collapsed") == 0)
+        pr->collapsed++;
+    if (rec && pr->on) {
+        progress_clear(pr);
+        sweep_print_run(s, p, rec);
+    }
+    progress_draw(pr, TRUE);
+}
+
+gboolean pool_run(sweep *s, const sweep_options *opt, GArray *pending, pool_result *result,
+                  GError **error)
+{
+    memset(result, 0, sizeof *result);
+    if (pending->len == 0)
+        return TRUE;
+    guint n_workers = MIN((guint)MAX(opt->jobs, 1), pending->len);
+    g_autofree worker *workers = g_new0(worker, n_workers);
+    g_autofree struct pollfd *fds = g_new0(struct pollfd, n_workers);
+    struct sigaction sa = {0}, old_int, old_term, old_pipe;
+    sa.sa_handler = on_stop_signal;
+    sigemptyset(&sa.sa_mask);
+    stop_signal = 0;
+    sigaction(SIGINT, &sa, &old_int);
+    sigaction(SIGTERM, &sa, &old_term);
+    struct sigaction ign = {0};
+    ign.sa_handler = SIG_IGN;
+    sigaction(SIGPIPE, &ign, &old_pipe); /* a dead worker's pipe must not kill us */
+
+    progress pr = {opt->progress, (int)pending->len, 0, 0, 0, g_get_monotonic_time(), 0};
+    gboolean ok = TRUE;
+    guint next = 0;
+    for (guint i = 0; i < n_workers && ok; i++)
+        ok = spawn_worker(&workers[i], opt, error);
+    while (ok && result->finished < (int)pending->len) {
+        if (stop_signal) {
+            result->interrupted = TRUE;
+            break;
+        }
+        /* Hand out work. */
+        pr.running = 0;
+        for (guint i = 0; i < n_workers; i++) {
+            worker *w = &workers[i];
+            if (w->pid && w->job < 0 && next < pending->len) {
+                guint idx = g_array_index(pending, guint, next);
+                if (send_job(w, s->runs->pdata[idx], (int)next))
+                    next++;
+            }
+            pr.running += w->pid && w->job >= 0;
+        }
+        progress_draw(&pr, FALSE);
+        /* Wait for answers, or for a deadline. */
+        for (guint i = 0; i < n_workers; i++) {
+            fds[i].fd = workers[i].pid ? workers[i].from : -1;
+            fds[i].events = POLLIN;
+            fds[i].revents = 0;
+        }
+        int rc = poll(fds, (nfds_t)n_workers, 100);
+        if (rc < 0 && errno != EINTR) {
+            g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(errno), "poll: %s",
+                        g_strerror(errno));
+            ok = FALSE;
+            break;
+        }
+        for (guint i = 0; i < n_workers && ok; i++) {
+            worker *w = &workers[i];
+            if (!w->pid)
+                continue;
+            gboolean dead = FALSE;
+            if (rc > 0 && (fds[i].revents & (POLLIN | POLLHUP | POLLERR))) {
+                char chunk[4096];
+                ssize_t n = read(w->from, chunk, sizeof chunk);
+                if (n > 0)
+                    g_string_append_len(w->buf, chunk, n);
+                else if (n == 0 || errno != EINTR)
+                    dead = TRUE;
+            }
+            /* Complete lines: answers about the worker's run. */
+            char *nl;
+            while (ok && (nl = memchr(w->buf->str, '\n', w->buf->len))) {
+                g_autofree char *line = g_strndup(w->buf->str, (gsize)(nl - w->buf->str));
+                g_string_erase(w->buf, 0, nl - w->buf->str + 1);
+                if (w->job < 0)
+                    continue;
+                const run_plan *p = s->runs->pdata[g_array_index(pending, guint, w->job)];
+                if (g_str_has_prefix(line, "fail ")) {
+                    const char *why = strchr(line + 5, ' ');
+                    g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_FAILED, "run %s: %s", p->id,
+                                why ? why + 1 : "the worker could not save it");
+                    ok = FALSE;
+                    break;
+                }
+                w->job = -1;
+                result->finished++;
+                finish_job(s, opt, p, &pr);
+            }
+            /* Past its deadline: a hang.  The run checks train.timeout itself between
+             * epochs; this catches code that never returns. */
+            if (!dead && w->job >= 0) {
+                const run_plan *p = s->runs->pdata[g_array_index(pending, guint, w->job)];
+                double limit = p->exp->train.timeout;
+                double took = (double)(g_get_monotonic_time() - w->started) / 1e6;
+                if (limit > 0 && took > limit + MAX(1.0, 0.1 * limit)) {
+                    g_free(reap_worker(w, TRUE));
+                    g_autofree char *why = g_strdup_printf(
+                        "exceeded train.timeout = %g s (killed after %.1f s without finishing)",
+                        limit, took);
+                    ok = sweep_record_failure(s, p, opt->out_dir, "timeout", why, took * 1000,
+                                              error);
+                    result->finished++;
+                    finish_job(s, opt, p, &pr);
+                    if (ok && next < pending->len)
+                        ok = spawn_worker(w, opt, error);
+                    continue;
+                }
+            }
+            if (dead) {
+                int job = w->job;
+                double took = (double)(g_get_monotonic_time() - w->started) / 1e6;
+                g_autofree char *why = reap_worker(w, TRUE);
+                if (job >= 0) {
+                    const run_plan *p = s->runs->pdata[g_array_index(pending, guint, job)];
+                    ok = sweep_record_failure(s, p, opt->out_dir, "crashed",
+                                              why ? why : "the worker ended without a result",
+                                              took * 1000, error);
+                    result->finished++;
+                    finish_job(s, opt, p, &pr);
+                } else if (why && next == 0) {
+                    /* It died before its first run: starting it is what fails. */
+                    g_set_error(error, G_SPAWN_ERROR, G_SPAWN_ERROR_FAILED,
+                                "a worker process failed before running anything: %s", why);
+                    ok = FALSE;
+                }
+                if (ok && next < pending->len)
+                    ok = spawn_worker(w, opt, error);
+            }
+        }
+    }
+    progress_clear(&pr);
+    for (guint i = 0; i < n_workers; i++)
+        g_free(reap_worker(&workers[i], result->interrupted || !ok));
+    sigaction(SIGINT, &old_int, NULL);
+    sigaction(SIGTERM, &old_term, NULL);
+    sigaction(SIGPIPE, &old_pipe, NULL);
+    return ok;
+}
+
+/* ---------------------------------------------------------------- the worker */
+
+int worker_main(int argc, char **argv)
+{
+    char *out_dir = NULL;
+    char **sets = NULL;
+    int threads = 1;
+    GOptionEntry entries[] = {
+        {"output", 'o', 0, G_OPTION_ARG_FILENAME, &out_dir, NULL, NULL},
+        {"threads", 0, 0, G_OPTION_ARG_INT, &threads, NULL, NULL},
+        {"set", 0, 0, G_OPTION_ARG_STRING_ARRAY, &sets, NULL, NULL},
+        {NULL, 0, 0, 0, NULL, NULL, NULL}};
+    g_autoptr(GOptionContext) ctx = g_option_context_new(NULL);
+    g_option_context_add_main_entries(ctx, entries, NULL);
+    g_autoptr(GError) err = NULL;
+    if (!g_option_context_parse(ctx, &argc, &argv, &err) || argc != 2 || !out_dir) {
+        g_printerr("flatline __worker: %s\n", err ? err->message : "usage: __worker FILE -o DIR");
+        return 2;
+    }
+    /* Answers go to a private copy of stdout; anything printed by accident goes to stderr. */
+    int proto = dup(STDOUT_FILENO);
+    dup2(STDERR_FILENO, STDOUT_FILENO);
+    FILE *answers = fdopen(proto, "w");
+    host_set_threads(threads);
+    g_autoptr(GPtrArray) overrides = g_ptr_array_new_with_free_func((GDestroyNotify)override_free);
+    for (char **s = sets; s && *s; s++) {
+        override *o = override_parse(*s, &err);
+        if (!o) {
+            g_printerr("flatline __worker: %s\n", err->message);
+            return 2;
+        }
+        g_ptr_array_add(overrides, o);
+    }
+    g_autoptr(registry) reg = registry_new();
+    g_autoptr(fl_host) host = host_new(threads, &err);
+    g_autoptr(sweep) s = host ? sweep_plan(argv[1], overrides, reg, host, FALSE, &err) : NULL;
+    if (!s) {
+        g_printerr("flatline __worker: %s\n", err->message);
+        return 2;
+    }
+    char *line = NULL;
+    size_t cap = 0;
+    while (getline(&line, &cap, stdin) > 0) {
+        int index = -1;
+        char fingerprint[80] = "";
+        if (sscanf(line, "%d %79s", &index, fingerprint) != 2 || index < 0 ||
+            index >= (int)s->runs->len) {
+            fprintf(answers, "fail %d unreadable request\n", index);
+            fflush(answers);
+            continue;
+        }
+        const run_plan *p = s->runs->pdata[index];
+        g_autoptr(GError) run_err = NULL;
+        if (strcmp(p->fingerprint, fingerprint) != 0)
+            fprintf(answers, "fail %d the experiment file changed while the sweep ran\n", index);
+        else if (!sweep_run_one(s, p, out_dir, host, &run_err))
+            fprintf(answers, "fail %d %s\n", index, run_err->message);
+        else
+            fprintf(answers, "ok %d\n", index);
+        fflush(answers);
+    }
+    free(line);
+    fclose(answers);
+    g_free(out_dir);
+    g_strfreev(sets);
+    return 0;
+}

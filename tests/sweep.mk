@@ -1,0 +1,6 @@
+# Sweeps: workers, faults, kills, resume, the progress line.
+check_LTLIBRARIES += tests/faulty/layer-faulty.la
+tests_faulty_layer_faulty_la_SOURCES = tests/faulty/faulty.c
+tests_faulty_layer_faulty_la_LDFLAGS = $(PLUGIN_LDFLAGS) -rpath /nowhere
+TESTS += tests/test-sweep.sh
+EXTRA_DIST += tests/test-sweep.sh
