@@ -484,7 +484,7 @@ static void test_unscaled_input(void)
     assert_has(r->evidence, fmt("from %.3g (x2) to %.3g (x1): ratio %.3g", 0.5, 2.0e4,
                                 2.0e4 / 0.5));
     assert_has(r->evidence, fmt("|x1| reaches %.3g", 9.0e4));
-    assert_has(r->cause, fmt("%.0f orders of magnitude", floor(log10(2.0e4 / 0.5))));
+    assert_has(r->cause, fmt("%.3g-fold (%.1f orders of magnitude)", 2.0e4 / 0.5, log10(2.0e4 / 0.5)));
     assert_has(r->advice, "dataset.normalize = \"standard\"");
     detect_free(ds);
 
@@ -1171,6 +1171,21 @@ static void test_bad_init_wide_output(void)
 
 /* ---------------------------------------------------------------- class_imbalance */
 
+/* Labels for the probe rows: the first n_minority rows of class `minority`, the rest of
+ * class 0; predictions all of class `predicted` (one 0/1 column, or one-hot). */
+static void imbalance_rows(pfx *f, size_t n_minority, size_t minority, size_t predicted)
+{
+    fl_probes *p = pfx_probes(f);
+    pfx_data d = pfx_arrays(f);
+    size_t no = p->n_outputs;
+    for (size_t r = 0; r < p->n_probe; r++)
+        for (size_t o = 0; o < no; o++) {
+            size_t label = r < n_minority ? minority : 0;
+            d.probe_y[r * no + o] = no == 1 ? (float)label : (float)(o == label);
+            d.probe_pred[r * no + o] = no == 1 ? (predicted ? 0.9f : 0.1f) : (o == predicted ? 0.8f : 0.05f);
+        }
+}
+
 static void test_class_imbalance(void)
 {
     g_autoptr(pfx) f = pfx_new(1, 2, 2, 20);
@@ -1181,16 +1196,25 @@ static void test_class_imbalance(void)
     p->n_classes = 2;
     d.class_fraction[0] = 0.95;
     d.class_fraction[1] = 0.05;
-    pfx_push_healthy(f, 1);
+    pfx_push_healthy(f, 3);
+    /* Both minority probe rows answered with the majority class: the imbalance does harm. */
+    imbalance_rows(f, 2, 1, 0);
     detect_set *ds;
     const finding_rec *r = run_one(f, "class_imbalance", NULL, &ds);
     g_assert_nonnull(r);
     g_assert_cmpint(r->level, ==, FL_LEVEL_WARNING);
-    g_assert_cmpint(r->epoch, ==, 0);
+    g_assert_cmpint(r->epoch, ==, (int)p->n_epochs); /* the epoch it was seen in */
     assert_has(r->evidence, fmt("y0 = 0 %.3g%%, y0 = 1 %.3g%%", 95.0, 5.0));
     assert_has(r->evidence, fmt("y0 = 0 is %.3g times y0 = 1", 0.95 / 0.05));
+    assert_has(r->evidence, "2 of the 2 probe rows of other classes are answered y0 = 0");
     assert_has(r->advice, "oversample y0 = 1");
     detect_free(ds);
+    /* The same imbalance learned well (minority rows answered right): no finding. */
+    imbalance_rows(f, 2, 1, 1);
+    for (size_t r2 = 2; r2 < p->n_probe; r2++)
+        d.probe_pred[r2] = 0.1f;
+    assert_silent(f, "class_imbalance", NULL);
+    imbalance_rows(f, 2, 1, 0);
     /* Either side of 10:1: 0.91 / 0.09 = 10.1 fires, 0.908 / 0.092 = 9.87 does not. */
     d.class_fraction[0] = 0.91;
     d.class_fraction[1] = 0.09;
@@ -1219,7 +1243,8 @@ static void test_class_imbalance(void)
     e.class_fraction[1] = 0.35;
     e.class_fraction[2] = 0.05;
     e.class_fraction[3] = 0.0;
-    pfx_push_healthy(g, 1);
+    pfx_push_healthy(g, 2); /* epoch 0 and one epoch observed */
+    imbalance_rows(g, 3, 2, 0);
     r = run_one(g, "class_imbalance", NULL, &ds);
     g_assert_nonnull(r);
     assert_has(r->evidence, fmt("y0 is %.3g times y2", 0.6 / 0.05));

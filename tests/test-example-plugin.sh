@@ -10,7 +10,8 @@ tmp=$(mktemp -d "${TMPDIR:-/tmp}/flatline-example-XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
 echo "1..4"
 
-fail() { echo "not ok $1 - $2"; shift 2; for l in "$@"; do echo "# $l"; done; }
+# Diagnostics go out as TAP comments, every line of them.
+fail() { echo "not ok $1 - $2"; shift 2; for l in "$@"; do printf '%s\n' "$l" | sed 's/^/# /'; done; }
 
 if ${MAKE:-make} -C "$builddir" install DESTDIR="$tmp/root" >"$tmp/install.log" 2>&1; then
     echo "ok 1 - make install into a temporary root"

@@ -162,7 +162,7 @@ static int underfit_observe(void *state, const void *opts_, const fl_probes *p,
     char *explained = no_mean ? g_strdup(": worse than predicting the mean")
                       : mse   ? g_strdup_printf(": the model explains only %.0f%% of the "
                                                 "target variance",
-                                                100.0 * (1.0 - share))
+                                                100.0 * fmax(0.0, 1.0 - share))
                               : g_strdup("");
     char *floor_text = isfinite(noise)
                            ? g_strdup_printf("; the noise floor estimated from nearest "

@@ -81,10 +81,11 @@ static int unscaled_input_preflight(void *state, const void *opts_, const fl_pro
         g_string_append(evidence, "; dataset.normalize = \"none\"");
         char *cause =
             ratio >= o->ratio
-                ? g_strdup_printf("the inputs are not normalized and their scales differ by "
-                                  "%.0f orders of magnitude: the large features dominate the "
-                                  "first layer and no single learning rate suits both ends",
-                                  floor(log10(ratio)))
+                ? g_strdup_printf("the inputs are not normalized and their scales differ "
+                                  "%.3g-fold (%.1f orders of magnitude): the large features "
+                                  "dominate the first layer and no single learning rate suits "
+                                  "both ends",
+                                  ratio, log10(ratio))
                 : g_strdup_printf("the inputs are not normalized and reach %.3g in magnitude: "
                                   "the first layer's pre-activations and gradients start huge, "
                                   "saturating or killing its units",
