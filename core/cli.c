@@ -7,6 +7,8 @@
 #include "registry.h"
 #include "sweep.h"
 #include "pool.h"
+#include "plot.h"
+#include "report.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -71,6 +73,30 @@ static gboolean parse_shard(const char *text, int *index, int *count, GError **e
     return TRUE;
 }
 
+/* Inside a Slurm job array, the task is the shard: SLURM_ARRAY_TASK_ID among
+ * SLURM_ARRAY_TASK_COUNT tasks, counted from SLURM_ARRAY_TASK_MIN. */
+static gboolean slurm_shard(int *index, int *count, GError **error)
+{
+    const char *id = g_getenv("SLURM_ARRAY_TASK_ID"), *n = g_getenv("SLURM_ARRAY_TASK_COUNT");
+    const char *min = g_getenv("SLURM_ARRAY_TASK_MIN");
+    if (!id || !n)
+        return TRUE;
+    gint64 i = 0, c = 0, m = 0;
+    if (!g_ascii_string_to_signed(id, 10, 0, G_MAXINT, &i, NULL) ||
+        !g_ascii_string_to_signed(n, 10, 1, G_MAXINT, &c, NULL) ||
+        (min && !g_ascii_string_to_signed(min, 10, 0, G_MAXINT, &m, NULL)) || i - m < 0 ||
+        i - m >= c) {
+        g_set_error(error, FL_CONFIG_ERROR, CONFIG_ERROR_INVALID,
+                    "SLURM_ARRAY_TASK_ID=%s, SLURM_ARRAY_TASK_COUNT=%s, SLURM_ARRAY_TASK_MIN=%s "
+                    "do not describe a task of the array; give --shard I/N",
+                    id, n, min ? min : "(unset)");
+        return FALSE;
+    }
+    *index = (int)(i - m);
+    *count = (int)c;
+    return TRUE;
+}
+
 static GPtrArray *parse_sets(char **sets, GError **error)
 {
     GPtrArray *out = g_ptr_array_new_with_free_func((GDestroyNotify)override_free);
@@ -83,6 +109,20 @@ static GPtrArray *parse_sets(char **sets, GError **error)
         g_ptr_array_add(out, o);
     }
     return out;
+}
+
+/* Charts and report at the end of a run: a missing gnuplot costs the charts, not the run. */
+static void draw_and_report(const char *dir, gboolean quiet)
+{
+    g_autoptr(GError) err = NULL;
+    if (!plot_all(dir, "png", &err)) {
+        g_printerr("flatline: no charts: %s\n", err->message);
+        g_clear_error(&err);
+    }
+    if (!report_write(dir, &err))
+        g_printerr("flatline: no report: %s\n", err->message);
+    else if (!quiet)
+        g_print("report: %s/report.html\n", dir);
 }
 
 /* Plan (and for run, execute) the sweep of one experiment file. */
@@ -149,6 +189,8 @@ static int run_experiment(const run_args *a, const char *path, int shard_i, int 
                 t.skipped == 1 ? "" : "s", out_dir);
     g_print("%d run%s: %d ok, %d crashed, %d timed out; results in %s\n", t.planned,
             t.planned == 1 ? "" : "s", t.ok + t.skipped, t.crashed, t.timeout, out_dir);
+    if (!a->no_plots && !t.interrupted && shard_n <= 1)
+        draw_and_report(out_dir, a->quiet);
     if (t.interrupted) {
         g_printerr("flatline: interrupted: %d run%s left unfinished; run the same command "
                    "again to resume (finished runs are kept)\n",
@@ -199,7 +241,8 @@ static int cmd_run_or_check(int argc, char **argv, gboolean check_only)
         goto out;
     }
     int shard_i = 0, shard_n = 1;
-    if (!parse_shard(a.shard, &shard_i, &shard_n, &err)) {
+    if (!parse_shard(a.shard, &shard_i, &shard_n, &err) ||
+        (!a.shard && !check_only && !slurm_shard(&shard_i, &shard_n, &err))) {
         status = usage_error("%s", err->message);
         goto out;
     }
@@ -208,6 +251,74 @@ out:
     g_free(a.out_dir);
     g_strfreev(a.sets);
     g_free(a.shard);
+    return status;
+}
+
+/* ---------------------------------------------------------------- plot and report */
+
+/* Merge what every run left in dir (all shards or array tasks) and say what is missing,
+ * with the array task that had it when dir/slurm.info tells the task count. */
+static int merge_results(const char *dir, GError **error)
+{
+    g_autoptr(registry) reg = registry_new();
+    g_autoptr(fl_host) host = host_new(1, error);
+    if (!host)
+        return EXIT_USAGE;
+    g_autoptr(GArray) missing = g_array_new(FALSE, FALSE, sizeof(guint));
+    g_autoptr(sweep) s = sweep_merge(dir, reg, host, missing, error);
+    if (!s)
+        return EXIT_USAGE;
+    if (!missing->len)
+        return EXIT_OK;
+    g_autofree char *info = g_build_filename(dir, "slurm.info", NULL);
+    g_autoptr(GKeyFile) kf = g_key_file_new();
+    int tasks = g_key_file_load_from_file(kf, info, G_KEY_FILE_NONE, NULL)
+                    ? g_key_file_get_integer(kf, "slurm", "tasks", NULL)
+                    : 0;
+    g_autoptr(GString) list = g_string_new(NULL);
+    for (guint i = 0; i < missing->len; i++) {
+        const run_plan *p = s->runs->pdata[g_array_index(missing, guint, i)];
+        if (i == 20) {
+            g_string_append_printf(list, ", ... (%u more)", missing->len - 20);
+            break;
+        }
+        g_string_append_printf(list, "%s%s", i ? ", " : "", p->id);
+        if (tasks > 0)
+            g_string_append_printf(list, " (task %d)", p->index % tasks);
+    }
+    g_printerr("flatline: %s: %u of %u runs missing: %s; run them (flatline run, or resubmit "
+               "those array tasks with sbatch --array=...) and merge again\n",
+               dir, missing->len, s->runs->len, list->str);
+    return EXIT_RUNS_FAILED;
+}
+
+static int cmd_plot_or_report(int argc, char **argv, gboolean report)
+{
+    char *format = NULL;
+    GOptionEntry entries[] = {
+        {"format", 'f', 0, G_OPTION_ARG_STRING, &format, "png (default), svg or pdf", "FMT"},
+        {NULL, 0, 0, 0, NULL, NULL, NULL}};
+    g_autoptr(GOptionContext) ctx = g_option_context_new(
+        report ? "DIR - merge the results of DIR and write DIR/report.html"
+               : "DIR - merge the results of DIR and draw its charts into DIR/plots");
+    if (!report)
+        g_option_context_add_main_entries(ctx, entries, NULL);
+    g_autoptr(GError) err = NULL;
+    if (!g_option_context_parse(ctx, &argc, &argv, &err))
+        return usage_error("%s: %s", argv[0], err->message);
+    g_autofree char *fmt = format ? format : g_strdup("png");
+    if (argc != 2)
+        return usage_error("%s needs exactly one results directory", argv[0]);
+    if (strcmp(fmt, "png") && strcmp(fmt, "svg") && strcmp(fmt, "pdf"))
+        return usage_error("plot --format %s: use png, svg or pdf", fmt);
+    int status = merge_results(argv[1], &err);
+    if (status == EXIT_USAGE)
+        return usage_error("%s", err->message);
+    if (report ? !report_write(argv[1], &err) : !plot_all(argv[1], fmt, &err)) {
+        g_printerr("flatline: %s\n", err->message);
+        return EXIT_RUNS_FAILED;
+    }
+    g_print("%s/%s\n", argv[1], report ? "report.html" : "plots");
     return status;
 }
 
@@ -322,7 +433,9 @@ int cli_main(int argc, char **argv)
         return cmd_run_or_check(sub_argc, sub_argv, TRUE);
     if (strcmp(cmd, "plugins") == 0)
         return cmd_plugins(sub_argc, sub_argv);
-    if (strcmp(cmd, "plot") == 0 || strcmp(cmd, "report") == 0 || strcmp(cmd, "slurm") == 0)
+    if (strcmp(cmd, "plot") == 0 || strcmp(cmd, "report") == 0)
+        return cmd_plot_or_report(sub_argc, sub_argv, strcmp(cmd, "report") == 0);
+    if (strcmp(cmd, "slurm") == 0)
         return usage_error("%s: not available in this version yet", cmd);
     static const char *const commands[] = {"run", "check", "plugins", "plot", "report", "slurm"};
     g_autofree char *hint = params_suggest(cmd, commands, G_N_ELEMENTS(commands));

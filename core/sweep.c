@@ -50,6 +50,21 @@ static override *override_copy(const override *o)
     return c;
 }
 
+/* The hash of a run's resolved configuration, its comment header left out: the header
+ * names the file it was resolved from, and the same run resolved from DIR/experiment.cfg
+ * (as merging does) must hash the same. */
+static char *fingerprint_of(const char *cfg_text)
+{
+    const char *body = cfg_text;
+    while (*body == '#') {
+        const char *nl = strchr(body, '\n');
+        if (!nl)
+            break;
+        body = nl + 1;
+    }
+    return g_compute_checksum_for_string(G_CHECKSUM_SHA256, body, -1);
+}
+
 /* The parts of a resolved file that decide the data and the model's shape. */
 static char *shape_key(const char *cfg_text)
 {
@@ -166,7 +181,7 @@ sweep *sweep_plan(const char *path, GPtrArray *sets, registry *reg, fl_host *hos
             p->exp->top.seed = (int)p->seed;
             p->exp->top.repeats = 1;
             p->cfg_text = experiment_to_text(p->exp, NULL);
-            p->fingerprint = g_compute_checksum_for_string(G_CHECKSUM_SHA256, p->cfg_text, -1);
+            p->fingerprint = fingerprint_of(p->cfg_text);
             if (check_data) {
                 char *key = shape_key(p->cfg_text);
                 if (!g_hash_table_contains(checked, key)) {
@@ -362,6 +377,62 @@ gboolean sweep_record_failure(sweep *s, const run_plan *p, const char *out_dir,
     return saved;
 }
 
+/* summary.csv and cells.csv from every run of the plan found in dir.  records: the
+ * finished runs (run_record*); missing (may be NULL): plan positions without a result. */
+static gboolean write_tables(const sweep *s, const char *dir, GPtrArray **records,
+                             GPtrArray **cells, GArray *missing, GError **error)
+{
+    *records = g_ptr_array_new_with_free_func((GDestroyNotify)run_record_free);
+    g_autoptr(GPtrArray) labels = g_ptr_array_new();
+    for (guint i = 0; i < s->runs->len; i++) {
+        const run_plan *p = s->runs->pdata[i];
+        if (p->repeat == 0)
+            g_ptr_array_add(labels, p->labels);
+        GError *err = NULL;
+        run_record *rec = results_load_run(dir, p->id, &err);
+        if (err) {
+            g_propagate_error(error, err);
+            return FALSE;
+        }
+        if (rec && strcmp(rec->fingerprint, p->fingerprint) != 0) {
+            g_set_error(error, FL_CONFIG_ERROR, CONFIG_ERROR_INVALID,
+                        "%s/runs/%s was run with another configuration than %s/experiment.cfg "
+                        "says: the directory mixes experiments",
+                        dir, p->id, dir);
+            run_record_free(rec);
+            return FALSE;
+        }
+        if (rec)
+            g_ptr_array_add(*records, rec);
+        else if (missing)
+            g_array_append_val(missing, i);
+    }
+    *cells = results_cells(*records, labels);
+    return results_write_summary(dir, *records, s->axis_keys, error) &&
+           results_write_cells(dir, *cells, s->axis_keys, error);
+}
+
+sweep *sweep_merge(const char *dir, registry *reg, fl_host *host, GArray *missing,
+                   GError **error)
+{
+    g_autofree char *path = g_build_filename(dir, "experiment.cfg", NULL);
+    if (!g_file_test(path, G_FILE_TEST_IS_REGULAR)) {
+        g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_NOENT,
+                    "%s: not a flatline results directory (no experiment.cfg)", dir);
+        return NULL;
+    }
+    g_autoptr(sweep) s = sweep_plan(path, NULL, reg, host, FALSE, error);
+    if (!s) {
+        g_prefix_error(error, "%s: ", dir);
+        return NULL;
+    }
+    g_autoptr(GPtrArray) records = NULL;
+    g_autoptr(GPtrArray) cells = NULL;
+    if (!write_tables(s, dir, &records, &cells, missing, error))
+        return NULL;
+    return g_steal_pointer(&s);
+}
+
 /* A run killed while writing can leave a temporary file beside its results (the write
  * then rename of results_write): clear them before the run is done again. */
 static void remove_strays(const char *out_dir, const char *id)
@@ -483,30 +554,21 @@ static gboolean sweep_run_locked(sweep *s, const sweep_options *opt, sweep_total
     totals->unfinished = (int)pending->len - pr.finished;
 
     /* Summary over every finished run, including those of earlier invocations. */
-    g_autoptr(GPtrArray) finished = g_ptr_array_new_with_free_func((GDestroyNotify)run_record_free);
-    g_autoptr(GPtrArray) labels = g_ptr_array_new();
-    for (guint i = 0; i < s->runs->len; i++) {
-        const run_plan *p = s->runs->pdata[i];
-        if (p->repeat == 0)
-            g_ptr_array_add(labels, p->labels);
-        g_autoptr(GError) err = NULL;
-        run_record *rec = results_load_run(opt->out_dir, p->id, &err);
-        if (!rec)
-            continue;
-        gboolean mine = opt->shard_count <= 1 || p->index % opt->shard_count == opt->shard_index;
+    g_autoptr(GPtrArray) finished = NULL;
+    g_autoptr(GPtrArray) cells = NULL;
+    if (!write_tables(s, opt->out_dir, &finished, &cells, NULL, error))
+        return FALSE;
+    for (guint i = 0; i < finished->len; i++) {
+        const run_record *rec = finished->pdata[i];
+        gboolean mine = opt->shard_count <= 1 || rec->index % opt->shard_count == opt->shard_index;
         if (mine && strcmp(rec->status, "ok") == 0)
             totals->ok++;
         else if (mine && strcmp(rec->status, "timeout") == 0)
             totals->timeout++;
         else if (mine)
             totals->crashed++;
-        g_ptr_array_add(finished, rec);
     }
     totals->ok -= MIN(totals->ok, totals->skipped);
-    g_autoptr(GPtrArray) cells = results_cells(finished, labels);
-    if (!results_write_summary(opt->out_dir, finished, s->axis_keys, error) ||
-        !results_write_cells(opt->out_dir, cells, s->axis_keys, error))
-        return FALSE;
     /* Printed with --quiet too: the table is the result. */
     print_cells(s, cells, finished);
     return TRUE;

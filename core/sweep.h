@@ -59,6 +59,12 @@ typedef struct sweep_totals {
  * out are recorded and counted. */
 gboolean sweep_run(sweep *s, const sweep_options *opt, sweep_totals *totals, GError **error);
 
+/* Rebuild dir's summary.csv and cells.csv from every run found in it (all the shards or
+ * array tasks that wrote there), planning from dir/experiment.cfg.  missing (guint, may
+ * be NULL) receives the plan positions of runs without a result. */
+sweep *sweep_merge(const char *dir, registry *reg, fl_host *host, GArray *missing,
+                   GError **error);
+
 /* The line a finished run gets: verdict, primary cause, where it stopped, the fix. */
 void sweep_print_run(const sweep *s, const run_plan *p, const run_record *rec);
 
