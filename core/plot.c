@@ -5,7 +5,8 @@
  * from the results, so drawing a copied directory writes the same tables byte for byte.
  *
  * Charts with one panel per grid point draw at most PLOT_MAX_PANELS of them; beyond that
- * they show the most and the least collapsed points, and say so in the title. */
+ * they show each cause where it is most frequent, then the most and the least collapsed
+ * points, and say so in the title. */
 #include "plot.h"
 #include "plotdata.h"
 #include "results.h"
@@ -71,6 +72,40 @@ static char *plot_scripts_dir(void)
     if ((build_tree || !plot_has_style(inst)) && plot_has_style(src))
         return g_steal_pointer(&src);
     return g_steal_pointer(&inst);
+}
+
+GHashTable *plot_cause_colors(void)
+{
+    GHashTable *colors = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+    g_autofree char *dir = plot_scripts_dir();
+    g_autofree char *path = g_build_filename(dir, "style.gp", NULL);
+    g_autofree char *text = NULL;
+    if (!g_file_get_contents(path, &text, NULL, NULL))
+        return colors;
+    /* Lines of cause_color(): "c eq 'dead_relu' ? 0xd62728 : \", the last ": 0x555555". */
+    g_auto(GStrv) lines = g_strsplit(text, "\n", -1);
+    gboolean in_fn = FALSE;
+    for (char **l = lines; *l; l++) {
+        if (g_str_has_prefix(*l, "cause_color(")) {
+            in_fn = TRUE;
+            continue;
+        }
+        if (!in_fn)
+            continue;
+        const char *q = strstr(*l, "eq '"), *hex = strstr(*l, "0x");
+        if (q && hex) {
+            const char *name = q + 4, *end = strchr(name, '\'');
+            if (end)
+                g_hash_table_insert(colors, g_strndup(name, (gsize)(end - name)),
+                                    g_strdup_printf("#%.6s", hex + 2));
+            hex = strstr(hex + 2, "0x"); /* the last line also holds the default */
+        }
+        if (hex)
+            g_hash_table_insert(colors, g_strdup(""), g_strdup_printf("#%.6s", hex + 2));
+        if (!g_str_has_suffix(g_strchomp(*l), "\\"))
+            break;
+    }
+    return colors;
 }
 
 /* ------------------------------------------------------------------ gnuplot variables */
@@ -199,6 +234,16 @@ static void plot_add_unique(GPtrArray *names, const char *name)
 
 /* ------------------------------------------------------------------ panels */
 
+/* The commonest cause of a grid point, or "". */
+static char *plot_top_cause(const plotdata_cell *cell)
+{
+    char *t = g_strdup(cell->primary ? cell->primary : "");
+    char *colon = strchr(t, ':');
+    if (colon)
+        *colon = '\0';
+    return t;
+}
+
 static gint plot_by_rate(gconstpointer a, gconstpointer b)
 {
     const plotdata_cell *x = *(plotdata_cell *const *)a, *y = *(plotdata_cell *const *)b;
@@ -221,20 +266,39 @@ static void plot_pick_panels(plot_ctx *c)
         for (guint i = 0; i < with->len; i++)
             g_ptr_array_add(c->panels, with->pdata[i]);
     } else {
-        /* Both ends of the collapse rate: what fails most beside what works best. */
+        /* Each cause at its worst grid point first, then both ends of the collapse rate
+         * in turn: what fails and why beside what works best. */
         g_autoptr(GPtrArray) sorted = g_ptr_array_copy(with, NULL, NULL);
         g_ptr_array_sort(sorted, plot_by_rate);
         g_autoptr(GHashTable) keep = g_hash_table_new(NULL, NULL);
-        guint half = PLOT_MAX_PANELS / 2;
-        for (guint i = 0; i < half; i++) {
-            g_hash_table_add(keep, sorted->pdata[i]);
-            g_hash_table_add(keep, sorted->pdata[sorted->len - 1 - i]);
+        g_autoptr(GHashTable) seen = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+        for (guint i = 0; i < sorted->len && g_hash_table_size(keep) < PLOT_MAX_PANELS; i++) {
+            char *top = plot_top_cause(sorted->pdata[i]);
+            if (*top && !g_hash_table_contains(seen, top)) {
+                g_hash_table_add(keep, sorted->pdata[i]);
+                g_hash_table_add(seen, top);
+            } else {
+                g_free(top);
+            }
+        }
+        for (guint i = 0, j = sorted->len; g_hash_table_size(keep) < PLOT_MAX_PANELS; i++) {
+            if (i % 2 == 0) {
+                guint k = 0;
+                while (k < sorted->len && g_hash_table_contains(keep, sorted->pdata[k]))
+                    k++;
+                g_hash_table_add(keep, sorted->pdata[k]);
+            } else {
+                while (j > 0 && g_hash_table_contains(keep, sorted->pdata[j - 1]))
+                    j--;
+                g_hash_table_add(keep, sorted->pdata[j - 1]);
+            }
         }
         for (guint i = 0; i < with->len; i++)
             if (g_hash_table_contains(keep, with->pdata[i]))
                 g_ptr_array_add(c->panels, with->pdata[i]);
-        c->cap_note = g_strdup_printf("%u of %u grid points: the %u most and %u least collapsed",
-                                      PLOT_MAX_PANELS, with->len, half, half);
+        c->cap_note = g_strdup_printf("%u of %u grid points: each cause where it is most "
+                                      "frequent, then the most and the least collapsed",
+                                      PLOT_MAX_PANELS, with->len);
     }
     guint n = MAX(c->panels->len, 1u);
     c->cols = (int)ceil(sqrt((double)n));
@@ -260,15 +324,6 @@ static char *plot_point_name(const plot_ctx *c, const plotdata_cell *cell)
     return g_string_free(s, FALSE);
 }
 
-static char *plot_top_cause(const plotdata_cell *cell)
-{
-    char *t = g_strdup(cell->primary ? cell->primary : "");
-    char *colon = strchr(t, ':');
-    if (colon)
-        *colon = '\0';
-    return t;
-}
-
 /* The run that shows a grid point's usual outcome: when at least half of its runs
  * collapsed, the first collapsed by the point's commonest cause; otherwise the first
  * that did not collapse. */
@@ -284,6 +339,29 @@ static const run_record *plot_representative(const plotdata_cell *cell)
             return r;
     }
     return cell->members->len ? cell->members->pdata[0] : NULL;
+}
+
+/* "lr=1e-6  init=zeros: 2/3 collapsed, 1 crashed" (crashed and timed-out runs are not
+ * among the runs a collapse rate counts). */
+static char *plot_cell_title(const plot_ctx *c, const plotdata_cell *cell)
+{
+    int crashed = 0, timeout = 0;
+    for (guint i = 0; i < cell->members->len; i++) {
+        const run_record *r = cell->members->pdata[i];
+        timeout += strcmp(r->status, "timeout") == 0;
+        crashed += strcmp(r->status, "ok") != 0 && strcmp(r->status, "timeout") != 0;
+    }
+    g_autofree char *point = plot_point_name(c, cell);
+    GString *s = g_string_new(point);
+    if (cell->runs)
+        g_string_append_printf(s, ": %d/%d collapsed", cell->collapsed, cell->runs);
+    else
+        g_string_append_c(s, ':');
+    if (crashed)
+        g_string_append_printf(s, "%s %d crashed", cell->runs ? "," : "", crashed);
+    if (timeout)
+        g_string_append_printf(s, "%s %d timed out", cell->runs || crashed ? "," : "", timeout);
+    return g_string_free(s, FALSE);
 }
 
 static char *plot_run_outcome(const run_record *r)
@@ -309,18 +387,28 @@ static void plot_common_vars(const plot_ctx *c, GString *v, const char *chart, i
     plot_var_int(v, "H", h);
 }
 
-/* The canvas for a grid of panels with the key strip on the right. */
-static void plot_panel_vars(const plot_ctx *c, GString *v, const char *chart)
+/* The canvas for a grid of panels with the key strip on the right, under the title. */
+static void plot_panel_vars(const plot_ctx *c, GString *v, const char *chart, const char *title)
 {
-    int pw = c->cols == 1 ? PLOT_ONE_W : c->cols == 2 ? (PLOT_ONE_W + PLOT_PANEL_W) / 2 : PLOT_PANEL_W;
-    int ph = c->rows == 1 ? PLOT_ONE_H : c->rows == 2 ? (PLOT_ONE_H + PLOT_PANEL_H) / 2 : PLOT_PANEL_H;
-    plot_common_vars(c, v, chart, c->cols * pw + PLOT_KEY_W, c->rows * ph + PLOT_TITLE_H);
+    int title_h = PLOT_TITLE_H;
+    for (const char *p = strchr(title, '\n'); p; p = strchr(p + 1, '\n'))
+        title_h += 20;
+    int pw = c->cols == 1   ? PLOT_ONE_W
+             : c->cols == 2 ? (PLOT_ONE_W + PLOT_PANEL_W) / 2
+                            : PLOT_PANEL_W;
+    int ph = c->rows == 1   ? PLOT_ONE_H
+             : c->rows == 2 ? (PLOT_ONE_H + PLOT_PANEL_H) / 2
+                            : PLOT_PANEL_H;
+    plot_common_vars(c, v, chart, c->cols * pw + PLOT_KEY_W, c->rows * ph + title_h);
+    plot_var_str(v, "ctitle", title);
     plot_var_int(v, "n", (long)c->panels->len);
     plot_var_int(v, "cols", c->cols);
     plot_var_int(v, "rows", c->rows);
     plot_var_int(v, "KW", PLOT_KEY_W);
-    plot_var_int(v, "TH", PLOT_TITLE_H);
+    plot_var_int(v, "TH", title_h);
     plot_var_int(v, "xmax", c->epochs);
+    /* Short runs get a dot per epoch: a line needs two finite points to show. */
+    plot_var_int(v, "dots", c->epochs <= 25);
 }
 
 /* The last lines of gnuplot's complaints: enough to see what went wrong. */
@@ -386,11 +474,12 @@ static int plot_row_of_epoch(const plotdata_metrics *m, int epoch)
 /* What the key of a chart with one line per run needs to explain. */
 typedef struct plot_marks {
     GPtrArray *keys;  /* colour keys seen, in order */
-    gboolean stopped, detected, warned;
+    gboolean stopped, detected, warned, nonfinite;
 } plot_marks;
 
 /* A collapsed run's marker, a line "epoch value colour-key point-type" in `e`: a filled
- * dot where flatline stopped it, an open one where its collapse began when it ran on. */
+ * dot where flatline stopped it, an open one where its collapse began when it ran on, and
+ * a triangle on the top edge ("top") where the value was no longer finite. */
 static gboolean plot_marker(const run_record *r, const plotdata_metrics *m, int col,
                             const char *key, GString *e, plot_marks *mk)
 {
@@ -407,11 +496,17 @@ static gboolean plot_marker(const run_record *r, const plotdata_metrics *m, int 
     }
     if (row < 0)
         return FALSE;
-    *(pt == 7 ? &mk->stopped : &mk->detected) = TRUE;
+    double v = plotdata_metrics_at(m, (guint)row, col);
+    if (!isfinite(v))
+        pt = 9;
+    *(pt == 7 ? &mk->stopped : pt == 6 ? &mk->detected : &mk->nonfinite) = TRUE;
     g_string_append_printf(e, "%d",
                            (int)plotdata_metrics_at(m, (guint)row,
                                                     plotdata_metrics_column(m, "epoch")));
-    plot_num(e, plotdata_metrics_at(m, (guint)row, col));
+    if (isfinite(v))
+        plot_num(e, v);
+    else
+        g_string_append(e, " top");
     plot_word(e, key);
     g_string_append_printf(e, " %d\n", pt);
     return TRUE;
@@ -442,6 +537,7 @@ static void plot_mark_vars(GString *v, const plot_marks *mk)
     plot_var_int(v, "has_stop", mk->stopped);
     plot_var_int(v, "has_detect", mk->detected);
     plot_var_int(v, "has_warn", mk->warned);
+    plot_var_int(v, "has_top", mk->nonfinite);
 }
 
 static gboolean plot_loss(plot_ctx *c, GError **error)
@@ -499,9 +595,7 @@ static gboolean plot_loss(plot_ctx *c, GError **error)
         g_autofree char *end_name = g_strdup_printf("loss-%02u-end.dat", p + 1);
         if (!plot_write(c, name, s, error) || !plot_write(c, end_name, e, error))
             return FALSE;
-        g_autofree char *point = plot_point_name(c, cell);
-        g_ptr_array_add(titles, g_strdup_printf("%s: %d/%d collapsed", point, cell->collapsed,
-                                                cell->runs));
+        g_ptr_array_add(titles, plot_cell_title(c, cell));
         g_array_append_val(nrun, blocks);
         g_array_append_val(nend, ends);
     }
@@ -525,8 +619,7 @@ static gboolean plot_loss(plot_ctx *c, GError **error)
         yhi = pow(10, ceil(log10(hi)));
     }
     g_autoptr(GString) v = g_string_new(NULL);
-    plot_panel_vars(c, v, "loss");
-    plot_var_str(v, "ctitle", title->str);
+    plot_panel_vars(c, v, "loss", title->str);
     plot_var_strs(v, "ptitle", titles);
     plot_var_nums(v, "nrun", nrun);
     plot_var_nums(v, "nend", nend);
@@ -555,8 +648,10 @@ static void plot_layers_of(const plotdata_metrics *m, const char *suffix, GPtrAr
 
 static char *plot_rep_title(const plot_ctx *c, const plotdata_cell *cell, const run_record *r)
 {
-    g_autofree char *point = plot_point_name(c, cell);
     g_autofree char *outcome = plot_run_outcome(r);
+    if (!c->d->axes->len)
+        return g_strdup_printf("run %s, seed %" G_GINT64_FORMAT ": %s", r->id, r->seed, outcome);
+    g_autofree char *point = plot_point_name(c, cell);
     return g_strdup_printf("%s\nrun %s, seed %" G_GINT64_FORMAT ": %s", point, r->id, r->seed,
                            outcome);
 }
@@ -637,8 +732,7 @@ static gboolean plot_gradients(plot_ctx *c, GError **error)
     g_autoptr(GString) t = g_string_new(NULL);
     plot_rep_title_text(c, t, "gradient norm per layer");
     g_autoptr(GString) v = g_string_new(NULL);
-    plot_panel_vars(c, v, "gradients");
-    plot_var_str(v, "ctitle", t->str);
+    plot_panel_vars(c, v, "gradients", t->str);
     plot_var_strs(v, "ptitle", titles);
     plot_var_strs(v, "layer", layers);
     plot_var_int(v, "nl", (long)layers->len);
@@ -660,9 +754,10 @@ static gboolean plot_units(plot_ctx *c, GError **error)
         return FALSE;
     g_autoptr(GString) t = g_string_new(NULL);
     plot_rep_title_text(c, t, "dead and saturated units per layer");
+    g_string_append(t, "\n(each layer's lines nudged apart by at most 4 points so equal "
+                       "values stay visible)");
     g_autoptr(GString) v = g_string_new(NULL);
-    plot_panel_vars(c, v, "units");
-    plot_var_str(v, "ctitle", t->str);
+    plot_panel_vars(c, v, "units", t->str);
     plot_var_strs(v, "ptitle", titles);
     plot_var_strs(v, "layer", layers);
     plot_var_int(v, "nl", (long)layers->len);
@@ -760,9 +855,7 @@ static gboolean plot_spread(plot_ctx *c, GError **error)
         g_autofree char *end_name = g_strdup_printf("spread-%02u-end.dat", p + 1);
         if (!plot_write(c, name, s, error) || !plot_write(c, end_name, e, error))
             return FALSE;
-        g_autofree char *point = plot_point_name(c, cell);
-        g_ptr_array_add(titles, g_strdup_printf("%s: %d/%d collapsed", point, cell->collapsed,
-                                                cell->runs));
+        g_ptr_array_add(titles, plot_cell_title(c, cell));
     }
     /* One y range for every panel: room for the target and for runs that overshoot it,
      * but a run whose spread explodes must not flatten the others against the axis. */
@@ -778,8 +871,7 @@ static gboolean plot_spread(plot_ctx *c, GError **error)
     if (c->cap_note)
         g_string_append_printf(t, "\n%s", c->cap_note);
     g_autoptr(GString) v = g_string_new(NULL);
-    plot_panel_vars(c, v, "spread");
-    plot_var_str(v, "ctitle", t->str);
+    plot_panel_vars(c, v, "spread", t->str);
     plot_var_strs(v, "ptitle", titles);
     plot_var_strs(v, "output", outs);
     plot_var_int(v, "no", no);
@@ -840,6 +932,30 @@ static int plot_label_index(const plotdata_axis *ax, const char *label)
     return -1;
 }
 
+/* A grid point's place on the first two axes.  Grid points are numbered with the first
+ * axis slowest (as the sweep plans them), which holds even when an axis repeats a value;
+ * a number that disagrees with the labels (another version's files) falls back to them. */
+static void plot_cell_position(const plotdata *d, const plotdata_cell *cell, int *x, int *y)
+{
+    int rest = cell->cell, digit[2] = {0, 0};
+    gboolean agree = cell->cell >= 0;
+    for (guint a = d->axes->len; a-- > 0;) {
+        const plotdata_axis *ax = d->axes->pdata[a];
+        int n = (int)g_strv_length(ax->labels);
+        int k = n ? rest % n : 0;
+        rest = n ? rest / n : 0;
+        if (a < 2)
+            digit[a] = k;
+        if (!cell->labels[a] || k >= n || strcmp(ax->labels[k], cell->labels[a]) != 0)
+            agree = FALSE;
+    }
+    agree &= rest == 0;
+    const plotdata_axis *ax = d->axes->pdata[0];
+    const plotdata_axis *ay = d->axes->len > 1 ? d->axes->pdata[1] : NULL;
+    *x = agree ? digit[0] : plot_label_index(ax, cell->labels[0]);
+    *y = !ay ? 0 : agree ? digit[1] : plot_label_index(ay, cell->labels[1]);
+}
+
 /* gnuplot's `set xtics (...)` list for an axis: categorical, in grid order. */
 static char *plot_tics(const plotdata_axis *ax)
 {
@@ -873,8 +989,8 @@ static gboolean plot_heatmap(plot_ctx *c, GError **error)
     int max_runs = 0, min_runs = G_MAXINT;
     for (guint i = 0; i < d->cells->len; i++) {
         const plotdata_cell *cell = d->cells->pdata[i];
-        int x = plot_label_index(ax, cell->labels[0]);
-        int y = ay ? plot_label_index(ay, cell->labels[1]) : 0;
+        int x, y;
+        plot_cell_position(d, cell, &x, &y);
         if (x >= 0 && y >= 0)
             plot_tally_add(&t[(guint)y * nx + (guint)x], cell);
     }
@@ -886,9 +1002,10 @@ static gboolean plot_heatmap(plot_ctx *c, GError **error)
             double lo, hi;
             results_wilson(tt->collapsed, tt->runs, &lo, &hi);
             g_string_append_printf(s, "%u %u", x, y);
-            plot_num(s, tt->runs ? 100.0 * tt->collapsed / tt->runs : NAN);
-            plot_num(s, tt->runs ? 100 * lo : NAN);
-            plot_num(s, tt->runs ? 100 * hi : NAN);
+            /* Without finished runs: zeros, and the runs column (0) says so. */
+            plot_num(s, tt->runs ? 100.0 * tt->collapsed / tt->runs : 0);
+            plot_num(s, tt->runs ? 100 * lo : 0);
+            plot_num(s, tt->runs ? 100 * hi : 0);
             g_string_append_printf(s, " %d %d", tt->collapsed, tt->runs);
             plot_word(s, top);
             g_string_append_c(s, '\n');

@@ -1,9 +1,418 @@
-/* report.c — see report.h. */
+/* report.c — see report.h.  One HTML file that opens anywhere, offline: the CSS is inline,
+ * the charts are the PNGs of DIR/plots embedded as data: URIs, and the only script counts
+ * the images that decoded (document.body.dataset.images = "ok/total") so a test can tell
+ * a broken page from a good one.  Every text from the results is escaped.  When the PNGs
+ * are missing the charts are drawn first; without gnuplot the page says so in their
+ * place. */
 #include "report.h"
+#include "plot.h"
+#include "plotdata.h"
+#include "results.h"
+
+#include <math.h>
+#include <string.h>
+
+typedef struct report_chart {
+    const char *name, *title, *caption;
+} report_chart;
+
+static const report_chart report_charts[] = {
+    {"heatmap", "Collapse rate per grid point",
+     "The share of runs that collapsed at each grid point, with the commonest cause; with a "
+     "single grid axis, bars with their Wilson 95% intervals."},
+    {"loss", "Training loss",
+     "Training loss (solid) and validation loss (dashed) of every run, one panel per grid "
+     "point. Runs are drawn in their primary cause's colour (grey when healthy, faded when the "
+     "run only drew a warning); a dot marks where flatline stopped a collapsed run."},
+    {"spread", "Prediction spread: the flatline",
+     "The standard deviation of the predictions across inputs for each output, against the "
+     "targets' own spread (dashed). A collapsed network lies along zero: it predicts one "
+     "value whatever the input."},
+    {"gradients", "Gradient norm per layer",
+     "The gradient norm of each layer against epoch, on a log scale, for one run per grid "
+     "point (its usual outcome). Norms of exactly zero sit on the floor line labelled 0."},
+    {"units", "Dead and saturated units",
+     "The share of each layer's units that are dead (same output for every input; solid) or "
+     "saturated (dashed), for one run per grid point."},
+};
+
+static void report_esc(GString *h, const char *s)
+{
+    g_autofree char *e = g_markup_escape_text(s ? s : "", -1);
+    g_string_append(h, e);
+}
+
+/* <td>text</td>, escaped, with an optional class. */
+static void report_td(GString *h, const char *cls, const char *text)
+{
+    if (cls)
+        g_string_append_printf(h, "<td class=\"%s\">", cls);
+    else
+        g_string_append(h, "<td>");
+    report_esc(h, text);
+    g_string_append(h, "</td>");
+}
+
+static const char *report_color(GHashTable *colors, const char *cause)
+{
+    const char *c = g_hash_table_lookup(colors, cause);
+    if (!c)
+        c = g_hash_table_lookup(colors, "");
+    return c ? c : "#555555";
+}
+
+/* A cause name with the swatch of its colour in the charts. */
+static void report_cause(GString *h, GHashTable *colors, const char *cause)
+{
+    g_string_append_printf(h, "<span class=\"cause\"><i style=\"background:%s\"></i>",
+                           report_color(colors, cause));
+    report_esc(h, cause);
+    g_string_append(h, "</span>");
+}
+
+/* "dead_relu;constant_output" or "dead_relu:3;oscillation:1" as swatched names. */
+static void report_causes(GString *h, GHashTable *colors, const char *list)
+{
+    g_auto(GStrv) parts = g_strsplit(list ? list : "", ";", -1);
+    gboolean first = TRUE;
+    for (char **p = parts; *p; p++) {
+        if (!**p)
+            continue;
+        if (!first)
+            g_string_append(h, " ");
+        g_autofree char *name = g_strdup(*p);
+        char *colon = strrchr(name, ':');
+        if (colon)
+            *colon = '\0';
+        report_cause(h, colors, name);
+        if (colon)
+            g_string_append_printf(h, "<small>&times;%s</small>", colon + 1);
+        first = FALSE;
+    }
+}
+
+static char *report_number(double v)
+{
+    return isfinite(v) ? g_strdup_printf("%.4g", v) : g_strdup(isnan(v) ? "nan" : "inf");
+}
+
+static const char *report_axis_value(const run_record *r, const char *key)
+{
+    for (guint k = 0; r->axis_keys && r->axis_keys[k]; k++)
+        if (strcmp(r->axis_keys[k], key) == 0)
+            return r->axis_values[k];
+    return "";
+}
+
+static const char report_css[] =
+    "body{font:14px/1.45 'DejaVu Sans',system-ui,sans-serif;color:#1d1d1f;margin:0;"
+    "background:#fafafa}"
+    "main{max-width:1400px;margin:0 auto;padding:24px 32px 64px}"
+    "h1{font-size:26px;margin:0 0 4px}h2{font-size:19px;margin:36px 0 10px;"
+    "border-bottom:1px solid #ddd;padding-bottom:4px}"
+    ".sub{color:#555;margin:0 0 16px}"
+    ".tally span{display:inline-block;margin:0 14px 6px 0;padding:4px 10px;border-radius:4px;"
+    "background:#eee}"
+    ".tally .collapsed{background:#fbe3e3}.tally .warning{background:#fdf1d8}"
+    ".tally .healthy{background:#e5f3e5}.tally .crashed{background:#ddd}"
+    "table{border-collapse:collapse;background:#fff;margin:8px 0}"
+    "th,td{border:1px solid #ddd;padding:4px 8px;text-align:left;vertical-align:top}"
+    "th{background:#f0f0f0;font-weight:600}td.num{text-align:right;"
+    "font-variant-numeric:tabular-nums}"
+    "tr.collapsed td.verdict{color:#b00;font-weight:600}"
+    "tr.warning td.verdict{color:#a60}tr.healthy td.verdict{color:#276b27}"
+    "tr.crashed td,tr.timeout td{color:#777}"
+    ".cause{white-space:nowrap}.cause i{display:inline-block;width:10px;height:10px;"
+    "border-radius:2px;margin-right:4px;vertical-align:baseline}"
+    "small{color:#666;margin-left:2px}"
+    "figure{margin:18px 0 28px;background:#fff;border:1px solid #e2e2e2;padding:12px}"
+    "figure img{max-width:100%;height:auto;display:block}"
+    "figcaption{color:#444;margin-top:8px;max-width:980px}"
+    ".missing{padding:16px;background:#fff4e5;border:1px solid #f0c36d}"
+    "pre{background:#fff;border:1px solid #ddd;padding:10px;overflow:auto;font-size:12px}"
+    "details{margin:6px 0;background:#fff;border:1px solid #e2e2e2;padding:6px 10px}"
+    "summary{cursor:pointer}details table{margin-top:8px}"
+    "td.evidence,td.advice{max-width:480px}";
+
+/* Counts the images that decoded: the test of the report reads body[data-images]. */
+static const char report_js[] =
+    "window.addEventListener('load',function(){var im=document.images,ok=0;"
+    "for(var i=0;i<im.length;i++){if(im[i].complete&&im[i].naturalWidth>0)ok++;}"
+    "document.body.dataset.images=ok+'/'+im.length;});";
+
+static void report_tally(GString *h, const plotdata *d)
+{
+    int n[5] = {0}; /* collapsed, warning, healthy, crashed, timeout */
+    for (guint i = 0; i < d->runs->len; i++) {
+        const run_record *r = d->runs->pdata[i];
+        if (strcmp(r->status, "timeout") == 0)
+            n[4]++;
+        else if (strcmp(r->status, "ok") != 0)
+            n[3]++;
+        else if (strcmp(r->verdict, "collapsed") == 0)
+            n[0]++;
+        else if (strcmp(r->verdict, "warning") == 0)
+            n[1]++;
+        else
+            n[2]++;
+    }
+    static const char *const names[] = {"collapsed", "warning", "healthy", "crashed", "timeout"};
+    g_string_append_printf(h, "<p class=\"tally\"><span>%u runs</span>", d->runs->len);
+    for (int k = 0; k < 5; k++)
+        if (n[k] || k < 3)
+            g_string_append_printf(h, "<span class=\"%s\">%d %s</span>", names[k], n[k],
+                                   names[k]);
+    g_string_append(h, "</p>\n");
+}
+
+static void report_grid(GString *h, const plotdata *d)
+{
+    g_string_append(h, "<h2 id=\"grid\">Grid</h2>\n");
+    if (!d->axes->len) {
+        g_string_append(h, "<p>No grid: every run uses the same settings, with its own "
+                           "seed.</p>\n");
+        return;
+    }
+    g_string_append(h, "<table><tr><th>axis</th><th>values</th></tr>\n");
+    for (guint a = 0; a < d->axes->len; a++) {
+        const plotdata_axis *ax = d->axes->pdata[a];
+        g_string_append(h, "<tr>");
+        report_td(h, NULL, ax->key);
+        g_autofree char *vals = g_strjoinv(", ", ax->values);
+        report_td(h, NULL, vals);
+        g_string_append(h, "</tr>\n");
+    }
+    g_string_append(h, "</table>\n");
+}
+
+static void report_cells(GString *h, const plotdata *d, GHashTable *colors)
+{
+    g_string_append_printf(h, "<h2 id=\"cells\">Collapse rate%s</h2>\n<table><tr>",
+                           d->axes->len ? " per grid point" : "");
+    for (guint a = 0; a < d->axes->len; a++) {
+        g_string_append(h, "<th>");
+        report_esc(h, ((plotdata_axis *)d->axes->pdata[a])->key);
+        g_string_append(h, "</th>");
+    }
+    g_string_append(h, "<th>runs</th><th>collapsed</th><th>rate (Wilson 95% interval)</th>"
+                       "<th>primary causes</th></tr>\n");
+    for (guint i = 0; i < d->cells->len; i++) {
+        const plotdata_cell *c = d->cells->pdata[i];
+        g_string_append(h, "<tr>");
+        for (guint a = 0; a < d->axes->len; a++)
+            report_td(h, NULL, c->labels[a]);
+        g_string_append_printf(h, "<td class=\"num\">%d</td><td class=\"num\">%d</td>", c->runs,
+                               c->collapsed);
+        g_autofree char *rate =
+            c->runs ? g_strdup_printf("%.0f%% (%.0f\u2013%.0f%%)", 100 * c->rate, 100 * c->lo,
+                                      100 * c->hi)
+                    : g_strdup("no finished runs");
+        report_td(h, "num", rate);
+        g_string_append(h, "<td>");
+        report_causes(h, colors, c->primary);
+        g_string_append(h, "</td></tr>\n");
+    }
+    g_string_append(h, "</table>\n");
+}
+
+/* The charts, embedded; `why` says why they could not be drawn (or NULL). */
+static void report_figures(GString *h, const plotdata *d, const char *why)
+{
+    g_string_append(h, "<h2 id=\"charts\">Charts</h2>\n");
+    for (gsize k = 0; k < G_N_ELEMENTS(report_charts); k++) {
+        const report_chart *ch = &report_charts[k];
+        if (strcmp(ch->name, "heatmap") == 0 && !d->axes->len)
+            continue; /* no grid, no collapse-rate chart */
+        g_autofree char *file = g_strdup_printf("%s.png", ch->name);
+        g_autofree char *path = g_build_filename(d->dir, "plots", file, NULL);
+        g_autofree char *bytes = NULL;
+        gsize len = 0;
+        g_string_append(h, "<figure>");
+        if (g_file_get_contents(path, &bytes, &len, NULL) && len > 8 &&
+            memcmp(bytes, "\x89PNG\r\n\x1a\n", 8) == 0) {
+            g_autofree char *b64 = g_base64_encode((const guchar *)bytes, len);
+            g_string_append(h, "<img alt=\"");
+            report_esc(h, ch->title);
+            g_string_append_printf(h, "\" src=\"data:image/png;base64,%s\">", b64);
+        } else {
+            g_string_append(h, "<div class=\"missing\">");
+            report_esc(h, ch->title);
+            g_string_append(h, ": chart not drawn. ");
+            if (why) {
+                report_esc(h, why);
+            } else {
+                g_autofree char *msg = g_strdup_printf("plots/%s is missing: run flatline plot "
+                                                       "%s, then flatline report %s",
+                                                       file, d->dir, d->dir);
+                report_esc(h, msg);
+            }
+            g_string_append(h, "</div>");
+        }
+        g_string_append(h, "<figcaption><b>");
+        report_esc(h, ch->title);
+        g_string_append(h, ".</b> ");
+        report_esc(h, ch->caption);
+        g_string_append(h, "</figcaption></figure>\n");
+    }
+}
+
+static void report_runs(GString *h, const plotdata *d, GHashTable *colors)
+{
+    g_string_append(h, "<h2 id=\"verdicts\">Verdict per run</h2>\n<table id=\"runs\"><thead><tr>"
+                       "<th>run</th>");
+    for (guint a = 0; a < d->axes->len; a++) {
+        g_string_append(h, "<th>");
+        report_esc(h, ((plotdata_axis *)d->axes->pdata[a])->key);
+        g_string_append(h, "</th>");
+    }
+    g_string_append(h, "<th>seed</th><th>status</th><th>verdict</th><th>causes</th>"
+                       "<th>final loss</th><th>epochs run / planned</th><th>stopped early</th>"
+                       "</tr></thead>\n<tbody>\n");
+    for (guint i = 0; i < d->runs->len; i++) {
+        const run_record *r = d->runs->pdata[i];
+        const char *state = strcmp(r->status, "ok") == 0 ? r->verdict : r->status;
+        g_autofree char *cls = g_markup_escape_text(state, -1);
+        g_string_append_printf(h, "<tr class=\"run %s\">", cls);
+        if (r->findings->len || r->reason) {
+            g_autofree char *anchor = g_markup_escape_text(r->id, -1);
+            g_string_append_printf(h, "<td><a href=\"#run-%s\">%s</a></td>", anchor, anchor);
+        } else {
+            report_td(h, NULL, r->id);
+        }
+        for (guint a = 0; a < d->axes->len; a++)
+            report_td(h, NULL, report_axis_value(r, ((plotdata_axis *)d->axes->pdata[a])->key));
+        g_autofree char *seed = g_strdup_printf("%" G_GINT64_FORMAT, r->seed);
+        report_td(h, "num", seed);
+        report_td(h, NULL, r->status);
+        report_td(h, "verdict", strcmp(r->status, "ok") == 0 ? r->verdict : "");
+        g_string_append(h, "<td>");
+        report_causes(h, colors, r->causes);
+        g_string_append(h, "</td>");
+        g_autofree char *loss = report_number(r->final_loss);
+        report_td(h, "num", loss);
+        g_autofree char *epochs = g_strdup_printf("%d / %d", r->epochs_run, r->epochs_planned);
+        report_td(h, "num", epochs);
+        report_td(h, NULL, r->stopped_early ? "yes" : "no");
+        g_string_append(h, "</tr>\n");
+    }
+    g_string_append(h, "</tbody></table>\n");
+}
+
+static void report_findings(GString *h, const plotdata *d, GHashTable *colors)
+{
+    g_string_append(h, "<h2 id=\"findings\">Findings per run</h2>\n");
+    gboolean any = FALSE;
+    for (guint i = 0; i < d->runs->len; i++) {
+        const run_record *r = d->runs->pdata[i];
+        if (!r->findings->len && !r->reason)
+            continue;
+        any = TRUE;
+        g_autofree char *anchor = g_markup_escape_text(r->id, -1);
+        g_string_append_printf(h, "<details id=\"run-%s\"><summary><b>%s</b> ", anchor, anchor);
+        for (guint a = 0; a < d->axes->len; a++) {
+            const char *key = ((plotdata_axis *)d->axes->pdata[a])->key;
+            report_esc(h, key);
+            g_string_append_c(h, '=');
+            report_esc(h, report_axis_value(r, key));
+            g_string_append_c(h, ' ');
+        }
+        g_string_append_printf(h, "seed %" G_GINT64_FORMAT ": ", r->seed);
+        report_esc(h, strcmp(r->status, "ok") == 0 ? r->verdict : r->status);
+        g_string_append(h, " ");
+        report_causes(h, colors, r->causes);
+        g_string_append(h, "</summary>\n");
+        if (r->reason) {
+            g_string_append(h, "<p>");
+            report_esc(h, r->status);
+            g_string_append(h, ": ");
+            report_esc(h, r->reason);
+            g_string_append(h, "</p>\n");
+        }
+        if (r->findings->len) {
+            g_string_append(h, "<table><tr><th>detector</th><th>level</th><th>since epoch</th>"
+                               "<th>evidence</th><th>cause</th><th>advice</th></tr>\n");
+            for (guint k = 0; k < r->findings->len; k++) {
+                const finding_rec *f = r->findings->pdata[k];
+                g_string_append(h, "<tr><td>");
+                report_cause(h, colors, f->detector);
+                g_string_append(h, "</td>");
+                report_td(h, NULL, f->level == FL_LEVEL_COLLAPSED ? "collapsed" : "warning");
+                g_autofree char *ep = g_strdup_printf("%d", f->epoch);
+                report_td(h, "num", ep);
+                report_td(h, "evidence", f->evidence);
+                report_td(h, NULL, f->cause);
+                report_td(h, "advice", f->advice);
+                g_string_append(h, "</tr>\n");
+            }
+            g_string_append(h, "</table>\n");
+        }
+        g_string_append(h, "</details>\n");
+    }
+    if (!any)
+        g_string_append(h, "<p>No detector reported anything.</p>\n");
+}
+
+/* Whether every chart the report shows exists as a PNG. */
+static gboolean report_have_pngs(const plotdata *d)
+{
+    for (gsize k = 0; k < G_N_ELEMENTS(report_charts); k++) {
+        if (strcmp(report_charts[k].name, "heatmap") == 0 && !d->axes->len)
+            continue;
+        g_autofree char *file = g_strdup_printf("%s.png", report_charts[k].name);
+        g_autofree char *path = g_build_filename(d->dir, "plots", file, NULL);
+        if (!g_file_test(path, G_FILE_TEST_IS_REGULAR))
+            return FALSE;
+    }
+    return TRUE;
+}
 
 gboolean report_write(const char *dir, GError **error)
 {
-    (void)dir;
-    (void)error;
-    return TRUE;
+    g_return_val_if_fail(dir != NULL, FALSE);
+    g_autoptr(plotdata) d = plotdata_load(dir, error);
+    if (!d)
+        return FALSE;
+    g_autofree char *why = NULL;
+    if (!report_have_pngs(d)) {
+        GError *err = NULL;
+        if (!plot_all(dir, "png", &err)) {
+            why = g_strdup(err->message);
+            g_error_free(err);
+        }
+    }
+    g_autoptr(GHashTable) colors = plot_cause_colors();
+
+    GString *h = g_string_new("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+                              "<meta name=\"viewport\" content=\"width=device-width\">\n<title>");
+    report_esc(h, d->name);
+    g_string_append(h, " \u2014 flatline report</title>\n<style>");
+    g_string_append(h, report_css);
+    g_string_append(h, "</style>\n<script>");
+    g_string_append(h, report_js);
+    g_string_append(h, "</script>\n</head>\n<body><main>\n<h1>");
+    report_esc(h, d->name);
+    g_string_append(h, "</h1>\n<p class=\"sub\">Results in <code>");
+    report_esc(h, dir);
+    g_string_append(h, "</code>, written by flatline " PACKAGE_VERSION ".</p>\n");
+    report_tally(h, d);
+    if (d->cfg_text) {
+        g_string_append(h, "<details id=\"experiment\"><summary>Experiment file: "
+                           "experiment.cfg as resolved, every default written out</summary>"
+                           "<pre>");
+        report_esc(h, d->cfg_text);
+        g_string_append(h, "</pre></details>\n");
+    } else {
+        g_string_append(h, "<p>experiment.cfg is missing from the results directory.</p>\n");
+    }
+    report_grid(h, d);
+    report_cells(h, d, colors);
+    report_figures(h, d, why);
+    report_runs(h, d, colors);
+    report_findings(h, d, colors);
+    g_string_append(h, "</main></body></html>\n");
+
+    g_autofree char *path = g_build_filename(dir, "report.html", NULL);
+    gboolean ok = results_write(path, h->str, (gssize)h->len, FALSE, error);
+    g_string_free(h, TRUE);
+    return ok;
 }

@@ -18,3 +18,4 @@ include tests/registry.mk
 include tests/invalid.mk
 include tests/experiments.mk
 include tests/sweep.mk
+include tests/plots.mk

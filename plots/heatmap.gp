@@ -1,0 +1,61 @@
+# heatmap.gp — collapse rate per grid point over the first two grid axes, each cell
+# annotated with its rate, its count and its commonest cause (in that cause's colour);
+# with a single axis, bars with their Wilson 95% intervals instead.
+#
+# Given: data/heatmap.dat (x y rate% low% high% collapsed runs cause); nx, ny (0: one
+# axis); xtics_list, ytics_list (gnuplot tic lists, grid order); xtitle, ytitle; ctitle.
+load style
+
+set title ctitle font ',12'
+set xlabel xtitle
+eval 'set xtics ' . xtics_list
+set grid noxtics nomxtics noytics nomytics
+rate_text(n, r, k) = n == 0 ? 'no finished run' : sprintf('%.0f%%  (%d/%d)', r, k, n)
+cause_text(c) = c eq '-' ? '' : c
+f = 'data/heatmap.dat'
+
+if (ny > 0) {
+    # Fixed margins in pixels: room for the longest tick labels, then the colour bar.
+    set lmargin at screen 150.0 / W
+    set rmargin at screen 1 - 170.0 / W
+    set bmargin at screen 75.0 / H
+    set tmargin at screen 1 - 70.0 / H
+    set ylabel ytitle
+    eval 'set ytics ' . ytics_list
+    set xrange [-0.5:nx-0.5]
+    set yrange [ny-0.5:-0.5]
+    set tics scale 0
+    set border 0
+    set palette defined (0 '#f7f7f7', 0.01 '#fff5eb', 0.3 '#fdae6b', 0.6 '#f16913', 1 '#8c2d04')
+    set cbrange [0:100]
+    set cbtics 0, 25, 100 format '%g%%'
+    set cblabel 'collapse rate'
+    set colorbox vertical user origin screen 1 - 140.0 / W, screen 75.0 / H \
+        size screen 18.0 / W, screen 1 - 145.0 / H
+    set style fill solid 1.0 border lc rgb '#ffffff'
+    set style textbox opaque fc rgb '#ffffff' noborder margins 2, 1
+    # Dark cells take white text for the rate.
+    ink(r) = r > 55 ? 0xffffff : 0x111111
+    # Grey cells: no finished run (all crashed or timed out).
+    plot f using 1:2:(0.5):(0.5):($7 > 0 ? $3 : NaN) with boxxyerror fc palette lw 2, \
+         f using 1:2:(0.5):($7 > 0 ? NaN : 0.5) with boxxyerror fc rgb '#dddddd' lw 2, \
+         f using 1:2:(rate_text($7, $3, $6)):(ink($3)) \
+             with labels offset 0, 0.7 font ',11' tc rgb variable, \
+         f using 1:(strcol(8) eq '-' ? NaN : $2):8:(cause_color(strcol(8))) \
+             with labels boxed offset 0, -0.7 font ',10' tc rgb variable
+} else {
+    set ylabel 'collapse rate (% of runs)'
+    set xrange [-0.6:nx-0.4]
+    set yrange [0:118]
+    set ytics 0, 20, 100 format '%g%%'
+    set grid ytics
+    set style fill solid 0.85 border lc rgb '#444444'
+    set boxwidth 0.6
+    set title ctitle . "\nbars in the colour of the commonest cause, whiskers: Wilson 95% interval"
+    plot f using 1:3:(cause_color(strcol(8) eq '-' ? 'healthy' : strcol(8))) \
+             with boxes lc rgb variable, \
+         f using 1:($7 > 0 ? $4 : NaN):(0):($5 - $4) with vectors heads size screen 0.008, 90 \
+             lc rgb '#222222' lw 1.2, \
+         f using 1:($7 > 0 ? $5 + 4 : 4):(rate_text($7, $3, $6) . "\n" . cause_text(strcol(8))) \
+             with labels font ',10' offset 0, 1
+}

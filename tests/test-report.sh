@@ -1,0 +1,69 @@
+#!/bin/sh
+# The report as a reader sees it: generated for a small sweep, loaded in headless Chromium,
+# it must raise no console error, show every chart (the page's own script counts the
+# images that decoded into body[data-images]) and hold one verdict row per run.  TAP
+# output; skipped without /usr/bin/chromium ($CHROMIUM overrides the path).
+set -u
+flatline=${FLATLINE:?}
+chromium=${CHROMIUM:-/usr/bin/chromium}
+if [ ! -x "$chromium" ]; then
+    echo "1..1"
+    echo "ok 1 # SKIP chromium not installed"
+    exit 0
+fi
+echo "1..3"
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/flatline-report-XXXXXX")
+trap 'rm -rf "$tmp"' EXIT
+n=0
+ok() { n=$((n + 1)); echo "ok $n - $1"; }
+# Diagnostics go out as TAP comments, every line of them.
+not_ok() { n=$((n + 1)); echo "not ok $n - $1"; shift; for l in "$@"; do printf '%s\n' "$l" | sed 's/^/# /'; done; }
+
+cat > "$tmp/tiny.cfg" <<'CFG'
+name = "report <check> & co";
+seed = 5;
+repeats = 2;
+dataset = { plugin = "sine2d"; samples = 40; normalize = "none"; validation = 0.25; };
+model = ( { name = "h1"; units = 6; activation = "relu"; init = "he_uniform"; },
+          { name = "out"; units = 1; } );
+loss = "mse";
+optimizer = { plugin = "adam"; lr = 0.001; };
+train = { epochs = 10; batch = 10; };
+grid = ( { key = "optimizer.lr"; values = [ 1e-6, 1e-2 ]; },
+         { key = "model.h1.init"; values = [ "zeros", "he_uniform" ]; } );
+CFG
+"$flatline" run "$tmp/tiny.cfg" -o "$tmp/res" --no-plots -q >"$tmp/run.log" 2>&1
+"$flatline" report "$tmp/res" >"$tmp/report.log" 2>&1
+status=$?
+
+"$chromium" --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \
+    --disable-background-networking --disable-component-update --disable-sync \
+    --user-data-dir="$tmp/profile" --enable-logging=stderr --v=0 \
+    --dump-dom "file://$tmp/res/report.html" >"$tmp/dom.html" 2>"$tmp/chromium.err"
+
+errors=$(grep -E 'Uncaught|:ERROR:CONSOLE' "$tmp/chromium.err")
+if [ "$status" = 0 ] && [ -s "$tmp/dom.html" ] && [ -z "$errors" ]; then
+    ok "the report loads without console errors"
+else
+    not_ok "the report loads without console errors" "flatline report: exit $status" \
+        "$(cat "$tmp/report.log")" "$errors" "$(tail -5 "$tmp/chromium.err")"
+fi
+
+images=$(sed -n 's/.*<body[^>]*data-images="\([0-9]*\/[0-9]*\)".*/\1/p' "$tmp/dom.html" | head -n 1)
+loaded=${images%/*}
+total=${images#*/}
+if [ -n "$images" ] && [ "$loaded" = "$total" ] && [ "$total" -gt 0 ]; then
+    ok "every chart image decodes ($images)"
+else
+    not_ok "every chart image decodes" "data-images=\"$images\"" \
+        "$(grep -o '<div class="missing">[^<]*' "$tmp/dom.html" | head -3)"
+fi
+
+rows=$(grep -o '<tr class="run[ "]' "$tmp/dom.html" | wc -l)
+runs=$(($(wc -l <"$tmp/res/summary.csv") - 1))
+tables=$(grep -o 'id="runs"' "$tmp/dom.html" | wc -l)
+if [ "$runs" -gt 0 ] && [ "$rows" = "$runs" ] && [ "$tables" = 1 ]; then
+    ok "the verdict table has one row per run ($rows)"
+else
+    not_ok "the verdict table has one row per run" "rows: $rows, runs in summary.csv: $runs, tables: $tables"
+fi
