@@ -9,6 +9,7 @@
 #include "pool.h"
 #include "plot.h"
 #include "report.h"
+#include "slurm.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -29,6 +30,7 @@ static const char usage_text[] =
     "  plot DIR          redraw the charts of a results directory\n"
     "  report DIR        rewrite DIR/report.html\n"
     "  slurm FILE.cfg    submit an experiment as a Slurm job array\n"
+    "                    (sbatch options after --)\n"
     "\n"
     "  flatline COMMAND --help   options of a command\n"
     "  flatline --version\n";
@@ -436,7 +438,7 @@ int cli_main(int argc, char **argv)
     if (strcmp(cmd, "plot") == 0 || strcmp(cmd, "report") == 0)
         return cmd_plot_or_report(sub_argc, sub_argv, strcmp(cmd, "report") == 0);
     if (strcmp(cmd, "slurm") == 0)
-        return usage_error("%s: not available in this version yet", cmd);
+        return slurm_main(sub_argc, sub_argv);
     static const char *const commands[] = {"run", "check", "plugins", "plot", "report", "slurm"};
     g_autofree char *hint = params_suggest(cmd, commands, G_N_ELEMENTS(commands));
     g_printerr("flatline: unknown command \"%s\"%s\n\n%s", cmd, hint, usage_text);

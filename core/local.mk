@@ -18,6 +18,7 @@ core_libflatline_core_la_SOURCES = \
 	core/plotdata.c core/plotdata.h \
 	core/plot.c core/plot.h \
 	core/report.c core/report.h
+core_libflatline_core_la_SOURCES += core/slurm.c core/slurm.h
 core_libflatline_core_la_CPPFLAGS = $(AM_CPPFLAGS) $(LIBCONFIG_CFLAGS)
 core_libflatline_core_la_CFLAGS = $(AM_CFLAGS) $(OPENMP_CFLAGS)
 core_libflatline_core_la_LIBADD = $(GLIB_LIBS) $(LIBCONFIG_LIBS) $(DNNL_LIBS) -lm

@@ -19,3 +19,4 @@ include tests/invalid.mk
 include tests/experiments.mk
 include tests/sweep.mk
 include tests/plots.mk
+include tests/slurm.mk
