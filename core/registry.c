@@ -123,8 +123,10 @@ static gboolean parse_file_name(const char *base, fl_kind *kind, char **name)
     g_autofree char *kind_word = g_strndup(base, (gsize)(dash - base));
     if (!registry_kind_from_name(kind_word, kind))
         return FALSE;
+    if (dash[1] == '.' && strcmp(dash + 1, ".so") == 0)
+        return FALSE; /* "layer-.so": no name */
     *name = g_strndup(dash + 1, strlen(dash + 1) - 3);
-    return **name != '\0';
+    return TRUE;
 }
 
 static void scan_dir(registry *reg, const char *dir, int depth)
@@ -147,7 +149,13 @@ static void scan_dir(registry *reg, const char *dir, int depth)
             /* libtool leaves modules in .libs; other hidden directories are not ours. */
             if (depth < 4 && (base[0] != '.' || strcmp(base, ".libs") == 0))
                 scan_dir(reg, path, depth + 1);
-        } else if (parse_file_name(base, &kind, &name)) {
+        } else if (parse_file_name(base, &kind, &name) && !g_file_test(path, G_FILE_TEST_EXISTS)) {
+            /* A dangling link: say so once and look further instead of failing later. */
+            g_printerr("flatline: warning: %s is a broken link: remove it or fix the link; "
+                       "skipping it\n",
+                       path);
+            g_free(name);
+        } else if (name) {
             char *key = g_strdup_printf("%s-%s", registry_kind_name(kind), name);
             if (!g_hash_table_contains(reg->files, key))
                 g_hash_table_insert(reg->files, key, g_steal_pointer(&path));

@@ -14,7 +14,20 @@ gboolean results_write(const char *path, const char *data, gssize len, gboolean 
     GFileSetContentsFlags flags = G_FILE_SET_CONTENTS_CONSISTENT;
     if (durable)
         flags |= G_FILE_SET_CONTENTS_DURABLE;
-    return g_file_set_contents_full(path, data, len, flags, 0644, error);
+    GError *err = NULL;
+    if (g_file_set_contents_full(path, data, len, flags, 0644, &err))
+        return TRUE;
+    /* GLib names its temporary file; the user needs the file meant and the way out. */
+    const char *why = err->code == G_FILE_ERROR_NOSPC ? "no space left on the device"
+                      : err->code == G_FILE_ERROR_ACCES || err->code == G_FILE_ERROR_PERM
+                          ? "permission denied"
+                          : err->message;
+    g_set_error(error, G_FILE_ERROR, err->code,
+                "%s: cannot write it (%s): free some space or fix the permissions, or choose "
+                "another directory with -o; results already saved are intact",
+                path, why);
+    g_error_free(err);
+    return FALSE;
 }
 
 void run_record_free(run_record *r)
@@ -194,7 +207,9 @@ run_record *results_load_run(const char *dir, const char *id, GError **error)
         return NULL;
     g_autoptr(GKeyFile) kf = g_key_file_new();
     if (!g_key_file_load_from_file(kf, path, G_KEY_FILE_NONE, error)) {
-        g_prefix_error(error, "%s: ", path);
+        g_prefix_error(error, "%s: damaged or from another version of flatline; rerun with "
+                              "--force or use another -o: ",
+                       path);
         return NULL;
     }
     g_autoptr(run_record) r = g_new0(run_record, 1);

@@ -215,7 +215,9 @@ static gboolean ensure_dir(const char *dir, GError **error)
     if (g_mkdir_with_parents(dir, 0755) != 0) {
         int e = errno;
         g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(e),
-                    "%s: cannot create the results directory: %s", dir, g_strerror(e));
+                    "%s: cannot create the results directory: %s; choose another directory "
+                    "with -o",
+                    dir, g_strerror(e));
         return FALSE;
     }
     return TRUE;
