@@ -150,6 +150,9 @@ static void progress_clear(progress *pr)
 static void finish_job(sweep *s, const sweep_options *opt, const run_plan *p, progress *pr)
 {
     pr->done++;
+    /* Without the progress line nothing below is shown: spare reading run.result back. */
+    if (!pr->on)
+        return;
     g_autoptr(GError) err = NULL;
     g_autoptr(run_record) rec = results_load_run(opt->out_dir, p->id, &err);
     if (rec && strcmp(rec->verdict, "collapsed") == 0)

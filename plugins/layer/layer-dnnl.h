@@ -42,17 +42,19 @@ static inline dnnl_status_t layer_dnnl_md_1d(dnnl_memory_desc_t *md, size_t n)
     return dnnl_memory_desc_init_by_tag(md, 1, dims, dnnl_f32, dnnl_x);
 }
 
-/* A primitive from an op descriptor (hint: the forward pd for backward ones, or NULL).
- * The primitive descriptor is returned in *pd when pd is not NULL, else destroyed. */
-static inline dnnl_status_t layer_dnnl_primitive(dnnl_primitive_t *prim,
-                                                 dnnl_primitive_desc_t *pd,
-                                                 const_dnnl_op_desc_t op_desc,
-                                                 dnnl_engine_t engine,
-                                                 const_dnnl_primitive_desc_t hint)
+/* A primitive from an op descriptor and attributes (attr: post-ops, or NULL; hint: the
+ * forward pd for backward ones, or NULL).  The primitive descriptor is returned in *pd
+ * when pd is not NULL, else destroyed. */
+static inline dnnl_status_t layer_dnnl_primitive_attr(dnnl_primitive_t *prim,
+                                                      dnnl_primitive_desc_t *pd,
+                                                      const_dnnl_op_desc_t op_desc,
+                                                      const_dnnl_primitive_attr_t attr,
+                                                      dnnl_engine_t engine,
+                                                      const_dnnl_primitive_desc_t hint)
 {
     dnnl_primitive_desc_t local = NULL;
     *prim = NULL;
-    dnnl_status_t st = dnnl_primitive_desc_create(&local, op_desc, NULL, engine, hint);
+    dnnl_status_t st = dnnl_primitive_desc_create(&local, op_desc, attr, engine, hint);
     if (st != dnnl_success)
         return st;
     st = dnnl_primitive_create(prim, local);
@@ -61,6 +63,25 @@ static inline dnnl_status_t layer_dnnl_primitive(dnnl_primitive_t *prim,
     else
         *pd = local;
     return st;
+}
+
+/* The same without attributes. */
+static inline dnnl_status_t layer_dnnl_primitive(dnnl_primitive_t *prim,
+                                                 dnnl_primitive_desc_t *pd,
+                                                 const_dnnl_op_desc_t op_desc,
+                                                 dnnl_engine_t engine,
+                                                 const_dnnl_primitive_desc_t hint)
+{
+    return layer_dnnl_primitive_attr(prim, pd, op_desc, NULL, engine, hint);
+}
+
+/* Queue one primitive on the stream without waiting: the stream is in order, so a
+ * layer queues its chain of primitives and waits once (dnnl_stream_wait) before it
+ * returns. */
+static inline dnnl_status_t layer_dnnl_exec(dnnl_primitive_t prim, dnnl_stream_t stream,
+                                            int nargs, const dnnl_exec_arg_t *args)
+{
+    return dnnl_primitive_execute(prim, stream, nargs, args);
 }
 
 /* Execute one primitive on the stream and wait for it. */

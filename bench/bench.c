@@ -1,0 +1,551 @@
+/* bench.c — flatline's speed figures (issue 7), printed and appended to a CSV.
+ *
+ *   bench [--only NAME] [--reps N] [--label TEXT] [--cpu-time] [CSV]
+ *                                  NAME: seed, sweep, mlp, overhead, verdict
+ *
+ * 1. seed:     one 2-10-1 ReLU run (sine2d, 100 samples, batch 32, 100 epochs, Adam, every
+ *              detector, stop_on = "never"), in process, 1 thread: ms per run.
+ * 2. sweep:    a 240-run grid of that network through `flatline run -j 2 --quiet
+ *              --no-plots`, process start and result files included: runs per second.
+ * 3. mlp:      784-512-512-10 ReLU/softmax, batch 256, CCE, SGD on blobs: training samples
+ *              per second and GFLOP/s (2*in*out per dense layer per sample forward, x3 for
+ *              forward + backward) next to dnnl_sgemm on a 1024^3 product in this process
+ *              with the same thread count; with 2 threads and with 1.
+ * 4. overhead: the seed run and the MLP with every detector against none, in %.
+ * 5. verdict:  wall time until a doomed run (the lr-too-large shape) stops early, in ms.
+ *
+ * Each figure is the median of the repetitions (at least 5).  The MLP's figures are the
+ * marginal cost of an epoch — the difference between a long and a short run — so data
+ * generation and start-up, which do not grow with training, stay out of them.  Rows go to
+ * bench/results.csv of the source tree (or CSV) with a timestamp, `git describe` (or
+ * --label), the load average and how busy the machine was just before: on two cores,
+ * anyone else's work halves the two-thread figures.  The sweep writes its results under
+ * /tmp; on ext4 without a journal, creating files right after many were deleted costs
+ * far more kernel time (free inodes deleted in the last minutes are skipped one by one),
+ * so sweeps measured minutes apart are not alike either.  --cpu-time times in-process
+ * figures by CPU time for A/B comparisons and writes no row.  Timings, not tests:
+ * nothing here fails.
+ */
+#include "host.h"
+#include "registry.h"
+#include "sweep.h"
+#include "train.h"
+
+#include <oneapi/dnnl/dnnl.h>
+#include <errno.h>
+#include <glib/gstdio.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define BENCH_SEED_CFG                                                                     \
+    "name = \"bench-seed\";\n"                                                             \
+    "seed = 7;\n"                                                                          \
+    "repeats = %d;\n"                                                                      \
+    "dataset = { plugin = \"sine2d\"; samples = 100; normalize = \"none\"; validation = "  \
+    "0.2; };\n"                                                                            \
+    "model = (\n"                                                                          \
+    "  { name = \"h1\"; units = 10; activation = \"relu\"; init = \"he_uniform\"; },\n"    \
+    "  { name = \"out\"; units = 1; }\n"                                                   \
+    ");\n"                                                                                 \
+    "loss = \"mse\";\n"                                                                    \
+    "optimizer = { plugin = \"adam\"; lr = 0.001; };\n"                                    \
+    "train = { epochs = 100; batch = 32; %s };\n"                                          \
+    "detectors = %s;\n"
+
+#define BENCH_SWEEP_GRID                                                                   \
+    "grid = (\n"                                                                           \
+    "  { key = \"optimizer.lr\"; values = [ 1e-4, 1e-3, 1e-2, 1.0 ]; },\n"                 \
+    "  { key = \"model.h1.init\"; values = [ \"zeros\", \"normal\", \"glorot_uniform\", "  \
+    "\"he_uniform\" ]; }\n"                                                                \
+    ");\n"
+
+#define BENCH_MLP_CFG                                                                      \
+    "name = \"bench-mlp\";\n"                                                              \
+    "seed = 3;\n"                                                                          \
+    "dataset = { plugin = \"blobs\"; samples = 4096; features = 784; classes = 10; };\n"   \
+    "model = (\n"                                                                          \
+    "  { name = \"h1\"; units = 512; activation = \"relu\"; init = \"he_uniform\"; },\n"   \
+    "  { name = \"h2\"; units = 512; activation = \"relu\"; init = \"he_uniform\"; },\n"   \
+    "  { name = \"out\"; units = 10; activation = \"softmax\"; }\n"                        \
+    ");\n"                                                                                 \
+    "loss = \"cce\";\n"                                                                    \
+    "optimizer = { plugin = \"sgd\"; lr = 0.01; };\n"                                      \
+    "train = { epochs = %d; batch = 256; stop_on = \"never\"; };\n"                        \
+    "detectors = %s;\n"
+
+/* experiments/lr-too-large.cfg: Adam at lr = 1 kills a 2-16-16-1 ReLU net in every seed. */
+#define BENCH_VERDICT_CFG                                                                  \
+    "name = \"bench-verdict\";\n"                                                          \
+    "seed = 1;\n"                                                                          \
+    "repeats = 5;\n"                                                                       \
+    "dataset = { plugin = \"sine2d\"; samples = 200; validation = 0.2; };\n"               \
+    "model = (\n"                                                                          \
+    "  { name = \"h1\"; units = 16; activation = \"relu\"; init = \"he_uniform\"; },\n"    \
+    "  { name = \"h2\"; units = 16; activation = \"relu\"; init = \"he_uniform\"; },\n"    \
+    "  { name = \"out\"; units = 1; }\n"                                                   \
+    ");\n"                                                                                 \
+    "loss = \"mse\";\n"                                                                    \
+    "optimizer = { plugin = \"adam\"; lr = 1.0; };\n"                                      \
+    "train = { epochs = 100; batch = 32; };\n"                                             \
+    "detectors = ( \"all\" );\n"
+
+enum { BENCH_MLP_SHORT = 1, BENCH_MLP_LONG = 4, BENCH_MLP_SAMPLES = 4096 };
+
+typedef struct bench {
+    registry *reg;
+    fl_host *host;
+    char *tmp;       /* scratch directory: experiment files and sweep outputs */
+    int reps;
+    int cores;
+    char *onednn;    /* "2.6.3" */
+    char *git;       /* `git describe` of the source tree, or "" */
+    char *stamp;     /* ISO 8601, the same on every row of one invocation */
+    double load;     /* 1-minute load average at the start: others' work skews figures */
+    double busy;     /* % of the machine's CPU time in use during the second before */
+    FILE *csv;
+} bench;
+
+/* --cpu-time: in-process figures count this process's CPU time instead of wall time, so
+ * that A/B comparisons on a busy machine are not skewed by other processes (the sweep,
+ * which waits on children, always counts wall time). */
+static gboolean bench_cpu_time;
+
+static double bench_clock(clockid_t id)
+{
+    struct timespec ts;
+    clock_gettime(id, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+static double bench_wall(void) { return bench_clock(CLOCK_MONOTONIC); }
+
+static double bench_now(void)
+{
+    return bench_clock(bench_cpu_time ? CLOCK_PROCESS_CPUTIME_ID : CLOCK_MONOTONIC);
+}
+
+static int bench_cmp(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+static double bench_median(double *v, int n)
+{
+    qsort(v, (size_t)n, sizeof *v, bench_cmp);
+    return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+}
+
+/* One figure: on the terminal, and a row of the CSV. */
+static void bench_report(bench *b, const char *figure, int threads, double value,
+                         const char *unit, const char *target, int met)
+{
+    printf("  %-26s %2d thr  %12.3f %-10s %-12s %s\n", figure, threads, value, unit,
+           target ? target : "", met < 0 ? "" : met ? "met" : "NOT MET");
+    fflush(stdout);
+    if (b->csv) {
+        fprintf(b->csv, "%s,%s,%d,%s,%.2f,%.0f,%s,%d,%.6g,%s,%s,%s,%d\n", b->stamp, b->git,
+                b->cores, b->onednn, b->load, b->busy, figure, threads, value, unit, target ? target : "",
+                met < 0 ? "" : met ? "yes" : "no", b->reps);
+        fflush(b->csv);
+    }
+}
+
+static char *bench_write_cfg(bench *b, const char *name, const char *text)
+{
+    char *path = g_build_filename(b->tmp, name, NULL);
+    g_autoptr(GError) err = NULL;
+    if (!g_file_set_contents(path, text, -1, &err)) {
+        g_printerr("bench: %s\n", err->message);
+        exit(1);
+    }
+    return path;
+}
+
+static sweep *bench_plan(bench *b, const char *name, const char *text)
+{
+    g_autofree char *path = bench_write_cfg(b, name, text);
+    g_autoptr(GError) err = NULL;
+    sweep *s = sweep_plan(path, NULL, b->reg, b->host, FALSE, &err);
+    if (!s) {
+        g_printerr("bench: %s: %s\n", name, err->message);
+        exit(1);
+    }
+    return s;
+}
+
+/* One in-process run of plan position i; returns its wall time in seconds. */
+static double bench_train(bench *b, const sweep *s, guint i, run_output *keep)
+{
+    const run_plan *p = s->runs->pdata[i % s->runs->len];
+    run_output out;
+    g_autoptr(GError) err = NULL;
+    double t0 = bench_now();
+    if (!train_run(p->exp, (uint64_t)p->seed, b->host, &out, &err)) {
+        g_printerr("bench: run %s: %s\n", p->id, err->message);
+        exit(1);
+    }
+    double t = bench_now() - t0;
+    if (out.status != RUN_OK) {
+        g_printerr("bench: run %s: %s\n", p->id, out.reason ? out.reason : "failed");
+        exit(1);
+    }
+    if (p->exp->train.stop_on == STOP_ON_NEVER && out.epochs_run != p->exp->train.epochs &&
+        !out.diverged) {
+        g_printerr("bench: run %s stopped after %d of %d epochs\n", p->id, out.epochs_run,
+                   p->exp->train.epochs);
+        exit(1);
+    }
+    if (keep)
+        *keep = out;
+    else
+        run_output_clear(&out);
+    return t;
+}
+
+/* Median seconds of a run of s, after one warm-up run (plugins loaded, kernels built). */
+static double bench_runs(bench *b, const sweep *s, int reps)
+{
+    double *t = g_new(double, reps);
+    bench_train(b, s, 0, NULL);
+    for (int r = 0; r < reps; r++)
+        t[r] = bench_train(b, s, (guint)r, NULL);
+    double m = bench_median(t, reps);
+    g_free(t);
+    return m;
+}
+
+static sweep *bench_seed_plan(bench *b, gboolean detectors)
+{
+    g_autofree char *text = g_strdup_printf(BENCH_SEED_CFG, 1, "stop_on = \"never\";",
+                                            detectors ? "( \"all\" )" : "( )");
+    return bench_plan(b, detectors ? "seed.cfg" : "seed-none.cfg", text);
+}
+
+static void bench_seed(bench *b)
+{
+    host_set_threads(1);
+    g_autoptr(sweep) s = bench_seed_plan(b, TRUE);
+    double ms = 1e3 * bench_runs(b, s, MAX(b->reps, 21));
+    bench_report(b, "seed_run_ms", 1, ms, "ms", "<= 2.5", ms <= 2.5);
+}
+
+static void bench_sweep(bench *b)
+{
+    g_autofree char *text = g_strdup_printf(BENCH_SEED_CFG BENCH_SWEEP_GRID, 15, "",
+                                            "( \"all\" )");
+    g_autofree char *path = bench_write_cfg(b, "sweep.cfg", text);
+    double *t = g_new(double, b->reps + 1);
+    int runs = 4 * 4 * 15;
+    /* The same runs trained here one after another, nothing saved: what the sweep costs
+     * beyond the training itself is the difference. */
+    host_set_threads(1);
+    g_autoptr(sweep) s = bench_plan(b, "sweep-inprocess.cfg", text);
+    bench_train(b, s, 0, NULL);
+    for (int r = 0; r <= b->reps; r++) {
+        double t0 = bench_now();
+        for (guint i = 0; i < s->runs->len; i++)
+            bench_train(b, s, i, NULL);
+        t[r] = bench_now() - t0;
+    }
+    double inproc = s->runs->len / bench_median(t, b->reps + 1);
+    bench_report(b, "sweep_inprocess_runs_per_s", 1, inproc, "runs/s", NULL, -1);
+    for (int r = 0; r <= b->reps; r++) {
+        g_autofree char *out = g_strdup_printf("%s/sweep-%d", b->tmp, r);
+        char *argv[] = {FL_BUILD_EXE, "run", path, "-o", out, "-j", "2", "--quiet",
+                        "--no-plots", NULL};
+        g_autofree char *so = NULL, *se = NULL;
+        g_autoptr(GError) err = NULL;
+        int status = 0;
+        double t0 = bench_wall();
+        gboolean ok = g_spawn_sync(NULL, argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, &so, &se,
+                                   &status, &err);
+        t[r] = bench_wall() - t0;
+        if (!ok || !g_spawn_check_wait_status(status, NULL)) {
+            g_printerr("bench: flatline run failed: %s%s\n", err ? err->message : "", se ? se : "");
+            exit(1);
+        }
+    }
+    /* The first sweep warms the page cache; it is left out. */
+    double rate = runs / bench_median(t + 1, b->reps);
+    g_free(t);
+    bench_report(b, "sweep_runs_per_s", 2, rate, "runs/s", ">= 500", rate >= 500);
+}
+
+static double bench_sgemm_gflops(bench *b, int threads)
+{
+    host_set_threads(threads);
+    const dnnl_dim_t n = 1024;
+    float *A = g_new(float, n * n), *B = g_new(float, n * n), *C = g_new0(float, n * n);
+    for (dnnl_dim_t i = 0; i < n * n; i++) {
+        A[i] = (float)((i * 7) % 13) / 13.0f - 0.5f;
+        B[i] = (float)((i * 5) % 11) / 11.0f - 0.5f;
+    }
+    double *t = g_new(double, b->reps);
+    dnnl_sgemm('N', 'N', n, n, n, 1.0f, A, n, B, n, 0.0f, C, n);
+    for (int r = 0; r < b->reps; r++) {
+        double t0 = bench_now();
+        dnnl_sgemm('N', 'N', n, n, n, 1.0f, A, n, B, n, 0.0f, C, n);
+        t[r] = bench_now() - t0;
+    }
+    double gf = 2.0 * (double)n * n * n / bench_median(t, b->reps) / 1e9;
+    g_free(t);
+    g_free(A);
+    g_free(B);
+    g_free(C);
+    return gf;
+}
+
+/* Seconds per training epoch of the MLP: the marginal cost of BENCH_MLP_LONG -
+ * BENCH_MLP_SHORT epochs. */
+static double bench_mlp_epoch(bench *b, int threads, gboolean detectors)
+{
+    host_set_threads(threads);
+    const char *det = detectors ? "( \"all\" )" : "( )";
+    g_autofree char *t_short = g_strdup_printf(BENCH_MLP_CFG, BENCH_MLP_SHORT, det);
+    g_autofree char *t_long = g_strdup_printf(BENCH_MLP_CFG, BENCH_MLP_LONG, det);
+    g_autoptr(sweep) s_short = bench_plan(b, "mlp-short.cfg", t_short);
+    g_autoptr(sweep) s_long = bench_plan(b, "mlp-long.cfg", t_long);
+    double *ts = g_new(double, b->reps), *tl = g_new(double, b->reps);
+    bench_train(b, s_short, 0, NULL);
+    for (int r = 0; r < b->reps; r++) {
+        ts[r] = bench_train(b, s_short, 0, NULL);
+        tl[r] = bench_train(b, s_long, 0, NULL);
+    }
+    double e = (bench_median(tl, b->reps) - bench_median(ts, b->reps)) /
+               (BENCH_MLP_LONG - BENCH_MLP_SHORT);
+    g_free(ts);
+    g_free(tl);
+    return e;
+}
+
+static void bench_mlp(bench *b)
+{
+    const double flop = 3.0 * 2.0 * (784.0 * 512 + 512.0 * 512 + 512.0 * 10);
+    for (int threads = 2; threads >= 1; threads--) {
+        double epoch = bench_mlp_epoch(b, threads, TRUE);
+        double sps = BENCH_MLP_SAMPLES / epoch, gf = sps * flop / 1e9;
+        double sg = bench_sgemm_gflops(b, threads);
+        bench_report(b, "mlp_samples_per_s", threads, sps, "samples/s", NULL, -1);
+        bench_report(b, "mlp_gflops", threads, gf, "GFLOP/s", NULL, -1);
+        bench_report(b, "sgemm_gflops", threads, sg, "GFLOP/s", NULL, -1);
+        bench_report(b, "mlp_vs_sgemm_pct", threads, 100 * gf / sg, "%", ">= 60", gf / sg >= 0.6);
+    }
+}
+
+static void bench_overhead(bench *b)
+{
+    host_set_threads(1);
+    g_autoptr(sweep) all = bench_seed_plan(b, TRUE);
+    g_autoptr(sweep) none = bench_seed_plan(b, FALSE);
+    int reps = MAX(b->reps, 61);
+    double *ta = g_new(double, reps), *tn = g_new(double, reps);
+    bench_train(b, all, 0, NULL);
+    bench_train(b, none, 0, NULL);
+    /* Interleaved, so drift in the machine's speed hits both alike. */
+    for (int r = 0; r < reps; r++) {
+        ta[r] = bench_train(b, all, 0, NULL);
+        tn[r] = bench_train(b, none, 0, NULL);
+    }
+    double pct = 100 * (bench_median(ta, reps) / bench_median(tn, reps) - 1);
+    bench_report(b, "detector_overhead_seed_pct", 1, pct, "%", "<= 5", pct <= 5);
+    /* The MLP: the same long run with and without detectors, interleaved; the extra time
+     * against the training time of its epochs (run time less data and set-up, which the
+     * marginal epoch gives).  One thread: the detectors run between epochs on one thread
+     * anyway, and a second thread's figure mostly measures what else the machine does. */
+    host_set_threads(1);
+    double epoch = bench_mlp_epoch(b, 1, FALSE);
+    g_autofree char *t_all = g_strdup_printf(BENCH_MLP_CFG, BENCH_MLP_LONG, "( \"all\" )");
+    g_autofree char *t_none = g_strdup_printf(BENCH_MLP_CFG, BENCH_MLP_LONG, "( )");
+    g_autoptr(sweep) s_all = bench_plan(b, "mlp-all.cfg", t_all);
+    g_autoptr(sweep) s_none = bench_plan(b, "mlp-none.cfg", t_none);
+    reps = MAX(b->reps, 9);
+    ta = g_renew(double, ta, reps);
+    tn = g_renew(double, tn, reps);
+    for (int r = 0; r < reps; r++) {
+        ta[r] = bench_train(b, s_all, 0, NULL);
+        tn[r] = bench_train(b, s_none, 0, NULL);
+    }
+    pct = 100 * (bench_median(ta, reps) - bench_median(tn, reps)) / (epoch * BENCH_MLP_LONG);
+    bench_report(b, "detector_overhead_mlp_pct", 1, pct, "%", "<= 5", pct <= 5);
+    g_free(ta);
+    g_free(tn);
+}
+
+static void bench_verdict(bench *b)
+{
+    host_set_threads(1);
+    g_autoptr(sweep) s = bench_plan(b, "verdict.cfg", BENCH_VERDICT_CFG);
+    int reps = MAX(b->reps, 10);
+    double *t = g_new(double, reps);
+    int epochs_min = G_MAXINT, epochs_max = 0;
+    bench_train(b, s, 0, NULL);
+    for (int r = 0; r < reps; r++) {
+        run_output out;
+        t[r] = bench_train(b, s, (guint)r, &out);
+        if (!out.stopped_early) {
+            g_printerr("bench: the doomed run %d was not stopped early (verdict %d)\n",
+                       r % 5, (int)out.verdict);
+            exit(1);
+        }
+        epochs_min = MIN(epochs_min, out.epochs_run);
+        epochs_max = MAX(epochs_max, out.epochs_run);
+        run_output_clear(&out);
+    }
+    double ms = 1e3 * bench_median(t, reps);
+    g_free(t);
+    printf("  (the doomed runs stopped after %d-%d epochs of 100)\n", epochs_min, epochs_max);
+    bench_report(b, "time_to_verdict_ms", 1, ms, "ms", "<= 50", ms <= 50);
+}
+
+static void bench_remove_tree(const char *path)
+{
+    if (g_file_test(path, G_FILE_TEST_IS_DIR) && !g_file_test(path, G_FILE_TEST_IS_SYMLINK)) {
+        g_autoptr(GDir) d = g_dir_open(path, 0, NULL);
+        const char *name;
+        while (d && (name = g_dir_read_name(d))) {
+            g_autofree char *child = g_build_filename(path, name, NULL);
+            bench_remove_tree(child);
+        }
+        g_rmdir(path);
+    } else {
+        g_unlink(path);
+    }
+}
+
+/* Total and idle jiffies of all CPUs, from the first line of /proc/stat. */
+static gboolean bench_cpu_jiffies(double *total, double *idle)
+{
+    g_autofree char *stat = NULL;
+    if (!g_file_get_contents("/proc/stat", &stat, NULL, NULL))
+        return FALSE;
+    g_auto(GStrv) f = g_strsplit_set(stat, " \n", 12);
+    if (g_strv_length(f) < 12 || strcmp(f[0], "cpu") != 0)
+        return FALSE;
+    *total = 0;
+    for (int i = 2; i < 10; i++) /* "cpu", "", then user .. steal */
+        *total += g_ascii_strtod(f[i], NULL);
+    *idle = g_ascii_strtod(f[5], NULL) + g_ascii_strtod(f[6], NULL); /* idle, iowait */
+    return TRUE;
+}
+
+/* How busy the machine is before we start (others' work skews every figure), in %. */
+static double bench_busy(void)
+{
+    double t0, i0, t1, i1;
+    if (!bench_cpu_jiffies(&t0, &i0))
+        return NAN;
+    g_usleep(1000000);
+    if (!bench_cpu_jiffies(&t1, &i1) || t1 <= t0)
+        return NAN;
+    return 100 * (1 - (i1 - i0) / (t1 - t0));
+}
+
+static char *bench_git_describe(void)
+{
+    char *argv[] = {"git", "-C", FL_SRCDIR, "describe", "--always", "--dirty", "--tags", NULL};
+    g_autofree char *so = NULL;
+    int status = 0;
+    if (!g_spawn_sync(NULL, argv, NULL, G_SPAWN_SEARCH_PATH | G_SPAWN_STDERR_TO_DEV_NULL, NULL,
+                      NULL, &so, NULL, &status, NULL) ||
+        !g_spawn_check_wait_status(status, NULL) || !so)
+        return g_strdup("");
+    return g_strdup(g_strstrip(so));
+}
+
+int main(int argc, char **argv)
+{
+    char *only = NULL, *label = NULL;
+    int reps = 5;
+    GOptionEntry entries[] = {
+        {"only", 0, 0, G_OPTION_ARG_STRING, &only, "one figure: seed, sweep, mlp, overhead, verdict",
+         "NAME"},
+        {"reps", 0, 0, G_OPTION_ARG_INT, &reps, "repetitions per figure (at least 5)", "N"},
+        {"label", 0, 0, G_OPTION_ARG_STRING, &label,
+         "what the git column of the CSV records (default: git describe)", "TEXT"},
+        {"cpu-time", 0, 0, G_OPTION_ARG_NONE, &bench_cpu_time,
+         "time in-process figures by CPU time, for A/B comparisons on a busy machine (no CSV "
+         "row)", NULL},
+        {NULL, 0, 0, 0, NULL, NULL, NULL}};
+    g_autoptr(GOptionContext) ctx = g_option_context_new("[CSV]");
+    g_option_context_add_main_entries(ctx, entries, NULL);
+    g_autoptr(GError) err = NULL;
+    if (!g_option_context_parse(ctx, &argc, &argv, &err) || argc > 2) {
+        g_printerr("bench: %s\n", err ? err->message : "usage: bench [--only NAME] [CSV]");
+        return 2;
+    }
+    /* The build tree's plugins, unless the caller chose others. */
+    if (!g_getenv("FLATLINE_PLUGIN_PATH"))
+        g_setenv("FLATLINE_PLUGIN_PATH", FL_BUILD_PLUGINDIR, TRUE);
+
+    bench b = {0};
+    b.reps = MAX(reps, 5);
+    b.cores = (int)g_get_num_processors();
+    const dnnl_version_t *v = dnnl_version();
+    b.onednn = g_strdup_printf("%d.%d.%d", v->major, v->minor, v->patch);
+    b.git = label ? g_strdup(label) : bench_git_describe();
+    g_autoptr(GDateTime) now = g_date_time_new_now_local();
+    b.stamp = g_date_time_format_iso8601(now);
+    b.tmp = g_dir_make_tmp("flatline-bench-XXXXXX", &err);
+    if (!b.tmp) {
+        g_printerr("bench: %s\n", err->message);
+        return 1;
+    }
+    g_autofree char *csv_path =
+        argc == 2 ? g_strdup(argv[1]) : g_build_filename(FL_SRCDIR, "bench", "results.csv", NULL);
+    gboolean fresh = !g_file_test(csv_path, G_FILE_TEST_EXISTS);
+    /* CPU-time figures are for A/B comparisons, not for the record. */
+    b.csv = bench_cpu_time ? NULL : fopen(csv_path, "a");
+    if (!b.csv && !bench_cpu_time) {
+        g_printerr("bench: %s: cannot append: %s\n", csv_path, g_strerror(errno));
+        return 1;
+    }
+    if (fresh && b.csv)
+        fprintf(b.csv, "timestamp,git,cores,onednn,load,busy_pct,figure,threads,value,unit,target,met,reps\n");
+    g_autofree char *loadavg = NULL;
+    if (g_file_get_contents("/proc/loadavg", &loadavg, NULL, NULL))
+        b.load = g_ascii_strtod(loadavg, NULL);
+    b.busy = bench_busy();
+    host_set_threads(1);
+    b.reg = registry_new();
+    b.host = host_new(1, &err);
+    if (!b.host) {
+        g_printerr("bench: %s\n", err->message);
+        return 1;
+    }
+    printf("flatline bench: %d cores, oneDNN %s, %s, load %.2f, %.0f%% busy before, median of "
+           "%d+ repetitions%s -> %s\n",
+           b.cores, b.onednn, *b.git ? b.git : "(no git)", b.load, b.busy, b.reps,
+           bench_cpu_time ? ", CPU time" : "", csv_path);
+
+    static const struct {
+        const char *name;
+        void (*fn)(bench *);
+    } figures[] = {{"seed", bench_seed},         {"sweep", bench_sweep}, {"mlp", bench_mlp},
+                   {"overhead", bench_overhead}, {"verdict", bench_verdict}};
+    gboolean any = FALSE;
+    for (size_t i = 0; i < G_N_ELEMENTS(figures); i++)
+        if (!only || strcmp(only, figures[i].name) == 0) {
+            figures[i].fn(&b);
+            any = TRUE;
+        }
+    if (!any)
+        g_printerr("bench: --only %s: no such figure (seed, sweep, mlp, overhead, verdict)\n",
+                   only);
+
+    if (b.csv)
+        fclose(b.csv);
+    bench_remove_tree(b.tmp);
+    host_free(b.host);
+    registry_free(b.reg);
+    g_free(b.tmp);
+    g_free(b.onednn);
+    g_free(b.git);
+    g_free(b.stamp);
+    g_free(only);
+    g_free(label);
+    return any ? 0 : 2;
+}

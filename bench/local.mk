@@ -1,0 +1,13 @@
+# The benchmark (issue 7): `make bench` builds and runs it; it is not part of make check.
+# BENCH_ARGS passes options through, e.g. make bench BENCH_ARGS='--only seed --reps 9'.
+EXTRA_PROGRAMS = bench/bench
+bench_bench_SOURCES = bench/bench.c
+bench_bench_CPPFLAGS = $(AM_CPPFLAGS) $(LIBCONFIG_CFLAGS)
+bench_bench_LDFLAGS = $(AM_LDFLAGS) $(OPENMP_CFLAGS)
+bench_bench_LDADD = core/libflatline-core.la $(GLIB_LIBS) $(LIBCONFIG_LIBS) $(DNNL_LIBS) -lm
+CLEANFILES += bench/bench$(EXEEXT)
+EXTRA_DIST += bench/local.mk
+
+.PHONY: bench
+bench: all bench/bench$(EXEEXT)
+	FLATLINE_PLUGIN_PATH='$(abs_top_builddir)/plugins' ./bench/bench$(EXEEXT) $(BENCH_ARGS)
