@@ -68,8 +68,10 @@ static gboolean spawn_worker(worker *w, const sweep_options *opt, GError **error
 
 /* Stop a worker for good and say how it ended ("killed by signal 11 (Segmentation
  * fault)"), or NULL if it exited cleanly. */
-static char *reap_worker(worker *w, gboolean kill_it)
+static char *reap_worker(worker *w, gboolean kill_it, int *termsig)
 {
+    if (termsig)
+        *termsig = 0;
     if (!w->pid)
         return NULL;
     if (kill_it)
@@ -81,6 +83,8 @@ static char *reap_worker(worker *w, gboolean kill_it)
     close(w->from);
     g_string_free(w->buf, TRUE);
     w->pid = 0;
+    if (termsig && WIFSIGNALED(status))
+        *termsig = WTERMSIG(status);
     if (WIFSIGNALED(status))
         return g_strdup_printf("the worker was killed by signal %d (%s)", WTERMSIG(status),
                                g_strsignal(WTERMSIG(status)));
@@ -188,7 +192,7 @@ gboolean pool_run(sweep *s, const sweep_options *opt, GArray *pending, pool_resu
     guint next = 0;
     for (guint i = 0; i < n_workers && ok; i++)
         ok = spawn_worker(&workers[i], opt, error);
-    while (ok && result->finished < (int)pending->len) {
+    while (ok && !result->interrupted && result->finished < (int)pending->len) {
         if (stop_signal) {
             result->interrupted = TRUE;
             break;
@@ -257,7 +261,7 @@ gboolean pool_run(sweep *s, const sweep_options *opt, GArray *pending, pool_resu
                 double limit = p->exp->train.timeout;
                 double took = (double)(g_get_monotonic_time() - w->started) / 1e6;
                 if (limit > 0 && took > limit + MAX(1.0, 0.1 * limit)) {
-                    g_free(reap_worker(w, TRUE));
+                    g_free(reap_worker(w, TRUE, NULL));
                     g_autofree char *why = g_strdup_printf(
                         "exceeded train.timeout = %g s (killed after %.1f s without finishing)",
                         limit, took);
@@ -273,7 +277,14 @@ gboolean pool_run(sweep *s, const sweep_options *opt, GArray *pending, pool_resu
             if (dead) {
                 int job = w->job;
                 double took = (double)(g_get_monotonic_time() - w->started) / 1e6;
-                g_autofree char *why = reap_worker(w, TRUE);
+                int sig = 0;
+                g_autofree char *why = reap_worker(w, TRUE, &sig);
+                /* Stopped from outside (Ctrl-C, scancel, kill): the run did not fail, it
+                 * was interrupted; leave it unfinished so a resume runs it. */
+                if (stop_signal || sig == SIGTERM || sig == SIGINT || sig == SIGHUP) {
+                    result->interrupted = TRUE;
+                    break;
+                }
                 if (job >= 0) {
                     const run_plan *p = s->runs->pdata[g_array_index(pending, guint, job)];
                     ok = sweep_record_failure(s, p, opt->out_dir, "crashed",
@@ -294,7 +305,7 @@ gboolean pool_run(sweep *s, const sweep_options *opt, GArray *pending, pool_resu
     }
     progress_clear(&pr);
     for (guint i = 0; i < n_workers; i++)
-        g_free(reap_worker(&workers[i], result->interrupted || !ok));
+        g_free(reap_worker(&workers[i], result->interrupted || !ok, NULL));
     sigaction(SIGINT, &old_int, NULL);
     sigaction(SIGTERM, &old_term, NULL);
     sigaction(SIGPIPE, &old_pipe, NULL);

@@ -1,31 +1,70 @@
 /* results.c — see results.h.  run.result is a GKeyFile: GLib reads and writes it, so the
  * core needs no JSON parser to resume or to rebuild summary.csv. */
+#define _GNU_SOURCE /* syncfs */
 #include "results.h"
 #include "detect.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <unistd.h>
 #include <glib/gstdio.h>
 #include <math.h>
 #include <string.h>
 
-gboolean results_write(const char *path, const char *data, gssize len, gboolean durable,
-                       GError **error)
+static void write_failed(GError **error, const char *path, int code, const char *detail)
 {
-    GFileSetContentsFlags flags = G_FILE_SET_CONTENTS_CONSISTENT;
-    if (durable)
-        flags |= G_FILE_SET_CONTENTS_DURABLE;
-    GError *err = NULL;
-    if (g_file_set_contents_full(path, data, len, flags, 0644, &err))
-        return TRUE;
     /* GLib names its temporary file; the user needs the file meant and the way out. */
-    const char *why = err->code == G_FILE_ERROR_NOSPC ? "no space left on the device"
-                      : err->code == G_FILE_ERROR_ACCES || err->code == G_FILE_ERROR_PERM
-                          ? "permission denied"
-                          : err->message;
-    g_set_error(error, G_FILE_ERROR, err->code,
+    const char *why = code == G_FILE_ERROR_NOSPC                                ? "no space left on the device"
+                      : code == G_FILE_ERROR_ACCES || code == G_FILE_ERROR_PERM ? "permission denied"
+                                                                                : detail;
+    g_set_error(error, G_FILE_ERROR, code,
                 "%s: cannot write it (%s): free some space or fix the permissions, or choose "
                 "another directory with -o; results already saved are intact",
                 path, why);
+}
+
+/* Write to a temporary file beside path, then rename it over path: readers see the old
+ * file or the new one, never a part.  No fsync: a crash of the machine may lose it, which
+ * results_save_run guards against with one sync before the file that marks a run done. */
+static gboolean write_atomic(const char *path, const char *data, gsize len, GError **error)
+{
+    g_autofree char *tmp = g_strdup_printf("%s.XXXXXX", path);
+    int fd = g_mkstemp_full(tmp, O_WRONLY | O_CLOEXEC, 0644);
+    int e = 0;
+    if (fd < 0) {
+        e = errno;
+    } else {
+        for (gsize off = 0; off < len && !e;) {
+            ssize_t n = write(fd, data + off, len - off);
+            if (n < 0 && errno != EINTR)
+                e = errno;
+            else if (n > 0)
+                off += (gsize)n;
+        }
+        if (close(fd) != 0 && !e)
+            e = errno;
+        if (!e && rename(tmp, path) != 0)
+            e = errno;
+        if (e)
+            g_unlink(tmp);
+    }
+    if (e)
+        write_failed(error, path, g_file_error_from_errno(e), g_strerror(e));
+    return e == 0;
+}
+
+gboolean results_write(const char *path, const char *data, gssize len, gboolean durable,
+                       GError **error)
+{
+    gsize n = len < 0 ? strlen(data) : (gsize)len;
+    if (!durable)
+        return write_atomic(path, data, n, error);
+    GError *err = NULL;
+    if (g_file_set_contents_full(path, data, (gssize)n,
+                                 G_FILE_SET_CONTENTS_CONSISTENT | G_FILE_SET_CONTENTS_DURABLE,
+                                 0644, &err))
+        return TRUE;
+    write_failed(error, path, err->code, err->message);
     g_error_free(err);
     return FALSE;
 }
@@ -155,6 +194,14 @@ gboolean results_save_run(const char *dir, const run_record *rec, const run_outp
         !results_write(cfg, run_cfg, -1, FALSE, error))
         return FALSE;
 
+    /* One sync for the three files above, so that the run.result written next (durably)
+     * never marks as done a run whose files a power loss could still take. */
+    int dirfd = open(run_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dirfd >= 0) {
+        if (syncfs(dirfd) != 0)
+            g_debug("syncfs %s: %s", run_dir, g_strerror(errno));
+        close(dirfd);
+    }
     g_autoptr(GKeyFile) kf = g_key_file_new();
     g_key_file_set_string(kf, "run", "id", rec->id);
     g_key_file_set_integer(kf, "run", "index", rec->index);
