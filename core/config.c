@@ -11,6 +11,7 @@
 
 #include <errno.h>
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 G_DEFINE_QUARK(flatline-config-error-quark, config_error)
@@ -105,7 +106,8 @@ static void setting_append(GString *out, const config_setting_t *s, gboolean lab
     switch (config_setting_type(s)) {
     case CONFIG_TYPE_INT: g_string_append_printf(out, "%d", config_setting_get_int(s)); break;
     case CONFIG_TYPE_INT64:
-        g_string_append_printf(out, "%lld", config_setting_get_int64(s));
+        /* With its L: without it libconfig would read 4294967297 back as 1. */
+        g_string_append_printf(out, "%lld%s", config_setting_get_int64(s), label ? "" : "L");
         break;
     case CONFIG_TYPE_FLOAT:
         if (label)
@@ -222,12 +224,22 @@ static gboolean read_tree(config_t *cfg, const char *path, GError **error)
     config_init(cfg);
     if (config_read_file(cfg, path) == CONFIG_TRUE)
         return TRUE;
-    if (config_error_type(cfg) == CONFIG_ERR_FILE_IO)
+    if (config_error_type(cfg) == CONFIG_ERR_FILE_IO) {
+        /* Say which: libconfig only knows that fopen failed. */
+        int err = 0;
+        FILE *probe = fopen(path, "r");
+        if (probe)
+            fclose(probe);
+        else
+            err = errno;
         g_set_error(error, FL_CONFIG_ERROR, CONFIG_ERROR_READ,
                     "%s: cannot read the experiment file (%s)", path,
-                    g_file_test(path, G_FILE_TEST_EXISTS) ? "permission denied or not a file"
-                                                          : "no such file");
-    else
+                    g_file_test(path, G_FILE_TEST_IS_DIR)
+                        ? "a directory, not a file: give the path of the .cfg file itself"
+                    : !g_file_test(path, G_FILE_TEST_EXISTS) ? "no such file"
+                    : err ? g_strerror(err)
+                          : "not a file it can read");
+    } else
         g_set_error(error, FL_CONFIG_ERROR, CONFIG_ERROR_READ,
                     "%s:%d: %s (libconfig syntax: key = value; groups { }, lists ( ), "
                     "arrays [ ])",
@@ -278,6 +290,17 @@ static gboolean read_grid(experiment_file *f, GError **error)
         a->labels = g_ptr_array_new_with_free_func(g_free);
         for (int v = 0; v < config_setting_length(values); v++) {
             const config_setting_t *e = config_setting_get_elem(values, v);
+            /* libconfig reads 1e999 as infinity, which no key accepts and no file can
+             * hold: refuse it here, where the axis still has its line. */
+            if (config_setting_type(e) == CONFIG_TYPE_FLOAT &&
+                !isfinite(config_setting_get_float(e))) {
+                fail(error, values, where,
+                     "value %d is beyond the range of a double (read as infinity); use a "
+                     "finite number",
+                     v + 1);
+                axis_free(a);
+                return FALSE;
+            }
             g_ptr_array_add(a->values, setting_to_text(e, FALSE));
             g_ptr_array_add(a->labels, setting_to_text(e, TRUE));
         }
@@ -297,8 +320,22 @@ static gboolean read_grid(experiment_file *f, GError **error)
 static gboolean check_int_literals(const char *path, GError **error)
 {
     g_autofree char *text = NULL;
-    if (!g_file_get_contents(path, &text, NULL, NULL))
+    gsize len = 0;
+    if (!g_file_get_contents(path, &text, &len, NULL))
         return TRUE; /* read_tree reports it */
+    /* libconfig reads past a NUL byte but this scan would stop at it, and miss a wrapped
+     * integer after it: refuse the byte, which has no place in a text file anyway. */
+    const char *nul = memchr(text, '\0', len);
+    if (nul) {
+        unsigned nul_line = 1;
+        for (const char *c = text; c < nul; c++)
+            nul_line += *c == '\n';
+        g_set_error(error, FL_CONFIG_ERROR, CONFIG_ERROR_INVALID,
+                    "%s:%u: the file holds a NUL byte, which a text experiment file never "
+                    "does: remove it, or check that this is the file you meant",
+                    path, nul_line);
+        return FALSE;
+    }
     unsigned line = 1;
     g_autofree char *key = NULL; /* the last "name =" seen, to name the setting */
     for (const char *c = text; *c;) {
@@ -347,13 +384,19 @@ static gboolean check_int_literals(const char *path, GError **error)
                 continue;
             g_autofree char *num = g_strndup(start, (gsize)(c - start));
             errno = 0;
-            gint64 v = g_ascii_strtoll(num, NULL, 0);
-            if (v > G_MAXINT32 || errno == ERANGE) {
+            /* Base 10 unless hex: libconfig reads 04294967316 as decimal (and wraps it to
+             * 20), where base 0 would stop at the 9 of an "octal" number. */
+            gint64 v = g_ascii_strtoll(num, NULL, hex ? 16 : 10);
+            gboolean negative = start > text && start[-1] == '-';
+            if (v > (negative ? (gint64)G_MAXINT32 + 1 : G_MAXINT32) || errno == ERANGE) {
                 g_set_error(error, FL_CONFIG_ERROR, CONFIG_ERROR_INVALID,
-                            "%s:%u: %s: the integer %s is too large (at most 2147483647): "
-                            "libconfig would silently wrap it; use a smaller value, or write "
-                            "%s.0 if a number is meant",
-                            path, line, key ? key : "value", num, num);
+                            "%s:%u: %s: the integer %s%s is too %s (%s): libconfig would "
+                            "silently wrap it; use a value in range, or write %s%s.0 if a "
+                            "number is meant",
+                            path, line, key ? key : "value", negative ? "-" : "", num,
+                            negative ? "small" : "large",
+                            negative ? "at least -2147483648" : "at most 2147483647",
+                            negative ? "-" : "", num);
                 return FALSE;
             }
         } else {
@@ -1050,7 +1093,10 @@ char *experiment_to_text(const experiment *e, GPtrArray *axes)
         g_string_append(out, "grid = (\n");
         for (guint i = 0; i < axes->len; i++) {
             const grid_axis *a = axes->pdata[i];
-            g_string_append_printf(out, "  { key = \"%s\"; values = ( ", a->key);
+            /* Quoted like any string: a key with a quote must not end the file's syntax. */
+            g_string_append(out, "  { key = ");
+            params_append_quoted(out, a->key);
+            g_string_append(out, "; values = ( ");
             for (guint v = 0; v < a->values->len; v++)
                 g_string_append_printf(out, "%s%s", v ? ", " : "", (char *)a->values->pdata[v]);
             g_string_append_printf(out, " ); }%s\n", i + 1 < axes->len ? "," : "");

@@ -20,3 +20,4 @@ include tests/experiments.mk
 include tests/sweep.mk
 include tests/plots.mk
 include tests/slurm.mk
+include tests/environment.mk

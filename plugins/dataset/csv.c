@@ -6,7 +6,7 @@
  * non-blank line is a sample whose cells must all be finite numbers in C syntax
  * (g_ascii_strtod, so the decimal point does not depend on the locale); a classification
  * target is written as one-hot columns.  CRLF line endings, a UTF-8 byte-order mark and
- * blank lines are accepted.
+ * blank lines are accepted; a carriage return inside a line (old Mac line endings) is not.
  *
  * Every refusal names the file, the 1-based line and the column, and says what to change,
  * because a data file is usually written by hand or by another program and the first run
@@ -24,7 +24,10 @@
 #include <flatline/plugin.h>
 
 #define CSV_MAX_LINE ((size_t)1 << 20)
+/* fuzz/local.mk builds the reader with a tiny chunk, so short inputs cross reads. */
+#ifndef CSV_CHUNK
 #define CSV_CHUNK 65536
+#endif
 /* The most values a table may hold, as for the generators: host->alloc cannot fail
  * gracefully, and GArray lengths are 32-bit. */
 #define CSV_MAX_FLOATS ((size_t)1 << 30)
@@ -131,6 +134,25 @@ static int csv_read_line(csv_reader *r)
         g_string_truncate(r->line, r->line->len - 1);
     if (r->line_no == 1 && g_str_has_prefix(r->line->str, "\xEF\xBB\xBF"))
         g_string_erase(r->line, 0, 3);
+    /* Spreadsheets save "Unicode text" as UTF-16: every other byte is NUL. */
+    if (r->line_no == 1 && r->line->len >= 2 &&
+        (memcmp(r->line->str, "\xFF\xFE", 2) == 0 ||
+         memcmp(r->line->str, "\xFE\xFF", 2) == 0)) {
+        r->host->error(r->host,
+                       "%s is UTF-16 text (it starts with a UTF-16 byte-order mark); save it "
+                       "as UTF-8 (in a spreadsheet: CSV UTF-8)",
+                       r->name);
+        return -1;
+    }
+    /* Classic Mac files end lines with a lone CR: the whole file would read as one line
+     * and the refusal would be about something else. */
+    if (memchr(r->line->str, '\r', r->line->len)) {
+        r->host->error(r->host,
+                       "%s:%zu: a carriage return (\\r) inside the line: the file seems to "
+                       "use old Mac line endings; save it with LF or CRLF line endings",
+                       r->name, r->line_no);
+        return -1;
+    }
     if (memchr(r->line->str, '\0', r->line->len)) {
         r->host->error(r->host, "%s:%zu: the line holds a NUL byte: is this a text file?",
                        r->name, r->line_no);
@@ -226,9 +248,12 @@ static const char *csv_parse_cell(const char *cell, float *value)
     if (end == cell || *end != '\0')
         return "is not a number; every cell must be a number (write a class as one-hot "
                "columns)";
-    if (!isfinite(d))
+    /* A number beyond the double range (1e999) parses as inf too: it is too large, not
+     * "not finite" as written, so only the words nan and inf get that message. */
+    const char *word = cell + (*cell == '+' || *cell == '-');
+    if (isnan(d) || (isinf(d) && g_ascii_strncasecmp(word, "inf", 3) == 0))
         return "is not a finite number; replace it with a number or remove the row";
-    if (fabs(d) > FLT_MAX)
+    if (!isfinite(d) || fabs(d) > FLT_MAX)
         return "is too large for a 32-bit float; rescale the column";
     *value = (float)d;
     return NULL;
