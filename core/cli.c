@@ -190,7 +190,7 @@ static int run_experiment(const run_args *a, const char *path, int shard_i, int 
         g_print("%d run%s already finished in %s (kept; --force reruns them)\n", t.skipped,
                 t.skipped == 1 ? "" : "s", out_dir);
     g_print("%d run%s: %d ok, %d crashed, %d timed out; results in %s\n", t.planned,
-            t.planned == 1 ? "" : "s", t.ok + t.skipped, t.crashed, t.timeout, out_dir);
+            t.planned == 1 ? "" : "s", t.ok, t.crashed, t.timeout, out_dir);
     if (!a->no_plots && !t.interrupted && shard_n <= 1)
         draw_and_report(out_dir, a->quiet);
     if (t.interrupted) {
@@ -341,7 +341,7 @@ static const char *type_name(const fl_param *p)
     return "?";
 }
 
-static void print_plugin(const fl_plugin *p, registry *reg)
+static void print_plugin(const fl_plugin *p)
 {
     g_print("%-11s %-20s %s\n", registry_kind_name(p->kind), p->name, p->summary);
     for (const fl_param *q = p->params; q && q->key; q++) {
@@ -357,7 +357,6 @@ static void print_plugin(const fl_plugin *p, registry *reg)
         g_print("    %-18s %-11s %s (%s)\n", q->key, type_name(q), q->help ? q->help : "",
                 extra->str);
     }
-    (void)reg;
 }
 
 static int cmd_plugins(int argc, char **argv)
@@ -382,7 +381,7 @@ static int cmd_plugins(int argc, char **argv)
     for (guint i = 0; i < all->len; i++) {
         const fl_plugin *p = all->pdata[i];
         if (!kind_name || (kind && p->kind == kind))
-            print_plugin(p, reg);
+            print_plugin(p);
     }
     if (activations)
         for (int k = 0; k < FL_ACT_COUNT; k++) {

@@ -481,7 +481,7 @@ static config_setting_t *as_group(config_setting_t *parent, const char *name)
     return s;
 }
 
-static config_setting_t *find_layer(config_setting_t *model, const char *name, int index)
+static config_setting_t *find_layer(config_setting_t *model, const char *name)
 {
     for (int i = 0; i < config_setting_length(model); i++) {
         config_setting_t *l = config_setting_get_elem(model, i);
@@ -498,7 +498,6 @@ static config_setting_t *find_layer(config_setting_t *model, const char *name, i
                 return l;
         }
     }
-    (void)index;
     return NULL;
 }
 
@@ -534,7 +533,7 @@ static gboolean apply_override(config_t *cfg, const override *o, GError **error)
     guint i = 0;
     if (strcmp(parts[0], "model") == 0 && n >= 2) {
         config_setting_t *model = config_setting_get_member(parent, "model");
-        config_setting_t *layer = model ? find_layer(model, parts[1], 0) : NULL;
+        config_setting_t *layer = model ? find_layer(model, parts[1]) : NULL;
         if (!layer) {
             g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func(g_free);
             for (int i = 0; model && i < config_setting_length(model); i++) {
@@ -1038,25 +1037,11 @@ char *experiment_to_text(const experiment *e, GPtrArray *axes)
     GString *out = g_string_new(NULL);
     g_string_append_printf(out, "# Resolved by flatline " PACKAGE_VERSION " from %s\n", e->path);
     g_string_append(out, "# Every default is written out; `flatline run` reads it as it is.\n");
-    params_write_text(&top_table, &e->top, out, 0);
-    /* data_dir is written out so relative data paths still resolve from here. */
-    GString *data_dir = g_string_new(NULL);
-    g_string_printf(data_dir, "data_dir = ");
-    params_append_quoted(data_dir, e->base_dir);
-    g_string_append(data_dir, ";\n");
-    g_autofree char *top = g_string_free(out, FALSE);
-    out = g_string_new(NULL);
-    /* Replace the data_dir line params_write_text produced. */
-    g_auto(GStrv) lines = g_strsplit(top, "\n", -1);
-    for (char **l = lines; *l; l++) {
-        if (!**l)
-            continue;
-        if (g_str_has_prefix(*l, "data_dir ="))
-            g_string_append(out, data_dir->str);
-        else
-            g_string_append_printf(out, "%s\n", *l);
-    }
-    g_string_free(data_dir, TRUE);
+    /* data_dir is written out (absolute) so relative data paths still resolve from the
+     * resolved file wherever it is read. */
+    top_opts top = e->top;
+    top.data_dir = e->base_dir;
+    params_write_text(&top_table, &top, out, 0);
 
     GString *common = g_string_new(NULL);
     params_write_text(&dataset_table, &e->data, common, 2);

@@ -168,15 +168,10 @@ sweep *sweep_plan(const char *path, GPtrArray *sets, registry *reg, fl_host *hos
             p->overrides = g_ptr_array_new_with_free_func((GDestroyNotify)override_free);
             for (guint k = 0; k < ov->len; k++)
                 g_ptr_array_add(p->overrides, override_copy(ov->pdata[k]));
-            {
-                GError *err = NULL;
-                p->exp = experiment_resolve(s->file, p->overrides, reg, &err);
-                if (!p->exp) {
-                    /* The message names the grid value at fault (its origin). */
-                    g_propagate_error(error, err);
-                    return NULL;
-                }
-            }
+            /* On failure the message names the grid value at fault (its origin). */
+            p->exp = experiment_resolve(s->file, p->overrides, reg, error);
+            if (!p->exp)
+                return NULL;
             p->seed = (gint64)p->exp->top.seed + r;
             p->exp->top.seed = (int)p->seed;
             p->exp->top.repeats = 1;
@@ -570,7 +565,6 @@ static gboolean sweep_run_locked(sweep *s, const sweep_options *opt, sweep_total
         else if (mine)
             totals->crashed++;
     }
-    totals->ok -= MIN(totals->ok, totals->skipped);
     /* Printed with --quiet too: the table is the result. */
     print_cells(s, cells, finished);
     return TRUE;

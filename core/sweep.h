@@ -49,6 +49,7 @@ typedef struct sweep_options {
 } sweep_options;
 
 typedef struct sweep_totals {
+    /* ok, crashed and timeout count this shard's runs with a result, skipped ones included */
     int planned, skipped, ran, ok, crashed, timeout;
     gboolean interrupted;
     int unfinished;     /* runs left without a result by an interruption */
