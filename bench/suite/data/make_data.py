@@ -1,0 +1,224 @@
+#!/usr/bin/env python3
+"""Writes the small CSV data sets of the failure suite (bench/suite/*.cfg).
+
+Each file stands in for the data of one public report, with the property that
+matters for that report (raw feature scales, target scale, class balance, label
+encoding) and nothing else.  Deterministic: one fixed seed per file, so rerunning
+this script rewrites the same bytes.  Run from anywhere:
+
+    python3 bench/suite/data/make_data.py
+"""
+import math
+import os
+import random
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def write(name, header, rows):
+    path = os.path.join(HERE, name)
+    with open(path, "w") as f:
+        f.write(",".join(header) + "\n")
+        for r in rows:
+            f.write(",".join(fmt(v) for v in r) + "\n")
+
+
+def fmt(v):
+    if isinstance(v, int):
+        return str(v)
+    return "%.6g" % v
+
+
+def standardize(col):
+    m = sum(col) / len(col)
+    s = math.sqrt(sum((c - m) ** 2 for c in col) / len(col))
+    return [(c - m) / s for c in col]
+
+
+def onehot(k, n):
+    return [1 if i == k else 0 for i in range(n)]
+
+
+def pow4():
+    """y = x^4 on x in [-100, 100] (targets up to 1e8), and a standardized copy."""
+    rnd = random.Random(52800582)
+    xs = [rnd.uniform(-100, 100) for _ in range(300)]
+    ys = [x ** 4 for x in xs]
+    write("pow4.csv", ["x", "y"], zip(xs, ys))
+    write("pow4-scaled.csv", ["x", "y"], zip(standardize(xs), standardize(ys)))
+
+
+def squares():
+    """x = 0..99 standardized (the report scaled x), y = x^2 + 3 raw, and y scaled."""
+    xs = list(range(100))
+    ys = [x * x + 3 for x in xs]
+    xn = standardize(xs)
+    write("squares.csv", ["x", "y"], zip(xn, ys))
+    write("squares-scaled.csv", ["x", "y"], zip(xn, standardize(ys)))
+
+
+def xor4():
+    """The four XOR points, exactly."""
+    write("xor4.csv", ["a", "b", "y"], [(1, 1, 0), (1, 0, 1), (0, 0, 0), (0, 1, 1)])
+
+
+def line7():
+    """The seven points of y = 2x - 1 on x = -1..5."""
+    write("line7.csv", ["x", "y"], [(x, 2 * x - 1) for x in range(-1, 6)])
+
+
+def houses():
+    """House-price style regression: eight inputs on their raw scales (square feet,
+    rooms, year built, lot size, latitude, longitude, ...) and a price in units of
+    $100,000 (about 0.5-15, the California-housing convention).  houses-scaled.csv: the same rows, inputs and price
+    standardized.  houses-binary.csv: the same inputs, target 1 when the price is
+    above the median."""
+    rnd = random.Random(44066044)
+    rows = []
+    for _ in range(400):
+        sqft = rnd.uniform(600, 4000)
+        beds = rnd.randint(1, 6)
+        baths = rnd.randint(1, 4)
+        year = rnd.randint(1900, 2020)
+        lot = rnd.uniform(1000, 20000)
+        lat = rnd.uniform(37.2, 37.9)
+        lon = rnd.uniform(-122.5, -121.8)
+        dist = rnd.uniform(0.5, 50.0)
+        price = (0.25 * sqft + 15 * beds + 20 * baths + 0.8 * (year - 1900)
+                 + 0.004 * lot - 6.0 * dist + 300 * (lat - 37.2)
+                 + rnd.gauss(0, 40))
+        rows.append([sqft, beds, baths, year, lot, lat, lon, dist, max(price, 50.0) / 100.0])
+    head = ["sqft", "beds", "baths", "year", "lot", "lat", "lon", "dist", "price"]
+    write("houses.csv", head, rows)
+    cols = [standardize([r[i] for r in rows]) for i in range(9)]
+    write("houses-scaled.csv", head, zip(*cols))
+    prices = sorted(r[8] for r in rows)
+    median = prices[len(prices) // 2]
+    write("houses-binary.csv", head[:8] + ["expensive"],
+          [r[:8] + [1 if r[8] > median else 0] for r in rows])
+
+
+def bits3():
+    """100 cases of three random bits; class 1 when more than one bit is set."""
+    rnd = random.Random(123)
+    rows = []
+    for _ in range(100):
+        b = [rnd.randint(0, 1) for _ in range(3)]
+        rows.append(b + [1 if sum(b) > 1 else 0])
+    write("bits3.csv", ["b0", "b1", "b2", "y"], rows)
+
+
+def pixels():
+    """Ten classes of 8x8 'images' with raw intensities 0..255 (a small MNIST stand-in):
+    each class has a random prototype, each row is the prototype plus noise.
+    pixels-const-label.csv: the same rows with every label set to class 0, which is
+    what y_train / 255 becomes once a sparse categorical loss casts it to int."""
+    rnd = random.Random(55328966)
+    protos = [[rnd.choice([0, 0, 0, 64, 128, 255]) for _ in range(64)] for _ in range(10)]
+    rows = []
+    for i in range(400):
+        k = i % 10
+        px = [min(255, max(0, int(p + rnd.gauss(0, 40)))) for p in protos[k]]
+        rows.append((px, k))
+    rnd.shuffle(rows)
+    head = ["p%d" % i for i in range(64)] + ["c%d" % i for i in range(10)]
+    write("pixels.csv", head, [px + onehot(k, 10) for px, k in rows])
+    write("pixels-const-label.csv", head, [px + onehot(0, 10) for px, k in rows])
+
+
+def three_classes():
+    """Three Gaussian classes in 4 inputs: labels as one integer column 0/1/2
+    (classes3-int.csv) and as one-hot columns (classes3-onehot.csv)."""
+    rnd = random.Random(50079585)
+    centers = [[0, 0, 0, 0], [3, 3, 0, 0], [0, 3, 3, 3]]
+    rows = []
+    for i in range(300):
+        k = i % 3
+        rows.append(([c + rnd.gauss(0, 1) for c in centers[k]], k))
+    head = ["x0", "x1", "x2", "x3"]
+    write("classes3-int.csv", head + ["label"], [x + [k] for x, k in rows])
+    write("classes3-onehot.csv", head + ["c0", "c1", "c2"], [x + onehot(k, 3) for x, k in rows])
+
+
+def weak_imbalance():
+    """Binary classes, 88.4% negatives, ten inputs of which two carry a weak signal
+    (positives are shifted by 0.6 and -0.4 standard deviations on them, the other
+    eight are noise).  weak-balanced.csv draws from the same generator at 50/50,
+    what resampling or class weights would have done."""
+    def draw(rnd, n, pos_frac):
+        rows = []
+        for _ in range(n):
+            y = 1 if rnd.random() < pos_frac else 0
+            x = [rnd.gauss(0, 1) for _ in range(10)]
+            x[0] += 0.6 * y
+            x[1] -= 0.4 * y
+            rows.append(x + [y])
+        return rows
+    head = ["x%d" % i for i in range(10)] + ["y"]
+    write("weak-imbalanced.csv", head, draw(random.Random(19283), 1000, 0.116))
+    write("weak-balanced.csv", head, draw(random.Random(19284), 1000, 0.5))
+
+
+def autoencoder():
+    """Eight inputs in [-1, 1] driven by two latent factors, and the same eight values
+    again as targets (an autoencoder reconstructs its input)."""
+    rnd = random.Random(42514960)
+    mix = [[rnd.uniform(-1, 1), rnd.uniform(-1, 1)] for _ in range(8)]
+    rows = []
+    for _ in range(300):
+        z = [rnd.uniform(-1, 1), rnd.uniform(-1, 1)]
+        x = [math.tanh(1.5 * (m[0] * z[0] + m[1] * z[1])) for m in mix]
+        rows.append(x + x)
+    head = ["x%d" % i for i in range(8)] + ["t%d" % i for i in range(8)]
+    write("autoencoder.csv", head, rows)
+
+
+def images():
+    """Small images for the convolutional cases (bench/suite/cnn/):
+    patches.csv: 8x8x3 raw 0..255 images, class 1 when a bright patch sits in the
+    left half, 0 when in the right half (a cats-vs-dogs stand-in);
+    img3-int.csv / img3-onehot.csv: 8x8x1 images of three classes (horizontal bar,
+    vertical bar, diagonal), scaled to [0, 1], label as one 0/1/2 column or one-hot."""
+    rnd = random.Random(58609115)
+    rows = []
+    for i in range(200):
+        y = i % 2
+        c0 = rnd.randint(0, 2) if y == 1 else rnd.randint(4, 6)
+        r0 = rnd.randint(0, 6)
+        px = []
+        for r in range(8):
+            for c in range(8):
+                bright = r0 <= r < r0 + 2 and c0 <= c < c0 + 2
+                for ch in range(3):
+                    base = 200 if bright else 40
+                    px.append(min(255, max(0, int(base + rnd.gauss(0, 25)))))
+        rows.append(px + [y])
+    head = ["p%d" % i for i in range(192)] + ["left"]
+    write("patches.csv", head, rows)
+    rows = []
+    for i in range(300):
+        k = i % 3
+        px = []
+        off = rnd.randint(1, 6)
+        for r in range(8):
+            for c in range(8):
+                on = (k == 0 and r == off) or (k == 1 and c == off) or (k == 2 and r == c)
+                px.append(round(min(1.0, max(0.0, (0.9 if on else 0.1) + rnd.gauss(0, 0.1))), 2))
+        rows.append((px, k))
+    head = ["p%d" % i for i in range(64)]
+    write("img3-int.csv", head + ["label"], [px + [k] for px, k in rows])
+    write("img3-onehot.csv", head + ["c0", "c1", "c2"], [px + onehot(k, 3) for px, k in rows])
+
+
+if __name__ == "__main__":
+    images()
+    xor4()
+    pow4()
+    squares()
+    line7()
+    houses()
+    bits3()
+    pixels()
+    three_classes()
+    weak_imbalance()
+    autoencoder()
