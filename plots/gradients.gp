@@ -23,12 +23,12 @@ stats 'data/gradients-text.tsv' using (k = strcol(1), i = int($2), t = text(3), 
 
 set multiplot title ctitle font ',13'
 set logscale y
-set yrange [gfloor / 3:ytop]
+set yrange [gfloor / 5:ytop]
 set ytics (ytic_text[1] yt[1])
 do for [i=2:nyt] { set ytics add (ytic_text[i] yt[i]) }
 set arrow 1 from graph 0, first gfloor to graph 1, first gfloor nohead lw 0.8 dt (3,3) \
     lc rgb '#888888' back
-set label 2 'zero gradient' at graph 0.99, first gfloor right offset 0, 0.55 font ',8' \
+set label 2 'zero gradient' at graph 0.99, first gfloor right offset 0, -0.6 font ',8' \
     tc rgb '#666666' front
 pos(x) = x > 0 ? x : (x == 0 ? gfloor : NaN)
 do for [p=1:n] {
