@@ -1,12 +1,18 @@
 /* plot.c — see plot.h.  flatline does the selecting and gnuplot the drawing: for each chart
- * this file writes plain tables under DIR/plots/data/ from the saved CSVs and run.result
- * files, then runs the chart's script, plots/<chart>.gp, with a handful of variables on
- * the command line (formats, sizes, panel titles).  The tables hold only what was read
- * from the results, so drawing a copied directory writes the same tables byte for byte.
+ * this file writes tables under DIR/plots/data/ from the saved CSVs and run.result files,
+ * then runs the chart's script from plots/.
+ *
+ * Nothing read from the results reaches gnuplot as code.  The command line (-e) carries
+ * numbers and words of this file's own; every text that came from a file (the
+ * experiment's name, grid keys and values, layer, output and cause names) goes into the
+ * tab-separated data files, which gnuplot reads as data and never evaluates (style.gp
+ * says how a text field is written).  Tables hold only what was read from the results,
+ * so drawing a copied directory writes the same tables byte for byte.
  *
  * Charts with one panel per grid point draw at most PLOT_MAX_PANELS of them; beyond that
  * they show each cause where it is most frequent, then the most and the least collapsed
- * points, and say so in the title. */
+ * points, and say so in the title.  Each panel's x axis ends where its runs end, so a run
+ * stopped after five epochs fills its panel; the axis label says when runs stopped early. */
 #include "plot.h"
 #include "plotdata.h"
 #include "results.h"
@@ -22,35 +28,52 @@ G_DEFINE_QUARK(fl-plot-error-quark, plot_error)
 #define PLOT_MAX_PANELS 16
 #define PLOT_MAX_RUNS 20    /* replicates drawn per panel */
 #define PLOT_MAX_OUTPUTS 8  /* outputs drawn in the spread chart */
+#define PLOT_MAX_TICS 8     /* labelled decades on a log axis */
+#define PLOT_TITLE_CHARS 52 /* a panel title's line, at most (a panel is 400 pixels wide) */
 /* Pixels: a panel (larger when there are few), the key strip on the right and the title
- * strip on top. */
+ * strip on top, and a little room at the bottom for the last x label. */
 #define PLOT_PANEL_W 400
 #define PLOT_PANEL_H 290
 #define PLOT_ONE_W 760
 #define PLOT_ONE_H 460
-#define PLOT_KEY_W 250
+#define PLOT_KEY_W 270
 #define PLOT_TITLE_H 60
+#define PLOT_BOTTOM_H 14
 
-typedef struct plot_ctx {
+struct plot_ctx {
     const plotdata *d;
     const char *fmt;
     char *plots_dir, *data_dir, *scripts, *gnuplot;
     GPtrArray *panels; /* plotdata_cell* (borrowed), in grid order */
     char *cap_note;    /* why only some grid points are drawn, or NULL */
-    int epochs;        /* the x range: the longest run */
     int cols, rows;
-} plot_ctx;
+};
 
-static void plot_ctx_clear(plot_ctx *c)
+/* What one chart hands gnuplot: numbers on the command line, text in a data file. */
+typedef struct plot_job {
+    const plot_chart *chart;
+    GString *vars; /* gnuplot -e: numbers, and words of this file's own */
+    GString *text; /* data/<chart>-text.tsv: lines "kind index text" */
+    gboolean panels;              /* a chart of panels */
+    int title_lines, panel_lines; /* lines of its title, and of its longest panel title */
+    glong key_chars;              /* the longest text in the key */
+} plot_job;
+
+static void plot_job_init(plot_job *j, const plot_chart *chart)
 {
-    g_free(c->plots_dir);
-    g_free(c->data_dir);
-    g_free(c->scripts);
-    g_free(c->gnuplot);
-    if (c->panels)
-        g_ptr_array_free(c->panels, TRUE);
-    g_free(c->cap_note);
+    j->chart = chart;
+    j->vars = g_string_new(NULL);
+    j->text = g_string_new(NULL);
 }
+
+static void plot_job_clear(plot_job *j)
+{
+    if (j->vars)
+        g_string_free(j->vars, TRUE);
+    if (j->text)
+        g_string_free(j->text, TRUE);
+}
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(plot_job, plot_job_clear)
 
 /* ------------------------------------------------------------------ scripts */
 
@@ -78,126 +101,158 @@ GHashTable *plot_cause_colors(void)
 {
     GHashTable *colors = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
     g_autofree char *dir = plot_scripts_dir();
-    g_autofree char *path = g_build_filename(dir, "style.gp", NULL);
+    g_autofree char *path = g_build_filename(dir, "causes.tsv", NULL);
     g_autofree char *text = NULL;
     if (!g_file_get_contents(path, &text, NULL, NULL))
         return colors;
-    /* Lines of cause_color(): "c eq 'dead_relu' ? 0xd62728 : \", the last ": 0x555555". */
+    /* Lines "cause<TAB>#rrggbb"; "*" is any other cause; # starts a comment. */
     g_auto(GStrv) lines = g_strsplit(text, "\n", -1);
-    gboolean in_fn = FALSE;
     for (char **l = lines; *l; l++) {
-        if (g_str_has_prefix(*l, "cause_color(")) {
-            in_fn = TRUE;
+        g_auto(GStrv) f = g_strsplit(*l, "\t", -1);
+        if (**l == '#' || g_strv_length(f) < 2 || strlen(g_strstrip(f[1])) != 7 ||
+            f[1][0] != '#')
             continue;
-        }
-        if (!in_fn)
-            continue;
-        const char *q = strstr(*l, "eq '"), *hex = strstr(*l, "0x");
-        if (q && hex) {
-            const char *name = q + 4, *end = strchr(name, '\'');
-            if (end)
-                g_hash_table_insert(colors, g_strndup(name, (gsize)(end - name)),
-                                    g_strdup_printf("#%.6s", hex + 2));
-            hex = strstr(hex + 2, "0x"); /* the last line also holds the default */
-        }
-        if (hex)
-            g_hash_table_insert(colors, g_strdup(""), g_strdup_printf("#%.6s", hex + 2));
-        if (!g_str_has_suffix(g_strchomp(*l), "\\"))
-            break;
+        g_hash_table_insert(colors, g_strdup(strcmp(f[0], "*") == 0 ? "" : f[0]),
+                            g_ascii_strdown(f[1], -1));
     }
     return colors;
 }
 
-/* ------------------------------------------------------------------ gnuplot variables */
+/* ------------------------------------------------------------------ what gnuplot reads */
 
-/* A gnuplot double-quoted string. */
-static void plot_gp_quote(GString *v, const char *s)
+/* A word of this file's own on the command line, single-quoted: gnuplot expands nothing
+ * inside single quotes, and a quote is written twice. */
+static void plot_var_word(plot_job *j, const char *name, const char *val)
 {
-    g_string_append_c(v, '"');
-    for (const char *p = s; *p; p++) {
-        if (*p == '"' || *p == '\\')
-            g_string_append_c(v, '\\');
-        if (*p == '\n')
-            g_string_append(v, "\\n");
-        else if ((unsigned char)*p >= 0x20)
-            g_string_append_c(v, *p);
-    }
-    g_string_append_c(v, '"');
+    g_auto(GStrv) parts = g_strsplit(val, "'", -1);
+    g_autofree char *quoted = g_strjoinv("''", parts);
+    g_string_append_printf(j->vars, "%s='%s'; ", name, quoted);
 }
 
-static void plot_var_str(GString *v, const char *name, const char *val)
+static void plot_var_int(plot_job *j, const char *name, long val)
 {
-    g_string_append_printf(v, "%s=", name);
-    plot_gp_quote(v, val ? val : "");
-    g_string_append(v, "; ");
+    g_string_append_printf(j->vars, "%s=%ld; ", name, val);
 }
 
-static void plot_var_int(GString *v, const char *name, long val)
-{
-    g_string_append_printf(v, "%s=%ld; ", name, val);
-}
-
-static void plot_var_num(GString *v, const char *name, double val)
+static void plot_var_num(plot_job *j, const char *name, double val)
 {
     char buf[G_ASCII_DTOSTR_BUF_SIZE];
-    g_string_append_printf(v, "%s=%s; ", name,
+    g_string_append_printf(j->vars, "%s=%s; ", name,
                            g_ascii_formatd(buf, sizeof buf, "%.9g", isfinite(val) ? val : 0));
 }
 
-/* An array of strings (gnuplot arrays need at least one element). */
-static void plot_var_strs(GString *v, const char *name, GPtrArray *vals)
-{
-    g_string_append_printf(v, "array %s[%u]=[", name, MAX(vals->len, 1u));
-    for (guint i = 0; i < vals->len; i++) {
-        if (i)
-            g_string_append_c(v, ',');
-        plot_gp_quote(v, vals->pdata[i]);
-    }
-    if (!vals->len)
-        g_string_append(v, "\"\"");
-    g_string_append(v, "]; ");
-}
-
-static void plot_var_nums(GString *v, const char *name, GArray *vals)
+/* An array of numbers (gnuplot arrays need at least one element). */
+static void plot_var_nums(plot_job *j, const char *name, GArray *vals)
 {
     char buf[G_ASCII_DTOSTR_BUF_SIZE];
-    g_string_append_printf(v, "array %s[%u]=[", name, MAX(vals->len, 1u));
+    g_string_append_printf(j->vars, "array %s[%u]=[", name, MAX(vals->len, 1u));
     for (guint i = 0; i < vals->len; i++) {
         double x = g_array_index(vals, double, i);
-        g_string_append_printf(v, "%s%s", i ? "," : "",
+        g_string_append_printf(j->vars, "%s%s", i ? "," : "",
                                g_ascii_formatd(buf, sizeof buf, "%.9g", isfinite(x) ? x : 0));
     }
     if (!vals->len)
-        g_string_append_c(v, '0');
-    g_string_append(v, "]; ");
+        g_string_append_c(j->vars, '0');
+    g_string_append(j->vars, "]; ");
 }
 
-/* ------------------------------------------------------------------ data tables */
+static void plot_push(GArray *a, double v)
+{
+    g_array_append_val(a, v);
+}
 
-/* A number in a table: gnuplot reads "?" as missing (style.gp says so). */
-static void plot_num(GString *s, double v)
+/* A text field of a data file, after a tab.  It opens with '=' (style.gp's text() drops
+ * it), so no text is ever empty or the '?' of a missing number, which gnuplot would not
+ * read back as written.  gnuplot decodes \ooo and \n escapes in text it reads and takes a
+ * " as the start of a quoted field, so \ and " go as escapes; tabs and other control
+ * characters would split fields or lines and become spaces. */
+static void plot_text_field(GString *s, const char *text)
+{
+    g_string_append(s, "\t=");
+    for (const unsigned char *p = (const unsigned char *)(text ? text : ""); *p; p++) {
+        if (*p == '\\')
+            g_string_append(s, "\\134");
+        else if (*p == '"')
+            g_string_append(s, "\\042");
+        else if (*p == '\n')
+            g_string_append(s, "\\n");
+        else if (*p < 0x20 || *p == 0x7f)
+            g_string_append_c(s, ' ');
+        else
+            g_string_append_c(s, (char)*p);
+    }
+}
+
+/* A number field after a tab: gnuplot reads "?" as missing (style.gp says so). */
+static void plot_num_field(GString *s, double v)
 {
     char buf[G_ASCII_DTOSTR_BUF_SIZE];
-    g_string_append_c(s, ' ');
+    g_string_append_c(s, '\t');
     if (isfinite(v))
         g_string_append(s, g_ascii_formatd(buf, sizeof buf, "%.6g", v));
     else
         g_string_append_c(s, '?');
 }
 
-/* A word safe in a whitespace-separated table. */
-static void plot_word(GString *s, const char *w)
+/* One line of the chart's text file: what the script reads into its titles and keys. */
+static void plot_text(plot_job *j, const char *kind, guint index, const char *text)
 {
-    g_string_append_c(s, ' ');
-    if (!w || !*w) {
-        g_string_append_c(s, '-');
-        return;
-    }
-    for (const char *p = w; *p; p++)
-        g_string_append_c(s, g_ascii_isalnum(*p) || strchr("_.+-", *p) ? *p : '_');
+    if (strcmp(kind, "key") == 0 || strcmp(kind, "layer") == 0 || strcmp(kind, "series") == 0)
+        j->key_chars = MAX(j->key_chars, g_utf8_strlen(text, -1));
+    g_string_append_printf(j->text, "%s\t%u", kind, index);
+    plot_text_field(j->text, text);
+    g_string_append_c(j->text, '\n');
 }
 
-static gboolean plot_write(plot_ctx *c, const char *name, GString *s, GError **error)
+/* The number of lines of a text. */
+static int plot_lines(const char *text)
+{
+    int n = 1;
+    for (const char *p = strchr(text, '\n'); p; p = strchr(p + 1, '\n'))
+        n++;
+    return n;
+}
+
+/* A panel's title, wrapped where a line would run into the next panel: at the gaps
+ * between grid axes ("  ") or before the outcome (": "). */
+static void plot_panel_title(plot_job *j, guint p, const char *title)
+{
+    GString *s = g_string_new(NULL);
+    glong line = 0;
+    for (const char *t = title; *t;) {
+        /* The next piece: up to and including the next gap. */
+        const char *gap = strstr(t, "  "), *colon = strstr(t, ": "), *nl = strchr(t, '\n');
+        const char *end = t + strlen(t);
+        if (gap && gap < end)
+            end = gap + 2;
+        if (colon && colon + 2 < end)
+            end = colon + 2;
+        if (nl && nl + 1 < end)
+            end = nl + 1;
+        glong len = g_utf8_strlen(t, end - t);
+        if (line && line + len > PLOT_TITLE_CHARS) {
+            while (s->len && s->str[s->len - 1] == ' ')
+                g_string_truncate(s, s->len - 1);
+            g_string_append_c(s, '\n');
+            line = 0;
+        }
+        g_string_append_len(s, t, end - t);
+        line = end[-1] == '\n' ? 0 : line + len;
+        t = end;
+    }
+    j->panel_lines = MAX(j->panel_lines, plot_lines(s->str));
+    plot_text(j, "panel", p + 1, s->str);
+    g_string_free(s, TRUE);
+}
+
+/* gnuplot reads a tic label given in the script as a format: a % is written twice. */
+static char *plot_tic_text(const char *text)
+{
+    g_auto(GStrv) parts = g_strsplit(text, "%", -1);
+    return g_strjoinv("%%", parts);
+}
+
+static gboolean plot_write(const plot_ctx *c, const char *name, GString *s, GError **error)
 {
     g_autofree char *path = g_build_filename(c->data_dir, name, NULL);
     if (!results_write(path, s->str, (gssize)s->len, FALSE, error)) {
@@ -206,6 +261,25 @@ static gboolean plot_write(plot_ctx *c, const char *name, GString *s, GError **e
     }
     return TRUE;
 }
+
+/* A log axis from lo to hi: whole decades, at most PLOT_MAX_TICS of them labelled (in
+ * the numbers' one format), as `yt` and the text lines "ytic". */
+static void plot_log_tics(plot_job *j, double lo, double hi)
+{
+    int e0 = (int)ceil(log10(lo) - 1e-9), e1 = (int)floor(log10(hi) + 1e-9);
+    int step = MAX(1, (e1 - e0 + PLOT_MAX_TICS) / PLOT_MAX_TICS);
+    g_autoptr(GArray) at = g_array_new(FALSE, FALSE, sizeof(double));
+    for (int e = e0; e <= e1; e += step) {
+        g_autofree char *num = plotdata_format_number(pow(10, e));
+        g_autofree char *label = plot_tic_text(num);
+        plot_push(at, pow(10, e));
+        plot_text(j, "ytic", at->len, label);
+    }
+    plot_var_int(j, "nyt", (long)at->len);
+    plot_var_nums(j, "yt", at);
+}
+
+/* ------------------------------------------------------------------ runs and colours */
 
 /* The name that picks a run's colour: its primary cause, or its outcome without one. */
 static char *plot_color_key(const run_record *r)
@@ -219,11 +293,7 @@ static char *plot_color_key(const run_record *r)
         g_free(c);
         return g_strdup("unknown");
     }
-    GString *w = g_string_new(NULL);
-    plot_word(w, c);
-    g_free(c);
-    g_string_erase(w, 0, 1);
-    return g_string_free(w, FALSE);
+    return c;
 }
 
 static void plot_add_unique(GPtrArray *names, const char *name)
@@ -232,13 +302,133 @@ static void plot_add_unique(GPtrArray *names, const char *name)
         g_ptr_array_add(names, g_strdup(name));
 }
 
+/* What the key of a chart with one line per run shows: each colour drawn, faded or not,
+ * and each kind of marker. */
+typedef struct plot_marks {
+    GPtrArray *keys; /* "0dead_relu" (drawn full) or "1dead_relu" (faded: warning only) */
+    gboolean stopped, detected, nonfinite;
+} plot_marks;
+
+static void plot_marks_init(plot_marks *mk)
+{
+    *mk = (plot_marks){.keys = g_ptr_array_new_with_free_func(g_free)};
+}
+
+static void plot_marks_clear(plot_marks *mk)
+{
+    if (mk->keys)
+        g_ptr_array_free(mk->keys, TRUE);
+}
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(plot_marks, plot_marks_clear)
+
+/* A run drawn: its colour and whether it is faded go into the key. */
+static void plot_mark_run(plot_marks *mk, const run_record *r, const char *key)
+{
+    g_autofree char *k = g_strdup_printf("%d%s", strcmp(r->verdict, "warning") == 0, key);
+    plot_add_unique(mk->keys, k);
+}
+
+/* Key entries causes first (full, then faded), healthy and crashed last: causes are what
+ * a reader looks for. */
+static int plot_key_rank(const char *k)
+{
+    return (strcmp(k + 1, "healthy") == 0 || strcmp(k + 1, "crashed") == 0) * 2 + (k[0] == '1');
+}
+
+static gint plot_by_key_rank(gconstpointer a, gconstpointer b)
+{
+    return plot_key_rank(*(char *const *)a) - plot_key_rank(*(char *const *)b);
+}
+
+static void plot_mark_vars(plot_job *j, plot_marks *mk)
+{
+    g_ptr_array_sort(mk->keys, plot_by_key_rank); /* stable: first seen first */
+    g_autoptr(GArray) fade = g_array_new(FALSE, FALSE, sizeof(double));
+    for (guint k = 0; k < mk->keys->len; k++) {
+        const char *key = mk->keys->pdata[k];
+        gboolean faded = key[0] == '1';
+        const char *name = key + 1;
+        g_autofree char *label =
+            strcmp(name, "healthy") == 0   ? g_strdup("healthy")
+            : strcmp(name, "crashed") == 0 ? g_strdup("crashed")
+            : strcmp(name, "unknown") == 0 ? g_strdup(faded ? "warning (no cause given)"
+                                                            : "collapsed (no cause given)")
+            : faded ? g_strdup_printf("%s (warning only)", name)
+                    : g_strdup_printf("%s (collapsed)", name);
+        plot_push(fade, faded);
+        plot_text(j, "keycolor", k + 1, name);
+        plot_text(j, "key", k + 1, label);
+    }
+    plot_var_int(j, "nkey", (long)mk->keys->len);
+    plot_var_nums(j, "keyfade", fade);
+    plot_var_int(j, "has_stop", mk->stopped);
+    plot_var_int(j, "has_detect", mk->detected);
+    plot_var_int(j, "has_top", mk->nonfinite);
+}
+
+/* The epoch row of a run's metrics, or -1. */
+static int plot_row_of_epoch(const plotdata_metrics *m, int epoch)
+{
+    int ce = plotdata_metrics_column(m, "epoch");
+    for (guint r = 0; r < m->n_rows; r++)
+        if ((int)plotdata_metrics_at(m, r, ce) == epoch)
+            return (int)r;
+    return -1;
+}
+
+/* A collapsed run's marker, a line "epoch value colour point-type" in `e`: a filled dot
+ * where flatline stopped it, an open one where its collapse began when it ran on, and a
+ * triangle on the top edge ("top") where the value was no longer finite. */
+static gboolean plot_marker(const run_record *r, const plotdata_metrics *m, int col,
+                            const char *key, GString *e, plot_marks *mk)
+{
+    if (strcmp(r->status, "ok") != 0 || strcmp(r->verdict, "collapsed") != 0)
+        return FALSE;
+    int row, pt;
+    if (r->stopped_early) {
+        row = (int)m->n_rows - 1;
+        pt = 7;
+    } else {
+        const finding_rec *f = r->findings->len ? r->findings->pdata[0] : NULL;
+        row = f ? plot_row_of_epoch(m, f->epoch) : -1;
+        pt = 6;
+    }
+    if (row < 0)
+        return FALSE;
+    double v = plotdata_metrics_at(m, (guint)row, col);
+    if (!isfinite(v))
+        pt = 9;
+    *(pt == 7 ? &mk->stopped : pt == 6 ? &mk->detected : &mk->nonfinite) = TRUE;
+    g_string_append_printf(e, "%d",
+                           (int)plotdata_metrics_at(m, (guint)row,
+                                                    plotdata_metrics_column(m, "epoch")));
+    if (isfinite(v))
+        plot_num_field(e, v);
+    else
+        g_string_append(e, "\ttop");
+    plot_text_field(e, key);
+    g_string_append_printf(e, "\t%d\n", pt);
+    return TRUE;
+}
+
+/* The start of a run's block in a table of runs: blank lines between runs, a comment. */
+static void plot_block_head(GString *s, const run_record *r, double blocks)
+{
+    g_string_append_printf(s, "%s# run", blocks ? "\n\n" : "");
+    plot_text_field(s, r->id);
+    g_string_append_printf(s, "\tseed %" G_GINT64_FORMAT, r->seed);
+    plot_text_field(s, r->verdict);
+    g_string_append_c(s, '\n');
+}
+
 /* ------------------------------------------------------------------ panels */
 
 /* The commonest cause of a grid point, or "". */
 static char *plot_top_cause(const plotdata_cell *cell)
 {
     char *t = g_strdup(cell->primary ? cell->primary : "");
-    char *colon = strchr(t, ':');
+    t[strcspn(t, ";")] = '\0';
+    char *colon = strrchr(t, ':');
     if (colon)
         *colon = '\0';
     return t;
@@ -253,13 +443,20 @@ static gint plot_by_rate(gconstpointer a, gconstpointer b)
     return x->cell - y->cell;
 }
 
-static void plot_pick_panels(plot_ctx *c)
+static gboolean plot_pick_panels(plot_ctx *c, GError **error)
 {
     g_autoptr(GPtrArray) with = g_ptr_array_new();
     for (guint i = 0; i < c->d->cells->len; i++) {
         plotdata_cell *cell = c->d->cells->pdata[i];
         if (cell->members->len)
             g_ptr_array_add(with, cell);
+    }
+    if (!with->len) {
+        g_set_error(error, FL_PLOT_ERROR, PLOT_ERROR_FAILED,
+                    "%s: no grid point of cells.csv holds a finished run: run `flatline "
+                    "report %s` to rebuild it",
+                    c->d->dir, c->d->dir);
+        return FALSE;
     }
     c->panels = g_ptr_array_new();
     if (with->len <= PLOT_MAX_PANELS) {
@@ -300,17 +497,13 @@ static void plot_pick_panels(plot_ctx *c)
                                       "frequent, then the most and the least collapsed",
                                       PLOT_MAX_PANELS, with->len);
     }
-    guint n = MAX(c->panels->len, 1u);
+    guint n = c->panels->len;
     c->cols = (int)ceil(sqrt((double)n));
     c->rows = (int)((n + (guint)c->cols - 1) / (guint)c->cols);
-    for (guint i = 0; i < c->d->runs->len; i++) {
-        const run_record *r = c->d->runs->pdata[i];
-        c->epochs = MAX(c->epochs, r->epochs_run);
-    }
-    c->epochs = MAX(c->epochs, 1);
+    return TRUE;
 }
 
-/* "lr=1e-6  init=zeros" (or the experiment's name without a grid). */
+/* "lr=1e-6  init=zeros" ("all runs" without a grid). */
 static char *plot_point_name(const plot_ctx *c, const plotdata_cell *cell)
 {
     if (!c->d->axes->len)
@@ -318,7 +511,7 @@ static char *plot_point_name(const plot_ctx *c, const plotdata_cell *cell)
     GString *s = g_string_new(NULL);
     for (guint a = 0; a < c->d->axes->len; a++) {
         g_autofree char *k = plotdata_axis_short(c->d, a);
-        g_autofree char *v = plotdata_pretty_label(cell->labels[a] ? cell->labels[a] : "?");
+        g_autofree char *v = plotdata_format_label(cell->labels[a] ? cell->labels[a] : "?");
         g_string_append_printf(s, "%s%s=%s", a ? "  " : "", k, v);
     }
     return g_string_free(s, FALSE);
@@ -374,41 +567,72 @@ static char *plot_run_outcome(const run_record *r)
     return g_strdup(r->verdict);
 }
 
-/* ------------------------------------------------------------------ running gnuplot */
-
-static void plot_common_vars(const plot_ctx *c, GString *v, const char *chart, int w, int h)
+/* Each panel's x axis: it ends at the panel's last epoch drawn, and its label says when
+ * that is short of the epochs planned (runs stopped early).  The bottom row always says
+ * what the axis is. */
+static void plot_xaxis(plot_ctx *c, plot_job *j, GArray *xmax, guint p, int last_epoch,
+                       int planned)
 {
-    g_autofree char *out = g_strdup_printf("%s.%s", chart, c->fmt);
-    g_autofree char *style = g_build_filename(c->scripts, "style.gp", NULL);
-    plot_var_str(v, "fmt", c->fmt);
-    plot_var_str(v, "out", out);
-    plot_var_str(v, "style", style);
-    plot_var_int(v, "W", w);
-    plot_var_int(v, "H", h);
+    int x = MAX(last_epoch, 1);
+    plot_push(xmax, x);
+    g_autofree char *label = NULL;
+    if (last_epoch >= 0 && last_epoch < planned)
+        label = g_strdup_printf("epoch (stopped early: by epoch %d of %d)", last_epoch, planned);
+    else if (p + (guint)c->cols >= c->panels->len)
+        label = g_strdup("epoch");
+    if (label)
+        plot_text(j, "xlabel", p + 1, label);
 }
 
-/* The canvas for a grid of panels with the key strip on the right, under the title. */
-static void plot_panel_vars(const plot_ctx *c, GString *v, const char *chart, const char *title)
+/* ------------------------------------------------------------------ running gnuplot */
+
+static void plot_common_vars(const plot_ctx *c, plot_job *j, int w, int h)
 {
-    int title_h = PLOT_TITLE_H;
-    for (const char *p = strchr(title, '\n'); p; p = strchr(p + 1, '\n'))
-        title_h += 20;
+    g_autofree char *out = g_strdup_printf("%s.%s", j->chart->name, c->fmt);
+    plot_var_word(j, "fmt", c->fmt);
+    plot_var_word(j, "out", out);
+    plot_var_word(j, "scripts", c->scripts);
+    plot_var_int(j, "W", w);
+    plot_var_int(j, "H", h);
+}
+
+/* A chart of panels under a title of `title_lines` lines: its canvas is laid out once the
+ * key and the panel titles are known (plot_panel_canvas). */
+static void plot_panel_vars(plot_job *j, int title_lines)
+{
+    j->panels = TRUE;
+    j->title_lines = title_lines;
+}
+
+/* The canvas for a grid of panels, under the title strip, with the key strip on the
+ * right wide enough for the longest key text. */
+static void plot_panel_canvas(const plot_ctx *c, plot_job *j)
+{
+    int title_h = PLOT_TITLE_H + 20 * MAX(j->title_lines - 1, 0);
+    int extra = 16 * MAX(j->panel_lines - 1, 0);
+    int key_w = MAX(PLOT_KEY_W, 110 + 8 * (int)MIN(j->key_chars, 60));
     int pw = c->cols == 1   ? PLOT_ONE_W
              : c->cols == 2 ? (PLOT_ONE_W + PLOT_PANEL_W) / 2
                             : PLOT_PANEL_W;
-    int ph = c->rows == 1   ? PLOT_ONE_H
-             : c->rows == 2 ? (PLOT_ONE_H + PLOT_PANEL_H) / 2
-                            : PLOT_PANEL_H;
-    plot_common_vars(c, v, chart, c->cols * pw + PLOT_KEY_W, c->rows * ph + title_h);
-    plot_var_str(v, "ctitle", title);
-    plot_var_int(v, "n", (long)c->panels->len);
-    plot_var_int(v, "cols", c->cols);
-    plot_var_int(v, "rows", c->rows);
-    plot_var_int(v, "KW", PLOT_KEY_W);
-    plot_var_int(v, "TH", title_h);
-    plot_var_int(v, "xmax", c->epochs);
-    /* Short runs get a dot per epoch: a line needs two finite points to show. */
-    plot_var_int(v, "dots", c->epochs <= 25);
+    int ph = (c->rows == 1   ? PLOT_ONE_H
+              : c->rows == 2 ? (PLOT_ONE_H + PLOT_PANEL_H) / 2
+                             : PLOT_PANEL_H) +
+             extra;
+    plot_common_vars(c, j, c->cols * pw + key_w, c->rows * ph + title_h + PLOT_BOTTOM_H);
+    plot_var_int(j, "n", (long)c->panels->len);
+    plot_var_int(j, "cols", c->cols);
+    plot_var_int(j, "rows", c->rows);
+    plot_var_int(j, "KW", key_w);
+    plot_var_int(j, "TH", title_h);
+    plot_var_int(j, "BH", PLOT_BOTTOM_H);
+    plot_var_int(j, "MT", 48 + extra);
+}
+
+/* A chart's title: its text line, and the lines it takes. */
+static int plot_title(plot_job *j, const char *title)
+{
+    plot_text(j, "title", 1, title);
+    return plot_lines(title);
 }
 
 /* The last lines of gnuplot's complaints: enough to see what went wrong. */
@@ -423,12 +647,11 @@ static char *plot_tail(const char *text)
     return g_string_free(s, FALSE);
 }
 
-static gboolean plot_run(const plot_ctx *c, const char *chart, GString *vars, GError **error)
+static gboolean plot_run(const plot_ctx *c, plot_job *j, GError **error)
 {
-    g_autofree char *out = g_strdup_printf("%s.%s", chart, c->fmt);
+    g_autofree char *out = g_strdup_printf("%s.%s", j->chart->name, c->fmt);
     g_autofree char *out_path = g_build_filename(c->plots_dir, out, NULL);
-    g_autofree char *script_name = g_strdup_printf("%s.gp", chart);
-    g_autofree char *script = g_build_filename(c->scripts, script_name, NULL);
+    g_autofree char *script = g_build_filename(c->scripts, j->chart->script, NULL);
     if (!g_file_test(script, G_FILE_TEST_IS_REGULAR)) {
         g_set_error(error, FL_PLOT_ERROR, PLOT_ERROR_FAILED,
                     "%s: chart script missing: reinstall flatline (make install puts the "
@@ -436,8 +659,12 @@ static gboolean plot_run(const plot_ctx *c, const char *chart, GString *vars, GE
                     script, FL_DATADIR);
         return FALSE;
     }
-    g_unlink(out_path); /* a failed drawing must not leave an old chart looking current */
-    const char *argv[] = {c->gnuplot, "-e", vars->str, script, NULL};
+    if (j->panels)
+        plot_panel_canvas(c, j);
+    g_autofree char *text_name = g_strdup_printf("%s-text.tsv", j->chart->name);
+    if (!plot_write(c, text_name, j->text, error))
+        return FALSE;
+    const char *argv[] = {c->gnuplot, "-e", j->vars->str, script, NULL};
     g_autofree char *std_out = NULL, *std_err = NULL;
     int status = 0;
     GError *err = NULL;
@@ -459,94 +686,17 @@ static gboolean plot_run(const plot_ctx *c, const char *chart, GString *vars, GE
     return TRUE;
 }
 
-/* ------------------------------------------------------------------ 1. loss */
+/* ------------------------------------------------------------------ loss */
 
-/* The epoch row of a run's metrics, or -1. */
-static int plot_row_of_epoch(const plotdata_metrics *m, int epoch)
+static gboolean plot_loss(plot_ctx *c, const plot_chart *chart, GError **error)
 {
-    int ce = plotdata_metrics_column(m, "epoch");
-    for (guint r = 0; r < m->n_rows; r++)
-        if ((int)plotdata_metrics_at(m, r, ce) == epoch)
-            return (int)r;
-    return -1;
-}
-
-/* What the key of a chart with one line per run needs to explain. */
-typedef struct plot_marks {
-    GPtrArray *keys;  /* colour keys seen, in order */
-    gboolean stopped, detected, warned, nonfinite;
-} plot_marks;
-
-/* A collapsed run's marker, a line "epoch value colour-key point-type" in `e`: a filled
- * dot where flatline stopped it, an open one where its collapse began when it ran on, and
- * a triangle on the top edge ("top") where the value was no longer finite. */
-static gboolean plot_marker(const run_record *r, const plotdata_metrics *m, int col,
-                            const char *key, GString *e, plot_marks *mk)
-{
-    if (strcmp(r->status, "ok") != 0 || strcmp(r->verdict, "collapsed") != 0)
-        return FALSE;
-    int row, pt;
-    if (r->stopped_early) {
-        row = (int)m->n_rows - 1;
-        pt = 7;
-    } else {
-        const finding_rec *f = r->findings->len ? r->findings->pdata[0] : NULL;
-        row = f ? plot_row_of_epoch(m, f->epoch) : -1;
-        pt = 6;
-    }
-    if (row < 0)
-        return FALSE;
-    double v = plotdata_metrics_at(m, (guint)row, col);
-    if (!isfinite(v))
-        pt = 9;
-    *(pt == 7 ? &mk->stopped : pt == 6 ? &mk->detected : &mk->nonfinite) = TRUE;
-    g_string_append_printf(e, "%d",
-                           (int)plotdata_metrics_at(m, (guint)row,
-                                                    plotdata_metrics_column(m, "epoch")));
-    if (isfinite(v))
-        plot_num(e, v);
-    else
-        g_string_append(e, " top");
-    plot_word(e, key);
-    g_string_append_printf(e, " %d\n", pt);
-    return TRUE;
-}
-
-/* The start of a run's block in a table of runs: a comment, and blank lines between runs. */
-static void plot_block_head(GString *s, const run_record *r, double blocks)
-{
-    g_string_append_printf(s, "%s# run %s seed %" G_GINT64_FORMAT " %s\n", blocks ? "\n\n" : "",
-                           r->id, r->seed, r->verdict);
-}
-
-/* The colour keys for the key of the chart, healthy last: causes are what a reader seeks. */
-static char *plot_key_words(GPtrArray *keys)
-{
-    GString *s = g_string_new(NULL);
-    for (int pass = 0; pass < 2; pass++)
-        for (guint i = 0; i < keys->len; i++)
-            if ((strcmp(keys->pdata[i], "healthy") == 0) == (pass == 1))
-                g_string_append_printf(s, "%s%s", s->len ? " " : "", (char *)keys->pdata[i]);
-    return g_string_free(s, FALSE);
-}
-
-static void plot_mark_vars(GString *v, const plot_marks *mk)
-{
-    g_autofree char *causes = plot_key_words(mk->keys);
-    plot_var_str(v, "causes", causes);
-    plot_var_int(v, "has_stop", mk->stopped);
-    plot_var_int(v, "has_detect", mk->detected);
-    plot_var_int(v, "has_warn", mk->warned);
-    plot_var_int(v, "has_top", mk->nonfinite);
-}
-
-static gboolean plot_loss(plot_ctx *c, GError **error)
-{
-    g_autoptr(GPtrArray) titles = g_ptr_array_new_with_free_func(g_free);
+    g_auto(plot_job) j = {0};
+    plot_job_init(&j, chart);
     g_autoptr(GArray) nrun = g_array_new(FALSE, FALSE, sizeof(double));
     g_autoptr(GArray) nend = g_array_new(FALSE, FALSE, sizeof(double));
-    g_autoptr(GPtrArray) keys = g_ptr_array_new_with_free_func(g_free);
-    plot_marks mk = {.keys = keys};
+    g_autoptr(GArray) xmax = g_array_new(FALSE, FALSE, sizeof(double));
+    g_auto(plot_marks) mk = {0};
+    plot_marks_init(&mk);
     double lo = INFINITY, hi = -INFINITY;
     gboolean any_val = FALSE, capped_runs = FALSE;
     int per_panel = 0;
@@ -555,6 +705,7 @@ static gboolean plot_loss(plot_ctx *c, GError **error)
         g_autoptr(GString) s = g_string_new(NULL);
         g_autoptr(GString) e = g_string_new(NULL);
         double blocks = 0, ends = 0;
+        int last = -1, planned = 0;
         per_panel = MAX(per_panel, (int)cell->members->len);
         for (guint i = 0; i < cell->members->len; i++) {
             const run_record *r = cell->members->pdata[i];
@@ -562,22 +713,24 @@ static gboolean plot_loss(plot_ctx *c, GError **error)
                 capped_runs = TRUE;
                 break;
             }
+            planned = MAX(planned, r->epochs_planned);
             g_autoptr(plotdata_metrics) m = plotdata_metrics_read(c->d->dir, r->id, NULL);
             if (!m || !m->n_rows)
                 continue;
             g_autofree char *key = plot_color_key(r);
-            plot_add_unique(keys, key);
-            mk.warned |= strcmp(r->verdict, "warning") == 0;
+            plot_mark_run(&mk, r, key);
             int ce = plotdata_metrics_column(m, "epoch"), cl = plotdata_metrics_column(m, "loss"),
                 cv = plotdata_metrics_column(m, "val_loss");
             plot_block_head(s, r, blocks);
             for (guint row = 0; row < m->n_rows; row++) {
                 double l = plotdata_metrics_at(m, row, cl), vl = plotdata_metrics_at(m, row, cv);
-                g_string_append_printf(s, "%d", (int)plotdata_metrics_at(m, row, ce));
-                plot_num(s, l);
-                plot_num(s, vl);
-                plot_word(s, key);
-                plot_word(s, r->verdict);
+                int epoch = (int)plotdata_metrics_at(m, row, ce);
+                last = MAX(last, epoch);
+                g_string_append_printf(s, "%d", epoch);
+                plot_num_field(s, l);
+                plot_num_field(s, vl);
+                plot_text_field(s, key);
+                plot_text_field(s, r->verdict);
                 g_string_append_c(s, '\n');
                 for (int k = 0; k < 2; k++) {
                     double x = k ? vl : l;
@@ -595,9 +748,11 @@ static gboolean plot_loss(plot_ctx *c, GError **error)
         g_autofree char *end_name = g_strdup_printf("loss-%02u-end.dat", p + 1);
         if (!plot_write(c, name, s, error) || !plot_write(c, end_name, e, error))
             return FALSE;
-        g_ptr_array_add(titles, plot_cell_title(c, cell));
-        g_array_append_val(nrun, blocks);
-        g_array_append_val(nend, ends);
+        g_autofree char *title = plot_cell_title(c, cell);
+        plot_panel_title(&j, p, title);
+        plot_xaxis(c, &j, xmax, p, last, planned);
+        plot_push(nrun, blocks);
+        plot_push(nend, ends);
     }
 
     g_autoptr(GString) title = g_string_new(NULL);
@@ -609,6 +764,12 @@ static gboolean plot_loss(plot_ctx *c, GError **error)
                                c->d->axes->len ? "replicates each" : "runs");
     if (c->cap_note)
         g_string_append_printf(title, "\n%s", c->cap_note);
+    plot_panel_vars(&j, plot_title(&j, title->str));
+    plot_var_nums(&j, "xmax", xmax);
+    plot_var_nums(&j, "nrun", nrun);
+    plot_var_nums(&j, "nend", nend);
+    plot_mark_vars(&j, &mk);
+    plot_var_int(&j, "has_val", any_val);
 
     /* One y range for every panel, so grid points compare at a glance; a log scale when
      * the losses span more than two orders of magnitude. */
@@ -617,21 +778,15 @@ static gboolean plot_loss(plot_ctx *c, GError **error)
     if (logy) {
         ylo = pow(10, floor(log10(lo)));
         yhi = pow(10, ceil(log10(hi)));
+        plot_log_tics(&j, ylo, yhi);
     }
-    g_autoptr(GString) v = g_string_new(NULL);
-    plot_panel_vars(c, v, "loss", title->str);
-    plot_var_strs(v, "ptitle", titles);
-    plot_var_nums(v, "nrun", nrun);
-    plot_var_nums(v, "nend", nend);
-    plot_mark_vars(v, &mk);
+    plot_var_int(&j, "logy", logy);
+    plot_var_num(&j, "ylo", ylo);
+    plot_var_num(&j, "yhi", yhi);
     g_autofree char *ylabel = g_strdup_printf("loss (%s)", c->d->loss_name ? c->d->loss_name
                                                                            : "as trained");
-    plot_var_str(v, "ytitle", ylabel);
-    plot_var_int(v, "logy", logy);
-    plot_var_num(v, "ylo", ylo);
-    plot_var_num(v, "yhi", yhi);
-    plot_var_int(v, "has_val", any_val);
-    return plot_run(c, "loss", v, error);
+    plot_text(&j, "ylabel", 1, ylabel);
+    return plot_run(c, &j, error);
 }
 
 /* ------------------------------------------------------------------ layers */
@@ -656,53 +811,76 @@ static char *plot_rep_title(const plot_ctx *c, const plotdata_cell *cell, const 
                            outcome);
 }
 
-/* Each panel: the representative run's metrics, one column per layer and suffix.  Fills
- * `layers` (the union over panels, in model order) and the panel titles. */
-static gboolean plot_layer_tables(plot_ctx *c, const char *chart, const char *const *suffixes,
-                                  GPtrArray *layers, GPtrArray *titles, GArray *has,
-                                  double *min_pos, GError **error)
+/* The representative run of each panel and its metrics (NULL where none were saved). */
+typedef struct plot_reps {
+    GPtrArray *runs;    /* const run_record* or NULL, per panel */
+    GPtrArray *metrics; /* plotdata_metrics* or NULL, per panel */
+} plot_reps;
+
+static void plot_reps_read(const plot_ctx *c, plot_reps *reps)
 {
-    g_autoptr(GPtrArray) ms = g_ptr_array_new_with_free_func((GDestroyNotify)plotdata_metrics_free);
+    reps->runs = g_ptr_array_new();
+    reps->metrics = g_ptr_array_new_with_free_func((GDestroyNotify)plotdata_metrics_free);
     for (guint p = 0; p < c->panels->len; p++) {
-        const plotdata_cell *cell = c->panels->pdata[p];
-        const run_record *r = plot_representative(cell);
-        plotdata_metrics *m = r ? plotdata_metrics_read(c->d->dir, r->id, NULL) : NULL;
-        g_ptr_array_add(ms, m);
-        if (m)
-            plot_layers_of(m, suffixes[0], layers);
-        g_ptr_array_add(titles, r ? plot_rep_title(c, cell, r) : plot_point_name(c, cell));
+        const run_record *r = plot_representative(c->panels->pdata[p]);
+        g_ptr_array_add(reps->runs, (gpointer)r);
+        g_ptr_array_add(reps->metrics, r ? plotdata_metrics_read(c->d->dir, r->id, NULL) : NULL);
     }
-    *min_pos = INFINITY;
-    for (guint p = 0; p < c->panels->len; p++) {
-        const plotdata_metrics *m = ms->pdata[p];
-        g_autoptr(GString) s = g_string_new("epoch");
-        for (guint l = 0; l < layers->len; l++)
-            for (const char *const *x = suffixes; *x; x++)
-                g_string_append_printf(s, " %s%s", (char *)layers->pdata[l], *x);
-        g_string_append_c(s, '\n');
-        double any = 0;
-        int ce = m ? plotdata_metrics_column(m, "epoch") : -1;
-        for (guint row = 0; m && row < m->n_rows; row++) {
-            g_string_append_printf(s, "%d", (int)plotdata_metrics_at(m, row, ce));
-            for (guint l = 0; l < layers->len; l++)
-                for (const char *const *x = suffixes; *x; x++) {
-                    g_autofree char *col = g_strconcat(layers->pdata[l], *x, NULL);
-                    double val = plotdata_metrics_at(m, row, plotdata_metrics_column(m, col));
-                    plot_num(s, val);
-                    if (isfinite(val)) {
-                        any = 1;
-                        if (val > 0)
-                            *min_pos = MIN(*min_pos, val);
-                    }
-                }
-            g_string_append_c(s, '\n');
+}
+
+static void plot_reps_clear(plot_reps *reps)
+{
+    if (reps->runs)
+        g_ptr_array_free(reps->runs, TRUE);
+    if (reps->metrics)
+        g_ptr_array_free(reps->metrics, TRUE);
+}
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(plot_reps, plot_reps_clear)
+
+/* Panel p's table: epoch, then for each layer one column per suffix.  Fills has[p] (any
+ * finite value), the panel's title and x axis, and the smallest positive and the largest
+ * value. */
+static gboolean plot_layer_table(plot_ctx *c, plot_job *j, const plot_reps *reps, guint p,
+                                 const char *const *suffixes, GPtrArray *layers, GArray *has,
+                                 GArray *xmax, double *min_pos, double *max_v, GError **error)
+{
+    const plotdata_cell *cell = c->panels->pdata[p];
+    const run_record *r = reps->runs->pdata[p];
+    const plotdata_metrics *m = reps->metrics->pdata[p];
+    g_autoptr(GString) s = g_string_new("# epoch");
+    for (guint l = 0; l < layers->len; l++)
+        for (const char *const *x = suffixes; *x; x++) {
+            g_autofree char *col = g_strconcat(layers->pdata[l], *x, NULL);
+            plot_text_field(s, col);
         }
-        g_array_append_val(has, any);
-        g_autofree char *name = g_strdup_printf("%s-%02u.dat", chart, p + 1);
-        if (!plot_write(c, name, s, error))
-            return FALSE;
+    g_string_append_c(s, '\n');
+    double any = 0;
+    int last = -1;
+    int ce = m ? plotdata_metrics_column(m, "epoch") : -1;
+    for (guint row = 0; m && row < m->n_rows; row++) {
+        int epoch = (int)plotdata_metrics_at(m, row, ce);
+        last = MAX(last, epoch);
+        g_string_append_printf(s, "%d", epoch);
+        for (guint l = 0; l < layers->len; l++)
+            for (const char *const *x = suffixes; *x; x++) {
+                g_autofree char *col = g_strconcat(layers->pdata[l], *x, NULL);
+                double val = plotdata_metrics_at(m, row, plotdata_metrics_column(m, col));
+                plot_num_field(s, val);
+                if (isfinite(val)) {
+                    any = 1;
+                    *max_v = MAX(*max_v, val);
+                    if (val > 0)
+                        *min_pos = MIN(*min_pos, val);
+                }
+            }
+        g_string_append_c(s, '\n');
     }
-    return TRUE;
+    plot_push(has, any);
+    g_autofree char *title = r ? plot_rep_title(c, cell, r) : plot_point_name(c, cell);
+    plot_panel_title(j, p, title);
+    plot_xaxis(c, j, xmax, p, last, r ? r->epochs_planned : 0);
+    g_autofree char *name = g_strdup_printf("%s-%02u.dat", j->chart->name, p + 1);
+    return plot_write(c, name, s, error);
 }
 
 static void plot_rep_title_text(const plot_ctx *c, GString *t, const char *what)
@@ -716,59 +894,190 @@ static void plot_rep_title_text(const plot_ctx *c, GString *t, const char *what)
         g_string_append_printf(t, "\n%s", c->cap_note);
 }
 
-/* ------------------------------------------------------------------ 3. gradients */
+static void plot_layer_texts(plot_job *j, GPtrArray *layers)
+{
+    for (guint l = 0; l < layers->len; l++)
+        plot_text(j, "layer", l + 1, layers->pdata[l]);
+    plot_var_int(j, "nl", (long)layers->len);
+}
 
-static gboolean plot_gradients(plot_ctx *c, GError **error)
+/* ------------------------------------------------------------------ gradients */
+
+static gboolean plot_gradients(plot_ctx *c, const plot_chart *chart, GError **error)
 {
     static const char *const suffixes[] = {"_grad_norm", NULL};
+    g_auto(plot_job) j = {0};
+    plot_job_init(&j, chart);
+    g_auto(plot_reps) reps = {0};
+    plot_reps_read(c, &reps);
     g_autoptr(GPtrArray) layers = g_ptr_array_new_with_free_func(g_free);
-    g_autoptr(GPtrArray) titles = g_ptr_array_new_with_free_func(g_free);
+    for (guint p = 0; p < c->panels->len; p++)
+        if (reps.metrics->pdata[p])
+            plot_layers_of(reps.metrics->pdata[p], suffixes[0], layers);
     g_autoptr(GArray) has = g_array_new(FALSE, FALSE, sizeof(double));
-    double min_pos;
-    if (!plot_layer_tables(c, "gradients", suffixes, layers, titles, has, &min_pos, error))
-        return FALSE;
-    /* Zero norms (no gradient at all) sit on a floor a decade below the smallest one. */
-    double floor_v = isfinite(min_pos) ? pow(10, floor(log10(min_pos)) - 1) : 1e-12;
+    g_autoptr(GArray) xmax = g_array_new(FALSE, FALSE, sizeof(double));
+    double min_pos = INFINITY, max_v = 0;
+    for (guint p = 0; p < c->panels->len; p++)
+        if (!plot_layer_table(c, &j, &reps, p, suffixes, layers, has, xmax, &min_pos, &max_v,
+                              error))
+            return FALSE;
+    /* One log range for every panel.  A norm of exactly zero (no gradient at all) is drawn
+     * on a floor line a decade below the smallest norm, which the chart labels. */
+    if (!isfinite(min_pos))
+        min_pos = max_v = 1;
+    double top = pow(10, ceil(log10(max_v) + 1e-9));
+    double gfloor = pow(10, floor(log10(min_pos)) - 1);
     g_autoptr(GString) t = g_string_new(NULL);
     plot_rep_title_text(c, t, "gradient norm per layer");
-    g_autoptr(GString) v = g_string_new(NULL);
-    plot_panel_vars(c, v, "gradients", t->str);
-    plot_var_strs(v, "ptitle", titles);
-    plot_var_strs(v, "layer", layers);
-    plot_var_int(v, "nl", (long)layers->len);
-    plot_var_nums(v, "has", has);
-    plot_var_num(v, "gfloor", floor_v);
-    return plot_run(c, "gradients", v, error);
+    plot_panel_vars(&j, plot_title(&j, t->str));
+    plot_layer_texts(&j, layers);
+    plot_var_nums(&j, "has", has);
+    plot_var_nums(&j, "xmax", xmax);
+    plot_var_num(&j, "gfloor", gfloor);
+    plot_var_num(&j, "ytop", top);
+    plot_log_tics(&j, gfloor * 10, top);
+    return plot_run(c, &j, error);
 }
 
-/* ------------------------------------------------------------------ 5. units */
+/* ------------------------------------------------------------------ units */
 
-static gboolean plot_units(plot_ctx *c, GError **error)
+/* What a layer's "<layer>_dead" column counts, by its activation: units that output the
+ * same value for every input are dead in a ReLU layer and merely constant elsewhere.
+ * Saturation is measured for sigmoid and tanh only. */
+static gboolean plot_act_dies(const char *act)
+{
+    return act && strcmp(act, "relu") == 0;
+}
+
+static gboolean plot_act_saturates(const char *act)
+{
+    return act && (strcmp(act, "sigmoid") == 0 || strcmp(act, "tanh") == 0);
+}
+
+/* Whether a column of panel p's representative metrics holds anything but zeros. */
+static gboolean plot_column_nonzero(const plotdata_metrics *m, const char *col)
+{
+    int k = m ? plotdata_metrics_column(m, col) : -1;
+    for (guint r = 0; k >= 0 && r < m->n_rows; r++) {
+        double v = plotdata_metrics_at(m, r, k);
+        if (isfinite(v) && v != 0)
+            return TRUE;
+    }
+    return FALSE;
+}
+
+/* "dead units (relu)", "constant units (tanh, sigmoid)": what a line of the units chart
+ * counts and in which activations; NULL without any. */
+static char *plot_units_text(const char *what, GPtrArray *acts)
+{
+    if (!acts->len)
+        return NULL;
+    GString *s = g_string_new(what);
+    for (guint i = 0; i < acts->len; i++)
+        g_string_append_printf(s, "%s%s", i ? ", " : " (", (char *)acts->pdata[i]);
+    g_string_append_c(s, ')');
+    return g_string_free(s, FALSE);
+}
+
+static gboolean plot_units(plot_ctx *c, const plot_chart *chart, GError **error)
 {
     static const char *const suffixes[] = {"_dead", "_saturated", NULL};
+    g_auto(plot_job) j = {0};
+    plot_job_init(&j, chart);
+    g_auto(plot_reps) reps = {0};
+    plot_reps_read(c, &reps);
     g_autoptr(GPtrArray) layers = g_ptr_array_new_with_free_func(g_free);
-    g_autoptr(GPtrArray) titles = g_ptr_array_new_with_free_func(g_free);
+    for (guint p = 0; p < c->panels->len; p++)
+        if (reps.metrics->pdata[p])
+            plot_layers_of(reps.metrics->pdata[p], suffixes[0], layers);
     g_autoptr(GArray) has = g_array_new(FALSE, FALSE, sizeof(double));
-    double min_pos;
-    if (!plot_layer_tables(c, "units", suffixes, layers, titles, has, &min_pos, error))
-        return FALSE;
+    g_autoptr(GArray) xmax = g_array_new(FALSE, FALSE, sizeof(double));
+    double min_pos = INFINITY, max_v = 0;
+    for (guint p = 0; p < c->panels->len; p++)
+        if (!plot_layer_table(c, &j, &reps, p, suffixes, layers, has, xmax, &min_pos, &max_v,
+                              error))
+            return FALSE;
+
+    /* The series: per layer its dead (or constant) units, and its saturated units where
+     * the activation has flat ends.  son[(p-1)*ns + s]: series s drawn in panel p. */
+    g_autoptr(GArray) scol = g_array_new(FALSE, FALSE, sizeof(double));
+    g_autoptr(GArray) slayer = g_array_new(FALSE, FALSE, sizeof(double));
+    g_autoptr(GArray) sdash = g_array_new(FALSE, FALSE, sizeof(double));
+    g_autoptr(GPtrArray) on = g_ptr_array_new_with_free_func((GDestroyNotify)g_array_unref);
+    for (guint l = 0; l < layers->len; l++) {
+        const char *layer = layers->pdata[l];
+        /* Its activations across the panels: those that die, and the others. */
+        g_autoptr(GPtrArray) dying = g_ptr_array_new_with_free_func(g_free);
+        g_autoptr(GPtrArray) other = g_ptr_array_new_with_free_func(g_free);
+        g_autoptr(GPtrArray) flat = g_ptr_array_new_with_free_func(g_free);
+        gboolean unknown = FALSE, saturates = FALSE;
+        GArray *on_const = g_array_new(FALSE, FALSE, sizeof(double));
+        GArray *on_sat = g_array_new(FALSE, FALSE, sizeof(double));
+        for (guint p = 0; p < c->panels->len; p++) {
+            g_autofree char *act = plotdata_activation(c->d, c->panels->pdata[p], layer);
+            g_autofree char *col = g_strconcat(layer, "_saturated", NULL);
+            /* Without experiment.cfg the activation is unknown: saturation shows if any. */
+            gboolean sat = act ? plot_act_saturates(act)
+                               : plot_column_nonzero(reps.metrics->pdata[p], col);
+            if (!act)
+                unknown = TRUE;
+            else
+                plot_add_unique(plot_act_dies(act) ? dying : other, act);
+            if (act && sat)
+                plot_add_unique(flat, act);
+            saturates |= sat;
+            plot_push(on_const, 1);
+            plot_push(on_sat, sat);
+        }
+        g_autofree char *dead_text = plot_units_text("dead units", dying);
+        g_autofree char *const_text = plot_units_text("constant units", other);
+        g_autofree char *what = g_strdup_printf(
+            "%s: %s%s%s", layer, dead_text ? dead_text : "",
+            dead_text && (const_text || unknown) ? " or " : "",
+            const_text ? const_text : unknown || !dead_text ? "constant units" : "");
+        plot_push(scol, 2 * l + 2);
+        plot_push(slayer, l + 1);
+        plot_push(sdash, 0);
+        g_ptr_array_add(on, on_const);
+        plot_text(&j, "series", scol->len, what);
+        if (saturates) {
+            g_autofree char *flat_text = plot_units_text("saturated units", flat);
+            g_autofree char *sat = g_strdup_printf("%s: %s", layer,
+                                                   flat_text ? flat_text : "saturated units");
+            plot_push(scol, 2 * l + 3);
+            plot_push(slayer, l + 1);
+            plot_push(sdash, 1);
+            g_ptr_array_add(on, on_sat);
+            plot_text(&j, "series", scol->len, sat);
+        } else {
+            g_array_unref(on_sat);
+        }
+    }
+    g_autoptr(GArray) son = g_array_new(FALSE, FALSE, sizeof(double));
+    for (guint p = 0; p < c->panels->len; p++)
+        for (guint s = 0; s < on->len; s++)
+            plot_push(son, g_array_index((GArray *)on->pdata[s], double, p));
+
     g_autoptr(GString) t = g_string_new(NULL);
-    plot_rep_title_text(c, t, "dead and saturated units per layer");
-    g_string_append(t, "\n(each layer's lines nudged apart by at most 4 points so equal "
-                       "values stay visible)");
-    g_autoptr(GString) v = g_string_new(NULL);
-    plot_panel_vars(c, v, "units", t->str);
-    plot_var_strs(v, "ptitle", titles);
-    plot_var_strs(v, "layer", layers);
-    plot_var_int(v, "nl", (long)layers->len);
-    plot_var_nums(v, "has", has);
-    return plot_run(c, "units", v, error);
+    plot_rep_title_text(c, t, "units that no longer respond to the input, per layer");
+    plot_panel_vars(&j, plot_title(&j, t->str));
+    plot_layer_texts(&j, layers);
+    plot_var_nums(&j, "has", has);
+    plot_var_nums(&j, "xmax", xmax);
+    plot_var_int(&j, "ns", (long)scol->len);
+    plot_var_nums(&j, "scol", scol);
+    plot_var_nums(&j, "slayer", slayer);
+    plot_var_nums(&j, "sdash", sdash);
+    plot_var_nums(&j, "son", son);
+    return plot_run(c, &j, error);
 }
 
-/* ------------------------------------------------------------------ 4. spread */
+/* ------------------------------------------------------------------ spread */
 
-static gboolean plot_spread(plot_ctx *c, GError **error)
+static gboolean plot_spread(plot_ctx *c, const plot_chart *chart, GError **error)
 {
+    g_auto(plot_job) j = {0};
+    plot_job_init(&j, chart);
     /* The outputs, from run.result (or the metrics' "<out>_std" columns). */
     g_autoptr(GPtrArray) outs = g_ptr_array_new_with_free_func(g_free);
     for (guint p = 0; p < c->panels->len; p++) {
@@ -793,22 +1102,24 @@ static gboolean plot_spread(plot_ctx *c, GError **error)
         g_ptr_array_set_size(outs, PLOT_MAX_OUTPUTS);
     guint no = outs->len;
 
-    g_autoptr(GPtrArray) titles = g_ptr_array_new_with_free_func(g_free);
     g_autoptr(GArray) nrun = g_array_new(FALSE, FALSE, sizeof(double));
     g_autoptr(GArray) nend = g_array_new(FALSE, FALSE, sizeof(double));
     g_autoptr(GArray) target = g_array_new(FALSE, FALSE, sizeof(double));
-    g_autoptr(GPtrArray) keys = g_ptr_array_new_with_free_func(g_free);
-    plot_marks mk = {.keys = keys};
-    double top = 0, data_top = 0;
+    g_autoptr(GArray) xmax = g_array_new(FALSE, FALSE, sizeof(double));
+    g_autoptr(GArray) ymax = g_array_new(FALSE, FALSE, sizeof(double));
+    g_auto(plot_marks) mk = {0};
+    plot_marks_init(&mk);
     for (guint p = 0; p < c->panels->len; p++) {
         const plotdata_cell *cell = c->panels->pdata[p];
         g_autoptr(GString) s = g_string_new(NULL);
         g_autoptr(GString) e = g_string_new(NULL);
-        double blocks = 0, ends = 0;
+        double blocks = 0, ends = 0, top = 0;
+        int last = -1, planned = 0;
         g_autofree double *tsum = g_new0(double, no + 1);
         g_autofree int *tn = g_new0(int, no + 1);
         for (guint i = 0; i < cell->members->len && i < PLOT_MAX_RUNS; i++) {
             const run_record *r = cell->members->pdata[i];
+            planned = MAX(planned, r->epochs_planned);
             for (gsize k = 0; k < r->n_outputs; k++)
                 for (guint o = 0; o < no; o++)
                     if (strcmp(r->out_names[k], outs->pdata[o]) == 0 &&
@@ -820,21 +1131,22 @@ static gboolean plot_spread(plot_ctx *c, GError **error)
             if (!m || !m->n_rows)
                 continue;
             g_autofree char *key = plot_color_key(r);
-            plot_add_unique(keys, key);
-            mk.warned |= strcmp(r->verdict, "warning") == 0;
+            plot_mark_run(&mk, r, key);
             int ce = plotdata_metrics_column(m, "epoch");
             plot_block_head(s, r, blocks);
             for (guint row = 0; row < m->n_rows; row++) {
-                g_string_append_printf(s, "%d", (int)plotdata_metrics_at(m, row, ce));
+                int epoch = (int)plotdata_metrics_at(m, row, ce);
+                last = MAX(last, epoch);
+                g_string_append_printf(s, "%d", epoch);
                 for (guint o = 0; o < no; o++) {
                     g_autofree char *col = g_strconcat(outs->pdata[o], "_std", NULL);
                     double x = plotdata_metrics_at(m, row, plotdata_metrics_column(m, col));
-                    plot_num(s, x);
+                    plot_num_field(s, x);
                     if (isfinite(x))
-                        data_top = MAX(data_top, x);
+                        top = MAX(top, x);
                 }
-                plot_word(s, key);
-                plot_word(s, r->verdict);
+                plot_text_field(s, key);
+                plot_text_field(s, r->verdict);
                 g_string_append_c(s, '\n');
             }
             blocks++;
@@ -843,24 +1155,27 @@ static gboolean plot_spread(plot_ctx *c, GError **error)
                 ends += plot_marker(r, m, plotdata_metrics_column(m, col), key, e, &mk);
             }
         }
+        /* Each panel's y range holds all of its runs and the target: the spikes of an
+         * unstable run are part of what the chart shows. */
         for (guint o = 0; o < no; o++) {
             double t = tn[o] ? tsum[o] / tn[o] : NAN;
-            g_array_append_val(target, t);
+            plot_push(target, t);
             if (isfinite(t))
-                top = MAX(top, t);
+                top = MAX(top, 1.25 * t);
         }
-        g_array_append_val(nrun, blocks);
-        g_array_append_val(nend, ends);
+        plot_push(ymax, top > 0 ? top * 1.08 : 1);
+        plot_push(nrun, blocks);
+        plot_push(nend, ends);
         g_autofree char *name = g_strdup_printf("spread-%02u.dat", p + 1);
         g_autofree char *end_name = g_strdup_printf("spread-%02u-end.dat", p + 1);
         if (!plot_write(c, name, s, error) || !plot_write(c, end_name, e, error))
             return FALSE;
-        g_ptr_array_add(titles, plot_cell_title(c, cell));
+        g_autofree char *title = plot_cell_title(c, cell);
+        plot_panel_title(&j, p, title);
+        plot_xaxis(c, &j, xmax, p, last, planned);
     }
-    /* One y range for every panel: room for the target and for runs that overshoot it,
-     * but a run whose spread explodes must not flatten the others against the axis. */
-    double ymax = top > 0 ? MIN(MAX(data_top, 1.25 * top), 3 * top) * 1.08
-                          : (data_top > 0 ? data_top * 1.08 : 1);
+    for (guint o = 0; o < no; o++)
+        plot_text(&j, "output", o + 1, outs->pdata[o]);
 
     g_autoptr(GString) t = g_string_new(NULL);
     g_string_append_printf(t, "%s: spread of the predictions across inputs (std) against "
@@ -870,25 +1185,43 @@ static gboolean plot_spread(plot_ctx *c, GError **error)
         g_string_append_printf(t, ", first %d outputs", PLOT_MAX_OUTPUTS);
     if (c->cap_note)
         g_string_append_printf(t, "\n%s", c->cap_note);
-    g_autoptr(GString) v = g_string_new(NULL);
-    plot_panel_vars(c, v, "spread", t->str);
-    plot_var_strs(v, "ptitle", titles);
-    plot_var_strs(v, "output", outs);
-    plot_var_int(v, "no", no);
-    plot_var_nums(v, "nrun", nrun);
-    plot_var_nums(v, "nend", nend);
-    plot_var_nums(v, "target", target);
-    plot_var_num(v, "ymax", ymax);
-    plot_mark_vars(v, &mk);
-    return plot_run(c, "spread", v, error);
+    plot_panel_vars(&j, plot_title(&j, t->str));
+    plot_var_int(&j, "no", no);
+    plot_var_nums(&j, "nrun", nrun);
+    plot_var_nums(&j, "nend", nend);
+    plot_var_nums(&j, "target", target);
+    plot_var_nums(&j, "xmax", xmax);
+    plot_var_nums(&j, "ymax", ymax);
+    plot_mark_vars(&j, &mk);
+    return plot_run(c, &j, error);
 }
 
-/* ------------------------------------------------------------------ 2. heatmap */
+/* ------------------------------------------------------------------ heatmap */
 
 typedef struct plot_tally {
     int runs, collapsed;
-    GHashTable *causes; /* name -> count */
+    GHashTable *causes;  /* primary cause -> collapsed runs */
+    GHashTable *seconds; /* primary cause -> (second cause -> runs): see plot_tally_run() */
 } plot_tally;
+
+static void plot_tally_init(plot_tally *t)
+{
+    t->causes = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    t->seconds = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
+                                       (GDestroyNotify)g_hash_table_unref);
+}
+
+static void plot_tally_clear(plot_tally *t)
+{
+    g_hash_table_unref(t->causes);
+    g_hash_table_unref(t->seconds);
+}
+
+static void plot_count(GHashTable *h, const char *name, int n)
+{
+    n += GPOINTER_TO_INT(g_hash_table_lookup(h, name));
+    g_hash_table_insert(h, g_strdup(name), GINT_TO_POINTER(n));
+}
 
 /* "dead_relu:3;oscillation:1" added into a tally. */
 static void plot_tally_add(plot_tally *t, const plotdata_cell *cell)
@@ -901,19 +1234,43 @@ static void plot_tally_add(plot_tally *t, const plotdata_cell *cell)
         if (!**p || !colon)
             continue;
         g_autofree char *name = g_strndup(*p, (gsize)(colon - *p));
-        int n = atoi(colon + 1) + GPOINTER_TO_INT(g_hash_table_lookup(t->causes, name));
-        g_hash_table_insert(t->causes, g_steal_pointer(&name), GINT_TO_POINTER(n));
+        plot_count(t->causes, name, atoi(colon + 1));
     }
 }
 
-/* The commonest cause (ties: the first by name, so the table never depends on hashing). */
-static char *plot_tally_top(const plot_tally *t)
+/* A collapsed run whose primary finding is only a warning (no_update flagged first, then
+ * bad_init collapsed it): the detector of its first collapsed finding counts as the
+ * second cause of that primary one. */
+static void plot_tally_run(plot_tally *t, const run_record *r)
+{
+    if (strcmp(r->status, "ok") != 0 || strcmp(r->verdict, "collapsed") != 0 ||
+        !r->findings->len)
+        return;
+    const finding_rec *first = r->findings->pdata[0];
+    if (first->level != FL_LEVEL_WARNING)
+        return;
+    for (guint k = 1; k < r->findings->len; k++) {
+        const finding_rec *f = r->findings->pdata[k];
+        if (f->level != FL_LEVEL_COLLAPSED || strcmp(f->detector, first->detector) == 0)
+            continue;
+        GHashTable *h = g_hash_table_lookup(t->seconds, first->detector);
+        if (!h) {
+            h = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+            g_hash_table_insert(t->seconds, g_strdup(first->detector), h);
+        }
+        plot_count(h, f->detector, 1);
+        return;
+    }
+}
+
+/* The commonest name (ties: the first by name, so the table never depends on hashing). */
+static char *plot_commonest(GHashTable *counts)
 {
     const char *best = NULL;
     int best_n = 0;
     GHashTableIter it;
     gpointer k, val;
-    g_hash_table_iter_init(&it, t->causes);
+    g_hash_table_iter_init(&it, counts);
     while (g_hash_table_iter_next(&it, &k, &val)) {
         int n = GPOINTER_TO_INT(val);
         if (n > best_n || (n == best_n && best && strcmp(k, best) < 0)) {
@@ -926,7 +1283,7 @@ static char *plot_tally_top(const plot_tally *t)
 
 static int plot_label_index(const plotdata_axis *ax, const char *label)
 {
-    for (int i = 0; ax->labels[i]; i++)
+    for (int i = 0; label && ax->labels[i]; i++)
         if (strcmp(ax->labels[i], label) == 0)
             return i;
     return -1;
@@ -956,67 +1313,72 @@ static void plot_cell_position(const plotdata *d, const plotdata_cell *cell, int
     *y = !ay ? 0 : agree ? digit[1] : plot_label_index(ay, cell->labels[1]);
 }
 
-/* gnuplot's `set xtics (...)` list for an axis: categorical, in grid order. */
-static char *plot_tics(const plotdata_axis *ax)
+/* An axis's tic labels, "position label" per line: the script reads them as data, so
+ * they are shown as they are (a % included) and never evaluated. */
+static gboolean plot_tics(plot_ctx *c, const char *name, const plotdata_axis *ax,
+                          GError **error)
 {
-    GString *s = g_string_new("(");
+    g_autoptr(GString) s = g_string_new(NULL);
     for (int i = 0; ax->labels[i]; i++) {
-        g_autofree char *l = plotdata_pretty_label(ax->labels[i]);
-        if (i)
-            g_string_append(s, ", ");
-        plot_gp_quote(s, l);
-        g_string_append_printf(s, " %d", i);
+        g_autofree char *l = plotdata_format_label(ax->labels[i]);
+        g_string_append_printf(s, "%d", i);
+        plot_text_field(s, l);
+        g_string_append_c(s, '\n');
     }
-    g_string_append_c(s, ')');
-    return g_string_free(s, FALSE);
+    return plot_write(c, name, s, error);
 }
 
-static gboolean plot_heatmap(plot_ctx *c, GError **error)
+static gboolean plot_heatmap(plot_ctx *c, const plot_chart *chart, GError **error)
 {
     const plotdata *d = c->d;
-    g_autofree char *out = g_strdup_printf("heatmap.%s", c->fmt);
-    g_autofree char *out_path = g_build_filename(c->plots_dir, out, NULL);
-    if (!d->axes->len) {
-        g_unlink(out_path); /* no grid, no collapse-rate chart */
-        return TRUE;
-    }
     const plotdata_axis *ax = d->axes->pdata[0];
     const plotdata_axis *ay = d->axes->len > 1 ? d->axes->pdata[1] : NULL;
     guint nx = g_strv_length(ax->labels), ny = ay ? g_strv_length(ay->labels) : 1;
     g_autofree plot_tally *t = g_new0(plot_tally, (gsize)nx * ny);
     for (guint i = 0; i < (gsize)nx * ny; i++)
-        t[i].causes = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+        plot_tally_init(&t[i]);
     int max_runs = 0, min_runs = G_MAXINT;
     for (guint i = 0; i < d->cells->len; i++) {
         const plotdata_cell *cell = d->cells->pdata[i];
         int x, y;
         plot_cell_position(d, cell, &x, &y);
-        if (x >= 0 && y >= 0)
-            plot_tally_add(&t[(guint)y * nx + (guint)x], cell);
+        if (x < 0 || y < 0)
+            continue;
+        plot_tally *tt = &t[(guint)y * nx + (guint)x];
+        plot_tally_add(tt, cell);
+        for (guint k = 0; k < cell->members->len; k++)
+            plot_tally_run(tt, cell->members->pdata[k]);
     }
+    /* x y rate% low% high% collapsed runs cause second-cause; the cause "" when none. */
     g_autoptr(GString) s = g_string_new(NULL);
     for (guint y = 0; y < ny; y++)
         for (guint x = 0; x < nx; x++) {
             const plot_tally *tt = &t[y * nx + x];
-            g_autofree char *top = plot_tally_top(tt);
+            g_autofree char *top = plot_commonest(tt->causes);
+            GHashTable *sec = g_hash_table_lookup(tt->seconds, top);
+            g_autofree char *second = sec ? plot_commonest(sec) : g_strdup("");
             double lo, hi;
             results_wilson(tt->collapsed, tt->runs, &lo, &hi);
-            g_string_append_printf(s, "%u %u", x, y);
+            g_string_append_printf(s, "%u\t%u", x, y);
             /* Without finished runs: zeros, and the runs column (0) says so. */
-            plot_num(s, tt->runs ? 100.0 * tt->collapsed / tt->runs : 0);
-            plot_num(s, tt->runs ? 100 * lo : 0);
-            plot_num(s, tt->runs ? 100 * hi : 0);
-            g_string_append_printf(s, " %d %d", tt->collapsed, tt->runs);
-            plot_word(s, top);
+            plot_num_field(s, tt->runs ? 100.0 * tt->collapsed / tt->runs : 0);
+            plot_num_field(s, tt->runs ? 100 * lo : 0);
+            plot_num_field(s, tt->runs ? 100 * hi : 0);
+            g_string_append_printf(s, "\t%d\t%d", tt->collapsed, tt->runs);
+            plot_text_field(s, top);
+            plot_text_field(s, second);
             g_string_append_c(s, '\n');
             max_runs = MAX(max_runs, tt->runs);
             min_runs = MIN(min_runs, tt->runs);
         }
     for (guint i = 0; i < (gsize)nx * ny; i++)
-        g_hash_table_destroy(t[i].causes);
-    if (!plot_write(c, "heatmap.dat", s, error))
+        plot_tally_clear(&t[i]);
+    if (!plot_write(c, "heatmap.dat", s, error) || !plot_tics(c, "heatmap-xtics.dat", ax, error) ||
+        (ay && !plot_tics(c, "heatmap-ytics.dat", ay, error)))
         return FALSE;
 
+    g_auto(plot_job) j = {0};
+    plot_job_init(&j, chart);
     g_autoptr(GString) title = g_string_new(NULL);
     g_autofree char *xs = plotdata_axis_short(d, 0);
     g_string_append_printf(title, "%s: collapse rate by %s", d->name, xs);
@@ -1025,7 +1387,7 @@ static gboolean plot_heatmap(plot_ctx *c, GError **error)
         g_string_append_printf(title, " and %s", ys);
     }
     if (max_runs == min_runs)
-        g_string_append_printf(title, " (%d runs per cell)", max_runs);
+        g_string_append_printf(title, " (%d run%s per cell)", max_runs, max_runs == 1 ? "" : "s");
     else
         g_string_append_printf(title, " (%d to %d runs per cell)", min_runs, max_runs);
     if (d->axes->len > 2) {
@@ -1034,23 +1396,74 @@ static gboolean plot_heatmap(plot_ctx *c, GError **error)
             g_string_append_printf(title, "%s %s", a > 2 ? "," : "",
                                    ((plotdata_axis *)d->axes->pdata[a])->key);
     }
-    g_autoptr(GString) v = g_string_new(NULL);
+    if (!ay)
+        g_string_append(title, "\nbars in the colour of the commonest cause; whiskers: "
+                               "Wilson 95% interval");
+    int lines = plot_title(&j, title->str);
+    /* Wide enough for the cells and for the title's longest line. */
+    glong title_w = 0;
+    g_auto(GStrv) title_lines = g_strsplit(title->str, "\n", -1);
+    for (char **l = title_lines; *l; l++)
+        title_w = MAX(title_w, 40 + 8 * MIN(g_utf8_strlen(*l, -1), 200));
     if (ay)
-        plot_common_vars(c, v, "heatmap", (int)(170 * nx + 330), (int)(95 * ny + 190));
+        plot_common_vars(c, &j, (int)MAX(MAX(170 * nx + 330, 640u), (guint)title_w),
+                         (int)(95 * ny + 130 + 20 * lines));
     else
-        plot_common_vars(c, v, "heatmap", (int)MAX(130 * nx + 200, 520u), 420);
-    plot_var_str(v, "ctitle", title->str);
-    plot_var_int(v, "nx", nx);
-    plot_var_int(v, "ny", ay ? (long)ny : 0);
-    g_autofree char *xt = plot_tics(ax);
-    plot_var_str(v, "xtics_list", xt);
-    plot_var_str(v, "xtitle", ax->key);
-    if (ay) {
-        g_autofree char *yt = plot_tics(ay);
-        plot_var_str(v, "ytics_list", yt);
-        plot_var_str(v, "ytitle", ay->key);
-    }
-    return plot_run(c, "heatmap", v, error);
+        plot_common_vars(c, &j, (int)MAX(MAX(130 * nx + 200, 640u), (guint)title_w),
+                         400 + 20 * lines);
+    plot_var_int(&j, "nx", nx);
+    plot_var_int(&j, "ny", ay ? (long)ny : 0);
+    plot_var_int(&j, "TL", lines);
+    plot_text(&j, "xlabel", 1, ax->key);
+    if (ay)
+        plot_text(&j, "ylabel", 1, ay->key);
+    return plot_run(c, &j, error);
+}
+
+/* ------------------------------------------------------------------ the charts */
+
+static const plot_chart plot_chart_table[] = {
+    {"heatmap", "heatmap.gp", "Collapse rate per grid point",
+     "The share of runs that collapsed at each grid point over the first two grid axes, "
+     "with the commonest primary cause in its colour; when that cause is only a warning, "
+     "the cause that collapsed the runs follows it. With a single grid axis, bars with "
+     "their Wilson 95% intervals.",
+     TRUE, plot_heatmap},
+    {"loss", "loss.gp", "Training loss",
+     "Training loss (solid) and validation loss (dashed) of every run, one panel per grid "
+     "point. Runs are drawn in their primary cause's colour (grey when healthy, faded when "
+     "the run only drew a warning); a filled dot marks where flatline stopped a collapsed "
+     "run, an open one where a collapse began in a run that went on. Each panel's epoch "
+     "axis ends with its runs, and says so when they stopped early.",
+     FALSE, plot_loss},
+    {"spread", "spread.gp", "Prediction spread: the flatline",
+     "The standard deviation of the predictions across inputs for each output, against the "
+     "targets' own spread (dashed). A collapsed network lies along zero: it predicts one "
+     "value whatever the input. Each panel's y range holds all of its runs, spikes "
+     "included.",
+     FALSE, plot_spread},
+    {"gradients", "gradients.gp", "Gradient norm per layer",
+     "The gradient norm of each layer against epoch, on one log scale for every panel, for "
+     "one run per grid point (its usual outcome). A norm of exactly zero lies on the dotted "
+     "line marked \"zero gradient\" at the bottom.",
+     FALSE, plot_gradients},
+    {"units", "units.gp", "Dead, constant and saturated units",
+     "The share of each layer's units that no longer respond to the input, for one run per "
+     "grid point: dead ReLU units (the same output for every input; solid), constant units "
+     "of other layers (solid) and saturated sigmoid or tanh units (dashed). Markers tell "
+     "apart layers whose lines coincide.",
+     FALSE, plot_units},
+};
+
+const plot_chart *plot_charts(guint *n)
+{
+    *n = G_N_ELEMENTS(plot_chart_table);
+    return plot_chart_table;
+}
+
+gboolean plot_chart_applies(const plot_chart *chart, const plotdata *d)
+{
+    return !chart->needs_grid || d->axes->len > 0;
 }
 
 /* ------------------------------------------------------------------ all */
@@ -1061,7 +1474,7 @@ static void plot_clear_data(const char *data_dir)
     GDir *dir = g_dir_open(data_dir, 0, NULL);
     const char *e;
     while (dir && (e = g_dir_read_name(dir)))
-        if (g_str_has_suffix(e, ".dat")) {
+        if (g_str_has_suffix(e, ".dat") || g_str_has_suffix(e, ".tsv")) {
             g_autofree char *p = g_build_filename(data_dir, e, NULL);
             g_unlink(p);
         }
@@ -1069,7 +1482,19 @@ static void plot_clear_data(const char *data_dir)
         g_dir_close(dir);
 }
 
-gboolean plot_all(const char *dir, const char *format, GError **error)
+static void plot_ctx_clear(plot_ctx *c)
+{
+    g_free(c->plots_dir);
+    g_free(c->data_dir);
+    g_free(c->scripts);
+    g_free(c->gnuplot);
+    if (c->panels)
+        g_ptr_array_free(c->panels, TRUE);
+    g_free(c->cap_note);
+}
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(plot_ctx, plot_ctx_clear)
+
+gboolean plot_draw(const char *dir, const char *format, GHashTable *failed, GError **error)
 {
     g_return_val_if_fail(dir != NULL, FALSE);
     const char *fmt = format ? format : "png";
@@ -1081,15 +1506,14 @@ gboolean plot_all(const char *dir, const char *format, GError **error)
     g_autoptr(plotdata) d = plotdata_load(dir, error);
     if (!d)
         return FALSE;
-    plot_ctx c = {.d = d, .fmt = fmt};
-    gboolean ok = FALSE;
+    g_auto(plot_ctx) c = {.d = d, .fmt = fmt};
     c.gnuplot = g_find_program_in_path("gnuplot");
     if (!c.gnuplot) {
         g_set_error(error, FL_PLOT_ERROR, PLOT_ERROR_NO_GNUPLOT,
                     "gnuplot not found: install it (Debian: apt-get install gnuplot-nox) and "
                     "run flatline plot %s",
                     dir);
-        goto out;
+        return FALSE;
     }
     c.scripts = plot_scripts_dir();
     c.plots_dir = g_build_filename(dir, "plots", NULL);
@@ -1098,13 +1522,39 @@ gboolean plot_all(const char *dir, const char *format, GError **error)
         int e = errno;
         g_set_error(error, FL_PLOT_ERROR, PLOT_ERROR_FAILED, "%s: cannot create: %s", c.data_dir,
                     g_strerror(e));
-        goto out;
+        return FALSE;
     }
     plot_clear_data(c.data_dir);
-    plot_pick_panels(&c);
-    ok = plot_loss(&c, error) && plot_heatmap(&c, error) && plot_gradients(&c, error) &&
-         plot_spread(&c, error) && plot_units(&c, error);
-out:
-    plot_ctx_clear(&c);
-    return ok;
+    if (!plot_pick_panels(&c, error))
+        return FALSE;
+    /* Every chart is tried; one that fails is deleted, so neither an empty frame nor an
+     * older drawing can pass for it. */
+    g_autoptr(GString) why = g_string_new(NULL);
+    for (guint k = 0; k < G_N_ELEMENTS(plot_chart_table); k++) {
+        const plot_chart *ch = &plot_chart_table[k];
+        g_autofree char *file = g_strdup_printf("%s.%s", ch->name, fmt);
+        g_autofree char *path = g_build_filename(c.plots_dir, file, NULL);
+        g_unlink(path);
+        if (!plot_chart_applies(ch, d))
+            continue;
+        GError *err = NULL;
+        if (!ch->draw(&c, ch, &err)) {
+            g_unlink(path);
+            g_string_append_printf(why, "%s%s: %s", why->len ? "; " : "", file, err->message);
+            if (failed)
+                g_hash_table_insert(failed, g_strdup(ch->name), g_strdup(err->message));
+            g_error_free(err);
+        }
+    }
+    if (why->len) {
+        g_set_error(error, FL_PLOT_ERROR, PLOT_ERROR_FAILED, "%s: charts not drawn: %s",
+                    c.plots_dir, why->str);
+        return FALSE;
+    }
+    return TRUE;
+}
+
+gboolean plot_all(const char *dir, const char *format, GError **error)
+{
+    return plot_draw(dir, format, NULL, error);
 }

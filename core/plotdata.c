@@ -3,10 +3,11 @@
  * saved experiment.cfg (its axes in file order); when that file is missing the axes are
  * rebuilt from cells.csv, whose rows follow the grid order too. */
 #include "plotdata.h"
-#include "plot.h"
 
 #include <stdlib.h>
 #include <string.h>
+
+G_DEFINE_QUARK(fl-plotdata-error-quark, plotdata_error)
 
 /* ------------------------------------------------------------------------- CSV */
 
@@ -68,7 +69,7 @@ plotdata_csv *plotdata_csv_read(const char *path, GError **error)
     GPtrArray *rows = plotdata_csv_parse(text);
     if (rows->len == 0) {
         g_ptr_array_free(rows, TRUE);
-        g_set_error(error, FL_PLOT_ERROR, PLOT_ERROR_NO_RESULTS, "%s: empty file", path);
+        g_set_error(error, PLOTDATA_ERROR, PLOTDATA_ERROR_NO_RESULTS, "%s: empty file", path);
         return NULL;
     }
     plotdata_csv *t = g_new0(plotdata_csv, 1);
@@ -141,6 +142,8 @@ void plotdata_free(plotdata *d)
     g_free(d->name);
     g_free(d->cfg_text);
     g_free(d->loss_name);
+    if (d->activations)
+        g_hash_table_unref(d->activations);
     if (d->axes)
         g_ptr_array_free(d->axes, TRUE);
     if (d->runs)
@@ -158,7 +161,16 @@ static GStrv plotdata_strv(GPtrArray *a)
     return v;
 }
 
-/* The experiment's name, loss and grid from the saved experiment.cfg. */
+/* An activation setting's name: "relu", or the plugin of { plugin = "leaky_relu"; ... }. */
+static const char *plotdata_setting_plugin(const config_setting_t *s)
+{
+    if (s && config_setting_type(s) == CONFIG_TYPE_GROUP)
+        s = config_setting_get_member(s, "plugin");
+    return s && config_setting_type(s) == CONFIG_TYPE_STRING ? config_setting_get_string(s)
+                                                              : NULL;
+}
+
+/* The experiment's name, loss, layer activations and grid from the saved experiment.cfg. */
 static void plotdata_read_experiment(plotdata *d)
 {
     g_autofree char *path = g_build_filename(d->dir, "experiment.cfg", NULL);
@@ -173,6 +185,14 @@ static void plotdata_read_experiment(plotdata *d)
     if (config_lookup_string(&f->cfg, "loss.plugin", &s) ||
         config_lookup_string(&f->cfg, "loss", &s))
         d->loss_name = g_strdup(s);
+    const config_setting_t *model = config_lookup(&f->cfg, "model");
+    for (int i = 0; model && i < config_setting_length(model); i++) {
+        const config_setting_t *layer = config_setting_get_elem(model, (unsigned)i);
+        const char *name = NULL;
+        const char *act = plotdata_setting_plugin(config_setting_get_member(layer, "activation"));
+        if (config_setting_lookup_string(layer, "name", &name) && act)
+            g_hash_table_insert(d->activations, g_strdup(name), g_strdup(act));
+    }
     for (guint i = 0; i < f->axes->len; i++) {
         const grid_axis *ga = f->axes->pdata[i];
         plotdata_axis *a = g_new0(plotdata_axis, 1);
@@ -272,7 +292,7 @@ static void plotdata_cells_from_runs(plotdata *d)
 plotdata *plotdata_load(const char *dir, GError **error)
 {
     if (!g_file_test(dir, G_FILE_TEST_IS_DIR)) {
-        g_set_error(error, FL_PLOT_ERROR, PLOT_ERROR_NO_RESULTS,
+        g_set_error(error, PLOTDATA_ERROR, PLOTDATA_ERROR_NO_RESULTS,
                     "%s: no such results directory: run `flatline run FILE.cfg -o %s` first",
                     dir, dir);
         return NULL;
@@ -282,10 +302,11 @@ plotdata *plotdata_load(const char *dir, GError **error)
     d->axes = g_ptr_array_new_with_free_func((GDestroyNotify)plotdata_axis_free);
     d->runs = g_ptr_array_new_with_free_func((GDestroyNotify)run_record_free);
     d->cells = g_ptr_array_new_with_free_func((GDestroyNotify)plotdata_cell_free);
+    d->activations = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
 
     g_autofree char *summary_path = g_build_filename(dir, "summary.csv", NULL);
     if (!g_file_test(summary_path, G_FILE_TEST_EXISTS)) {
-        g_set_error(error, FL_PLOT_ERROR, PLOT_ERROR_NO_RESULTS,
+        g_set_error(error, PLOTDATA_ERROR, PLOTDATA_ERROR_NO_RESULTS,
                     "%s: no results here (no summary.csv): run `flatline run FILE.cfg -o %s` "
                     "first",
                     dir, dir);
@@ -294,7 +315,7 @@ plotdata *plotdata_load(const char *dir, GError **error)
     GError *err = NULL;
     g_autoptr(plotdata_csv) summary = plotdata_csv_read(summary_path, &err);
     if (!summary) {
-        g_set_error(error, FL_PLOT_ERROR, PLOT_ERROR_NO_RESULTS, "%s", err->message);
+        g_set_error(error, PLOTDATA_ERROR, PLOTDATA_ERROR_NO_RESULTS, "%s", err->message);
         g_error_free(err);
         return NULL;
     }
@@ -311,7 +332,7 @@ plotdata *plotdata_load(const char *dir, GError **error)
             g_ptr_array_add(d->runs, rec);
     }
     if (d->runs->len == 0) {
-        g_set_error(error, FL_PLOT_ERROR, PLOT_ERROR_NO_RESULTS,
+        g_set_error(error, PLOTDATA_ERROR, PLOTDATA_ERROR_NO_RESULTS,
                     "%s: no finished runs (summary.csv lists none with a runs/<run>/run.result): "
                     "run `flatline run FILE.cfg -o %s` first",
                     dir, dir);
@@ -387,14 +408,27 @@ char *plotdata_primary_cause(const run_record *r)
     return c;
 }
 
-char *plotdata_pretty_label(const char *label)
+char *plotdata_activation(const plotdata *d, const plotdata_cell *cell, const char *layer)
+{
+    g_autofree char *key = g_strdup_printf("model.%s.activation", layer);
+    for (guint a = 0; cell && a < d->axes->len; a++)
+        if (strcmp(((plotdata_axis *)d->axes->pdata[a])->key, key) == 0 && cell->labels[a])
+            /* A group's label reads "leaky_relu(alpha=0.1)": the name is what comes first. */
+            return g_strndup(cell->labels[a], strcspn(cell->labels[a], "("));
+    return g_strdup(g_hash_table_lookup(d->activations, layer));
+}
+
+/* "1e-06" as "1e-6", "2.5E+07" as "2.5e7": a number's exponent without its plus sign and
+ * leading zeros.  Anything else comes back as it is. */
+static char *plotdata_short_exponent(const char *text)
 {
     char *end;
-    const char *e = strpbrk(label, "eE");
-    g_ascii_strtod(label, &end);
-    if (!e || end == label || *end || strspn(label, "0123456789.eE+-") != strlen(label))
-        return g_strdup(label);
-    GString *s = g_string_new_len(label, e - label + 1);
+    const char *e = strpbrk(text, "eE");
+    g_ascii_strtod(text, &end);
+    if (!e || end == text || *end || strspn(text, "0123456789.eE+-") != strlen(text))
+        return g_strdup(text);
+    GString *s = g_string_new_len(text, e - text);
+    g_string_append_c(s, 'e');
     const char *p = e + 1;
     if (*p == '+')
         p++;
@@ -404,6 +438,21 @@ char *plotdata_pretty_label(const char *label)
         p++;
     g_string_append(s, p);
     return g_string_free(s, FALSE);
+}
+
+char *plotdata_format_number(double v)
+{
+    if (isnan(v))
+        return g_strdup("nan");
+    if (isinf(v))
+        return g_strdup(v > 0 ? "inf" : "-inf");
+    char buf[G_ASCII_DTOSTR_BUF_SIZE];
+    return plotdata_short_exponent(g_ascii_formatd(buf, sizeof buf, "%.3g", v == 0 ? 0 : v));
+}
+
+char *plotdata_format_label(const char *label)
+{
+    return plotdata_short_exponent(label ? label : "");
 }
 
 char *plotdata_axis_short(const plotdata *d, guint axis)

@@ -10,6 +10,10 @@
 #include "config.h"
 #include "results.h"
 
+#define PLOTDATA_ERROR (plotdata_error_quark())
+GQuark plotdata_error_quark(void);
+typedef enum { PLOTDATA_ERROR_NO_RESULTS } PlotdataError;
+
 /* A CSV file: a header and rows of fields (quoted fields unquoted). */
 typedef struct plotdata_csv {
     GStrv header;
@@ -45,12 +49,13 @@ typedef struct plotdata {
     char *cfg_text;      /* experiment.cfg as saved, or NULL */
     GPtrArray *axes;     /* plotdata_axis*: from experiment.cfg, else from cells.csv */
     char *loss_name;     /* the loss plugin's name, or NULL */
+    GHashTable *activations; /* layer name -> its activation's name, from experiment.cfg */
     GPtrArray *runs;     /* run_record*, in summary.csv order */
     GPtrArray *cells;    /* plotdata_cell*, in cells.csv order */
 } plotdata;
 
 /* Read `dir`.  A directory without summary.csv or without finished runs is an error in
- * FL_PLOT_ERROR / PLOT_ERROR_NO_RESULTS (see plot.h). */
+ * PLOTDATA_ERROR / PLOTDATA_ERROR_NO_RESULTS, whose message says how to make results. */
 plotdata *plotdata_load(const char *dir, GError **error);
 void plotdata_free(plotdata *d);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(plotdata, plotdata_free)
@@ -74,8 +79,18 @@ static inline double plotdata_metrics_at(const plotdata_metrics *m, guint row, i
 
 /* The primary cause of a run ("" when healthy). Newly allocated. */
 char *plotdata_primary_cause(const run_record *r);
-/* A grid label for display: "1e-06" becomes "1e-6". Newly allocated. */
-char *plotdata_pretty_label(const char *label);
+/* The activation of `layer` in the runs of `cell` ("relu"; its grid value when an axis
+ * sets model.<layer>.activation), or NULL when experiment.cfg does not say.  Newly
+ * allocated. */
+char *plotdata_activation(const plotdata *d, const plotdata_cell *cell, const char *layer);
+
+/* Numbers as charts and the report show them, one way everywhere: three significant
+ * digits and a short exponent (0.0878, 0.0965, 1e-6, 2.5e7; "nan", "inf").  Newly
+ * allocated. */
+char *plotdata_format_number(double v);
+/* A grid value as written, a number's exponent shortened the same way ("1e-06" -> "1e-6";
+ * never rounded, so distinct values stay distinct).  Newly allocated. */
+char *plotdata_format_label(const char *label);
 /* A short axis name for panel titles: the key's last component ("optimizer.lr" -> "lr"),
  * or the whole key when another axis ends the same way. Newly allocated. */
 char *plotdata_axis_short(const plotdata *d, guint axis);

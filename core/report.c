@@ -1,40 +1,16 @@
 /* report.c — see report.h.  One HTML file that opens anywhere, offline: the CSS is inline,
  * the charts are the PNGs of DIR/plots embedded as data: URIs, and the only script counts
  * the images that decoded (document.body.dataset.images = "ok/total") so a test can tell
- * a broken page from a good one.  Every text from the results is escaped.  When the PNGs
- * are missing the charts are drawn first; without gnuplot the page says so in their
- * place. */
+ * a broken page from a good one.  Every text from the results is escaped.  The charts,
+ * their captions and the cause colours come from plot.c's chart table and plots/causes.tsv,
+ * as the charts themselves do.  When a PNG is missing the charts are drawn first; a chart
+ * that still cannot be drawn is a note saying why, never an empty image. */
 #include "report.h"
 #include "plot.h"
 #include "plotdata.h"
 #include "results.h"
 
-#include <math.h>
 #include <string.h>
-
-typedef struct report_chart {
-    const char *name, *title, *caption;
-} report_chart;
-
-static const report_chart report_charts[] = {
-    {"heatmap", "Collapse rate per grid point",
-     "The share of runs that collapsed at each grid point, with the commonest cause; with a "
-     "single grid axis, bars with their Wilson 95% intervals."},
-    {"loss", "Training loss",
-     "Training loss (solid) and validation loss (dashed) of every run, one panel per grid "
-     "point. Runs are drawn in their primary cause's colour (grey when healthy, faded when the "
-     "run only drew a warning); a dot marks where flatline stopped a collapsed run."},
-    {"spread", "Prediction spread: the flatline",
-     "The standard deviation of the predictions across inputs for each output, against the "
-     "targets' own spread (dashed). A collapsed network lies along zero: it predicts one "
-     "value whatever the input."},
-    {"gradients", "Gradient norm per layer",
-     "The gradient norm of each layer against epoch, on a log scale, for one run per grid "
-     "point (its usual outcome). Norms of exactly zero sit on the floor line labelled 0."},
-    {"units", "Dead and saturated units",
-     "The share of each layer's units that are dead (same output for every input; solid) or "
-     "saturated (dashed), for one run per grid point."},
-};
 
 static void report_esc(GString *h, const char *s)
 {
@@ -89,11 +65,6 @@ static void report_causes(GString *h, GHashTable *colors, const char *list)
             g_string_append_printf(h, "<small>&times;%s</small>", colon + 1);
         first = FALSE;
     }
-}
-
-static char *report_number(double v)
-{
-    return isfinite(v) ? g_strdup_printf("%.4g", v) : g_strdup(isnan(v) ? "nan" : "inf");
 }
 
 static const char *report_axis_value(const run_record *r, const char *key)
@@ -178,8 +149,12 @@ static void report_grid(GString *h, const plotdata *d)
         const plotdata_axis *ax = d->axes->pdata[a];
         g_string_append(h, "<tr>");
         report_td(h, NULL, ax->key);
-        g_autofree char *vals = g_strjoinv(", ", ax->values);
-        report_td(h, NULL, vals);
+        g_autoptr(GString) vals = g_string_new(NULL);
+        for (char **v = ax->labels; *v; v++) {
+            g_autofree char *l = plotdata_format_label(*v);
+            g_string_append_printf(vals, "%s%s", vals->len ? ", " : "", l);
+        }
+        report_td(h, NULL, vals->str);
         g_string_append(h, "</tr>\n");
     }
     g_string_append(h, "</table>\n");
@@ -199,8 +174,10 @@ static void report_cells(GString *h, const plotdata *d, GHashTable *colors)
     for (guint i = 0; i < d->cells->len; i++) {
         const plotdata_cell *c = d->cells->pdata[i];
         g_string_append(h, "<tr>");
-        for (guint a = 0; a < d->axes->len; a++)
-            report_td(h, NULL, c->labels[a]);
+        for (guint a = 0; a < d->axes->len; a++) {
+            g_autofree char *l = plotdata_format_label(c->labels[a]);
+            report_td(h, NULL, l);
+        }
         g_string_append_printf(h, "<td class=\"num\">%d</td><td class=\"num\">%d</td>", c->runs,
                                c->collapsed);
         g_autofree char *rate =
@@ -215,14 +192,17 @@ static void report_cells(GString *h, const plotdata *d, GHashTable *colors)
     g_string_append(h, "</table>\n");
 }
 
-/* The charts, embedded; `why` says why they could not be drawn (or NULL). */
-static void report_figures(GString *h, const plotdata *d, const char *why)
+/* The charts, embedded.  One that is not there is a note: `failed` says why, per chart,
+ * `why` why none could be drawn (both may be empty). */
+static void report_figures(GString *h, const plotdata *d, GHashTable *failed, const char *why)
 {
     g_string_append(h, "<h2 id=\"charts\">Charts</h2>\n");
-    for (gsize k = 0; k < G_N_ELEMENTS(report_charts); k++) {
-        const report_chart *ch = &report_charts[k];
-        if (strcmp(ch->name, "heatmap") == 0 && !d->axes->len)
-            continue; /* no grid, no collapse-rate chart */
+    guint n;
+    const plot_chart *charts = plot_charts(&n);
+    for (guint k = 0; k < n; k++) {
+        const plot_chart *ch = &charts[k];
+        if (!plot_chart_applies(ch, d))
+            continue;
         g_autofree char *file = g_strdup_printf("%s.png", ch->name);
         g_autofree char *path = g_build_filename(d->dir, "plots", file, NULL);
         g_autofree char *bytes = NULL;
@@ -235,17 +215,14 @@ static void report_figures(GString *h, const plotdata *d, const char *why)
             report_esc(h, ch->title);
             g_string_append_printf(h, "\" src=\"data:image/png;base64,%s\">", b64);
         } else {
+            const char *reason = failed ? g_hash_table_lookup(failed, ch->name) : NULL;
+            g_autofree char *missing = g_strdup_printf("plots/%s is missing: run flatline plot "
+                                                       "%s, then flatline report %s",
+                                                       file, d->dir, d->dir);
             g_string_append(h, "<div class=\"missing\">");
             report_esc(h, ch->title);
             g_string_append(h, ": chart not drawn. ");
-            if (why) {
-                report_esc(h, why);
-            } else {
-                g_autofree char *msg = g_strdup_printf("plots/%s is missing: run flatline plot "
-                                                       "%s, then flatline report %s",
-                                                       file, d->dir, d->dir);
-                report_esc(h, msg);
-            }
+            report_esc(h, reason ? reason : why ? why : missing);
             g_string_append(h, "</div>");
         }
         g_string_append(h, "<figcaption><b>");
@@ -279,8 +256,11 @@ static void report_runs(GString *h, const plotdata *d, GHashTable *colors)
         } else {
             report_td(h, NULL, r->id);
         }
-        for (guint a = 0; a < d->axes->len; a++)
-            report_td(h, NULL, report_axis_value(r, ((plotdata_axis *)d->axes->pdata[a])->key));
+        for (guint a = 0; a < d->axes->len; a++) {
+            const char *key = ((plotdata_axis *)d->axes->pdata[a])->key;
+            g_autofree char *l = plotdata_format_label(report_axis_value(r, key));
+            report_td(h, NULL, l);
+        }
         g_autofree char *seed = g_strdup_printf("%" G_GINT64_FORMAT, r->seed);
         report_td(h, "num", seed);
         report_td(h, NULL, r->status);
@@ -288,7 +268,7 @@ static void report_runs(GString *h, const plotdata *d, GHashTable *colors)
         g_string_append(h, "<td>");
         report_causes(h, colors, r->causes);
         g_string_append(h, "</td>");
-        g_autofree char *loss = report_number(r->final_loss);
+        g_autofree char *loss = plotdata_format_number(r->final_loss);
         report_td(h, "num", loss);
         g_autofree char *epochs = g_strdup_printf("%d / %d", r->epochs_run, r->epochs_planned);
         report_td(h, "num", epochs);
@@ -311,9 +291,10 @@ static void report_findings(GString *h, const plotdata *d, GHashTable *colors)
         g_string_append_printf(h, "<details id=\"run-%s\"><summary><b>%s</b> ", anchor, anchor);
         for (guint a = 0; a < d->axes->len; a++) {
             const char *key = ((plotdata_axis *)d->axes->pdata[a])->key;
+            g_autofree char *l = plotdata_format_label(report_axis_value(r, key));
             report_esc(h, key);
             g_string_append_c(h, '=');
-            report_esc(h, report_axis_value(r, key));
+            report_esc(h, l);
             g_string_append_c(h, ' ');
         }
         g_string_append_printf(h, "seed %" G_GINT64_FORMAT ": ", r->seed);
@@ -355,10 +336,12 @@ static void report_findings(GString *h, const plotdata *d, GHashTable *colors)
 /* Whether every chart the report shows exists as a PNG. */
 static gboolean report_have_pngs(const plotdata *d)
 {
-    for (gsize k = 0; k < G_N_ELEMENTS(report_charts); k++) {
-        if (strcmp(report_charts[k].name, "heatmap") == 0 && !d->axes->len)
+    guint n;
+    const plot_chart *charts = plot_charts(&n);
+    for (guint k = 0; k < n; k++) {
+        if (!plot_chart_applies(&charts[k], d))
             continue;
-        g_autofree char *file = g_strdup_printf("%s.png", report_charts[k].name);
+        g_autofree char *file = g_strdup_printf("%s.png", charts[k].name);
         g_autofree char *path = g_build_filename(d->dir, "plots", file, NULL);
         if (!g_file_test(path, G_FILE_TEST_IS_REGULAR))
             return FALSE;
@@ -373,9 +356,10 @@ gboolean report_write(const char *dir, GError **error)
     if (!d)
         return FALSE;
     g_autofree char *why = NULL;
+    g_autoptr(GHashTable) failed = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
     if (!report_have_pngs(d)) {
         GError *err = NULL;
-        if (!plot_all(dir, "png", &err)) {
+        if (!plot_draw(dir, "png", failed, &err)) {
             why = g_strdup(err->message);
             g_error_free(err);
         }
@@ -406,7 +390,7 @@ gboolean report_write(const char *dir, GError **error)
     }
     report_grid(h, d);
     report_cells(h, d, colors);
-    report_figures(h, d, why);
+    report_figures(h, d, failed, why);
     report_runs(h, d, colors);
     report_findings(h, d, colors);
     g_string_append(h, "</main></body></html>\n");

@@ -1,9 +1,12 @@
-# style.gp — loaded by every chart script: terminal and fonts, grid lines, where panels
-# and the key go, and one fixed colour per cause so a cause looks the same everywhere.
+# style.gp — loaded by every chart script: terminal and fonts, how data files are read,
+# grid lines, where panels and the key go, and the colour of each cause (causes.tsv).
 #
-# The chart script is given (gnuplot -e): fmt (png, svg or pdf), out (the file), W and H
-# (the canvas in pixels); charts with panels also cols, rows, KW (key strip width) and TH
-# (title strip height).
+# The command line (gnuplot -e) gives numbers and flatline's own words only: fmt (png, svg
+# or pdf), out (the file), scripts (this directory), W and H (the canvas in pixels);
+# charts with panels also n, cols, rows, KW (key strip width), TH (title strip height)
+# BH (bottom strip height) and MT (room above each panel for its title).
+# Every text from the results (names, grid values, titles) comes in data files, read as
+# data and never evaluated.
 
 font_name = 'DejaVu Sans'
 # Text is noenhanced: names like dead_relu must not turn into subscripts.  The scales make
@@ -21,7 +24,14 @@ if (fmt eq 'svg') {
 }
 set output out
 set encoding utf8
+
+# Data files are tab-separated; '?' is a missing number.  A text field opens with '=',
+# which text(i) drops, and has \ and " written as \134 and \042 and a line break as \n,
+# escapes gnuplot decodes as it reads.
+set datafile separator "\t"
 set datafile missing '?'
+text(i) = strcol(i)[2:]
+
 set border 3 lw 1 lc rgb '#555555'
 set tics nomirror out scale 0.6 textcolor rgb '#222222'
 set grid xtics ytics mxtics mytics lt 1 lw 0.6 lc rgb '#e4e4e4', lt 1 lw 0.3 lc rgb '#f2f2f2'
@@ -30,50 +40,43 @@ set key noautotitle
 
 # Panels fill a cols x rows grid under the title strip, left of the key strip.
 panel_w = (W - (exists('KW') ? KW : 0)) / (exists('cols') ? 1.0 * cols : 1.0)
-panel_h = (H - (exists('TH') ? TH : 0)) / (exists('rows') ? 1.0 * rows : 1.0)
-ML = 78; MR = 18; MT = 48; MB = 48
+panel_h = (H - (exists('TH') ? TH : 0) - (exists('BH') ? BH : 0)) / (exists('rows') ? 1.0 * rows : 1.0)
+ML = 78; MR = 18; MB = 48
+if (!exists('MT')) { MT = 48 }
 panel_col(p) = (p - 1) % cols
 panel_row(p) = (p - 1) / cols
 set_panel = 'set lmargin at screen (panel_col(p) * panel_w + ML) / W; ' . \
             'set rmargin at screen ((panel_col(p) + 1) * panel_w - MR) / W; ' . \
             'set tmargin at screen 1 - (TH + panel_row(p) * panel_h + MT) / H; ' . \
             'set bmargin at screen 1 - (TH + (panel_row(p) + 1) * panel_h - MB) / H'
-# Bottom panel of its column: the one that carries the x label.
-panel_bottom(p) = p + cols > n
 # The key sits in its own strip right of the panels, never over data.
 set_key = 'set key at screen (W - KW + 14.0) / W, 1 - (TH + MT) / (1.0 * H) left top Left ' . \
           'reverse samplen 2.2 spacing 1.15 width 1 box lw 0.5 lc rgb "#bbbbbb" opaque'
 
-# One colour per detector (cause), fixed: the same cause has the same colour in every chart.
-cause_color(c) = \
-    c eq 'dead_relu'           ? 0xd62728 : \
-    c eq 'no_update'           ? 0x1f77b4 : \
-    c eq 'bad_init'            ? 0xff7f0e : \
-    c eq 'constant_output'     ? 0x9467bd : \
-    c eq 'oscillation'         ? 0x8c564b : \
-    c eq 'divergence'          ? 0xe377c2 : \
-    c eq 'exploding_gradient'  ? 0xbcbd22 : \
-    c eq 'vanishing_gradient'  ? 0x17becf : \
-    c eq 'saturation'          ? 0x2ca02c : \
-    c eq 'zero_output'         ? 0x393b79 : \
-    c eq 'underfit'            ? 0xad494a : \
-    c eq 'over_regularization' ? 0x637939 : \
-    c eq 'identical_heads'     ? 0xce6dbd : \
-    c eq 'single_class'        ? 0x843c39 : \
-    c eq 'class_imbalance'     ? 0x7b4173 : \
-    c eq 'constant_target'     ? 0x8c6d31 : \
-    c eq 'unscaled_input'      ? 0x5254a3 : \
-    c eq 'output_activation'   ? 0xe7969c : \
-    c eq 'healthy'             ? 0x9a9a9a : \
-    c eq 'crashed'             ? 0x000000 : 0x555555
-
-# Runs of a few epochs get a dot per epoch (chart scripts are given dots).
-runline = exists('dots') && dots ? 'linespoints pt 7 ps 0.45' : 'lines'
+# The colour of each cause, from causes.tsv: cause_color('dead_relu') is 0xd62728.
+array cause_name[64]
+array cause_rgb[64]
+n_causes = 0
+cause_other = 0x555555
+stats scripts.'/causes.tsv' using (cause_row = strcol(1), \
+    cause_val = ('0x' . strcol(2)[2:7]) + 0, \
+    cause_row eq '*' ? (cause_other = cause_val) : \
+    n_causes < 64 ? (n_causes = n_causes + 1, cause_name[n_causes] = cause_row, \
+                     cause_rgb[n_causes] = cause_val) : 0, 0) nooutput
+cause_index(c, i) = i > n_causes ? 0 : cause_name[i] eq c ? i : cause_index(c, i + 1)
+cause_color(c) = cause_index(c, 1) ? cause_rgb[cause_index(c, 1)] : cause_other
 
 # A run's line: its cause's colour, faded when the run only drew a warning.
-run_color(c, v) = cause_color(c) + (v eq 'warning' ? 0x99000000 : 0)
+FADE = 0x99000000
+run_color(c, v) = cause_color(c) + (v eq 'warning' ? FADE : 0)
 
 # Layers: an ordered scale from the input side (dark) to the output side (light).
 set palette defined (0 '#0d0887', 0.35 '#7e03a8', 0.7 '#cc4778', 1 '#f0a030')
 unset colorbox
 layer_frac(k) = nl > 1 ? (k - 1.0) / (nl - 1) : 0
+# Lines that coincide stay apart by their markers: every `mstep` epochs, layer k's marker
+# sits `k` steps of the way along, so the markers of two layers never fall together.
+mstep(x) = x >= 16 ? int(x / 8.0) : 1
+moff(k, x, m) = m > 1 ? int((k - 1.0) * mstep(x) / m) % mstep(x) : 0
+# Open markers, one shape per layer: square, circle, triangles, diamond, pentagon.
+layer_pt(k) = 4 + 2 * ((k - 1) % 6)

@@ -1,24 +1,36 @@
-# units.gp — the share of each layer's units that are dead (the same output for every
-# probe input; solid) or saturated (dashed) against epoch, one panel per grid point for
-# its representative run.  Layers often share a value (all dead, none saturated), so each
-# layer's lines are nudged apart by a fraction of a point, never more than 4 in all, to
-# keep every layer visible; the title (from flatline) says so.
+# units.gp — the share of each layer's units that no longer respond to the input, against
+# epoch, one panel per grid point for its representative run: dead units of a ReLU layer
+# and constant units of any other (the same output for every probe input; solid), and
+# saturated units of a sigmoid or tanh layer (dashed).  Each layer has its colour and its
+# marker shape, so layers whose lines coincide (all dead, none saturated) stay visible.
 #
-# Given: n panels; ptitle[p]; data/units-PP.dat (epoch, then <layer>_dead and
-# <layer>_saturated per layer, fractions); layer[k], nl; has[p]; xmax; dots.
-load style
+# Given: n panels; xmax[p]; has[p]; data/units-PP.dat (epoch, then <layer>_dead and
+# <layer>_saturated per layer, fractions); nl layers; ns series, series s being column
+# scol[s] of layer slayer[s], dashed when sdash[s], drawn in panel p when
+# son[(p-1)*ns + s].  Text (data/units-text.tsv): title; panel p; xlabel p; series s.
+load scripts.'/style.gp'
+
+array ptitle[n]
+array pxlabel[n]
+array series[ns + 1]
+do for [i=1:n] { ptitle[i] = ''; pxlabel[i] = '' }
+do for [i=1:ns] { series[i] = '' }
+ctitle = ''
+stats 'data/units-text.tsv' using (k = strcol(1), i = int($2), t = text(3), \
+    k eq 'title' ? (ctitle = t) : k eq 'panel' ? (ptitle[i] = t) : \
+    k eq 'xlabel' ? (pxlabel[i] = t) : k eq 'series' ? (series[i] = t) : 0, 0) nooutput
 
 set multiplot title ctitle font ',13'
-set xrange [0:xmax]
-set yrange [-7:107]
+set yrange [-4:104]
 set ytics 0, 25, 100 format '%g%%'
-step = nl > 1 ? (8.0 / (nl - 1) < 1.0 ? 8.0 / (nl - 1) : 1.0) : 0
-pct(x, k) = 100.0 * x + (k - (nl + 1) / 2.0) * step
+drawn(p, s) = has[p] && son[(p - 1) * ns + s]
+dash(s) = sdash[s] ? 2 : 1
 do for [p=1:n] {
     eval set_panel
     set title ptitle[p] font ',10'
-    if (panel_bottom(p)) { set xlabel 'epoch' } else { set xlabel '' }
-    if (panel_col(p) == 0) { set ylabel 'units (% of layer)' } else { set ylabel '' }
+    set xrange [0:xmax[p]]
+    set xlabel pxlabel[p]
+    if (panel_col(p) == 0) { set ylabel 'units (% of the layer)' } else { set ylabel '' }
     if (p == n) { eval set_key } else { unset key }
     if (has[p] == 0) {
         set label 1 'no unit statistics saved' at graph 0.5, 0.5 center
@@ -27,15 +39,15 @@ do for [p=1:n] {
     }
     f = sprintf('data/units-%02d.dat', p)
     last = p == n
-    plot for [k=1:(has[p] ? nl : 0)] f using 1:(pct(column(2 * k), k)) with @runline lw 1.8 \
-             lc palette frac layer_frac(k), \
-         for [k=1:(has[p] ? nl : 0)] f using 1:(pct(column(2 * k + 1), k)) with lines lw 1.4 \
-             dt (6,4) lc palette frac layer_frac(k), \
-         for [k=1:nl] NaN with lines lw 2.5 lc palette frac layer_frac(k) \
-             title (last ? layer[k] : ''), \
-         NaN with lines lw 1.8 lc rgb '#333333' title (last ? 'dead (solid)' : ''), \
-         NaN with lines lw 1.4 dt (6,4) lc rgb '#333333' \
-             title (last ? 'saturated (dashed)' : ''), \
+    st = mstep(xmax[p])
+    plot for [s=1:ns] f using 1:(drawn(p, s) ? 100 * column(scol[s]) : NaN) with lines \
+             lw 1.6 dt dash(s) lc palette frac layer_frac(slayer[s]), \
+         for [s=1:ns] f every st::moff(s, xmax[p], ns) \
+             using 1:(drawn(p, s) ? 100 * column(scol[s]) : NaN) with points \
+             pt layer_pt(slayer[s]) ps 0.9 lw 1.2 lc palette frac layer_frac(slayer[s]), \
+         for [s=1:ns] NaN with linespoints lw 1.6 dt dash(s) \
+             pt layer_pt(slayer[s]) ps 0.9 lc palette frac layer_frac(slayer[s]) \
+             title (last ? series[s] : ''), \
          1/0 notitle
 }
 unset multiplot

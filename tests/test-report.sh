@@ -1,8 +1,10 @@
 #!/bin/sh
 # The report as a reader sees it: generated for a small sweep, loaded in headless Chromium,
 # it must raise no console error, show every chart (the page's own script counts the
-# images that decoded into body[data-images]) and hold one verdict row per run.  TAP
-# output; skipped without /usr/bin/chromium ($CHROMIUM overrides the path).
+# images that decoded into body[data-images], and no chart is a "not drawn" note) and hold
+# one verdict row per run.  The experiment's name holds markup, a %, an apostrophe and a
+# backquoted command, which must show as text and never run.  TAP output; skipped without
+# /usr/bin/chromium ($CHROMIUM overrides the path).
 set -u
 flatline=${FLATLINE:?}
 chromium=${CHROMIUM:-/usr/bin/chromium}
@@ -11,7 +13,7 @@ if [ ! -x "$chromium" ]; then
     echo "ok 1 # SKIP chromium not installed"
     exit 0
 fi
-echo "1..3"
+echo "1..5"
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/flatline-report-XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
 n=0
@@ -20,7 +22,7 @@ ok() { n=$((n + 1)); echo "ok $n - $1"; }
 not_ok() { n=$((n + 1)); echo "not ok $n - $1"; shift; for l in "$@"; do printf '%s\n' "$l" | sed 's/^/# /'; done; }
 
 cat > "$tmp/tiny.cfg" <<'CFG'
-name = "report <check> & co";
+name = "report <check> & co `touch MARKER` 5% it's";
 seed = 5;
 repeats = 2;
 dataset = { plugin = "sine2d"; samples = 40; normalize = "none"; validation = 0.25; };
@@ -32,6 +34,7 @@ train = { epochs = 10; batch = 10; };
 grid = ( { key = "optimizer.lr"; values = [ 1e-6, 1e-2 ]; },
          { key = "model.h1.init"; values = [ "zeros", "he_uniform" ]; } );
 CFG
+sed -i "s|MARKER|$tmp/pwned|" "$tmp/tiny.cfg"
 "$flatline" run "$tmp/tiny.cfg" -o "$tmp/res" --no-plots -q >"$tmp/run.log" 2>&1
 "$flatline" report "$tmp/res" >"$tmp/report.log" 2>&1
 status=$?
@@ -57,6 +60,22 @@ if [ -n "$images" ] && [ "$loaded" = "$total" ] && [ "$total" -gt 0 ]; then
 else
     not_ok "every chart image decodes" "data-images=\"$images\"" \
         "$(grep -o '<div class="missing">[^<]*' "$tmp/dom.html" | head -3)"
+fi
+
+figures=$(grep -o '<figure>' "$tmp/dom.html" | wc -l)
+missing=$(grep -o '<div class="missing">[^<]*' "$tmp/dom.html")
+if [ "$figures" -ge 5 ] && [ "$figures" = "${total:-0}" ] && [ -z "$missing" ]; then
+    ok "every chart is an image, none a note ($figures)"
+else
+    not_ok "every chart is an image, none a note" "figures: $figures, images: ${total:-0}" "$missing"
+fi
+
+title=$(grep -o '<h1>[^<]*</h1>' "$tmp/dom.html")
+if [ ! -e "$tmp/pwned" ] && [ "$title" = "<h1>report &lt;check&gt; &amp; co \`touch $tmp/pwned\` 5% it's</h1>" ]; then
+    ok "the name shows as text and nothing in it runs"
+else
+    not_ok "the name shows as text and nothing in it runs" "title: $title" \
+        "$(ls "$tmp" | grep pwned)"
 fi
 
 rows=$(grep -o '<tr class="run[ "]' "$tmp/dom.html" | wc -l)
