@@ -734,7 +734,7 @@ static void test_no_update_observed(void)
     g_autoptr(pfx) g = still_stream(1e-8, 0.05, 10, 1.0);
     const fl_probes *p = pfx_probes(g);
     for (size_t k = 4; k <= p->n_epochs; k++)
-        ((fl_epoch_probe *)&p->history[k])->lr = 1e-7;
+        ((fl_epoch_probe *)fl_probes_epoch(p, k))->lr = 1e-7;
     g_autoptr(detect_set) d2 = pfx_run_one(g, "no_update", NULL);
     r = pfx_finding(d2, "no_update");
     check(r, FL_LEVEL_COLLAPSED, 4);
@@ -817,7 +817,7 @@ static void test_divergence_nan(void)
     g_autoptr(pfx) f = pfx_new(1, 2, 2, 20);
     pfx_push(f);
     pfx_push_healthy(f, 6);
-    double before = pfx_probes(f)->history[6].loss;
+    double before = fl_probes_epoch(pfx_probes(f), 6)->loss;
     push_loss(f, NAN);
     g_autoptr(detect_set) d = pfx_run_one(f, "divergence", NULL);
     const finding_rec *r = pfx_finding(d, "divergence");
@@ -842,7 +842,7 @@ static void test_divergence_nan(void)
     pfx_push(h);
     pfx_push_healthy(h, 10);
     for (size_t k = 0; k <= 10; k++)
-        ((fl_epoch_probe *)&pfx_probes(h)->history[k])->val_loss = NAN;
+        ((fl_epoch_probe *)fl_probes_epoch(pfx_probes(h), k))->val_loss = NAN;
     g_assert_cmpint(level_of(h, "divergence", NULL), ==, 0);
 
     /* An untrained network with a NaN loss: pre-flight, epoch 0. */
@@ -871,7 +871,7 @@ static void test_divergence_growth(void)
     pfx_arrays(f).input_absmax[1] = 500;
     g_autoptr(detect_set) d = pfx_run_one(f, "divergence", NULL);
     const finding_rec *r = pfx_finding(d, "divergence");
-    double l0 = pfx_probes(f)->history[0].loss;
+    double l0 = fl_probes_epoch(pfx_probes(f), 0)->loss;
     check(r, FL_LEVEL_COLLAPSED, 7); /* epoch 7: first above 10 x 1 and rising */
     /* Final at epoch 9, the third rising epoch (patience 3): its loss is the evidence. */
     assert_has(r->evidence, "training loss 70 at epoch 9");
@@ -983,7 +983,7 @@ static void test_exploding_gradient_weights(void)
     /* l1 starts at norm 1, below a Glorot kernel's: growth counts from the latter. */
     double ref = glorot_norm_8x8();
     g_autoptr(pfx) f = weights_stream(150 * ref);
-    g_assert_cmpfloat(pfx_probes(f)->history[0].layers[1].weight_norm, <, ref);
+    g_assert_cmpfloat(fl_epoch_layer(fl_probes_epoch(pfx_probes(f), 0), 1)->weight_norm, <, ref);
     g_autoptr(detect_set) d = pfx_run_one(f, "exploding_gradient", NULL);
     const finding_rec *r = pfx_finding(d, "exploding_gradient");
     check(r, FL_LEVEL_COLLAPSED, 4);

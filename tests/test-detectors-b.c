@@ -66,7 +66,7 @@ static fl_epoch_probe *push(pfx *f)
 /* The layer probes of an epoch already in the stream, writable (the fixture owns them). */
 static fl_layer_probe *layers_at(pfx *f, size_t epoch)
 {
-    return (fl_layer_probe *)pfx_probes(f)->history[epoch].layers;
+    return (fl_layer_probe *)fl_probes_epoch(pfx_probes(f), epoch)->layers;
 }
 
 /* Push epochs with a given loss (and no other change) after what the stream holds. */
@@ -778,7 +778,7 @@ static void test_over_regularization(void)
     g_assert_nonnull(r);
     g_assert_cmpint(r->level, ==, FL_LEVEL_WARNING);
     g_assert_cmpint(r->epoch, ==, 5);
-    double w0 = pfx_probes(f)->history[0].layers[0].weight_norm;
+    double w0 = fl_epoch_layer(fl_probes_epoch(pfx_probes(f), 0), 0)->weight_norm;
     double base = pfx_probes(f)->baseline_loss;
     assert_has(r->evidence, fmt("the weight norm of l0 (l2 = 1) fell from %.3g at epoch 0 to "
                                 "%.3g (%.2g%%) and stayed below 0.1 of it since epoch 5",
@@ -1141,7 +1141,7 @@ static void test_bad_init_wide_output(void)
         l->n_in = l->fan_in = l->in_shape.dims[0] = k ? 64 : 4;
     }
     pfx_push_healthy(f, 1);
-    double *out_std = (double *)pfx_probes(f)->history[0].out_std;
+    double *out_std = (double *)fl_probes_epoch(pfx_probes(f), 0)->out_std;
     double target_std = pfx_arrays(f).target_std[0];
     out_std[0] = 16.0 * target_std;
     detect_set *d;
