@@ -337,6 +337,7 @@ static const char *type_name(const fl_param *p)
     case FL_PARAM_STRINGS: return "strings";
     case FL_PARAM_ACTIVATION: return "activation";
     case FL_PARAM_PLUGIN: return p->choices;
+    case FL_PARAM_INTS: return "ints";
     }
     return "?";
 }
@@ -344,7 +345,7 @@ static const char *type_name(const fl_param *p)
 static void print_plugin(const fl_plugin *p)
 {
     g_print("%-11s %-20s %s\n", registry_kind_name(p->kind), p->name, p->summary);
-    for (const fl_param *q = p->params; q && q->key; q++) {
+    for (const fl_param *q = params_first(p); q; q = params_next(p, q)) {
         g_autoptr(GString) extra = g_string_new(NULL);
         if (q->def)
             g_string_append_printf(extra, "default %s", q->def);
@@ -386,7 +387,7 @@ static int cmd_plugins(int argc, char **argv)
     if (activations)
         for (int k = 0; k < FL_ACT_COUNT; k++) {
             double alpha = params_activation_default_alpha(k);
-            g_print("%-11s %-20s %s\n", "activation", params_activation_name(k),
+            g_print("%-11s %-20s %s\n", "activation", fl_activation_name(k),
                     alpha > 0 ? "(alpha)" : "");
             if (alpha > 0)
                 g_print("    %-18s %-11s %s (default %g)\n", "alpha", "float",

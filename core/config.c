@@ -30,8 +30,11 @@ static const fl_param top_params[] = {
      "directory relative data paths start from (default: the file's directory)",
      offsetof(top_opts, data_dir)},
     FL_PARAM_END};
-static const fl_plugin top_table = {FL_ABI_MAJOR, FL_ABI_MINOR, 0, "experiment",
-                                    "top level", top_params, sizeof(top_opts), NULL};
+static const fl_plugin top_table = {.name = "experiment",
+                                    .summary = "top level",
+                                    .params = top_params,
+                                    .param_size = sizeof(fl_param),
+                                    .opts_size = sizeof(top_opts)};
 
 static const fl_param dataset_params[] = {
     {"normalize", FL_PARAM_CHOICE, "\"none\"", NULL, "none|standard|minmax",
@@ -44,8 +47,11 @@ static const fl_param dataset_params[] = {
      "seed of generated data and of the split (-1: the experiment's seed)",
      offsetof(dataset_opts, seed)},
     FL_PARAM_END};
-static const fl_plugin dataset_table = {FL_ABI_MAJOR, FL_ABI_MINOR, 0, "dataset",
-                                        "dataset", dataset_params, sizeof(dataset_opts), NULL};
+static const fl_plugin dataset_table = {.name = "dataset",
+                                        .summary = "dataset",
+                                        .params = dataset_params,
+                                        .param_size = sizeof(fl_param),
+                                        .opts_size = sizeof(dataset_opts)};
 
 static const fl_param train_params[] = {
     {"epochs", FL_PARAM_INT, "100", "[1, 10000000]", NULL, "passes over the training split",
@@ -61,8 +67,11 @@ static const fl_param train_params[] = {
     {"probe", FL_PARAM_INT, "100", "[1, 100000]", NULL,
      "training samples in the fixed probe batch", offsetof(train_opts, probe)},
     FL_PARAM_END};
-static const fl_plugin train_table = {FL_ABI_MAJOR, FL_ABI_MINOR, 0, "train", "train",
-                                      train_params, sizeof(train_opts), NULL};
+static const fl_plugin train_table = {.name = "train",
+                                      .summary = "train",
+                                      .params = train_params,
+                                      .param_size = sizeof(fl_param),
+                                      .opts_size = sizeof(train_opts)};
 
 static const char *const top_keys[] = {"name", "seed", "repeats", "data_dir", "dataset",
                                        "model", "loss", "optimizer", "train", "detectors",
@@ -671,7 +680,7 @@ static gboolean resolve_ref(fl_ref *ref, config_setting_t *s, fl_kind kind, cons
         g_strv_builder_add(rb, plugin_key);
         for (const char *const *r = also_reserved; r && *r; r++)
             g_strv_builder_add(rb, *r);
-        for (const fl_param *p = extra ? extra->params : NULL; p && p->key; p++)
+        for (const fl_param *p = extra ? params_first(extra) : NULL; p; p = params_next(extra, p))
             g_strv_builder_add(rb, p->key);
         g_auto(GStrv) reserved = g_strv_builder_end(rb);
         if (!params_set_from_group(plugin, opts, s, (const char *const *)reserved, scope, reg,

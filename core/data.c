@@ -99,8 +99,8 @@ static void normalize(data_split *d, normalize_mode mode)
 
 data_split *data_load(const experiment *e, fl_host *host, GError **error)
 {
-    const fl_dataset_ops *ops = e->dataset.plugin->ops;
-    fl_dataset ds = {0};
+    const fl_dataset_ops *ops = e->dataset.plugin->ops.dataset;
+    fl_dataset ds = {.size = sizeof ds};
     host_clear_error(host);
     if (ops->load(host, e->dataset.opts, e->base_dir, (uint64_t)e->data.seed, &ds) < 0) {
         free_plugin_data(host, &ds);
@@ -113,6 +113,16 @@ data_split *data_load(const experiment *e, fl_host *host, GError **error)
         g_set_error(error, FL_HOST_ERROR, HOST_ERROR_PLUGIN,
                     "%s: dataset \"%s\": produced no samples, inputs or targets",
                     e->dataset_where, e->dataset.plugin->name);
+        return NULL;
+    }
+    if (ds.in_shape.rank > FL_MAX_RANK ||
+        (ds.in_shape.rank && fl_shape_count(&ds.in_shape) != ds.n_in)) {
+        g_set_error(error, FL_HOST_ERROR, HOST_ERROR_PLUGIN,
+                    "%s: dataset \"%s\": its input shape (rank %u, %zu values) does not hold "
+                    "its %zu inputs (a bug in the plugin)",
+                    e->dataset_where, e->dataset.plugin->name, ds.in_shape.rank,
+                    ds.in_shape.rank > FL_MAX_RANK ? 0 : fl_shape_count(&ds.in_shape), ds.n_in);
+        free_plugin_data(host, &ds);
         return NULL;
     }
     size_t n = ds.n_samples;
@@ -135,7 +145,11 @@ data_split *data_load(const experiment *e, fl_host *host, GError **error)
 
     /* Row order: shuffled once with the data seed (Fisher-Yates), so validation rows are
      * not simply the tail of a sorted file. */
-    g_autofree size_t *order = g_new(size_t, n);
+    g_autofree size_t *order = host_try_new0(n, sizeof(size_t), "the row order", error);
+    if (!order) {
+        free_plugin_data(host, &ds);
+        return NULL;
+    }
     for (size_t i = 0; i < n; i++)
         order[i] = i;
     if (e->data.shuffle) {
@@ -157,15 +171,23 @@ data_split *data_load(const experiment *e, fl_host *host, GError **error)
         free_plugin_data(host, &ds);
         return NULL;
     }
-    data_split *d = g_new0(data_split, 1);
+    g_autoptr(data_split) d = g_new0(data_split, 1);
     d->n_in = ds.n_in;
     d->n_out = ds.n_out;
+    d->in_shape = ds.in_shape;
     d->n_train = n_train;
     d->n_val = n - n_train;
-    d->x_train = g_new(float, d->n_train * d->n_in);
-    d->y_train = g_new(float, d->n_train * d->n_out);
-    d->x_val = g_new(float, MAX(d->n_val, (size_t)1) * d->n_in);
-    d->y_val = g_new(float, MAX(d->n_val, (size_t)1) * d->n_out);
+    if (!(d->x_train =
+              host_try_new0(d->n_train * d->n_in, sizeof(float), "the training inputs", error)) ||
+        !(d->y_train =
+              host_try_new0(d->n_train * d->n_out, sizeof(float), "the training targets", error)) ||
+        !(d->x_val = host_try_new0(MAX(d->n_val, (size_t)1) * d->n_in, sizeof(float),
+                                   "the validation inputs", error)) ||
+        !(d->y_val = host_try_new0(MAX(d->n_val, (size_t)1) * d->n_out, sizeof(float),
+                                   "the validation targets", error))) {
+        free_plugin_data(host, &ds);
+        return NULL;
+    }
     for (size_t r = 0; r < n; r++) {
         gboolean train = r < n_train;
         size_t dst = train ? r : r - n_train;
@@ -186,5 +208,5 @@ data_split *data_load(const experiment *e, fl_host *host, GError **error)
     d->target_std = g_new(double, d->n_out);
     column_stats(d->y_train, d->n_train, d->n_out, d->target_mean, d->target_std, NULL);
     normalize(d, e->data.normalize);
-    return d;
+    return g_steal_pointer(&d);
 }

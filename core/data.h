@@ -9,6 +9,7 @@
 
 typedef struct data_split {
     size_t n_in, n_out;
+    fl_shape in_shape; /* one input sample as the dataset shapes it; rank 0: (n_in), flat */
     size_t n_train, n_val;
     float *x_train; /* (n_train, n_in), normalized */
     float *y_train; /* (n_train, n_out) */

@@ -22,6 +22,22 @@ struct detect_set {
     GPtrArray *current;
 };
 
+static void finding_fix_free(gpointer data)
+{
+    finding_fix *x = data;
+    g_strfreev(x->edits);
+    g_free(x->reason);
+    g_free(x);
+}
+
+static finding_fix *finding_fix_new(GStrv edits, const char *reason)
+{
+    finding_fix *x = g_new0(finding_fix, 1);
+    x->edits = edits;
+    x->reason = g_strdup(reason ? reason : "");
+    return x;
+}
+
 void finding_rec_free(finding_rec *f)
 {
     if (!f)
@@ -30,10 +46,70 @@ void finding_rec_free(finding_rec *f)
     g_free(f->evidence);
     g_free(f->cause);
     g_free(f->advice);
+    if (f->fixes)
+        g_ptr_array_free(f->fixes, TRUE);
     g_free(f);
 }
 
-static const fl_detector_ops *ops_of(const slot *s) { return s->plugin->ops; }
+finding_rec *finding_rec_copy(const finding_rec *f)
+{
+    finding_rec *c = g_memdup2(f, sizeof *f);
+    c->detector = g_strdup(f->detector);
+    c->evidence = g_strdup(f->evidence);
+    c->cause = g_strdup(f->cause);
+    c->advice = g_strdup(f->advice);
+    c->fixes = NULL;
+    if (f->fixes) {
+        c->fixes = g_ptr_array_new_with_free_func(finding_fix_free);
+        for (guint i = 0; i < f->fixes->len; i++) {
+            const finding_fix *x = f->fixes->pdata[i];
+            g_ptr_array_add(c->fixes, finding_fix_new(g_strdupv(x->edits), x->reason));
+        }
+    }
+    return c;
+}
+
+static const fl_detector_ops *ops_of(const slot *s) { return s->plugin->ops.detector; }
+
+/* Bounds on what a detector may hand over, so a garbled finding cannot run away. */
+enum { MAX_FIXES = 64, MAX_EDITS = 64 };
+
+/* The fixes of a finding, read as far as its size and each fix's size say. */
+static GPtrArray *copy_fixes(const fl_finding *f)
+{
+    if (!FL_HAS(fl_finding, f, fix_stride) || !f->fixes || !f->n_fixes ||
+        f->fix_stride < sizeof(uint32_t))
+        return NULL;
+    GPtrArray *fixes = g_ptr_array_new_with_free_func(finding_fix_free);
+    for (size_t i = 0; i < f->n_fixes && i < MAX_FIXES; i++) {
+        const fl_fix *x = FL_AT_CONST(fl_fix, f->fixes, f->fix_stride, i);
+        if (!FL_HAS(fl_fix, x, edits) || !x->edits || !x->edits[0])
+            continue;
+        g_autoptr(GStrvBuilder) b = g_strv_builder_new();
+        for (size_t k = 0; x->edits[k] && k < MAX_EDITS; k++)
+            g_strv_builder_add(b, x->edits[k]);
+        g_ptr_array_add(fixes, finding_fix_new(g_strv_builder_end(b),
+                                               FL_HAS(fl_fix, x, reason) ? x->reason : NULL));
+    }
+    if (!fixes->len)
+        g_clear_pointer(&fixes, g_ptr_array_unref);
+    return fixes;
+}
+
+/* Advice in words from the fixes, for a finding that leaves it to them:
+ * "set optimizer.lr=0.001 (the rate is too large); or set ...". */
+static char *advice_from_fixes(const GPtrArray *fixes)
+{
+    GString *a = g_string_new(NULL);
+    for (guint i = 0; fixes && i < fixes->len; i++) {
+        const finding_fix *x = fixes->pdata[i];
+        g_autofree char *edits = g_strjoinv(" ", x->edits);
+        g_string_append_printf(a, "%sset %s", i ? "; or " : "", edits);
+        if (*x->reason)
+            g_string_append_printf(a, " (%s)", x->reason);
+    }
+    return g_string_free(a, FALSE);
+}
 
 detect_set *detect_new(GPtrArray *refs, fl_host *host, GError **error)
 {
@@ -76,7 +152,10 @@ void detect_free(detect_set *d)
 static void on_report(void *ctx, const fl_finding *f)
 {
     slot *s = ctx;
-    if (!f || (f->level != FL_LEVEL_WARNING && f->level != FL_LEVEL_COLLAPSED))
+    /* Every field is read only as far as the detector's struct reaches (rule 2 of
+     * flatline/plugin.h): one built against an older header has fewer. */
+    if (!f || !FL_HAS(fl_finding, f, level) ||
+        (f->level != FL_LEVEL_WARNING && f->level != FL_LEVEL_COLLAPSED))
         return;
     finding_rec **target = s->in_preflight ? &s->preflight : &s->finding;
     finding_rec *old = *target;
@@ -88,11 +167,16 @@ static void on_report(void *ctx, const fl_finding *f)
     finding_rec *n = g_new0(finding_rec, 1);
     n->detector = g_strdup(s->plugin->name);
     n->level = f->level;
-    n->epoch = s->in_preflight ? 0 : f->epoch;
+    n->epoch = s->in_preflight || !FL_HAS(fl_finding, f, epoch) ? 0 : f->epoch;
     n->reported = s->epoch;
-    n->evidence = g_strdup(f->evidence ? f->evidence : "");
-    n->cause = g_strdup(f->cause ? f->cause : "");
-    n->advice = g_strdup(f->advice ? f->advice : "");
+    const char *evidence = FL_HAS(fl_finding, f, evidence) ? f->evidence : NULL;
+    const char *cause = FL_HAS(fl_finding, f, cause) ? f->cause : NULL;
+    const char *advice = FL_HAS(fl_finding, f, advice) ? f->advice : NULL;
+    n->evidence = g_strdup(evidence ? evidence : "");
+    n->cause = g_strdup(cause ? cause : "");
+    n->fixes = copy_fixes(f);
+    n->advice = advice ? g_strdup(advice) : advice_from_fixes(n->fixes);
+    n->finding_flags = FL_HAS(fl_finding, f, flags) ? f->flags : 0;
     n->flags = ops_of(s)->flags;
     n->priority = ops_of(s)->priority ? ops_of(s)->priority : 100;
     n->sticky = s->in_preflight || f->level == FL_LEVEL_COLLAPSED;

@@ -9,18 +9,27 @@
 #include <glib.h>
 #include <flatline/plugin.h>
 
+/* A candidate fix as the detector gave it (flatline/plugin.h: fl_fix). */
+typedef struct finding_fix {
+    GStrv edits; /* "key=value" each, as --set takes them */
+    char *reason;
+} finding_fix;
+
 typedef struct finding_rec {
     char *detector;
     fl_level level;
     int epoch;          /* since when (0: pre-flight) */
     int reported;       /* epoch of the latest report */
     char *evidence, *cause, *advice;
+    GPtrArray *fixes;       /* finding_fix*, most likely first, or NULL */
+    unsigned finding_flags; /* FL_FINDING_* */
     unsigned flags;     /* FL_DETECTS_* of the detector */
     int priority;
     gboolean sticky;
 } finding_rec;
 
 void finding_rec_free(finding_rec *f);
+finding_rec *finding_rec_copy(const finding_rec *f);
 
 typedef struct detect_set detect_set;
 

@@ -51,7 +51,9 @@ static void host_set_error(const fl_host *host, const char *fmt, ...)
     va_end(ap);
 }
 
-static void *host_alloc(size_t size) { return g_malloc0(size ? size : 1); }
+/* NULL when the memory cannot be had: the plugin says so and fails, and the run is
+ * marked crashed instead of the process aborting. */
+static void *host_alloc(size_t size) { return g_try_malloc0(size ? size : 1); }
 static void host_free_mem(void *ptr) { g_free(ptr); }
 static char *host_strdup(const char *s) { return g_strdup(s); }
 
@@ -87,6 +89,7 @@ fl_host *host_new(int threads, GError **error)
     fl_host *host = g_new0(fl_host, 1);
     host_priv *priv = g_new0(host_priv, 1);
     priv->error = g_string_new(NULL);
+    host->size = sizeof(fl_host);
     host->abi_major = FL_ABI_MAJOR;
     host->abi_minor = FL_ABI_MINOR;
     host->log = host_log;
@@ -131,6 +134,23 @@ void host_take_error(fl_host *host, GError **error, const char *context_fmt, ...
         g_set_error(error, FL_HOST_ERROR, HOST_ERROR_PLUGIN,
                     "%sfailed without saying why (a bug in the plugin)", context);
     g_string_truncate(priv->error, 0);
+}
+
+void *host_try_new0(size_t n, size_t size, const char *what, GError **error)
+{
+    size_t bytes = n ? n : 1;
+    if (size && bytes > G_MAXSIZE / size) {
+        g_set_error(error, FL_HOST_ERROR, HOST_ERROR_MEMORY,
+                    "cannot allocate %zu x %zu bytes for %s: more than the address space", n, size,
+                    what);
+        return NULL;
+    }
+    bytes *= size ? size : 1;
+    void *p = g_try_malloc0(bytes);
+    if (!p)
+        g_set_error(error, FL_HOST_ERROR, HOST_ERROR_MEMORY, "cannot allocate %zu bytes for %s",
+                    bytes, what);
+    return p;
 }
 
 void host_clear_error(fl_host *host)

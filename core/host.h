@@ -8,7 +8,7 @@
 
 #define FL_HOST_ERROR (host_error_quark())
 GQuark host_error_quark(void);
-typedef enum { HOST_ERROR_PLUGIN, HOST_ERROR_DNNL } HostError;
+typedef enum { HOST_ERROR_PLUGIN, HOST_ERROR_DNNL, HOST_ERROR_MEMORY } HostError;
 
 /* oneDNN's (OpenMP) threads for this process; 0 or less: 1. */
 void host_set_threads(int threads);
@@ -27,6 +27,11 @@ void host_take_error(fl_host *host, GError **error, const char *context_fmt, ...
 void host_clear_error(fl_host *host);
 /* Messages logged at WARNING, for tests: the last one or NULL. */
 const char *host_last_warning(fl_host *host);
+
+/* n zeroed elements of `size` bytes for the core's big arrays (weights, activations, data),
+ * or NULL with *error saying "cannot allocate N bytes for <what>": a run that does not fit
+ * crashes with a reason instead of aborting the process. */
+void *host_try_new0(size_t n, size_t size, const char *what, GError **error);
 
 /* Seeded random streams (GLib's Mersenne Twister).  rng_derive gives an independent stream
  * for (seed, stream id): the run seed drives init, shuffling and dropout separately. */

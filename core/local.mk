@@ -6,7 +6,10 @@ core_libflatline_core_la_SOURCES = \
 	core/params.c core/params.h \
 	core/config.c core/config.h \
 	core/data.c core/data.h \
+	core/memory.c core/memory.h \
 	core/model.c core/model.h \
+	core/loss.c core/loss.h \
+	core/numfmt.c core/numfmt.h \
 	core/probes.c core/probes.h \
 	core/train.c core/train.h \
 	core/results.c core/results.h \

@@ -7,6 +7,7 @@
  * through the scratch buffer and are added. */
 #include "model.h"
 #include "host.h"
+#include "memory.h"
 #include "params.h"
 
 #include <math.h>
@@ -45,8 +46,56 @@ static gboolean build_order(const experiment *e, int *order, int *input_of, GErr
     return TRUE;
 }
 
-static gboolean create_layers(model *m, const experiment *e, const int *order,
-                              const int *input_of, GError **error)
+/* What the core needs of a tensor spec: a struct reaching `trainable` (ABI 2.0). */
+#define MODEL_SPEC_MIN (offsetof(fl_tensor_spec, trainable) + sizeof(bool))
+
+/* Check what create() reported: a shape with values, units that divide it, a readable
+ * tensor list. */
+static gboolean check_info(model_layer *l, GError **error)
+{
+    fl_layer_info *info = &l->info;
+    const fl_shape *out = &info->out_shape;
+    gboolean shape_ok = out->rank >= 1 && out->rank <= FL_MAX_RANK;
+    for (uint32_t i = 0; shape_ok && i < out->rank; i++)
+        shape_ok = out->dims[i] > 0;
+    if (!shape_ok) {
+        g_set_error(error, FL_HOST_ERROR, HOST_ERROR_PLUGIN,
+                    "model.%s (%s): the layer plugin reported an output shape of rank %u "
+                    "without values (a bug in the plugin)",
+                    l->name, l->plugin->name, out->rank);
+        return FALSE;
+    }
+    l->n_out = fl_shape_count(out);
+    if (info->units == 0)
+        info->units = out->dims[out->rank - 1];
+    if (l->n_out % info->units != 0) {
+        g_set_error(error, FL_HOST_ERROR, HOST_ERROR_PLUGIN,
+                    "model.%s (%s): the layer plugin reported %zu units, which do not divide "
+                    "its %zu output values (a bug in the plugin)",
+                    l->name, l->plugin->name, info->units, l->n_out);
+        return FALSE;
+    }
+    if (info->n_tensors && (!info->tensors || info->tensor_stride < MODEL_SPEC_MIN)) {
+        g_set_error(error, FL_HOST_ERROR, HOST_ERROR_PLUGIN,
+                    "model.%s (%s): the layer plugin reported %zu tensors without a list of "
+                    "them %zu bytes apart or more (a bug in the plugin)",
+                    l->name, l->plugin->name, info->n_tensors, (size_t)MODEL_SPEC_MIN);
+        return FALSE;
+    }
+    for (size_t t = 0; t < info->n_tensors; t++)
+        if (model_tensor(l, t)->size < MODEL_SPEC_MIN) {
+            g_set_error(error, FL_HOST_ERROR, HOST_ERROR_PLUGIN,
+                        "model.%s (%s): tensor %zu is described in %u bytes, fewer than the "
+                        "%zu of ABI 2.0 (set its size to sizeof(fl_tensor_spec))",
+                        l->name, l->plugin->name, t, model_tensor(l, t)->size,
+                        (size_t)MODEL_SPEC_MIN);
+            return FALSE;
+        }
+    return TRUE;
+}
+
+static gboolean create_layers(model *m, const experiment *e, const int *order, const int *input_of,
+                              const fl_shape *in_shape, GError **error)
 {
     guint n = e->layers->len;
     g_autofree int *pos = g_new(int, n); /* file index -> topological position */
@@ -62,23 +111,21 @@ static gboolean create_layers(model *m, const experiment *e, const int *order,
         l->where = spec->where;
         l->plugin = spec->layer.plugin;
         l->input = input_of[order[k]] < 0 ? -1 : pos[input_of[order[k]]];
-        l->n_in = l->input < 0 ? m->n_in : m->layers[l->input].info.n_out;
+        l->in_shape = l->input < 0 ? *in_shape : m->layers[l->input].info.out_shape;
+        l->n_in = fl_shape_count(&l->in_shape);
         l->is_output = any_output ? spec->output : (guint)order[k] == n - 1;
         if (l->input >= 0)
             m->layers[l->input].n_consumers++;
-        const fl_layer_ops *ops = l->plugin->ops;
+        l->info.size = sizeof(fl_layer_info);
         host_clear_error(m->host);
-        if (ops->create(m->host, spec->layer.opts, l->n_in, &l->info, &l->state) < 0) {
+        if (l->plugin->ops.layer->create(m->host, spec->layer.opts, &l->in_shape, &l->info,
+                                         &l->state) < 0) {
             l->state = NULL;
             host_take_error(m->host, error, "model.%s (%s): ", l->name, l->plugin->name);
             return FALSE;
         }
-        if (l->info.n_out == 0 || l->info.n_tensors > FL_MAX_TENSORS) {
-            g_set_error(error, FL_HOST_ERROR, HOST_ERROR_PLUGIN,
-                        "model.%s (%s): the layer plugin reported %zu outputs and %zu tensors",
-                        l->name, l->plugin->name, l->info.n_out, l->info.n_tensors);
+        if (!check_info(l, error))
             return FALSE;
-        }
     }
     return TRUE;
 }
@@ -91,36 +138,111 @@ static void assign_out_offsets(model *m, const experiment *e, const int *order)
         for (size_t k = 0; k < m->n_layers; k++)
             if ((guint)order[k] == i && m->layers[k].is_output) {
                 m->layers[k].out_offset = offset;
-                offset += m->layers[k].info.n_out;
+                offset += m->layers[k].n_out;
             }
     m->n_out = offset;
 }
 
-static gboolean init_tensors(model *m, fl_rng *init_rng, GError **error)
+/* Bytes the model's arrays take: the trainable floats with their gradients and n_slots
+ * floats of optimizer state each, the non-trainable ones, and the activations (output and
+ * its gradient) of a max_batch batch; *largest: the layer that takes most. */
+static guint64 model_bytes(const model *m, size_t n_slots, size_t *largest, guint64 *largest_bytes)
 {
-    size_t n_w = 0, n_state = 0;
+    guint64 total = 0, widest = m->n_in;
+    *largest = 0;
+    *largest_bytes = 0;
+    for (size_t k = 0; k < m->n_layers; k++) {
+        const model_layer *l = &m->layers[k];
+        guint64 floats = 2 * (guint64)m->max_batch * l->n_out;
+        for (size_t t = 0; t < l->info.n_tensors; t++) {
+            const fl_tensor_spec *ts = model_tensor(l, t);
+            floats += ts->trainable ? (2 + (guint64)n_slots) * ts->n : ts->n;
+        }
+        guint64 bytes = floats * sizeof(float);
+        if (bytes > *largest_bytes) {
+            *largest = k;
+            *largest_bytes = bytes;
+        }
+        total += bytes;
+        widest = MAX(widest, MAX(l->n_out, l->n_in));
+    }
+    /* The batch, the concatenated heads and their gradient, the scratch buffer. */
+    total += (guint64)m->max_batch * (m->n_in + 2 * m->n_out + widest) * sizeof(float);
+    return total;
+}
+
+static gboolean check_memory(const model *m, const experiment *e, GError **error)
+{
+    const fl_optimizer_ops *opt = e->optimizer.plugin->ops.optimizer;
+    size_t n_slots = opt->n_slots(e->optimizer.opts);
+    size_t k;
+    guint64 layer_bytes;
+    guint64 need = model_bytes(m, n_slots, &k, &layer_bytes);
+    const char *what;
+    guint64 limit = memory_limit(&what);
+    if (need <= limit)
+        return TRUE;
+    const model_layer *l = &m->layers[k];
+    g_autofree char *need_text = memory_format(need);
+    g_autofree char *limit_text = memory_format(limit);
+    g_autofree char *layer_text = memory_format(layer_bytes);
+    g_set_error(error, FL_HOST_ERROR, HOST_ERROR_MEMORY,
+                "%s: model.%s (%s): the model would need %s (%" G_GUINT64_FORMAT " bytes) for "
+                "its weights, their gradients, the optimizer's state and the activations of a "
+                "batch of %zu, more than the %s of %s (%" G_GUINT64_FORMAT " bytes); model.%s "
+                "alone takes %s: make it smaller or lower train.batch",
+                l->where, l->name, l->plugin->name, need_text, need, m->max_batch, limit_text, what,
+                limit, l->name, layer_text);
+    return FALSE;
+}
+
+static gboolean alloc_arrays(model *m, GError **error)
+{
+    size_t n_w = 0, n_state = 0, widest = m->n_in;
     for (size_t k = 0; k < m->n_layers; k++) {
         model_layer *l = &m->layers[k];
         l->w_offset = n_w;
         for (size_t t = 0; t < l->info.n_tensors; t++) {
-            if (l->info.tensors[t].trainable)
-                n_w += l->info.tensors[t].n;
+            const fl_tensor_spec *ts = model_tensor(l, t);
+            if (ts->trainable)
+                n_w += ts->n;
             else
-                n_state += l->info.tensors[t].n;
+                n_state += ts->n;
         }
         l->w_count = n_w - l->w_offset;
+        widest = MAX(widest, MAX(l->n_out, l->n_in));
     }
     m->n_w = n_w;
     m->n_state = n_state;
-    m->w = g_new0(float, MAX(n_w, (size_t)1));
-    m->dw = g_new0(float, MAX(n_w, (size_t)1));
-    m->state = g_new0(float, MAX(n_state, (size_t)1));
+    size_t B = m->max_batch;
+    if (!(m->w = host_try_new0(n_w, sizeof(float), "the weights", error)) ||
+        !(m->dw = host_try_new0(n_w, sizeof(float), "the gradients", error)) ||
+        !(m->state = host_try_new0(n_state, sizeof(float), "the layers' state", error)) ||
+        !(m->x = host_try_new0(B * m->n_in, sizeof(float), "the input batch", error)) ||
+        !(m->pred = host_try_new0(B * m->n_out, sizeof(float), "the predictions", error)) ||
+        !(m->dpred = host_try_new0(B * m->n_out, sizeof(float), "the loss gradient", error)) ||
+        !(m->scratch = host_try_new0(B * widest, sizeof(float), "the scratch buffer", error)))
+        return FALSE;
+    for (size_t k = 0; k < m->n_layers; k++) {
+        model_layer *l = &m->layers[k];
+        g_autofree char *what = g_strdup_printf("the activations of model.%s", l->name);
+        if (!(l->y = host_try_new0(B * l->n_out, sizeof(float), what, error)) ||
+            !(l->dy = host_try_new0(B * l->n_out, sizeof(float), what, error)))
+            return FALSE;
+    }
+    return TRUE;
+}
+
+static gboolean init_tensors(model *m, fl_rng *init_rng, GError **error)
+{
     m->penalties = g_array_new(FALSE, FALSE, sizeof(model_penalty_term));
     size_t wo = 0, so = 0;
     for (size_t k = 0; k < m->n_layers; k++) {
         model_layer *l = &m->layers[k];
+        l->tensors = g_new0(float *, MAX(l->info.n_tensors, (size_t)1));
+        l->grads = g_new0(float *, MAX(l->info.n_tensors, (size_t)1));
         for (size_t t = 0; t < l->info.n_tensors; t++) {
-            const fl_tensor_spec *ts = &l->info.tensors[t];
+            const fl_tensor_spec *ts = model_tensor(l, t);
             float *dst;
             if (ts->trainable) {
                 dst = m->w + wo;
@@ -137,10 +259,9 @@ static gboolean init_tensors(model *m, fl_rng *init_rng, GError **error)
             }
             l->tensors[t] = dst;
             if (ts->init.plugin) {
-                const fl_init_ops *ops = ts->init.plugin->ops;
                 host_clear_error(m->host);
-                if (ops->fill(m->host, ts->init.opts, dst, ts->n, ts->fan_in, ts->fan_out,
-                              init_rng) < 0) {
+                if (ts->init.plugin->ops.init->fill(m->host, ts->init.opts, dst, ts->n, ts->fan_in,
+                                                    ts->fan_out, init_rng) < 0) {
                     host_take_error(m->host, error, "model.%s: %s initializer \"%s\": ", l->name,
                                     ts->name, ts->init.plugin->name);
                     return FALSE;
@@ -150,9 +271,9 @@ static gboolean init_tensors(model *m, fl_rng *init_rng, GError **error)
                     dst[i] = (float)ts->fill_value;
             }
         }
-        const fl_layer_ops *ops = l->plugin->ops;
+        fl_bind bind = {.size = sizeof bind, .tensors = l->tensors, .grads = l->grads};
         host_clear_error(m->host);
-        if (ops->bind(l->state, l->tensors, l->grads) < 0) {
+        if (l->plugin->ops.layer->bind(l->state, &bind) < 0) {
             host_take_error(m->host, error, "model.%s (%s): ", l->name, l->plugin->name);
             return FALSE;
         }
@@ -160,21 +281,25 @@ static gboolean init_tensors(model *m, fl_rng *init_rng, GError **error)
     return TRUE;
 }
 
-model *model_build(const experiment *e, size_t n_in, size_t n_out, size_t max_batch,
-                   fl_host *host, fl_rng *init_rng, GError **error)
+model *model_build(const experiment *e, const fl_shape *in_shape, size_t n_in, size_t n_out,
+                   size_t max_batch, fl_host *host, fl_rng *init_rng, GError **error)
 {
     guint n = e->layers->len;
     g_autofree int *order = g_new(int, n);
     g_autofree int *input_of = g_new(int, n);
     if (!build_order(e, order, input_of, error))
         return NULL;
+    /* Flat data is one sample of (n_in) values. */
+    fl_shape data_shape = {.rank = 1, .dims = {(uint32_t)n_in}};
+    if (in_shape && in_shape->rank)
+        data_shape = *in_shape;
     g_autoptr(model) m = g_new0(model, 1);
     m->host = host;
     m->n_layers = n;
     m->layers = g_new0(model_layer, n);
     m->n_in = n_in;
     m->max_batch = max_batch;
-    if (!create_layers(m, e, order, input_of, error))
+    if (!create_layers(m, e, order, input_of, &data_shape, error))
         return NULL;
     assign_out_offsets(m, e, order);
     if (m->n_out != n_out) {
@@ -185,7 +310,7 @@ model *model_build(const experiment *e, size_t n_in, size_t n_out, size_t max_ba
                 if (!heads->len)
                     where = m->layers[k].where;
                 g_string_append_printf(heads, "%s%s (%zu)", heads->len ? ", " : "",
-                                       m->layers[k].name, m->layers[k].info.n_out);
+                                       m->layers[k].name, m->layers[k].n_out);
             }
         g_set_error(error, FL_HOST_ERROR, HOST_ERROR_PLUGIN,
                     "%s: model: the output layers give %zu value%s [%s] but the dataset has "
@@ -194,18 +319,7 @@ model *model_build(const experiment *e, size_t n_in, size_t n_out, size_t max_ba
                     n_out == 1 ? "" : "s", n_out);
         return NULL;
     }
-    size_t widest = n_in;
-    for (size_t k = 0; k < n; k++) {
-        model_layer *l = &m->layers[k];
-        widest = MAX(widest, MAX(l->info.n_out, l->n_in));
-        l->y = g_new0(float, max_batch * l->info.n_out);
-        l->dy = g_new0(float, max_batch * l->info.n_out);
-    }
-    m->x = g_new0(float, max_batch * n_in);
-    m->pred = g_new0(float, max_batch * m->n_out);
-    m->dpred = g_new0(float, max_batch * m->n_out);
-    m->scratch = g_new0(float, max_batch * widest);
-    if (!init_tensors(m, init_rng, error))
+    if (!check_memory(m, e, error) || !alloc_arrays(m, error) || !init_tensors(m, init_rng, error))
         return NULL;
     return g_steal_pointer(&m);
 }
@@ -217,9 +331,11 @@ void model_free(model *m)
     for (size_t k = 0; k < m->n_layers; k++) {
         model_layer *l = &m->layers[k];
         if (l->state)
-            ((const fl_layer_ops *)l->plugin->ops)->destroy(l->state);
+            l->plugin->ops.layer->destroy(l->state);
         g_free(l->y);
         g_free(l->dy);
+        g_free(l->tensors);
+        g_free(l->grads);
     }
     g_free(m->layers);
     g_free(m->w);
@@ -237,16 +353,17 @@ void model_free(model *m)
 gboolean model_forward(model *m, size_t batch, gboolean training, fl_rng *rng, GError **error)
 {
     g_return_val_if_fail(batch <= m->max_batch, FALSE);
+    fl_pass pass = {.size = sizeof pass, .batch = batch, .training = training, .rng = rng};
     for (size_t k = 0; k < m->n_layers; k++) {
         model_layer *l = &m->layers[k];
         const float *x = l->input < 0 ? m->x : m->layers[l->input].y;
-        if (((const fl_layer_ops *)l->plugin->ops)->forward(l->state, l->y, x, batch, training,
-                                                             rng) < 0) {
+        host_clear_error(m->host);
+        if (l->plugin->ops.layer->forward(l->state, &pass, l->y, x) < 0) {
             host_take_error(m->host, error, "model.%s (%s) forward: ", l->name, l->plugin->name);
             return FALSE;
         }
         if (l->is_output) {
-            size_t w = l->info.n_out;
+            size_t w = l->n_out;
             for (size_t r = 0; r < batch; r++)
                 memcpy(m->pred + r * m->n_out + l->out_offset, l->y + r * w, w * sizeof(float));
         }
@@ -260,11 +377,12 @@ gboolean model_backward(model *m, size_t batch, GError **error)
         model_layer *l = &m->layers[k];
         l->dy_set = l->is_output;
         if (l->is_output) {
-            size_t w = l->info.n_out;
+            size_t w = l->n_out;
             for (size_t r = 0; r < batch; r++)
                 memcpy(l->dy + r * w, m->dpred + r * m->n_out + l->out_offset, w * sizeof(float));
         }
     }
+    fl_pass pass = {.size = sizeof pass, .batch = batch, .training = true};
     for (size_t k = m->n_layers; k-- > 0;) {
         model_layer *l = &m->layers[k];
         model_layer *src = l->input < 0 ? NULL : &m->layers[l->input];
@@ -272,14 +390,14 @@ gboolean model_backward(model *m, size_t batch, GError **error)
         if (src)
             dx = src->dy_set ? m->scratch : src->dy;
         const float *x = src ? src->y : m->x;
-        if (((const fl_layer_ops *)l->plugin->ops)->backward(l->state, dx, l->dy, l->y, x,
-                                                              batch) < 0) {
+        host_clear_error(m->host);
+        if (l->plugin->ops.layer->backward(l->state, &pass, dx, l->dy, l->y, x) < 0) {
             host_take_error(m->host, error, "model.%s (%s) backward: ", l->name,
                             l->plugin->name);
             return FALSE;
         }
         if (src && src->dy_set) {
-            size_t count = batch * src->info.n_out;
+            size_t count = batch * src->n_out;
             for (size_t i = 0; i < count; i++)
                 src->dy[i] += m->scratch[i];
         }

@@ -17,17 +17,24 @@ typedef struct model_layer {
     const char *where;        /* "file.cfg:12" of its group (borrowed) */
     const fl_plugin *plugin;
     void *state;
-    fl_layer_info info;
-    size_t n_in;
+    fl_layer_info info;       /* as create() described the layer; info.tensors is the layer's */
+    fl_shape in_shape;        /* one input sample */
+    size_t n_in, n_out;       /* values per sample in and out */
     int input;                /* index (topological order) of the layer read, -1: the data */
     int n_consumers;
     gboolean is_output;
     size_t out_offset;        /* first column of this head in the model output */
     float *y, *dy;            /* (max_batch, n_out) */
     gboolean dy_set;          /* during backward: dy holds a first contribution */
-    float *tensors[FL_MAX_TENSORS], *grads[FL_MAX_TENSORS];
+    float **tensors, **grads; /* (info.n_tensors) views into model.w / model.state */
     size_t w_offset, w_count; /* the layer's trainable floats in model.w */
 } model_layer;
+
+/* Tensor t of a layer, as the layer described it (read with the layer's stride). */
+static inline const fl_tensor_spec *model_tensor(const model_layer *l, size_t t)
+{
+    return FL_AT_CONST(fl_tensor_spec, l->info.tensors, l->info.tensor_stride, t);
+}
 
 typedef struct model_penalty_term {
     size_t offset, n;
@@ -50,10 +57,14 @@ typedef struct model {
     GArray *penalties;    /* model_penalty_term */
 } model;
 
-/* Build, initialize (with init_rng) and bind every layer.  n_out: the data's target width,
- * which the concatenated heads must match. */
-model *model_build(const experiment *e, size_t n_in, size_t n_out, size_t max_batch,
-                   fl_host *host, fl_rng *init_rng, GError **error);
+/* Build, initialize (with init_rng) and bind every layer.  in_shape: one input sample of
+ * the data (rank 0: n_in flat values); n_out: the data's target width, which the
+ * concatenated heads must match.  Before allocating anything large, the parameters, their
+ * gradients, the optimizer's state and the activations of a max_batch batch are weighed
+ * against the memory this process may use: a model that cannot fit is refused naming the
+ * bytes it needs and its largest layer. */
+model *model_build(const experiment *e, const fl_shape *in_shape, size_t n_in, size_t n_out,
+                   size_t max_batch, fl_host *host, fl_rng *init_rng, GError **error);
 void model_free(model *m);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(model, model_free)
 

@@ -13,17 +13,6 @@
 
 G_DEFINE_QUARK(flatline-params-error-quark, params_error)
 
-static const char *const activation_names[FL_ACT_COUNT] = {
-    [FL_ACT_LINEAR] = "linear",   [FL_ACT_RELU] = "relu",       [FL_ACT_LEAKY_RELU] = "leaky_relu",
-    [FL_ACT_ELU] = "elu",         [FL_ACT_SELU] = "selu",       [FL_ACT_SIGMOID] = "sigmoid",
-    [FL_ACT_TANH] = "tanh",       [FL_ACT_SOFTMAX] = "softmax", [FL_ACT_SOFTPLUS] = "softplus",
-};
-
-const char *params_activation_name(fl_activation_kind kind)
-{
-    return kind < FL_ACT_COUNT ? activation_names[kind] : "unknown";
-}
-
 double params_activation_default_alpha(fl_activation_kind kind)
 {
     switch (kind) {
@@ -40,13 +29,27 @@ static gboolean activation_takes_alpha(fl_activation_kind kind)
 
 gboolean params_activation_from_name(const char *name, fl_activation *out)
 {
-    for (int k = 0; k < FL_ACT_COUNT; k++)
-        if (g_strcmp0(name, activation_names[k]) == 0) {
-            out->kind = k;
-            out->alpha = params_activation_default_alpha(k);
-            return TRUE;
-        }
-    return FALSE;
+    fl_activation_kind kind;
+    if (!fl_activation_from_name(name, &kind))
+        return FALSE;
+    out->kind = kind;
+    out->alpha = params_activation_default_alpha(kind);
+    return TRUE;
+}
+
+/* ---------------------------------------------------------------- parameter rows */
+
+const fl_param *params_first(const fl_plugin *plugin)
+{
+    if (!plugin->params || !plugin->params->key)
+        return NULL;
+    return plugin->params;
+}
+
+const fl_param *params_next(const fl_plugin *plugin, const fl_param *row)
+{
+    const fl_param *next = (const fl_param *)(const void *)((const char *)row + plugin->param_size);
+    return next->key ? next : NULL;
 }
 
 /* ---------------------------------------------------------------- did you mean */
@@ -175,6 +178,7 @@ static gsize type_size(fl_param_type t)
     case FL_PARAM_STRINGS: return sizeof(char **);
     case FL_PARAM_ACTIVATION: return sizeof(fl_activation);
     case FL_PARAM_PLUGIN: return sizeof(fl_ref);
+    case FL_PARAM_INTS: return sizeof(fl_ints);
     }
     return 0;
 }
@@ -195,10 +199,8 @@ static gboolean choice_index(const char *choices, const char *value, int *index)
 
 gboolean params_check_table(const fl_plugin *plugin, GError **error)
 {
-    if (!plugin->params)
-        return TRUE;
     g_autoptr(GHashTable) seen = g_hash_table_new(g_str_hash, g_str_equal);
-    for (const fl_param *p = plugin->params; p->key; p++) {
+    for (const fl_param *p = params_first(plugin); p; p = params_next(plugin, p)) {
         if (!*p->key || g_hash_table_contains(seen, p->key))
             return TABLE_ERROR("parameter table of \"%s\": empty or repeated key \"%s\"",
                                plugin->name, p->key);
@@ -234,9 +236,7 @@ gboolean params_check_table(const fl_plugin *plugin, GError **error)
 
 const fl_param *params_find(const fl_plugin *plugin, const char *key)
 {
-    if (!plugin->params)
-        return NULL;
-    for (const fl_param *p = plugin->params; p->key; p++)
+    for (const fl_param *p = params_first(plugin); p; p = params_next(plugin, p))
         if (strcmp(p->key, key) == 0)
             return p;
     return NULL;
@@ -326,6 +326,67 @@ static gboolean check_range(const fl_param *p, double v, const config_setting_t 
     return TRUE;
 }
 
+/* An integer setting within the row's range; `element` >= 0 names the element of an
+ * array (FL_PARAM_INTS) in messages. */
+static gboolean int_of(const config_setting_t *s, const char *scope, const fl_param *p, int element,
+                       int *out, GError **error)
+{
+    g_autofree char *which = element >= 0 ? g_strdup_printf("element %d: ", element) : g_strdup("");
+    int t = config_setting_type(s);
+    double v;
+    if (t == CONFIG_TYPE_INT || t == CONFIG_TYPE_INT64)
+        v = number_of(s);
+    else if (t == CONFIG_TYPE_FLOAT && number_of(s) == floor(number_of(s)))
+        v = number_of(s); /* 1e3 written for 1000 */
+    else {
+        g_autofree char *got = setting_text(s);
+        return set_error(error, PARAMS_ERROR_TYPE, s, scope, p->key,
+                         "%sexpected an integer, got %s", which, got);
+    }
+    if (v < G_MININT || v > G_MAXINT) {
+        g_autofree char *got = setting_text(s);
+        return set_error(error, PARAMS_ERROR_RANGE, s, scope, p->key, "%s%s is too large", which,
+                         got);
+    }
+    range r;
+    if (p->range && parse_range(p->range, &r) && !in_range(&r, v)) {
+        g_autofree char *got = setting_text(s);
+        return set_error(error, PARAMS_ERROR_RANGE, s, scope, p->key,
+                         "%s%s is out of range: must lie in %s (%s)", which, got, p->range,
+                         p->help);
+    }
+    *out = (int)v;
+    return TRUE;
+}
+
+/* One integer, or an array or list of 1 to FL_MAX_INTS of them. */
+static gboolean set_ints(fl_ints *out, const config_setting_t *s, const char *scope,
+                         const fl_param *p, GError **error)
+{
+    int t = config_setting_type(s);
+    fl_ints v = {0};
+    if (t == CONFIG_TYPE_ARRAY || t == CONFIG_TYPE_LIST) {
+        int n = config_setting_length(s);
+        if (n < 1 || n > FL_MAX_INTS)
+            return set_error(error, PARAMS_ERROR_TYPE, s, scope, p->key,
+                             "has %d elements: give 1 to %d integers", n, FL_MAX_INTS);
+        for (int i = 0; i < n; i++)
+            if (!int_of(config_setting_get_elem(s, i), scope, p, i, &v.v[i], error))
+                return FALSE;
+        v.n = n;
+    } else if (t == CONFIG_TYPE_INT || t == CONFIG_TYPE_INT64 || t == CONFIG_TYPE_FLOAT) {
+        if (!int_of(s, scope, p, -1, &v.v[0], error))
+            return FALSE;
+        v.n = 1;
+    } else {
+        g_autofree char *got = setting_text(s);
+        return set_error(error, PARAMS_ERROR_TYPE, s, scope, p->key,
+                         "expected an integer or an array of integers, got %s", got);
+    }
+    *out = v;
+    return TRUE;
+}
+
 static gboolean set_activation(fl_activation *out, const config_setting_t *s, const char *scope,
                                const fl_param *p, GError **error)
 {
@@ -356,7 +417,10 @@ static gboolean set_activation(fl_activation *out, const config_setting_t *s, co
     }
     fl_activation act;
     if (!params_activation_from_name(name, &act)) {
-        g_autofree char *hint = params_suggest(name, activation_names, FL_ACT_COUNT);
+        const char *names[FL_ACT_COUNT];
+        for (int k = 0; k < FL_ACT_COUNT; k++)
+            names[k] = fl_activation_name((fl_activation_kind)k);
+        g_autofree char *hint = params_suggest(name, names, FL_ACT_COUNT);
         return set_error(error, PARAMS_ERROR_TYPE, s, scope, p->key,
                          "unknown activation \"%s\"%s; known: linear, relu, leaky_relu, elu, "
                          "selu, sigmoid, tanh, softmax, softplus",
@@ -434,26 +498,7 @@ gboolean params_set_from_setting(const fl_plugin *plugin, void *opts, const fl_p
     char *field = (char *)opts + p->offset;
     int t = config_setting_type(s);
     switch (p->type) {
-    case FL_PARAM_INT: {
-        double v;
-        if (t == CONFIG_TYPE_INT || t == CONFIG_TYPE_INT64)
-            v = number_of(s);
-        else if (t == CONFIG_TYPE_FLOAT && number_of(s) == floor(number_of(s)))
-            v = number_of(s); /* 1e3 written for 1000 */
-        else {
-            g_autofree char *got = setting_text(s);
-            return set_error(error, PARAMS_ERROR_TYPE, s, scope, p->key,
-                             "expected an integer, got %s", got);
-        }
-        if (v < G_MININT || v > G_MAXINT) {
-            g_autofree char *got = setting_text(s);
-            return set_error(error, PARAMS_ERROR_RANGE, s, scope, p->key, "%s is too large", got);
-        }
-        if (!check_range(p, v, s, scope, error))
-            return FALSE;
-        *(int *)field = (int)v;
-        return TRUE;
-    }
+    case FL_PARAM_INT: return int_of(s, scope, p, -1, (int *)field, error);
     case FL_PARAM_FLOAT: {
         if (!is_number(s)) {
             g_autofree char *got = setting_text(s);
@@ -530,6 +575,7 @@ gboolean params_set_from_setting(const fl_plugin *plugin, void *opts, const fl_p
         return set_activation((fl_activation *)field, s, scope, p, error);
     case FL_PARAM_PLUGIN:
         return set_plugin_ref((fl_ref *)field, s, scope, p, reg, error);
+    case FL_PARAM_INTS: return set_ints((fl_ints *)field, s, scope, p, error);
     }
     return FALSE;
 }
@@ -546,7 +592,7 @@ gboolean params_set_from_group(const fl_plugin *plugin, void *opts,
         const fl_param *p = params_find(plugin, key);
         if (!p) {
             g_autoptr(GPtrArray) keys = g_ptr_array_new();
-            for (const fl_param *q = plugin->params; q && q->key; q++)
+            for (const fl_param *q = params_first(plugin); q; q = params_next(plugin, q))
                 g_ptr_array_add(keys, (gpointer)q->key);
             for (const char *const *r = reserved; r && *r; r++)
                 g_ptr_array_add(keys, (gpointer)*r);
@@ -629,6 +675,7 @@ static gboolean field_is_set(const fl_param *p, const void *opts)
     case FL_PARAM_STRING: return *(char *const *)field != NULL;
     case FL_PARAM_STRINGS: return *(char **const *)field != NULL;
     case FL_PARAM_PLUGIN: return ((const fl_ref *)field)->plugin != NULL;
+    case FL_PARAM_INTS: return ((const fl_ints *)field)->n > 0;
     default: return TRUE;
     }
 }
@@ -636,7 +683,7 @@ static gboolean field_is_set(const fl_param *p, const void *opts)
 void *params_opts_new(const fl_plugin *plugin, registry *reg, GError **error)
 {
     void *opts = g_malloc0(MAX(plugin->opts_size, (size_t)1));
-    for (const fl_param *p = plugin->params; p && p->key; p++) {
+    for (const fl_param *p = params_first(plugin); p; p = params_next(plugin, p)) {
         if (!p->def) {
             /* Numbers without a default start as NaN/0 and are flagged by check_required. */
             if (p->type == FL_PARAM_FLOAT)
@@ -657,7 +704,7 @@ void *params_opts_new(const fl_plugin *plugin, registry *reg, GError **error)
 
 gboolean params_check_required(const fl_plugin *plugin, const void *opts, GError **error)
 {
-    for (const fl_param *p = plugin->params; p && p->key; p++) {
+    for (const fl_param *p = params_first(plugin); p; p = params_next(plugin, p)) {
         /* A string list without a default is optional: the plugin picks (csv's target). */
         if (p->def || p->type == FL_PARAM_STRINGS)
             continue;
@@ -679,7 +726,7 @@ void params_opts_free(const fl_plugin *plugin, void *opts)
 {
     if (!opts)
         return;
-    for (const fl_param *p = plugin->params; p && p->key; p++) {
+    for (const fl_param *p = params_first(plugin); p; p = params_next(plugin, p)) {
         char *field = (char *)opts + p->offset;
         switch (p->type) {
         case FL_PARAM_STRING: g_free(*(char **)field); break;
@@ -699,7 +746,7 @@ void params_opts_free(const fl_plugin *plugin, void *opts)
 void *params_opts_copy(const fl_plugin *plugin, const void *opts)
 {
     void *copy = g_memdup2(opts, MAX(plugin->opts_size, (size_t)1));
-    for (const fl_param *p = plugin->params; p && p->key; p++) {
+    for (const fl_param *p = params_first(plugin); p; p = params_next(plugin, p)) {
         char *field = (char *)copy + p->offset;
         switch (p->type) {
         case FL_PARAM_STRING: *(char **)field = g_strdup(*(char **)field); break;
@@ -789,13 +836,13 @@ char *params_ref_to_string(const fl_ref *ref)
     GString *out = g_string_new(NULL);
     if (!ref->plugin) {
         g_string_append(out, "\"\"");
-    } else if (!ref->plugin->params || !ref->plugin->params->key) {
+    } else if (!params_first(ref->plugin)) {
         params_append_quoted(out, ref->plugin->name);
     } else {
         g_string_append(out, "{ plugin = ");
         params_append_quoted(out, ref->plugin->name);
         g_string_append(out, "; ");
-        for (const fl_param *p = ref->plugin->params; p->key; p++) {
+        for (const fl_param *p = params_first(ref->plugin); p; p = params_next(ref->plugin, p)) {
             g_autofree char *v = params_value_to_string(p, ref->opts);
             g_string_append_printf(out, "%s = %s; ", p->key, v);
         }
@@ -837,11 +884,11 @@ char *params_value_to_string(const fl_param *p, const void *opts)
     case FL_PARAM_ACTIVATION: {
         const fl_activation *a = (const fl_activation *)field;
         if (activation_takes_alpha(a->kind)) {
-            g_string_append_printf(out, "{ plugin = \"%s\"; alpha = ", params_activation_name(a->kind));
+            g_string_append_printf(out, "{ plugin = \"%s\"; alpha = ", fl_activation_name(a->kind));
             params_append_double(out, a->alpha);
             g_string_append(out, "; }");
         } else {
-            params_append_quoted(out, params_activation_name(a->kind));
+            params_append_quoted(out, fl_activation_name(a->kind));
         }
         break;
     }
@@ -850,13 +897,25 @@ char *params_value_to_string(const fl_param *p, const void *opts)
         g_string_append(out, s);
         break;
     }
+    case FL_PARAM_INTS: {
+        const fl_ints *v = (const fl_ints *)field;
+        if (v->n == 1) {
+            g_string_append_printf(out, "%d", v->v[0]);
+            break;
+        }
+        g_string_append_c(out, '[');
+        for (int i = 0; i < v->n && i < FL_MAX_INTS; i++)
+            g_string_append_printf(out, "%s%d", i ? ", " : "", v->v[i]);
+        g_string_append_c(out, ']');
+        break;
+    }
     }
     return g_string_free(out, FALSE);
 }
 
 void params_write_text(const fl_plugin *plugin, const void *opts, GString *out, int indent)
 {
-    for (const fl_param *p = plugin->params; p && p->key; p++) {
+    for (const fl_param *p = params_first(plugin); p; p = params_next(plugin, p)) {
         /* An unset optional string list (csv's default target) is left out, not "[]". */
         if (!field_is_set(p, opts))
             continue;

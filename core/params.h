@@ -35,6 +35,12 @@ void params_opts_free(const fl_plugin *plugin, void *opts);
 /* A deep copy. */
 void *params_opts_copy(const fl_plugin *plugin, const void *opts);
 
+/* The rows of a plugin's parameter table, read with its param_size as the stride:
+ *     for (const fl_param *p = params_first(plugin); p; p = params_next(plugin, p))
+ * NULL after the last row (or for a plugin without parameters). */
+const fl_param *params_first(const fl_plugin *plugin);
+const fl_param *params_next(const fl_plugin *plugin, const fl_param *row);
+
 /* Look up a parameter row by key; NULL if there is none. */
 const fl_param *params_find(const fl_plugin *plugin, const char *key);
 
@@ -64,8 +70,7 @@ void params_write_text(const fl_plugin *plugin, const void *opts, GString *out, 
 /* A plugin reference in experiment-file syntax: "\"zeros\"" or "{ plugin = ...; ... }". */
 char *params_ref_to_string(const fl_ref *ref);
 
-/* Activations: names, parsing, and the text form ("relu", "{ plugin = ... }"). */
-const char *params_activation_name(fl_activation_kind kind);
+/* Activations by name (the names are fl_activation_name()'s), with their default alpha. */
 gboolean params_activation_from_name(const char *name, fl_activation *out);
 /* Default alpha of an activation (leaky_relu 0.3, elu 1.0, others 0). */
 double params_activation_default_alpha(fl_activation_kind kind);

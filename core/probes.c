@@ -1,6 +1,9 @@
-/* probes.c — see probes.h. */
+/* probes.c — see probes.h.  The structs handed to detectors carry their own size and the
+ * arrays their stride (flatline/plugin.h, "how the ABI grows"), so a detector built
+ * against an older header reads them correctly. */
 #include "probes.h"
 #include "host.h"
+#include "numfmt.h"
 #include "params.h"
 
 #include <math.h>
@@ -13,6 +16,7 @@ struct probe_book {
     fl_probes p;
     fl_layer_desc *descs;
     GArray *history;       /* fl_epoch_probe */
+    gboolean classifies;   /* a classification loss: accuracy columns in metrics.csv */
     GPtrArray *blocks;     /* per-epoch arrays the history points into */
     float *probe_y;
     float *probe_pred;
@@ -37,106 +41,6 @@ static double norm_of(const float *v, size_t n)
     return sqrt(((s[0] + s[1]) + (s[2] + s[3])) + ((s[4] + s[5]) + (s[6] + s[7])));
 }
 
-/* Exactly what snprintf(buf, size, "%.9g", v) writes for a finite v, six times faster:
- * metrics.csv gets some 20 values per epoch, and printf's exact decimal conversion was a
- * tenth of a small run.  The value is scaled to a nine-digit integer in long double (one
- * rounding: relative error 2^-64 on x86, so at most 1e-10 here; 2^-53 where long double
- * is double, at most 3e-7), which settles the last digit unless the scaled value lies
- * within 1e-6 of a half; printf decides those, and values outside [1e-19, 1e36) whose
- * scale would take more than one rounding.  Checked against printf on 3e8 values: random
- * bit patterns, decimals, floats, ties and neighbours of powers of ten. */
-static int probes_format_g9(char *buf, size_t size, double v)
-{
-    long double a = fabsl((long double)v);
-    if (v == 0 && size >= 3) /* dead and saturated fractions are often exactly 0 */
-        return (int)g_strlcpy(buf, signbit(v) ? "-0" : "0", size);
-    if (!(a >= 1e-19L && a < 1e36L))
-        return snprintf(buf, size, "%.9g", v);
-    static const long double pow10[] = {
-        1e0L,  1e1L,  1e2L,  1e3L,  1e4L,  1e5L,  1e6L,  1e7L,  1e8L,  1e9L,
-        1e10L, 1e11L, 1e12L, 1e13L, 1e14L, 1e15L, 1e16L, 1e17L, 1e18L, 1e19L,
-        1e20L, 1e21L, 1e22L, 1e23L, 1e24L, 1e25L, 1e26L, 1e27L};
-    int b2;
-    frexp(v, &b2); /* |v| in [2^(b2-1), 2^b2): log10 |v| within 0.302 of (b2 - 1) log10 2 */
-    int e = (int)floor((b2 - 1) * 0.30102999566398120);
-    unsigned long long n = 0;
-    for (int attempt = 0; attempt < 3; attempt++) {
-        int k = 8 - e;
-        if (k > 27 || k < -27)
-            return snprintf(buf, size, "%.9g", v);
-        long double s = k >= 0 ? a * pow10[k] : a / pow10[-k];
-        unsigned long long w = (unsigned long long)s; /* s < 1e11: the cast truncates */
-        long double whole = (long double)w, frac = s - whole;
-        if (fabsl(frac - 0.5L) < 1e-6L)
-            return snprintf(buf, size, "%.9g", v);
-        n = w + (frac > 0.5L);
-        if (n >= 1000000000ull && attempt == 0 && whole >= 1000000000.0L) {
-            e++; /* log10 rounded down too little: scale again */
-            continue;
-        }
-        if (n < 100000000ull) {
-            e--;
-            continue;
-        }
-        if (n == 1000000000ull) {
-            n = 100000000ull;
-            e++;
-        }
-        break;
-    }
-    if (n < 100000000ull || n >= 1000000000ull)
-        return snprintf(buf, size, "%.9g", v);
-    char d[9];
-    for (int i = 8; i >= 0; i--) {
-        d[i] = (char)('0' + n % 10);
-        n /= 10;
-    }
-    int last = 8; /* the last significant digit kept: trailing zeros go */
-    while (last > 0 && d[last] == '0')
-        last--;
-    char out[40];
-    int len = 0;
-    if (v < 0)
-        out[len++] = '-';
-    if (e >= -4 && e < 9) {
-        if (e >= 0) {
-            for (int i = 0; i <= e; i++)
-                out[len++] = d[i];
-            if (last > e) {
-                out[len++] = '.';
-                for (int i = e + 1; i <= last; i++)
-                    out[len++] = d[i];
-            }
-        } else {
-            out[len++] = '0';
-            out[len++] = '.';
-            for (int i = 0; i < -e - 1; i++)
-                out[len++] = '0';
-            for (int i = 0; i <= last; i++)
-                out[len++] = d[i];
-        }
-    } else {
-        out[len++] = d[0];
-        if (last > 0) {
-            out[len++] = '.';
-            for (int i = 1; i <= last; i++)
-                out[len++] = d[i];
-        }
-        out[len++] = 'e';
-        out[len++] = e < 0 ? '-' : '+';
-        int x = e < 0 ? -e : e;
-        if (x >= 100)
-            out[len++] = (char)('0' + x / 100);
-        out[len++] = (char)('0' + x / 10 % 10);
-        out[len++] = (char)('0' + x % 10);
-    }
-    if ((size_t)len >= size)
-        return snprintf(buf, size, "%.9g", v);
-    memcpy(buf, out, (size_t)len);
-    buf[len] = '\0';
-    return len;
-}
-
 static void csv_value(GString *s, double v)
 {
     if (isnan(v)) {
@@ -146,16 +50,14 @@ static void csv_value(GString *s, double v)
     } else {
         char buf[48];
         buf[0] = ',';
-        int n = probes_format_g9(buf + 1, sizeof buf - 1, v);
+        int n = numfmt_g9(buf + 1, sizeof buf - 1, v);
         g_string_append_len(s, buf, n + 1);
     }
 }
 
 /* The loss of predicting the training mean for every training row. */
-static gboolean baseline_loss(const experiment *e, const data_split *d, double *out,
-                              fl_host *host, GError **error)
+static gboolean baseline_loss(const data_split *d, run_loss *loss, double *out, GError **error)
 {
-    const fl_loss_ops *ops = e->loss.plugin->ops;
     size_t chunk = 256;
     g_autofree float *pred = g_new(float, chunk * d->n_out);
     for (size_t r = 0; r < chunk; r++)
@@ -165,15 +67,35 @@ static gboolean baseline_loss(const experiment *e, const data_split *d, double *
     for (size_t start = 0; start < d->n_train; start += chunk) {
         size_t b = MIN(chunk, d->n_train - start);
         double l;
-        if (ops->compute(e->loss.opts, &l, NULL, pred, d->y_train + start * d->n_out, b,
-                         d->n_out) < 0) {
-            host_take_error(host, error, "loss \"%s\": ", e->loss.plugin->name);
+        if (!loss_compute(loss, &l, NULL, pred, d->y_train + start * d->n_out, b, d->n_out, error))
             return FALSE;
-        }
         total += l * (double)b;
     }
     *out = total / (double)d->n_train;
     return TRUE;
+}
+
+/* The class of one row of n values: the argmax of several, or one value above the
+ * threshold. */
+static size_t class_of(const float *row, size_t n, float threshold)
+{
+    if (n == 1)
+        return row[0] > threshold;
+    size_t c = 0;
+    for (size_t o = 1; o < n; o++)
+        if (row[o] > row[c])
+            c = o;
+    return c;
+}
+
+size_t probes_correct(unsigned loss_flags, const float *pred, const float *target, size_t rows,
+                      size_t n)
+{
+    float threshold = loss_flags & FL_LOSS_SIGNED ? 0.0f : 0.5f;
+    size_t right = 0;
+    for (size_t r = 0; r < rows; r++)
+        right += class_of(pred + r * n, n, threshold) == class_of(target + r * n, n, threshold);
+    return right;
 }
 
 static void class_stats(probe_book *b, const data_split *d, unsigned loss_flags)
@@ -182,19 +104,41 @@ static void class_stats(probe_book *b, const data_split *d, unsigned loss_flags)
         return;
     size_t nc = d->n_out == 1 ? 2 : d->n_out;
     b->class_fraction = g_new0(double, nc);
-    for (size_t r = 0; r < d->n_train; r++) {
-        const float *y = d->y_train + r * d->n_out;
-        size_t c = 0;
-        if (d->n_out == 1)
-            c = y[0] > 0.5f;
-        else
-            for (size_t o = 1; o < d->n_out; o++)
-                if (y[o] > y[c])
-                    c = o;
-        b->class_fraction[c] += 1.0 / (double)d->n_train;
-    }
+    for (size_t r = 0; r < d->n_train; r++)
+        b->class_fraction[class_of(d->y_train + r * d->n_out, d->n_out, 0.5f)] +=
+            1.0 / (double)d->n_train;
     b->p.n_classes = nc;
     b->p.class_fraction = b->class_fraction;
+}
+
+/* Range and spread of a tensor's values. */
+static void tensor_stats(const float *v, size_t n, double *min, double *max, double *std)
+{
+    double lo = INFINITY, hi = -INFINITY, sum = 0, sq = 0;
+    for (size_t i = 0; i < n; i++) {
+        double x = v[i];
+        lo = MIN(lo, x);
+        hi = MAX(hi, x);
+        sum += x;
+        sq += x * x;
+    }
+    double mean = n ? sum / (double)n : 0;
+    *min = lo;
+    *max = hi;
+    if (std)
+        *std = n ? sqrt(MAX(sq / (double)n - mean * mean, 0.0)) : 0;
+}
+
+/* The initializer of a tensor: its name and flags; a tensor the core fills with one value
+ * is "constant". */
+static const char *init_of(const fl_tensor_spec *ts, unsigned *flags)
+{
+    if (!ts->init.plugin) {
+        *flags = FL_INIT_CONSTANT;
+        return "constant";
+    }
+    *flags = ts->init.plugin->ops.init->flags;
+    return ts->init.plugin->name;
 }
 
 static void describe_layers(probe_book *b)
@@ -204,34 +148,36 @@ static void describe_layers(probe_book *b)
     for (size_t k = 0; k < m->n_layers; k++) {
         const model_layer *l = &m->layers[k];
         fl_layer_desc *d = &b->descs[k];
+        d->size = sizeof *d;
         d->name = l->name;
         d->plugin = l->plugin->name;
+        d->layer_flags = l->plugin->ops.layer->flags;
+        d->in_shape = l->in_shape;
+        d->out_shape = l->info.out_shape;
         d->n_in = l->n_in;
-        d->n_out = l->info.n_out;
+        d->n_out = l->n_out;
+        d->units = l->info.units;
         d->activation = l->info.activation;
         d->is_output = l->is_output;
         d->out_offset = l->out_offset;
-        d->input = l->input < 0 ? NULL : m->layers[l->input].name;
+        d->input = l->input;
+        d->input_name = l->input < 0 ? NULL : m->layers[l->input].name;
         d->has_weights = l->w_count > 0;
         for (size_t t = 0; t < l->info.n_tensors; t++) {
-            const fl_tensor_spec *ts = &l->info.tensors[t];
+            const fl_tensor_spec *ts = model_tensor(l, t);
             d->l1 = MAX(d->l1, ts->l1);
             d->l2 = MAX(d->l2, ts->l2);
-            if (!ts->trainable || d->init)
-                continue;
-            d->init = ts->init.plugin ? ts->init.plugin->name : "constant";
-            double lo = INFINITY, hi = -INFINITY, sum = 0, sq = 0;
-            for (size_t i = 0; i < ts->n; i++) {
-                double v = l->tensors[t][i];
-                lo = MIN(lo, v);
-                hi = MAX(hi, v);
-                sum += v;
-                sq += v * v;
+            if (ts->role == FL_TENSOR_KERNEL && !d->has_kernel) {
+                d->has_kernel = true;
+                d->init = init_of(ts, &d->init_flags);
+                d->fan_in = ts->fan_in;
+                tensor_stats(l->tensors[t], ts->n, &d->init_min, &d->init_max, &d->init_std);
+            } else if (ts->role == FL_TENSOR_BIAS && !d->has_bias) {
+                unsigned flags;
+                d->has_bias = true;
+                d->bias_init = init_of(ts, &flags);
+                tensor_stats(l->tensors[t], ts->n, &d->bias_min, &d->bias_max, NULL);
             }
-            double mean = ts->n ? sum / (double)ts->n : 0;
-            d->init_min = lo;
-            d->init_max = hi;
-            d->init_std = ts->n ? sqrt(MAX(sq / (double)ts->n - mean * mean, 0.0)) : 0;
         }
     }
 }
@@ -240,6 +186,8 @@ static void write_header(probe_book *b, const data_split *d)
 {
     GString *s = b->csv;
     g_string_append(s, "epoch,loss,val_loss,lr");
+    if (b->classifies)
+        g_string_append(s, ",accuracy,val_accuracy");
     for (size_t o = 0; o < d->n_out; o++) {
         const char *n = d->out_names[o];
         g_string_append_printf(s, ",%s_std,%s_min,%s_max,%s_mean", n, n, n, n);
@@ -252,7 +200,31 @@ static void write_header(probe_book *b, const data_split *d)
     g_string_append(s, ",penalty\n");
 }
 
-probe_book *probes_new(const experiment *e, const data_split *d, model *m, GError **error)
+/* The value of an optimizer's FL_PARAM_FLOAT parameter `lr` in opts, or its default when
+ * opts is NULL; NaN for an optimizer without one. */
+static double optimizer_lr(const fl_ref *opt, gboolean default_value)
+{
+    const fl_param *lr = params_find(opt->plugin, "lr");
+    if (!lr || lr->type != FL_PARAM_FLOAT)
+        return NAN;
+    if (!default_value)
+        return *(const double *)((const char *)opt->opts + lr->offset);
+    char *end = NULL;
+    double v = lr->def ? g_ascii_strtod(lr->def, &end) : NAN;
+    return lr->def && end != lr->def ? v : NAN;
+}
+
+static fl_normalize normalize_of(normalize_mode mode)
+{
+    switch (mode) {
+    case NORMALIZE_STANDARD: return FL_NORMALIZE_STANDARD;
+    case NORMALIZE_MINMAX: return FL_NORMALIZE_MINMAX;
+    default: return FL_NORMALIZE_NONE;
+    }
+}
+
+probe_book *probes_new(const experiment *e, const data_split *d, run_loss *loss, model *m,
+                       fl_host *host, GError **error)
 {
     g_autoptr(probe_book) b = g_new0(probe_book, 1);
     b->m = m;
@@ -260,37 +232,48 @@ probe_book *probes_new(const experiment *e, const data_split *d, model *m, GErro
     b->history = g_array_new(FALSE, TRUE, sizeof(fl_epoch_probe));
     b->blocks = g_ptr_array_new_with_free_func(g_free);
     b->csv = g_string_new(NULL);
-    b->w_start = g_new0(float, MAX(m->n_w, (size_t)1));
+    b->w_start =
+        host_try_new0(m->n_w, sizeof(float), "the weights at the start of an epoch", error);
+    if (!b->w_start)
+        return NULL;
     b->grad_sum = g_new0(double, m->n_layers);
     describe_layers(b);
 
     fl_probes *p = &b->p;
+    p->size = sizeof *p;
     p->n_outputs = d->n_out;
     p->n_layers = m->n_layers;
     p->n_in = d->n_in;
     p->layers = b->descs;
+    p->layer_stride = sizeof(fl_layer_desc);
     p->out_names = (const char *const *)d->out_names;
     p->in_names = (const char *const *)d->in_names;
+    p->in_shape =
+        d->in_shape.rank ? d->in_shape : (fl_shape){.rank = 1, .dims = {(uint32_t)d->n_in}};
     p->loss = e->loss.plugin->name;
-    p->loss_flags = ((const fl_loss_ops *)e->loss.plugin->ops)->flags;
+    p->loss_flags = loss_flags(loss);
     p->optimizer = e->optimizer.plugin->name;
+    p->optimizer_flags = e->optimizer.plugin->ops.optimizer->flags;
     p->schedule = e->schedule.plugin->name;
-    const fl_param *lr = params_find(e->optimizer.plugin, "lr");
-    p->base_lr = lr && lr->type == FL_PARAM_FLOAT
-                     ? *(const double *)((const char *)e->optimizer.opts + lr->offset)
-                     : NAN;
+    p->schedule_flags = e->schedule.plugin->ops.schedule->flags;
+    p->base_lr = optimizer_lr(&e->optimizer, FALSE);
+    p->default_lr = optimizer_lr(&e->optimizer, TRUE);
     p->n_train = d->n_train;
     p->n_val = d->n_val;
     p->batch = MIN((size_t)e->train.batch, d->n_train);
     p->steps_per_epoch = (d->n_train + p->batch - 1) / p->batch;
     p->max_epochs = e->train.epochs;
     int64_t last_step = (int64_t)p->steps_per_epoch * e->train.epochs - 1;
-    p->final_lr = isnan(p->base_lr)
-                      ? NAN
-                      : ((const fl_schedule_ops *)e->schedule.plugin->ops)
-                            ->lr(e->schedule.opts, p->base_lr, last_step);
-    static const char *const modes[] = {"none", "standard", "minmax"};
-    p->normalize = modes[e->data.normalize];
+    p->final_lr = NAN;
+    if (!isnan(p->base_lr)) {
+        host_clear_error(host);
+        if (e->schedule.plugin->ops.schedule->lr(host, e->schedule.opts, p->base_lr, last_step,
+                                                 &p->final_lr) < 0) {
+            host_take_error(host, error, "schedule \"%s\": ", e->schedule.plugin->name);
+            return NULL;
+        }
+    }
+    p->normalize = normalize_of(e->data.normalize);
     p->input_mean = d->input_mean;
     p->input_std = d->input_std;
     p->input_absmax = d->input_absmax;
@@ -309,7 +292,8 @@ probe_book *probes_new(const experiment *e, const data_split *d, model *m, GErro
     p->target_min = b->target_min;
     p->target_max = b->target_max;
     class_stats(b, d, p->loss_flags);
-    if (!baseline_loss(e, d, &p->baseline_loss, m->host, error))
+    b->classifies = (p->loss_flags & FL_LOSS_CLASSIFICATION) != 0;
+    if (!baseline_loss(d, loss, &p->baseline_loss, error))
         return NULL;
     /* The probe batch: the first training rows (the split was shuffled once). */
     p->n_probe = MIN((size_t)e->train.probe, d->n_train);
@@ -317,6 +301,7 @@ probe_book *probes_new(const experiment *e, const data_split *d, model *m, GErro
     p->probe_y = d->y_train;
     b->probe_pred = g_new0(float, p->n_probe * d->n_out);
     p->probe_pred = b->probe_pred;
+    p->history_stride = sizeof(fl_epoch_probe);
     write_header(b, d);
     return g_steal_pointer(&b);
 }
@@ -357,32 +342,34 @@ void probes_add_step(probe_book *b)
     b->steps++;
 }
 
-/* Dead and saturated units of a layer, from its output on the probe batch. */
+/* Dead and saturated units of a layer, from its output on the probe batch.  Unit u is
+ * every units-th value of a sample (channels last): a conv filter at every position.
+ * Saturation is NaN for an activation without flat ends. */
 static void unit_stats(const model_layer *l, size_t P, double *dead_out, double *sat_out)
 {
-    size_t units = l->info.n_out, dead = 0, sat = 0;
+    size_t units = l->info.units, n = l->n_out, per = n / units, dead = 0, sat = 0;
     fl_activation_kind act = l->info.activation.kind;
     for (size_t u = 0; u < units; u++) {
         float lo = INFINITY, hi = -INFINITY;
-        for (size_t r = 0; r < P; r++) {
-            float v = l->y[r * units + u];
-            lo = MIN(lo, v);
-            hi = MAX(hi, v);
-            /* Saturated: pre-activation beyond +-5, read off the output. */
-            if (act == FL_ACT_SIGMOID && (v < 0.0066928509f || v > 0.9933071491f))
-                sat++;
-            else if (act == FL_ACT_TANH && fabsf(v) > 0.9999092043f)
-                sat++;
-        }
+        for (size_t r = 0; r < P; r++)
+            for (size_t at = 0; at < per; at++) {
+                float v = l->y[r * n + at * units + u];
+                lo = MIN(lo, v);
+                hi = MAX(hi, v);
+                /* Saturated: pre-activation beyond +-5, read off the output. */
+                if (act == FL_ACT_SIGMOID && (v < 0.0066928509f || v > 0.9933071491f))
+                    sat++;
+                else if (act == FL_ACT_TANH && fabsf(v) > 0.9999092043f)
+                    sat++;
+            }
         if (hi - lo <= 1e-6f * (1.0f + fabsf(hi)))
             dead++;
     }
     *dead_out = (double)dead / (double)units;
-    *sat_out = (double)sat / (double)(units * P);
+    *sat_out = fl_activation_saturates(act) ? (double)sat / (double)(n * P) : NAN;
 }
 
-gboolean probes_record(probe_book *b, int epoch, double loss, double val_loss, double lr,
-                       GError **error)
+gboolean probes_record(probe_book *b, int epoch, const probe_scores *sc, GError **error)
 {
     model *m = b->m;
     fl_probes *p = &b->p;
@@ -396,9 +383,20 @@ gboolean probes_record(probe_book *b, int epoch, double loss, double val_loss, d
     fl_layer_probe *layers = g_new0(fl_layer_probe, MAX(nl, (size_t)1));
     g_ptr_array_add(b->blocks, outs);
     g_ptr_array_add(b->blocks, layers);
-    fl_epoch_probe ep = {.epoch = epoch, .loss = loss, .val_loss = val_loss, .lr = lr,
-                         .penalty = model_penalty(m), .out_std = outs, .out_min = outs + no,
-                         .out_max = outs + 2 * no, .out_mean = outs + 3 * no, .layers = layers};
+    fl_epoch_probe ep = {.size = sizeof ep,
+                         .epoch = epoch,
+                         .loss = sc->loss,
+                         .val_loss = sc->val_loss,
+                         .lr = sc->lr,
+                         .penalty = model_penalty(m),
+                         .accuracy = sc->accuracy,
+                         .val_accuracy = sc->val_accuracy,
+                         .out_std = outs,
+                         .out_min = outs + no,
+                         .out_max = outs + 2 * no,
+                         .out_mean = outs + 3 * no,
+                         .layers = layers,
+                         .layer_stride = sizeof(fl_layer_probe)};
     for (size_t o = 0; o < no; o++) {
         double sum = 0, lo = INFINITY, hi = -INFINITY;
         for (size_t r = 0; r < P; r++) {
@@ -420,6 +418,7 @@ gboolean probes_record(probe_book *b, int epoch, double loss, double val_loss, d
     for (size_t k = 0; k < nl; k++) {
         const model_layer *l = &m->layers[k];
         fl_layer_probe *lp = &layers[k];
+        lp->size = sizeof *lp;
         if (l->w_count) {
             const float *w = m->w + l->w_offset, *w0 = b->w_start + l->w_offset;
             double moved = 0;
@@ -443,9 +442,13 @@ gboolean probes_record(probe_book *b, int epoch, double loss, double val_loss, d
 
     GString *s = b->csv;
     g_string_append_printf(s, "%d", epoch);
-    csv_value(s, loss);
-    csv_value(s, val_loss);
-    csv_value(s, lr);
+    csv_value(s, ep.loss);
+    csv_value(s, ep.val_loss);
+    csv_value(s, ep.lr);
+    if (b->classifies) {
+        csv_value(s, ep.accuracy);
+        csv_value(s, ep.val_accuracy);
+    }
     for (size_t o = 0; o < no; o++) {
         csv_value(s, ep.out_std[o]);
         csv_value(s, ep.out_min[o]);

@@ -8,6 +8,7 @@
 #include "params.h"
 
 #include <dlfcn.h>
+#include <stdarg.h>
 #include <string.h>
 
 G_DEFINE_QUARK(flatline-registry-error-quark, registry_error)
@@ -176,73 +177,114 @@ static void ensure_scanned(registry *reg)
     reg->scanned = TRUE;
 }
 
+/* The end of a field: where a struct written with that field reaches at least. */
+#define END_OF(type, field) (offsetof(type, field) + sizeof(((const type *)0)->field))
+
+/* What a plugin built against ABI 2.0 has: the descriptor, a parameter row and each kind's
+ * operations table up to their last 2.0 field.  These stay at the 2.0 fields when the
+ * header grows: a struct that reaches them is one the core can read (what lies beyond is
+ * read only where its size says so). */
+static const size_t descriptor_min = END_OF(fl_plugin, ops);
+static const size_t param_min = END_OF(fl_param, offset);
+
+typedef struct kind_ops {
+    const char *type; /* the C name, for messages */
+    const char *macro;
+    size_t min;
+} kind_ops;
+
+static const kind_ops ops_of_kind[] = {
+    [FL_KIND_LAYER] = {"fl_layer_ops", "FL_LAYER_PLUGIN", END_OF(fl_layer_ops, destroy)},
+    [FL_KIND_LOSS] = {"fl_loss_ops", "FL_LOSS_PLUGIN", END_OF(fl_loss_ops, destroy)},
+    [FL_KIND_OPTIMIZER] = {"fl_optimizer_ops", "FL_OPTIMIZER_PLUGIN",
+                           END_OF(fl_optimizer_ops, step)},
+    [FL_KIND_SCHEDULE] = {"fl_schedule_ops", "FL_SCHEDULE_PLUGIN", END_OF(fl_schedule_ops, lr)},
+    [FL_KIND_INITIALIZER] = {"fl_init_ops", "FL_INITIALIZER_PLUGIN", END_OF(fl_init_ops, fill)},
+    [FL_KIND_DATASET] = {"fl_dataset_ops", "FL_DATASET_PLUGIN", END_OF(fl_dataset_ops, load)},
+    [FL_KIND_DETECTOR] = {"fl_detector_ops", "FL_DETECTOR_PLUGIN",
+                          END_OF(fl_detector_ops, destroy)},
+};
+
+static gboolean refuse(GError **error, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
+static gboolean refuse(GError **error, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    g_autofree char *msg = g_strdup_vprintf(fmt, ap);
+    va_end(ap);
+    g_set_error_literal(error, FL_REGISTRY_ERROR, REGISTRY_ERROR_REFUSED, msg);
+    return FALSE;
+}
+
+/* The operations table: large enough for this kind at ABI 2.0, with every operation the
+ * kind cannot do without. */
 static gboolean check_ops(const fl_plugin *p, const char *path, GError **error)
 {
+    const kind_ops *k = &ops_of_kind[p->kind];
+    uint32_t size = *(const uint32_t *)p->ops.any;
+    if (size < k->min)
+        return refuse(error,
+                      "%s: %s plugin \"%s\": its operations table (%s) is %u bytes, smaller "
+                      "than the %zu bytes of ABI %d.0: declare the plugin with %s and rebuild "
+                      "it against this flatline's flatline/plugin.h",
+                      path, registry_kind_name(p->kind), p->name, k->type, size, k->min,
+                      FL_ABI_MAJOR, k->macro);
     gboolean ok = TRUE;
     switch (p->kind) {
     case FL_KIND_LAYER: {
-        const fl_layer_ops *o = p->ops;
+        const fl_layer_ops *o = p->ops.layer;
         ok = o->create && o->bind && o->forward && o->backward && o->destroy;
         break;
     }
-    case FL_KIND_LOSS: ok = ((const fl_loss_ops *)p->ops)->compute != NULL; break;
-    case FL_KIND_OPTIMIZER: {
-        const fl_optimizer_ops *o = p->ops;
-        ok = o->n_slots && o->step;
-        break;
-    }
-    case FL_KIND_SCHEDULE: ok = ((const fl_schedule_ops *)p->ops)->lr != NULL; break;
-    case FL_KIND_INITIALIZER: ok = ((const fl_init_ops *)p->ops)->fill != NULL; break;
-    case FL_KIND_DATASET: ok = ((const fl_dataset_ops *)p->ops)->load != NULL; break;
-    case FL_KIND_DETECTOR: {
-        const fl_detector_ops *o = p->ops;
-        ok = o->preflight || o->observe;
-        break;
-    }
+    case FL_KIND_LOSS: ok = p->ops.loss->compute != NULL; break;
+    case FL_KIND_OPTIMIZER: ok = p->ops.optimizer->n_slots && p->ops.optimizer->step; break;
+    case FL_KIND_SCHEDULE: ok = p->ops.schedule->lr != NULL; break;
+    case FL_KIND_INITIALIZER: ok = p->ops.init->fill != NULL; break;
+    case FL_KIND_DATASET: ok = p->ops.dataset->load != NULL; break;
+    case FL_KIND_DETECTOR: ok = p->ops.detector->preflight || p->ops.detector->observe; break;
     }
     if (!ok)
-        g_set_error(error, FL_REGISTRY_ERROR, REGISTRY_ERROR_REFUSED,
-                    "%s: %s plugin \"%s\" lacks an operation its kind requires", path,
-                    registry_kind_name(p->kind), p->name);
-    return ok;
+        return refuse(error, "%s: %s plugin \"%s\" lacks an operation its kind requires", path,
+                      registry_kind_name(p->kind), p->name);
+    return TRUE;
 }
 
 static gboolean validate(const fl_plugin *p, const char *path, GError **error)
 {
-    if (p->abi_major != FL_ABI_MAJOR || p->abi_minor > FL_ABI_MINOR) {
-        g_set_error(error, FL_REGISTRY_ERROR, REGISTRY_ERROR_REFUSED,
-                    "%s: plugin built for flatline plugin ABI %u.%u, but this flatline "
-                    "speaks ABI %d.%d: rebuild the plugin against this flatline's "
-                    "flatline/plugin.h",
-                    path, p->abi_major, p->abi_minor, FL_ABI_MAJOR, FL_ABI_MINOR);
-        return FALSE;
-    }
-    if (p->kind < FL_KIND_LAYER || p->kind > FL_KIND_DETECTOR) {
-        g_set_error(error, FL_REGISTRY_ERROR, REGISTRY_ERROR_REFUSED,
-                    "%s: descriptor has an unknown kind %d", path, (int)p->kind);
-        return FALSE;
-    }
-    if (!p->name || !*p->name || !p->summary || !*p->summary || !p->ops) {
-        g_set_error(error, FL_REGISTRY_ERROR, REGISTRY_ERROR_REFUSED,
-                    "%s: descriptor has an empty name, summary or operations table", path);
-        return FALSE;
-    }
+    /* abi_major and abi_minor are the only fields every version of the descriptor has. */
+    if (p->abi_major != FL_ABI_MAJOR || p->abi_minor > FL_ABI_MINOR)
+        return refuse(error,
+                      "%s: plugin built for flatline plugin ABI %u.%u, but this flatline "
+                      "speaks ABI %d.%d: rebuild the plugin against this flatline's "
+                      "flatline/plugin.h",
+                      path, p->abi_major, p->abi_minor, FL_ABI_MAJOR, FL_ABI_MINOR);
+    if (p->size < descriptor_min)
+        return refuse(error,
+                      "%s: descriptor is %u bytes, smaller than the %zu bytes of ABI %d.0: "
+                      "declare it with a per-kind macro (FL_LAYER_PLUGIN, FL_LOSS_PLUGIN, ...) "
+                      "and rebuild the plugin against this flatline's flatline/plugin.h",
+                      path, p->size, descriptor_min, FL_ABI_MAJOR);
+    if (p->kind < FL_KIND_LAYER || p->kind > FL_KIND_DETECTOR)
+        return refuse(error, "%s: descriptor has an unknown kind %d", path, (int)p->kind);
+    if (!p->name || !*p->name || !p->summary || !*p->summary || !p->ops.any)
+        return refuse(error, "%s: descriptor has an empty name, summary or operations table", path);
     g_autofree char *base = g_path_get_basename(path);
     g_autofree char *expected = g_strdup_printf("%s-%s.so", registry_kind_name(p->kind), p->name);
-    if (strcmp(base, expected) != 0) {
-        g_set_error(error, FL_REGISTRY_ERROR, REGISTRY_ERROR_REFUSED,
-                    "%s: descriptor says %s \"%s\", so the file must be named %s", path,
-                    registry_kind_name(p->kind), p->name, expected);
-        return FALSE;
-    }
+    if (strcmp(base, expected) != 0)
+        return refuse(error, "%s: descriptor says %s \"%s\", so the file must be named %s", path,
+                      registry_kind_name(p->kind), p->name, expected);
+    if (p->params && p->param_size < param_min)
+        return refuse(error,
+                      "%s: %s plugin \"%s\": its parameter rows are %zu bytes apart "
+                      "(param_size), less than the %zu bytes of an ABI %d.0 fl_param: set "
+                      "param_size = sizeof(fl_param) (the per-kind macros do)",
+                      path, registry_kind_name(p->kind), p->name, p->param_size, param_min,
+                      FL_ABI_MAJOR);
     if (!check_ops(p, path, error))
         return FALSE;
     g_autoptr(GError) table_error = NULL;
-    if (!params_check_table(p, &table_error)) {
-        g_set_error(error, FL_REGISTRY_ERROR, REGISTRY_ERROR_REFUSED, "%s: %s", path,
-                    table_error->message);
-        return FALSE;
-    }
+    if (!params_check_table(p, &table_error))
+        return refuse(error, "%s: %s", path, table_error->message);
     return TRUE;
 }
 
@@ -263,7 +305,7 @@ const fl_plugin *registry_load_file(registry *reg, const char *path, GError **er
     if (!p) {
         g_set_error(error, FL_REGISTRY_ERROR, REGISTRY_ERROR_REFUSED,
                     "%s: not a flatline plugin: it exports no flatline_plugin descriptor "
-                    "(declare one with FL_PLUGIN_DEFINE)",
+                    "(declare one with FL_LAYER_PLUGIN, FL_LOSS_PLUGIN, ... of flatline/plugin.h)",
                     path);
         dlclose(handle);
         return NULL;

@@ -9,6 +9,7 @@
 #include "train.h"
 #include "data.h"
 #include "host.h"
+#include "loss.h"
 #include "model.h"
 #include "params.h"
 #include "probes.h"
@@ -46,29 +47,36 @@ gboolean train_check(const experiment *e, fl_host *host, GError **error)
     if (!d)
         return FALSE;
     g_autoptr(fl_rng) rng = rng_derive(0, TRAIN_STREAM_INIT);
-    g_autoptr(model) m = model_build(e, d->n_in, d->n_out, max_batch_of(e, d), host, rng, error);
-    return m != NULL;
+    g_autoptr(model) m =
+        model_build(e, &d->in_shape, d->n_in, d->n_out, max_batch_of(e, d), host, rng, error);
+    if (!m)
+        return FALSE;
+    g_autoptr(run_loss) loss = loss_new(&e->loss, host, d->y_train, d->n_train, d->n_out, error);
+    return loss != NULL;
 }
 
-/* Loss (with penalties) over rows (n, n_in)/(n, n_out) in inference mode, in chunks. */
-static gboolean eval_loss(model *m, const fl_ref *loss, const float *x, const float *y, size_t n,
-                          double *out, GError **error)
+/* Loss (with penalties) over rows (n, n_in)/(n, n_out) in inference mode, in chunks, and
+ * for a classification loss the share of rows classed right (*accuracy, else NaN). */
+static gboolean eval_loss(model *m, run_loss *loss, const float *x, const float *y, size_t n,
+                          double *out, double *accuracy, GError **error)
 {
-    const fl_loss_ops *ops = loss->plugin->ops;
+    unsigned flags = loss_flags(loss);
     double total = 0;
+    size_t right = 0;
     for (size_t start = 0; start < n; start += m->max_batch) {
         size_t b = MIN(m->max_batch, n - start);
         memcpy(m->x, x + start * m->n_in, b * m->n_in * sizeof(float));
         if (!model_forward(m, b, FALSE, NULL, error))
             return FALSE;
         double l;
-        if (ops->compute(loss->opts, &l, NULL, m->pred, y + start * m->n_out, b, m->n_out) < 0) {
-            host_take_error(m->host, error, "loss \"%s\": ", loss->plugin->name);
+        if (!loss_compute(loss, &l, NULL, m->pred, y + start * m->n_out, b, m->n_out, error))
             return FALSE;
-        }
         total += l * (double)b;
+        if (flags & FL_LOSS_CLASSIFICATION)
+            right += probes_correct(flags, m->pred, y + start * m->n_out, b, m->n_out);
     }
     *out = total / (double)n + model_penalty(m);
+    *accuracy = flags & FL_LOSS_CLASSIFICATION ? (double)right / (double)n : NAN;
     return TRUE;
 }
 
@@ -80,16 +88,6 @@ static void shuffle(size_t *idx, size_t n, fl_rng *rng)
         idx[i] = idx[j];
         idx[j] = t;
     }
-}
-
-static finding_rec *finding_copy(const finding_rec *f)
-{
-    finding_rec *c = g_memdup2(f, sizeof *f);
-    c->detector = g_strdup(f->detector);
-    c->evidence = g_strdup(f->evidence);
-    c->cause = g_strdup(f->cause);
-    c->advice = g_strdup(f->advice);
-    return c;
 }
 
 /* A collapsed symptom with no cause yet: epochs to wait for the cause detectors (whose
@@ -113,7 +111,7 @@ static gboolean diagnose_now(const experiment *e, detect_set *det, gboolean fina
     for (guint i = 0; i < dg.ordered->len; i++) {
         const finding_rec *f = dg.ordered->pdata[i];
         has_cause |= !(f->flags & FL_DETECTS_SYMPTOM) || (f->flags & FL_DETECTS_CAUSE);
-        g_ptr_array_add(out->findings, finding_copy(f));
+        g_ptr_array_add(out->findings, finding_rec_copy(f));
     }
     diagnosis_clear(&dg);
     if (final || e->train.stop_on != STOP_ON_COLLAPSED || out->verdict != VERDICT_COLLAPSED)
@@ -123,35 +121,59 @@ static gboolean diagnose_now(const experiment *e, detect_set *det, gboolean fina
     return has_cause || epoch - *since >= STOP_WAIT_FOR_CAUSE;
 }
 
-static gboolean train_loop(const experiment *e, uint64_t seed, model *m, const data_split *d,
-                           probe_book *book, detect_set *det, run_output *out, gint64 t0,
-                           GError **error)
+/* The schedule's rate for the step after `steps` steps (NaN: an optimizer without lr). */
+static gboolean scheduled_lr(const experiment *e, fl_host *host, double lr0, int64_t steps,
+                             double *lr, GError **error)
 {
-    const fl_loss_ops *loss = e->loss.plugin->ops;
-    const fl_optimizer_ops *opt = e->optimizer.plugin->ops;
-    const fl_schedule_ops *sched = e->schedule.plugin->ops;
+    *lr = NAN;
+    if (isnan(lr0))
+        return TRUE;
+    host_clear_error(host);
+    if (e->schedule.plugin->ops.schedule->lr(host, e->schedule.opts, lr0, steps, lr) < 0) {
+        host_take_error(host, error, "schedule \"%s\": ", e->schedule.plugin->name);
+        return FALSE;
+    }
+    return TRUE;
+}
+
+static gboolean train_loop(const experiment *e, uint64_t seed, model *m, const data_split *d,
+                           run_loss *loss, probe_book *book, detect_set *det, run_output *out,
+                           gint64 t0, GError **error)
+{
+    const fl_optimizer_ops *opt = e->optimizer.plugin->ops.optimizer;
     const fl_probes *view = probes_view(book);
+    fl_host *host = m->host;
+    unsigned flags = loss_flags(loss);
+    gboolean classifies = (flags & FL_LOSS_CLASSIFICATION) != 0;
     double lr0 = view->base_lr;
     size_t n_slots = opt->n_slots(e->optimizer.opts);
-    g_autofree float *opt_state = g_new0(float, MAX(n_slots * m->n_w, (size_t)1));
+    g_autofree float *opt_state =
+        host_try_new0(n_slots * m->n_w, sizeof(float), "the optimizer's state", error);
+    if (!opt_state)
+        return FALSE;
     if (opt->init_state)
         opt->init_state(e->optimizer.opts, opt_state, m->n_w);
     g_autoptr(fl_rng) shuffle_rng = rng_derive(seed, TRAIN_STREAM_SHUFFLE);
     g_autoptr(fl_rng) dropout_rng = rng_derive(seed, TRAIN_STREAM_DROPOUT);
-    g_autofree size_t *idx = g_new(size_t, d->n_train);
+    g_autofree size_t *idx = host_try_new0(d->n_train, sizeof(size_t), "the batch order", error);
+    g_autofree float *y_batch =
+        host_try_new0(m->max_batch * m->n_out, sizeof(float), "the batch targets", error);
+    if (!idx || !y_batch)
+        return FALSE;
     for (size_t i = 0; i < d->n_train; i++)
         idx[i] = i;
-    g_autofree float *y_batch = g_new(float, m->max_batch * m->n_out);
     size_t B = view->batch;
     int64_t steps = 0;
-    double lr = isnan(lr0) ? NAN : sched->lr(e->schedule.opts, lr0, 0);
+    probe_scores sc = {.val_loss = NAN, .val_accuracy = NAN};
+    if (!scheduled_lr(e, host, lr0, 0, &sc.lr, error))
+        return FALSE;
 
     /* Epoch 0: the untrained network, then the pre-flight checks. */
-    double loss0, val0 = NAN;
     probes_epoch_begin(book);
-    if (!eval_loss(m, &e->loss, d->x_train, d->y_train, d->n_train, &loss0, error) ||
-        (d->n_val && !eval_loss(m, &e->loss, d->x_val, d->y_val, d->n_val, &val0, error)) ||
-        !probes_record(book, 0, loss0, val0, lr, error) || !detect_preflight(det, view, error))
+    if (!eval_loss(m, loss, d->x_train, d->y_train, d->n_train, &sc.loss, &sc.accuracy, error) ||
+        (d->n_val && !eval_loss(m, loss, d->x_val, d->y_val, d->n_val, &sc.val_loss,
+                                &sc.val_accuracy, error)) ||
+        !probes_record(book, 0, &sc, error) || !detect_preflight(det, view, error))
         return FALSE;
     int collapsed_since = -1;
     if (diagnose_now(e, det, FALSE, 0, &collapsed_since, out)) {
@@ -164,6 +186,7 @@ static gboolean train_loop(const experiment *e, uint64_t seed, model *m, const d
             shuffle(idx, d->n_train, shuffle_rng);
         probes_epoch_begin(book);
         double loss_sum = 0;
+        size_t right = 0;
         for (size_t start = 0; start < d->n_train; start += B) {
             size_t b = MIN(B, d->n_train - start);
             for (size_t r = 0; r < b; r++) {
@@ -175,40 +198,44 @@ static gboolean train_loop(const experiment *e, uint64_t seed, model *m, const d
             if (!model_forward(m, b, TRUE, dropout_rng, error))
                 return FALSE;
             double batch_loss;
-            if (loss->compute(e->loss.opts, &batch_loss, m->dpred, m->pred, y_batch, b,
-                              m->n_out) < 0) {
-                host_take_error(m->host, error, "loss \"%s\": ", e->loss.plugin->name);
+            if (!loss_compute(loss, &batch_loss, m->dpred, m->pred, y_batch, b, m->n_out, error))
                 return FALSE;
-            }
+            /* Keras' accuracy: the predictions of the training forward, as the batch saw
+             * them. */
+            if (classifies)
+                right += probes_correct(flags, m->pred, y_batch, b, m->n_out);
             batch_loss += model_penalty(m);
             if (!model_backward(m, b, error))
                 return FALSE;
             model_add_penalty_grad(m);
             probes_add_step(book);
-            lr = isnan(lr0) ? NAN : sched->lr(e->schedule.opts, lr0, steps);
-            if (m->n_w && opt->step(e->optimizer.opts, m->w, m->dw, opt_state, m->n_w, lr,
+            if (!scheduled_lr(e, host, lr0, steps, &sc.lr, error))
+                return FALSE;
+            host_clear_error(host);
+            if (m->n_w && opt->step(host, e->optimizer.opts, m->w, m->dw, opt_state, m->n_w, sc.lr,
                                     steps + 1) < 0) {
-                host_take_error(m->host, error, "optimizer \"%s\": ", e->optimizer.plugin->name);
+                host_take_error(host, error, "optimizer \"%s\": ", e->optimizer.plugin->name);
                 return FALSE;
             }
             steps++;
             loss_sum += batch_loss * (double)b;
         }
-        double epoch_loss = loss_sum / (double)d->n_train;
-        double val_loss = NAN;
-        if (d->n_val && !eval_loss(m, &e->loss, d->x_val, d->y_val, d->n_val, &val_loss, error))
+        sc.loss = loss_sum / (double)d->n_train;
+        sc.accuracy = classifies ? (double)right / (double)d->n_train : NAN;
+        sc.val_loss = sc.val_accuracy = NAN;
+        if (d->n_val && !eval_loss(m, loss, d->x_val, d->y_val, d->n_val, &sc.val_loss,
+                                   &sc.val_accuracy, error))
             return FALSE;
-        if (!probes_record(book, epoch, epoch_loss, val_loss, lr, error) ||
-            !detect_observe(det, view, error))
+        if (!probes_record(book, epoch, &sc, error) || !detect_observe(det, view, error))
             return FALSE;
         out->epochs_run = epoch;
-        out->final_loss = epoch_loss;
-        out->final_val_loss = val_loss;
+        out->final_loss = sc.loss;
+        out->final_val_loss = sc.val_loss;
         if (diagnose_now(e, det, FALSE, epoch, &collapsed_since, out)) {
             out->stopped_early = epoch < e->train.epochs;
             break;
         }
-        if (!isfinite(epoch_loss)) {
+        if (!isfinite(sc.loss)) {
             /* Nothing is learned once the loss is NaN/Inf: the run has diverged. */
             out->diverged = TRUE;
             break;
@@ -239,10 +266,14 @@ gboolean train_run(const experiment *e, uint64_t seed, fl_host *host, run_output
     if (!d)
         return FALSE;
     g_autoptr(fl_rng) init_rng = rng_derive(seed, TRAIN_STREAM_INIT);
-    g_autoptr(model) m = model_build(e, d->n_in, d->n_out, max_batch_of(e, d), host, init_rng, error);
+    g_autoptr(model) m =
+        model_build(e, &d->in_shape, d->n_in, d->n_out, max_batch_of(e, d), host, init_rng, error);
     if (!m)
         return FALSE;
-    g_autoptr(probe_book) book = probes_new(e, d, m, error);
+    g_autoptr(run_loss) loss = loss_new(&e->loss, host, d->y_train, d->n_train, d->n_out, error);
+    if (!loss)
+        return FALSE;
+    g_autoptr(probe_book) book = probes_new(e, d, loss, m, host, error);
     if (!book)
         return FALSE;
     out->out_names = g_strdupv(d->out_names);
@@ -252,7 +283,7 @@ gboolean train_run(const experiment *e, uint64_t seed, fl_host *host, run_output
     if (!det)
         return FALSE;
     g_autoptr(GError) err = NULL;
-    if (!train_loop(e, seed, m, d, book, det, out, t0, &err)) {
+    if (!train_loop(e, seed, m, d, loss, book, det, out, t0, &err)) {
         out->status = RUN_CRASHED;
         out->reason = g_strdup(err->message);
     }

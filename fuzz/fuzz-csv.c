@@ -120,9 +120,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     const fl_ref *refs[] = {&fuzz_default, &fuzz_named};
     for (size_t i = 0; i < G_N_ELEMENTS(refs); i++) {
-        const fl_dataset_ops *ops = refs[i]->plugin->ops;
-        fl_dataset ds;
-        memset(&ds, 0, sizeof ds);
+        const fl_dataset_ops *ops = refs[i]->plugin->ops.dataset;
+        fl_dataset ds = {.size = sizeof ds};
         host_clear_error(fuzz_host);
         int rc = ops->load(fuzz_host, refs[i]->opts, fuzz_dir, 1, &ds);
         fuzz_check_and_free(rc, &ds);

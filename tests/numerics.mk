@@ -16,3 +16,9 @@ TESTS += tests/test-initializers
 tests_test_initializers_SOURCES = tests/test-initializers.c
 tests_test_initializers_CPPFLAGS = $(FL_TEST_FLAGS)
 tests_test_initializers_LDADD = $(FL_TEST_LIBS)
+
+check_PROGRAMS += tests/test-numfmt
+TESTS += tests/test-numfmt
+tests_test_numfmt_SOURCES = tests/test-numfmt.c
+tests_test_numfmt_CPPFLAGS = $(FL_TEST_FLAGS)
+tests_test_numfmt_LDADD = $(FL_TEST_LIBS)

@@ -36,19 +36,27 @@ pfx *pfx_new(size_t n_outputs, size_t n_layers, size_t n_in, size_t n_probe)
     for (size_t k = 0; k < n_layers; k++) {
         fl_layer_desc *l = &f->layers[k];
         f->layer_names[k] = g_strdup_printf("l%zu", k);
+        l->size = sizeof *l;
         l->name = f->layer_names[k];
         l->plugin = "dense";
         l->n_in = width;
         l->n_out = k + 1 == n_layers ? n_outputs : 8;
+        l->units = l->n_out;
+        l->in_shape = (fl_shape){.rank = 1, .dims = {(uint32_t)l->n_in}};
+        l->out_shape = (fl_shape){.rank = 1, .dims = {(uint32_t)l->n_out}};
         width = l->n_out;
         l->activation.kind = k + 1 == n_layers ? FL_ACT_LINEAR : FL_ACT_RELU;
         l->is_output = k + 1 == n_layers;
-        l->input = k ? f->layer_names[k - 1] : NULL;
+        l->input = (int)k - 1;
+        l->input_name = k ? f->layer_names[k - 1] : NULL;
         l->has_weights = TRUE;
-        l->init = "glorot_uniform";
+        l->has_kernel = TRUE;
         l->init_min = -0.5;
         l->init_max = 0.5;
         l->init_std = 0.29;
+        l->fan_in = l->n_in;
+        l->has_bias = TRUE;
+        l->bias_init = "zeros";
     }
     size_t n_cls = MAX(n_outputs, (size_t)2);
     f->d.input_mean = g_new0(double, n_in);
@@ -79,18 +87,23 @@ pfx *pfx_new(size_t n_outputs, size_t n_layers, size_t n_in, size_t n_probe)
     }
     f->history = g_new0(fl_epoch_probe, MAX_EPOCHS + 1);
     fl_probes *p = &f->p;
+    p->size = sizeof *p;
     p->n_outputs = n_outputs;
     p->n_layers = n_layers;
     p->n_in = n_in;
     p->layers = f->layers;
+    p->layer_stride = sizeof(fl_layer_desc);
     p->out_names = (const char *const *)f->out_names;
     p->in_names = (const char *const *)f->in_names;
-    p->loss = "mse";
-    p->optimizer = "adam";
-    p->schedule = "constant";
+    p->in_shape = (fl_shape){.rank = 1, .dims = {(uint32_t)n_in}};
+    pfx_set_loss(f, "mse");
+    pfx_set_optimizer(f, "adam");
+    pfx_set_schedule(f, "constant");
+    for (size_t k = 0; k < n_layers; k++)
+        pfx_set_init(f, k, "glorot_uniform");
     p->base_lr = 0.001;
     p->final_lr = 0.001;
-    p->normalize = "none";
+    p->normalize = FL_NORMALIZE_NONE;
     p->n_train = 100;
     p->batch = 32;
     p->steps_per_epoch = 4;
@@ -109,6 +122,7 @@ pfx *pfx_new(size_t n_outputs, size_t n_layers, size_t n_in, size_t n_probe)
     p->probe_y = f->d.probe_y;
     p->probe_pred = f->d.probe_pred;
     p->history = f->history;
+    p->history_stride = sizeof(fl_epoch_probe);
     p->n_epochs = 0;
     return f;
 }
@@ -138,6 +152,33 @@ void pfx_free(pfx *f)
     g_free(f);
 }
 
+void pfx_set_loss(pfx *f, const char *loss)
+{
+    f->p.loss = loss;
+    f->p.loss_flags = tu_plugin(FL_KIND_LOSS, loss)->ops.loss->flags;
+}
+
+void pfx_set_optimizer(pfx *f, const char *optimizer)
+{
+    const fl_plugin *plugin = tu_plugin(FL_KIND_OPTIMIZER, optimizer);
+    f->p.optimizer = optimizer;
+    f->p.optimizer_flags = plugin->ops.optimizer->flags;
+    const fl_param *lr = params_find(plugin, "lr");
+    f->p.default_lr = lr && lr->def ? g_ascii_strtod(lr->def, NULL) : NAN;
+}
+
+void pfx_set_schedule(pfx *f, const char *schedule)
+{
+    f->p.schedule = schedule;
+    f->p.schedule_flags = tu_plugin(FL_KIND_SCHEDULE, schedule)->ops.schedule->flags;
+}
+
+void pfx_set_init(pfx *f, size_t k, const char *init)
+{
+    f->layers[k].init = init;
+    f->layers[k].init_flags = tu_plugin(FL_KIND_INITIALIZER, init)->ops.init->flags;
+}
+
 fl_probes *pfx_probes(pfx *f) { return &f->p; }
 fl_layer_desc *pfx_layer(pfx *f, size_t k) { return &f->layers[k]; }
 pfx_data pfx_arrays(pfx *f) { return f->d; }
@@ -159,7 +200,10 @@ pfx_epoch pfx_push(pfx *f)
     g_ptr_array_add(f->blocks, layers);
     pfx_epoch e = {&f->history[n], block, block + no, block + 2 * no, block + 3 * no, layers};
     if (n == 0) {
+        e.e->size = sizeof *e.e;
+        e.e->layer_stride = sizeof(fl_layer_probe);
         e.e->epoch = 0;
+        e.e->accuracy = e.e->val_accuracy = NAN;
         e.e->loss = 1.0;
         e.e->val_loss = NAN;
         e.e->lr = f->p.base_lr;
@@ -169,6 +213,7 @@ pfx_epoch pfx_push(pfx *f)
             e.out_max[o] = 0.8;
         }
         for (size_t k = 0; k < nl; k++) {
+            layers[k].size = sizeof layers[k];
             layers[k].grad_norm = NAN;
             layers[k].weight_norm = 1.0;
             layers[k].update_ratio = 0;

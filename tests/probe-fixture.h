@@ -37,6 +37,14 @@ fl_probes *pfx_probes(pfx *f);
 fl_layer_desc *pfx_layer(pfx *f, size_t k);
 pfx_data pfx_arrays(pfx *f);
 
+/* Describe the configuration as the core would for the named plugins: the name and the
+ * capability flags the plugin declares (and an optimizer's default rate), looked up in the
+ * registry.  pfx_set_init sets the initializer of layer k's kernel. */
+void pfx_set_loss(pfx *f, const char *loss);
+void pfx_set_optimizer(pfx *f, const char *optimizer);
+void pfx_set_schedule(pfx *f, const char *schedule);
+void pfx_set_init(pfx *f, size_t k, const char *init);
+
 /* Append an epoch, copying the previous one (or healthy defaults for epoch 0). */
 pfx_epoch pfx_push(pfx *f);
 

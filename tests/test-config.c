@@ -161,6 +161,123 @@ static void test_did_you_mean(void)
     tu_rmtree(dir);
 }
 
+/* ---- parameter tables: integer lists, and rows read by their stride ---- */
+
+typedef struct ints_opts {
+    fl_ints kernel;
+    fl_ints pool;
+    fl_ints shape;
+} ints_opts;
+
+static const fl_param ints_params[] = {
+    {"kernel", FL_PARAM_INTS, "[3, 3]", "[1, 64]", NULL, "kernel size",
+     offsetof(ints_opts, kernel)},
+    {"pool", FL_PARAM_INTS, "2", "[1, 8]", NULL, "pool size", offsetof(ints_opts, pool)},
+    {"shape", FL_PARAM_INTS, NULL, "[1, inf)", NULL, "a required shape",
+     offsetof(ints_opts, shape)},
+    FL_PARAM_END};
+
+static const fl_plugin ints_plugin = {.abi_major = FL_ABI_MAJOR,
+                                      .abi_minor = FL_ABI_MINOR,
+                                      .size = sizeof(fl_plugin),
+                                      .kind = FL_KIND_LAYER,
+                                      .name = "ints",
+                                      .summary = "a test table",
+                                      .params = ints_params,
+                                      .param_size = sizeof(fl_param),
+                                      .opts_size = sizeof(ints_opts)};
+
+static void assert_ints(const fl_ints *v, int n, int a, int b, int c)
+{
+    const int want[] = {a, b, c};
+    g_assert_cmpint(v->n, ==, n);
+    for (int i = 0; i < n; i++)
+        g_assert_cmpint(v->v[i], ==, want[i]);
+}
+
+static void set_fails(void *opts, const char *key, const char *value, const char *needle)
+{
+    g_autoptr(GError) err = NULL;
+    g_assert_false(params_set_from_string(&ints_plugin, opts, key, value, tu_registry(), &err));
+    g_test_message("%s=%s: %s", key, value, err->message);
+    g_assert_nonnull(strstr(err->message, needle));
+}
+
+/* FL_PARAM_INTS: one integer or an array of up to FL_MAX_INTS, each element range-checked,
+ * written back as read. */
+static void test_param_ints(void)
+{
+    g_autoptr(GError) err = NULL;
+    g_assert_true(params_check_table(&ints_plugin, &err));
+    g_assert_no_error(err);
+    ints_opts *o = params_opts_new(&ints_plugin, tu_registry(), &err);
+    g_assert_no_error(err);
+    assert_ints(&o->kernel, 2, 3, 3, 0);
+    assert_ints(&o->pool, 1, 2, 0, 0);
+    /* Required: nothing set yet. */
+    g_assert_false(params_check_required(&ints_plugin, o, &err));
+    g_assert_nonnull(strstr(err->message, "shape"));
+    g_clear_error(&err);
+    g_assert_true(
+        params_set_from_string(&ints_plugin, o, "shape", "[28, 28, 1]", tu_registry(), &err));
+    g_assert_no_error(err);
+    assert_ints(&o->shape, 3, 28, 28, 1);
+    g_assert_true(params_check_required(&ints_plugin, o, &err));
+    g_assert_true(params_set_from_string(&ints_plugin, o, "kernel", "5", tu_registry(), &err));
+    assert_ints(&o->kernel, 1, 5, 0, 0);
+    g_assert_true(
+        params_set_from_string(&ints_plugin, o, "kernel", "( 1, 2 )", tu_registry(), &err));
+    assert_ints(&o->kernel, 2, 1, 2, 0);
+    /* Written back as read: a single int bare, several as an array. */
+    g_autofree char *k = params_value_to_string(params_find(&ints_plugin, "kernel"), o);
+    g_autofree char *pool = params_value_to_string(params_find(&ints_plugin, "pool"), o);
+    g_assert_cmpstr(k, ==, "[1, 2]");
+    g_assert_cmpstr(pool, ==, "2");
+    g_autoptr(GString) text = g_string_new(NULL);
+    params_write_text(&ints_plugin, o, text, 0);
+    g_assert_cmpstr(text->str, ==, "kernel = [1, 2];\npool = 2;\nshape = [28, 28, 1];\n");
+    /* Each element in range, a count of 1 to FL_MAX_INTS, integers only. */
+    set_fails(o, "kernel", "[3, 0]", "element 1: 0 is out of range: must lie in [1, 64]");
+    set_fails(o, "kernel", "65", "65 is out of range");
+    set_fails(o, "kernel", "[1, 2, 3, 4, 5]", "has 5 elements: give 1 to 4 integers");
+    set_fails(o, "kernel", "[]", "has 0 elements");
+    set_fails(o, "kernel", "[1.5, 2.5]", "element 0: expected an integer, got 1.5");
+    set_fails(o, "kernel", "( 1, \"a\" )", "element 1: expected an integer, got \"a\"");
+    set_fails(o, "kernel", "\"big\"", "expected an integer or an array of integers");
+    assert_ints(&o->kernel, 2, 1, 2, 0); /* refused values leave the field alone */
+    params_opts_free(&ints_plugin, o);
+}
+
+/* A table whose rows are larger than this build's fl_param (a newer minor's, with a field
+ * appended): rows are found at the stride param_size gives. */
+typedef struct wide_row {
+    fl_param p;
+    const char *later; /* what a newer minor might append */
+} wide_row;
+
+static void test_param_stride(void)
+{
+    static const wide_row rows[] = {
+        {{"a", FL_PARAM_INT, "1", NULL, NULL, "first", offsetof(ints_opts, kernel)}, "x"},
+        {{"b", FL_PARAM_INT, "2", NULL, NULL, "second", offsetof(ints_opts, pool)}, "y"},
+        {FL_PARAM_END, NULL}};
+    fl_plugin wide = ints_plugin;
+    wide.params = &rows[0].p;
+    wide.param_size = sizeof(wide_row);
+    g_autoptr(GError) err = NULL;
+    g_assert_true(params_check_table(&wide, &err));
+    g_assert_no_error(err);
+    guint n = 0;
+    for (const fl_param *p = params_first(&wide); p; p = params_next(&wide, p))
+        n++;
+    g_assert_cmpuint(n, ==, 2);
+    g_assert_true(params_find(&wide, "b") == &rows[1].p);
+    void *o = params_opts_new(&wide, tu_registry(), &err);
+    g_assert_no_error(err);
+    g_assert_cmpint(*(const int *)((const char *)o + offsetof(ints_opts, pool)), ==, 2);
+    params_opts_free(&wide, o);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -169,5 +286,7 @@ int main(int argc, char **argv)
     g_test_add_func("/config/grid-and-seeds", test_grid_and_seeds);
     g_test_add_func("/config/resolved-round-trip", test_resolved_text_round_trip);
     g_test_add_func("/config/did-you-mean", test_did_you_mean);
+    g_test_add_func("/config/param-ints", test_param_ints);
+    g_test_add_func("/config/param-stride", test_param_stride);
     return g_test_run();
 }

@@ -18,7 +18,7 @@
 static const fl_dataset_ops *ops_of(const fl_plugin *plugin)
 {
     g_assert_cmpint(plugin->kind, ==, FL_KIND_DATASET);
-    return plugin->ops;
+    return plugin->ops.dataset;
 }
 
 static void dataset_clear(fl_dataset *ds)
@@ -47,7 +47,7 @@ static int load(const char *name, const char *const *kv, const char *base_dir, u
                 fl_dataset *ds, GError **error)
 {
     fl_ref ref = tu_ref(FL_KIND_DATASET, name, kv);
-    memset(ds, 0, sizeof *ds);
+    *ds = (fl_dataset){.size = sizeof *ds}; /* as the core hands it over */
     fl_host *host = tu_host();
     host_clear_error(host);
     int rc = ops_of(ref.plugin)->load(host, ref.opts, base_dir, seed, ds);

@@ -156,7 +156,7 @@ static void test_generic(void)
             if (strcmp(pl->name, group_a[j].name) != 0)
                 continue;
             found++;
-            const fl_detector_ops *ops = pl->ops;
+            const fl_detector_ops *ops = pl->ops.detector;
             g_assert_cmpint(pl->kind, ==, FL_KIND_DETECTOR);
             g_assert_nonnull(pl->summary);
             g_assert_cmpuint(strlen(pl->summary), >, 10);
@@ -166,7 +166,7 @@ static void test_generic(void)
             g_assert_nonnull(pl->params);
             /* Every detector names its thresholds, with a default and a help line. */
             size_t rows = 0;
-            for (const fl_param *p = pl->params; p->key; p++, rows++) {
+            for (const fl_param *p = params_first(pl); p; p = params_next(pl, p), rows++) {
                 g_assert_nonnull(p->def);
                 g_assert_nonnull(p->help);
             }
@@ -378,7 +378,7 @@ static double heads_maxdiff(const float *m, size_t rows, size_t i, size_t j)
 static void test_identical_heads_collapse(void)
 {
     g_autoptr(pfx) f = pfx_new(3, 2, 2, 40);
-    pfx_layer(f, 1)->init = "zeros";
+    pfx_set_init(f, 1, "zeros");
     pfx_push(f);
     live l = live_start(f, "identical_heads", NULL);
     live_healthy(&l, 2);
@@ -452,8 +452,7 @@ static pfx *class_stream(size_t n_out, const char *loss, double neg)
 {
     pfx *f = pfx_new(n_out, 2, 2, 30);
     fl_probes *p = pfx_probes(f);
-    p->loss = loss;
-    p->loss_flags = FL_LOSS_CLASSIFICATION;
+    pfx_set_loss(f, loss);
     p->n_classes = n_out == 1 ? 2 : n_out;
     pfx_data a = pfx_arrays(f);
     for (size_t c = 0; c < p->n_classes; c++)
@@ -590,7 +589,6 @@ static void test_single_class_quiet(void)
     live_end(&l);
     /* A regression loss: not a classifier, whatever the columns hold. */
     g_autoptr(pfx) g = class_stream(3, "mse", 0);
-    pfx_probes(g)->loss_flags = 0;
     pfx_probes(g)->n_classes = 0;
     pfx_push(g);
     live m = live_start(g, "single_class", NULL);
@@ -631,7 +629,7 @@ static void test_no_update_preflight(void)
     {
         g_autoptr(pfx) f = pfx_new(1, 2, 2, 20);
         fl_probes *p = pfx_probes(f);
-        p->optimizer = "none";
+        pfx_set_optimizer(f, "none");
         p->base_lr = p->final_lr = NAN;
         g_autoptr(detect_set) d = NULL;
         const finding_rec *r = preflight_only(f, &d);
@@ -641,9 +639,7 @@ static void test_no_update_preflight(void)
     }
     {
         g_autoptr(pfx) f = pfx_new(1, 2, 2, 20);
-        fl_probes *p = pfx_probes(f);
-        p->loss = "step";
-        p->loss_flags = FL_LOSS_NOT_DIFFERENTIABLE;
+        pfx_set_loss(f, "step");
         g_autoptr(detect_set) d = NULL;
         const finding_rec *r = preflight_only(f, &d);
         check(r, FL_LEVEL_COLLAPSED, 0);
@@ -671,7 +667,7 @@ static void test_no_update_preflight(void)
     {
         g_autoptr(pfx) f = pfx_new(1, 2, 2, 20);
         fl_probes *p = pfx_probes(f);
-        p->optimizer = "sgd";
+        pfx_set_optimizer(f, "sgd");
         p->base_lr = p->final_lr = 1e-6;
         g_autoptr(detect_set) d = NULL;
         assert_has(preflight_only(f, &d)->advice, "(try 0.01)");
@@ -682,7 +678,7 @@ static void test_no_update_schedule(void)
 {
     g_autoptr(pfx) f = pfx_new(1, 2, 2, 20);
     fl_probes *p = pfx_probes(f);
-    p->schedule = "exponential_decay";
+    pfx_set_schedule(f, "exponential_decay");
     p->base_lr = 0.01;
     p->final_lr = 2e-9;
     g_autoptr(detect_set) d = NULL;
@@ -738,7 +734,7 @@ static void test_no_update_observed(void)
     g_autoptr(pfx) g = still_stream(1e-8, 0.05, 10, 1.0);
     const fl_probes *p = pfx_probes(g);
     for (size_t k = 4; k <= p->n_epochs; k++)
-        ((fl_epoch_probe *)&p->history[k])->lr = 1e-7;
+        ((fl_epoch_probe *)fl_probes_epoch(p, k))->lr = 1e-7;
     g_autoptr(detect_set) d2 = pfx_run_one(g, "no_update", NULL);
     r = pfx_finding(d2, "no_update");
     check(r, FL_LEVEL_COLLAPSED, 4);
@@ -821,7 +817,7 @@ static void test_divergence_nan(void)
     g_autoptr(pfx) f = pfx_new(1, 2, 2, 20);
     pfx_push(f);
     pfx_push_healthy(f, 6);
-    double before = pfx_probes(f)->history[6].loss;
+    double before = fl_probes_epoch(pfx_probes(f), 6)->loss;
     push_loss(f, NAN);
     g_autoptr(detect_set) d = pfx_run_one(f, "divergence", NULL);
     const finding_rec *r = pfx_finding(d, "divergence");
@@ -846,7 +842,7 @@ static void test_divergence_nan(void)
     pfx_push(h);
     pfx_push_healthy(h, 10);
     for (size_t k = 0; k <= 10; k++)
-        ((fl_epoch_probe *)&pfx_probes(h)->history[k])->val_loss = NAN;
+        ((fl_epoch_probe *)fl_probes_epoch(pfx_probes(h), k))->val_loss = NAN;
     g_assert_cmpint(level_of(h, "divergence", NULL), ==, 0);
 
     /* An untrained network with a NaN loss: pre-flight, epoch 0. */
@@ -875,7 +871,7 @@ static void test_divergence_growth(void)
     pfx_arrays(f).input_absmax[1] = 500;
     g_autoptr(detect_set) d = pfx_run_one(f, "divergence", NULL);
     const finding_rec *r = pfx_finding(d, "divergence");
-    double l0 = pfx_probes(f)->history[0].loss;
+    double l0 = fl_probes_epoch(pfx_probes(f), 0)->loss;
     check(r, FL_LEVEL_COLLAPSED, 7); /* epoch 7: first above 10 x 1 and rising */
     /* Final at epoch 9, the third rising epoch (patience 3): its loss is the evidence. */
     assert_has(r->evidence, "training loss 70 at epoch 9");
@@ -942,7 +938,7 @@ static void test_exploding_gradient_ratio(void)
 {
     const double g[] = {2000, 100, 10};
     g_autoptr(pfx) f = grad_stream(g, 10, 1.0);
-    pfx_layer(f, 0)->init = "normal";
+    pfx_set_init(f, 0, "normal");
     pfx_layer(f, 0)->init_std = 3.0;
     g_autoptr(detect_set) d = pfx_run_one(f, "exploding_gradient", NULL);
     const finding_rec *r = pfx_finding(d, "exploding_gradient");
@@ -987,7 +983,7 @@ static void test_exploding_gradient_weights(void)
     /* l1 starts at norm 1, below a Glorot kernel's: growth counts from the latter. */
     double ref = glorot_norm_8x8();
     g_autoptr(pfx) f = weights_stream(150 * ref);
-    g_assert_cmpfloat(pfx_probes(f)->history[0].layers[1].weight_norm, <, ref);
+    g_assert_cmpfloat(fl_epoch_layer(fl_probes_epoch(pfx_probes(f), 0), 1)->weight_norm, <, ref);
     g_autoptr(detect_set) d = pfx_run_one(f, "exploding_gradient", NULL);
     const finding_rec *r = pfx_finding(d, "exploding_gradient");
     check(r, FL_LEVEL_COLLAPSED, 4);
@@ -1018,9 +1014,9 @@ static void test_exploding_gradient_quiet(void)
     /* Two heads on l0: l1 and l2 do not feed each other, so their ratio says nothing. */
     const double heads[] = {20, 2000, 10};
     g_autoptr(pfx) q = grad_stream(heads, 10, 1.0);
-    pfx_layer(q, 2)->input = "l0";
+    pfx_layer(q, 2)->input = 0;
     g_assert_cmpint(level_of(q, "exploding_gradient", NULL), ==, 0);
-    pfx_layer(q, 2)->input = "l1";
+    pfx_layer(q, 2)->input = 1;
     g_assert_cmpint(level_of(q, "exploding_gradient", NULL), ==, FL_LEVEL_COLLAPSED);
 }
 

@@ -66,7 +66,7 @@ static fl_epoch_probe *push(pfx *f)
 /* The layer probes of an epoch already in the stream, writable (the fixture owns them). */
 static fl_layer_probe *layers_at(pfx *f, size_t epoch)
 {
-    return (fl_layer_probe *)pfx_probes(f)->history[epoch].layers;
+    return (fl_layer_probe *)fl_probes_epoch(pfx_probes(f), epoch)->layers;
 }
 
 /* Push epochs with a given loss (and no other change) after what the stream holds. */
@@ -80,8 +80,9 @@ static void push_loss(pfx *f, int n, double loss)
 static pfx *stream_new(size_t n_in, size_t units)
 {
     pfx *f = pfx_new(1, 2, n_in, 40);
-    pfx_layer(f, 0)->n_out = units;
-    pfx_layer(f, 1)->n_in = units;
+    fl_layer_desc *l0 = pfx_layer(f, 0), *l1 = pfx_layer(f, 1);
+    l0->n_out = l0->units = l0->out_shape.dims[0] = (uint32_t)units;
+    l1->n_in = l1->fan_in = l1->in_shape.dims[0] = (uint32_t)units;
     return f;
 }
 
@@ -105,13 +106,13 @@ static void test_descriptors(void)
                 found = all->pdata[k];
         if (!found)
             g_error("detector %s not found", group_b[i]);
-        const fl_detector_ops *ops = found->ops;
+        const fl_detector_ops *ops = found->ops.detector;
         g_assert_cmpuint(strlen(found->summary), >, 10);
         g_assert_cmpuint(ops->flags, ==, FL_DETECTS_CAUSE);
         g_assert_cmpint(ops->priority, ==, group_b_priority[i]);
         g_assert_true(ops->preflight || ops->observe);
         g_assert_nonnull(found->params);
-        for (const fl_param *p = found->params; p->key; p++) {
+        for (const fl_param *p = params_first(found); p; p = params_next(found, p)) {
             g_assert_nonnull(p->def);
             g_assert_cmpuint(strlen(p->help), >, 10);
         }
@@ -127,8 +128,7 @@ static void test_healthy(void)
         if (classify) {
             fl_probes *p = pfx_probes(f);
             pfx_data d = pfx_arrays(f);
-            p->loss = "bce";
-            p->loss_flags = FL_LOSS_CLASSIFICATION;
+            pfx_set_loss(f, "bce");
             p->n_classes = 2;
             p->baseline_loss = log(2.0);
             d.class_fraction[0] = d.class_fraction[1] = 0.5;
@@ -304,7 +304,7 @@ static void test_dead_relu_preflight(void)
 {
     g_autoptr(pfx) f = stream_new(2, 10);
     fl_layer_desc *l = pfx_layer(f, 0);
-    l->init = "zeros";
+    pfx_set_init(f, 0, "zeros");
     l->init_min = l->init_max = 0;
     l->init_std = 0;
     pfx_push_healthy(f, 1); /* epoch 0 only */
@@ -329,7 +329,7 @@ static pfx *tanh_stream(void)
 {
     pfx *f = stream_new(50, 16);
     pfx_layer(f, 0)->activation.kind = FL_ACT_TANH;
-    pfx_layer(f, 0)->init = "normal";
+    pfx_set_init(f, 0, "normal");
     pfx_layer(f, 0)->init_std = 1.0;
     return f;
 }
@@ -355,7 +355,7 @@ static void test_saturation_warns(void)
 
     /* A Glorot-sized init on raw inputs a hundred times too large: the inputs. */
     fl_layer_desc *l = pfx_layer(f, 0);
-    l->init = "glorot_uniform";
+    pfx_set_init(f, 0, "glorot_uniform");
     l->init_std = sqrt(2.0 / (50 + 16));
     fl_probes *p = pfx_probes(f);
     pfx_data data = pfx_arrays(f);
@@ -372,7 +372,7 @@ static void test_saturation_warns(void)
     assert_lacks(r->advice, "init");
     detect_free(d);
     /* Already normalized and a Glorot-sized kernel: what is left is the bias. */
-    p->normalize = "standard";
+    p->normalize = FL_NORMALIZE_STANDARD;
     r = run_one(f, "saturation", NULL, &d);
     g_assert_nonnull(r);
     assert_has(r->advice, "check model.l0.bias_init");
@@ -445,14 +445,12 @@ static void test_saturation_quiet(void)
     /* A sigmoid head under a classification loss saturates on purpose. */
     g_autoptr(pfx) h = stream_new(2, 8);
     pfx_layer(h, 1)->activation.kind = FL_ACT_SIGMOID;
-    pfx_probes(h)->loss = "bce";
-    pfx_probes(h)->loss_flags = FL_LOSS_CLASSIFICATION;
+    pfx_set_loss(h, "bce");
     pfx_push_healthy(h, 20);
     set_last(h, 1, 20, NAN, 0.95);
     assert_silent(h, "saturation", NULL);
     /* So does a sigmoid head fitting 0/1 targets with mse ... */
-    pfx_probes(h)->loss = "mse";
-    pfx_probes(h)->loss_flags = 0;
+    pfx_set_loss(h, "mse");
     pfx_data dh = pfx_arrays(h);
     for (size_t r = 0; r < pfx_probes(h)->n_probe; r++)
         dh.probe_y[r] = (float)(r % 2);
@@ -500,9 +498,9 @@ static void test_unscaled_input(void)
     d.input_absmax[1] = 9.0e4;
 
     /* Normalized data: the raw scales do not reach the network. */
-    pfx_probes(f)->normalize = "standard";
+    pfx_probes(f)->normalize = FL_NORMALIZE_STANDARD;
     assert_silent(f, "unscaled_input", NULL);
-    pfx_probes(f)->normalize = "none";
+    pfx_probes(f)->normalize = FL_NORMALIZE_NONE;
 
     /* Just on the safe side: ratio 999 and |x| <= 1e3. */
     d.input_std[1] = 999 * 0.5;
@@ -577,8 +575,7 @@ static void test_constant_target_one_class(void)
     g_autoptr(pfx) f = pfx_new(1, 2, 2, 20);
     fl_probes *p = pfx_probes(f);
     pfx_data d = pfx_arrays(f);
-    p->loss = "bce";
-    p->loss_flags = FL_LOSS_CLASSIFICATION;
+    pfx_set_loss(f, "bce");
     p->n_classes = 2;
     d.class_fraction[0] = 0.0;
     d.class_fraction[1] = 1.0;
@@ -702,7 +699,7 @@ static void test_underfit_quiet(void)
     g_assert_nonnull(run_one(n, "underfit", no_floor, &dn));
     detect_free(dn);
     /* The floor is for mse: mae keeps the plain ratio. */
-    pfx_probes(n)->loss = "mae";
+    pfx_set_loss(n, "mae");
     g_assert_nonnull(run_one(n, "underfit", NULL, &dn));
     assert_lacks(pfx_finding(dn, "underfit")->evidence, "noise floor");
     detect_free(dn);
@@ -781,7 +778,7 @@ static void test_over_regularization(void)
     g_assert_nonnull(r);
     g_assert_cmpint(r->level, ==, FL_LEVEL_WARNING);
     g_assert_cmpint(r->epoch, ==, 5);
-    double w0 = pfx_probes(f)->history[0].layers[0].weight_norm;
+    double w0 = fl_epoch_layer(fl_probes_epoch(pfx_probes(f), 0), 0)->weight_norm;
     double base = pfx_probes(f)->baseline_loss;
     assert_has(r->evidence, fmt("the weight norm of l0 (l2 = 1) fell from %.3g at epoch 0 to "
                                 "%.3g (%.2g%%) and stayed below 0.1 of it since epoch 5",
@@ -932,8 +929,7 @@ static void test_output_activation_classification(void)
     g_autoptr(pfx) f = pfx_new(3, 2, 2, 20);
     fl_probes *p = pfx_probes(f);
     fl_layer_desc *out = pfx_layer(f, 1);
-    p->loss = "cce";
-    p->loss_flags = FL_LOSS_CLASSIFICATION;
+    pfx_set_loss(f, "cce");
     p->n_classes = 3;
     pfx_push_healthy(f, 1);
     detect_set *ds;
@@ -946,7 +942,7 @@ static void test_output_activation_classification(void)
     out->activation.kind = FL_ACT_SOFTMAX;
     assert_silent(f, "output_activation", NULL);
 
-    p->loss = "bce";
+    pfx_set_loss(f, "bce");
     r = output_run(f, &ds);
     g_assert_nonnull(r);
     assert_has(r->advice, "set model.l1.activation = \"sigmoid\"");
@@ -954,7 +950,7 @@ static void test_output_activation_classification(void)
     out->activation.kind = FL_ACT_SIGMOID;
     assert_silent(f, "output_activation", NULL);
 
-    p->loss = "hinge";
+    pfx_set_loss(f, "hinge");
     r = output_run(f, &ds);
     g_assert_nonnull(r);
     assert_has(r->cause, "never negative");
@@ -977,6 +973,7 @@ static void set_const(fl_layer_desc *l, double v, const char *init)
     l->init_min = l->init_max = v;
     l->init_std = 0;
     l->init = init;
+    l->init_flags = tu_plugin(FL_KIND_INITIALIZER, init)->ops.init->flags;
 }
 
 static void test_bad_init_preflight(void)
@@ -1028,6 +1025,7 @@ static void test_bad_init_preflight(void)
     g_autoptr(pfx) h = pfx_new(1, 3, 4, 20);
     pfx_layer(h, 1)->plugin = "dropout";
     pfx_layer(h, 1)->has_weights = false;
+    pfx_layer(h, 1)->has_kernel = pfx_layer(h, 1)->has_bias = false;
     set_const(pfx_layer(h, 0), 0.5, "constant");
     set_const(pfx_layer(h, 2), 0.5, "constant");
     pfx_push_healthy(h, 1);
@@ -1054,6 +1052,7 @@ static void test_bad_init_quiet(void)
     g_autoptr(pfx) g = init_stream();
     pfx_layer(g, 1)->plugin = "batchnorm";
     set_const(pfx_layer(g, 1), 1, "ones");
+    pfx_layer(g, 1)->has_kernel = pfx_layer(g, 1)->has_bias = false; /* gamma and beta */
     pfx_push_healthy(g, 10);
     assert_silent(g, "bad_init", NULL);
 }
@@ -1085,7 +1084,7 @@ static void test_bad_init_collapses(void)
     /* A side branch: l1 reads the data too, so the outputs do not all go through l0. */
     g_autoptr(pfx) h = init_stream();
     set_const(pfx_layer(h, 0), 0, "zeros");
-    pfx_layer(h, 1)->input = NULL;
+    pfx_layer(h, 1)->input = -1;
     pfx_layer(h, 0)->is_output = true; /* l0 feeds nothing weighted now: no finding at all */
     pfx_push_healthy(h, 7);
     set_last(h, 0, 7, 1.0, NAN);
@@ -1097,7 +1096,7 @@ static void test_bad_init_wide(void)
     g_autoptr(pfx) f = pfx_new(1, 2, 100, 20);
     fl_layer_desc *l = pfx_layer(f, 0);
     l->activation.kind = FL_ACT_TANH;
-    l->init = "normal";
+    pfx_set_init(f, 0, "normal");
     l->init_std = 1.0;
     l->init_min = -3.5;
     l->init_max = 3.6;
@@ -1132,17 +1131,17 @@ static void test_bad_init_wide_output(void)
     g_autoptr(pfx) f = pfx_new(1, 3, 4, 20);
     for (size_t k = 0; k < 3; k++) {
         fl_layer_desc *l = pfx_layer(f, k);
-        l->init = "normal";
+        pfx_set_init(f, k, "normal");
         l->init_std = 1.0;
         l->init_min = -3;
         l->init_max = 3;
         if (k < 2)
             l->activation.kind = FL_ACT_TANH;
-        l->n_out = k < 2 ? 64 : 1;
-        l->n_in = k ? 64 : 4;
+        l->n_out = l->units = l->out_shape.dims[0] = k < 2 ? 64 : 1;
+        l->n_in = l->fan_in = l->in_shape.dims[0] = k ? 64 : 4;
     }
     pfx_push_healthy(f, 1);
-    double *out_std = (double *)pfx_probes(f)->history[0].out_std;
+    double *out_std = (double *)fl_probes_epoch(pfx_probes(f), 0)->out_std;
     double target_std = pfx_arrays(f).target_std[0];
     out_std[0] = 16.0 * target_std;
     detect_set *d;
@@ -1191,8 +1190,7 @@ static void test_class_imbalance(void)
     g_autoptr(pfx) f = pfx_new(1, 2, 2, 20);
     fl_probes *p = pfx_probes(f);
     pfx_data d = pfx_arrays(f);
-    p->loss = "bce";
-    p->loss_flags = FL_LOSS_CLASSIFICATION;
+    pfx_set_loss(f, "bce");
     p->n_classes = 2;
     d.class_fraction[0] = 0.95;
     d.class_fraction[1] = 0.05;
@@ -1236,8 +1234,7 @@ static void test_class_imbalance(void)
     g_autoptr(pfx) g = pfx_new(4, 2, 2, 20);
     fl_probes *q = pfx_probes(g);
     pfx_data e = pfx_arrays(g);
-    q->loss = "cce";
-    q->loss_flags = FL_LOSS_CLASSIFICATION;
+    pfx_set_loss(g, "cce");
     q->n_classes = 4;
     e.class_fraction[0] = 0.6;
     e.class_fraction[1] = 0.35;

@@ -118,7 +118,7 @@ static float *fill(const fl_ref *ref, size_t n, size_t fan_in, size_t fan_out, u
     for (size_t i = 0; i < n + GUARD; i++)
         w[i] = i < n ? NAN : GUARD_VALUE; /* a plugin that skips values leaves NaN */
     g_autoptr(fl_rng) rng = rng_new(seed);
-    const fl_init_ops *ops = ref->plugin->ops;
+    const fl_init_ops *ops = ref->plugin->ops.init;
     *rc = ops->fill(tu_host(), ref->opts, w, n, fan_in, fan_out, rng);
     for (size_t i = n; i < n + GUARD; i++)
         g_assert_cmpfloat(w[i], ==, GUARD_VALUE);
@@ -317,10 +317,49 @@ static void test_builtin(void)
     g_assert_cmpfloat(fabs(sqrt(truncated_variance()) - 0.87962566103423978), <, 1e-12);
 }
 
+/* The capability flags detectors read instead of names: FL_INIT_CONSTANT exactly for the
+ * initializers whose fill is one value (checked on a fill here), FL_INIT_FOR_RELU for He's
+ * variance 2 / fan_in (checked on the spread of a large fill). */
+static void test_flags(void)
+{
+    g_autoptr(GPtrArray) plugins = tu_plugins_of(FL_KIND_INITIALIZER);
+    guint n_constant = 0, n_relu = 0;
+    for (guint i = 0; i < plugins->len; i++) {
+        const fl_plugin *p = plugins->pdata[i];
+        unsigned flags = p->ops.init->flags;
+        fl_ref ref = tu_ref(FL_KIND_INITIALIZER, p->name, NULL);
+        int rc;
+        const size_t fan_in = 50;
+        g_autofree float *w = fill(&ref, N, fan_in, 10, 3, &rc);
+        g_assert_cmpint(rc, ==, 0);
+        double sum = 0, sq = 0;
+        gboolean one_value = TRUE;
+        for (size_t j = 0; j < N; j++) {
+            one_value = one_value && w[j] == w[0];
+            sum += w[j];
+            sq += (double)w[j] * w[j];
+        }
+        double std = sqrt(sq / N - (sum / N) * (sum / N));
+        g_test_message("%s: flags %#x, std x sqrt(fan_in) %.4f", p->name, flags,
+                       std * sqrt((double)fan_in));
+        g_assert_true(!!(flags & FL_INIT_CONSTANT) == one_value);
+        if (flags & FL_INIT_FOR_RELU)
+            g_assert_cmpfloat(fabs(std * sqrt((double)fan_in) - sqrt(2.0)), <, 0.03);
+        g_assert_cmpuint(flags & ~(unsigned)(FL_INIT_CONSTANT | FL_INIT_FOR_RELU), ==, 0);
+        n_constant += !!(flags & FL_INIT_CONSTANT);
+        n_relu += !!(flags & FL_INIT_FOR_RELU);
+        params_ref_clear(&ref);
+    }
+    /* zeros, ones, constant; he_uniform, he_normal. */
+    g_assert_cmpuint(n_constant, ==, 3);
+    g_assert_cmpuint(n_relu, ==, 2);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
     g_test_add_func("/initializers/builtin", test_builtin);
+    g_test_add_func("/initializers/flags", test_flags);
     g_autoptr(GPtrArray) plugins = tu_plugins_of(FL_KIND_INITIALIZER);
     g_assert_cmpuint(plugins->len, >=, 12);
     g_autoptr(GPtrArray) cases = g_ptr_array_new_with_free_func(g_free);

@@ -39,14 +39,20 @@ typedef struct layer_case {
     fl_ref ref;
     fl_layer_info info;
     void *state;
-    size_t n_in, batch;
-    float *tensors[FL_MAX_TENSORS]; /* (info.tensors[t].n) each */
-    float *grads[FL_MAX_TENSORS];   /* trainable ones only */
-    float *x;                       /* (batch, n_in) */
-    float *y;                       /* (batch, n_out) */
-    float *r;                       /* (batch, n_out): weights of L = sum(r * y) */
-    guint64 rng_seed;               /* dropout masks: the same stream for every evaluation */
+    size_t n_in, n_out, batch; /* values per sample in and out */
+    float **tensors;           /* (info.n_tensors): (spec(t)->n) each */
+    float **grads;             /* trainable ones only */
+    float *x;                  /* (batch, n_in) */
+    float *y;                  /* (batch, n_out) */
+    float *r;                  /* (batch, n_out): weights of L = sum(r * y) */
+    guint64 rng_seed;          /* dropout masks: the same stream for every evaluation */
 } layer_case;
+
+/* Tensor t as the layer described it, read with its stride. */
+static const fl_tensor_spec *spec(const layer_case *c, size_t t)
+{
+    return FL_AT_CONST(fl_tensor_spec, c->info.tensors, c->info.tensor_stride, t);
+}
 
 /* A plugin call that must succeed; on failure, show the plugin's own explanation. */
 static void case_check_rc(int rc, const layer_case *c, const char *op)
@@ -62,7 +68,7 @@ static void case_check_rc(int rc, const layer_case *c, const char *op)
 static int tensor_index(const layer_case *c, const char *name)
 {
     for (size_t t = 0; t < c->info.n_tensors; t++)
-        if (!strcmp(c->info.tensors[t].name, name))
+        if (!strcmp(spec(c, t)->name, name))
             return (int)t;
     return -1;
 }
@@ -73,27 +79,39 @@ static void fill_normal(float *v, size_t n, double scale, fl_rng *rng)
         v[i] = (float)(scale * rng_normal(rng));
 }
 
-/* Create the layer from "key=value" options, fill its tensors with random values (trainable:
- * normal, scale 0.5; state like moving statistics: its fill value plus up to 0.25, so a
- * variance stays positive) and bind them with gradient arrays for the trainable ones. */
-static void case_setup(layer_case *c, const fl_plugin *plugin, const char *const *kv,
-                       size_t n_in, size_t batch, guint64 seed)
+/* Create the layer from "key=value" options for samples of shape `in`, fill its tensors
+ * with random values (trainable: normal, scale 0.5; state like moving statistics: its fill
+ * value plus up to 0.25, so a variance stays positive) and bind them with gradient arrays
+ * for the trainable ones. */
+static void case_setup_shape(layer_case *c, const fl_plugin *plugin, const char *const *kv,
+                             const fl_shape *in, size_t batch, guint64 seed)
 {
     memset(c, 0, sizeof *c);
     c->plugin = plugin;
-    c->ops = plugin->ops;
-    c->n_in = n_in;
+    c->ops = plugin->ops.layer;
+    c->n_in = fl_shape_count(in);
     c->batch = batch;
     c->rng_seed = seed + 1000;
     c->ref = tu_ref(FL_KIND_LAYER, plugin->name, kv);
-    case_check_rc(c->ops->create(tu_host(), c->ref.opts, n_in, &c->info, &c->state), c,
-                  "create");
-    g_assert_cmpuint(c->info.n_out, >, 0);
-    g_assert_cmpuint(c->info.n_tensors, <=, FL_MAX_TENSORS);
+    c->info.size = sizeof c->info;
+    case_check_rc(c->ops->create(tu_host(), c->ref.opts, in, &c->info, &c->state), c, "create");
+    g_assert_cmpuint(c->info.size, ==, sizeof c->info); /* the layer leaves it alone */
+    c->n_out = fl_shape_count(&c->info.out_shape);
+    g_assert_cmpuint(c->n_out, >, 0);
+    g_assert_cmpuint(c->info.units, >, 0);
+    g_assert_cmpuint(c->n_out % c->info.units, ==, 0);
+    if (c->info.n_tensors)
+        g_assert_cmpuint(c->info.tensor_stride, ==, sizeof(fl_tensor_spec));
 
     g_autoptr(fl_rng) rng = rng_new(seed);
+    c->tensors = g_new0(float *, c->info.n_tensors + 1);
+    c->grads = g_new0(float *, c->info.n_tensors + 1);
     for (size_t t = 0; t < c->info.n_tensors; t++) {
-        const fl_tensor_spec *s = &c->info.tensors[t];
+        const fl_tensor_spec *s = spec(c, t);
+        g_assert_cmpuint(s->size, ==, sizeof *s);
+        g_assert_cmpint(s->role, >=, FL_TENSOR_KERNEL);
+        g_assert_cmpint(s->role, <=, FL_TENSOR_STATE);
+        g_assert_true(s->trainable == (s->role != FL_TENSOR_STATE));
         g_assert_nonnull(s->name);
         g_assert_cmpuint(s->n, >, 0);
         c->tensors[t] = g_new(float, s->n);
@@ -108,22 +126,33 @@ static void case_setup(layer_case *c, const fl_plugin *plugin, const char *const
                 c->tensors[t][i] = (float)(s->fill_value + 0.25 * rng_uniform(rng));
         }
     }
-    case_check_rc(c->ops->bind(c->state, c->tensors, c->grads), c, "bind");
-    c->x = g_new(float, batch * n_in);
-    c->y = g_new(float, batch * c->info.n_out);
-    c->r = g_new(float, batch * c->info.n_out);
-    fill_normal(c->x, batch * n_in, 1.0, rng);
-    fill_normal(c->r, batch * c->info.n_out, 1.0, rng);
+    fl_bind bind = {.size = sizeof bind, .tensors = c->tensors, .grads = c->grads};
+    case_check_rc(c->ops->bind(c->state, &bind), c, "bind");
+    c->x = g_new(float, batch * c->n_in);
+    c->y = g_new(float, batch * c->n_out);
+    c->r = g_new(float, batch * c->n_out);
+    fill_normal(c->x, batch * c->n_in, 1.0, rng);
+    fill_normal(c->r, batch * c->n_out, 1.0, rng);
+}
+
+/* The same for flat samples of n_in values. */
+static void case_setup(layer_case *c, const fl_plugin *plugin, const char *const *kv, size_t n_in,
+                       size_t batch, guint64 seed)
+{
+    fl_shape in = {.rank = 1, .dims = {(uint32_t)n_in}};
+    case_setup_shape(c, plugin, kv, &in, batch, seed);
 }
 
 static void case_clear(layer_case *c)
 {
     if (c->state)
         c->ops->destroy(c->state);
-    for (size_t t = 0; t < FL_MAX_TENSORS; t++) {
+    for (size_t t = 0; t < c->info.n_tensors; t++) {
         g_free(c->tensors[t]);
         g_free(c->grads[t]);
     }
+    g_free(c->tensors);
+    g_free(c->grads);
     g_free(c->x);
     g_free(c->y);
     g_free(c->r);
@@ -134,7 +163,16 @@ static void case_clear(layer_case *c)
 static void case_forward(layer_case *c, float *y, const float *x, size_t batch, gboolean training)
 {
     g_autoptr(fl_rng) rng = rng_new(c->rng_seed);
-    case_check_rc(c->ops->forward(c->state, y, x, batch, training, rng), c, "forward");
+    fl_pass pass = {.size = sizeof pass, .batch = batch, .training = training, .rng = rng};
+    case_check_rc(c->ops->forward(c->state, &pass, y, x), c, "forward");
+}
+
+/* Backward after a training forward of the same batch. */
+static int case_backward(layer_case *c, float *dx, const float *dy, const float *y, const float *x,
+                         size_t batch)
+{
+    fl_pass pass = {.size = sizeof pass, .batch = batch, .training = true};
+    return c->ops->backward(c->state, &pass, dx, dy, y, x);
 }
 
 /* L = sum(r * y) after a training forward, in double. */
@@ -143,7 +181,7 @@ static double case_loss(void *ctx)
     layer_case *c = ctx;
     case_forward(c, c->y, c->x, c->batch, TRUE);
     double l = 0.0;
-    for (size_t i = 0; i < c->batch * c->info.n_out; i++)
+    for (size_t i = 0; i < c->batch * c->n_out; i++)
         l += (double)c->r[i] * c->y[i];
     return l;
 }
@@ -172,7 +210,7 @@ static void ref_dense_z(const layer_case *c, const float *x, size_t batch, doubl
 {
     int k = tensor_index(c, "kernel"), b = tensor_index(c, "bias");
     g_assert_cmpint(k, >=, 0);
-    size_t n_out = c->info.n_out;
+    size_t n_out = c->n_out;
     for (size_t s = 0; s < batch; s++)
         for (size_t j = 0; j < n_out; j++) {
             double v = b >= 0 ? c->tensors[b][j] : 0.0;
@@ -184,7 +222,7 @@ static void ref_dense_z(const layer_case *c, const float *x, size_t batch, doubl
 
 static void ref_dense(const layer_case *c, const float *x, size_t batch, double *y)
 {
-    size_t n_out = c->info.n_out;
+    size_t n_out = c->n_out;
     ref_dense_z(c, x, batch, y);
     fl_activation act = c->info.activation;
     for (size_t s = 0; s < batch; s++) {
@@ -208,7 +246,7 @@ static void ref_dense(const layer_case *c, const float *x, size_t batch, double 
  * and SELU have kinks that central differences would straddle. */
 static void dense_avoid_kinks(layer_case *c, double margin, fl_rng *rng)
 {
-    size_t n = c->batch * c->info.n_out;
+    size_t n = c->batch * c->n_out;
     g_autofree double *z = g_new(double, n);
     for (int attempt = 0; attempt < 1000; attempt++) {
         ref_dense_z(c, c->x, c->batch, z);
@@ -302,7 +340,7 @@ static gboolean varied_values(const fl_param *p, GStrv *values, GStrv *labels)
     switch (p->type) {
     case FL_PARAM_ACTIVATION:
         for (int k = 0; k < FL_ACT_COUNT; k++) {
-            const char *name = params_activation_name(k);
+            const char *name = fl_activation_name(k);
             g_strv_builder_add(vb, name);
             g_strv_builder_add(lb, name);
             /* An alpha away from the default proves the layer reads it. */
@@ -337,13 +375,13 @@ static GPtrArray *variants_of(const fl_plugin *plugin)
 {
     GPtrArray *out = g_ptr_array_new();
     g_autoptr(GStrvBuilder) base = g_strv_builder_new();
-    for (const fl_param *p = plugin->params; p && p->key; p++)
+    for (const fl_param *p = params_first(plugin); p; p = params_next(plugin, p))
         if (!p->def) {
             g_autofree char *value = required_value(p);
             strv_take(base, g_strdup_printf("%s=%s", p->key, value));
         }
     g_auto(GStrv) base_kv = g_strv_builder_end(base);
-    for (const fl_param *p = plugin->params; p && p->key; p++) {
+    for (const fl_param *p = params_first(plugin); p; p = params_next(plugin, p)) {
         g_auto(GStrv) values = NULL;
         g_auto(GStrv) labels = NULL;
         if (!varied_values(p, &values, &labels))
@@ -398,36 +436,36 @@ static void test_gradients(gconstpointer data)
 
     case_loss(&c);
     g_autofree float *dx = g_new(float, n_x);
-    case_check_rc(c.ops->backward(c.state, dx, c.r, c.y, c.x, c.batch), &c, "backward");
+    case_check_rc(case_backward(&c, dx, c.r, c.y, c.x, c.batch), &c, "backward");
 
     /* Backward again must overwrite, giving the same numbers (not twice them). */
     g_autofree float *dx2 = g_new(float, n_x);
-    float *g1[FL_MAX_TENSORS] = {NULL};
+    g_autofree float **g1 = g_new0(float *, c.info.n_tensors + 1);
     for (size_t t = 0; t < c.info.n_tensors; t++)
         if (c.grads[t])
-            g1[t] = g_memdup2(c.grads[t], c.info.tensors[t].n * sizeof(float));
-    case_check_rc(c.ops->backward(c.state, dx2, c.r, c.y, c.x, c.batch), &c, "backward");
+            g1[t] = g_memdup2(c.grads[t], spec(&c, t)->n * sizeof(float));
+    case_check_rc(case_backward(&c, dx2, c.r, c.y, c.x, c.batch), &c, "backward");
     g_assert_cmpmem(dx, n_x * sizeof(float), dx2, n_x * sizeof(float));
     for (size_t t = 0; t < c.info.n_tensors; t++)
         if (g1[t])
-            g_assert_cmpmem(g1[t], c.info.tensors[t].n * sizeof(float), c.grads[t],
-                            c.info.tensors[t].n * sizeof(float));
+            g_assert_cmpmem(g1[t], spec(&c, t)->n * sizeof(float), c.grads[t],
+                            spec(&c, t)->n * sizeof(float));
 
     /* dx = NULL is allowed and must still give the tensor gradients. */
     for (size_t t = 0; t < c.info.n_tensors; t++)
         if (c.grads[t])
-            memset(c.grads[t], 0xff, c.info.tensors[t].n * sizeof(float)); /* NaN */
-    case_check_rc(c.ops->backward(c.state, NULL, c.r, c.y, c.x, c.batch), &c, "backward");
+            memset(c.grads[t], 0xff, spec(&c, t)->n * sizeof(float)); /* NaN */
+    case_check_rc(case_backward(&c, NULL, c.r, c.y, c.x, c.batch), &c, "backward");
     for (size_t t = 0; t < c.info.n_tensors; t++)
         if (g1[t])
-            g_assert_cmpmem(g1[t], c.info.tensors[t].n * sizeof(float), c.grads[t],
-                            c.info.tensors[t].n * sizeof(float));
+            g_assert_cmpmem(g1[t], spec(&c, t)->n * sizeof(float), c.grads[t],
+                            spec(&c, t)->n * sizeof(float));
 
     check_one(&c, c.x, dx, n_x, "x");
     for (size_t t = 0; t < c.info.n_tensors; t++) {
-        if (!c.info.tensors[t].trainable)
+        if (!spec(&c, t)->trainable)
             continue;
-        check_one(&c, c.tensors[t], g1[t], c.info.tensors[t].n, c.info.tensors[t].name);
+        check_one(&c, c.tensors[t], g1[t], spec(&c, t)->n, spec(&c, t)->name);
         g_free(g1[t]);
     }
     case_clear(&c);
@@ -450,7 +488,7 @@ static void test_batch_sizes(gconstpointer data)
     const variant *v = data;
     layer_case c;
     case_setup(&c, v->plugin, (const char *const *)v->kv, N_IN, 7, 21);
-    size_t n_in = c.n_in, n_out = c.info.n_out;
+    size_t n_in = c.n_in, n_out = c.n_out;
     size_t nx = 7 * n_in * sizeof(float), ny = 7 * n_out * sizeof(float);
 
     g_autofree float *y7 = g_new(float, 7 * n_out);
@@ -478,13 +516,13 @@ static void test_batch_sizes(gconstpointer data)
      * forward of another size, and reads and writes this call's buffers. */
     g_autofree float *dx_a = g_new(float, 7 * n_in);
     g_autofree float *dx_b = g_new(float, 7 * n_in);
-    float *g_a[FL_MAX_TENSORS] = {NULL};
+    g_autofree float **g_a = g_new0(float *, c.info.n_tensors + 1);
     memcpy(c.x, x7b, nx);
     case_forward(&c, y7, c.x, 7, TRUE);
-    case_check_rc(c.ops->backward(c.state, dx_a, c.r, y7, c.x, 7), &c, "backward");
+    case_check_rc(case_backward(&c, dx_a, c.r, y7, c.x, 7), &c, "backward");
     for (size_t t = 0; t < c.info.n_tensors; t++)
         if (c.grads[t])
-            g_a[t] = g_memdup2(c.grads[t], c.info.tensors[t].n * sizeof(float));
+            g_a[t] = g_memdup2(c.grads[t], spec(&c, t)->n * sizeof(float));
     g_autofree float *r_b = g_memdup2(c.r, ny);
     g_autofree float *y7_train = g_memdup2(y7, ny);
     g_autofree float *dx_a_before = g_memdup2(dx_a, nx);
@@ -505,13 +543,13 @@ static void test_batch_sizes(gconstpointer data)
     g_autofree float *y_other = g_new(float, 7 * n_out);
     case_forward(&c, y_other, c.x, 7, FALSE);
     c.rng_seed--;
-    case_check_rc(c.ops->backward(c.state, dx_b, r_b, y7b, x7b, 7), &c, "backward");
+    case_check_rc(case_backward(&c, dx_b, r_b, y7b, x7b, 7), &c, "backward");
     g_assert_cmpmem(dx_a_before, nx, dx_b, nx);
     g_assert_cmpmem(dx_a_before, nx, dx_a, nx);
     for (size_t t = 0; t < c.info.n_tensors; t++)
         if (g_a[t]) {
-            g_assert_cmpmem(g_a[t], c.info.tensors[t].n * sizeof(float), c.grads[t],
-                            c.info.tensors[t].n * sizeof(float));
+            g_assert_cmpmem(g_a[t], spec(&c, t)->n * sizeof(float), c.grads[t],
+                            spec(&c, t)->n * sizeof(float));
             g_free(g_a[t]);
         }
     case_clear(&c);
@@ -530,8 +568,8 @@ static void test_dense_reference(void)
             for (int use_bias = 0; use_bias < 2; use_bias++) {
                 g_autofree char *act =
                     with_alpha ? g_strdup_printf("activation={ plugin = \"%s\"; alpha = 0.7; }",
-                                                 params_activation_name(k))
-                               : g_strdup_printf("activation=%s", params_activation_name(k));
+                                                 fl_activation_name(k))
+                               : g_strdup_printf("activation=%s", fl_activation_name(k));
                 const char *kv[] = {"units=5", act, use_bias ? "use_bias=true" : "use_bias=false",
                                     NULL};
                 layer_case c;
@@ -540,13 +578,13 @@ static void test_dense_reference(void)
                 g_assert_cmpint(c.info.activation.kind, ==, k);
                 g_assert_cmpfloat(c.info.activation.alpha, ==,
                                   with_alpha ? 0.7 : params_activation_default_alpha(k));
-                g_autofree double *want = g_new(double, batch * c.info.n_out);
+                g_autofree double *want = g_new(double, batch *c.n_out);
                 ref_dense(&c, c.x, batch, want);
                 case_forward(&c, c.y, c.x, batch, TRUE);
-                assert_close(c.y, want, batch * c.info.n_out, REF_RTOL, 0.1, act);
-                memset(c.y, 0, batch * c.info.n_out * sizeof(float));
+                assert_close(c.y, want, batch * c.n_out, REF_RTOL, 0.1, act);
+                memset(c.y, 0, batch * c.n_out * sizeof(float));
                 case_forward(&c, c.y, c.x, batch, FALSE);
-                assert_close(c.y, want, batch * c.info.n_out, REF_RTOL, 0.1, act);
+                assert_close(c.y, want, batch * c.n_out, REF_RTOL, 0.1, act);
                 case_clear(&c);
             }
         }
@@ -562,10 +600,14 @@ static void test_dense_info(void)
                             use_bias ? "use_bias=true" : "use_bias=false", NULL};
         layer_case c;
         case_setup(&c, dense, kv, 3, 2, 41);
-        g_assert_cmpuint(c.info.n_out, ==, 7);
+        g_assert_cmpuint(c.n_out, ==, 7);
+        g_assert_cmpuint(c.info.out_shape.rank, ==, 1);
+        g_assert_cmpuint(c.info.out_shape.dims[0], ==, 7);
+        g_assert_cmpuint(c.info.units, ==, 7);
         g_assert_cmpuint(c.info.n_tensors, ==, use_bias ? 2 : 1);
-        const fl_tensor_spec *k = &c.info.tensors[0];
+        const fl_tensor_spec *k = spec(&c, 0);
         g_assert_cmpstr(k->name, ==, "kernel");
+        g_assert_cmpint(k->role, ==, FL_TENSOR_KERNEL);
         g_assert_cmpuint(k->n, ==, 7 * 3);
         g_assert_cmpuint(k->fan_in, ==, 3);
         g_assert_cmpuint(k->fan_out, ==, 7);
@@ -575,8 +617,9 @@ static void test_dense_info(void)
         g_assert_nonnull(k->init.plugin);
         g_assert_cmpstr(k->init.plugin->name, ==, "he_normal");
         if (use_bias) {
-            const fl_tensor_spec *b = &c.info.tensors[1];
+            const fl_tensor_spec *b = spec(&c, 1);
             g_assert_cmpstr(b->name, ==, "bias");
+            g_assert_cmpint(b->role, ==, FL_TENSOR_BIAS);
             g_assert_cmpuint(b->n, ==, 7);
             g_assert_cmpfloat(b->l1, ==, 0.0); /* Keras regularizes the kernel only */
             g_assert_cmpfloat(b->l2, ==, 0.0);
@@ -590,10 +633,28 @@ static void test_dense_info(void)
     const char *kv[] = {"units=2", NULL};
     layer_case c;
     case_setup(&c, dense, kv, 3, 2, 42);
-    g_assert_cmpstr(c.info.tensors[0].init.plugin->name, ==, "glorot_uniform");
+    g_assert_cmpstr(spec(&c, 0)->init.plugin->name, ==, "glorot_uniform");
     g_assert_cmpint(c.info.activation.kind, ==, FL_ACT_LINEAR);
     g_assert_cmpuint(c.info.n_tensors, ==, 2);
     case_clear(&c);
+}
+
+/* Dense reads flat samples: an image-shaped input is refused with the way out. */
+static void test_dense_shaped_input(void)
+{
+    const char *kv[] = {"units=2", NULL};
+    fl_ref ref = tu_ref(FL_KIND_LAYER, "dense", kv);
+    fl_layer_info info = {.size = sizeof info};
+    fl_shape image = {.rank = 3, .dims = {4, 4, 2}};
+    void *state = NULL;
+    host_clear_error(tu_host());
+    g_assert_cmpint(ref.plugin->ops.layer->create(tu_host(), ref.opts, &image, &info, &state), <,
+                    0);
+    g_autoptr(GError) err = NULL;
+    host_take_error(tu_host(), &err, "dense: ");
+    g_assert_nonnull(strstr(err->message, "3 axes"));
+    g_assert_nonnull(strstr(err->message, "flatten"));
+    params_ref_clear(&ref);
 }
 
 /* A bad configuration is reported, not a crash: units missing or out of range is the
@@ -628,11 +689,12 @@ static void test_zero_width(void)
         g_autoptr(GPtrArray) vs = variants_of(p);
         const variant *v = vs->pdata[0];
         fl_ref ref = tu_ref(FL_KIND_LAYER, p->name, (const char *const *)v->kv);
-        const fl_layer_ops *ops = p->ops;
-        fl_layer_info info;
+        const fl_layer_ops *ops = p->ops.layer;
+        fl_layer_info info = {.size = sizeof info};
+        fl_shape empty = {.rank = 1, .dims = {0}};
         void *state = NULL;
         host_clear_error(tu_host());
-        int rc = ops->create(tu_host(), ref.opts, 0, &info, &state);
+        int rc = ops->create(tu_host(), ref.opts, &empty, &info, &state);
         g_assert_cmpint(rc, <, 0);
         g_autoptr(GError) err = NULL;
         host_take_error(tu_host(), &err, "%s: ", p->name);
@@ -654,21 +716,21 @@ static void test_batchnorm_reference(void)
     const char *kv[] = {"momentum=0.9", "epsilon=0.01", NULL};
     layer_case c;
     case_setup(&c, bn, kv, n, batch, 51);
-    g_assert_cmpuint(c.info.n_out, ==, n);
+    g_assert_cmpuint(c.n_out, ==, n);
     int ig = tensor_index(&c, "gamma"), ib = tensor_index(&c, "beta");
     int im = tensor_index(&c, "moving_mean"), iv = tensor_index(&c, "moving_variance");
     g_assert_cmpint(ig, >=, 0);
     g_assert_cmpint(ib, >=, 0);
     g_assert_cmpint(im, >=, 0);
     g_assert_cmpint(iv, >=, 0);
-    g_assert_true(c.info.tensors[ig].trainable && c.info.tensors[ib].trainable);
-    g_assert_false(c.info.tensors[im].trainable || c.info.tensors[iv].trainable);
+    g_assert_true(spec(&c, ig)->trainable && spec(&c, ib)->trainable);
+    g_assert_false(spec(&c, im)->trainable || spec(&c, iv)->trainable);
     /* Keras' initial values, filled by the core. */
-    g_assert_null(c.info.tensors[ig].init.plugin);
-    g_assert_cmpfloat(c.info.tensors[ig].fill_value, ==, 1.0);
-    g_assert_cmpfloat(c.info.tensors[ib].fill_value, ==, 0.0);
-    g_assert_cmpfloat(c.info.tensors[im].fill_value, ==, 0.0);
-    g_assert_cmpfloat(c.info.tensors[iv].fill_value, ==, 1.0);
+    g_assert_null(spec(&c, ig)->init.plugin);
+    g_assert_cmpfloat(spec(&c, ig)->fill_value, ==, 1.0);
+    g_assert_cmpfloat(spec(&c, ib)->fill_value, ==, 0.0);
+    g_assert_cmpfloat(spec(&c, im)->fill_value, ==, 0.0);
+    g_assert_cmpfloat(spec(&c, iv)->fill_value, ==, 1.0);
 
     /* Features with their own offsets and spreads. */
     for (size_t s = 0; s < batch; s++)
@@ -733,6 +795,65 @@ static void test_batchnorm_reference(void)
     case_clear(&c);
 }
 
+/* Samples of shape (H, W, C), channels last: each channel is normalized over the batch and
+ * every position (Keras' axis = -1), with one gamma, beta and moving statistic per
+ * channel; the output keeps the input's shape and counts C units. */
+static void test_batchnorm_channels(void)
+{
+    const fl_plugin *bn = tu_plugin(FL_KIND_LAYER, "batchnorm");
+    enum { B = 3, H = 2, W = 3, C = 2, PER = H * W * C };
+    const char *kv[] = {"epsilon=0.01", NULL};
+    fl_shape in = {.rank = 3, .dims = {H, W, C}};
+    layer_case c;
+    case_setup_shape(&c, bn, kv, &in, B, 53);
+    g_assert_cmpuint(c.info.out_shape.rank, ==, 3);
+    g_assert_cmpmem(c.info.out_shape.dims, sizeof in.dims, in.dims, sizeof in.dims);
+    g_assert_cmpuint(c.info.units, ==, C);
+    int ig = tensor_index(&c, "gamma"), ib = tensor_index(&c, "beta");
+    g_assert_cmpuint(spec(&c, ig)->n, ==, C);
+    g_assert_cmpint(spec(&c, ig)->role, ==, FL_TENSOR_SCALE);
+    g_assert_cmpint(spec(&c, ib)->role, ==, FL_TENSOR_SHIFT);
+    g_assert_cmpint(spec(&c, tensor_index(&c, "moving_mean"))->role, ==, FL_TENSOR_STATE);
+    /* Channel 1 far from channel 0, so mixing them up would show. */
+    for (size_t i = 0; i < B * PER; i++)
+        if (i % C == 1)
+            c.x[i] = 5.0f + 3.0f * c.x[i];
+    double mean[C] = {0}, var[C] = {0};
+    for (size_t i = 0; i < B * PER; i++)
+        mean[i % C] += c.x[i] / (double)(B * H * W);
+    for (size_t i = 0; i < B * PER; i++)
+        var[i % C] += pow(c.x[i] - mean[i % C], 2) / (double)(B * H * W);
+    g_autofree double *want = g_new(double, B *PER);
+    for (size_t i = 0; i < B * PER; i++) {
+        size_t ch = i % C;
+        want[i] =
+            c.tensors[ig][ch] * (c.x[i] - mean[ch]) / sqrt(var[ch] + 0.01) + c.tensors[ib][ch];
+    }
+    case_forward(&c, c.y, c.x, B, TRUE);
+    assert_close(c.y, want, B * PER, REF_RTOL, 0.1, "batchnorm over (H, W, C)");
+    /* Its gradients hold on shaped samples too. */
+    case_loss(&c);
+    g_autofree float *dx = g_new(float, B *PER);
+    case_check_rc(case_backward(&c, dx, c.r, c.y, c.x, B), &c, "backward");
+    g_autofree float *dgamma = g_memdup2(c.grads[ig], C * sizeof(float));
+    check_one(&c, c.x, dx, B * PER, "x of (H, W, C)");
+    check_one(&c, c.tensors[ig], dgamma, C, "gamma of (H, W, C)");
+    case_clear(&c);
+}
+
+/* Dropout keeps the shape of what it reads. */
+static void test_dropout_shape(void)
+{
+    const char *kv[] = {"rate=0.5", NULL};
+    fl_shape in = {.rank = 3, .dims = {2, 3, 4}};
+    layer_case c;
+    case_setup_shape(&c, tu_plugin(FL_KIND_LAYER, "dropout"), kv, &in, 2, 64);
+    g_assert_cmpuint(c.info.out_shape.rank, ==, 3);
+    g_assert_cmpmem(c.info.out_shape.dims, sizeof in.dims, in.dims, sizeof in.dims);
+    g_assert_cmpuint(c.info.units, ==, 4);
+    case_clear(&c);
+}
+
 /* ---------------------------------------------------------------- dropout */
 
 static void test_dropout_statistics(void)
@@ -743,7 +864,7 @@ static void test_dropout_statistics(void)
     const char *kv[] = {"rate=0.3", NULL};
     layer_case c;
     case_setup(&c, dropout, kv, n, batch, 61);
-    g_assert_cmpuint(c.info.n_out, ==, n);
+    g_assert_cmpuint(c.n_out, ==, n);
     g_assert_cmpuint(c.info.n_tensors, ==, 0);
     /* Inputs bounded away from 0, so a dropped value is exactly the zeros. */
     g_autoptr(fl_rng) rng = rng_new(62);
@@ -772,7 +893,7 @@ static void test_dropout_statistics(void)
     g_autofree float *dx = g_new(float, total);
     g_autofree float *dy = g_new(float, total);
     fill_normal(dy, total, 1.0, rng);
-    case_check_rc(c.ops->backward(c.state, dx, dy, c.y, c.x, batch), &c, "backward");
+    case_check_rc(case_backward(&c, dx, dy, c.y, c.x, batch), &c, "backward");
     for (size_t i = 0; i < total; i++) {
         double want = c.y[i] == 0.0f ? 0.0 : dy[i] * scale;
         if (fabs(dx[i] - want) > 1e-6 * fabs(want))
@@ -850,8 +971,11 @@ int main(int argc, char **argv)
     g_test_add_func("/layers/dense/reference", test_dense_reference);
     g_test_add_func("/layers/dense/info", test_dense_info);
     g_test_add_func("/layers/dense/bad-options", test_dense_bad_options);
+    g_test_add_func("/layers/dense/shaped-input", test_dense_shaped_input);
     g_test_add_func("/layers/zero-width", test_zero_width);
     g_test_add_func("/layers/batchnorm/reference", test_batchnorm_reference);
+    g_test_add_func("/layers/batchnorm/channels", test_batchnorm_channels);
+    g_test_add_func("/layers/dropout/shape", test_dropout_shape);
     g_test_add_func("/layers/dropout/statistics", test_dropout_statistics);
     return g_test_run();
 }

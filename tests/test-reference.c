@@ -137,7 +137,8 @@ static void run_case(gconstpointer data)
     g_assert_no_error(err);
     g_assert_cmpuint(d->n_out, ==, 1);
     g_autoptr(fl_rng) init = rng_derive((uint64_t)p->seed, TRAIN_STREAM_INIT);
-    g_autoptr(model) m = model_build(p->exp, d->n_in, d->n_out, 16, tu_host(), init, &err);
+    g_autoptr(model) m =
+        model_build(p->exp, &d->in_shape, d->n_in, d->n_out, 16, tu_host(), init, &err);
     g_assert_no_error(err);
     ref_net n = {.n_in = d->n_in, .H = 12, .relu = strcmp(c->activation, "relu") == 0, .l2 = c->l2};
     size_t n_params = m->n_w;

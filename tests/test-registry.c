@@ -2,7 +2,8 @@
  *
  * tests/plugins/ builds test-only plugins each broken in one way (a newer major or minor
  * ABI, no flatline_plugin symbol, a descriptor name that differs from the file, an empty
- * summary, a malformed parameter range, a missing operation) beside one good control built
+ * summary, a malformed parameter range, a missing operation, a descriptor, operations table
+ * or parameter row smaller than ABI 2.0's) beside one good control built
  * the same way, and holds a text file named layer-fake.so.  Every one must be refused with a
  * message naming its path and the fault; loading runs in a subprocess
  * (g_test_trap_subprocess) so a loader that crashes on a bad file fails one test instead of
@@ -25,16 +26,25 @@ typedef struct regtest_bad {
 } regtest_bad;
 
 static char regtest_abi_now[32], regtest_abi_next_major[32], regtest_abi_next_minor[32];
+/* The sizes the refusals of undersized structs must name, from this build's header. */
+static char regtest_small_descriptor[64], regtest_min_descriptor[64];
+static char regtest_small_ops[64], regtest_min_ops[64];
+static char regtest_small_params[64], regtest_min_params[64];
 
 static regtest_bad regtest_bads[] = {
     {"loss-abi_major.so", TRUE, {"ABI", regtest_abi_next_major, regtest_abi_now, "rebuild"}},
     {"loss-abi_minor.so", TRUE, {"ABI", regtest_abi_next_minor, regtest_abi_now, "rebuild"}},
-    {"loss-no_symbol.so", TRUE, {"flatline_plugin", "FL_PLUGIN_DEFINE", NULL, NULL}},
+    {"loss-no_symbol.so", TRUE, {"flatline_plugin", "FL_LOSS_PLUGIN", NULL, NULL}},
     {"loss-misnamed.so", TRUE, {"\"other\"", "loss-other.so", NULL, NULL}},
     {"loss-no_summary.so", TRUE, {"summary", NULL, NULL, NULL}},
     {"loss-bad_range.so", TRUE, {"bad_range.scale", "\"[0, 1\"", NULL, NULL}},
     {"loss-no_compute.so", TRUE, {"operation", NULL, NULL, NULL}},
     {"layer-fake.so", FALSE, {"not a loadable plugin", NULL, NULL, NULL}},
+    {"loss-small_descriptor.so",
+     TRUE,
+     {regtest_small_descriptor, regtest_min_descriptor, "rebuild", NULL}},
+    {"loss-small_ops.so", TRUE, {regtest_small_ops, regtest_min_ops, "FL_LOSS_PLUGIN", NULL}},
+    {"loss-small_params.so", TRUE, {regtest_small_params, regtest_min_params, "param_size", NULL}},
 };
 
 /* ---------------------------------------------------------------- paths and files */
@@ -502,6 +512,19 @@ int main(int argc, char **argv)
                FL_ABI_MAJOR + 1, FL_ABI_MINOR);
     g_snprintf(regtest_abi_next_minor, sizeof regtest_abi_next_minor, "%d.%d", FL_ABI_MAJOR,
                FL_ABI_MINOR + 1);
+    /* ABI 2.0's minimum of each struct ends with its last 2.0 field. */
+    g_snprintf(regtest_small_descriptor, sizeof regtest_small_descriptor, "descriptor is %zu bytes",
+               offsetof(fl_plugin, ops));
+    g_snprintf(regtest_min_descriptor, sizeof regtest_min_descriptor, "the %zu bytes of ABI 2.0",
+               offsetof(fl_plugin, ops) + sizeof(((fl_plugin *)0)->ops));
+    g_snprintf(regtest_small_ops, sizeof regtest_small_ops,
+               "operations table (fl_loss_ops) is %zu bytes", offsetof(fl_loss_ops, destroy));
+    g_snprintf(regtest_min_ops, sizeof regtest_min_ops, "the %zu bytes of ABI 2.0",
+               offsetof(fl_loss_ops, destroy) + sizeof(void (*)(void *)));
+    g_snprintf(regtest_small_params, sizeof regtest_small_params, "rows are %zu bytes apart",
+               offsetof(fl_param, offset));
+    g_snprintf(regtest_min_params, sizeof regtest_min_params, "less than the %zu bytes",
+               offsetof(fl_param, offset) + sizeof(size_t));
     for (guint i = 0; i < G_N_ELEMENTS(regtest_bads); i++) {
         g_autofree char *path = g_strdup_printf("/registry/refused/%s", regtest_bads[i].file);
         g_test_add_data_func(path, &regtest_bads[i], test_refused);

@@ -2,12 +2,17 @@
  * seeds matter, heads branch, and the results directory resumes and refuses mixing. */
 #include "testutil.h"
 #include "config.h"
+#include "data.h"
+#include "model.h"
+#include "probes.h"
 #include "sweep.h"
 #include "train.h"
 
 #include <math.h>
 #include <glib/gstdio.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
 
 static char *write_cfg(const char *dir, const char *text)
 {
@@ -174,13 +179,310 @@ static void test_dead_and_saturated_probes(void)
     g_autoptr(GArray) hsat = metrics_column(out.metrics->str, "h_saturated");
     g_assert_cmpfloat(g_array_index(dead, double, 0), ==, 1.0);
     g_assert_cmpfloat(g_array_index(sat, double, 0), ==, 1.0);
-    g_assert_cmpfloat(g_array_index(hsat, double, 0), ==, 0.0);
+    /* ReLU has no flat ends: its saturation is not 0 but no number at all. */
+    g_assert_true(isnan(g_array_index(hsat, double, 0)));
+    g_assert_nonnull(strstr(out.metrics->str, ",nan,"));
     run_output_clear(&out);
     /* The healthy regression net has live units. */
     run_output ok = train_text(regression_cfg, 0);
     g_autoptr(GArray) d2 = metrics_column(ok.metrics->str, "h2_dead");
     g_assert_cmpfloat(g_array_index(d2, double, d2->len - 1), <, 0.5);
     run_output_clear(&ok);
+}
+
+/* probes_correct on rows written by hand: the argmax of several outputs, one output above
+ * 0.5, or above 0 for a loss that reads the sign. */
+static void test_accuracy_rule(void)
+{
+    const float pred3[] = {0.1f, 0.7f, 0.2f, 0.5f, 0.4f, 0.1f, 0.2f, 0.2f, 0.6f, 0.3f, 0.3f, 0.4f};
+    const float y3[] = {0, 1, 0, 0, 0, 1, 0, 0, 1, 1, 0, 0};
+    /* Rows 0 and 2 right; 1 (argmax 0, class 2) and 3 (argmax 2, class 0) wrong. */
+    g_assert_cmpuint(probes_correct(FL_LOSS_CLASSIFICATION | FL_LOSS_ONE_HOT, pred3, y3, 4, 3), ==,
+                     2);
+    const float pred1[] = {0.6f, 0.4f, 0.2f, -0.3f, 0.51f};
+    const float y01[] = {1, 1, 0, 0, 1};
+    /* Above 0.5: rows 0, 2, 3, 4 right. */
+    g_assert_cmpuint(probes_correct(FL_LOSS_CLASSIFICATION, pred1, y01, 5, 1), ==, 4);
+    /* Above 0 (hinge): 0.4 and 0.2 are now class 1, so row 1 is right and row 2 wrong;
+     * -1/+1 targets read as 0/1 ones do. */
+    const float ypm[] = {1, 1, -1, -1, 1};
+    g_assert_cmpuint(probes_correct(FL_LOSS_CLASSIFICATION | FL_LOSS_SIGNED, pred1, ypm, 5, 1), ==,
+                     4);
+    g_assert_cmpuint(probes_correct(FL_LOSS_CLASSIFICATION | FL_LOSS_SIGNED, pred1, y01, 5, 1), ==,
+                     4);
+    const float y_row2[] = {1, 1, 1, 0, 1};
+    g_assert_cmpuint(probes_correct(FL_LOSS_CLASSIFICATION, pred1, y_row2, 5, 1), ==, 3);
+    g_assert_cmpuint(probes_correct(FL_LOSS_CLASSIFICATION | FL_LOSS_SIGNED, pred1, y_row2, 5, 1),
+                     ==, 5);
+}
+
+/* The class of a row as this test reads it: the argmax of several values, or one value
+ * above the threshold. */
+static size_t row_class(const float *row, size_t n, double threshold)
+{
+    size_t c = 0;
+    if (n == 1)
+        return row[0] > threshold;
+    for (size_t o = 1; o < n; o++)
+        if (row[o] > row[c])
+            c = o;
+    return c;
+}
+
+/* Share of rows (n, n_in) the untrained network of run 0 classes right, computed here from
+ * the model rebuilt with the run's seed. */
+static double accuracy_of(model *m, const float *x, const float *y, size_t rows, double threshold)
+{
+    size_t right = 0;
+    for (size_t start = 0; start < rows; start += m->max_batch) {
+        size_t b = MIN(m->max_batch, rows - start);
+        memcpy(m->x, x + start * m->n_in, b * m->n_in * sizeof(float));
+        g_autoptr(GError) err = NULL;
+        g_assert_true(model_forward(m, b, FALSE, NULL, &err));
+        for (size_t r = 0; r < b; r++)
+            right += row_class(m->pred + r * m->n_out, m->n_out, threshold) ==
+                     row_class(y + (start + r) * m->n_out, m->n_out, threshold);
+    }
+    return (double)right / (double)rows;
+}
+
+/* accuracy and val_accuracy follow lr in metrics.csv for classification losses only.
+ * With the `none` optimizer and no dropout the network never changes and a training
+ * forward equals an inference one, so every epoch's accuracy is what the untrained network
+ * scores, which this test computes itself: three one-hot classes (cce) and one 0/1 column
+ * with its -1/+1 twin (bce at 0.5, hinge at 0). */
+static void test_accuracy_columns(void)
+{
+    run_output reg = train_text(regression_cfg, 0);
+    g_assert_true(g_str_has_prefix(reg.metrics->str, "epoch,loss,val_loss,lr,y0_std,"));
+    g_assert_null(strstr(reg.metrics->str, "accuracy"));
+    run_output_clear(&reg);
+
+    static const struct {
+        const char *dataset, *model, *loss;
+        double threshold;
+    } cases[] = {
+        {"plugin = \"blobs\"; samples = 150; classes = 3; spread = 3.0;",
+         "{ name = \"h\"; units = 8; activation = \"relu\"; }, "
+         "{ name = \"p\"; units = 3; activation = \"softmax\"; }",
+         "cce", 0.5},
+        {"plugin = \"xor\"; samples = 150; noise = 0.5;",
+         "{ name = \"h\"; units = 8; activation = \"tanh\"; }, "
+         "{ name = \"p\"; units = 1; activation = \"sigmoid\"; }",
+         "bce", 0.5},
+        {"plugin = \"xor\"; samples = 150; noise = 0.5;",
+         "{ name = \"h\"; units = 8; activation = \"tanh\"; }, { name = \"p\"; units = 1; }",
+         "hinge", 0.0},
+    };
+    for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
+        g_autofree char *cfg =
+            g_strdup_printf("seed = 4;\ndataset = { %s validation = 0.2; };\nmodel = ( %s );\n"
+                            "loss = \"%s\";\noptimizer = \"none\";\n"
+                            "train = { epochs = 3; batch = 16; stop_on = \"never\"; };\n",
+                            cases[i].dataset, cases[i].model, cases[i].loss);
+        g_autofree char *dir = tu_tmpdir();
+        g_autofree char *path = write_cfg(dir, cfg);
+        g_autoptr(GError) err = NULL;
+        g_autoptr(sweep) s = sweep_plan(path, NULL, tu_registry(), tu_host(), TRUE, &err);
+        g_assert_no_error(err);
+        const run_plan *p = s->runs->pdata[0];
+        run_output out;
+        g_assert_true(train_run(p->exp, (uint64_t)p->seed, tu_host(), &out, &err));
+        g_assert_no_error(err);
+        g_assert_true(
+            g_str_has_prefix(out.metrics->str, "epoch,loss,val_loss,lr,accuracy,val_accuracy,"));
+
+        g_autoptr(data_split) d = data_load(p->exp, tu_host(), &err);
+        g_assert_no_error(err);
+        g_autoptr(fl_rng) init = rng_derive((uint64_t)p->seed, TRAIN_STREAM_INIT);
+        g_autoptr(model) m =
+            model_build(p->exp, &d->in_shape, d->n_in, d->n_out, 16, tu_host(), init, &err);
+        g_assert_no_error(err);
+        double want = accuracy_of(m, d->x_train, d->y_train, d->n_train, cases[i].threshold);
+        double want_val = accuracy_of(m, d->x_val, d->y_val, d->n_val, cases[i].threshold);
+        g_test_message("%s: accuracy %.4f, val_accuracy %.4f", cases[i].loss, want, want_val);
+        /* Zero-trust: neither all right nor all wrong, so a miscount shows. */
+        g_assert_cmpfloat(want, >, 0.05);
+        g_assert_cmpfloat(want, <, 0.95);
+        g_autoptr(GArray) acc = metrics_column(out.metrics->str, "accuracy");
+        g_autoptr(GArray) val = metrics_column(out.metrics->str, "val_accuracy");
+        g_assert_cmpuint(acc->len, ==, 4); /* epochs 0..3 */
+        for (guint e = 0; e < acc->len; e++) {
+            g_assert_cmpfloat_with_epsilon(g_array_index(acc, double, e), want, 1e-8);
+            g_assert_cmpfloat_with_epsilon(g_array_index(val, double, e), want_val, 1e-8);
+        }
+        run_output_clear(&out);
+        tu_rmtree(dir);
+    }
+}
+
+/* What detectors are told about a run: every field of fl_probes and fl_layer_desc filled
+ * from the configuration and the model, layers found by index, initial values measured on
+ * the model's own tensors. */
+static void test_probes_describe(void)
+{
+    static const char cfg[] =
+        "seed = 2;\n"
+        "dataset = { plugin = \"xor\"; samples = 60; normalize = \"standard\"; "
+        "validation = 0.25; };\n"
+        "model = ( { name = \"h1\"; units = 5; activation = \"relu\"; init = \"he_uniform\"; "
+        "bias_init = { plugin = \"constant\"; value = 0.5; }; },\n"
+        "          { name = \"bn\"; layer = \"batchnorm\"; },\n"
+        "          { name = \"out\"; units = 1; activation = \"sigmoid\"; } );\n"
+        "loss = \"bce\";\n"
+        "optimizer = { plugin = \"sgd\"; lr = 0.05; schedule = { plugin = "
+        "\"exponential_decay\"; decay_steps = 10; decay_rate = 0.5; }; };\n"
+        "train = { epochs = 4; batch = 15; };\n";
+    g_autofree char *dir = tu_tmpdir();
+    g_autofree char *path = write_cfg(dir, cfg);
+    g_autoptr(GError) err = NULL;
+    g_autoptr(sweep) s = sweep_plan(path, NULL, tu_registry(), tu_host(), FALSE, &err);
+    g_assert_no_error(err);
+    const run_plan *plan = s->runs->pdata[0];
+    g_autoptr(data_split) d = data_load(plan->exp, tu_host(), &err);
+    g_assert_no_error(err);
+    g_autoptr(fl_rng) init = rng_derive((uint64_t)plan->seed, TRAIN_STREAM_INIT);
+    g_autoptr(model) m =
+        model_build(plan->exp, &d->in_shape, d->n_in, d->n_out, 45, tu_host(), init, &err);
+    g_assert_no_error(err);
+    g_autoptr(run_loss) loss = loss_new(&plan->exp->loss, tu_host(), d->y_train, d->n_train,
+                                        d->n_out, &err);
+    g_assert_no_error(err);
+    g_autoptr(probe_book) book = probes_new(plan->exp, d, loss, m, tu_host(), &err);
+    g_assert_no_error(err);
+    const fl_probes *p = probes_view(book);
+
+    g_assert_cmpuint(p->size, ==, sizeof *p);
+    g_assert_cmpuint(p->layer_stride, ==, sizeof(fl_layer_desc));
+    g_assert_cmpuint(p->n_layers, ==, 3);
+    g_assert_cmpuint(p->in_shape.rank, ==, 1);
+    g_assert_cmpuint(p->in_shape.dims[0], ==, 2);
+    g_assert_cmpuint(p->loss_flags, ==, tu_plugin(FL_KIND_LOSS, "bce")->ops.loss->flags);
+    g_assert_true(p->loss_flags & FL_LOSS_PROBABILITIES);
+    g_assert_cmpuint(p->optimizer_flags, ==, 0);
+    g_assert_cmpuint(p->schedule_flags, ==, FL_SCHEDULE_DECAYS);
+    g_assert_cmpfloat(p->base_lr, ==, 0.05);
+    g_assert_cmpfloat(p->default_lr, ==, 0.01); /* sgd's own default, Keras' */
+    g_assert_cmpint(p->normalize, ==, FL_NORMALIZE_STANDARD);
+    /* 4 epochs of 3 steps: the rate of step 11 is 0.05 * 0.5^(11 / 10). */
+    g_assert_cmpfloat_with_epsilon(p->final_lr, 0.05 * pow(0.5, 1.1), 1e-15);
+
+    const fl_layer_desc *h1 = fl_probes_layer(p, 0), *bn = fl_probes_layer(p, 1),
+                        *out = fl_probes_layer(p, 2);
+    g_assert_cmpuint(h1->size, ==, sizeof *h1);
+    g_assert_cmpstr(h1->name, ==, "h1");
+    g_assert_cmpint(h1->input, ==, -1);
+    g_assert_null(h1->input_name);
+    g_assert_cmpint(bn->input, ==, 0);
+    g_assert_cmpstr(bn->input_name, ==, "h1");
+    g_assert_cmpint(out->input, ==, 1);
+    g_assert_cmpuint(h1->units, ==, 5);
+    g_assert_cmpuint(h1->n_in, ==, 2);
+    g_assert_cmpuint(h1->n_out, ==, 5);
+    g_assert_cmpuint(h1->out_shape.dims[0], ==, 5);
+    g_assert_cmpuint(bn->in_shape.dims[0], ==, 5);
+    /* The kernel: He's initializer, measured on the model's own values. */
+    g_assert_true(h1->has_kernel && h1->has_weights);
+    g_assert_cmpstr(h1->init, ==, "he_uniform");
+    g_assert_cmpuint(h1->init_flags, ==, FL_INIT_FOR_RELU);
+    g_assert_cmpuint(h1->fan_in, ==, 2);
+    const float *kernel = m->layers[0].tensors[0];
+    double lo = INFINITY, hi = -INFINITY;
+    for (size_t i = 0; i < 10; i++) {
+        lo = fmin(lo, kernel[i]);
+        hi = fmax(hi, kernel[i]);
+    }
+    g_assert_cmpfloat(h1->init_min, ==, lo);
+    g_assert_cmpfloat(h1->init_max, ==, hi);
+    g_assert_cmpfloat(hi - lo, >, 0.1);
+    g_assert_cmpfloat(hi, <=, sqrt(6.0 / 2));
+    /* The bias: its own initializer and values. */
+    g_assert_true(h1->has_bias);
+    g_assert_cmpstr(h1->bias_init, ==, "constant");
+    g_assert_cmpfloat(h1->bias_min, ==, 0.5);
+    g_assert_cmpfloat(h1->bias_max, ==, 0.5);
+    /* Batchnorm learns a scale and a shift, not a kernel. */
+    g_assert_true(bn->has_weights);
+    g_assert_false(bn->has_kernel || bn->has_bias);
+    g_assert_null(bn->init);
+    g_assert_cmpuint(out->init_flags, ==, 0); /* glorot_uniform, Keras' default */
+    g_assert_true(out->is_output);
+
+    memcpy(m->x, d->x_train, 15 * d->n_in * sizeof(float));
+    probe_scores sc = {.loss = 1, .val_loss = 2, .lr = 0.05, .accuracy = 0.25,
+                       .val_accuracy = 0.75};
+    g_assert_true(probes_record(book, 0, &sc, &err));
+    g_assert_no_error(err);
+    p = probes_view(book);
+    g_assert_cmpuint(p->history_stride, ==, sizeof(fl_epoch_probe));
+    const fl_epoch_probe *e0 = fl_probes_now(p);
+    g_assert_cmpuint(e0->size, ==, sizeof *e0);
+    g_assert_cmpuint(e0->layer_stride, ==, sizeof(fl_layer_probe));
+    g_assert_cmpfloat(e0->accuracy, ==, 0.25);
+    g_assert_cmpfloat(e0->val_accuracy, ==, 0.75);
+    g_assert_cmpuint(fl_epoch_layer(e0, 2)->size, ==, sizeof(fl_layer_probe));
+    /* Saturation is a number for the sigmoid only. */
+    g_assert_true(isnan(fl_epoch_layer(e0, 0)->saturated));
+    g_assert_true(isnan(fl_epoch_layer(e0, 1)->saturated));
+    g_assert_true(isfinite(fl_epoch_layer(e0, 2)->saturated));
+    tu_rmtree(dir);
+}
+
+/* Bytes of address space this process maps now (/proc/self/statm: pages). */
+static guint64 mapped_bytes(void)
+{
+    g_autofree char *statm = NULL;
+    g_assert_true(g_file_get_contents("/proc/self/statm", &statm, NULL, NULL));
+    return g_ascii_strtoull(statm, NULL, 10) * (guint64)sysconf(_SC_PAGESIZE);
+}
+
+/* Memory that runs out in the middle of a run crashes that run with the reason, and does
+ * not abort the process.  32000059 weights (2x1e6 + 1e6, 1e6x29 + 29, 29 + 1): the weights
+ * and their gradients (256 MB), the weights at the start of an epoch (128 MB) and
+ * activations of 4 rows (~50 MB) fit in 560 MB more than is mapped now; Adam's two slots
+ * (2 x 32000059 floats) then do not.  The model itself (1 GB with Adam) is below the
+ * address-space limit, so the check before training lets it pass. */
+static void test_allocation_failure(void)
+{
+#if defined(__SANITIZE_ADDRESS__)
+    g_test_skip("AddressSanitizer maps terabytes of shadow memory: no address-space limit");
+    return;
+#endif
+    const char *preload = g_getenv("LD_PRELOAD");
+    if (preload && strstr(preload, "valgrind")) {
+        g_test_skip("valgrind keeps its own address space");
+        return;
+    }
+    static const char cfg[] =
+        "seed = 1;\ndataset = { plugin = \"sine2d\"; samples = 4; };\n"
+        "model = ( { name = \"h1\"; units = 1000000; activation = \"relu\"; },\n"
+        "          { name = \"h2\"; units = 29; activation = \"relu\"; },\n"
+        "          { name = \"out\"; units = 1; } );\n"
+        "loss = \"mse\";\noptimizer = \"adam\";\ntrain = { epochs = 1; batch = 4; };\n"
+        "detectors = ( );\n";
+    if (!g_test_subprocess()) {
+        g_test_trap_subprocess(NULL, 0, G_TEST_SUBPROCESS_INHERIT_STDERR);
+        g_test_trap_assert_passed();
+        return;
+    }
+    g_autofree char *dir = tu_tmpdir();
+    g_autofree char *path = write_cfg(dir, cfg);
+    g_autoptr(GError) err = NULL;
+    g_autoptr(sweep) s = sweep_plan(path, NULL, tu_registry(), tu_host(), FALSE, &err);
+    g_assert_no_error(err);
+    const run_plan *p = s->runs->pdata[0];
+    struct rlimit lim = {.rlim_cur = mapped_bytes() + 560ull * 1000 * 1000,
+                         .rlim_max = RLIM_INFINITY};
+    g_assert_cmpint(setrlimit(RLIMIT_AS, &lim), ==, 0);
+    run_output out;
+    g_assert_true(train_run(p->exp, (uint64_t)p->seed, tu_host(), &out, &err));
+    g_assert_no_error(err);
+    g_test_message("status %d: %s", (int)out.status, out.reason);
+    g_assert_cmpint(out.status, ==, RUN_CRASHED);
+    g_autofree char *want = g_strdup_printf("cannot allocate %zu bytes for the optimizer's state",
+                                            (size_t)2 * 32000059 * sizeof(float));
+    g_assert_nonnull(strstr(out.reason, want));
+    run_output_clear(&out);
 }
 
 /* ---- the command line and the results directory ---- */
@@ -299,6 +601,10 @@ int main(int argc, char **argv)
     g_test_add_func("/train/branching-heads", test_branching_heads);
     g_test_add_func("/train/none-optimizer-freezes", test_none_optimizer_freezes);
     g_test_add_func("/train/dead-and-saturated-probes", test_dead_and_saturated_probes);
+    g_test_add_func("/train/accuracy-rule", test_accuracy_rule);
+    g_test_add_func("/train/accuracy-columns", test_accuracy_columns);
+    g_test_add_func("/train/allocation-failure", test_allocation_failure);
+    g_test_add_func("/train/probes-describe", test_probes_describe);
     g_test_add_func("/cli/results-resume-force", test_cli_results_resume_force);
     g_test_add_func("/cli/check-and-plugins", test_cli_check_and_plugins);
     return g_test_run();

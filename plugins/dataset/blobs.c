@@ -84,10 +84,19 @@ static int blobs_load(const fl_host *host, const void *opts_, const char *base_d
     synth_rng task, rng;
     synth_rng_init(&task, seed, SYNTH_STREAM_TASK);
     synth_rng_init(&rng, seed, SYNTH_STREAM_SAMPLES);
-    double *centers = host->alloc(c * f * sizeof *centers);
+    double *centers = synth_scratch(host, c * f, sizeof *centers);
+    if (!centers) {
+        synth_free(host, out);
+        return -1;
+    }
     blobs_centers(centers, c, f, &task);
 
-    uint32_t *labels = host->alloc(n * sizeof *labels);
+    uint32_t *labels = synth_scratch(host, n, sizeof *labels);
+    if (!labels) {
+        host->free(centers);
+        synth_free(host, out);
+        return -1;
+    }
     for (size_t i = n_first; i < n; i++)
         labels[i] = (uint32_t)(1 + (i - n_first) / per_other);
     synth_shuffle(&rng, labels, n);
@@ -103,8 +112,5 @@ static int blobs_load(const fl_host *host, const void *opts_, const char *base_d
     return 0;
 }
 
-static const fl_dataset_ops blobs_ops = {blobs_load};
-
-FL_PLUGIN_DEFINE(FL_KIND_DATASET, "blobs",
-                 "Gaussian clusters, one per class, one-hot targets, optional imbalance",
-                 blobs_params, blobs_opts, blobs_ops);
+FL_DATASET_PLUGIN("blobs", "Gaussian clusters, one per class, one-hot targets, optional imbalance",
+                  blobs_params, blobs_opts, .load = blobs_load);

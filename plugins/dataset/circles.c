@@ -41,7 +41,11 @@ static int circles_load(const fl_host *host, const void *opts_, const char *base
     synth_rng rng, noise;
     synth_rng_init(&rng, seed, SYNTH_STREAM_SAMPLES);
     synth_rng_init(&noise, seed, SYNTH_STREAM_NOISE);
-    uint32_t *labels = host->alloc(n * sizeof *labels);
+    uint32_t *labels = synth_scratch(host, n, sizeof *labels);
+    if (!labels) {
+        synth_free(host, out);
+        return -1;
+    }
     for (size_t i = n / 2; i < n; i++)
         labels[i] = 1;
     synth_shuffle(&rng, labels, n);
@@ -56,8 +60,5 @@ static int circles_load(const fl_host *host, const void *opts_, const char *base
     return 0;
 }
 
-static const fl_dataset_ops circles_ops = {circles_load};
-
-FL_PLUGIN_DEFINE(FL_KIND_DATASET, "circles",
-                 "two noisy concentric circles, inner one class 1 (classification)",
-                 circles_params, circles_opts, circles_ops);
+FL_DATASET_PLUGIN("circles", "two noisy concentric circles, inner one class 1 (classification)",
+                  circles_params, circles_opts, .load = circles_load);

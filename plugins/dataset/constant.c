@@ -48,8 +48,5 @@ static int constant_load(const fl_host *host, const void *opts_, const char *bas
     return 0;
 }
 
-static const fl_dataset_ops constant_ops = {constant_load};
-
-FL_PLUGIN_DEFINE(FL_KIND_DATASET, "constant",
-                 "standard normal inputs, every target equal to `value`",
-                 constant_params, constant_opts, constant_ops);
+FL_DATASET_PLUGIN("constant", "standard normal inputs, every target equal to `value`",
+                  constant_params, constant_opts, .load = constant_load);

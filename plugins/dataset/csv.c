@@ -28,8 +28,7 @@
 #ifndef CSV_CHUNK
 #define CSV_CHUNK 65536
 #endif
-/* The most values a table may hold, as for the generators: host->alloc cannot fail
- * gracefully, and GArray lengths are 32-bit. */
+/* The most values a table may hold, as for the generators: GArray lengths are 32-bit. */
 #define CSV_MAX_FLOATS ((size_t)1 << 30)
 /* How many column names an error lists before it abbreviates. */
 #define CSV_MAX_LISTED 20
@@ -506,6 +505,8 @@ static char **csv_copy_names(const fl_host *host, const GPtrArray *header, const
                              bool targets, size_t n)
 {
     char **names = host->alloc(n * sizeof *names);
+    if (!names)
+        return NULL;
     size_t next = 0;
     for (guint k = 0; k < header->len; k++) {
         const char *name = g_ptr_array_index(header, k);
@@ -573,19 +574,30 @@ static int csv_load(const fl_host *host, const void *opts_, const char *base_dir
     out->n_in = n_in;
     out->n_out = (size_t)n_out;
     out->x = host->alloc(s.x->len * sizeof(float));
-    memcpy(out->x, s.x->data, s.x->len * sizeof(float));
     out->y = host->alloc(s.y->len * sizeof(float));
-    memcpy(out->y, s.y->data, s.y->len * sizeof(float));
     out->in_names = csv_copy_names(host, s.header, s.role, false, n_in);
     out->out_names = csv_copy_names(host, s.header, s.role, true, (size_t)n_out);
+    if (!out->x || !out->y || !out->in_names || !out->out_names) {
+        host->error(host, "%s: cannot allocate %zu bytes for its %ld rows", opts->path,
+                    (s.x->len + s.y->len) * sizeof(float), n_rows);
+        for (size_t i = 0; out->in_names && i < n_in; i++)
+            host->free(out->in_names[i]);
+        for (size_t i = 0; out->out_names && i < (size_t)n_out; i++)
+            host->free(out->out_names[i]);
+        host->free(out->in_names);
+        host->free(out->out_names);
+        host->free(out->x);
+        host->free(out->y);
+        *out = (fl_dataset){.size = out->size};
+        goto out;
+    }
+    memcpy(out->x, s.x->data, s.x->len * sizeof(float));
+    memcpy(out->y, s.y->data, s.y->len * sizeof(float));
     ret = 0;
 out:
     csv_state_clear(&s);
     return ret;
 }
 
-static const fl_dataset_ops csv_ops = {csv_load};
-
-FL_PLUGIN_DEFINE(FL_KIND_DATASET, "csv",
-                 "a CSV file with a header row; target columns by name (default: the last)",
-                 csv_params, csv_opts, csv_ops);
+FL_DATASET_PLUGIN("csv", "a CSV file with a header row; target columns by name (default: the last)",
+                  csv_params, csv_opts, .load = csv_load);

@@ -36,7 +36,11 @@ static int linear_load(const fl_host *host, const void *opts_, const char *base_
     if (synth_alloc(host, out, n, f, m) < 0)
         return -1;
     /* w (m, f) then b (m). */
-    double *w = host->alloc((m * f + m) * sizeof *w);
+    double *w = synth_scratch(host, m * f + m, sizeof *w);
+    if (!w) {
+        synth_free(host, out);
+        return -1;
+    }
     double *b = w + m * f;
     synth_rng task, rng, noise;
     synth_rng_init(&task, seed, SYNTH_STREAM_TASK);
@@ -64,8 +68,6 @@ static int linear_load(const fl_host *host, const void *opts_, const char *base_
     return 0;
 }
 
-static const fl_dataset_ops linear_ops = {linear_load};
-
-FL_PLUGIN_DEFINE(FL_KIND_DATASET, "linear",
-                 "standard normal inputs, targets w . x + b with fixed random w, b plus noise",
-                 linear_params, linear_opts, linear_ops);
+FL_DATASET_PLUGIN("linear",
+                  "standard normal inputs, targets w . x + b with fixed random w, b plus noise",
+                  linear_params, linear_opts, .load = linear_load);

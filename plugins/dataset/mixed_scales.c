@@ -35,7 +35,11 @@ static int mixed_scales_load(const fl_host *host, const void *opts_, const char 
     size_t n = (size_t)opts->samples, f = (size_t)opts->features;
     if (synth_alloc(host, out, n, f, 1) < 0)
         return -1;
-    double *scale = host->alloc(f * sizeof *scale);
+    double *scale = synth_scratch(host, f, sizeof *scale);
+    if (!scale) {
+        synth_free(host, out);
+        return -1;
+    }
     for (size_t j = 0; j < f; j++)
         scale[j] = pow(10.0, (double)j * opts->orders / (double)(f - 1));
     synth_rng rng;
@@ -54,8 +58,6 @@ static int mixed_scales_load(const fl_host *host, const void *opts_, const char 
     return 0;
 }
 
-static const fl_dataset_ops mixed_scales_ops = {mixed_scales_load};
-
-FL_PLUGIN_DEFINE(FL_KIND_DATASET, "mixed_scales",
-                 "normal inputs scaled over `orders` orders of magnitude, smooth target",
-                 mixed_scales_params, mixed_scales_opts, mixed_scales_ops);
+FL_DATASET_PLUGIN("mixed_scales",
+                  "normal inputs scaled over `orders` orders of magnitude, smooth target",
+                  mixed_scales_params, mixed_scales_opts, .load = mixed_scales_load);

@@ -74,8 +74,6 @@ static int multi_output_load(const fl_host *host, const void *opts_, const char 
     return 0;
 }
 
-static const fl_dataset_ops multi_output_ops = {multi_output_load};
-
-FL_PLUGIN_DEFINE(FL_KIND_DATASET, "multi_output",
-                 "normal inputs, uncorrelated targets (Hermite polynomials of the inputs)",
-                 multi_output_params, multi_output_opts, multi_output_ops);
+FL_DATASET_PLUGIN("multi_output",
+                  "normal inputs, uncorrelated targets (Hermite polynomials of the inputs)",
+                  multi_output_params, multi_output_opts, .load = multi_output_load);

@@ -70,8 +70,6 @@ static int polynomial_load(const fl_host *host, const void *opts_, const char *b
     return 0;
 }
 
-static const fl_dataset_ops polynomial_ops = {polynomial_load};
-
-FL_PLUGIN_DEFINE(FL_KIND_DATASET, "polynomial",
-                 "uniform inputs in [-1, 1], target a Chebyshev polynomial (default cubic)",
-                 polynomial_params, polynomial_opts, polynomial_ops);
+FL_DATASET_PLUGIN("polynomial",
+                  "uniform inputs in [-1, 1], target a Chebyshev polynomial (default cubic)",
+                  polynomial_params, polynomial_opts, .load = polynomial_load);

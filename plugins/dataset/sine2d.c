@@ -50,8 +50,6 @@ static int sine2d_load(const fl_host *host, const void *opts_, const char *base_
     return 0;
 }
 
-static const fl_dataset_ops sine2d_ops = {sine2d_load};
-
-FL_PLUGIN_DEFINE(FL_KIND_DATASET, "sine2d",
-                 "2 uniform inputs, smooth target sin(pi x0) cos(pi x1 / 2) (regression)",
-                 sine2d_params, sine2d_opts, sine2d_ops);
+FL_DATASET_PLUGIN("sine2d",
+                  "2 uniform inputs, smooth target sin(pi x0) cos(pi x1 / 2) (regression)",
+                  sine2d_params, sine2d_opts, .load = sine2d_load);

@@ -111,9 +111,20 @@ static inline void synth_shuffle(synth_rng *rng, uint32_t *labels, size_t n)
     }
 }
 
+/* n zeroed elements of `size` bytes from host->alloc, or NULL after saying why. */
+static inline void *synth_scratch(const fl_host *host, size_t n, size_t size)
+{
+    void *p = host->alloc(n * size);
+    if (!p)
+        host->error(host, "cannot allocate %zu bytes for the dataset; lower `samples`", n * size);
+    return p;
+}
+
 static inline char **synth_names(const fl_host *host, const char *prefix, size_t n)
 {
     char **names = host->alloc(n * sizeof *names);
+    if (!names)
+        return NULL;
     char buf[32];
     for (size_t i = 0; i < n; i++) {
         snprintf(buf, sizeof buf, "%s%zu", prefix, i);
@@ -122,8 +133,23 @@ static inline char **synth_names(const fl_host *host, const char *prefix, size_t
     return names;
 }
 
-/* Refuse a table over 2^30 floats (4 GiB): host->alloc cannot fail gracefully, and such a
- * size is a typo in `samples` or `features` rather than an experiment for this program. */
+/* Give back what synth_alloc took, leaving *out as it was handed over (all zero but its
+ * size). */
+static inline void synth_free(const fl_host *host, fl_dataset *out)
+{
+    for (size_t i = 0; out->in_names && i < out->n_in; i++)
+        host->free(out->in_names[i]);
+    for (size_t i = 0; out->out_names && i < out->n_out; i++)
+        host->free(out->out_names[i]);
+    host->free(out->in_names);
+    host->free(out->out_names);
+    host->free(out->x);
+    host->free(out->y);
+    *out = (fl_dataset){.size = out->size};
+}
+
+/* Refuse a table over 2^30 floats (4 GiB): such a size is a typo in `samples` or
+ * `features` rather than an experiment for this program. */
 #define SYNTH_MAX_FLOATS ((size_t)1 << 30)
 
 /* Give *out zeroed x (n, n_in) and y (n, n_out) and the names x0.. and y0..; the core
@@ -146,6 +172,14 @@ static inline int synth_alloc(const fl_host *host, fl_dataset *out, size_t n, si
     out->y = host->alloc(n * n_out * sizeof(float));
     out->in_names = synth_names(host, "x", n_in);
     out->out_names = synth_names(host, "y", n_out);
+    if (!out->x || !out->y || !out->in_names || !out->out_names) {
+        host->error(host,
+                    "cannot allocate %zu samples of %zu values (%zu bytes); lower "
+                    "`samples`",
+                    n, n_in + n_out, n * (n_in + n_out) * sizeof(float));
+        synth_free(host, out);
+        return -1;
+    }
     return 0;
 }
 

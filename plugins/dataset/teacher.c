@@ -65,7 +65,11 @@ static int teacher_load(const fl_host *host, const void *opts_, const char *base
         n_weights += in * ow;
         n_biases += ow;
     }
-    double *w = host->alloc((n_weights + n_biases) * sizeof *w);
+    double *w = synth_scratch(host, n_weights + n_biases, sizeof *w);
+    if (!w) {
+        synth_free(host, out);
+        return -1;
+    }
     double *b = w + n_weights;
     synth_rng task, rng, noise;
     synth_rng_init(&task, seed, SYNTH_STREAM_TASK);
@@ -85,7 +89,12 @@ static int teacher_load(const fl_host *host, const void *opts_, const char *base
 
     size_t width = f > h ? f : h;
     width = width > m ? width : m;
-    double *a = host->alloc(2 * width * sizeof *a);
+    double *a = synth_scratch(host, 2 * width, sizeof *a);
+    if (!a) {
+        host->free(w);
+        synth_free(host, out);
+        return -1;
+    }
     double *next = a + width;
     for (size_t i = 0; i < n; i++) {
         for (size_t j = 0; j < f; j++) {
@@ -113,8 +122,5 @@ static int teacher_load(const fl_host *host, const void *opts_, const char *base
     return 0;
 }
 
-static const fl_dataset_ops teacher_ops = {teacher_load};
-
-FL_PLUGIN_DEFINE(FL_KIND_DATASET, "teacher",
-                 "normal inputs, targets from a fixed random tanh teacher network",
-                 teacher_params, teacher_opts, teacher_ops);
+FL_DATASET_PLUGIN("teacher", "normal inputs, targets from a fixed random tanh teacher network",
+                  teacher_params, teacher_opts, .load = teacher_load);

@@ -46,8 +46,6 @@ static int xor_load(const fl_host *host, const void *opts_, const char *base_dir
     return 0;
 }
 
-static const fl_dataset_ops xor_ops = {xor_load};
-
-FL_PLUGIN_DEFINE(FL_KIND_DATASET, "xor",
-                 "noisy corners of the square, class 1 where the signs differ (classification)",
-                 xor_params, xor_opts, xor_ops);
+FL_DATASET_PLUGIN("xor",
+                  "noisy corners of the square, class 1 where the signs differ (classification)",
+                  xor_params, xor_opts, .load = xor_load);

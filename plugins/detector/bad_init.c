@@ -1,10 +1,9 @@
 /* bad_init.c — the `bad_init` detector: kernels initialized so that training cannot break
  * their symmetry, or far too wide for their fan-in.
  *
- * Only dense kernels are judged (the first trainable tensor of a "dense" layer): a
- * batchnorm's gamma starts at ones by design.  Pre-flight, for a kernel that starts
- * constant (init_min == init_max) and feeds another kernel (directly or through dropout
- * or batchnorm):
+ * Only kernels are judged (a layer's FL_TENSOR_KERNEL tensor): a batchnorm's gamma starts
+ * at ones by design.  Pre-flight, for a kernel that starts constant (init_min == init_max)
+ * and feeds another kernel (directly or through dropout or batchnorm):
  *  - all zeros under relu: every unit outputs its bias (0 by default) and relu passes no
  *    gradient at 0, so the layer never starts;
  *  - constant while every kernel it feeds is constant too: its units compute the same
@@ -24,8 +23,8 @@
  * trains fine where Glorot's smaller weights make its output constant
  * (experiments/glorot-deep-sigmoid*.cfg).
  *
- * The bias initializer is not visible to detectors, so the pre-flight findings are
- * warnings.  During training a flagged layer that lies on every path to the outputs and
+ * The pre-flight findings are warnings: a bias initialized away from zero can still break
+ * the start.  During training a flagged layer that lies on every path to the outputs and
  * still outputs the same value for every probe input after `patience` epochs has shown the
  * start never broke: collapsed. */
 #include <flatline/plugin.h>
@@ -70,10 +69,7 @@ typedef enum bad_init_kind {
     BAD_INIT_SYMMETRIC, /* constant kernels all the way: the layer acts as one unit */
 } bad_init_kind;
 
-static bool bad_init_kernel(const fl_layer_desc *l)
-{
-    return l->has_weights && l->plugin && !strcmp(l->plugin, "dense");
-}
+static bool bad_init_kernel(const fl_layer_desc *l) { return l->has_weights && l->has_kernel; }
 
 static bool bad_init_constant(const fl_layer_desc *l)
 {
@@ -106,8 +102,8 @@ typedef struct bad_init_consumers {
 static void bad_init_find_consumers(const fl_probes *p, size_t k, bad_init_consumers *c)
 {
     for (size_t j = k + 1; j < p->n_layers; j++) {
-        const fl_layer_desc *l = &p->layers[j];
-        if (!l->input || strcmp(l->input, p->layers[k].name))
+        const fl_layer_desc *l = fl_probes_layer(p, j);
+        if (l->input != (int)k)
             continue;
         if (!bad_init_kernel(l)) {
             bad_init_find_consumers(p, j, c);
@@ -122,7 +118,7 @@ static void bad_init_find_consumers(const fl_probes *p, size_t k, bad_init_consu
 
 static bad_init_kind bad_init_classify(const fl_probes *p, size_t k, GString *consumers)
 {
-    const fl_layer_desc *l = &p->layers[k];
+    const fl_layer_desc *l = fl_probes_layer(p, k);
     if (!bad_init_constant(l))
         return BAD_INIT_NONE;
     bad_init_consumers c = {0, 0, 0, consumers};
@@ -132,7 +128,7 @@ static bad_init_kind bad_init_classify(const fl_probes *p, size_t k, GString *co
     bool zero = bad_init_zero(l);
     if (zero && bad_init_relu(l->activation))
         return BAD_INIT_DEAD;
-    if (c.n_constant < c.n || l->n_out < 2)
+    if (c.n_constant < c.n || l->units < 2)
         return BAD_INIT_NONE;
     if (zero && c.n_zero == c.n && bad_init_zero_at_zero(l->activation.kind))
         return BAD_INIT_FROZEN;
@@ -142,16 +138,7 @@ static bad_init_kind bad_init_classify(const fl_probes *p, size_t k, GString *co
 /* Std of a kernel's pre-activations at the start for inputs of unit scale. */
 static double bad_init_pre_std(const fl_layer_desc *l)
 {
-    return bad_init_kernel(l) ? l->init_std * sqrt((double)l->n_in) : 0.0;
-}
-
-/* The layer named `name`, or n_layers. */
-static size_t bad_init_find(const fl_probes *p, const char *name)
-{
-    for (size_t i = 0; name && i < p->n_layers; i++)
-        if (!strcmp(p->layers[i].name, name))
-            return i;
-    return p->n_layers;
+    return bad_init_kernel(l) ? l->init_std * sqrt((double)l->fan_in) : 0.0;
 }
 
 /* Output layer k: predictions spread far wider than the targets at epoch 0, with kernels
@@ -159,8 +146,8 @@ static size_t bad_init_find(const fl_probes *p, const char *name)
 static void bad_init_wide_output(const fl_probes *p, const bad_init_opts *o, size_t k,
                                  GArray *issues)
 {
-    const fl_layer_desc *l = &p->layers[k];
-    const fl_epoch_probe *h0 = &p->history[0];
+    const fl_layer_desc *l = fl_probes_layer(p, k);
+    const fl_epoch_probe *h0 = fl_probes_epoch(p, 0);
     size_t worst = p->n_outputs;
     double worst_ratio = 0;
     for (size_t c = l->out_offset; c < l->out_offset + l->n_out && c < p->n_outputs; c++) {
@@ -175,12 +162,14 @@ static void bad_init_wide_output(const fl_probes *p, const bad_init_opts *o, siz
         return;
     /* The path from the data to this head, in data order. */
     GArray *path = g_array_new(FALSE, FALSE, sizeof(size_t));
-    for (size_t at = k; at < p->n_layers && path->len <= p->n_layers;
-         at = bad_init_find(p, p->layers[at].input))
-        g_array_prepend_val(path, at);
+    for (int at = (int)k; at >= 0 && path->len <= p->n_layers;
+         at = fl_probes_layer(p, (size_t)at)->input) {
+        size_t i = (size_t)at;
+        g_array_prepend_val(path, i);
+    }
     GString *wide = g_string_new(NULL), *advice = g_string_new(NULL);
     for (guint i = 0; i < path->len; i++) {
-        const fl_layer_desc *w = &p->layers[g_array_index(path, size_t, i)];
+        const fl_layer_desc *w = fl_probes_layer(p, g_array_index(path, size_t, i));
         if (bad_init_pre_std(w) <= o->big)
             continue;
         g_string_append_printf(wide, "%s%s (init \"%s\", std %.3g over %zu inputs: ~%.3g)",
@@ -221,7 +210,7 @@ static int bad_init_preflight(void *state, const void *opts_, const fl_probes *p
     const bad_init_opts *o = opts_;
     GArray *issues = group_b_issues_new();
     for (size_t k = 0; k < p->n_layers; k++) {
-        const fl_layer_desc *l = &p->layers[k];
+        const fl_layer_desc *l = fl_probes_layer(p, k);
         GString *consumers = g_string_new(NULL);
         bad_init_kind kind = bad_init_classify(p, k, consumers);
         const char *init = l->init ? l->init : "?";
@@ -231,7 +220,7 @@ static int bad_init_preflight(void *state, const void *opts_, const fl_probes *p
             group_b_issue_add(
                 issues, FL_LEVEL_WARNING, 0,
                 g_strdup_printf("%s (%s, %zu units) starts with all-zero weights (init \"%s\")",
-                                l->name, group_b_act_name(l->activation.kind), l->n_out, init),
+                                l->name, fl_activation_name(l->activation.kind), l->units, init),
                 g_strdup_printf("%s starts with all-zero weights: every ReLU unit outputs 0 "
                                 "(with the default zero bias) and gets no gradient",
                                 l->name),
@@ -242,7 +231,7 @@ static int bad_init_preflight(void *state, const void *opts_, const fl_probes *p
                 issues, FL_LEVEL_WARNING, 0,
                 g_strdup_printf("%s (%s) starts with all-zero weights (init \"%s\") and so do "
                                 "the kernels it feeds (%s)",
-                                l->name, group_b_act_name(l->activation.kind), init,
+                                l->name, fl_activation_name(l->activation.kind), init,
                                 consumers->str),
                 g_strdup_printf("%s outputs 0 (with zero biases), so %s get no gradient, and "
                                 "their zero weights pass none back: only the biases can learn",
@@ -254,7 +243,7 @@ static int bad_init_preflight(void *state, const void *opts_, const fl_probes *p
                 issues, FL_LEVEL_WARNING, 0,
                 g_strdup_printf("every weight of %s (%zu units) starts at %.3g (init \"%s\") "
                                 "and the kernels it feeds (%s) are constant too",
-                                l->name, l->n_out, l->init_min, init, consumers->str),
+                                l->name, l->units, l->init_min, init, consumers->str),
                 g_strdup_printf("every unit of %s computes the same value and gets the same "
                                 "gradient, so %s acts as one unit",
                                 l->name, l->name),
@@ -267,7 +256,7 @@ static int bad_init_preflight(void *state, const void *opts_, const fl_probes *p
         g_string_free(consumers, TRUE);
         fl_activation_kind act = l->activation.kind;
         double pre_std = bad_init_pre_std(l);
-        double sat0 = p->history[0].layers[k].saturated;
+        double sat0 = fl_epoch_layer(fl_probes_epoch(p, 0), k)->saturated;
         if (bad_init_kernel(l) && (act == FL_ACT_SIGMOID || act == FL_ACT_TANH) &&
             pre_std > o->big && sat0 > o->saturated)
             group_b_issue_add(
@@ -275,17 +264,17 @@ static int bad_init_preflight(void *state, const void *opts_, const fl_probes *p
                 g_strdup_printf("%s (%s, %zu inputs) starts with weights of std %.3g (init "
                                 "\"%s\"): pre-activations of std ~%.3g for unit-scale inputs; "
                                 "%.0f%% of them beyond +-5 at epoch 0",
-                                l->name, group_b_act_name(act), l->n_in, l->init_std, init,
+                                l->name, fl_activation_name(act), l->fan_in, l->init_std, init,
                                 pre_std, 100.0 * sat0),
                 g_strdup_printf("pre-activations of std ~%.3g: the units of %s start "
                                 "saturated, where %s passes almost no gradient",
-                                pre_std, l->name, group_b_act_name(act)),
+                                pre_std, l->name, fl_activation_name(act)),
                 g_strdup_printf("set model.%s.init = \"glorot_uniform\"", l->name));
     }
     /* The spread of the predictions first: it says what the wide kernels do to the run. */
     GArray *spread = group_b_issues_new();
     for (size_t k = 0; k < p->n_layers; k++)
-        if (p->layers[k].is_output)
+        if (fl_probes_layer(p, k)->is_output)
             bad_init_wide_output(p, o, k, spread);
     for (guint i = 0; i < issues->len; i++)
         g_array_append_val(spread, g_array_index(issues, group_b_issue, i));
@@ -300,7 +289,7 @@ static bool bad_init_on_every_path(const fl_probes *p, size_t k)
 {
     bool any = false;
     for (size_t j = 0; j < p->n_layers; j++) {
-        if (!p->layers[j].is_output)
+        if (!fl_probes_layer(p, j)->is_output)
             continue;
         any = true;
         size_t at = j;
@@ -310,14 +299,10 @@ static bool bad_init_on_every_path(const fl_probes *p, size_t k)
                 hit = true;
                 break;
             }
-            const char *in = p->layers[at].input;
-            size_t next = p->n_layers;
-            for (size_t i = 0; in && i < p->n_layers; i++)
-                if (!strcmp(p->layers[i].name, in))
-                    next = i;
-            if (next == p->n_layers)
+            int next = fl_probes_layer(p, at)->input;
+            if (next < 0)
                 break;
-            at = next;
+            at = (size_t)next;
         }
         if (!hit)
             return false;
@@ -328,7 +313,7 @@ static bool bad_init_on_every_path(const fl_probes *p, size_t k)
 static bool bad_init_still(const fl_probes *p, size_t epoch, size_t k, const void *ctx)
 {
     (void)ctx;
-    return p->history[epoch].layers[k].dead >= 1.0;
+    return fl_epoch_layer(fl_probes_epoch(p, epoch), k)->dead >= 1.0;
 }
 
 static int bad_init_observe(void *state, const void *opts_, const fl_probes *p,
@@ -338,7 +323,7 @@ static int bad_init_observe(void *state, const void *opts_, const fl_probes *p,
     const bad_init_opts *o = opts_;
     GArray *issues = group_b_issues_new();
     for (size_t k = 0; k < p->n_layers; k++) {
-        const fl_layer_desc *l = &p->layers[k];
+        const fl_layer_desc *l = fl_probes_layer(p, k);
         GString *consumers = g_string_new(NULL);
         bad_init_kind kind = bad_init_classify(p, k, consumers);
         g_string_free(consumers, TRUE);
@@ -352,8 +337,8 @@ static int bad_init_observe(void *state, const void *opts_, const fl_probes *p,
                             "its units still output the same value for every probe input "
                             "after %zu epochs; every output depends on the input only "
                             "through %s",
-                            l->name, l->init_min, l->init ? l->init : "?", l->n_out,
-                            p->n_epochs, l->name),
+                            l->name, l->init_min, l->init ? l->init : "?", l->units, p->n_epochs,
+                            l->name),
             g_strdup_printf("the constant start of %s never broke: it outputs the same value "
                             "for every input, so the model's outputs cannot vary",
                             l->name),
@@ -363,14 +348,9 @@ static int bad_init_observe(void *state, const void *opts_, const fl_probes *p,
     return 0;
 }
 
-static const fl_detector_ops bad_init_ops = {
-    .preflight = bad_init_preflight,
-    .observe = bad_init_observe,
-    .flags = FL_DETECTS_CAUSE,
-    .priority = PRIORITY_BAD_INIT,
-};
-
-FL_PLUGIN_DEFINE(FL_KIND_DETECTOR, "bad_init",
-                 "constant or all-zero kernels that never break symmetry, or kernels far too "
-                 "wide for their fan-in",
-                 bad_init_params, bad_init_opts, bad_init_ops);
+FL_DETECTOR_PLUGIN("bad_init",
+                   "constant or all-zero kernels that never break symmetry, or kernels far too "
+                   "wide for their fan-in",
+                   bad_init_params, bad_init_opts, .flags = FL_DETECTS_CAUSE,
+                   .priority = PRIORITY_BAD_INIT, .preflight = bad_init_preflight,
+                   .observe = bad_init_observe);

@@ -31,12 +31,12 @@ static const fl_param class_imbalance_params[] = {
      offsetof(class_imbalance_opts, harm)},
     FL_PARAM_END};
 
-/* The class of a row: argmax of one-hot columns, or the side of 0.5 (0 for hinge) of one
- * column. */
+/* The class of a row: argmax of one-hot columns, or the side of 0.5 (0 for a loss that
+ * reads the sign, FL_LOSS_SIGNED) of one column. */
 static size_t class_imbalance_of(const fl_probes *p, const float *row)
 {
     if (p->n_outputs == 1)
-        return row[0] > (p->loss && !strcmp(p->loss, "hinge") ? 0.0f : 0.5f);
+        return row[0] > (p->loss_flags & FL_LOSS_SIGNED ? 0.0f : 0.5f);
     size_t c = 0;
     for (size_t o = 1; o < p->n_outputs; o++)
         if (row[o] > row[c])
@@ -106,7 +106,12 @@ static int class_imbalance_observe(void *state, const void *opts_, const fl_prob
                                    "%s or undersample %s), or use a balanced dataset; class "
                                    "weights are not available",
                                    o->ratio, small_name, big_name);
-    report(ctx, &(fl_finding){FL_LEVEL_WARNING, (int)p->n_epochs, evidence, cause, advice});
+    report(ctx, &(fl_finding){.size = sizeof(fl_finding),
+                              .level = FL_LEVEL_WARNING,
+                              .epoch = (int)p->n_epochs,
+                              .evidence = evidence,
+                              .cause = cause,
+                              .advice = advice});
     g_string_free(fractions, TRUE);
     g_free(big_name);
     g_free(small_name);
@@ -116,12 +121,7 @@ static int class_imbalance_observe(void *state, const void *opts_, const fl_prob
     return 0;
 }
 
-static const fl_detector_ops class_imbalance_ops = {
-    .observe = class_imbalance_observe,
-    .flags = FL_DETECTS_CAUSE,
-    .priority = PRIORITY_CLASS_IMBALANCE,
-};
-
-FL_PLUGIN_DEFINE(FL_KIND_DETECTOR, "class_imbalance",
-                 "one class outnumbers another many times over in the training rows",
-                 class_imbalance_params, class_imbalance_opts, class_imbalance_ops);
+FL_DETECTOR_PLUGIN("class_imbalance",
+                   "one class outnumbers another many times over in the training rows",
+                   class_imbalance_params, class_imbalance_opts, .flags = FL_DETECTS_CAUSE,
+                   .priority = PRIORITY_CLASS_IMBALANCE, .observe = class_imbalance_observe);

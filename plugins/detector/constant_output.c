@@ -41,14 +41,14 @@ static const fl_param constant_output_params[] = {
 static bool constant_output_low(const fl_probes *p, size_t k, const void *opts, size_t o)
 {
     const constant_output_opts *op = opts;
-    double s = p->history[k].out_std[o];
+    double s = fl_probes_epoch(p, k)->out_std[o];
     return isfinite(s) && s < op->rel_std * p->target_std[o];
 }
 
 static bool constant_output_exact(const fl_probes *p, size_t k, const void *opts, size_t o)
 {
     (void)opts;
-    const fl_epoch_probe *e = &p->history[k];
+    const fl_epoch_probe *e = fl_probes_epoch(p, k);
     return isfinite(e->out_min[o]) && e->out_min[o] == e->out_max[o];
 }
 
@@ -58,7 +58,7 @@ static int constant_output_observe(void *state, const void *opts, const fl_probe
     (void)state;
     const constant_output_opts *op = opts;
     size_t n = p->n_epochs, patience = (size_t)op->patience;
-    const fl_epoch_probe *now = &p->history[n];
+    const fl_epoch_probe *now = fl_probes_epoch(p, n);
     bool stalled = group_a_improvement(p, op->patience) < op->min_delta;
     fl_level level = 0;
     int since = INT_MAX;
@@ -75,7 +75,7 @@ static int constant_output_observe(void *state, const void *opts, const fl_probe
         /* Growth within the low stretch: from the first of its last `patience` epochs.
          * A spread below a millionth of the values' scale is float32 rounding, not a
          * start to grow from. */
-        double then = p->history[n - patience + 1].out_std[o];
+        double then = fl_probes_epoch(p, n - patience + 1)->out_std[o];
         double noise = 1e-6 * (fabs(now->out_mean[o]) + p->target_std[o]);
         bool growing = now->out_std[o] > op->max_growth * fmax(then, noise);
         fl_level l = exact || (stalled && !growing) ? FL_LEVEL_COLLAPSED : FL_LEVEL_WARNING;
@@ -103,21 +103,20 @@ static int constant_output_observe(void *state, const void *opts, const fl_probe
             exact_any ? "the predictions are exactly the same for every input: nothing "
                         "from the inputs reaches the output any more"
                       : "the network predicts (nearly) the same value for every input";
-        report(ctx, &(fl_finding){level, since, evidence->str, cause,
-                                  "see the causes listed first (dead or saturated units, the "
-                                  "learning rate, the initialization); if none is listed, "
-                                  "check that the inputs carry information about the targets"});
+        report(ctx, &(fl_finding){.size = sizeof(fl_finding),
+                                  .level = level,
+                                  .epoch = since,
+                                  .evidence = evidence->str,
+                                  .cause = cause,
+                                  .advice =
+                                      "see the causes listed first (dead or saturated units, the "
+                                      "learning rate, the initialization); if none is listed, "
+                                      "check that the inputs carry information about the targets"});
     }
     g_string_free(evidence, TRUE);
     return 0;
 }
 
-static const fl_detector_ops constant_output_ops = {
-    .observe = constant_output_observe,
-    .flags = FL_DETECTS_SYMPTOM,
-    .priority = PRIORITY_SYMPTOM,
-};
-
-FL_PLUGIN_DEFINE(FL_KIND_DETECTOR, "constant_output",
-                 "predictions barely vary across inputs while the targets do",
-                 constant_output_params, constant_output_opts, constant_output_ops);
+FL_DETECTOR_PLUGIN("constant_output", "predictions barely vary across inputs while the targets do",
+                   constant_output_params, constant_output_opts, .flags = FL_DETECTS_SYMPTOM,
+                   .priority = PRIORITY_SYMPTOM, .observe = constant_output_observe);

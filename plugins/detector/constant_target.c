@@ -50,9 +50,13 @@ static int constant_target_preflight(void *state, const void *opts_, const fl_pr
             char *cause = g_strdup_printf("every training row is class %s: any classifier "
                                           "learns to answer %s for every input",
                                           cls, cls);
-            report(ctx, &(fl_finding){FL_LEVEL_COLLAPSED, 0, evidence, cause,
-                                      "check the dataset and its target columns: the "
-                                      "training rows must contain at least two classes"});
+            report(ctx, &(fl_finding){.size = sizeof(fl_finding),
+                                      .level = FL_LEVEL_COLLAPSED,
+                                      .epoch = 0,
+                                      .evidence = evidence,
+                                      .cause = cause,
+                                      .advice = "check the dataset and its target columns: the "
+                                                "training rows must contain at least two classes"});
             g_free(cls);
             g_free(evidence);
             g_free(cause);
@@ -93,8 +97,12 @@ static int constant_target_preflight(void *state, const void *opts_, const fl_pr
                                        "columns that vary, or %s",
                                        n_const > 1 ? "s" : "", names->str,
                                        all ? "fix the data source" : "drop them from the targets");
-        report(ctx, &(fl_finding){all ? FL_LEVEL_COLLAPSED : FL_LEVEL_WARNING, 0,
-                                  evidence->str, cause, advice});
+        report(ctx, &(fl_finding){.size = sizeof(fl_finding),
+                                  .level = all ? FL_LEVEL_COLLAPSED : FL_LEVEL_WARNING,
+                                  .epoch = 0,
+                                  .evidence = evidence->str,
+                                  .cause = cause,
+                                  .advice = advice});
         g_free(cause);
         g_free(advice);
     }
@@ -103,12 +111,6 @@ static int constant_target_preflight(void *state, const void *opts_, const fl_pr
     return 0;
 }
 
-static const fl_detector_ops constant_target_ops = {
-    .preflight = constant_target_preflight,
-    .flags = FL_DETECTS_CAUSE,
-    .priority = PRIORITY_CONSTANT_TARGET,
-};
-
-FL_PLUGIN_DEFINE(FL_KIND_DETECTOR, "constant_target",
-                 "the targets themselves (nearly) do not vary", constant_target_params,
-                 constant_target_opts, constant_target_ops);
+FL_DETECTOR_PLUGIN("constant_target", "the targets themselves (nearly) do not vary",
+                   constant_target_params, constant_target_opts, .flags = FL_DETECTS_CAUSE,
+                   .priority = PRIORITY_CONSTANT_TARGET, .preflight = constant_target_preflight);

@@ -53,7 +53,7 @@ static bool dead_relu_is_relu(const fl_layer_desc *l)
 /* ctx: the fraction (double) at or above which a layer counts. */
 static bool dead_relu_holds(const fl_probes *p, size_t epoch, size_t k, const void *ctx)
 {
-    double dead = p->history[epoch].layers[k].dead;
+    double dead = fl_epoch_layer(fl_probes_epoch(p, epoch), k)->dead;
     return !isnan(dead) && dead >= *(const double *)ctx;
 }
 
@@ -63,16 +63,15 @@ static int dead_relu_preflight(void *state, const void *opts, const fl_probes *p
     (void)state, (void)opts;
     GArray *issues = group_b_issues_new();
     for (size_t k = 0; k < p->n_layers; k++) {
-        const fl_layer_desc *l = &p->layers[k];
-        if (!dead_relu_is_relu(l) || !l->has_weights || l->init_min != 0.0 ||
-            l->init_max != 0.0)
+        const fl_layer_desc *l = fl_probes_layer(p, k);
+        if (!dead_relu_is_relu(l) || !l->has_kernel || l->init_min != 0.0 || l->init_max != 0.0)
             continue;
-        double dead0 = p->history[0].layers[k].dead;
+        double dead0 = fl_epoch_layer(fl_probes_epoch(p, 0), k)->dead;
         group_b_issue_add(
             issues, FL_LEVEL_WARNING, 0,
             g_strdup_printf("%s starts with all-zero weights (init \"%s\"); %.0f%% of its %zu "
                             "units output the same value for every probe input at epoch 0",
-                            l->name, l->init ? l->init : "?", 100.0 * dead0, l->n_out),
+                            l->name, l->init ? l->init : "?", 100.0 * dead0, l->units),
             g_strdup_printf("%s starts with all-zero weights: every ReLU unit outputs its "
                             "bias for every input, and with a zero bias it outputs 0 and "
                             "gets no gradient",
@@ -107,11 +106,11 @@ static char *dead_relu_advice(const fl_probes *p, const fl_layer_desc *l, double
     }
     /* Dead from the start although He already: the layer is too narrow to keep a live
      * unit (with n units, all start dead with a chance that grows with depth). */
-    if (l->init && g_str_has_prefix(l->init, "he_"))
+    if (l->has_kernel && (l->init_flags & FL_INIT_FOR_RELU))
         return g_strdup_printf("raise model.%s.units from %zu (try %zu: %.0f%% of its units "
                                "were dead at epoch 0 despite %s), or set model.%s.activation "
                                "= \"leaky_relu\"",
-                               l->name, l->n_out, MAX(l->n_out * 4, (size_t)16), 100.0 * dead0,
+                               l->name, l->units, MAX(l->units * 4, (size_t)16), 100.0 * dead0,
                                l->init, l->name);
     return g_strdup_printf("set model.%s.init = \"he_uniform\" (now \"%s\"; %.0f%% of the "
                            "units were dead at epoch 0), or model.%s.activation = "
@@ -132,19 +131,19 @@ static int dead_relu_observe(void *state, const void *opts_, const fl_probes *p,
     int first_whole = -1;
     GString *behind = g_string_new(NULL);
     for (size_t k = 0; k < p->n_layers; k++) {
-        const fl_layer_desc *l = &p->layers[k];
-        if (!dead_relu_is_relu(l) || l->n_out == 0)
+        const fl_layer_desc *l = fl_probes_layer(p, k);
+        if (!dead_relu_is_relu(l) || l->units == 0)
             continue;
         int since = 0, since_all = 0;
         int held = group_b_streak(p, k, &o->threshold, dead_relu_holds, &since);
         if (held < o->patience)
             continue;
         /* "All units": within half a unit of 1, so rounding of the fraction cannot hide it. */
-        const double all = 1.0 - 0.5 / (double)l->n_out;
+        const double all = 1.0 - 0.5 / (double)l->units;
         int held_all = group_b_streak(p, k, &all, dead_relu_holds, &since_all);
-        double dead = p->history[p->n_epochs].layers[k].dead;
-        double dead0 = p->history[0].layers[k].dead;
-        size_t n_dead = (size_t)lround(dead * (double)l->n_out);
+        double dead = fl_epoch_layer(fl_probes_epoch(p, p->n_epochs), k)->dead;
+        double dead0 = fl_epoch_layer(fl_probes_epoch(p, 0), k)->dead;
+        size_t n_dead = (size_t)lround(dead * (double)l->units);
         bool whole = held_all >= o->patience;
         if (whole && first_whole >= 0) {
             g_string_append_printf(behind, "%s%s", behind->len ? ", " : "", l->name);
@@ -160,7 +159,7 @@ static int dead_relu_observe(void *state, const void *opts_, const fl_probes *p,
         char *evidence = g_strdup_printf(
             "%zu of %zu ReLU units in %s (%.0f%%) output the same value for every probe input "
             "since epoch %d%s%s",
-            n_dead, l->n_out, l->name, 100.0 * dead, whole ? since_all : since,
+            n_dead, l->units, l->name, 100.0 * dead, whole ? since_all : since,
             (whole ? since_all : since) == 0 ? " (before training)" : "", tail);
         g_free(tail);
         char *cause =
@@ -188,13 +187,7 @@ static int dead_relu_observe(void *state, const void *opts_, const fl_probes *p,
     return 0;
 }
 
-static const fl_detector_ops dead_relu_ops = {
-    .preflight = dead_relu_preflight,
-    .observe = dead_relu_observe,
-    .flags = FL_DETECTS_CAUSE,
-    .priority = PRIORITY_DEAD_RELU,
-};
-
-FL_PLUGIN_DEFINE(FL_KIND_DETECTOR, "dead_relu",
-                 "most ReLU units of a layer output the same value for every input",
-                 dead_relu_params, dead_relu_opts, dead_relu_ops);
+FL_DETECTOR_PLUGIN("dead_relu", "most ReLU units of a layer output the same value for every input",
+                   dead_relu_params, dead_relu_opts, .flags = FL_DETECTS_CAUSE,
+                   .priority = PRIORITY_DEAD_RELU, .preflight = dead_relu_preflight,
+                   .observe = dead_relu_observe);

@@ -42,7 +42,7 @@ static char *divergence_advice(const fl_probes *p)
         if (p->input_absmax[i] > absmax)
             absmax = p->input_absmax[i], worst = i;
     /* Inputs beyond ~10 in magnitude multiply the first layer's gradient accordingly. */
-    if (absmax > 10 && p->normalize && strcmp(p->normalize, "none") == 0)
+    if (absmax > 10 && p->normalize == FL_NORMALIZE_NONE)
         g_string_append_printf(s, "; set dataset.normalize = \"standard\" (input %s reaches "
                                   "|x| = %.3g)",
                                p->in_names && p->in_names[worst] ? p->in_names[worst] : "?",
@@ -55,25 +55,30 @@ static char *divergence_advice(const fl_probes *p)
 static void divergence_report_nonfinite(const fl_probes *p, size_t k, fl_report_fn report,
                                         void *ctx)
 {
-    const fl_epoch_probe *e = &p->history[k];
+    const fl_epoch_probe *e = fl_probes_epoch(p, k);
     bool train = !isfinite(e->loss);
     GString *evidence = g_string_new(NULL);
     g_string_append_printf(evidence, "%s loss is %s at epoch %zu",
                            train ? "training" : "validation",
                            group_a_nonfinite(train ? e->loss : e->val_loss), k);
     if (k > 0)
-        g_string_append_printf(evidence, " (epoch-0 loss %.3g", p->history[0].loss);
+        g_string_append_printf(evidence, " (epoch-0 loss %.3g", fl_probes_epoch(p, 0)->loss);
     if (k > 1)
         g_string_append_printf(evidence, ", epoch %zu %.3g", k - 1,
-                               train ? p->history[k - 1].loss : p->history[k - 1].val_loss);
+                               train ? fl_probes_epoch(p, k - 1)->loss
+                                     : fl_probes_epoch(p, k - 1)->val_loss);
     if (k > 0)
         g_string_append(evidence, ")");
     char *advice = divergence_advice(p);
-    report(ctx, &(fl_finding){FL_LEVEL_COLLAPSED, (int)k, evidence->str,
-                              k ? "the loss became NaN/Inf: training diverged"
-                                : "the untrained network's loss is NaN/Inf: inputs or targets "
-                                  "are too large (or not finite)",
-                              advice});
+    report(ctx,
+           &(fl_finding){.size = sizeof(fl_finding),
+                         .level = FL_LEVEL_COLLAPSED,
+                         .epoch = (int)k,
+                         .evidence = evidence->str,
+                         .cause = k ? "the loss became NaN/Inf: training diverged"
+                                    : "the untrained network's loss is NaN/Inf: inputs or targets "
+                                      "are too large (or not finite)",
+                         .advice = advice});
     g_string_free(evidence, TRUE);
     g_free(advice);
 }
@@ -82,7 +87,7 @@ static int divergence_preflight(void *state, const void *opts, const fl_probes *
                                 fl_report_fn report, void *ctx)
 {
     (void)state, (void)opts;
-    if (!isfinite(p->history[0].loss))
+    if (!isfinite(fl_probes_epoch(p, 0)->loss))
         divergence_report_nonfinite(p, 0, report, ctx);
     return 0;
 }
@@ -91,8 +96,8 @@ static bool divergence_rising(const fl_probes *p, size_t k, const void *opts, si
 {
     (void)unused;
     const divergence_opts *op = opts;
-    double l = p->history[k].loss, prev = p->history[k - 1].loss;
-    return l > op->grow_factor * p->history[0].loss && l > prev;
+    double l = fl_probes_epoch(p, k)->loss, prev = fl_probes_epoch(p, k - 1)->loss;
+    return l > op->grow_factor * fl_probes_epoch(p, 0)->loss && l > prev;
 }
 
 static int divergence_observe(void *state, const void *opts, const fl_probes *p,
@@ -102,42 +107,39 @@ static int divergence_observe(void *state, const void *opts, const fl_probes *p,
     const divergence_opts *op = opts;
     size_t n = p->n_epochs;
     for (size_t k = 1; k <= n; k++) {
-        const fl_epoch_probe *e = &p->history[k];
+        const fl_epoch_probe *e = fl_probes_epoch(p, k);
         /* Without a validation split val_loss is NaN by design. */
         if (!isfinite(e->loss) || (p->n_val && !isfinite(e->val_loss))) {
             divergence_report_nonfinite(p, k, report, ctx);
             return 0;
         }
     }
-    double l0 = p->history[0].loss;
+    double l0 = fl_probes_epoch(p, 0)->loss;
     if (!(l0 > 0))
         return 0;
     size_t streak = group_a_streak(p, divergence_rising, op, 0);
     if (!streak)
         return 0;
     size_t since = n - streak + 1;
-    char *evidence = g_strdup_printf("training loss %.3g at epoch %zu = %.3g x the epoch-0 loss "
-                                     "%.3g (bound %.3g x), rising above the bound in each of the "
-                                     "last %zu epochs (from %.3g at epoch %zu)",
-                                     p->history[n].loss, n, p->history[n].loss / l0, l0,
-                                     op->grow_factor, streak, p->history[since - 1].loss,
-                                     since - 1);
+    char *evidence =
+        g_strdup_printf("training loss %.3g at epoch %zu = %.3g x the epoch-0 loss "
+                        "%.3g (bound %.3g x), rising above the bound in each of the "
+                        "last %zu epochs (from %.3g at epoch %zu)",
+                        fl_probes_epoch(p, n)->loss, n, fl_probes_epoch(p, n)->loss / l0, l0,
+                        op->grow_factor, streak, fl_probes_epoch(p, since - 1)->loss, since - 1);
     char *advice = divergence_advice(p);
-    report(ctx, &(fl_finding){streak >= (size_t)op->patience ? FL_LEVEL_COLLAPSED
-                                                             : FL_LEVEL_WARNING,
-                              (int)since, evidence,
-                              "the loss grows without bound: the steps overshoot", advice});
+    report(ctx, &(fl_finding){.size = sizeof(fl_finding),
+                              .level = streak >= (size_t)op->patience ? FL_LEVEL_COLLAPSED
+                                                                      : FL_LEVEL_WARNING,
+                              .epoch = (int)since,
+                              .evidence = evidence,
+                              .cause = "the loss grows without bound: the steps overshoot",
+                              .advice = advice});
     g_free(evidence);
     g_free(advice);
     return 0;
 }
 
-static const fl_detector_ops divergence_ops = {
-    .preflight = divergence_preflight,
-    .observe = divergence_observe,
-    .flags = FL_DETECTS_CAUSE,
-    .priority = PRIORITY_DIVERGENCE,
-};
-
-FL_PLUGIN_DEFINE(FL_KIND_DETECTOR, "divergence", "loss becomes NaN/Inf or grows without bound",
-                 divergence_params, divergence_opts, divergence_ops);
+FL_DETECTOR_PLUGIN("divergence", "loss becomes NaN/Inf or grows without bound", divergence_params,
+                   divergence_opts, .flags = FL_DETECTS_CAUSE, .priority = PRIORITY_DIVERGENCE,
+                   .preflight = divergence_preflight, .observe = divergence_observe);

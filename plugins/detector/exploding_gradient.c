@@ -64,15 +64,16 @@ static const fl_param exploding_gradient_params[] = {
 static double exploding_gradient_worst_pair(const exploding_gradient_opts *op, const fl_probes *p,
                                             size_t k, size_t *up, size_t *down)
 {
-    const fl_layer_probe *lp = p->history[k].layers;
+    const fl_epoch_probe *e = fl_probes_epoch(p, k);
     double worst = 0;
     for (size_t a = 0; a < p->n_layers; a++) {
-        if (!p->layers[a].has_weights || !(lp[a].grad_norm > op->min_norm))
+        if (!fl_probes_layer(p, a)->has_weights ||
+            !(fl_epoch_layer(e, a)->grad_norm > op->min_norm))
             continue;
         for (size_t b = 0; b < p->n_layers; b++) {
-            if (!p->layers[b].has_weights || !group_a_feeds(p, a, b))
+            if (!fl_probes_layer(p, b)->has_weights || !group_a_feeds(p, a, b))
                 continue;
-            double r = lp[a].grad_norm / lp[b].grad_norm;
+            double r = fl_epoch_layer(e, a)->grad_norm / fl_epoch_layer(e, b)->grad_norm;
             if (r > worst) {
                 worst = r;
                 *up = a;
@@ -89,10 +90,10 @@ static double exploding_gradient_worst_pair(const exploding_gradient_opts *op, c
  * stddev 0.05, say) grows to an ordinary scale while it learns; that is not a blow-up. */
 static double exploding_gradient_weight_ref(const fl_probes *p, size_t l)
 {
-    const fl_layer_desc *d = &p->layers[l];
+    const fl_layer_desc *d = fl_probes_layer(p, l);
     double fan = (double)(d->n_in + d->n_out);
     double glorot = fan > 0 ? sqrt(2.0 * (double)d->n_in * (double)d->n_out / fan) : 0;
-    double w0 = p->history[0].layers[l].weight_norm;
+    double w0 = fl_epoch_layer(fl_probes_epoch(p, 0), l)->weight_norm;
     return isfinite(w0) && w0 > glorot ? w0 : glorot;
 }
 
@@ -102,9 +103,9 @@ static double exploding_gradient_worst_growth(const fl_probes *p, size_t k, size
     double worst = 0;
     for (size_t l = 0; l < p->n_layers; l++) {
         double w0 = exploding_gradient_weight_ref(p, l);
-        if (!p->layers[l].has_weights || !(w0 > 0))
+        if (!fl_probes_layer(p, l)->has_weights || !(w0 > 0))
             continue;
-        double g = p->history[k].layers[l].weight_norm / w0;
+        double g = fl_epoch_layer(fl_probes_epoch(p, k), l)->weight_norm / w0;
         if (g > worst) {
             worst = g;
             *layer = l;
@@ -126,8 +127,9 @@ static bool exploding_gradient_sign(const fl_probes *p, size_t k, const void *op
 static size_t exploding_gradient_nonfinite(const fl_probes *p, size_t k)
 {
     for (size_t l = 0; l < p->n_layers; l++) {
-        const fl_layer_probe *lp = &p->history[k].layers[l];
-        if (p->layers[l].has_weights && (!isfinite(lp->grad_norm) || !isfinite(lp->weight_norm)))
+        const fl_layer_probe *lp = fl_epoch_layer(fl_probes_epoch(p, k), l);
+        if (fl_probes_layer(p, l)->has_weights &&
+            (!isfinite(lp->grad_norm) || !isfinite(lp->weight_norm)))
             return l;
     }
     return p->n_layers;
@@ -142,10 +144,11 @@ static char *exploding_gradient_advice(const fl_probes *p)
     else
         g_string_append(s, "lower the learning rate");
     for (size_t l = 0; l < p->n_layers; l++) {
-        const fl_layer_desc *d = &p->layers[l];
+        const fl_layer_desc *d = fl_probes_layer(p, l);
         /* An init with twice He's std sqrt(2 / fan_in) or more (the largest any Keras
          * variance-scaling initializer uses) amplifies every layer's signal and gradient. */
-        if (d->has_weights && d->n_in > 0 && d->init_std > 2 * sqrt(2.0 / (double)d->n_in))
+        if (d->has_weights && d->has_kernel && d->fan_in > 0 &&
+            d->init_std > 2 * sqrt(2.0 / (double)d->fan_in))
             g_string_append_printf(s, "; use model.%s.init = \"glorot_uniform\" (now %s with std "
                                       "%.3g)",
                                    d->name, d->init ? d->init : "?", d->init_std);
@@ -167,18 +170,18 @@ static int exploding_gradient_observe(void *state, const void *opts, const fl_pr
         size_t l = exploding_gradient_nonfinite(p, k);
         if (l == p->n_layers)
             continue;
-        const fl_layer_probe *lp = &p->history[k].layers[l];
+        const fl_layer_probe *lp = fl_epoch_layer(fl_probes_epoch(p, k), l);
         char g[32], w[32];
         snprintf(g, sizeof g, "%.3g", lp->grad_norm);
         snprintf(w, sizeof w, "%.3g", lp->weight_norm);
         g_string_append_printf(evidence, "layer %s at epoch %zu: gradient norm %s, weight norm %s",
-                               p->layers[l].name, k,
+                               fl_probes_layer(p, l)->name, k,
                                isfinite(lp->grad_norm) ? g : group_a_nonfinite(lp->grad_norm),
                                isfinite(lp->weight_norm) ? w : group_a_nonfinite(lp->weight_norm));
         if (k > 1)
             g_string_append_printf(evidence, " (epoch %zu: %.3g, %.3g)", k - 1,
-                                   p->history[k - 1].layers[l].grad_norm,
-                                   p->history[k - 1].layers[l].weight_norm);
+                                   fl_epoch_layer(fl_probes_epoch(p, k - 1), l)->grad_norm,
+                                   fl_epoch_layer(fl_probes_epoch(p, k - 1), l)->weight_norm);
         level = FL_LEVEL_COLLAPSED;
         since = (int)k;
     }
@@ -189,19 +192,24 @@ static int exploding_gradient_observe(void *state, const void *opts, const fl_pr
             size_t a = 0, b = 0, l = 0;
             double r = exploding_gradient_worst_pair(op, p, n, &a, &b);
             double g = exploding_gradient_worst_growth(p, n, &l);
-            const fl_layer_probe *lp = p->history[n].layers;
+            const fl_epoch_probe *now = fl_probes_epoch(p, n);
             if (r > op->ratio)
-                g_string_append_printf(evidence, "gradient norm of %s %.3g = %.3g x that of %s "
-                                                 "%.3g (ratio above %.3g, norm above %.3g)",
-                                       p->layers[a].name, lp[a].grad_norm, r, p->layers[b].name,
-                                       lp[b].grad_norm, op->ratio, op->min_norm);
+                g_string_append_printf(evidence,
+                                       "gradient norm of %s %.3g = %.3g x that of %s "
+                                       "%.3g (ratio above %.3g, norm above %.3g)",
+                                       fl_probes_layer(p, a)->name,
+                                       fl_epoch_layer(now, a)->grad_norm, r,
+                                       fl_probes_layer(p, b)->name,
+                                       fl_epoch_layer(now, b)->grad_norm, op->ratio, op->min_norm);
             if (g > op->growth)
-                g_string_append_printf(evidence, "%sweight norm of %s %.3g = %.3g x %.3g, the "
-                                                 "larger of its norm before training (%.3g) and "
-                                                 "a Glorot init's (above %.3g x)",
-                                       evidence->len ? "; " : "", p->layers[l].name,
-                                       lp[l].weight_norm, g, exploding_gradient_weight_ref(p, l),
-                                       p->history[0].layers[l].weight_norm, op->growth);
+                g_string_append_printf(
+                    evidence,
+                    "%sweight norm of %s %.3g = %.3g x %.3g, the "
+                    "larger of its norm before training (%.3g) and "
+                    "a Glorot init's (above %.3g x)",
+                    evidence->len ? "; " : "", fl_probes_layer(p, l)->name,
+                    fl_epoch_layer(now, l)->weight_norm, g, exploding_gradient_weight_ref(p, l),
+                    fl_epoch_layer(fl_probes_epoch(p, 0), l)->weight_norm, op->growth);
             g_string_append_printf(evidence, "; since epoch %d", since);
             bool stalled = group_a_improvement(p, op->patience) < op->min_delta;
             level = streak >= (size_t)op->patience && stalled ? FL_LEVEL_COLLAPSED
@@ -213,20 +221,19 @@ static int exploding_gradient_observe(void *state, const void *opts, const fl_pr
     }
     if (level) {
         char *advice = exploding_gradient_advice(p);
-        report(ctx, &(fl_finding){level, since, evidence->str,
-                                  "the gradients or weights blow up, so each step overshoots",
-                                  advice});
+        report(ctx,
+               &(fl_finding){.size = sizeof(fl_finding),
+                             .level = level,
+                             .epoch = since,
+                             .evidence = evidence->str,
+                             .cause = "the gradients or weights blow up, so each step overshoots",
+                             .advice = advice});
         g_free(advice);
     }
     g_string_free(evidence, TRUE);
     return 0;
 }
 
-static const fl_detector_ops exploding_gradient_ops = {
-    .observe = exploding_gradient_observe,
-    .flags = FL_DETECTS_CAUSE,
-    .priority = PRIORITY_EXPLODING_GRADIENT,
-};
-
-FL_PLUGIN_DEFINE(FL_KIND_DETECTOR, "exploding_gradient", "gradients or weights blow up",
-                 exploding_gradient_params, exploding_gradient_opts, exploding_gradient_ops);
+FL_DETECTOR_PLUGIN("exploding_gradient", "gradients or weights blow up", exploding_gradient_params,
+                   exploding_gradient_opts, .flags = FL_DETECTS_CAUSE,
+                   .priority = PRIORITY_EXPLODING_GRADIENT, .observe = exploding_gradient_observe);

@@ -41,12 +41,12 @@ static inline double group_a_improvement(const fl_probes *p, int window)
     size_t n = p->n_epochs;
     if (window < 1 || n < (size_t)window + 1)
         return INFINITY;
-    double start = p->history[n - (size_t)window].loss;
+    double start = fl_probes_epoch(p, n - (size_t)window)->loss;
     if (!isfinite(start))
         return 0;
     double best = INFINITY;
     for (size_t k = n - (size_t)window + 1; k <= n; k++) {
-        double l = p->history[k].loss;
+        double l = fl_probes_epoch(p, k)->loss;
         if (!isfinite(l))
             return 0;
         best = fmin(best, l);
@@ -63,15 +63,15 @@ static inline char *group_a_loss_note(const fl_probes *p, int window, double min
 {
     size_t n = p->n_epochs;
     if (window < 1 || n < (size_t)window + 1)
-        return g_strdup_printf("loss %.3g at epoch %zu", p->history[n].loss, n);
+        return g_strdup_printf("loss %.3g at epoch %zu", fl_probes_epoch(p, n)->loss, n);
     size_t from = n - (size_t)window;
     double best = INFINITY;
     for (size_t k = from + 1; k <= n; k++)
-        best = fmin(best, p->history[k].loss);
+        best = fmin(best, fl_probes_epoch(p, k)->loss);
     double gain = group_a_improvement(p, window);
     return g_strdup_printf("loss %.3g at epoch %zu, lowest in epochs %zu-%zu %.3g: improved by "
                            "%.3g%%, %s the %.3g%% that counts as learning",
-                           p->history[from].loss, from, from + 1, n, best, 100.0 * gain,
+                           fl_probes_epoch(p, from)->loss, from, from + 1, n, best, 100.0 * gain,
                            gain < min_delta ? "below" : "at least", 100.0 * min_delta);
 }
 
@@ -82,17 +82,18 @@ static inline const char *group_a_nonfinite(double v)
     return isnan(v) ? "NaN" : v > 0 ? "+Inf" : "-Inf";
 }
 
-/* Keras' default rate for an optimizer: what advice suggests trying. */
-static inline double group_a_default_lr(const char *optimizer)
+/* The optimizer's usual rate (the default of its lr, Keras'): what advice suggests
+ * trying; 0.001 for an optimizer without one. */
+static inline double group_a_default_lr(const fl_probes *p)
 {
-    return optimizer && strcmp(optimizer, "sgd") == 0 ? 0.01 : 0.001;
+    return isnan(p->default_lr) ? 0.001 : p->default_lr;
 }
 
 /* A rate to try instead of `lr` when it is too small: the optimizer's usual rate, or ten
  * times `lr` if that is already above it. */
 static inline double group_a_raise_lr(const fl_probes *p, double lr)
 {
-    double d = group_a_default_lr(p->optimizer);
+    double d = group_a_default_lr(p);
     return lr < d ? d : 10 * lr;
 }
 
@@ -120,7 +121,7 @@ static inline size_t group_a_weighted(const fl_probes *p, size_t *first, size_t 
     size_t count = 0;
     *first = *last = p->n_layers;
     for (size_t k = 0; k < p->n_layers; k++) {
-        if (!p->layers[k].has_weights)
+        if (!fl_probes_layer(p, k)->has_weights)
             continue;
         if (!count)
             *first = k;
@@ -131,38 +132,22 @@ static inline size_t group_a_weighted(const fl_probes *p, size_t *first, size_t 
 }
 
 /* Whether layer a feeds layer b, directly or through other layers (each layer reads one
- * layer named by `input`, so the graph is a tree rooted at the data). */
+ * layer, so the graph is a tree rooted at the data). */
 static inline bool group_a_feeds(const fl_probes *p, size_t a, size_t b)
 {
-    const char *name = p->layers[b].input;
-    for (size_t hops = 0; name && hops < p->n_layers; hops++) {
-        if (strcmp(name, p->layers[a].name) == 0)
-            return true;
-        const char *next = NULL;
-        for (size_t k = 0; k < p->n_layers; k++)
-            if (strcmp(p->layers[k].name, name) == 0)
-                next = p->layers[k].input;
-        name = next;
-    }
-    return false;
+    return fl_layer_feeds(p, a, b);
 }
 
 /* The output layer that produces model column o, or n_layers. */
 static inline size_t group_a_layer_of_output(const fl_probes *p, size_t o)
 {
-    for (size_t k = 0; k < p->n_layers; k++) {
-        const fl_layer_desc *l = &p->layers[k];
-        if (l->is_output && o >= l->out_offset && o < l->out_offset + l->n_out)
-            return k;
-    }
-    return p->n_layers;
+    return fl_output_layer(p, o);
 }
 
-/* An initializer that gives every unit of a layer the same weights. */
-static inline bool group_a_symmetric_init(const char *init)
+/* A kernel initializer that gives every unit of a layer the same weights. */
+static inline bool group_a_symmetric_init(const fl_layer_desc *l)
 {
-    return init && (strcmp(init, "zeros") == 0 || strcmp(init, "ones") == 0 ||
-                    strcmp(init, "constant") == 0);
+    return l->has_kernel && (l->init_flags & FL_INIT_CONSTANT);
 }
 
 #endif

@@ -43,11 +43,11 @@ static inline bool group_b_loss_flat(const fl_probes *p, int window, double min_
 {
     if (window < 1 || p->n_epochs <= (size_t)window)
         return false;
-    double ref = p->history[p->n_epochs - (size_t)window].loss;
+    double ref = fl_probes_epoch(p, p->n_epochs - (size_t)window)->loss;
     if (!isfinite(ref))
         return false;
     for (size_t e = p->n_epochs - (size_t)window + 1; e <= p->n_epochs; e++) {
-        double l = p->history[e].loss;
+        double l = fl_probes_epoch(p, e)->loss;
         if (isfinite(l) && l < ref - min_delta * fabs(ref))
             return false;
     }
@@ -57,11 +57,11 @@ static inline bool group_b_loss_flat(const fl_probes *p, int window, double min_
 /* The loss over the window group_b_loss_flat() looked at, for evidence (caller frees). */
 static inline char *group_b_flat_text(const fl_probes *p, int window, double min_delta)
 {
-    const fl_epoch_probe *ref = &p->history[p->n_epochs - (size_t)window];
+    const fl_epoch_probe *ref = fl_probes_epoch(p, p->n_epochs - (size_t)window);
     return g_strdup_printf("loss %.3g at epoch %d, %.3g at epoch %d (no decrease beyond "
                            "%.3g%%)",
-                           ref->loss, ref->epoch, p->history[p->n_epochs].loss,
-                           p->history[p->n_epochs].epoch, 100.0 * min_delta);
+                           ref->loss, ref->epoch, fl_probes_epoch(p, p->n_epochs)->loss,
+                           fl_probes_epoch(p, p->n_epochs)->epoch, 100.0 * min_delta);
 }
 
 /* The loss without its L1/L2 part: what the model's fit costs. */
@@ -75,7 +75,7 @@ static inline double group_b_data_loss(const fl_epoch_probe *e)
 static inline bool group_b_poor_fit(const fl_probes *p, double ratio)
 {
     double base = p->baseline_loss;
-    double data = group_b_data_loss(&p->history[p->n_epochs]);
+    double data = group_b_data_loss(fl_probes_epoch(p, p->n_epochs));
     return isfinite(base) && base > 0 && isfinite(data) && data > ratio * base;
 }
 
@@ -87,14 +87,6 @@ static inline const char *group_b_name(const char *const *names, size_t i, const
         return names[i];
     g_snprintf(buf, size, "%s%zu", prefix, i);
     return buf;
-}
-
-/* The activation's name as written in experiment files. */
-static inline const char *group_b_act_name(fl_activation_kind kind)
-{
-    static const char *const names[FL_ACT_COUNT] = {
-        "linear", "relu", "leaky_relu", "elu", "selu", "sigmoid", "tanh", "softmax", "softplus"};
-    return (unsigned)kind < FL_ACT_COUNT ? names[kind] : "?";
 }
 
 /* A rate ten times lower, for advice ("try 0.001"). */
@@ -153,8 +145,12 @@ static inline void group_b_issues_report(GArray *list, fl_report_fn report, void
             }
             g_strfreev(pieces);
         }
-        report(ctx, &(fl_finding){first->level, first->epoch, evidence->str, first->cause,
-                                  advice->str});
+        report(ctx, &(fl_finding){.size = sizeof(fl_finding),
+                                  .level = first->level,
+                                  .epoch = first->epoch,
+                                  .evidence = evidence->str,
+                                  .cause = first->cause,
+                                  .advice = advice->str});
         g_string_free(evidence, TRUE);
         g_string_free(advice, TRUE);
     }

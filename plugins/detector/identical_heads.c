@@ -104,7 +104,7 @@ static int identical_heads_observe(void *state, const void *opts, const fl_probe
              * classes are single_class's business, not two heads copying each other. */
             size_t li = group_a_layer_of_output(p, i), lj = group_a_layer_of_output(p, j);
             if (li == lj && li < p->n_layers &&
-                p->layers[li].activation.kind == FL_ACT_SOFTMAX) {
+                fl_probes_layer(p, li)->activation.kind == FL_ACT_SOFTMAX) {
                 *first = 0;
                 continue;
             }
@@ -136,12 +136,13 @@ static int identical_heads_observe(void *state, const void *opts, const fl_probe
             for (size_t t = 0; t < 2; t++) {
                 size_t k = t ? lj : li;
                 if (k >= p->n_layers || (t && lj == li) ||
-                    !group_a_symmetric_init(p->layers[k].init))
+                    !group_a_symmetric_init(fl_probes_layer(p, k)))
                     continue;
-                char *key = g_strdup_printf("model.%s.init", p->layers[k].name);
+                char *key = g_strdup_printf("model.%s.init", fl_probes_layer(p, k)->name);
                 if (!strstr(advice->str, key))
                     g_string_append_printf(advice, "%sset %s = \"glorot_uniform\" (now %s)",
-                                           advice->len ? "; " : "", key, p->layers[k].init);
+                                           advice->len ? "; " : "", key,
+                                           fl_probes_layer(p, k)->init);
                 g_free(key);
             }
         }
@@ -154,25 +155,23 @@ static int identical_heads_observe(void *state, const void *opts, const fl_probe
         g_string_append(advice,
                         "give each head weights of its own: a random initializer rather than "
                         "zeros/ones/constant, and see the causes listed first");
-        report(ctx, &(fl_finding){level, since, evidence->str,
-                                  "several outputs predict the same values as each other although "
-                                  "their targets differ: the heads are not told apart",
-                                  advice->str});
+        report(ctx, &(fl_finding){
+                        .size = sizeof(fl_finding),
+                        .level = level,
+                        .epoch = since,
+                        .evidence = evidence->str,
+                        .cause = "several outputs predict the same values as each other although "
+                                 "their targets differ: the heads are not told apart",
+                        .advice = advice->str});
     }
     g_string_free(evidence, TRUE);
     g_string_free(advice, TRUE);
     return 0;
 }
 
-static const fl_detector_ops identical_heads_ops = {
-    .create = identical_heads_create,
-    .observe = identical_heads_observe,
-    .destroy = identical_heads_destroy,
-    .flags = FL_DETECTS_SYMPTOM,
-    .priority = PRIORITY_SYMPTOM,
-};
-
-FL_PLUGIN_DEFINE(FL_KIND_DETECTOR, "identical_heads",
-                 "several outputs predict the same values as each other while their targets "
-                 "differ",
-                 identical_heads_params, identical_heads_opts, identical_heads_ops);
+FL_DETECTOR_PLUGIN("identical_heads",
+                   "several outputs predict the same values as each other while their targets "
+                   "differ",
+                   identical_heads_params, identical_heads_opts, .flags = FL_DETECTS_SYMPTOM,
+                   .priority = PRIORITY_SYMPTOM, .create = identical_heads_create,
+                   .observe = identical_heads_observe, .destroy = identical_heads_destroy);

@@ -61,7 +61,7 @@ static const fl_param no_update_params[] = {
 
 static bool no_update_structural_optimizer(const fl_probes *p)
 {
-    return p->optimizer && strcmp(p->optimizer, "none") == 0;
+    return (p->optimizer_flags & FL_OPTIMIZER_NEVER_STEPS) != 0;
 }
 
 static bool no_update_structural_loss(const fl_probes *p)
@@ -83,11 +83,14 @@ static int no_update_preflight(void *state, const void *opts, const fl_probes *p
     const no_update_opts *op = opts;
     GString *evidence = g_string_new(NULL), *advice = g_string_new(NULL);
     const char *cause = NULL;
+    g_autofree char *never = NULL;
     fl_level level = 0;
     if (no_update_structural_optimizer(p)) {
         level = FL_LEVEL_COLLAPSED;
-        cause = "optimizer \"none\" never changes the weights: nothing can be learned";
-        g_string_append(evidence, "optimizer = \"none\"");
+        cause = never = g_strdup_printf("optimizer \"%s\" never changes the weights: nothing "
+                                        "can be learned",
+                                        p->optimizer);
+        g_string_append_printf(evidence, "optimizer = \"%s\"", p->optimizer);
         g_string_append(advice, "set optimizer to adam (optimizer = { plugin = \"adam\"; "
                                 "lr = 0.001; })");
     }
@@ -129,8 +132,8 @@ static int no_update_preflight(void *state, const void *opts, const fl_probes *p
             double last = total - 1;
             g_string_append_printf(evidence, "%s takes lr from %.3g to %.3g by step %.0f",
                                    p->schedule, p->base_lr, p->final_lr, last);
-            if (p->schedule && strcmp(p->schedule, "exponential_decay") == 0 &&
-                p->final_lr > 0 && p->steps_per_epoch && last > 0) {
+            if ((p->schedule_flags & FL_SCHEDULE_DECAYS) && p->final_lr > 0 && p->steps_per_epoch &&
+                last > 0) {
                 /* The rate is base * r^(t / T): it falls below tiny_lr after a fixed share
                  * of the run; the first step past it, counting steps from 0 (staircase moves
                  * this by less than one decay period). */
@@ -148,7 +151,12 @@ static int no_update_preflight(void *state, const void *opts, const fl_probes *p
         }
     }
     if (level)
-        report(ctx, &(fl_finding){level, 0, evidence->str, cause, advice->str});
+        report(ctx, &(fl_finding){.size = sizeof(fl_finding),
+                                  .level = level,
+                                  .epoch = 0,
+                                  .evidence = evidence->str,
+                                  .cause = cause,
+                                  .advice = advice->str});
     g_string_free(evidence, TRUE);
     g_string_free(advice, TRUE);
     return 0;
@@ -162,14 +170,14 @@ static bool no_update_still(const fl_probes *p, size_t k, const void *opts, size
 {
     (void)unused;
     const no_update_opts *op = opts;
-    double lr = p->history[k].lr;
+    double lr = fl_probes_epoch(p, k)->lr;
     if (isfinite(lr) && lr < op->tiny_lr)
         return true;
     size_t weighted = 0;
     for (size_t l = 0; l < p->n_layers; l++) {
-        if (!p->layers[l].has_weights)
+        if (!fl_probes_layer(p, l)->has_weights)
             continue;
-        double r = p->history[k].layers[l].update_ratio;
+        double r = fl_epoch_layer(fl_probes_epoch(p, k), l)->update_ratio;
         if (!(r < op->min_ratio))
             return false;
         weighted++;
@@ -188,14 +196,14 @@ static int no_update_observe(void *state, const void *opts, const fl_probes *p,
         return 0;
     if (group_a_improvement(p, op->patience) >= op->min_delta)
         return 0;
-    const fl_epoch_probe *now = &p->history[n];
+    const fl_epoch_probe *now = fl_probes_epoch(p, n);
     if (isfinite(p->baseline_loss) && p->baseline_loss > 0 &&
         now->loss < op->learned * p->baseline_loss)
         return 0;
     double gmax = 0;
     for (size_t l = 0; l < p->n_layers; l++)
-        if (p->layers[l].has_weights && isfinite(now->layers[l].grad_norm))
-            gmax = fmax(gmax, now->layers[l].grad_norm);
+        if (fl_probes_layer(p, l)->has_weights && isfinite(fl_epoch_layer(now, l)->grad_norm))
+            gmax = fmax(gmax, fl_epoch_layer(now, l)->grad_norm);
     bool lr_tiny = isfinite(now->lr) && now->lr < op->tiny_lr;
     bool structural = no_update_structural_optimizer(p) || no_update_structural_loss(p);
     if (!structural && !lr_tiny && !(gmax >= op->grad_floor))
@@ -212,14 +220,14 @@ static int no_update_observe(void *state, const void *opts, const fl_probes *p,
                                          "layer since epoch %d:",
                                op->min_ratio, since);
     for (size_t l = 0; l < p->n_layers; l++)
-        if (p->layers[l].has_weights)
-            g_string_append_printf(evidence, " %s %.3g", p->layers[l].name,
-                                   now->layers[l].update_ratio);
+        if (fl_probes_layer(p, l)->has_weights)
+            g_string_append_printf(evidence, " %s %.3g", fl_probes_layer(p, l)->name,
+                                   fl_epoch_layer(now, l)->update_ratio);
     g_string_append(evidence, "; gradient norms:");
     for (size_t l = 0; l < p->n_layers; l++)
-        if (p->layers[l].has_weights)
-            g_string_append_printf(evidence, " %s %.3g", p->layers[l].name,
-                                   now->layers[l].grad_norm);
+        if (fl_probes_layer(p, l)->has_weights)
+            g_string_append_printf(evidence, " %s %.3g", fl_probes_layer(p, l)->name,
+                                   fl_epoch_layer(now, l)->grad_norm);
     if (isfinite(now->lr) && !lr_tiny)
         g_string_append_printf(evidence, "; lr %.3g", now->lr);
     char *loss = group_a_loss_note(p, op->patience, op->min_delta);
@@ -228,7 +236,7 @@ static int no_update_observe(void *state, const void *opts, const fl_probes *p,
 
     char *cause, *advice;
     if (no_update_structural_optimizer(p)) {
-        cause = g_strdup("optimizer \"none\" never changes the weights");
+        cause = g_strdup_printf("optimizer \"%s\" never changes the weights", p->optimizer);
         advice = g_strdup("set optimizer to adam (optimizer = { plugin = \"adam\"; lr = 0.001; })");
     } else if (no_update_structural_loss(p)) {
         cause = g_strdup_printf("loss \"%s\" has a zero gradient, so the weights never move",
@@ -257,20 +265,19 @@ static int no_update_observe(void *state, const void *opts, const fl_probes *p,
                                        group_a_raise_lr(p, p->base_lr))
                      : g_strdup_printf("use optimizer adam instead of %s", p->optimizer);
     }
-    report(ctx, &(fl_finding){FL_LEVEL_COLLAPSED, since, evidence->str, cause, advice});
+    report(ctx, &(fl_finding){.size = sizeof(fl_finding),
+                              .level = FL_LEVEL_COLLAPSED,
+                              .epoch = since,
+                              .evidence = evidence->str,
+                              .cause = cause,
+                              .advice = advice});
     g_free(cause);
     g_free(advice);
     g_string_free(evidence, TRUE);
     return 0;
 }
 
-static const fl_detector_ops no_update_ops = {
-    .preflight = no_update_preflight,
-    .observe = no_update_observe,
-    .flags = FL_DETECTS_CAUSE,
-    .priority = PRIORITY_NO_UPDATE,
-};
-
-FL_PLUGIN_DEFINE(FL_KIND_DETECTOR, "no_update",
-                 "weights do not change (no optimizer step, zero gradient, tiny lr)",
-                 no_update_params, no_update_opts, no_update_ops);
+FL_DETECTOR_PLUGIN("no_update", "weights do not change (no optimizer step, zero gradient, tiny lr)",
+                   no_update_params, no_update_opts, .flags = FL_DETECTS_CAUSE,
+                   .priority = PRIORITY_NO_UPDATE, .preflight = no_update_preflight,
+                   .observe = no_update_observe);

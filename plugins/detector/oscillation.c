@@ -60,10 +60,10 @@ static bool oscillation_window_test(const oscillation_opts *op, const fl_probes 
 {
     *w = (oscillation_window){0};
     size_t start = end - (size_t)op->window;
-    double l0 = p->history[0].loss;
+    double l0 = fl_probes_epoch(p, 0)->loss;
     int last_sign = 0;
     for (size_t k = start + 1; k <= end; k++) {
-        double prev = p->history[k - 1].loss, d = p->history[k].loss - prev;
+        double prev = fl_probes_epoch(p, k - 1)->loss, d = fl_probes_epoch(p, k)->loss - prev;
         if (!isfinite(d))
             return false;
         if (!(fabs(d) > op->rel_jump * fabs(prev) && fabs(d) > op->min_jump0 * fabs(l0)))
@@ -79,7 +79,7 @@ static bool oscillation_window_test(const oscillation_opts *op, const fl_probes 
             w->biggest_at = k;
         }
     }
-    double l_start = p->history[start].loss, l_end = p->history[end].loss;
+    double l_start = fl_probes_epoch(p, start)->loss, l_end = fl_probes_epoch(p, end)->loss;
     bool settling = l_end < l_start * (1 - op->min_delta);
     return w->changes >= op->min_changes && !settling;
 }
@@ -100,12 +100,12 @@ static int oscillation_observe(void *state, const void *opts, const fl_probes *p
         end--;
     oscillation_window_test(op, p, end, &first);
     size_t since = first.first_jump;
-    double l0 = p->history[0].loss;
+    double l0 = fl_probes_epoch(p, 0)->loss;
     fl_level level = FL_LEVEL_WARNING;
     if (n >= 2 * W + 1 && oscillation_window_test(op, p, n - W, &before)) {
         double lowest = INFINITY;
         for (size_t k = n - 2 * W; k <= n; k++)
-            lowest = fmin(lowest, p->history[k].loss);
+            lowest = fmin(lowest, fl_probes_epoch(p, k)->loss);
         if (lowest > op->stay * l0)
             level = FL_LEVEL_COLLAPSED;
     }
@@ -132,20 +132,19 @@ static int oscillation_observe(void *state, const void *opts, const fl_probes *p
     if (p->batch && p->batch < p->n_train)
         g_string_append_printf(advice, ", or raise train.batch from %zu (try %zu)", p->batch,
                                p->batch * 4 < p->n_train ? p->batch * 4 : p->n_train);
-    report(ctx, &(fl_finding){level, (int)since, evidence->str,
-                              "the loss jumps up and down without settling: the steps are too "
-                              "large",
-                              advice->str});
+    report(ctx,
+           &(fl_finding){.size = sizeof(fl_finding),
+                         .level = level,
+                         .epoch = (int)since,
+                         .evidence = evidence->str,
+                         .cause = "the loss jumps up and down without settling: the steps are too "
+                                  "large",
+                         .advice = advice->str});
     g_string_free(evidence, TRUE);
     g_string_free(advice, TRUE);
     return 0;
 }
 
-static const fl_detector_ops oscillation_ops = {
-    .observe = oscillation_observe,
-    .flags = FL_DETECTS_CAUSE,
-    .priority = PRIORITY_OSCILLATION,
-};
-
-FL_PLUGIN_DEFINE(FL_KIND_DETECTOR, "oscillation", "loss jumps up and down without settling",
-                 oscillation_params, oscillation_opts, oscillation_ops);
+FL_DETECTOR_PLUGIN("oscillation", "loss jumps up and down without settling", oscillation_params,
+                   oscillation_opts, .flags = FL_DETECTS_CAUSE, .priority = PRIORITY_OSCILLATION,
+                   .observe = oscillation_observe);

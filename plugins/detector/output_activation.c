@@ -70,13 +70,13 @@ static char *output_activation_set(const fl_layer_desc *l, const char *act)
 static void output_activation_regression(const fl_probes *p, const fl_layer_desc *l,
                                          const output_activation_opts *o, GArray *issues)
 {
-    const char *act = group_b_act_name(l->activation.kind);
+    const char *act = fl_activation_name(l->activation.kind);
     char buf[32];
     if (l->activation.kind == FL_ACT_SOFTMAX) {
         group_b_issue_add(issues, FL_LEVEL_WARNING, 0,
                           g_strdup_printf("%s (%zu units) has a softmax output under the "
                                           "regression loss %s",
-                                          l->name, l->n_out, p->loss),
+                                          l->name, l->units, p->loss),
                           g_strdup_printf("a softmax makes %s's outputs positive and sum to 1, "
                                           "which regression targets do not",
                                           l->name),
@@ -126,34 +126,38 @@ static void output_activation_regression(const fl_probes *p, const fl_layer_desc
 static void output_activation_classification(const fl_probes *p, const fl_layer_desc *l,
                                              GArray *issues)
 {
-    const char *act = group_b_act_name(l->activation.kind);
-    const char *loss = p->loss ? p->loss : "";
-    if (!strcmp(loss, "cce") && l->activation.kind != FL_ACT_SOFTMAX)
+    const char *act = fl_activation_name(l->activation.kind);
+    const char *loss = p->loss ? p->loss : "the loss";
+    /* Probabilities of one class per row (cce), a probability per output (bce), or a
+     * decision by the sign (hinge). */
+    bool one_hot = p->loss_flags & FL_LOSS_ONE_HOT;
+    bool probabilities = p->loss_flags & FL_LOSS_PROBABILITIES;
+    if (one_hot && l->activation.kind != FL_ACT_SOFTMAX)
         group_b_issue_add(issues, FL_LEVEL_WARNING, 0,
-                          g_strdup_printf("%s has a %s output under cce", l->name, act),
-                          g_strdup_printf("cce expects class probabilities: %s's %s outputs "
+                          g_strdup_printf("%s has a %s output under %s", l->name, act, loss),
+                          g_strdup_printf("%s expects class probabilities: %s's %s outputs "
                                           "are normalized by their sum, and where they are <= "
                                           "0 they are clipped and pass no gradient",
-                                          l->name, act),
+                                          loss, l->name, act),
                           output_activation_set(l, "softmax"));
-    else if (!strcmp(loss, "bce") && l->activation.kind != FL_ACT_SIGMOID)
+    else if (probabilities && !one_hot && l->activation.kind != FL_ACT_SIGMOID)
         group_b_issue_add(issues, FL_LEVEL_WARNING, 0,
-                          g_strdup_printf("%s has a %s output under bce", l->name, act),
-                          g_strdup_printf("bce expects a probability per output: %s's %s "
+                          g_strdup_printf("%s has a %s output under %s", l->name, act, loss),
+                          g_strdup_printf("%s expects a probability per output: %s's %s "
                                           "outputs outside [0, 1] are clipped and pass no "
                                           "gradient",
-                                          l->name, act),
+                                          loss, l->name, act),
                           output_activation_set(l, "sigmoid"));
-    else if (!strcmp(loss, "hinge") && output_activation_nonnegative(l->activation))
-        group_b_issue_add(issues, FL_LEVEL_WARNING, 0,
-                          g_strdup_printf("%s has a %s output under hinge, whose decision is "
-                                          "the sign of the prediction",
-                                          l->name, act),
-                          g_strdup_printf("%s's %s output is never negative, so every input "
-                                          "falls on the positive side of hinge's boundary",
-                                          l->name, act),
-                          g_strdup_printf("set model.%s.activation = \"linear\" (or \"tanh\")",
-                                          l->name));
+    else if ((p->loss_flags & FL_LOSS_SIGNED) && output_activation_nonnegative(l->activation))
+        group_b_issue_add(
+            issues, FL_LEVEL_WARNING, 0,
+            g_strdup_printf("%s has a %s output under %s, whose decision is "
+                            "the sign of the prediction",
+                            l->name, act, loss),
+            g_strdup_printf("%s's %s output is never negative, so every input "
+                            "falls on the positive side of %s's boundary",
+                            l->name, act, loss),
+            g_strdup_printf("set model.%s.activation = \"linear\" (or \"tanh\")", l->name));
 }
 
 static int output_activation_preflight(void *state, const void *opts_, const fl_probes *p,
@@ -164,10 +168,10 @@ static int output_activation_preflight(void *state, const void *opts_, const fl_
     GArray *issues = group_b_issues_new();
     bool classification = p->loss_flags & FL_LOSS_CLASSIFICATION;
     for (size_t k = 0; k < p->n_layers; k++) {
-        const fl_layer_desc *l = &p->layers[k];
+        const fl_layer_desc *l = fl_probes_layer(p, k);
         if (!l->is_output)
             continue;
-        if (l->activation.kind == FL_ACT_SOFTMAX && l->n_out == 1) {
+        if (l->activation.kind == FL_ACT_SOFTMAX && l->units == 1) {
             group_b_issue_add(
                 issues, FL_LEVEL_COLLAPSED, 0,
                 g_strdup_printf("%s is a softmax over 1 unit", l->name),
@@ -189,12 +193,8 @@ static int output_activation_preflight(void *state, const void *opts_, const fl_
     return 0;
 }
 
-static const fl_detector_ops output_activation_ops = {
-    .preflight = output_activation_preflight,
-    .flags = FL_DETECTS_CAUSE,
-    .priority = PRIORITY_OUTPUT_ACTIVATION,
-};
-
-FL_PLUGIN_DEFINE(FL_KIND_DETECTOR, "output_activation",
-                 "the output activation cannot reach the targets or does not suit the loss",
-                 output_activation_params, output_activation_opts, output_activation_ops);
+FL_DETECTOR_PLUGIN("output_activation",
+                   "the output activation cannot reach the targets or does not suit the loss",
+                   output_activation_params, output_activation_opts, .flags = FL_DETECTS_CAUSE,
+                   .priority = PRIORITY_OUTPUT_ACTIVATION,
+                   .preflight = output_activation_preflight);

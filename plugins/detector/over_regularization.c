@@ -70,7 +70,7 @@ static double over_regularization_try(double v) { return v > 1e-3 ? 1e-4 : v / 1
 static void over_regularization_keys(const fl_probes *p, GString *keys, GString *advice)
 {
     for (size_t k = 0; k < p->n_layers; k++) {
-        const fl_layer_desc *l = &p->layers[k];
+        const fl_layer_desc *l = fl_probes_layer(p, k);
         if (!over_regularization_penalized(l))
             continue;
         for (int which = 0; which < 2; which++) {
@@ -92,7 +92,7 @@ static int over_regularization_preflight(void *state, const void *opts_, const f
 {
     (void)state;
     const over_regularization_opts *o = opts_;
-    const fl_epoch_probe *h0 = &p->history[0];
+    const fl_epoch_probe *h0 = fl_probes_epoch(p, 0);
     double data0 = group_b_data_loss(h0);
     if (!isfinite(h0->penalty) || !isfinite(data0) || data0 <= 0 ||
         !(h0->penalty > o->init_ratio * data0))
@@ -103,11 +103,15 @@ static int over_regularization_preflight(void *state, const void *opts_, const f
         char *evidence = g_strdup_printf("at the initial weights the penalty is %.3g = %.3gx "
                                          "the data loss %.3g (%s)",
                                          h0->penalty, h0->penalty / data0, data0, keys->str);
-        report(ctx, &(fl_finding){FL_LEVEL_WARNING, 0, evidence,
-                                  "the L1/L2 penalty outweighs the data loss from the start: "
-                                  "training will shrink the weights instead of fitting the "
-                                  "data",
-                                  advice->str});
+        report(ctx,
+               &(fl_finding){.size = sizeof(fl_finding),
+                             .level = FL_LEVEL_WARNING,
+                             .epoch = 0,
+                             .evidence = evidence,
+                             .cause = "the L1/L2 penalty outweighs the data loss from the start: "
+                                      "training will shrink the weights instead of fitting the "
+                                      "data",
+                             .advice = advice->str});
         g_free(evidence);
     }
     g_string_free(keys, TRUE);
@@ -119,7 +123,8 @@ static int over_regularization_preflight(void *state, const void *opts_, const f
 static bool over_regularization_shrunk(const fl_probes *p, size_t epoch, size_t k,
                                        const void *ctx)
 {
-    double w0 = p->history[0].layers[k].weight_norm, w = p->history[epoch].layers[k].weight_norm;
+    double w0 = fl_epoch_layer(fl_probes_epoch(p, 0), k)->weight_norm,
+           w = fl_epoch_layer(fl_probes_epoch(p, epoch), k)->weight_norm;
     return isfinite(w0) && w0 > 0 && isfinite(w) && w < *(const double *)ctx * w0;
 }
 
@@ -136,7 +141,7 @@ static int over_regularization_observe(void *state, const void *opts_, const fl_
 {
     (void)state;
     const over_regularization_opts *o = opts_;
-    const fl_epoch_probe *now = &p->history[p->n_epochs];
+    const fl_epoch_probe *now = fl_probes_epoch(p, p->n_epochs);
     double share = isfinite(now->penalty) && now->loss > 0 ? now->penalty / now->loss : 0.0;
     bool poor = group_b_poor_fit(p, o->poor_fit);
     if (!(share > o->share) && !poor)
@@ -151,7 +156,7 @@ static int over_regularization_observe(void *state, const void *opts_, const fl_
     bool collapsed = false;
     int since = -1;
     for (size_t k = 0; k < p->n_layers; k++) {
-        const fl_layer_desc *l = &p->layers[k];
+        const fl_layer_desc *l = fl_probes_layer(p, k);
         if (!over_regularization_penalized(l))
             continue;
         int from = 0, from_gone = 0;
@@ -161,7 +166,8 @@ static int over_regularization_observe(void *state, const void *opts_, const fl_
                                    &from_gone) >= o->patience;
         collapsed = collapsed || (flat && (explains_nothing || (gone && poor)));
         since = since < 0 ? from : MIN(since, from);
-        double w0 = p->history[0].layers[k].weight_norm, w = now->layers[k].weight_norm;
+        double w0 = fl_epoch_layer(fl_probes_epoch(p, 0), k)->weight_norm,
+               w = fl_epoch_layer(now, k)->weight_norm;
         char *factors = over_regularization_factors(l);
         g_string_append_printf(layers, "%sthe weight norm of %s (%s) fell from %.3g at epoch 0 "
                                        "to %.3g (%.2g%%) and stayed below %.3g of it since "
@@ -186,11 +192,14 @@ static int over_regularization_observe(void *state, const void *opts_, const fl_
             "loss of predicting the mean%s%s",
             layers->str, now->penalty, 100.0 * share, now->loss, data,
             100.0 * data / p->baseline_loss, collapsed ? "; " : "", flat_text);
-        report(ctx, &(fl_finding){collapsed ? FL_LEVEL_COLLAPSED : FL_LEVEL_WARNING, since,
-                                  evidence,
-                                  "the L1/L2 penalty outweighs what the weights gain on the "
-                                  "data, so training holds them near 0 instead of fitting",
-                                  advice->str});
+        report(ctx,
+               &(fl_finding){.size = sizeof(fl_finding),
+                             .level = collapsed ? FL_LEVEL_COLLAPSED : FL_LEVEL_WARNING,
+                             .epoch = since,
+                             .evidence = evidence,
+                             .cause = "the L1/L2 penalty outweighs what the weights gain on the "
+                                      "data, so training holds them near 0 instead of fitting",
+                             .advice = advice->str});
         g_free(flat_text);
         g_free(evidence);
     }
@@ -199,14 +208,9 @@ static int over_regularization_observe(void *state, const void *opts_, const fl_
     return 0;
 }
 
-static const fl_detector_ops over_regularization_ops = {
-    .preflight = over_regularization_preflight,
-    .observe = over_regularization_observe,
-    .flags = FL_DETECTS_CAUSE,
-    .priority = PRIORITY_OVER_REGULARIZATION,
-};
-
-FL_PLUGIN_DEFINE(FL_KIND_DETECTOR, "over_regularization",
-                 "the L1/L2 penalty dominates the loss and shrinks the weights to nothing",
-                 over_regularization_params, over_regularization_opts,
-                 over_regularization_ops);
+FL_DETECTOR_PLUGIN("over_regularization",
+                   "the L1/L2 penalty dominates the loss and shrinks the weights to nothing",
+                   over_regularization_params, over_regularization_opts, .flags = FL_DETECTS_CAUSE,
+                   .priority = PRIORITY_OVER_REGULARIZATION,
+                   .preflight = over_regularization_preflight,
+                   .observe = over_regularization_observe);

@@ -55,7 +55,7 @@ static const fl_param saturation_params[] = {
 
 static bool saturation_holds(const fl_probes *p, size_t epoch, size_t k, const void *ctx)
 {
-    double s = p->history[epoch].layers[k].saturated;
+    double s = fl_epoch_layer(fl_probes_epoch(p, epoch), k)->saturated;
     return !isnan(s) && s > *(const double *)ctx;
 }
 
@@ -95,7 +95,7 @@ static double saturation_moved(const fl_probes *p, size_t k, int window)
 {
     double most = 0;
     for (size_t e = p->n_epochs; e >= 1 && e + (size_t)window > p->n_epochs; e--) {
-        double r = p->history[e].layers[k].update_ratio;
+        double r = fl_epoch_layer(fl_probes_epoch(p, e), k)->update_ratio;
         if (!isnan(r))
             most = MAX(most, r);
     }
@@ -104,27 +104,29 @@ static double saturation_moved(const fl_probes *p, size_t k, int window)
 
 static char *saturation_advice(const fl_probes *p, const fl_layer_desc *l, bool at_init)
 {
-    bool raw = !l->input && p->normalize && strcmp(p->normalize, "none") == 0;
+    bool raw = l->input < 0 && p->normalize == FL_NORMALIZE_NONE;
     double rms = raw ? saturation_input_rms(p) : 0.0;
     bool big_inputs = raw && rms > 2.0;
-    bool wide_init = l->init_std * sqrt((double)l->n_in) > 2.0;
+    bool wide_init = l->has_kernel && l->init_std * sqrt((double)l->fan_in) > 2.0;
     GString *s = g_string_new(NULL);
     if (at_init && big_inputs)
         g_string_append_printf(s, "set dataset.normalize = \"standard\" (the raw inputs have "
                                   "rms %.3g)",
                                rms);
     if (at_init && wide_init)
-        g_string_append_printf(s, "%sset model.%s.init = \"glorot_uniform\" (now \"%s\", std "
-                                  "%.3g over %zu inputs)",
-                               s->len ? "; " : "", l->name, l->init ? l->init : "?",
-                               l->init_std, l->n_in);
-    /* Neither the inputs nor the kernel explain it: what is left is the bias, which
-     * detectors cannot see (experiments/saturation.cfg pins tanh units with a bias of 8). */
+        g_string_append_printf(s,
+                               "%sset model.%s.init = \"glorot_uniform\" (now \"%s\", std "
+                               "%.3g over %zu inputs)",
+                               s->len ? "; " : "", l->name, l->init ? l->init : "?", l->init_std,
+                               l->fan_in);
+    /* Neither the inputs nor the kernel explain it: what is left is the bias
+     * (experiments/saturation.cfg pins tanh units with a bias of 8). */
     if (at_init && !wide_init && !big_inputs)
-        g_string_append_printf(s, "check model.%s.bias_init: the kernel (\"%s\", std %.3g over "
-                                  "%zu inputs) and the inputs are of moderate scale, so a large "
-                                  "initial bias is the likely cause; the default is zeros",
-                               l->name, l->init ? l->init : "?", l->init_std, l->n_in);
+        g_string_append_printf(s,
+                               "check model.%s.bias_init: the kernel (\"%s\", std %.3g over "
+                               "%zu inputs) and the inputs are of moderate scale, so a large "
+                               "initial bias is the likely cause; the default is zeros",
+                               l->name, l->init ? l->init : "?", l->init_std, l->fan_in);
     if (!at_init) {
         if (isfinite(p->base_lr))
             g_string_append_printf(s, "lower optimizer.lr from %.3g (try %.3g): %s saturated "
@@ -148,7 +150,7 @@ static int saturation_observe(void *state, const void *opts_, const fl_probes *p
     bool collapse = group_b_loss_flat(p, o->patience, o->min_delta) &&
                     group_b_poor_fit(p, o->collapse_fit);
     for (size_t k = 0; k < p->n_layers; k++) {
-        const fl_layer_desc *l = &p->layers[k];
+        const fl_layer_desc *l = fl_probes_layer(p, k);
         fl_activation_kind act = l->activation.kind;
         if (act != FL_ACT_SIGMOID && act != FL_ACT_TANH)
             continue;
@@ -158,10 +160,10 @@ static int saturation_observe(void *state, const void *opts_, const fl_probes *p
         int since = 0;
         if (group_b_streak(p, k, &o->threshold, saturation_holds, &since) < o->patience)
             continue;
-        double now = p->history[p->n_epochs].layers[k].saturated;
+        double now = fl_epoch_layer(fl_probes_epoch(p, p->n_epochs), k)->saturated;
         double moved = saturation_moved(p, k, o->patience);
         bool final = collapse && !(moved >= o->frozen);
-        double init = p->history[0].layers[k].saturated;
+        double init = fl_epoch_layer(fl_probes_epoch(p, 0), k)->saturated;
         bool at_init = since == 0;
         const char *name = act == FL_ACT_SIGMOID ? "sigmoid" : "tanh";
         /* The loss and the movement, when the loss alone would make it final. */
@@ -177,7 +179,7 @@ static int saturation_observe(void *state, const void *opts_, const fl_probes *p
         char *evidence = g_strdup_printf(
             "%.0f%% of the probe pre-activations of %s (%s, %zu units) lie beyond +-5 since "
             "epoch %d%s (%.0f%% at epoch 0)%s",
-            100.0 * now, l->name, name, l->n_out, since,
+            100.0 * now, l->name, name, l->units, since,
             at_init ? ", already at initialization" : "", 100.0 * init, tail ? tail : "");
         g_free(tail);
         char *cause = g_strdup_printf(
@@ -191,12 +193,7 @@ static int saturation_observe(void *state, const void *opts_, const fl_probes *p
     return 0;
 }
 
-static const fl_detector_ops saturation_ops = {
-    .observe = saturation_observe,
-    .flags = FL_DETECTS_CAUSE,
-    .priority = PRIORITY_SATURATION,
-};
-
-FL_PLUGIN_DEFINE(FL_KIND_DETECTOR, "saturation",
-                 "sigmoid/tanh units sit at their flat ends (pre-activations beyond +-5)",
-                 saturation_params, saturation_opts, saturation_ops);
+FL_DETECTOR_PLUGIN("saturation",
+                   "sigmoid/tanh units sit at their flat ends (pre-activations beyond +-5)",
+                   saturation_params, saturation_opts, .flags = FL_DETECTS_CAUSE,
+                   .priority = PRIORITY_SATURATION, .observe = saturation_observe);

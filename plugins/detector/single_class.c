@@ -82,10 +82,10 @@ static int single_class_observe(void *state, const void *opts, const fl_probes *
         !p->probe_pred || !p->probe_y || no == 0)
         return 0;
     size_t n_cls = no == 1 ? 2 : no;
-    bool hinge = p->loss && strcmp(p->loss, "hinge") == 0;
-    /* A hinge loss predicts margins and takes -1/+1 (or 0/1) targets: both split at 0.
-     * Otherwise a column holds probabilities and 0/1 targets: split at 0.5. */
-    double threshold = hinge ? 0.0 : 0.5;
+    /* A loss that reads the sign (hinge) predicts margins and takes -1/+1 (or 0/1) targets:
+     * both split at 0.  Otherwise a column holds probabilities and 0/1 targets: split at
+     * 0.5. */
+    double threshold = p->loss_flags & FL_LOSS_SIGNED ? 0.0 : 0.5;
     size_t *pred_count = g_new0(size_t, n_cls), *target_count = g_new0(size_t, n_cls);
     bool ok = true;
     for (size_t r = 0; r < p->n_probe && ok; r++) {
@@ -137,10 +137,13 @@ static int single_class_observe(void *state, const void *opts, const fl_probes *
         char *loss = group_a_loss_note(p, op->patience, op->min_delta);
         g_string_append_printf(evidence, "; since epoch %zu; %s", s->since, loss);
         char *cause = g_strdup_printf("the classifier predicts class %s for every input", name);
-        report(ctx, &(fl_finding){stalled ? FL_LEVEL_COLLAPSED : FL_LEVEL_WARNING, (int)s->since,
-                                  evidence->str, cause,
-                                  "see the causes listed first (class imbalance, dead or "
-                                  "saturated units, the learning rate)"});
+        report(ctx, &(fl_finding){.size = sizeof(fl_finding),
+                                  .level = stalled ? FL_LEVEL_COLLAPSED : FL_LEVEL_WARNING,
+                                  .epoch = (int)s->since,
+                                  .evidence = evidence->str,
+                                  .cause = cause,
+                                  .advice = "see the causes listed first (class imbalance, dead or "
+                                            "saturated units, the learning rate)"});
         g_free(cause);
         g_free(loss);
         g_free(name);
@@ -151,14 +154,7 @@ static int single_class_observe(void *state, const void *opts, const fl_probes *
     return 0;
 }
 
-static const fl_detector_ops single_class_ops = {
-    .create = single_class_create,
-    .observe = single_class_observe,
-    .destroy = single_class_destroy,
-    .flags = FL_DETECTS_SYMPTOM,
-    .priority = PRIORITY_SYMPTOM,
-};
-
-FL_PLUGIN_DEFINE(FL_KIND_DETECTOR, "single_class",
-                 "a classifier predicts one class for every input", single_class_params,
-                 single_class_opts, single_class_ops);
+FL_DETECTOR_PLUGIN("single_class", "a classifier predicts one class for every input",
+                   single_class_params, single_class_opts, .flags = FL_DETECTS_SYMPTOM,
+                   .priority = PRIORITY_SYMPTOM, .create = single_class_create,
+                   .observe = single_class_observe, .destroy = single_class_destroy);

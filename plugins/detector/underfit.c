@@ -2,11 +2,11 @@
  * data allows.
  *
  * The reference is the baseline loss, that of predicting the training mean for every row
- * (fl_probes.baseline_loss; for mse it is the target variance, so loss / baseline is the
- * share of the variance left unexplained).  After a warm-up (20% of the planned epochs, at
- * least 10: healthy runs may sit on a plateau early), when the loss has not decreased by
- * 1% over the last 10 epochs (the patience and min_delta of Keras-style early stopping)
- * and the data loss is still above half the baseline, the model has settled for a poor
+ * (fl_probes.baseline_loss; for mse, FL_LOSS_SQUARED_ERROR, it is the target variance, so
+ * loss / baseline is the share of the variance left unexplained).  After a warm-up (20% of the
+ * planned epochs, at least 10: healthy runs may sit on a plateau early), when the loss has not
+ * decreased by 1% over the last 10 epochs (the patience and min_delta of Keras-style early
+ * stopping) and the data loss is still above half the baseline, the model has settled for a poor
  * fit: too small, too linear or too constrained.  This is a warning, never final: the
  * diagnosis names a more specific cause when one fires, and makes it a collapse together
  * with a symptom.
@@ -94,12 +94,12 @@ static char *underfit_shape(const fl_probes *p)
     GString *sizes = g_string_new(NULL), *acts = g_string_new(NULL);
     g_string_append_printf(sizes, "%zu", p->n_in);
     for (size_t k = 0; k < p->n_layers; k++) {
-        const fl_layer_desc *l = &p->layers[k];
-        if (!l->has_weights || !strcmp(l->plugin, "batchnorm"))
+        const fl_layer_desc *l = fl_probes_layer(p, k);
+        if (!l->has_weights || !l->has_kernel)
             continue;
-        g_string_append_printf(sizes, "-%zu", l->n_out);
+        g_string_append_printf(sizes, "-%zu", l->units);
         g_string_append_printf(acts, "%s%s %s", acts->len ? ", " : "", l->name,
-                               group_b_act_name(l->activation.kind));
+                               fl_activation_name(l->activation.kind));
     }
     char *s = g_strdup_printf("%s (%s)", sizes->str, acts->str);
     g_string_free(sizes, TRUE);
@@ -111,13 +111,13 @@ static char *underfit_advice(const fl_probes *p)
 {
     const fl_layer_desc *narrow = NULL, *first_out = NULL;
     for (size_t k = 0; k < p->n_layers; k++) {
-        const fl_layer_desc *l = &p->layers[k];
+        const fl_layer_desc *l = fl_probes_layer(p, k);
         if (l->is_output && !first_out)
             first_out = l;
-        if (!l->has_weights || l->is_output || l->activation.kind == FL_ACT_LINEAR ||
-            !strcmp(l->plugin, "batchnorm"))
+        if (!l->has_weights || !l->has_kernel || l->is_output ||
+            l->activation.kind == FL_ACT_LINEAR)
             continue;
-        if (!narrow || l->n_out < narrow->n_out)
+        if (!narrow || l->units < narrow->units)
             narrow = l;
     }
     char *shape = underfit_shape(p);
@@ -129,11 +129,11 @@ static char *underfit_advice(const fl_probes *p)
             "train.epochs from %d only if the loss is still creeping down",
             shape, first_out ? first_out->name : "the output", p->max_epochs);
     else
-        advice = g_strdup_printf("the model is %s: raise model.%s.units from %zu (try %zu) or "
-                                 "add a hidden layer; raise train.epochs from %d only if the "
-                                 "loss is still creeping down",
-                                 shape, narrow->name, narrow->n_out, 4 * narrow->n_out,
-                                 p->max_epochs);
+        advice =
+            g_strdup_printf("the model is %s: raise model.%s.units from %zu (try %zu) or "
+                            "add a hidden layer; raise train.epochs from %d only if the "
+                            "loss is still creeping down",
+                            shape, narrow->name, narrow->units, 4 * narrow->units, p->max_epochs);
     g_free(shape);
     return advice;
 }
@@ -147,9 +147,9 @@ static int underfit_observe(void *state, const void *opts_, const fl_probes *p,
     if ((int)p->n_epochs < start || !group_b_loss_flat(p, o->patience, o->min_delta) ||
         !group_b_poor_fit(p, o->ratio))
         return 0;
-    const fl_epoch_probe *now = &p->history[p->n_epochs];
+    const fl_epoch_probe *now = fl_probes_epoch(p, p->n_epochs);
     double data = group_b_data_loss(now), share = data / p->baseline_loss;
-    bool mse = p->loss && !strcmp(p->loss, "mse");
+    bool mse = p->loss_flags & FL_LOSS_SQUARED_ERROR;
     double noise = mse && o->floor_factor > 0 ? underfit_noise_floor(p) : NAN;
     if (isfinite(noise) && data <= o->floor_factor * noise)
         return 0;
@@ -180,13 +180,17 @@ static int underfit_observe(void *state, const void *opts_, const fl_probes *p,
                                       "rate, updates, initialization)")
                            : underfit_advice(p);
     int since = (int)p->n_epochs - o->patience;
-    report(ctx, &(fl_finding){FL_LEVEL_WARNING, since, evidence,
-                              no_mean ? "the loss has stopped improving at or above the loss "
-                                        "of predicting the mean: the model is not learning"
-                                      : "the loss has stopped improving far above what the "
-                                        "data allows: the model is too small or too "
-                                        "constrained to fit it",
-                              advice});
+    report(ctx,
+           &(fl_finding){.size = sizeof(fl_finding),
+                         .level = FL_LEVEL_WARNING,
+                         .epoch = since,
+                         .evidence = evidence,
+                         .cause = no_mean ? "the loss has stopped improving at or above the loss "
+                                            "of predicting the mean: the model is not learning"
+                                          : "the loss has stopped improving far above what the "
+                                            "data allows: the model is too small or too "
+                                            "constrained to fit it",
+                         .advice = advice});
     g_free(flat);
     g_free(explained);
     g_free(evidence);
@@ -194,12 +198,6 @@ static int underfit_observe(void *state, const void *opts_, const fl_probes *p,
     return 0;
 }
 
-static const fl_detector_ops underfit_ops = {
-    .observe = underfit_observe,
-    .flags = FL_DETECTS_CAUSE,
-    .priority = PRIORITY_UNDERFIT,
-};
-
-FL_PLUGIN_DEFINE(FL_KIND_DETECTOR, "underfit",
-                 "the loss plateaus far above the loss of predicting the mean", underfit_params,
-                 underfit_opts, underfit_ops);
+FL_DETECTOR_PLUGIN("underfit", "the loss plateaus far above the loss of predicting the mean",
+                   underfit_params, underfit_opts, .flags = FL_DETECTS_CAUSE,
+                   .priority = PRIORITY_UNDERFIT, .observe = underfit_observe);

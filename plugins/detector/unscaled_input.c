@@ -41,7 +41,7 @@ static int unscaled_input_preflight(void *state, const void *opts_, const fl_pro
 {
     (void)state;
     const unscaled_input_opts *o = opts_;
-    if (!p->normalize || strcmp(p->normalize, "none") != 0 || p->n_in == 0 || !p->input_std)
+    if (p->normalize != FL_NORMALIZE_NONE || p->n_in == 0 || !p->input_std)
         return 0;
     size_t lo = p->n_in, hi = p->n_in;
     for (size_t i = 0; i < p->n_in; i++) {
@@ -90,20 +90,18 @@ static int unscaled_input_preflight(void *state, const void *opts_, const fl_pro
                                   "the first layer's pre-activations and gradients start huge, "
                                   "saturating or killing its units",
                                   biggest);
-        report(ctx, &(fl_finding){FL_LEVEL_WARNING, 0, evidence->str, cause,
-                                  "set dataset.normalize = \"standard\""});
+        report(ctx, &(fl_finding){.size = sizeof(fl_finding),
+                                  .level = FL_LEVEL_WARNING,
+                                  .epoch = 0,
+                                  .evidence = evidence->str,
+                                  .cause = cause,
+                                  .advice = "set dataset.normalize = \"standard\""});
         g_free(cause);
     }
     g_string_free(evidence, TRUE);
     return 0;
 }
 
-static const fl_detector_ops unscaled_input_ops = {
-    .preflight = unscaled_input_preflight,
-    .flags = FL_DETECTS_CAUSE,
-    .priority = PRIORITY_UNSCALED_INPUT,
-};
-
-FL_PLUGIN_DEFINE(FL_KIND_DETECTOR, "unscaled_input",
-                 "raw input features differ in scale by orders of magnitude",
-                 unscaled_input_params, unscaled_input_opts, unscaled_input_ops);
+FL_DETECTOR_PLUGIN("unscaled_input", "raw input features differ in scale by orders of magnitude",
+                   unscaled_input_params, unscaled_input_opts, .flags = FL_DETECTS_CAUSE,
+                   .priority = PRIORITY_UNSCALED_INPUT, .preflight = unscaled_input_preflight);

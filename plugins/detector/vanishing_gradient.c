@@ -61,7 +61,8 @@ static bool vanishing_gradient_holds(const fl_probes *p, size_t k, const void *o
     size_t first, last;
     if (group_a_weighted(p, &first, &last) < 2)
         return false;
-    double g0 = p->history[k].layers[first].grad_norm, g1 = p->history[k].layers[last].grad_norm;
+    double g0 = fl_epoch_layer(fl_probes_epoch(p, k), first)->grad_norm,
+           g1 = fl_epoch_layer(fl_probes_epoch(p, k), last)->grad_norm;
     /* An exactly zero first-layer gradient is blocked, not fading: dead units or a
      * symmetric (zero) start pass nothing back, which dead_relu and bad_init name. */
     return isfinite(g0) && isfinite(g1) && g0 > 0 && g1 > 0 && g0 / g1 < op->ratio &&
@@ -73,8 +74,8 @@ static size_t vanishing_gradient_squashing(const fl_probes *p)
 {
     size_t n = 0;
     for (size_t l = 0; l < p->n_layers; l++) {
-        fl_activation_kind k = p->layers[l].activation.kind;
-        n += p->layers[l].has_weights && !p->layers[l].is_output &&
+        fl_activation_kind k = fl_probes_layer(p, l)->activation.kind;
+        n += fl_probes_layer(p, l)->has_weights && !fl_probes_layer(p, l)->is_output &&
              (k == FL_ACT_SIGMOID || k == FL_ACT_TANH);
     }
     return n;
@@ -90,14 +91,15 @@ static bool vanishing_gradient_faded(const fl_probes *p, size_t k, const void *o
     size_t first, last;
     if (group_a_weighted(p, &first, &last) < 2 || vanishing_gradient_squashing(p) < 2)
         return false;
-    double g0 = p->history[k].layers[first].grad_norm, g1 = p->history[k].layers[last].grad_norm;
+    double g0 = fl_epoch_layer(fl_probes_epoch(p, k), first)->grad_norm,
+           g1 = fl_epoch_layer(fl_probes_epoch(p, k), last)->grad_norm;
     if (!(isfinite(g0) && isfinite(g1) && g0 > 0 && g1 > 0 && g0 / g1 < op->soft_ratio))
         return false;
     double spread = 0;
     for (size_t o = 0; o < p->n_outputs; o++) {
         if (!(p->target_std[o] > 0))
             return false;
-        spread = fmax(spread, p->history[k].out_std[o] / p->target_std[o]);
+        spread = fmax(spread, fl_probes_epoch(p, k)->out_std[o] / p->target_std[o]);
     }
     return spread < op->signal;
 }
@@ -118,34 +120,37 @@ static int vanishing_gradient_observe(void *state, const void *opts, const fl_pr
     }
     size_t first, last;
     size_t weighted = group_a_weighted(p, &first, &last);
-    const fl_layer_probe *lp = p->history[n].layers;
+    const fl_epoch_probe *now = fl_probes_epoch(p, n);
+    double g_first = fl_epoch_layer(now, first)->grad_norm;
+    double g_last = fl_epoch_layer(now, last)->grad_norm;
     int since = (int)(n - streak + 1);
     GString *evidence = g_string_new("gradient norms (mean per step):");
     for (size_t l = 0; l < p->n_layers; l++)
-        if (p->layers[l].has_weights)
-            g_string_append_printf(evidence, " %s %.3g", p->layers[l].name, lp[l].grad_norm);
+        if (fl_probes_layer(p, l)->has_weights)
+            g_string_append_printf(evidence, " %s %.3g", fl_probes_layer(p, l)->name,
+                                   fl_epoch_layer(now, l)->grad_norm);
     if (by_signal) {
         double spread = 0;
         size_t worst = 0;
         for (size_t o = 0; o < p->n_outputs; o++)
-            if (p->history[n].out_std[o] / p->target_std[o] > spread) {
-                spread = p->history[n].out_std[o] / p->target_std[o];
+            if (fl_probes_epoch(p, n)->out_std[o] / p->target_std[o] > spread) {
+                spread = fl_probes_epoch(p, n)->out_std[o] / p->target_std[o];
                 worst = o;
             }
         g_string_append_printf(evidence,
                                "; %s / %s = %.3g (below %.3g) while output %s spreads only "
                                "%.3g x its target's (below %.3g): the signal fades forward too, "
                                "since epoch %d",
-                               p->layers[first].name, p->layers[last].name,
-                               lp[first].grad_norm / lp[last].grad_norm, op->soft_ratio,
-                               p->out_names[worst], spread, op->signal, since);
+                               fl_probes_layer(p, first)->name, fl_probes_layer(p, last)->name,
+                               g_first / g_last, op->soft_ratio, p->out_names[worst], spread,
+                               op->signal, since);
     } else {
         g_string_append_printf(evidence,
                                "; %s / %s = %.3g (below %.3g) and %s %.3g below %.3g, since "
                                "epoch %d",
-                               p->layers[first].name, p->layers[last].name,
-                               lp[first].grad_norm / lp[last].grad_norm, op->ratio,
-                               p->layers[first].name, lp[first].grad_norm, op->first_norm, since);
+                               fl_probes_layer(p, first)->name, fl_probes_layer(p, last)->name,
+                               g_first / g_last, op->ratio, fl_probes_layer(p, first)->name,
+                               g_first, op->first_norm, since);
     }
     char *loss = group_a_loss_note(p, op->patience, op->min_delta);
     g_string_append_printf(evidence, "; %s", loss);
@@ -155,7 +160,7 @@ static int vanishing_gradient_observe(void *state, const void *opts, const fl_pr
     GString *squashing = g_string_new(NULL);
     const char *act = NULL;
     for (size_t l = 0; l < p->n_layers; l++) {
-        const fl_layer_desc *d = &p->layers[l];
+        const fl_layer_desc *d = fl_probes_layer(p, l);
         fl_activation_kind k = d->activation.kind;
         if (d->has_weights && !d->is_output && (k == FL_ACT_SIGMOID || k == FL_ACT_TANH)) {
             g_string_append_printf(squashing, "%s%s", squashing->len ? ", " : "", d->name);
@@ -176,22 +181,20 @@ static int vanishing_gradient_observe(void *state, const void *opts, const fl_pr
                                    "layers between them",
                            weighted);
     bool stalled = group_a_improvement(p, op->patience) < op->min_delta;
-    report(ctx, &(fl_finding){stalled ? FL_LEVEL_COLLAPSED : FL_LEVEL_WARNING, since,
-                              evidence->str,
-                              "the gradient fades on its way back: the first layers barely learn",
-                              advice->str});
+    report(ctx, &(fl_finding){
+                    .size = sizeof(fl_finding),
+                    .level = stalled ? FL_LEVEL_COLLAPSED : FL_LEVEL_WARNING,
+                    .epoch = since,
+                    .evidence = evidence->str,
+                    .cause = "the gradient fades on its way back: the first layers barely learn",
+                    .advice = advice->str});
     g_string_free(evidence, TRUE);
     g_string_free(advice, TRUE);
     g_string_free(squashing, TRUE);
     return 0;
 }
 
-static const fl_detector_ops vanishing_gradient_ops = {
-    .observe = vanishing_gradient_observe,
-    .flags = FL_DETECTS_CAUSE,
-    .priority = PRIORITY_VANISHING_GRADIENT,
-};
-
-FL_PLUGIN_DEFINE(FL_KIND_DETECTOR, "vanishing_gradient",
-                 "gradients shrink towards the first layers until learning stops",
-                 vanishing_gradient_params, vanishing_gradient_opts, vanishing_gradient_ops);
+FL_DETECTOR_PLUGIN("vanishing_gradient",
+                   "gradients shrink towards the first layers until learning stops",
+                   vanishing_gradient_params, vanishing_gradient_opts, .flags = FL_DETECTS_CAUSE,
+                   .priority = PRIORITY_VANISHING_GRADIENT, .observe = vanishing_gradient_observe);

@@ -63,14 +63,14 @@ static double zero_output_absmax(const fl_epoch_probe *e, size_t o)
 
 static bool zero_output_near(const fl_probes *p, size_t k, const void *opts, size_t o)
 {
-    double m = zero_output_absmax(&p->history[k], o);
+    double m = zero_output_absmax(fl_probes_epoch(p, k), o);
     return isfinite(m) && m < zero_output_tol(opts, p, o);
 }
 
 static bool zero_output_exact(const fl_probes *p, size_t k, const void *opts, size_t o)
 {
     (void)opts;
-    return zero_output_absmax(&p->history[k], o) == 0;
+    return zero_output_absmax(fl_probes_epoch(p, k), o) == 0;
 }
 
 static int zero_output_observe(void *state, const void *opts, const fl_probes *p,
@@ -79,7 +79,7 @@ static int zero_output_observe(void *state, const void *opts, const fl_probes *p
     (void)state;
     const zero_output_opts *op = opts;
     size_t n = p->n_epochs, patience = (size_t)op->patience;
-    const fl_epoch_probe *now = &p->history[n];
+    const fl_epoch_probe *now = fl_probes_epoch(p, n);
     bool stalled = group_a_improvement(p, op->patience) < op->min_delta;
     fl_level level = 0;
     int since = INT_MAX;
@@ -97,7 +97,7 @@ static int zero_output_observe(void *state, const void *opts, const fl_probes *p
             continue;
         bool exact = group_a_streak(p, zero_output_exact, op, o) >= patience;
         double m = zero_output_absmax(now, o);
-        double then = zero_output_absmax(&p->history[n - patience + 1], o);
+        double then = zero_output_absmax(fl_probes_epoch(p, n - patience + 1), o);
         /* Below abs_tol a value is float noise around zero, not a start to grow from. */
         bool growing = m > op->max_growth * fmax(then, op->abs_tol);
         fl_level l = exact || (stalled && !growing) ? FL_LEVEL_COLLAPSED : FL_LEVEL_WARNING;
@@ -127,21 +127,21 @@ static int zero_output_observe(void *state, const void *opts, const fl_probes *p
                                 ? "the network outputs exactly zero for every input: nothing "
                                   "reaches the output layer"
                                 : "the network predicts (nearly) zero for every input";
-        report(ctx, &(fl_finding){level, since, evidence->str, cause,
-                                  "see the causes listed first (dead units, zero "
-                                  "initialization, an overwhelming l1/l2 penalty, the learning "
-                                  "rate)"});
+        report(ctx, &(fl_finding){.size = sizeof(fl_finding),
+                                  .level = level,
+                                  .epoch = since,
+                                  .evidence = evidence->str,
+                                  .cause = cause,
+                                  .advice =
+                                      "see the causes listed first (dead units, zero "
+                                      "initialization, an overwhelming l1/l2 penalty, the learning "
+                                      "rate)"});
     }
     g_string_free(evidence, TRUE);
     return 0;
 }
 
-static const fl_detector_ops zero_output_ops = {
-    .observe = zero_output_observe,
-    .flags = FL_DETECTS_SYMPTOM,
-    .priority = PRIORITY_SYMPTOM,
-};
-
-FL_PLUGIN_DEFINE(FL_KIND_DETECTOR, "zero_output",
-                 "predictions are (near) zero for every input while the targets are not",
-                 zero_output_params, zero_output_opts, zero_output_ops);
+FL_DETECTOR_PLUGIN("zero_output",
+                   "predictions are (near) zero for every input while the targets are not",
+                   zero_output_params, zero_output_opts, .flags = FL_DETECTS_SYMPTOM,
+                   .priority = PRIORITY_SYMPTOM, .observe = zero_output_observe);

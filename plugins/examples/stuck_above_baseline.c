@@ -46,10 +46,13 @@ static const fl_param stuck_params[] = {
     FL_PARAM_END};
 
 /* 3. The check.  flatline calls observe() after every epoch with everything it measured
- *    (flatline/plugin.h: fl_probes).  p->history[0] is the untrained network and
- *    p->history[p->n_epochs] the epoch just finished, so a detector needs no state of its
- *    own.  It reports through report(); the strings are copied, so stack buffers are fine.
- *    A warning holds for the epoch it is reported in: report it again while it holds. */
+ *    (flatline/plugin.h: fl_probes).  Epochs are read through fl_probes_epoch(p, e):
+ *    epoch 0 is the untrained network and fl_probes_now(p) the epoch just finished, so a
+ *    detector needs no state of its own.  (Arrays of structs are never indexed with []:
+ *    the accessors step by the stride the core gives, so this file keeps working with a
+ *    newer flatline whose structs have grown.)  It reports through report(); the strings
+ *    are copied, so stack buffers are fine.  A warning holds for the epoch it is reported
+ *    in: report it again while it holds. */
 static int stuck_observe(void *state, const void *opts, const fl_probes *p,
                          fl_report_fn report, void *ctx)
 {
@@ -58,8 +61,8 @@ static int stuck_observe(void *state, const void *opts, const fl_probes *p,
     size_t now = p->n_epochs;
     if (now < (size_t)o->patience || !(p->baseline_loss > 0))
         return 0;
-    double loss = p->history[now].loss;
-    double before = p->history[now - (size_t)o->patience].loss;
+    double loss = fl_probes_now(p)->loss;
+    double before = fl_probes_epoch(p, now - (size_t)o->patience)->loss;
     int flat = before - loss <= o->min_delta * fabs(before);
     if (!flat || !(loss > o->ratio * p->baseline_loss))
         return 0;
@@ -73,26 +76,25 @@ static int stuck_observe(void *state, const void *opts, const fl_probes *p,
     snprintf(advice, sizeof advice,
              "the network has learned little beyond the mean: look at the other findings "
              "first; if none, give the model more capacity or a larger optimizer.lr");
-    fl_finding f = {FL_LEVEL_WARNING, (int)(now - (size_t)o->patience), evidence,
-                    "the loss is stuck near that of predicting the mean", advice};
+    /* Name the fields: `size` tells flatline how much of the struct this file knows. */
+    fl_finding f = {.size = sizeof f,
+                    .level = FL_LEVEL_WARNING,
+                    .epoch = (int)(now - (size_t)o->patience),
+                    .evidence = evidence,
+                    .cause = "the loss is stuck near that of predicting the mean",
+                    .advice = advice};
     report(ctx, &f);
     return 0;
 }
 
-/* 4. The operations.  No create/destroy (no state) and no pre-flight check here.  It
- *    names a cause; the priority ranks it among causes (lower first; in-tree detectors
- *    use 10..80), so 90 puts it after the specific ones. */
-static const fl_detector_ops stuck_ops = {
-    .create = NULL,
-    .preflight = NULL,
-    .observe = stuck_observe,
-    .destroy = NULL,
-    .flags = FL_DETECTS_CAUSE,
-    .priority = 90,
-};
-
-/* 5. The one exported symbol.  It records the ABI this file was built against, so an
- *    incompatible flatline refuses the file by name instead of crashing. */
-FL_PLUGIN_DEFINE(FL_KIND_DETECTOR, "stuck_above_baseline",
-                 "training loss stuck above a share of the constant-prediction loss",
-                 stuck_params, stuck_opts, stuck_ops);
+/* 4. The one exported symbol, with the operations.  FL_DETECTOR_PLUGIN records the ABI this
+ *    file was built against, so an incompatible flatline refuses the file by name instead
+ *    of crashing, and takes the operations as designated initializers of fl_detector_ops:
+ *    an operation of another kind (.compute, .fill) does not compile.  No create/destroy
+ *    (no state) and no pre-flight check here.  It names a cause; the priority ranks it
+ *    among causes (lower first; in-tree detectors use 10..80), so 90 puts it after the
+ *    specific ones. */
+FL_DETECTOR_PLUGIN("stuck_above_baseline",
+                   "training loss stuck above a share of the constant-prediction loss",
+                   stuck_params, stuck_opts, .flags = FL_DETECTS_CAUSE, .priority = 90,
+                   .observe = stuck_observe);

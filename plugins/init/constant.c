@@ -21,9 +21,5 @@ static int constant_fill(const fl_host *host, const void *opts, float *w, size_t
     return 0;
 }
 
-static const fl_init_ops constant_ops = {
-    .fill = constant_fill,
-};
-
-FL_PLUGIN_DEFINE(FL_KIND_INITIALIZER, "constant", "every weight set to `value`",
-                 constant_params, constant_opts, constant_ops);
+FL_INITIALIZER_PLUGIN("constant", "every weight set to `value`", constant_params, constant_opts,
+                      .flags = FL_INIT_CONSTANT, .fill = constant_fill);

@@ -12,10 +12,5 @@ static int glorot_normal_fill(const fl_host *host, const void *opts, float *w, s
                                  DRAW_FAN_AVG, DRAW_TRUNCATED_NORMAL);
 }
 
-static const fl_init_ops glorot_normal_ops = {
-    .fill = glorot_normal_fill,
-};
-
-FL_PLUGIN_DEFINE(FL_KIND_INITIALIZER, "glorot_normal",
-                 "truncated normal, variance 2 / (fan_in + fan_out)", NULL, fl_no_opts,
-                 glorot_normal_ops);
+FL_INITIALIZER_PLUGIN("glorot_normal", "truncated normal, variance 2 / (fan_in + fan_out)", NULL,
+                      fl_no_opts, .fill = glorot_normal_fill);

@@ -12,10 +12,6 @@ static int glorot_uniform_fill(const fl_host *host, const void *opts, float *w, 
                                  DRAW_FAN_AVG, DRAW_UNIFORM);
 }
 
-static const fl_init_ops glorot_uniform_ops = {
-    .fill = glorot_uniform_fill,
-};
-
-FL_PLUGIN_DEFINE(FL_KIND_INITIALIZER, "glorot_uniform",
-                 "uniform, limit sqrt(6 / (fan_in + fan_out)) (Keras default kernel)", NULL,
-                 fl_no_opts, glorot_uniform_ops);
+FL_INITIALIZER_PLUGIN("glorot_uniform",
+                      "uniform, limit sqrt(6 / (fan_in + fan_out)) (Keras default kernel)", NULL,
+                      fl_no_opts, .fill = glorot_uniform_fill);

@@ -12,10 +12,5 @@ static int he_normal_fill(const fl_host *host, const void *opts, float *w, size_
                                  DRAW_TRUNCATED_NORMAL);
 }
 
-static const fl_init_ops he_normal_ops = {
-    .fill = he_normal_fill,
-};
-
-FL_PLUGIN_DEFINE(FL_KIND_INITIALIZER, "he_normal",
-                 "truncated normal, variance 2 / fan_in (for ReLU)", NULL, fl_no_opts,
-                 he_normal_ops);
+FL_INITIALIZER_PLUGIN("he_normal", "truncated normal, variance 2 / fan_in (for ReLU)", NULL,
+                      fl_no_opts, .flags = FL_INIT_FOR_RELU, .fill = he_normal_fill);

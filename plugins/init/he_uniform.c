@@ -12,9 +12,5 @@ static int he_uniform_fill(const fl_host *host, const void *opts, float *w, size
                                  DRAW_UNIFORM);
 }
 
-static const fl_init_ops he_uniform_ops = {
-    .fill = he_uniform_fill,
-};
-
-FL_PLUGIN_DEFINE(FL_KIND_INITIALIZER, "he_uniform", "uniform, limit sqrt(6 / fan_in) (for ReLU)",
-                 NULL, fl_no_opts, he_uniform_ops);
+FL_INITIALIZER_PLUGIN("he_uniform", "uniform, limit sqrt(6 / fan_in) (for ReLU)", NULL, fl_no_opts,
+                      .flags = FL_INIT_FOR_RELU, .fill = he_uniform_fill);

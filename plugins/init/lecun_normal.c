@@ -12,10 +12,5 @@ static int lecun_normal_fill(const fl_host *host, const void *opts, float *w, si
                                  DRAW_TRUNCATED_NORMAL);
 }
 
-static const fl_init_ops lecun_normal_ops = {
-    .fill = lecun_normal_fill,
-};
-
-FL_PLUGIN_DEFINE(FL_KIND_INITIALIZER, "lecun_normal",
-                 "truncated normal, variance 1 / fan_in (for SELU)", NULL, fl_no_opts,
-                 lecun_normal_ops);
+FL_INITIALIZER_PLUGIN("lecun_normal", "truncated normal, variance 1 / fan_in (for SELU)", NULL,
+                      fl_no_opts, .fill = lecun_normal_fill);

@@ -12,9 +12,5 @@ static int lecun_uniform_fill(const fl_host *host, const void *opts, float *w, s
                                  DRAW_FAN_IN, DRAW_UNIFORM);
 }
 
-static const fl_init_ops lecun_uniform_ops = {
-    .fill = lecun_uniform_fill,
-};
-
-FL_PLUGIN_DEFINE(FL_KIND_INITIALIZER, "lecun_uniform", "uniform, limit sqrt(3 / fan_in)", NULL,
-                 fl_no_opts, lecun_uniform_ops);
+FL_INITIALIZER_PLUGIN("lecun_uniform", "uniform, limit sqrt(3 / fan_in)", NULL, fl_no_opts,
+                      .fill = lecun_uniform_fill);

@@ -25,9 +25,5 @@ static int normal_fill(const fl_host *host, const void *opts, float *w, size_t n
     return 0;
 }
 
-static const fl_init_ops normal_ops = {
-    .fill = normal_fill,
-};
-
-FL_PLUGIN_DEFINE(FL_KIND_INITIALIZER, "normal", "normal draws (mean 0, stddev 0.05)",
-                 normal_params, normal_opts, normal_ops);
+FL_INITIALIZER_PLUGIN("normal", "normal draws (mean 0, stddev 0.05)", normal_params, normal_opts,
+                      .fill = normal_fill);

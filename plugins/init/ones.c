@@ -10,8 +10,5 @@ static int ones_fill(const fl_host *host, const void *opts, float *w, size_t n, 
     return 0;
 }
 
-static const fl_init_ops ones_ops = {
-    .fill = ones_fill,
-};
-
-FL_PLUGIN_DEFINE(FL_KIND_INITIALIZER, "ones", "all ones", NULL, fl_no_opts, ones_ops);
+FL_INITIALIZER_PLUGIN("ones", "all ones", NULL, fl_no_opts, .flags = FL_INIT_CONSTANT,
+                      .fill = ones_fill);

@@ -27,10 +27,6 @@ static int truncated_normal_fill(const fl_host *host, const void *opts, float *w
     return 0;
 }
 
-static const fl_init_ops truncated_normal_ops = {
-    .fill = truncated_normal_fill,
-};
-
-FL_PLUGIN_DEFINE(FL_KIND_INITIALIZER, "truncated_normal",
-                 "normal draws cut at 2 stddev (mean 0, stddev 0.05)", truncated_normal_params,
-                 truncated_normal_opts, truncated_normal_ops);
+FL_INITIALIZER_PLUGIN("truncated_normal", "normal draws cut at 2 stddev (mean 0, stddev 0.05)",
+                      truncated_normal_params, truncated_normal_opts,
+                      .fill = truncated_normal_fill);

@@ -32,9 +32,5 @@ static int uniform_fill(const fl_host *host, const void *opts, float *w, size_t 
     return 0;
 }
 
-static const fl_init_ops uniform_ops = {
-    .fill = uniform_fill,
-};
-
-FL_PLUGIN_DEFINE(FL_KIND_INITIALIZER, "uniform", "uniform draws in [minval, maxval)",
-                 uniform_params, uniform_opts, uniform_ops);
+FL_INITIALIZER_PLUGIN("uniform", "uniform draws in [minval, maxval)", uniform_params, uniform_opts,
+                      .fill = uniform_fill);

@@ -11,8 +11,5 @@ static int zeros_fill(const fl_host *host, const void *opts, float *w, size_t n,
     return 0;
 }
 
-static const fl_init_ops zeros_ops = {
-    .fill = zeros_fill,
-};
-
-FL_PLUGIN_DEFINE(FL_KIND_INITIALIZER, "zeros", "all zeros", NULL, fl_no_opts, zeros_ops);
+FL_INITIALIZER_PLUGIN("zeros", "all zeros", NULL, fl_no_opts, .flags = FL_INIT_CONSTANT,
+                      .fill = zeros_fill);

@@ -7,6 +7,9 @@
  * moving statistics (dnnl_use_global_stats).  The moving statistics are tensors of the
  * layer that the core stores but never trains.  Primitives are built once per batch size;
  * the batch statistics of a training forward stay in that size's entry for backward.
+ * Samples with several axes (images, channels last) are normalized per channel over the
+ * batch and every position, as Keras' axis = -1: a batch of B samples of (H, W, C) is the
+ * same primitive over B*H*W rows of C features.
  */
 #include <glib.h>
 #include <string.h>
@@ -46,7 +49,9 @@ typedef struct batchnorm_batch {
 
 typedef struct batchnorm {
     const fl_host *host;
-    size_t n;
+    fl_tensor_spec specs[4]; /* as create() reports them */
+    size_t n;                /* features: the last axis of a sample */
+    size_t positions;        /* rows of n features per sample */
     double momentum;
     float epsilon;
     bool center, scale;
@@ -166,11 +171,12 @@ static batchnorm_batch *batchnorm_batch_get(batchnorm *b, size_t batch)
     return bt;
 }
 
-static int batchnorm_create(const fl_host *host, const void *opts_, size_t n_in,
+static int batchnorm_create(const fl_host *host, const void *opts_, const fl_shape *in,
                             fl_layer_info *info, void **state)
 {
     const batchnorm_opts *opts = opts_;
-    if (n_in == 0) {
+    size_t count = fl_shape_count(in);
+    if (count == 0) {
         host->error(host, "batchnorm layer: its input has no features; check the layer it reads");
         return -1;
     }
@@ -183,36 +189,43 @@ static int batchnorm_create(const fl_host *host, const void *opts_, size_t n_in,
                     opts->momentum);
         return -1;
     }
+    size_t n_in = in->dims[in->rank - 1];
     batchnorm *b = g_new0(batchnorm, 1);
     b->host = host;
     b->n = n_in;
+    b->positions = count / n_in;
     b->momentum = opts->momentum;
     b->epsilon = (float)opts->epsilon;
     b->center = opts->center;
     b->scale = opts->scale;
     b->flags = (opts->scale ? dnnl_use_scale : 0u) | (opts->center ? dnnl_use_shift : 0u);
 
-    memset(info, 0, sizeof *info);
-    info->n_out = n_in;
+    info->out_shape = *in;
+    info->units = n_in;
     info->activation.kind = FL_ACT_LINEAR;
+    info->tensors = b->specs;
+    info->tensor_stride = sizeof(fl_tensor_spec);
     /* Keras' order: gamma, beta, moving_mean, moving_variance; filled by the core. */
     struct {
         const char *name;
+        fl_tensor_role role;
         bool on, trainable;
         double fill;
         size_t *index;
     } specs[] = {
-        {"gamma", opts->scale, true, 1.0, &b->i_gamma},
-        {"beta", opts->center, true, 0.0, &b->i_beta},
-        {"moving_mean", true, false, 0.0, &b->i_mean},
-        {"moving_variance", true, false, 1.0, &b->i_var},
+        {"gamma", FL_TENSOR_SCALE, opts->scale, true, 1.0, &b->i_gamma},
+        {"beta", FL_TENSOR_SHIFT, opts->center, true, 0.0, &b->i_beta},
+        {"moving_mean", FL_TENSOR_STATE, true, false, 0.0, &b->i_mean},
+        {"moving_variance", FL_TENSOR_STATE, true, false, 1.0, &b->i_var},
     };
     for (size_t i = 0; i < G_N_ELEMENTS(specs); i++) {
         if (!specs[i].on)
             continue;
         *specs[i].index = info->n_tensors;
-        fl_tensor_spec *t = &info->tensors[info->n_tensors++];
+        fl_tensor_spec *t = &b->specs[info->n_tensors++];
+        t->size = sizeof *t;
         t->name = specs[i].name;
+        t->role = specs[i].role;
         t->n = n_in;
         t->fan_in = n_in;
         t->fan_out = n_in;
@@ -224,8 +237,9 @@ static int batchnorm_create(const fl_host *host, const void *opts_, size_t n_in,
     return 0;
 }
 
-static int batchnorm_bind(void *state, float *const *tensors, float *const *grads)
+static int batchnorm_bind(void *state, const fl_bind *bind)
 {
+    float *const *tensors = bind->tensors, *const *grads = bind->grads;
     batchnorm *b = state;
     const fl_host *host = b->host;
     dnnl_engine_t engine = host->dnnl_engine;
@@ -264,11 +278,11 @@ out:
     return rc;
 }
 
-static int batchnorm_forward(void *state, float *y, const float *x, size_t batch,
-                             bool training, fl_rng *rng)
+static int batchnorm_forward(void *state, const fl_pass *pass, float *y, const float *x)
 {
-    (void)rng;
     batchnorm *b = state;
+    size_t batch = pass->batch * b->positions; /* rows of n features */
+    bool training = pass->training;
     const fl_host *host = b->host;
     int rc = 0;
 
@@ -313,11 +327,12 @@ out:
     return rc;
 }
 
-static int batchnorm_backward(void *state, float *dx, const float *dy, const float *y,
-                              const float *x, size_t batch)
+static int batchnorm_backward(void *state, const fl_pass *pass, float *dx, const float *dy,
+                              const float *y, const float *x)
 {
     (void)y;
     batchnorm *b = state;
+    size_t batch = pass->batch * b->positions; /* rows of n features */
     const fl_host *host = b->host;
     int rc = 0;
 
@@ -331,7 +346,14 @@ static int batchnorm_backward(void *state, float *dx, const float *dy, const flo
         return 0;
     if (!dx) {
         if (!bt->dx_scratch)
-            bt->dx_scratch = g_new(float, batch * b->n);
+            bt->dx_scratch = g_try_new(float, batch * b->n);
+        if (!bt->dx_scratch) {
+            host->error(host,
+                        "batchnorm layer: cannot allocate %zu bytes for a batch's input "
+                        "gradient; use a smaller batch",
+                        batch * b->n * sizeof(float));
+            return -1;
+        }
         dx = bt->dx_scratch;
     }
     LAYER_DNNL(host, "batchnorm", dnnl_memory_set_data_handle(bt->x, (void *)x));
@@ -378,14 +400,7 @@ static void batchnorm_destroy(void *state)
     g_free(b);
 }
 
-static const fl_layer_ops batchnorm_ops = {
-    .create = batchnorm_create,
-    .bind = batchnorm_bind,
-    .forward = batchnorm_forward,
-    .backward = batchnorm_backward,
-    .destroy = batchnorm_destroy,
-};
-
-FL_PLUGIN_DEFINE(FL_KIND_LAYER, "batchnorm",
-                 "batch normalization of each feature (Keras BatchNormalization)",
-                 batchnorm_params, batchnorm_opts, batchnorm_ops);
+FL_LAYER_PLUGIN("batchnorm", "batch normalization of each feature (Keras BatchNormalization)",
+                batchnorm_params, batchnorm_opts, .create = batchnorm_create,
+                .bind = batchnorm_bind, .forward = batchnorm_forward,
+                .backward = batchnorm_backward, .destroy = batchnorm_destroy);

@@ -89,6 +89,7 @@ typedef struct dense_batch {
 
 typedef struct dense {
     const fl_host *host;
+    fl_tensor_spec specs[2]; /* kernel and bias, as create() reports them */
     size_t n_in, n_out;
     bool use_bias;
     int n_stages;
@@ -178,6 +179,19 @@ static dnnl_status_t dense_matmul(dnnl_primitive_t *prim, const dnnl_memory_desc
     if (st != dnnl_success)
         return st;
     return layer_dnnl_primitive_attr(prim, NULL, &mm, attr, engine, NULL);
+}
+
+/* A (B, units) buffer of the layer's own; NULL, said through host->error(), when the
+ * memory cannot be had. */
+static float *dense_buffer(const dense *d, size_t batch)
+{
+    float *buf = g_try_new0(float, batch * d->n_out);
+    if (!buf)
+        d->host->error(d->host,
+                       "dense layer: cannot allocate %zu bytes for a batch of %zu; use "
+                       "fewer units or a smaller batch",
+                       batch * d->n_out * sizeof(float), batch);
+    return buf;
 }
 
 /* Build the primitives and memory objects for batch size B. */
@@ -271,16 +285,25 @@ static int dense_batch_new(dense *d, size_t batch, dense_batch **out)
     LAYER_DNNL(host, "dense", dnnl_memory_create(&bt->dy, &y_md, engine, DNNL_MEMORY_NONE));
     LAYER_DNNL(host, "dense", dnnl_memory_create(&bt->dy_t, &y_t_md, engine, DNNL_MEMORY_NONE));
     if (d->n_stages > 0) {
-        bt->dz_buf = g_new0(float, batch * d->n_out);
+        if (!(bt->dz_buf = dense_buffer(d, batch))) {
+            rc = -1;
+            goto out;
+        }
         LAYER_DNNL(host, "dense", dnnl_memory_create(&bt->dz, &y_md, engine, bt->dz_buf));
         LAYER_DNNL(host, "dense", dnnl_memory_create(&bt->dz_t, &y_t_md, engine, bt->dz_buf));
     }
     if (d->n_stages > 0 && !bt->fused) {
-        bt->z_buf = g_new0(float, batch * d->n_out);
+        if (!(bt->z_buf = dense_buffer(d, batch))) {
+            rc = -1;
+            goto out;
+        }
         LAYER_DNNL(host, "dense", dnnl_memory_create(&bt->z, &y_md, engine, bt->z_buf));
     }
     if (d->n_stages > 1) {
-        bt->t_buf = g_new0(float, batch * d->n_out);
+        if (!(bt->t_buf = dense_buffer(d, batch))) {
+            rc = -1;
+            goto out;
+        }
         LAYER_DNNL(host, "dense", dnnl_memory_create(&bt->t, &y_md, engine, bt->t_buf));
     }
 
@@ -314,10 +337,18 @@ static dense_batch *dense_batch_get(dense *d, size_t batch)
     return bt;
 }
 
-static int dense_create(const fl_host *host, const void *opts_, size_t n_in,
+static int dense_create(const fl_host *host, const void *opts_, const fl_shape *in,
                         fl_layer_info *info, void **state)
 {
     const dense_opts *opts = opts_;
+    if (in->rank > 1) {
+        host->error(host,
+                    "dense layer: its input has %u axes; it reads flat samples, so "
+                    "flatten its input first",
+                    in->rank);
+        return -1;
+    }
+    size_t n_in = fl_shape_count(in);
     if (n_in == 0) {
         host->error(host, "dense layer: its input has no features; check the layer it reads");
         return -1;
@@ -353,11 +384,15 @@ static int dense_create(const fl_host *host, const void *opts_, size_t n_in,
     d->fusable = n_stages == 1 && !stages[0].softmax && stages[0].alg == dnnl_eltwise_relu &&
                  stages[0].alpha >= 0.0f;
 
-    memset(info, 0, sizeof *info);
-    info->n_out = units;
+    info->out_shape = (fl_shape){.rank = 1, .dims = {(uint32_t)units}};
+    info->units = units;
     info->activation = opts->activation;
-    fl_tensor_spec *k = &info->tensors[info->n_tensors++];
+    info->tensors = d->specs;
+    info->tensor_stride = sizeof(fl_tensor_spec);
+    fl_tensor_spec *k = &d->specs[info->n_tensors++];
+    k->size = sizeof *k;
     k->name = "kernel";
+    k->role = FL_TENSOR_KERNEL;
     k->n = units * n_in;
     k->fan_in = n_in;
     k->fan_out = units;
@@ -367,8 +402,10 @@ static int dense_create(const fl_host *host, const void *opts_, size_t n_in,
     k->trainable = true;
     if (opts->use_bias) {
         /* Keras regularizes the kernel only (bias_regularizer defaults to None). */
-        fl_tensor_spec *b = &info->tensors[info->n_tensors++];
+        fl_tensor_spec *b = &d->specs[info->n_tensors++];
+        b->size = sizeof *b;
         b->name = "bias";
+        b->role = FL_TENSOR_BIAS;
         b->n = units;
         b->fan_in = n_in;
         b->fan_out = units;
@@ -379,8 +416,9 @@ static int dense_create(const fl_host *host, const void *opts_, size_t n_in,
     return 0;
 }
 
-static int dense_bind(void *state, float *const *tensors, float *const *grads)
+static int dense_bind(void *state, const fl_bind *bind)
 {
+    float *const *tensors = bind->tensors, *const *grads = bind->grads;
     dense *d = state;
     const fl_host *host = d->host;
     dnnl_engine_t engine = host->dnnl_engine;
@@ -410,11 +448,11 @@ out:
     return rc;
 }
 
-static int dense_forward(void *state, float *y, const float *x, size_t batch, bool training,
-                         fl_rng *rng)
+static int dense_forward(void *state, const fl_pass *pass, float *y, const float *x)
 {
-    (void)rng;
     dense *d = state;
+    size_t batch = pass->batch;
+    bool training = pass->training;
     const fl_host *host = d->host;
     dnnl_stream_t stream = host->dnnl_stream;
     int rc = 0;
@@ -462,10 +500,11 @@ out:
     return rc;
 }
 
-static int dense_backward(void *state, float *dx, const float *dy, const float *y,
-                          const float *x, size_t batch)
+static int dense_backward(void *state, const fl_pass *pass, float *dx, const float *dy,
+                          const float *y, const float *x)
 {
     dense *d = state;
+    size_t batch = pass->batch;
     const fl_host *host = d->host;
     dnnl_stream_t stream = host->dnnl_stream;
     int rc = 0;
@@ -550,13 +589,6 @@ static void dense_destroy(void *state)
     g_free(d);
 }
 
-static const fl_layer_ops dense_ops = {
-    .create = dense_create,
-    .bind = dense_bind,
-    .forward = dense_forward,
-    .backward = dense_backward,
-    .destroy = dense_destroy,
-};
-
-FL_PLUGIN_DEFINE(FL_KIND_LAYER, "dense", "fully connected layer: act(x W^T + b) (Keras Dense)",
-                 dense_params, dense_opts, dense_ops);
+FL_LAYER_PLUGIN("dense", "fully connected layer: act(x W^T + b) (Keras Dense)", dense_params,
+                dense_opts, .create = dense_create, .bind = dense_bind, .forward = dense_forward,
+                .backward = dense_backward, .destroy = dense_destroy);

@@ -34,10 +34,11 @@ typedef struct dropout {
     size_t n_batches;
 } dropout;
 
-static int dropout_create(const fl_host *host, const void *opts_, size_t n_in,
+static int dropout_create(const fl_host *host, const void *opts_, const fl_shape *in,
                           fl_layer_info *info, void **state)
 {
     const dropout_opts *opts = opts_;
+    size_t n_in = fl_shape_count(in);
     if (n_in == 0) {
         host->error(host, "dropout layer: its input has no features; check the layer it reads");
         return -1;
@@ -51,40 +52,50 @@ static int dropout_create(const fl_host *host, const void *opts_, size_t n_in,
     d->n = n_in;
     d->rate = opts->rate;
     d->scale = (float)(1.0 / (1.0 - opts->rate));
-    memset(info, 0, sizeof *info);
-    info->n_out = n_in;
+    /* Values keep their place: the output has the input's shape and units. */
+    info->out_shape = *in;
+    info->units = in->dims[in->rank - 1];
     info->activation.kind = FL_ACT_LINEAR;
     *state = d;
     return 0;
 }
 
-static int dropout_bind(void *state, float *const *tensors, float *const *grads)
+static int dropout_bind(void *state, const fl_bind *bind)
 {
     (void)state;
-    (void)tensors;
-    (void)grads;
+    (void)bind;
     return 0;
 }
 
-/* The mask of batch size B, allocated on first use. */
+/* The mask of batch size B, allocated on first use; NULL, said through host->error(), when
+ * the memory cannot be had. */
 static float *dropout_mask(dropout *d, size_t batch)
 {
     for (size_t i = 0; i < d->n_batches; i++)
         if (d->batches[i].batch == batch)
             return d->batches[i].mask;
+    float *mask = g_try_new0(float, batch * d->n);
+    if (!mask) {
+        d->host->error(d->host,
+                       "dropout layer: cannot allocate %zu bytes for the mask of a "
+                       "batch of %zu; use a smaller batch",
+                       batch * d->n * sizeof(float), batch);
+        return NULL;
+    }
     d->batches = g_renew(dropout_batch, d->batches, d->n_batches + 1);
     dropout_batch *bt = &d->batches[d->n_batches++];
     bt->batch = batch;
-    bt->mask = g_new0(float, batch * d->n);
+    bt->mask = mask;
     return bt->mask;
 }
 
-static int dropout_forward(void *state, float *y, const float *x, size_t batch, bool training,
-                           fl_rng *rng)
+static int dropout_forward(void *state, const fl_pass *pass, float *y, const float *x)
 {
     dropout *d = state;
+    size_t batch = pass->batch;
+    fl_rng *rng = pass->rng;
     size_t n = batch * d->n;
-    if (!training) {
+    if (!pass->training) {
         if (y != x)
             memmove(y, x, n * sizeof *y);
         return 0;
@@ -95,6 +106,8 @@ static int dropout_forward(void *state, float *y, const float *x, size_t batch, 
         return -1;
     }
     float *mask = dropout_mask(d, batch);
+    if (!mask)
+        return -1;
     for (size_t i = 0; i < n; i++) {
         /* Keep when u >= rate, as TensorFlow does: probability 1 - rate. */
         mask[i] = d->host->rng_uniform(rng) >= d->rate ? d->scale : 0.0f;
@@ -103,12 +116,13 @@ static int dropout_forward(void *state, float *y, const float *x, size_t batch, 
     return 0;
 }
 
-static int dropout_backward(void *state, float *dx, const float *dy, const float *y,
-                            const float *x, size_t batch)
+static int dropout_backward(void *state, const fl_pass *pass, float *dx, const float *dy,
+                            const float *y, const float *x)
 {
     (void)y;
     (void)x;
     dropout *d = state;
+    size_t batch = pass->batch;
     const float *mask = NULL;
     for (size_t i = 0; i < d->n_batches; i++)
         if (d->batches[i].batch == batch)
@@ -135,14 +149,7 @@ static void dropout_destroy(void *state)
     g_free(d);
 }
 
-static const fl_layer_ops dropout_ops = {
-    .create = dropout_create,
-    .bind = dropout_bind,
-    .forward = dropout_forward,
-    .backward = dropout_backward,
-    .destroy = dropout_destroy,
-};
-
-FL_PLUGIN_DEFINE(FL_KIND_LAYER, "dropout",
-                 "inverted dropout: zero a fraction `rate` of the inputs in training (Keras Dropout)",
-                 dropout_params, dropout_opts, dropout_ops);
+FL_LAYER_PLUGIN(
+    "dropout", "inverted dropout: zero a fraction `rate` of the inputs in training (Keras Dropout)",
+    dropout_params, dropout_opts, .create = dropout_create, .bind = dropout_bind,
+    .forward = dropout_forward, .backward = dropout_backward, .destroy = dropout_destroy);

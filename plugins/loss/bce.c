@@ -9,10 +9,10 @@
 /* Keras backend.epsilon(). */
 #define BCE_EPSILON 1e-7
 
-static int bce_compute(const void *opts, double *loss, float *dpred, const float *pred,
-                       const float *target, size_t batch, size_t n)
+static int bce_compute(const fl_host *host, const void *opts, void *state, double *loss,
+                       float *dpred, const float *pred, const float *target, size_t batch, size_t n)
 {
-    (void)opts;
+    (void)host, (void)opts, (void)state;
     const double scale = 1.0 / ((double)batch * (double)n);
     double sum = 0.0;
     for (size_t i = 0; i < batch * n; i++) {
@@ -30,10 +30,5 @@ static int bce_compute(const void *opts, double *loss, float *dpred, const float
     return 0;
 }
 
-static const fl_loss_ops bce_ops = {
-    .compute = bce_compute,
-    .flags = FL_LOSS_CLASSIFICATION,
-};
-
-FL_PLUGIN_DEFINE(FL_KIND_LOSS, "bce", "binary cross-entropy on probabilities (0/1 targets)",
-                 NULL, fl_no_opts, bce_ops);
+FL_LOSS_PLUGIN("bce", "binary cross-entropy on probabilities (0/1 targets)", NULL, fl_no_opts,
+               .flags = FL_LOSS_CLASSIFICATION | FL_LOSS_PROBABILITIES, .compute = bce_compute);

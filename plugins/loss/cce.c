@@ -15,10 +15,10 @@ static bool cce_unclipped(double q)
     return q >= CCE_EPSILON && q <= 1.0 - CCE_EPSILON;
 }
 
-static int cce_compute(const void *opts, double *loss, float *dpred, const float *pred,
-                       const float *target, size_t batch, size_t n)
+static int cce_compute(const fl_host *host, const void *opts, void *state, double *loss,
+                       float *dpred, const float *pred, const float *target, size_t batch, size_t n)
 {
-    (void)opts;
+    (void)host, (void)opts, (void)state;
     double total = 0.0;
     for (size_t b = 0; b < batch; b++) {
         const float *p = pred + b * n, *y = target + b * n;
@@ -52,11 +52,7 @@ static int cce_compute(const void *opts, double *loss, float *dpred, const float
     return 0;
 }
 
-static const fl_loss_ops cce_ops = {
-    .compute = cce_compute,
-    .flags = FL_LOSS_CLASSIFICATION,
-};
-
-FL_PLUGIN_DEFINE(FL_KIND_LOSS, "cce",
-                 "categorical cross-entropy on probabilities (one-hot targets)", NULL,
-                 fl_no_opts, cce_ops);
+FL_LOSS_PLUGIN("cce", "categorical cross-entropy on probabilities (one-hot targets)", NULL,
+               fl_no_opts,
+               .flags = FL_LOSS_CLASSIFICATION | FL_LOSS_PROBABILITIES | FL_LOSS_ONE_HOT,
+               .compute = cce_compute);

@@ -13,10 +13,11 @@ static bool hinge_targets_are_binary(const float *target, size_t count)
     return true;
 }
 
-static int hinge_compute(const void *opts, double *loss, float *dpred, const float *pred,
-                         const float *target, size_t batch, size_t n)
+static int hinge_compute(const fl_host *host, const void *opts, void *state, double *loss,
+                         float *dpred, const float *pred, const float *target, size_t batch,
+                         size_t n)
 {
-    (void)opts;
+    (void)host, (void)opts, (void)state;
     const double scale = 1.0 / ((double)batch * (double)n);
     const bool binary = hinge_targets_are_binary(target, batch * n);
     double sum = 0.0;
@@ -32,10 +33,5 @@ static int hinge_compute(const void *opts, double *loss, float *dpred, const flo
     return 0;
 }
 
-static const fl_loss_ops hinge_ops = {
-    .compute = hinge_compute,
-    .flags = FL_LOSS_CLASSIFICATION,
-};
-
-FL_PLUGIN_DEFINE(FL_KIND_LOSS, "hinge", "hinge loss (0/1 or -1/+1 targets)", NULL, fl_no_opts,
-                 hinge_ops);
+FL_LOSS_PLUGIN("hinge", "hinge loss (0/1 or -1/+1 targets)", NULL, fl_no_opts,
+               .flags = FL_LOSS_CLASSIFICATION | FL_LOSS_SIGNED, .compute = hinge_compute);

@@ -4,10 +4,10 @@
 #include <flatline/plugin.h>
 #include <math.h>
 
-static int mae_compute(const void *opts, double *loss, float *dpred, const float *pred,
-                       const float *target, size_t batch, size_t n)
+static int mae_compute(const fl_host *host, const void *opts, void *state, double *loss,
+                       float *dpred, const float *pred, const float *target, size_t batch, size_t n)
 {
-    (void)opts;
+    (void)host, (void)opts, (void)state;
     const double scale = 1.0 / ((double)batch * (double)n);
     double sum = 0.0;
     for (size_t i = 0; i < batch * n; i++) {
@@ -20,10 +20,4 @@ static int mae_compute(const void *opts, double *loss, float *dpred, const float
     return 0;
 }
 
-static const fl_loss_ops mae_ops = {
-    .compute = mae_compute,
-    .flags = 0,
-};
-
-FL_PLUGIN_DEFINE(FL_KIND_LOSS, "mae", "mean absolute error (regression)", NULL, fl_no_opts,
-                 mae_ops);
+FL_LOSS_PLUGIN("mae", "mean absolute error (regression)", NULL, fl_no_opts, .compute = mae_compute);

@@ -2,10 +2,10 @@
  * outputs of (pred - target)^2; the loss is the mean of that over the batch. */
 #include <flatline/plugin.h>
 
-static int mse_compute(const void *opts, double *loss, float *dpred, const float *pred,
-                       const float *target, size_t batch, size_t n)
+static int mse_compute(const fl_host *host, const void *opts, void *state, double *loss,
+                       float *dpred, const float *pred, const float *target, size_t batch, size_t n)
 {
-    (void)opts;
+    (void)host, (void)opts, (void)state;
     /* Both means fold into one scale: every element weighs 1 / (B n). */
     const double scale = 1.0 / ((double)batch * (double)n);
     double sum = 0.0;
@@ -19,10 +19,5 @@ static int mse_compute(const void *opts, double *loss, float *dpred, const float
     return 0;
 }
 
-static const fl_loss_ops mse_ops = {
-    .compute = mse_compute,
-    .flags = 0,
-};
-
-FL_PLUGIN_DEFINE(FL_KIND_LOSS, "mse", "mean squared error (regression)", NULL, fl_no_opts,
-                 mse_ops);
+FL_LOSS_PLUGIN("mse", "mean squared error (regression)", NULL, fl_no_opts,
+               .flags = FL_LOSS_SQUARED_ERROR, .compute = mse_compute);

@@ -6,10 +6,11 @@
 #include <math.h>
 #include <string.h>
 
-static int step_compute(const void *opts, double *loss, float *dpred, const float *pred,
-                        const float *target, size_t batch, size_t n)
+static int step_compute(const fl_host *host, const void *opts, void *state, double *loss,
+                        float *dpred, const float *pred, const float *target, size_t batch,
+                        size_t n)
 {
-    (void)opts;
+    (void)host, (void)opts, (void)state;
     const double scale = 1.0 / ((double)batch * (double)n);
     double sum = 0.0;
     for (size_t i = 0; i < batch * n; i++) {
@@ -22,10 +23,5 @@ static int step_compute(const void *opts, double *loss, float *dpred, const floa
     return 0;
 }
 
-static const fl_loss_ops step_ops = {
-    .compute = step_compute,
-    .flags = FL_LOSS_NOT_DIFFERENTIABLE,
-};
-
-FL_PLUGIN_DEFINE(FL_KIND_LOSS, "step", "squared error of rounded predictions: zero gradient",
-                 NULL, fl_no_opts, step_ops);
+FL_LOSS_PLUGIN("step", "squared error of rounded predictions: zero gradient", NULL, fl_no_opts,
+               .flags = FL_LOSS_NOT_DIFFERENTIABLE, .compute = step_compute);

@@ -34,9 +34,10 @@ static void adagrad_init_state(const void *opts, float *state, size_t n)
         state[i] = (float)o->initial_accumulator_value;
 }
 
-static int adagrad_step(const void *opts, float *w, const float *dw, float *state, size_t n,
-                        double lr, int64_t t)
+static int adagrad_step(const fl_host *host, const void *opts, float *w, const float *dw,
+                        float *state, size_t n, double lr, int64_t t)
 {
+    (void)host;
     (void)t;
     const adagrad_opts *o = opts;
     float *acc = state;
@@ -49,11 +50,6 @@ static int adagrad_step(const void *opts, float *w, const float *dw, float *stat
     return 0;
 }
 
-static const fl_optimizer_ops adagrad_ops = {
-    .n_slots = adagrad_n_slots,
-    .init_state = adagrad_init_state,
-    .step = adagrad_step,
-};
-
-FL_PLUGIN_DEFINE(FL_KIND_OPTIMIZER, "adagrad", "Adagrad (Keras 2 defaults)", adagrad_params,
-                 adagrad_opts, adagrad_ops);
+FL_OPTIMIZER_PLUGIN("adagrad", "Adagrad (Keras 2 defaults)", adagrad_params, adagrad_opts,
+                    .n_slots = adagrad_n_slots, .init_state = adagrad_init_state,
+                    .step = adagrad_step);

@@ -30,9 +30,10 @@ static size_t adam_n_slots(const void *opts)
     return 2;
 }
 
-static int adam_step(const void *opts, float *w, const float *dw, float *state, size_t n,
-                     double lr, int64_t t)
+static int adam_step(const fl_host *host, const void *opts, float *w, const float *dw, float *state,
+                     size_t n, double lr, int64_t t)
 {
+    (void)host;
     const adam_opts *o = opts;
     const double b1 = o->beta1, b2 = o->beta2, eps = o->epsilon;
     const double lr_t = lr * sqrt(1.0 - pow(b2, (double)t)) / (1.0 - pow(b1, (double)t));
@@ -48,11 +49,5 @@ static int adam_step(const void *opts, float *w, const float *dw, float *state, 
     return 0;
 }
 
-static const fl_optimizer_ops adam_ops = {
-    .n_slots = adam_n_slots,
-    .init_state = NULL,
-    .step = adam_step,
-};
-
-FL_PLUGIN_DEFINE(FL_KIND_OPTIMIZER, "adam", "Adam (Keras 2 defaults, epsilon 1e-7)",
-                 adam_params, adam_opts, adam_ops);
+FL_OPTIMIZER_PLUGIN("adam", "Adam (Keras 2 defaults, epsilon 1e-7)", adam_params, adam_opts,
+                    .n_slots = adam_n_slots, .step = adam_step);

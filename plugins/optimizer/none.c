@@ -8,18 +8,12 @@ static size_t none_n_slots(const void *opts)
     return 0;
 }
 
-static int none_step(const void *opts, float *w, const float *dw, float *state, size_t n,
-                     double lr, int64_t t)
+static int none_step(const fl_host *host, const void *opts, float *w, const float *dw, float *state,
+                     size_t n, double lr, int64_t t)
 {
-    (void)opts, (void)w, (void)dw, (void)state, (void)n, (void)lr, (void)t;
+    (void)host, (void)opts, (void)w, (void)dw, (void)state, (void)n, (void)lr, (void)t;
     return 0;
 }
 
-static const fl_optimizer_ops none_ops = {
-    .n_slots = none_n_slots,
-    .init_state = NULL,
-    .step = none_step,
-};
-
-FL_PLUGIN_DEFINE(FL_KIND_OPTIMIZER, "none", "never updates the weights", NULL, fl_no_opts,
-                 none_ops);
+FL_OPTIMIZER_PLUGIN("none", "never updates the weights", NULL, fl_no_opts,
+                    .flags = FL_OPTIMIZER_NEVER_STEPS, .n_slots = none_n_slots, .step = none_step);

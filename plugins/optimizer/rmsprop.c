@@ -25,9 +25,10 @@ static size_t rmsprop_n_slots(const void *opts)
     return 1;
 }
 
-static int rmsprop_step(const void *opts, float *w, const float *dw, float *state, size_t n,
-                        double lr, int64_t t)
+static int rmsprop_step(const fl_host *host, const void *opts, float *w, const float *dw,
+                        float *state, size_t n, double lr, int64_t t)
 {
+    (void)host;
     (void)t;
     const rmsprop_opts *o = opts;
     const double rho = o->rho, eps = o->epsilon;
@@ -41,11 +42,5 @@ static int rmsprop_step(const void *opts, float *w, const float *dw, float *stat
     return 0;
 }
 
-static const fl_optimizer_ops rmsprop_ops = {
-    .n_slots = rmsprop_n_slots,
-    .init_state = NULL,
-    .step = rmsprop_step,
-};
-
-FL_PLUGIN_DEFINE(FL_KIND_OPTIMIZER, "rmsprop", "RMSprop (Keras 2 defaults, no momentum)",
-                 rmsprop_params, rmsprop_opts, rmsprop_ops);
+FL_OPTIMIZER_PLUGIN("rmsprop", "RMSprop (Keras 2 defaults, no momentum)", rmsprop_params,
+                    rmsprop_opts, .n_slots = rmsprop_n_slots, .step = rmsprop_step);

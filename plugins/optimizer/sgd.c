@@ -32,9 +32,10 @@ static size_t sgd_n_slots(const void *opts)
     return o->momentum > 0.0 ? 1 : 0;
 }
 
-static int sgd_step(const void *opts, float *w, const float *dw, float *state, size_t n,
-                    double lr, int64_t t)
+static int sgd_step(const fl_host *host, const void *opts, float *w, const float *dw, float *state,
+                    size_t n, double lr, int64_t t)
 {
+    (void)host;
     const sgd_opts *o = opts;
     const double lr_t = lr / (1.0 + o->decay * (double)(t - 1));
     if (o->momentum <= 0.0) {
@@ -55,11 +56,5 @@ static int sgd_step(const void *opts, float *w, const float *dw, float *state, s
     return 0;
 }
 
-static const fl_optimizer_ops sgd_ops = {
-    .n_slots = sgd_n_slots,
-    .init_state = NULL,
-    .step = sgd_step,
-};
-
-FL_PLUGIN_DEFINE(FL_KIND_OPTIMIZER, "sgd", "gradient descent with optional (Nesterov) momentum",
-                 sgd_params, sgd_opts, sgd_ops);
+FL_OPTIMIZER_PLUGIN("sgd", "gradient descent with optional (Nesterov) momentum", sgd_params,
+                    sgd_opts, .n_slots = sgd_n_slots, .step = sgd_step);

@@ -1,15 +1,13 @@
 /* constant.c — the schedule that keeps the optimizer's `lr` for every step. */
 #include <flatline/plugin.h>
 
-static double constant_lr(const void *opts, double base_lr, int64_t steps)
+static int constant_lr(const fl_host *host, const void *opts, double base_lr, int64_t steps,
+                       double *lr)
 {
-    (void)opts, (void)steps;
-    return base_lr;
+    (void)host, (void)opts, (void)steps;
+    *lr = base_lr;
+    return 0;
 }
 
-static const fl_schedule_ops constant_ops = {
-    .lr = constant_lr,
-};
-
-FL_PLUGIN_DEFINE(FL_KIND_SCHEDULE, "constant", "keeps the optimizer's lr unchanged", NULL,
-                 fl_no_opts, constant_ops);
+FL_SCHEDULE_PLUGIN("constant", "keeps the optimizer's lr unchanged", NULL, fl_no_opts,
+                   .lr = constant_lr);

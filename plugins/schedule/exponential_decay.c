@@ -23,19 +23,25 @@ static const fl_param exponential_decay_params[] = {
      "decay in whole jumps every decay_steps steps", offsetof(exponential_decay_opts, staircase)},
     FL_PARAM_END};
 
-static double exponential_decay_lr(const void *opts, double base_lr, int64_t steps)
+static int exponential_decay_lr(const fl_host *host, const void *opts, double base_lr,
+                                int64_t steps, double *lr)
 {
     const exponential_decay_opts *o = opts;
+    if (o->decay_steps < 1) {
+        host->error(host,
+                    "exponential_decay schedule: decay_steps = %d; set decay_steps to 1 "
+                    "or more",
+                    o->decay_steps);
+        return -1;
+    }
     double p = (double)steps / (double)o->decay_steps;
     if (o->staircase)
         p = floor(p);
-    return base_lr * pow(o->decay_rate, p);
+    *lr = base_lr * pow(o->decay_rate, p);
+    return 0;
 }
 
-static const fl_schedule_ops exponential_decay_ops = {
-    .lr = exponential_decay_lr,
-};
-
-FL_PLUGIN_DEFINE(FL_KIND_SCHEDULE, "exponential_decay",
-                 "lr * decay_rate ^ (steps / decay_steps), optionally in steps",
-                 exponential_decay_params, exponential_decay_opts, exponential_decay_ops);
+FL_SCHEDULE_PLUGIN("exponential_decay",
+                   "lr * decay_rate ^ (steps / decay_steps), optionally in steps",
+                   exponential_decay_params, exponential_decay_opts, .flags = FL_SCHEDULE_DECAYS,
+                   .lr = exponential_decay_lr);

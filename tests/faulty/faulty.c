@@ -25,7 +25,7 @@ typedef struct faulty {
     size_t n;
 } faulty;
 
-static int faulty_create(const fl_host *host, const void *opts, size_t n_in,
+static int faulty_create(const fl_host *host, const void *opts, const fl_shape *in,
                          fl_layer_info *info, void **state)
 {
     (void)host;
@@ -33,25 +33,22 @@ static int faulty_create(const fl_host *host, const void *opts, size_t n_in,
     if (!f)
         return -1;
     f->mode = ((const faulty_opts *)opts)->mode;
-    f->n = n_in;
-    info->n_out = n_in;
+    f->n = fl_shape_count(in);
+    info->out_shape = *in;
     info->activation.kind = FL_ACT_LINEAR;
-    info->n_tensors = 0;
     *state = f;
     return 0;
 }
 
-static int faulty_bind(void *state, float *const *t, float *const *g)
+static int faulty_bind(void *state, const fl_bind *bind)
 {
-    (void)state, (void)t, (void)g;
+    (void)state, (void)bind;
     return 0;
 }
 
-static int faulty_forward(void *state, float *y, const float *x, size_t batch, bool training,
-                          fl_rng *rng)
+static int faulty_forward(void *state, const fl_pass *pass, float *y, const float *x)
 {
     faulty *f = state;
-    (void)training, (void)rng;
     switch (f->mode) {
     case MODE_SEGV: raise(SIGSEGV); break;
     case MODE_ABORT: abort();
@@ -60,24 +57,22 @@ static int faulty_forward(void *state, float *y, const float *x, size_t batch, b
             pause();
     default: break;
     }
-    memcpy(y, x, batch * f->n * sizeof(float));
+    memcpy(y, x, pass->batch * f->n * sizeof(float));
     return 0;
 }
 
-static int faulty_backward(void *state, float *dx, const float *dy, const float *y,
-                           const float *x, size_t batch)
+static int faulty_backward(void *state, const fl_pass *pass, float *dx, const float *dy,
+                           const float *y, const float *x)
 {
     faulty *f = state;
     (void)y, (void)x;
     if (dx)
-        memcpy(dx, dy, batch * f->n * sizeof(float));
+        memcpy(dx, dy, pass->batch * f->n * sizeof(float));
     return 0;
 }
 
 static void faulty_destroy(void *state) { free(state); }
 
-static const fl_layer_ops faulty_ops = {faulty_create, faulty_bind, faulty_forward,
-                                        faulty_backward, faulty_destroy};
-
-FL_PLUGIN_DEFINE(FL_KIND_LAYER, "faulty", "test only: passes through, or crashes or hangs",
-                 faulty_params, faulty_opts, faulty_ops);
+FL_LAYER_PLUGIN("faulty", "test only: passes through, or crashes or hangs", faulty_params,
+                faulty_opts, .create = faulty_create, .bind = faulty_bind,
+                .forward = faulty_forward, .backward = faulty_backward, .destroy = faulty_destroy);

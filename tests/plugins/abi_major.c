@@ -1,23 +1,17 @@
 /* abi_major.c — a test plugin built for the next major ABI, which flatline must refuse
- * naming both versions.  The descriptor is written by hand because FL_PLUGIN_DEFINE always
- * stamps this build's version. */
-#include <flatline/plugin.h>
+ * naming both versions.  The descriptor is written by hand because the per-kind macros
+ * always stamp this build's version. */
+#include "zero_loss.h"
 
-static int abi_major_compute(const void *opts, double *loss, float *dpred, const float *pred,
-                             const float *target, size_t batch, size_t n)
-{
-    (void)opts;
-    (void)dpred;
-    (void)pred;
-    (void)target;
-    (void)batch;
-    (void)n;
-    *loss = 0.0;
-    return 0;
-}
+static const fl_loss_ops abi_major_ops = {.size = sizeof(fl_loss_ops),
+                                          .compute = zero_loss_compute};
 
-static const fl_loss_ops abi_major_ops = {abi_major_compute, 0};
-
-FL_EXPORT const fl_plugin flatline_plugin = {
-    FL_ABI_MAJOR + 1, FL_ABI_MINOR, FL_KIND_LOSS, "abi_major",
-    "test plugin built for a newer major ABI", NULL, sizeof(fl_no_opts), &abi_major_ops};
+FL_EXPORT const fl_plugin flatline_plugin = {.abi_major = FL_ABI_MAJOR + 1,
+                                             .abi_minor = FL_ABI_MINOR,
+                                             .size = sizeof(fl_plugin),
+                                             .kind = FL_KIND_LOSS,
+                                             .name = "abi_major",
+                                             .summary = "test plugin built for a newer major ABI",
+                                             .param_size = sizeof(fl_param),
+                                             .opts_size = sizeof(fl_no_opts),
+                                             .ops.loss = &abi_major_ops};

@@ -1,22 +1,16 @@
 /* abi_minor.c — a test plugin built for a newer minor ABI than flatline's: it may use
  * fields flatline does not know, so flatline must refuse it naming both versions. */
-#include <flatline/plugin.h>
+#include "zero_loss.h"
 
-static int abi_minor_compute(const void *opts, double *loss, float *dpred, const float *pred,
-                             const float *target, size_t batch, size_t n)
-{
-    (void)opts;
-    (void)dpred;
-    (void)pred;
-    (void)target;
-    (void)batch;
-    (void)n;
-    *loss = 0.0;
-    return 0;
-}
+static const fl_loss_ops abi_minor_ops = {.size = sizeof(fl_loss_ops),
+                                          .compute = zero_loss_compute};
 
-static const fl_loss_ops abi_minor_ops = {abi_minor_compute, 0};
-
-FL_EXPORT const fl_plugin flatline_plugin = {
-    FL_ABI_MAJOR, FL_ABI_MINOR + 1, FL_KIND_LOSS, "abi_minor",
-    "test plugin built for a newer minor ABI", NULL, sizeof(fl_no_opts), &abi_minor_ops};
+FL_EXPORT const fl_plugin flatline_plugin = {.abi_major = FL_ABI_MAJOR,
+                                             .abi_minor = FL_ABI_MINOR + 1,
+                                             .size = sizeof(fl_plugin),
+                                             .kind = FL_KIND_LOSS,
+                                             .name = "abi_minor",
+                                             .summary = "test plugin built for a newer minor ABI",
+                                             .param_size = sizeof(fl_param),
+                                             .opts_size = sizeof(fl_no_opts),
+                                             .ops.loss = &abi_minor_ops};

@@ -1,0 +1,106 @@
+/* test-older-plugin.c — the ABI grows without breaking plugins built before.
+ *
+ * tests/plugins/reporter.c is built twice.  detector-older.so is compiled against a copy of
+ * flatline/plugin.h in which fl_finding ends before `fixes` (make generates it from this
+ * tree's header, as an older minor would have had it) and hands its finding from the end of
+ * a readable page, so a core that read past the size the plugin gave would fault.  It must
+ * load, run, and its finding arrive whole, with no fixes and no flags.  detector-reporter.so,
+ * built against this header, hands candidate fixes (with a stride) and a flag and leaves the
+ * advice to the fixes: they must arrive too.  Each runs in a subprocess, so a fault fails
+ * one test, not the program. */
+#include "testutil.h"
+#include "detect.h"
+#include "probe-fixture.h"
+
+#include <string.h>
+
+/* Load a test detector from the build tree and run its pre-flight over a small fixture;
+ * returns a copy of its one finding. */
+static finding_rec *run_detector(const char *subdir, const char *name)
+{
+    const char *b = g_getenv("FL_TEST_BUILDDIR");
+    g_assert_nonnull(b);
+    g_autofree char *file = g_strdup_printf("detector-%s.so", name);
+    g_autofree char *path = g_build_filename(b, "tests", subdir, ".libs", file, NULL);
+    g_autoptr(registry) reg = registry_new_empty();
+    g_autoptr(GError) err = NULL;
+    const fl_plugin *plugin = registry_load_file(reg, path, &err);
+    g_assert_no_error(err);
+    g_assert_cmpstr(plugin->name, ==, name);
+    fl_ref ref = {.plugin = plugin, .opts = params_opts_new(plugin, reg, &err)};
+    g_assert_no_error(err);
+    g_autoptr(GPtrArray) refs = g_ptr_array_new();
+    g_ptr_array_add(refs, &ref);
+    g_autoptr(pfx) f = pfx_new(1, 2, 2, 10);
+    pfx_push(f);
+    g_autoptr(detect_set) d = detect_new(refs, tu_host(), &err);
+    g_assert_no_error(err);
+    g_assert_true(detect_preflight(d, pfx_probes(f), &err));
+    g_assert_no_error(err);
+    GPtrArray *found = detect_findings(d);
+    g_assert_cmpuint(found->len, ==, 1);
+    finding_rec *copy = finding_rec_copy(found->pdata[0]);
+    params_opts_free(plugin, (void *)ref.opts);
+    return copy;
+}
+
+static void in_subprocess(void)
+{
+    g_test_trap_subprocess(NULL, 0, G_TEST_SUBPROCESS_INHERIT_STDERR);
+    g_test_trap_assert_passed();
+}
+
+static void test_older_finding(void)
+{
+    if (!g_test_subprocess()) {
+        in_subprocess();
+        return;
+    }
+    finding_rec *r = run_detector("older", "older");
+    /* The plugin's fl_finding really is the shorter one: it ends where `fixes` starts. */
+    g_autofree char *size = g_strdup_printf("a finding of %zu bytes", offsetof(fl_finding, fixes));
+    g_assert_cmpuint(offsetof(fl_finding, fixes), <, sizeof(fl_finding));
+    g_assert_cmpstr(r->evidence, ==, size);
+    g_assert_cmpint(r->level, ==, FL_LEVEL_WARNING);
+    g_assert_cmpint(r->epoch, ==, 0);
+    g_assert_cmpstr(r->cause, ==, "an older plugin's finding");
+    g_assert_cmpstr(r->advice, ==, "nothing to do");
+    g_assert_null(r->fixes);
+    g_assert_cmpuint(r->finding_flags, ==, 0);
+    g_assert_cmpuint(r->flags, ==, FL_DETECTS_CAUSE);
+    finding_rec_free(r);
+}
+
+static void test_finding_with_fixes(void)
+{
+    if (!g_test_subprocess()) {
+        in_subprocess();
+        return;
+    }
+    finding_rec *r = run_detector("plugins", "reporter");
+    g_autofree char *size = g_strdup_printf("a finding of %zu bytes", sizeof(fl_finding));
+    g_assert_cmpstr(r->evidence, ==, size);
+    g_assert_cmpint(r->level, ==, FL_LEVEL_COLLAPSED);
+    g_assert_cmpuint(r->finding_flags, ==, FL_FINDING_FIX_THE_DATA);
+    g_assert_nonnull(r->fixes);
+    g_assert_cmpuint(r->fixes->len, ==, 2);
+    const finding_fix *a = r->fixes->pdata[0], *b = r->fixes->pdata[1];
+    g_assert_cmpuint(g_strv_length(a->edits), ==, 1);
+    g_assert_cmpstr(a->edits[0], ==, "optimizer.lr=0.0001");
+    g_assert_cmpstr(a->reason, ==, "the rate is too large");
+    g_assert_cmpuint(g_strv_length(b->edits), ==, 2);
+    g_assert_cmpstr(b->edits[1], ==, "model.h1.init=he_uniform");
+    /* No advice in words: the core says the fixes. */
+    g_assert_cmpstr(r->advice, ==,
+                    "set optimizer.lr=0.0001 (the rate is too large); or set "
+                    "optimizer.lr=0.001 model.h1.init=he_uniform (a gentler start)");
+    finding_rec_free(r);
+}
+
+int main(int argc, char **argv)
+{
+    g_test_init(&argc, &argv, NULL);
+    g_test_add_func("/abi/older-finding", test_older_finding);
+    g_test_add_func("/abi/finding-with-fixes", test_finding_with_fixes);
+    return g_test_run();
+}
