@@ -1,6 +1,8 @@
 /* faulty.c — a test-only layer that misbehaves on purpose: it passes its input through
- * unchanged (mode "ok"), or crashes, aborts or hangs on its first forward pass, so the
- * sweep tests can check that one bad run costs one run. */
+ * unchanged (mode "ok"), or crashes, aborts, hangs, runs out of memory (an allocation
+ * through the host, which aborts like the core's own) or fails with a message holding a
+ * terminal escape sequence on its first forward pass, so the sweep tests can check that
+ * one bad run costs one run and what they say reaches the terminal escaped. */
 #include <flatline/plugin.h>
 
 #include <signal.h>
@@ -13,14 +15,15 @@ typedef struct faulty_opts {
     int mode;
 } faulty_opts;
 
-enum { MODE_OK, MODE_SEGV, MODE_ABORT, MODE_HANG };
+enum { MODE_OK, MODE_SEGV, MODE_ABORT, MODE_HANG, MODE_OOM, MODE_ERROR };
 
 static const fl_param faulty_params[] = {
-    {"mode", FL_PARAM_CHOICE, "\"ok\"", NULL, "ok|segv|abort|hang",
+    {"mode", FL_PARAM_CHOICE, "\"ok\"", NULL, "ok|segv|abort|hang|oom|error",
      "how to misbehave on the first forward pass", offsetof(faulty_opts, mode)},
     FL_PARAM_END};
 
 typedef struct faulty {
+    const fl_host *host;
     int mode;
     size_t n;
 } faulty;
@@ -28,10 +31,10 @@ typedef struct faulty {
 static int faulty_create(const fl_host *host, const void *opts, size_t n_in,
                          fl_layer_info *info, void **state)
 {
-    (void)host;
     faulty *f = calloc(1, sizeof *f);
     if (!f)
         return -1;
+    f->host = host;
     f->mode = ((const faulty_opts *)opts)->mode;
     f->n = n_in;
     info->n_out = n_in;
@@ -58,6 +61,12 @@ static int faulty_forward(void *state, float *y, const float *x, size_t batch, b
     case MODE_HANG:
         for (;;)
             pause();
+    case MODE_OOM: f->host->free(f->host->alloc(SIZE_MAX / 2)); break; /* aborts: no memory */
+    case MODE_ERROR:
+        /* A title-setting OSC sequence and a screen clear, as a hostile file name would
+         * carry them into a message. */
+        f->host->error(f->host, "bad input \033]0;pwned\007\033[2J here");
+        return -1;
     default: break;
     }
     memcpy(y, x, batch * f->n * sizeof(float));
@@ -79,5 +88,5 @@ static void faulty_destroy(void *state) { free(state); }
 static const fl_layer_ops faulty_ops = {faulty_create, faulty_bind, faulty_forward,
                                         faulty_backward, faulty_destroy};
 
-FL_PLUGIN_DEFINE(FL_KIND_LAYER, "faulty", "test only: passes through, or crashes or hangs",
+FL_PLUGIN_DEFINE(FL_KIND_LAYER, "faulty", "test only: passes through, or crashes, hangs or runs out of memory",
                  faulty_params, faulty_opts, faulty_ops);
