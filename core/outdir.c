@@ -99,8 +99,8 @@ static gboolean outdir_refuse_link(const char *path, GError **error)
     g_autofree char *target = g_file_read_link(path, NULL);
     g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_EXIST,
                 "%s is a symbolic link (to %s): flatline writes and deletes only what it made "
-                "itself, never through a link; remove the link, or choose another directory "
-                "with -o",
+                "itself, never through a link; remove the link, or use another results "
+                "directory",
                 path, target ? target : "?");
     return FALSE;
 }
@@ -173,7 +173,7 @@ gboolean outdir_check(const char *dir, const char *input, GError **error)
         g_autofree char *path = g_build_filename(dir, name, NULL);
         int i, n;
         gboolean lock = strcmp(name, OUTDIR_LOCK) == 0 || outdir_parse_shard_lock(name, &i, &n);
-        if ((lock || strcmp(name, "runs") == 0) && outdir_is_link(path))
+        if ((lock || g_strv_contains(outdir_top_dirs, name)) && outdir_is_link(path))
             return outdir_refuse_link(path, error);
         if (!outdir_is_own_top(name))
             g_ptr_array_add(foreign, g_strdup_printf("\"%s\"", name));
@@ -191,6 +191,10 @@ gboolean outdir_check(const char *dir, const char *input, GError **error)
                     dir, list, n_foreign > 3 ? ", ..." : "");
         return FALSE;
     }
+    /* The charts' tables, cleared before each drawing. */
+    g_autofree char *plot_data = g_build_filename(dir, "plots", "data", NULL);
+    if (outdir_is_link(plot_data))
+        return outdir_refuse_link(plot_data, error);
     /* Run directories: one that is a link would have flatline write into, or clear, the
      * directory it points to. */
     g_autofree char *runs = g_build_filename(dir, "runs", NULL);

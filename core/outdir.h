@@ -3,7 +3,8 @@
  * a symbolic link, and never with two writers on one run.
  *
  * What flatline writes in DIR: experiment.cfg, summary.csv, cells.csv, fixes.csv,
- * report.html, slurm.info, plots/, slurm/, runs/, .lock and .lock-shard-I-of-N; in runs/,
+ * report.html, slurm.info, plots/ (charts, their tables in plots/data/), slurm/, runs/,
+ * .lock and .lock-shard-I-of-N; in runs/,
  * one directory per run named r and four or more digits, holding metrics.csv,
  * verdict.json, run.cfg, run.result and, while one is being written, its temporary twin
  * (metrics.csv.XXXXXX).  Anything else in DIR or runs/ is the user's and is left alone.
@@ -22,8 +23,8 @@ gboolean outdir_holds_results(const char *dir);
 
 /* May the experiment file `input` be run into dir (which need not exist)?  FALSE, with what
  * is wrong and what to do, when input is one of the files flatline writes in dir, when dir
- * is not empty and holds no flatline results, or when its runs/, a run's directory or a
- * lock is a symbolic link. */
+ * is not empty and holds no flatline results, or when its runs/, a run's directory,
+ * plots/, plots/data/, slurm/ or a lock is a symbolic link.  input may be NULL. */
 gboolean outdir_check(const char *dir, const char *input, GError **error);
 
 typedef struct outdir_lock outdir_lock;

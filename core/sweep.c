@@ -443,6 +443,9 @@ sweep *sweep_merge(const char *dir, registry *reg, fl_host *host, GArray *missin
                     dir);
         return NULL;
     }
+    /* Merging writes tables, and charts and a report follow: never through a link. */
+    if (!outdir_check(dir, NULL, error))
+        return NULL;
     g_autoptr(sweep) s = sweep_plan(path, NULL, reg, host, FALSE, error);
     if (!s) {
         g_prefix_error(error, "%s: ", dir);

@@ -169,11 +169,13 @@ detectors = ( );
 CFG
 tiny() { fl run "$tmp/tiny.cfg" -q --no-plots -j 1 "$@"; }
 
-# 7. A run directory, runs/ itself or the lock that is a link to the user's files: refused
-# with the reason, and what the link points to is neither deleted nor written.
+# 7. A run directory, runs/ itself, the lock or the charts' tables that is a link to the
+# user's files: refused with the reason, and what the link points to is neither deleted nor
+# written (by run, plot or report).
 mkdir "$tmp/mine"
 echo "three years of work" >"$tmp/mine/thesis.txt"
 echo "not flatline's" >"$tmp/mine/metrics.csv"
+echo "0 1" >"$tmp/mine/loss-01.dat"
 mine_before=$(snapshot "$tmp/mine")
 tiny -o "$tmp/link1"
 rm -r "$tmp/link1/runs/r0001"
@@ -193,8 +195,18 @@ rm "$tmp/link3/.lock"
 ln -s "$tmp/mine/thesis.txt" "$tmp/link3/.lock"
 tiny -o "$tmp/link3"
 { [ "$status" = 2 ] && grep -q 'link3/.lock is a symbolic link' "$tmp/e"; } || bad="$bad lock($(said))"
+# The charts' tables are cleared before each drawing: plots/data must not lead elsewhere.
+tiny -o "$tmp/link4"
+mkdir -p "$tmp/link4/plots"
+ln -s "$tmp/mine" "$tmp/link4/plots/data"
+for cmd in plot report; do
+    fl "$cmd" "$tmp/link4"
+    { [ "$status" = 2 ] && grep -q 'link4/plots/data is a symbolic link' "$tmp/e"; } || bad="$bad $cmd($(said))"
+done
+tiny -o "$tmp/link4"
+{ [ "$status" = 2 ] && grep -q 'link4/plots/data is a symbolic link' "$tmp/e"; } || bad="$bad plots($(said))"
 if [ -z "$bad" ] && [ "$(snapshot "$tmp/mine")" = "$mine_before" ]; then
-    ok "links (runs/r0001, runs/, .lock) to the user's files: refused saying so, their target untouched"
+    ok "links (runs/r0001, runs/, .lock, plots/data) to the user's files: refused saying so, their target untouched"
 else
     not_ok "links are never followed" "$bad" "$(changes "$mine_before" "$tmp/mine")"
 fi
