@@ -10,6 +10,7 @@
 #include "plot.h"
 #include "report.h"
 #include "slurm.h"
+#include "term.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -61,17 +62,20 @@ typedef struct run_args {
 
 static gboolean parse_shard(const char *text, int *index, int *count, GError **error)
 {
-    int i, n;
-    char tail;
     if (!text)
         return TRUE;
-    if (sscanf(text, "%d/%d%c", &i, &n, &tail) != 2 || n < 1 || i < 0 || i >= n) {
+    g_auto(GStrv) parts = g_strsplit(text, "/", 3);
+    guint64 i = 0, n = 0;
+    if (g_strv_length(parts) != 2 ||
+        !g_ascii_string_to_unsigned(parts[0], 10, 0, G_MAXINT, &i, NULL) ||
+        !g_ascii_string_to_unsigned(parts[1], 10, 1, G_MAXINT, &n, NULL) || i >= n) {
         g_set_error(error, FL_CONFIG_ERROR, CONFIG_ERROR_INVALID,
-                    "--shard %s: expected I/N with 0 <= I < N, as in --shard 0/4", text);
+                    "--shard %s: expected I/N with 0 <= I < N <= %d, as in --shard 0/4", text,
+                    G_MAXINT);
         return FALSE;
     }
-    *index = i;
-    *count = n;
+    *index = (int)i;
+    *count = (int)n;
     return TRUE;
 }
 
@@ -96,6 +100,12 @@ static gboolean slurm_shard(int *index, int *count, GError **error)
     }
     *index = (int)(i - m);
     *count = (int)c;
+    /* Said every time: a shell that kept these variables from an array job would
+     * otherwise run a fraction of the sweep without a word. */
+    g_printerr("flatline: shard %d/%d from SLURM_ARRAY_TASK_ID=%s (SLURM_ARRAY_TASK_COUNT=%s, "
+               "SLURM_ARRAY_TASK_MIN=%s): only the runs whose index mod %d is %d; give --shard "
+               "0/1 to run them all\n",
+               *index, *count, id, n, min ? min : "0", *count, *index);
     return TRUE;
 }
 
@@ -148,18 +158,25 @@ static int run_experiment(const run_args *a, const char *path, int shard_i, int 
     }
     if (check_only) {
         guint n_axes = g_strv_length(s->axis_keys);
-        g_print("%s: experiment \"%s\", %d grid point%s x %d repeat%s = %u run%s\n", path,
-                s->base->top.name, s->n_cells, s->n_cells == 1 ? "" : "s", s->base->top.repeats,
+        g_autofree char *shown_path = term_escape(path, FALSE);
+        g_autofree char *name = term_escape(s->base->top.name, FALSE);
+        g_print("%s: experiment \"%s\", %d grid point%s x %d repeat%s = %u run%s\n",
+                shown_path, name, s->n_cells, s->n_cells == 1 ? "" : "s", s->base->top.repeats,
                 s->base->top.repeats == 1 ? "" : "s", s->runs->len, s->runs->len == 1 ? "" : "s");
+        /* Tab-separated: a tab or newline inside a key or value is escaped with the rest. */
         g_autoptr(GString) head = g_string_new("run");
-        for (guint k = 0; k < n_axes; k++)
-            g_string_append_printf(head, "\t%s", s->axis_keys[k]);
+        for (guint k = 0; k < n_axes; k++) {
+            g_autofree char *key = term_escape(s->axis_keys[k], FALSE);
+            g_string_append_printf(head, "\t%s", key);
+        }
         g_print("%s\tseed\n", head->str);
         for (guint i = 0; i < s->runs->len; i++) {
             const run_plan *p = s->runs->pdata[i];
             g_autoptr(GString) row = g_string_new(p->id);
-            for (guint k = 0; k < n_axes; k++)
-                g_string_append_printf(row, "\t%s", p->labels[k]);
+            for (guint k = 0; k < n_axes; k++) {
+                g_autofree char *label = term_escape(p->labels[k], FALSE);
+                g_string_append_printf(row, "\t%s", label);
+            }
             g_print("%s\t%" G_GINT64_FORMAT "\n", row->str, p->seed);
         }
         return EXIT_OK;
@@ -167,8 +184,8 @@ static int run_experiment(const run_args *a, const char *path, int shard_i, int 
     g_autofree char *out_dir =
         a->out_dir ? g_strdup(a->out_dir) : g_build_filename("results", s->base->top.name, NULL);
     int cores = (int)g_get_num_processors();
-    int jobs = a->jobs > 0 ? a->jobs : cores;
-    int threads = a->threads > 0 ? a->threads : 1;
+    int jobs = a->jobs != G_MININT ? a->jobs : MIN(cores, POOL_MAX_JOBS);
+    int threads = a->threads != G_MININT ? a->threads : 1;
     if (jobs * threads > cores)
         g_printerr("flatline: warning: -j %d x --threads %d exceeds the %d cores: runs will "
                    "compete for them\n",
@@ -189,8 +206,13 @@ static int run_experiment(const run_args *a, const char *path, int shard_i, int 
     if (t.skipped && !a->quiet)
         g_print("%d run%s already finished in %s (kept; --force reruns them)\n", t.skipped,
                 t.skipped == 1 ? "" : "s", out_dir);
-    g_print("%d run%s: %d ok, %d crashed, %d timed out; results in %s\n", t.planned,
-            t.planned == 1 ? "" : "s", t.ok, t.crashed, t.timeout, out_dir);
+    g_autofree char *unsaved =
+        t.unsaved ? g_strdup_printf(", %d not saved", t.unsaved) : g_strdup("");
+    g_print("%d run%s: %d ok, %d crashed, %d timed out%s; results in %s\n", t.planned,
+            t.planned == 1 ? "" : "s", t.ok, t.crashed, t.timeout, unsaved, out_dir);
+    if (t.unsaved || t.tables_unsaved)
+        g_printerr("flatline: some results could not be written (see above); the runs saved "
+                   "are whole: free some space and run the same command again to finish\n");
     if (!a->no_plots && !t.interrupted && shard_n <= 1)
         draw_and_report(out_dir, a->quiet);
     if (t.interrupted) {
@@ -199,12 +221,13 @@ static int run_experiment(const run_args *a, const char *path, int shard_i, int 
                    t.unfinished, t.unfinished == 1 ? "" : "s");
         return EXIT_INTERRUPTED;
     }
-    return t.crashed || t.timeout ? EXIT_RUNS_FAILED : EXIT_OK;
+    return t.crashed || t.timeout || t.unsaved || t.tables_unsaved ? EXIT_RUNS_FAILED : EXIT_OK;
 }
 
 static int cmd_run_or_check(int argc, char **argv, gboolean check_only)
 {
-    run_args a = {0};
+    /* G_MININT: not given (0 is a mistake worth naming). */
+    run_args a = {.jobs = G_MININT, .threads = G_MININT};
     GOptionEntry run_entries[] = {
         {"output", 'o', 0, G_OPTION_ARG_FILENAME, &a.out_dir,
          "results directory (default: results/<experiment name>)", "DIR"},
@@ -238,8 +261,13 @@ static int cmd_run_or_check(int argc, char **argv, gboolean check_only)
                              check_only ? "check" : "run", check_only ? "check" : "run");
         goto out;
     }
-    if (a.jobs < 0 || a.threads < 0) {
-        status = usage_error("-j and --threads must be at least 1");
+    if (a.jobs != G_MININT && (a.jobs < 1 || a.jobs > POOL_MAX_JOBS)) {
+        status = usage_error("-j %d: give between 1 and %d runs at once", a.jobs, POOL_MAX_JOBS);
+        goto out;
+    }
+    if (a.threads != G_MININT && (a.threads < 1 || a.threads > POOL_MAX_THREADS)) {
+        status = usage_error("--threads %d: give between 1 and %d threads per run", a.threads,
+                             POOL_MAX_THREADS);
         goto out;
     }
     int shard_i = 0, shard_n = 1;
@@ -411,6 +439,7 @@ static int cmd_plugins(int argc, char **argv)
 int cli_main(int argc, char **argv)
 {
     g_set_prgname("flatline");
+    term_install();
     if (argc < 2) {
         g_printerr("%s", usage_text);
         return EXIT_USAGE;

@@ -8,6 +8,7 @@
  * unknown-key errors and "did you mean". */
 #include "config.h"
 #include "params.h"
+#include "term.h"
 
 #include <errno.h>
 #include <math.h>
@@ -228,6 +229,39 @@ void experiment_file_free(experiment_file *f)
     g_free(f);
 }
 
+/* libconfig says only "cannot open include file": read the @include line it stopped at
+ * for the name, and say where that name was looked for.  NULL if the line holds none. */
+static char *include_problem(const char *file, int line)
+{
+    g_autofree char *text = NULL;
+    if (line < 1 || !g_file_get_contents(file, &text, NULL, NULL))
+        return NULL;
+    g_auto(GStrv) lines = g_strsplit(text, "\n", line + 1);
+    if (g_strv_length(lines) < (guint)line)
+        return NULL;
+    const char *at = strstr(lines[line - 1], "@include");
+    const char *open = at ? strchr(at, '"') : NULL;
+    const char *close = open ? strchr(open + 1, '"') : NULL;
+    if (!close)
+        return NULL;
+    g_autofree char *name = g_strndup(open + 1, (gsize)(close - open - 1));
+    /* No include directory is set: libconfig opens the name as it is, from the working
+     * directory. */
+    g_autofree char *looked = g_canonicalize_filename(name, NULL);
+    int err = ENOENT;
+    FILE *probe = fopen(looked, "r");
+    if (probe) {
+        fclose(probe);
+        err = 0;
+    } else {
+        err = errno;
+    }
+    return g_strdup_printf("cannot open the included file \"%s\" (looked for %s: %s); an "
+                           "@include path is read from the directory flatline runs in: give "
+                           "it from there, or as an absolute path",
+                           name, looked, err ? g_strerror(err) : "not readable as a file");
+}
+
 static gboolean read_tree(config_t *cfg, const char *path, GError **error)
 {
     config_init(cfg);
@@ -248,12 +282,20 @@ static gboolean read_tree(config_t *cfg, const char *path, GError **error)
                     : !g_file_test(path, G_FILE_TEST_EXISTS) ? "no such file"
                     : err ? g_strerror(err)
                           : "not a file it can read");
-    } else
-        g_set_error(error, FL_CONFIG_ERROR, CONFIG_ERROR_READ,
-                    "%s:%d: %s (libconfig syntax: key = value; groups { }, lists ( ), "
-                    "arrays [ ])",
-                    config_error_file(cfg) ? config_error_file(cfg) : path,
-                    config_error_line(cfg), config_error_text(cfg));
+    } else {
+        const char *file = config_error_file(cfg) ? config_error_file(cfg) : path;
+        g_autofree char *include = NULL;
+        if (config_error_text(cfg) && strstr(config_error_text(cfg), "include file"))
+            include = include_problem(file, config_error_line(cfg));
+        if (include)
+            g_set_error(error, FL_CONFIG_ERROR, CONFIG_ERROR_READ, "%s:%d: %s", file,
+                        config_error_line(cfg), include);
+        else
+            g_set_error(error, FL_CONFIG_ERROR, CONFIG_ERROR_READ,
+                        "%s:%d: %s (libconfig syntax: key = value; groups { }, lists ( ), "
+                        "arrays [ ])",
+                        file, config_error_line(cfg), config_error_text(cfg));
+    }
     return FALSE;
 }
 
@@ -907,6 +949,44 @@ static gboolean resolve_detectors(experiment *e, config_setting_t *s, registry *
     return TRUE;
 }
 
+/* The name is the results directory's (results/<name>) and appears in reports, job names
+ * and on the terminal, so it must be one plain file name.  A bad one is refused, not
+ * mapped to a safe one: two names mapped alike would share a directory, and results
+ * would land where the user does not look.  Why it is refused, or NULL if it is fine. */
+static const char *name_problem(const char *name)
+{
+    if (strlen(name) > 200)
+        return "is longer than 200 bytes";
+    if (name[0] == '.')
+        return "begins with a dot (., .. and hidden directories are not results directories)";
+    if (!g_utf8_validate(name, -1, NULL))
+        return "is not UTF-8 text";
+    for (const char *c = name; *c; c = g_utf8_next_char(c)) {
+        gunichar u = g_utf8_get_char(c);
+        if (u == '/')
+            return "holds a '/': it names one directory, not a path (use -o for a path)";
+        if (u < 0x20 || (u >= 0x7f && u < 0xa0))
+            return "holds a control character";
+    }
+    return NULL;
+}
+
+static gboolean check_name(const char *name, const config_setting_t *s, const char *path,
+                           GError **error)
+{
+    const char *why = name_problem(name);
+    if (!why)
+        return TRUE;
+    g_autofree char *shown = term_escape(name, FALSE);
+    if (s)
+        return fail(error, s, "name", "\"%s\" %s: choose a plain file name such as "
+                                      "\"lr-sweep\"",
+                    shown, why);
+    return fail(error, NULL, path, "the experiment is named after its file, \"%s\", which %s: "
+                                   "set name = \"...\"; in the file",
+                shown, why);
+}
+
 static gboolean resolve_tree(experiment *e, config_t *cfg, registry *reg, GError **error)
 {
     config_setting_t *root = config_root_setting(cfg);
@@ -924,6 +1004,9 @@ static gboolean resolve_tree(experiment *e, config_t *cfg, registry *reg, GError
         }
     }
     if (!params_set_from_group(&top_table, &e->top, root, top_keys + 4, NULL, reg, error))
+        return FALSE;
+    if (*e->top.name &&
+        !check_name(e->top.name, config_setting_get_member(root, "name"), e->path, error))
         return FALSE;
 
     static const char *const parts[] = {"dataset", "model", "loss", "optimizer"};
@@ -1016,6 +1099,8 @@ experiment *experiment_resolve(experiment_file *f, GPtrArray *overrides, registr
             *dot = '\0';
         g_free(e->top.name);
         e->top.name = g_strdup(base);
+        if (!check_name(e->top.name, NULL, f->path, error))
+            return NULL;
     }
     if (*e->top.data_dir)
         e->base_dir = g_canonicalize_filename(e->top.data_dir, NULL);

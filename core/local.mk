@@ -12,12 +12,15 @@ core_libflatline_core_la_SOURCES = \
 	core/numfmt.c core/numfmt.h \
 	core/probes.c core/probes.h \
 	core/train.c core/train.h \
+	core/csv.c core/csv.h \
 	core/results.c core/results.h \
+	core/outdir.c core/outdir.h \
 	core/sweep.c core/sweep.h \
 	core/pool.c core/pool.h \
 	core/detect.c core/detect.h \
 	core/diagnosis.c core/diagnosis.h \
 	core/cli.c core/cli.h \
+	core/term.c core/term.h \
 	core/plotdata.c core/plotdata.h \
 	core/plot.c core/plot.h \
 	core/report.c core/report.h

@@ -1,8 +1,11 @@
 /* pool.c — see pool.h.  The coordinator talks to each worker over two pipes, one line per
  * message: it sends "INDEX FINGERPRINT" (the run's position in the plan and the hash of
  * its resolved configuration, so a worker that planned a changed file refuses), the
- * worker answers "ok INDEX" once the run's files are saved, or "fail INDEX why" when they
- * could not be.  End of file from a worker means it died. */
+ * worker answers "ok INDEX" once the run's files are saved, "unsaved INDEX why" when they
+ * could not be (the run failed, the sweep goes on), "fail INDEX why" when it cannot run
+ * the request at all (the sweep stops), and "crash INDEX why" just before GLib aborts it
+ * (a failed allocation), so that the run's reason says more than the signal.  End of file
+ * from a worker means it died. */
 #include "pool.h"
 #include "host.h"
 #include "registry.h"
@@ -23,7 +26,15 @@ typedef struct worker {
     GString *buf;   /* what it said, up to the next newline */
     int job;        /* position in `pending` of its run, or -1 */
     gint64 started; /* when that run was sent (monotonic, us) */
+    char *last_words; /* what it said before aborting ("crash" line), or NULL */
 } worker;
+
+/* A worker's answers are short lines: one this long without a newline is garbage, and
+ * holding it would let a broken worker grow the coordinator without bound. */
+#define POOL_MAX_LINE 65536
+
+/* The reason of a run whose worker could not save its files. */
+#define POOL_UNSAVED "its files could not be saved: "
 
 static volatile sig_atomic_t stop_signal;
 
@@ -74,23 +85,38 @@ static char *reap_worker(worker *w, gboolean kill_it, int *termsig)
         *termsig = 0;
     if (!w->pid)
         return NULL;
-    if (kill_it)
-        kill(w->pid, SIGKILL);
-    close(w->to);
     int status = 0;
-    while (waitpid(w->pid, &status, 0) < 0 && errno == EINTR)
+    /* Killed here only if still alive: the signal of a worker that died by itself (the
+     * kernel's OOM killer sends SIGKILL too) is its own. */
+    gboolean reaped = FALSE, killed = FALSE;
+    if (kill_it) {
+        reaped = waitpid(w->pid, &status, WNOHANG) == w->pid;
+        if (!reaped) {
+            kill(w->pid, SIGKILL);
+            killed = TRUE;
+        }
+    }
+    close(w->to);
+    while (!reaped && waitpid(w->pid, &status, 0) < 0 && errno == EINTR)
         ;
     close(w->from);
     g_string_free(w->buf, TRUE);
+    g_autofree char *last_words = g_steal_pointer(&w->last_words);
     w->pid = 0;
     if (termsig && WIFSIGNALED(status))
         *termsig = WTERMSIG(status);
+    g_autofree char *how = NULL;
     if (WIFSIGNALED(status))
-        return g_strdup_printf("the worker was killed by signal %d (%s)", WTERMSIG(status),
-                               g_strsignal(WTERMSIG(status)));
-    if (WIFEXITED(status) && WEXITSTATUS(status) != 0)
-        return g_strdup_printf("the worker exited with status %d", WEXITSTATUS(status));
-    return NULL;
+        how = g_strdup_printf("the worker was killed by signal %d (%s)%s", WTERMSIG(status),
+                              g_strsignal(WTERMSIG(status)),
+                              WTERMSIG(status) == SIGKILL && !killed
+                                  ? "; out of memory? the kernel's OOM killer sends this signal"
+                                  : "");
+    else if (WIFEXITED(status) && WEXITSTATUS(status) != 0)
+        how = g_strdup_printf("the worker exited with status %d", WEXITSTATUS(status));
+    if (how && last_words)
+        return g_strdup_printf("%s after: %s", how, last_words);
+    return g_steal_pointer(&how);
 }
 
 static gboolean send_job(worker *w, const run_plan *p, int job)
@@ -150,6 +176,25 @@ static void progress_clear(progress *pr)
     }
 }
 
+/* Save the failure of a run (crashed or timeout) in its place.  When even that cannot be
+ * saved (a full disk), say so and count the run as unsaved: the sweep goes on, and the
+ * runs saved so far stay as they are. */
+static void record_failure(sweep *s, const sweep_options *opt, const run_plan *p,
+                           const char *status, const char *why, double wall_ms,
+                           pool_result *result, progress *pr)
+{
+    g_autoptr(GError) err = NULL;
+    if (sweep_record_failure(s, p, opt->out_dir, status, why, wall_ms, &err)) {
+        result->finished++;
+    } else {
+        progress_clear(pr);
+        g_printerr("flatline: run %s: %s (%s), and not even that could be saved: %s\n", p->id,
+                   status, g_str_has_prefix(why, POOL_UNSAVED) ? "see above" : why,
+                   err->message);
+        result->unsaved++;
+    }
+}
+
 /* A run is over (saved by its worker, or recorded here): count and show it. */
 static void finish_job(sweep *s, const sweep_options *opt, const run_plan *p, progress *pr)
 {
@@ -192,7 +237,8 @@ gboolean pool_run(sweep *s, const sweep_options *opt, GArray *pending, pool_resu
     guint next = 0;
     for (guint i = 0; i < n_workers && ok; i++)
         ok = spawn_worker(&workers[i], opt, error);
-    while (ok && !result->interrupted && result->finished < (int)pending->len) {
+    while (ok && !result->interrupted &&
+           result->finished + result->unsaved < (int)pending->len) {
         if (stop_signal) {
             result->interrupted = TRUE;
             break;
@@ -234,6 +280,12 @@ gboolean pool_run(sweep *s, const sweep_options *opt, GArray *pending, pool_resu
                     g_string_append_len(w->buf, chunk, n);
                 else if (n == 0 || errno != EINTR)
                     dead = TRUE;
+                if (w->buf->len > POOL_MAX_LINE && !memchr(w->buf->str, '\n', w->buf->len)) {
+                    g_string_truncate(w->buf, 0);
+                    g_free(w->last_words);
+                    w->last_words = g_strdup("an answer that is not a line of the protocol");
+                    dead = TRUE;
+                }
             }
             /* Complete lines: answers about the worker's run. */
             char *nl;
@@ -243,15 +295,30 @@ gboolean pool_run(sweep *s, const sweep_options *opt, GArray *pending, pool_resu
                 if (w->job < 0)
                     continue;
                 const run_plan *p = s->runs->pdata[g_array_index(pending, guint, w->job)];
+                const char *space = strchr(line, ' ');
+                const char *why = space ? strchr(space + 1, ' ') : NULL;
+                why = why ? why + 1 : "(no reason given)";
+                if (g_str_has_prefix(line, "crash ")) {
+                    /* The worker is about to abort: keep its words for the reason. */
+                    g_free(w->last_words);
+                    w->last_words = g_strdup(why);
+                    continue;
+                }
                 if (g_str_has_prefix(line, "fail ")) {
-                    const char *why = strchr(line + 5, ' ');
                     g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_FAILED, "run %s: %s", p->id,
-                                why ? why + 1 : "the worker could not save it");
+                                why);
                     ok = FALSE;
                     break;
                 }
                 w->job = -1;
-                result->finished++;
+                if (g_str_has_prefix(line, "unsaved ")) {
+                    g_autofree char *reason = g_strdup_printf(POOL_UNSAVED "%s", why);
+                    progress_clear(&pr);
+                    g_printerr("flatline: run %s: %s\n", p->id, reason);
+                    record_failure(s, opt, p, "crashed", reason, 0, result, &pr);
+                } else {
+                    result->finished++;
+                }
                 finish_job(s, opt, p, &pr);
             }
             /* Past its deadline: a hang.  The run checks train.timeout itself between
@@ -265,9 +332,7 @@ gboolean pool_run(sweep *s, const sweep_options *opt, GArray *pending, pool_resu
                     g_autofree char *why = g_strdup_printf(
                         "exceeded train.timeout = %g s (killed after %.1f s without finishing)",
                         limit, took);
-                    ok = sweep_record_failure(s, p, opt->out_dir, "timeout", why, took * 1000,
-                                              error);
-                    result->finished++;
+                    record_failure(s, opt, p, "timeout", why, took * 1000, result, &pr);
                     finish_job(s, opt, p, &pr);
                     if (ok && next < pending->len)
                         ok = spawn_worker(w, opt, error);
@@ -287,10 +352,9 @@ gboolean pool_run(sweep *s, const sweep_options *opt, GArray *pending, pool_resu
                 }
                 if (job >= 0) {
                     const run_plan *p = s->runs->pdata[g_array_index(pending, guint, job)];
-                    ok = sweep_record_failure(s, p, opt->out_dir, "crashed",
-                                              why ? why : "the worker ended without a result",
-                                              took * 1000, error);
-                    result->finished++;
+                    record_failure(s, opt, p, "crashed",
+                                   why ? why : "the worker ended without a result", took * 1000,
+                                   result, &pr);
                     finish_job(s, opt, p, &pr);
                 } else if (why && next == 0) {
                     /* It died before its first run: starting it is what fails. */
@@ -314,6 +378,30 @@ gboolean pool_run(sweep *s, const sweep_options *opt, GArray *pending, pool_resu
 
 /* ---------------------------------------------------------------- the worker */
 
+static int worker_answers_fd = -1;
+static volatile int worker_run_index = -1;
+
+/* GLib aborts on a failed allocation (g_malloc) after logging an error: tell the
+ * coordinator why first, so the run's reason is more than "signal 6".  Runs with memory
+ * exhausted: no allocation here, one write(2). */
+static void worker_log(const char *domain, GLogLevelFlags level, const char *message,
+                       gpointer data)
+{
+    if ((level & (G_LOG_LEVEL_ERROR | G_LOG_FLAG_FATAL)) && worker_answers_fd >= 0) {
+        char line[1024];
+        int n = snprintf(line, sizeof line, "crash %d %s%s%s", worker_run_index,
+                         domain ? domain : "", domain ? ": " : "", message);
+        n = n < 0 ? 0 : MIN(n, (int)sizeof line - 2);
+        for (int i = 0; i < n; i++)
+            if (line[i] == '\n' || line[i] == '\r')
+                line[i] = ' ';
+        line[n++] = '\n';
+        if (write(worker_answers_fd, line, (size_t)n) < 0)
+            g_debug("cannot tell the coordinator");
+    }
+    g_log_default_handler(domain, level, message, data);
+}
+
 int worker_main(int argc, char **argv)
 {
     char *out_dir = NULL;
@@ -335,6 +423,8 @@ int worker_main(int argc, char **argv)
     int proto = dup(STDOUT_FILENO);
     dup2(STDERR_FILENO, STDOUT_FILENO);
     FILE *answers = fdopen(proto, "w");
+    worker_answers_fd = proto;
+    g_log_set_default_handler(worker_log, NULL);
     host_set_threads(threads);
     g_autoptr(GPtrArray) overrides = g_ptr_array_new_with_free_func((GDestroyNotify)override_free);
     for (char **s = sets; s && *s; s++) {
@@ -365,12 +455,16 @@ int worker_main(int argc, char **argv)
         }
         const run_plan *p = s->runs->pdata[index];
         g_autoptr(GError) run_err = NULL;
-        if (strcmp(p->fingerprint, fingerprint) != 0)
+        worker_run_index = index;
+        if (strcmp(p->fingerprint, fingerprint) != 0) {
             fprintf(answers, "fail %d the experiment file changed while the sweep ran\n", index);
-        else if (!sweep_run_one(s, p, out_dir, host, &run_err))
-            fprintf(answers, "fail %d %s\n", index, run_err->message);
-        else
+        } else if (!sweep_run_one(s, p, out_dir, host, &run_err)) {
+            /* One line: the message must not end the answer early. */
+            g_strdelimit(run_err->message, "\r\n", ' ');
+            fprintf(answers, "unsaved %d %s\n", index, run_err->message);
+        } else {
             fprintf(answers, "ok %d\n", index);
+        }
         fflush(answers);
     }
     free(line);

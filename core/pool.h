@@ -3,7 +3,10 @@
  * Each worker is `flatline __worker` (worker.c): it plans the same sweep, then trains the
  * runs it is sent one after another and saves their files itself.  A worker that dies
  * (segfault, abort, out of memory) or overruns train.timeout costs one run, recorded as
- * crashed or timeout with the reason; a new worker takes its place.  SIGINT and SIGTERM
+ * crashed or timeout with the reason (a worker that dies of a failed allocation says so
+ * first); a new worker takes its place.  A run whose files cannot be saved (a full disk)
+ * is recorded as crashed when its failure can be saved, counted as unsaved otherwise, and
+ * the sweep goes on.  SIGINT and SIGTERM
  * stop the pool: runs in progress stay unfinished (no run.result) and are rerun on
  * resume. */
 #ifndef FL_POOL_H
@@ -14,8 +17,14 @@
 
 typedef struct pool_result {
     int finished;          /* runs with a result now (ok or recorded failure) */
+    int unsaved;           /* runs that ended without a result: not even their failure could
+                            * be saved (a full disk); each one was named on stderr */
     gboolean interrupted;  /* stopped by a signal */
 } pool_result;
+
+/* The range of -j (worker processes) and --threads (oneDNN threads per run). */
+#define POOL_MAX_JOBS 1024
+#define POOL_MAX_THREADS 1024
 
 /* pending: indices into s->runs. */
 gboolean pool_run(sweep *s, const sweep_options *opt, GArray *pending, pool_result *result,

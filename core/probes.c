@@ -2,6 +2,7 @@
  * arrays their stride (flatline/plugin.h, "how the ABI grows"), so a detector built
  * against an older header reads them correctly. */
 #include "probes.h"
+#include "csv.h"
 #include "host.h"
 #include "numfmt.h"
 #include "params.h"
@@ -184,19 +185,25 @@ static void describe_layers(probe_book *b)
 
 static void write_header(probe_book *b, const data_split *d)
 {
+    /* Output names come from the data (a CSV header may say "a,b"): each column is quoted
+     * as it needs. */
+    static const char *const out_cols[] = {"_std", "_min", "_max", "_mean"};
+    static const char *const layer_cols[] = {"_grad_norm", "_weight_norm", "_update_ratio",
+                                             "_dead", "_saturated"};
     GString *s = b->csv;
     g_string_append(s, "epoch,loss,val_loss,lr");
     if (b->classifies)
         g_string_append(s, ",accuracy,val_accuracy");
-    for (size_t o = 0; o < d->n_out; o++) {
-        const char *n = d->out_names[o];
-        g_string_append_printf(s, ",%s_std,%s_min,%s_max,%s_mean", n, n, n, n);
-    }
-    for (size_t k = 0; k < b->m->n_layers; k++) {
-        const char *n = b->m->layers[k].name;
-        g_string_append_printf(s, ",%s_grad_norm,%s_weight_norm,%s_update_ratio,%s_dead,%s_saturated",
-                               n, n, n, n, n);
-    }
+    for (size_t o = 0; o < d->n_out; o++)
+        for (size_t c = 0; c < G_N_ELEMENTS(out_cols); c++) {
+            g_string_append_c(s, ',');
+            csv_append_field2(s, d->out_names[o], out_cols[c]);
+        }
+    for (size_t k = 0; k < b->m->n_layers; k++)
+        for (size_t c = 0; c < G_N_ELEMENTS(layer_cols); c++) {
+            g_string_append_c(s, ',');
+            csv_append_field2(s, b->m->layers[k].name, layer_cols[c]);
+        }
     g_string_append(s, ",penalty\n");
 }
 

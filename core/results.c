@@ -2,6 +2,8 @@
  * core needs no JSON parser to resume or to rebuild summary.csv. */
 #define _GNU_SOURCE /* syncfs */
 #include "results.h"
+#include "csv.h"
+#include "outdir.h"
 #include "detect.h"
 
 #include <errno.h>
@@ -178,12 +180,9 @@ gboolean results_save_run(const char *dir, const run_record *rec, const run_outp
                           const char *run_cfg, GError **error)
 {
     g_autofree char *run_dir = g_build_filename(dir, "runs", rec->id, NULL);
-    if (g_mkdir_with_parents(run_dir, 0755) != 0) {
-        int e = errno;
-        g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(e), "%s: cannot create: %s",
-                    run_dir, g_strerror(e));
+    /* Never through a link, even one planted after the sweep checked the directory. */
+    if (!outdir_make_run_dir(dir, rec->id, error))
         return FALSE;
-    }
     g_autofree char *metrics = g_build_filename(run_dir, "metrics.csv", NULL);
     g_autofree char *verdict = g_build_filename(run_dir, "verdict.json", NULL);
     g_autofree char *cfg = g_build_filename(run_dir, "run.cfg", NULL);
@@ -324,63 +323,37 @@ run_record *results_load_run(const char *dir, const char *id, GError **error)
     return g_steal_pointer(&r);
 }
 
-/* A CSV field, quoted when it must be. */
-static void csv_field(GString *out, const char *s)
-{
-    if (!strpbrk(s, ",\"\n\r")) {
-        g_string_append(out, s);
-        return;
-    }
-    g_string_append_c(out, '"');
-    for (const char *c = s; *c; c++) {
-        if (*c == '"')
-            g_string_append_c(out, '"');
-        g_string_append_c(out, *c);
-    }
-    g_string_append_c(out, '"');
-}
-
-static void csv_number(GString *out, double v)
-{
-    if (isnan(v))
-        g_string_append(out, "nan");
-    else if (isinf(v))
-        g_string_append(out, v > 0 ? "inf" : "-inf");
-    else
-        g_string_append_printf(out, "%.9g", v);
-}
-
 gboolean results_write_summary(const char *dir, GPtrArray *records, GStrv axis_keys,
                                GError **error)
 {
     GString *s = g_string_new("run");
     for (guint a = 0; axis_keys && axis_keys[a]; a++) {
         g_string_append_c(s, ',');
-        csv_field(s, axis_keys[a]);
+        csv_append_field(s, axis_keys[a]);
     }
     g_string_append(s, ",seed,status,verdict,causes,final_loss,epochs_run,wall_ms,"
                        "stopped_epoch,epochs_saved\n");
     for (guint i = 0; i < records->len; i++) {
         const run_record *r = records->pdata[i];
-        csv_field(s, r->id);
+        csv_append_field(s, r->id);
         for (guint a = 0; axis_keys && axis_keys[a]; a++) {
             const char *v = "";
             for (guint k = 0; r->axis_keys && r->axis_keys[k]; k++)
                 if (strcmp(r->axis_keys[k], axis_keys[a]) == 0)
                     v = r->axis_values[k];
             g_string_append_c(s, ',');
-            csv_field(s, v);
+            csv_append_field(s, v);
         }
         g_string_append_printf(s, ",%" G_GINT64_FORMAT ",", r->seed);
-        csv_field(s, r->status);
+        csv_append_field(s, r->status);
         g_string_append_c(s, ',');
-        csv_field(s, r->verdict);
+        csv_append_field(s, r->verdict);
         g_string_append_c(s, ',');
-        csv_field(s, r->causes ? r->causes : "");
+        csv_append_field(s, r->causes ? r->causes : "");
         g_string_append_c(s, ',');
-        csv_number(s, r->final_loss);
+        csv_append_number(s, r->final_loss);
         g_string_append_printf(s, ",%d,", r->epochs_run);
-        csv_number(s, r->wall_ms);
+        csv_append_number(s, r->wall_ms);
         if (r->stopped_early)
             g_string_append_printf(s, ",%d,%d\n", r->epochs_run, r->epochs_planned - r->epochs_run);
         else
@@ -484,7 +457,7 @@ gboolean results_write_cells(const char *dir, GPtrArray *cells, GStrv axis_keys,
     GString *s = g_string_new("cell");
     for (guint a = 0; axis_keys && axis_keys[a]; a++) {
         g_string_append_c(s, ',');
-        csv_field(s, axis_keys[a]);
+        csv_append_field(s, axis_keys[a]);
     }
     g_string_append(s, ",runs,collapsed,rate,rate_low,rate_high,primary_causes\n");
     for (guint i = 0; i < cells->len; i++) {
@@ -492,16 +465,16 @@ gboolean results_write_cells(const char *dir, GPtrArray *cells, GStrv axis_keys,
         g_string_append_printf(s, "%d", c->cell);
         for (guint a = 0; axis_keys && axis_keys[a]; a++) {
             g_string_append_c(s, ',');
-            csv_field(s, c->labels[a]);
+            csv_append_field(s, c->labels[a]);
         }
         g_string_append_printf(s, ",%d,%d,", c->runs, c->collapsed);
-        csv_number(s, c->rate);
+        csv_append_number(s, c->rate);
         g_string_append_c(s, ',');
-        csv_number(s, c->lo);
+        csv_append_number(s, c->lo);
         g_string_append_c(s, ',');
-        csv_number(s, c->hi);
+        csv_append_number(s, c->hi);
         g_string_append_c(s, ',');
-        csv_field(s, c->primary);
+        csv_append_field(s, c->primary);
         g_string_append_c(s, '\n');
     }
     g_autofree char *path = g_build_filename(dir, "cells.csv", NULL);

@@ -16,6 +16,8 @@
 #include "registry.h"
 #include "results.h"
 #include "sweep.h"
+#include "outdir.h"
+#include "pool.h"
 
 #include <errno.h>
 #include <string.h>
@@ -414,8 +416,9 @@ static int slurm_submit_experiment(const slurm_args *a, const char *path, char *
         return slurm_fail("%s", err->message);
     j.extra = extra;
 
+    /* The tasks would refuse the directory after waiting in the queue: refuse it now. */
     int finished = 0;
-    if (!slurm_check_dir(s, j.dir, &finished, &err))
+    if (!outdir_check(j.dir, abs_path, &err) || !slurm_check_dir(s, j.dir, &finished, &err))
         return slurm_fail("%s", err->message);
     g_autofree char *script = slurm_script_text(&j);
     g_autoptr(GPtrArray) sbatch_argv = slurm_sbatch_argv(&j);
@@ -520,9 +523,14 @@ int slurm_main(int argc, char **argv)
         status = slurm_fail("%s (options of sbatch itself go after \"--\")", err->message);
     else if (opt_argc != 2)
         status = slurm_fail("needs exactly one experiment file (see flatline slurm --help)");
-    else if ((a.tasks != G_MININT && a.tasks < 1) || (a.jobs != G_MININT && a.jobs < 1) ||
-             (a.threads != G_MININT && a.threads < 1))
-        status = slurm_fail("--tasks, -j and --threads must be at least 1");
+    else if (a.tasks != G_MININT && a.tasks < 1)
+        status = slurm_fail("--tasks %d: give at least 1 array task", a.tasks);
+    else if (a.jobs != G_MININT && (a.jobs < 1 || a.jobs > POOL_MAX_JOBS))
+        status = slurm_fail("-j %d: give between 1 and %d runs at once in each task", a.jobs,
+                            POOL_MAX_JOBS);
+    else if (a.threads != G_MININT && (a.threads < 1 || a.threads > POOL_MAX_THREADS))
+        status = slurm_fail("--threads %d: give between 1 and %d threads per run", a.threads,
+                            POOL_MAX_THREADS);
     else
         status = slurm_submit_experiment(&a, opt_argv[1], extra);
     g_free(a.partition);

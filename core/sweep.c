@@ -2,18 +2,17 @@
  * every grid point sees the same seeds (paired comparisons) and one run is reproduced by
  * its run.cfg alone.  A run is skipped when its run.result exists with the same
  * fingerprint (a hash of its resolved configuration); a different fingerprint means the
- * directory holds another experiment, which is refused rather than mixed. */
+ * directory holds another experiment, which is refused rather than mixed.  What may be
+ * written or deleted in the directory, and who may write it at once, is outdir.c's. */
 #include "sweep.h"
 #include "results.h"
 #include "train.h"
 #include "diagnosis.h"
 #include "pool.h"
+#include "outdir.h"
+#include "term.h"
 
 #include <errno.h>
-#include <fcntl.h>
-#include <sys/file.h>
-#include <unistd.h>
-#include <glib/gstdio.h>
 #include <math.h>
 #include <string.h>
 
@@ -177,6 +176,15 @@ sweep *sweep_plan(const char *path, GPtrArray *sets, registry *reg, fl_host *hos
             p->exp->top.repeats = 1;
             p->cfg_text = experiment_to_text(p->exp, NULL);
             p->fingerprint = fingerprint_of(p->cfg_text);
+            /* run.cfg is named after the run, so that running it to reproduce the run writes
+             * into results/<name>-<run>, never into the sweep it came from.  The fingerprint
+             * keeps the experiment's name: results saved before run files had names of their
+             * own still resume. */
+            char *run_name = g_strdup_printf("%s-%s", p->exp->top.name, p->id);
+            g_free(p->exp->top.name);
+            p->exp->top.name = run_name;
+            g_free(p->cfg_text);
+            p->cfg_text = experiment_to_text(p->exp, NULL);
             if (check_data) {
                 char *key = shape_key(p->cfg_text);
                 if (!g_hash_table_contains(checked, key)) {
@@ -218,21 +226,12 @@ static gboolean ensure_dir(const char *dir, GError **error)
     return TRUE;
 }
 
-static void remove_tree(const char *path)
+/* One line of the terminal report: values from files (grid values, reasons, causes) may
+ * hold control characters, tabs and newlines, shown escaped so the line stays one line. */
+static void print_line(const char *line)
 {
-    if (g_file_test(path, G_FILE_TEST_IS_DIR) && !g_file_test(path, G_FILE_TEST_IS_SYMLINK)) {
-        GDir *d = g_dir_open(path, 0, NULL);
-        const char *e;
-        while (d && (e = g_dir_read_name(d))) {
-            g_autofree char *child = g_build_filename(path, e, NULL);
-            remove_tree(child);
-        }
-        if (d)
-            g_dir_close(d);
-        g_rmdir(path);
-    } else {
-        g_unlink(path);
-    }
+    g_autofree char *shown = term_escape(line, FALSE);
+    g_print("%s\n", shown);
 }
 
 /* One line per run: what it was, what happened, and for a collapse the cause and fix. */
@@ -245,7 +244,7 @@ void sweep_print_run(const sweep *s, const run_plan *p, const run_record *rec)
     g_string_append_printf(line, " seed=%" G_GINT64_FORMAT ": ", p->seed);
     if (strcmp(rec->status, "ok") != 0) {
         g_string_append_printf(line, "%s: %s", rec->status, rec->reason ? rec->reason : "");
-        g_print("%s\n", line->str);
+        print_line(line->str);
         return;
     }
     g_autofree char *primary = g_strdup(rec->causes);
@@ -261,7 +260,7 @@ void sweep_print_run(const sweep *s, const run_plan *p, const run_record *rec)
     g_string_append_printf(line, ", loss %.4g", rec->final_loss);
     if (rec->advice && *rec->advice && strcmp(rec->verdict, "healthy") != 0)
         g_string_append_printf(line, " - fix: %s", rec->advice);
-    g_print("%s\n", line->str);
+    print_line(line->str);
 }
 
 /* The table at the end: collapse rate per grid point with its interval and causes, then
@@ -272,7 +271,9 @@ static void print_cells(const sweep *s, GPtrArray *cells, GPtrArray *records)
     g_autoptr(GString) head = g_string_new(NULL);
     for (guint a = 0; a < n_axes; a++)
         g_string_append_printf(head, "%-16s ", s->axis_keys[a]);
-    g_print("\n%scollapsed  rate (95%% CI)        primary causes\n", head->str);
+    g_string_append(head, "collapsed  rate (95% CI)        primary causes");
+    g_print("\n");
+    print_line(head->str);
     for (guint i = 0; i < cells->len; i++) {
         const cell_stats *c = cells->pdata[i];
         if (!c->runs)
@@ -281,8 +282,9 @@ static void print_cells(const sweep *s, GPtrArray *cells, GPtrArray *records)
         for (guint a = 0; a < n_axes; a++)
             g_string_append_printf(row, "%-16s ", c->labels[a]);
         g_autofree char *frac = g_strdup_printf("%d/%d", c->collapsed, c->runs);
-        g_print("%s%-10s %3.0f%% (%3.0f-%3.0f%%)     %s\n", row->str, frac, 100 * c->rate,
-                100 * c->lo, 100 * c->hi, c->primary);
+        g_string_append_printf(row, "%-10s %3.0f%% (%3.0f-%3.0f%%)     %s", frac, 100 * c->rate,
+                               100 * c->lo, 100 * c->hi, c->primary);
+        print_line(row->str);
     }
     gboolean header = FALSE;
     for (guint i = 0; i < cells->len; i++) {
@@ -307,7 +309,9 @@ static void print_cells(const sweep *s, GPtrArray *cells, GPtrArray *records)
         g_autoptr(GString) where = g_string_new(NULL);
         for (guint a = 0; s->axis_keys[a]; a++)
             g_string_append_printf(where, "%s%s=%s", a ? " " : "", s->axis_keys[a], c->labels[a]);
-        g_print("  %s%s%s: %s\n", where->str, where->len ? " " : "", cause, advice);
+        g_autofree char *fix = g_strdup_printf("  %s%s%s: %s", where->str,
+                                               where->len ? " " : "", cause, advice);
+        print_line(fix);
     }
 }
 
@@ -374,17 +378,14 @@ gboolean sweep_record_failure(sweep *s, const run_plan *p, const char *out_dir,
     return saved;
 }
 
-/* summary.csv and cells.csv from every run of the plan found in dir.  records: the
- * finished runs (run_record*); missing (may be NULL): plan positions without a result. */
-static gboolean write_tables(const sweep *s, const char *dir, GPtrArray **records,
-                             GPtrArray **cells, GArray *missing, GError **error)
+/* The finished runs of the plan found in dir (run_record*, in plan order); missing (may be
+ * NULL) receives the plan positions without a result. */
+static gboolean load_records(const sweep *s, const char *dir, GPtrArray **records,
+                             GArray *missing, GError **error)
 {
     *records = g_ptr_array_new_with_free_func((GDestroyNotify)run_record_free);
-    g_autoptr(GPtrArray) labels = g_ptr_array_new();
     for (guint i = 0; i < s->runs->len; i++) {
         const run_plan *p = s->runs->pdata[i];
-        if (p->repeat == 0)
-            g_ptr_array_add(labels, p->labels);
         GError *err = NULL;
         run_record *rec = results_load_run(dir, p->id, &err);
         if (err) {
@@ -404,8 +405,21 @@ static gboolean write_tables(const sweep *s, const char *dir, GPtrArray **record
         else if (missing)
             g_array_append_val(missing, i);
     }
-    *cells = results_cells(*records, labels);
-    return results_write_summary(dir, *records, s->axis_keys, error) &&
+    return TRUE;
+}
+
+/* summary.csv and cells.csv from the finished runs; cells: per grid point. */
+static gboolean write_tables(const sweep *s, const char *dir, GPtrArray *records,
+                             GPtrArray **cells, GError **error)
+{
+    g_autoptr(GPtrArray) labels = g_ptr_array_new();
+    for (guint i = 0; i < s->runs->len; i++) {
+        const run_plan *p = s->runs->pdata[i];
+        if (p->repeat == 0)
+            g_ptr_array_add(labels, p->labels);
+    }
+    *cells = results_cells(records, labels);
+    return results_write_summary(dir, records, s->axis_keys, error) &&
            results_write_cells(dir, *cells, s->axis_keys, error);
 }
 
@@ -413,11 +427,25 @@ sweep *sweep_merge(const char *dir, registry *reg, fl_host *host, GArray *missin
                    GError **error)
 {
     g_autofree char *path = g_build_filename(dir, "experiment.cfg", NULL);
+    g_autofree char *runs = g_build_filename(dir, "runs", NULL);
     if (!g_file_test(path, G_FILE_TEST_IS_REGULAR)) {
         g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_NOENT,
                     "%s: not a flatline results directory (no experiment.cfg)", dir);
         return NULL;
     }
+    /* An experiment file of the user's beside no runs: merging would write tables, charts
+     * and a report among the user's files. */
+    if (!outdir_holds_results(dir) &&
+        !(g_file_test(runs, G_FILE_TEST_IS_DIR) && !g_file_test(runs, G_FILE_TEST_IS_SYMLINK))) {
+        g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_NOENT,
+                    "%s: not a flatline results directory (its experiment.cfg is not one "
+                    "flatline wrote, and it has no runs/): give the directory flatline run wrote",
+                    dir);
+        return NULL;
+    }
+    /* Merging writes tables, and charts and a report follow: never through a link. */
+    if (!outdir_check(dir, NULL, error))
+        return NULL;
     g_autoptr(sweep) s = sweep_plan(path, NULL, reg, host, FALSE, error);
     if (!s) {
         g_prefix_error(error, "%s: ", dir);
@@ -425,60 +453,10 @@ sweep *sweep_merge(const char *dir, registry *reg, fl_host *host, GArray *missin
     }
     g_autoptr(GPtrArray) records = NULL;
     g_autoptr(GPtrArray) cells = NULL;
-    if (!write_tables(s, dir, &records, &cells, missing, error))
+    if (!load_records(s, dir, &records, missing, error) ||
+        !write_tables(s, dir, records, &cells, error))
         return NULL;
     return g_steal_pointer(&s);
-}
-
-/* A run killed while writing can leave a temporary file beside its results (the write
- * then rename of results_write): clear them before the run is done again. */
-static void remove_strays(const char *out_dir, const char *id)
-{
-    static const char *const keep[] = {"metrics.csv", "verdict.json", "run.cfg", "run.result",
-                                       NULL};
-    g_autofree char *dir = g_build_filename(out_dir, "runs", id, NULL);
-    g_autoptr(GDir) d = g_dir_open(dir, 0, NULL);
-    const char *name;
-    while (d && (name = g_dir_read_name(d)))
-        if (!g_strv_contains(keep, name)) {
-            g_autofree char *path = g_build_filename(dir, name, NULL);
-            g_unlink(path);
-        }
-}
-
-/* One flatline writing into a directory (or into one shard of it) at a time: a second one
- * is refused rather than interleaved.  The lock dies with its process, so a killed sweep
- * leaves none behind.  Returns the open lock file, or -1. */
-static int take_lock(const sweep_options *opt, GError **error)
-{
-    g_autofree char *name = opt->shard_count > 1
-                                ? g_strdup_printf(".lock-shard-%d-of-%d", opt->shard_index,
-                                                  opt->shard_count)
-                                : g_strdup(".lock");
-    g_autofree char *path = g_build_filename(opt->out_dir, name, NULL);
-    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-    if (fd < 0) {
-        int e = errno;
-        g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(e), "%s: cannot create: %s",
-                    path, g_strerror(e));
-        return -1;
-    }
-    if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
-        char holder[32] = "";
-        ssize_t n = pread(fd, holder, sizeof holder - 1, 0);
-        holder[n > 0 ? n : 0] = '\0';
-        g_strstrip(holder);
-        g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_EXIST,
-                    "%s is being written by another flatline (pid %s): wait for it to finish, "
-                    "or choose another directory with -o",
-                    opt->out_dir, *holder ? holder : "?");
-        close(fd);
-        return -1;
-    }
-    g_autofree char *pid = g_strdup_printf("%d\n", (int)getpid());
-    if (ftruncate(fd, 0) == 0 && write(fd, pid, strlen(pid)) < 0)
-        g_debug("cannot record the pid in %s", path);
-    return fd;
 }
 
 static gboolean sweep_run_locked(sweep *s, const sweep_options *opt, sweep_totals *totals,
@@ -487,14 +465,14 @@ static gboolean sweep_run_locked(sweep *s, const sweep_options *opt, sweep_total
 gboolean sweep_run(sweep *s, const sweep_options *opt, sweep_totals *totals, GError **error)
 {
     memset(totals, 0, sizeof *totals);
-    if (!ensure_dir(opt->out_dir, error))
+    /* Before anything is created in it: a directory that is not flatline's stays as it is. */
+    if (!outdir_check(opt->out_dir, opt->path, error) || !ensure_dir(opt->out_dir, error))
         return FALSE;
-    int lock = take_lock(opt, error);
-    if (lock < 0)
+    g_autoptr(outdir_lock) lock =
+        outdir_lock_take(opt->out_dir, opt->shard_index, opt->shard_count, error);
+    if (!lock)
         return FALSE;
-    gboolean ok = sweep_run_locked(s, opt, totals, error);
-    close(lock);
-    return ok;
+    return sweep_run_locked(s, opt, totals, error);
 }
 
 static gboolean sweep_run_locked(sweep *s, const sweep_options *opt, sweep_totals *totals,
@@ -502,7 +480,7 @@ static gboolean sweep_run_locked(sweep *s, const sweep_options *opt, sweep_total
 {
     g_autofree char *runs_dir = g_build_filename(opt->out_dir, "runs", NULL);
     if (opt->force && opt->shard_count <= 1)
-        remove_tree(runs_dir);
+        outdir_clear(opt->out_dir);
     if (!ensure_dir(runs_dir, error))
         return FALSE;
 
@@ -530,12 +508,16 @@ static gboolean sweep_run_locked(sweep *s, const sweep_options *opt, sweep_total
             continue;
         totals->planned++;
         /* Finished means finished well: crashed and timed-out runs are tried again. */
-        if (rec && !opt->force && strcmp(rec->status, "ok") == 0) {
+        if (rec && !opt->force && strcmp(rec->status, "ok") == 0)
             totals->skipped++;
-        } else {
+        else
             g_array_append_val(pending, i);
-            remove_strays(opt->out_dir, p->id);
-        }
+    }
+    /* Only once the whole directory passed: no run is touched in one that is refused. */
+    for (guint k = 0; k < pending->len; k++) {
+        const run_plan *p = s->runs->pdata[g_array_index(pending, guint, k)];
+        if (!outdir_prepare_run(opt->out_dir, p->id, error))
+            return FALSE;
     }
 
     g_autofree char *exp_cfg_path = g_build_filename(opt->out_dir, "experiment.cfg", NULL);
@@ -547,14 +529,23 @@ static gboolean sweep_run_locked(sweep *s, const sweep_options *opt, sweep_total
     if (!pool_run(s, opt, pending, &pr, error))
         return FALSE;
     totals->ran = pr.finished;
+    totals->unsaved = pr.unsaved;
     totals->interrupted = pr.interrupted;
-    totals->unfinished = (int)pending->len - pr.finished;
+    totals->unfinished = (int)pending->len - pr.finished - pr.unsaved;
 
-    /* Summary over every finished run, including those of earlier invocations. */
+    /* Summary over every finished run, including those of earlier invocations.  Runs have
+     * run by now: tables that cannot be written (a full disk) fail the sweep, not its
+     * runs, which are saved. */
     g_autoptr(GPtrArray) finished = NULL;
     g_autoptr(GPtrArray) cells = NULL;
-    if (!write_tables(s, opt->out_dir, &finished, &cells, NULL, error))
+    GError *tables_err = NULL;
+    if (!load_records(s, opt->out_dir, &finished, NULL, error))
         return FALSE;
+    if (!write_tables(s, opt->out_dir, finished, &cells, &tables_err)) {
+        g_printerr("flatline: %s\n", tables_err->message);
+        g_error_free(tables_err);
+        totals->tables_unsaved = TRUE;
+    }
     for (guint i = 0; i < finished->len; i++) {
         const run_record *rec = finished->pdata[i];
         gboolean mine = opt->shard_count <= 1 || rec->index % opt->shard_count == opt->shard_index;

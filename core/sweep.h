@@ -51,13 +51,16 @@ typedef struct sweep_options {
 typedef struct sweep_totals {
     /* ok, crashed and timeout count this shard's runs with a result, skipped ones included */
     int planned, skipped, ran, ok, crashed, timeout;
+    int unsaved;        /* runs whose files could not be saved, not even as a failure */
+    gboolean tables_unsaved; /* summary.csv or cells.csv could not be written */
     gboolean interrupted;
     int unfinished;     /* runs left without a result by an interruption */
 } sweep_totals;
 
 /* Run the sweep in worker processes (pool.c).  FALSE with an error: nothing could be run
- * (directory problems, a directory holding another experiment).  Runs that crash or time
- * out are recorded and counted. */
+ * (directory problems, a directory holding another experiment).  Runs that crash, time
+ * out or cannot save their files are recorded (or counted as unsaved) and the others go
+ * on. */
 gboolean sweep_run(sweep *s, const sweep_options *opt, sweep_totals *totals, GError **error);
 
 /* Rebuild dir's summary.csv and cells.csv from every run found in it (all the shards or

@@ -21,3 +21,4 @@ include tests/sweep.mk
 include tests/plots.mk
 include tests/slurm.mk
 include tests/environment.mk
+include tests/output.mk

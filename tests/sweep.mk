@@ -2,5 +2,6 @@
 check_LTLIBRARIES += tests/faulty/layer-faulty.la
 tests_faulty_layer_faulty_la_SOURCES = tests/faulty/faulty.c
 tests_faulty_layer_faulty_la_LDFLAGS = $(PLUGIN_LDFLAGS) -rpath /nowhere
+tests_faulty_layer_faulty_la_LIBADD = $(GLIB_LIBS)
 TESTS += tests/test-sweep.sh
 EXTRA_DIST += tests/test-sweep.sh

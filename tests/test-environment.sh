@@ -119,6 +119,7 @@ in_small_fs all "$tmp/full"
 if [ ! -f "$tmp/full.status" ]; then
     skip "a full disk" "cannot mount a tmpfs here (needs root or unshare -rm)"
     skip "a nearly full disk" "cannot mount a tmpfs here"
+    skip "a run that cannot save its files" "cannot mount a tmpfs here"
 else
     status=$(cat "$tmp/full.status")
     cp "$tmp/full.err" "$tmp/err"
@@ -134,11 +135,12 @@ else
             "rerun: exit $(cat "$tmp/full.again") $(cat "$tmp/full.again.err")"
     fi
 
-    # Room for experiment.cfg and a file or two of the run, not all of them.
+    # Room for experiment.cfg and a file or two of the run, not all of them: the run failed
+    # (exit 1), it did not stop the sweep as a usage error would (exit 2).
     in_small_fs 13 "$tmp/near"
     status=$(cat "$tmp/near.status")
     cp "$tmp/near.err" "$tmp/err"
-    if { [ "$status" = 1 ] || [ "$status" = 2 ]; } && clean_exit && has "no space left" &&
+    if [ "$status" = 1 ] && clean_exit && has "no space left" && grep -q '1 not saved' "$tmp/near.out" &&
        has "r0000" &&
        ! grep -q 'run.result' "$tmp/near.files" && ! grep -q "$stray_re" "$tmp/near.files" &&
        { [ ! -f "$tmp/near.cfgcheck" ] || [ "$(cat "$tmp/near.cfgcheck")" = 0 ]; } &&
@@ -147,6 +149,47 @@ else
     else
         not_ok "a nearly full disk" "$(said)" "left: $(cat "$tmp/near.files")" \
             "rerun: exit $(cat "$tmp/near.again") $(cat "$tmp/near.again.err")"
+    fi
+
+    # Three runs on a 256 KiB tmpfs; the middle one's metrics.csv (3000 epochs) does not fit.
+    # It fails alone (recorded as crashed, with the reason); the runs before and after it are
+    # saved whole; exit 1.  With the space grown, the same command redoes it alone.
+    sed -e 's/train = { epochs = 2; batch = 8; };/train = { epochs = 2; batch = 8; stop_on = "never"; };/' \
+        "$tmp/ok.cfg" >"$tmp/big.cfg"
+    echo 'grid = ( { key = "train.epochs"; values = [ 2, 3000, 3 ]; } );' >>"$tmp/big.cfg"
+    cat >"$tmp/big.sh" <<'SH'
+mount -t tmpfs -o size=256k tmpfs "$T/small" || exit 77
+"$FL" run "$T/big.cfg" -q --no-plots -j 1 -o "$T/small/res" >"$T/big.out" 2>"$T/big.err"
+echo $? >"$T/big.status"
+cp -r "$T/small/res" "$T/big.res"
+mount -o remount,size=4m "$T/small"
+"$FL" run "$T/big.cfg" -q --no-plots -j 1 -o "$T/small/res" >"$T/big.again.out" 2>"$T/big.again.err"
+echo $? >"$T/big.again"
+cp -r "$T/small/res" "$T/big.res2"
+SH
+    if [ "$(id -u)" = 0 ]; then
+        T=$tmp FL=$flatline unshare -m sh "$tmp/big.sh" 2>/dev/null
+    else
+        T=$tmp FL=$flatline unshare -rm sh "$tmp/big.sh" 2>/dev/null
+    fi
+    status=$(cat "$tmp/big.status" 2>/dev/null)
+    cp "$tmp/big.err" "$tmp/err" 2>/dev/null
+    r=$tmp/big.res/runs
+    if [ "$status" = 1 ] && clean_exit && has "run r0001: its files could not be saved" &&
+       has "no space left" && grep -q '^3 runs: 2 ok, 1 crashed' "$tmp/big.out" &&
+       grep -q '^status=ok' "$r/r0000/run.result" && grep -q '^status=ok' "$r/r0002/run.result" &&
+       [ "$(wc -l <"$r/r0000/metrics.csv")" = 4 ] && [ "$(wc -l <"$r/r0002/metrics.csv")" = 5 ] &&
+       grep -q '^status=crashed' "$r/r0001/run.result" &&
+       grep -q '^reason=its files could not be saved: .*r0001/metrics.csv: cannot write it (no space left' "$r/r0001/run.result" &&
+       [ -z "$(strays "$tmp/big.res")" ] &&
+       [ "$(cat "$tmp/big.again")" = 0 ] && grep -q '^status=ok' "$tmp/big.res2/runs/r0001/run.result" &&
+       cmp -s "$r/r0000/run.result" "$tmp/big.res2/runs/r0000/run.result" &&
+       cmp -s "$r/r0002/metrics.csv" "$tmp/big.res2/runs/r0002/metrics.csv"; then
+        ok "a run that cannot save its files fails alone (exit 1); the others are saved; a rerun redoes it"
+    else
+        not_ok "a run that cannot save its files" "$(said)" "$(cat "$tmp/big.out" 2>/dev/null)" \
+            "$(grep -h -e status -e reason "$r"/*/run.result 2>/dev/null)" \
+            "rerun: exit $(cat "$tmp/big.again" 2>/dev/null) $(cat "$tmp/big.again.err" 2>/dev/null)"
     fi
 fi
 
@@ -234,11 +277,24 @@ else
     not_ok "a binary experiment file" "$(said)"
 fi
 
+# 10. No name in the file: the experiment is named after the file, and a file named
+# .sweep.cfg would name a hidden results directory: refused, saying where the name came
+# from and what to write.
+cp "$tmp/ok.cfg" "$tmp/.sweep.cfg"
+(cd "$tmp" && "$flatline" run .sweep.cfg -q --no-plots >"$tmp/out" 2>"$tmp/err")
+status=$?
+if [ "$status" = 2 ] && clean_exit && has ".sweep.cfg: the experiment is named after its file" &&
+   has 'set name = ' && [ ! -e "$tmp/results" ]; then
+    ok "a file named .sweep.cfg without a name: exit 2, says to set name, nothing created"
+else
+    not_ok "an experiment named after a hidden file" "$(said)" "$(ls -a "$tmp/results" 2>&1)"
+fi
+
 # ---------------------------------------------------------------- data files
 
 csv_cfg() { sed "s|dataset = .*|dataset = { plugin = \"csv\"; path = \"$1\"; };|" "$tmp/ok.cfg"; }
 
-# 10. A 1 GB line: a header, then a line with no end, as a sparse file (no disk used).
+# 11. A 1 GB line: a header, then a line with no end, as a sparse file (no disk used).
 # The reader stops at 1 MiB; were it to hold the line, it would take a gigabyte.
 printf 'x,y\n1,' >"$tmp/long.csv"
 truncate -s 1G "$tmp/long.csv"
@@ -251,7 +307,7 @@ else
 fi
 rm -f "$tmp/long.csv"
 
-# 11. The same with real characters (2 MiB of digits, no NUL), in the last column.
+# 12. The same with real characters (2 MiB of digits, no NUL), in the last column.
 { printf 'x,y\n1,2\n3,'; head -c 2097152 /dev/zero | tr '\0' '7'; printf '\n'; } >"$tmp/wide.csv"
 csv_cfg wide.csv >"$tmp/wide.cfg"
 fl check "$tmp/wide.cfg"
@@ -261,7 +317,7 @@ else
     not_ok "a 2 MiB line of digits" "$(said)"
 fi
 
-# 12. NaN and Inf, refused by run before anything is created.
+# 13. NaN and Inf, refused by run before anything is created.
 for cell in nan -inf 1e999; do
     printf 'x,y\n1,2\n%s,3\n' "$cell" >"$tmp/nan.csv"
     csv_cfg nan.csv >"$tmp/nan.cfg"
@@ -276,7 +332,7 @@ done
 
 # ---------------------------------------------------------------- plugin directories
 
-# 13. A broken symbolic link among the plugins: skipped with a warning that names it and
+# 14. A broken symbolic link among the plugins: skipped with a warning that names it and
 # says what to do, whether or not an experiment would have used it.
 mkdir "$tmp/plugins"
 ln -s "$tmp/nowhere/layer-gone.so" "$tmp/plugins/layer-gone.so"

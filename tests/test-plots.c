@@ -699,8 +699,11 @@ static void test_hostile_strings(void)
     g_autofree char *tmp = tu_tmpdir();
     const char *whats[] = {"name", "grid", "input", "target", "layer", "cause", "key", "dir"};
     char *marker[G_N_ELEMENTS(whats)];
+    /* A name is a file name, not a path: the name and the values of its grid axis carry a
+     * relative marker, which a command would create where gnuplot runs (plots/). */
     for (guint i = 0; i < G_N_ELEMENTS(whats); i++)
-        marker[i] = g_strdup_printf("%s/pwned-%s", tmp, whats[i]);
+        marker[i] = i < 2 ? g_strdup_printf("pwned-%s", whats[i])
+                          : g_strdup_printf("%s/pwned-%s", tmp, whats[i]);
     g_autofree char *name = payload("evil", marker[0], TRUE);
     g_autofree char *grid_a = payload("a", marker[1], TRUE);
     const char *grid_b = "b'c 100%";
@@ -809,8 +812,10 @@ static void test_hostile_strings(void)
     g_assert_no_error(error);
 
     for (guint i = 0; i < G_N_ELEMENTS(whats); i++) {
+        g_autofree char *in_plots = g_build_filename(sent, "plots", marker[i], NULL);
         g_test_message("%s", marker[i]);
         g_assert_false(g_file_test(marker[i], G_FILE_TEST_EXISTS));
+        g_assert_false(g_file_test(in_plots, G_FILE_TEST_EXISTS));
         g_free(marker[i]);
     }
     g_assert_false(g_file_test(sent_marker, G_FILE_TEST_EXISTS));

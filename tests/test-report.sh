@@ -34,8 +34,9 @@ train = { epochs = 10; batch = 10; };
 grid = ( { key = "optimizer.lr"; values = [ 1e-6, 1e-2 ]; },
          { key = "model.h1.init"; values = [ "zeros", "he_uniform" ]; } );
 CFG
-sed -i "s|MARKER|$tmp/pwned|" "$tmp/tiny.cfg"
-"$flatline" run "$tmp/tiny.cfg" -o "$tmp/res" --no-plots -q >"$tmp/run.log" 2>&1
+# A name is a file name (no '/'): the payload touches a file where the command would run.
+sed -i "s|MARKER|pwned|" "$tmp/tiny.cfg"
+(cd "$tmp" && "$flatline" run "$tmp/tiny.cfg" -o "$tmp/res" --no-plots -q) >"$tmp/run.log" 2>&1
 "$flatline" report "$tmp/res" >"$tmp/report.log" 2>&1
 status=$?
 
@@ -71,11 +72,11 @@ else
 fi
 
 title=$(grep -o '<h1>[^<]*</h1>' "$tmp/dom.html")
-if [ ! -e "$tmp/pwned" ] && [ "$title" = "<h1>report &lt;check&gt; &amp; co \`touch $tmp/pwned\` 5% it's</h1>" ]; then
+if [ -z "$(find "$tmp" -name pwned)" ] && [ "$title" = "<h1>report &lt;check&gt; &amp; co \`touch pwned\` 5% it's</h1>" ]; then
     ok "the name shows as text and nothing in it runs"
 else
     not_ok "the name shows as text and nothing in it runs" "title: $title" \
-        "$(ls "$tmp" | grep pwned)"
+        "$(find "$tmp" -name pwned)"
 fi
 
 rows=$(grep -o '<tr class="run[ "]' "$tmp/dom.html" | wc -l)

@@ -1,13 +1,15 @@
 #!/bin/sh
-# Sweeps as users run them: parallel equals serial, a crashing, aborting or hanging run
-# costs one run, SIGKILL at random moments then resume gives every run exactly once with
-# no stray file, and the progress line shows on a terminal but not on a pipe.  TAP output.
+# Sweeps as users run them: parallel equals serial, a crashing, aborting, hanging or
+# memory-starved run costs one run, SIGKILL at random moments then resume gives every run
+# exactly once with no stray file, and the progress line shows on a terminal but not on a
+# pipe.  Then results directories as they travel: links planted in them, directories that
+# are not flatline's, --force beside the user's files, one run reproduced from its
+# run.cfg, and every pairing of writers on one directory.  TAP output.
 set -u
 flatline=${FLATLINE:?}
 builddir=${FL_TEST_BUILDDIR:?}
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/flatline-sweep-XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
-echo "1..6"
 n=0
 ok() { n=$((n + 1)); echo "ok $n - $1"; }
 # Diagnostics go out as TAP comments, every line of them.
@@ -135,3 +137,235 @@ if grep -q 'running, .* collapsed, .* elapsed' "$tmp/tty.out" &&
 else
     not_ok "progress line on a terminal only" "tty: $(tail -c 300 "$tmp/tty.out")" "pipe: $(head -3 "$tmp/pipe.out")"
 fi
+
+# ---------------------------------------------------------------- results directories
+
+# Everything under a directory, links with their targets and files with their checksums:
+# what a refused or foreign command must leave exactly as it was.
+snapshot() {
+    (cd "$1" && find . -print | LC_ALL=C sort | while IFS= read -r f; do
+        if [ -L "$f" ]; then echo "$f -> $(readlink "$f")"
+        elif [ -f "$f" ]; then echo "$f $(cksum <"$f")"
+        else echo "$f/"; fi
+    done)
+}
+# fl ARGS...: flatline with status, stdout and stderr in $status, $tmp/o, $tmp/e.
+fl() { "$flatline" "$@" >"$tmp/o" 2>"$tmp/e"; status=$?; }
+said() { printf 'exit %s; stderr: %s' "$status" "$(head -c 1500 "$tmp/e")"; }
+# changes SNAPSHOT DIR: how DIR differs from an earlier snapshot of it.
+changes() { printf '%s\n' "$1" >"$tmp/snap"; snapshot "$2" | diff "$tmp/snap" - | head -20; }
+
+# Three quick runs.
+cat >"$tmp/tiny.cfg" <<'CFG'
+name = "tiny";
+seed = 2;
+repeats = 3;
+dataset = { plugin = "sine2d"; samples = 40; };
+model = ( { name = "h"; units = 4; activation = "relu"; }, { name = "out"; units = 1; } );
+loss = "mse";
+optimizer = { plugin = "adam"; lr = 0.01; };
+train = { epochs = 3; batch = 8; };
+detectors = ( );
+CFG
+tiny() { fl run "$tmp/tiny.cfg" -q --no-plots -j 1 "$@"; }
+
+# 7. A run directory, runs/ itself, the lock or the charts' tables that is a link to the
+# user's files: refused with the reason, and what the link points to is neither deleted nor
+# written (by run, plot or report).
+mkdir "$tmp/mine"
+echo "three years of work" >"$tmp/mine/thesis.txt"
+echo "not flatline's" >"$tmp/mine/metrics.csv"
+echo "0 1" >"$tmp/mine/loss-01.dat"
+mine_before=$(snapshot "$tmp/mine")
+tiny -o "$tmp/link1"
+rm -r "$tmp/link1/runs/r0001"
+ln -s "$tmp/mine" "$tmp/link1/runs/r0001"
+bad=
+tiny -o "$tmp/link1"
+{ [ "$status" = 2 ] && grep -q 'link1/runs/r0001 is a symbolic link' "$tmp/e"; } || bad="$bad resume($(said))"
+tiny -o "$tmp/link1" --force
+{ [ "$status" = 2 ] && grep -q 'is a symbolic link' "$tmp/e"; } || bad="$bad force($(said))"
+tiny -o "$tmp/link2"
+rm -r "$tmp/link2/runs"
+ln -s "$tmp/mine" "$tmp/link2/runs"
+tiny -o "$tmp/link2" --force
+{ [ "$status" = 2 ] && grep -q 'link2/runs is a symbolic link' "$tmp/e"; } || bad="$bad runs($(said))"
+tiny -o "$tmp/link3"
+rm "$tmp/link3/.lock"
+ln -s "$tmp/mine/thesis.txt" "$tmp/link3/.lock"
+tiny -o "$tmp/link3"
+{ [ "$status" = 2 ] && grep -q 'link3/.lock is a symbolic link' "$tmp/e"; } || bad="$bad lock($(said))"
+# The charts' tables are cleared before each drawing: plots/data must not lead elsewhere.
+tiny -o "$tmp/link4"
+mkdir -p "$tmp/link4/plots"
+ln -s "$tmp/mine" "$tmp/link4/plots/data"
+for cmd in plot report; do
+    fl "$cmd" "$tmp/link4"
+    { [ "$status" = 2 ] && grep -q 'link4/plots/data is a symbolic link' "$tmp/e"; } || bad="$bad $cmd($(said))"
+done
+tiny -o "$tmp/link4"
+{ [ "$status" = 2 ] && grep -q 'link4/plots/data is a symbolic link' "$tmp/e"; } || bad="$bad plots($(said))"
+if [ -z "$bad" ] && [ "$(snapshot "$tmp/mine")" = "$mine_before" ]; then
+    ok "links (runs/r0001, runs/, .lock, plots/data) to the user's files: refused saying so, their target untouched"
+else
+    not_ok "links are never followed" "$bad" "$(changes "$mine_before" "$tmp/mine")"
+fi
+
+# 8. A directory that is not flatline's, and the file being run, are never overwritten:
+# -o . beside the experiment file (named experiment.cfg, or not), DIR/experiment.cfg -o DIR,
+# and flatline report on a project directory holding an experiment.cfg.
+mkdir "$tmp/proj"
+cp "$tmp/tiny.cfg" "$tmp/proj/experiment.cfg"
+cp "$tmp/tiny.cfg" "$tmp/proj/sweep.cfg"
+echo "my notes" >"$tmp/proj/notes.txt"
+proj_before=$(snapshot "$tmp/proj")
+bad=
+for args in "experiment.cfg -o ." "experiment.cfg -o . --force" "sweep.cfg -o ." "sweep.cfg -o . --force"; do
+    # shellcheck disable=SC2086
+    (cd "$tmp/proj" && "$flatline" run $args -q --no-plots >"$tmp/o" 2>"$tmp/e")
+    status=$?
+    { [ "$status" = 2 ] && grep -q -- '-o' "$tmp/e"; } || bad="$bad [$args]($(said))"
+done
+grep -q 'holds no flatline results' "$tmp/e" || bad="$bad [no reason given]($(said))"
+fl report "$tmp/proj"
+{ [ "$status" = 2 ] && grep -q 'not a flatline results directory' "$tmp/e"; } || bad="$bad [report]($(said))"
+tiny -o "$tmp/own"
+own_before=$(snapshot "$tmp/own")
+fl run "$tmp/own/experiment.cfg" -o "$tmp/own" -q --no-plots --force
+{ [ "$status" = 2 ] && grep -q 'own/experiment.cfg is a file of the results' "$tmp/e"; } || bad="$bad [own]($(said))"
+if [ -z "$bad" ] && [ "$(snapshot "$tmp/proj")" = "$proj_before" ] &&
+   [ "$(snapshot "$tmp/own")" = "$own_before" ]; then
+    ok "-o . beside the experiment file, DIR/experiment.cfg -o DIR, report on it: refused (exit 2), nothing written"
+else
+    not_ok "foreign directories and the file being run are left alone" "$bad" \
+        "$(changes "$proj_before" "$tmp/proj")" \
+        "$(changes "$own_before" "$tmp/own")"
+fi
+
+# 9. --force deletes only what flatline wrote: the user's files beside the results, in
+# runs/ and in a run's directory stay; every run is done again.
+tiny -o "$tmp/forced"
+echo a >"$tmp/forced/notes.txt"
+echo b >"$tmp/forced/runs/README"
+mkdir "$tmp/forced/runs/rough"
+echo c >"$tmp/forced/runs/rough/draft.txt"
+echo d >"$tmp/forced/runs/r0001/comment.txt"
+user_files() { for f in notes.txt runs/README runs/rough/draft.txt runs/r0001/comment.txt; do
+    printf '%s %s\n' "$f" "$(cat "$tmp/forced/$f" 2>&1 | cksum)"; done; }
+user_before=$(user_files)
+echo tampered >>"$tmp/forced/runs/r0002/metrics.csv"
+tiny -o "$tmp/forced" --force
+if [ "$status" = 0 ] && [ "$(user_files)" = "$user_before" ] && grep -q '^3 runs: 3 ok' "$tmp/o" &&
+   ! grep -q tampered "$tmp/forced/runs/r0002/metrics.csv" &&
+   [ "$(ls "$tmp/forced/runs/r0001")" = "$(printf 'comment.txt\nmetrics.csv\nrun.cfg\nrun.result\nverdict.json')" ]; then
+    ok "--force reruns every run and keeps the user's files beside, in runs/ and in a run"
+else
+    not_ok "--force deletes only flatline's files" "$(said)" "$(user_files)" "$(ls -R "$tmp/forced")"
+fi
+
+# 10. One run reproduced as the README says, from the directory the sweep was run in: no
+# --force needed, the same bytes, and the sweep it came from untouched.
+mkdir -p "$tmp/repro/results"
+cp -r "$tmp/serial" "$tmp/repro/results/grid"
+sweep_before=$(snapshot "$tmp/repro/results/grid")
+(cd "$tmp/repro" && "$flatline" run results/grid/runs/r0007/run.cfg -q --no-plots >"$tmp/o" 2>"$tmp/e")
+status=$?
+(cd "$tmp/repro" && "$flatline" run results/grid/runs/r0007/run.cfg -q --no-plots --force \
+    -o results/grid >/dev/null 2>&1)
+status2=$?
+if [ "$status" = 0 ] && [ "$status2" = 2 ] && [ "$(snapshot "$tmp/repro/results/grid")" = "$sweep_before" ] &&
+   cmp -s "$tmp/repro/results/grid-r0007/runs/r0000/metrics.csv" "$tmp/serial/runs/r0007/metrics.csv"; then
+    ok "flatline run DIR/runs/r0007/run.cfg: bit-identical run in results/grid-r0007, the sweep untouched"
+else
+    not_ok "reproducing one run" "$(said); with -o the sweep --force: exit $status2" \
+        "$(changes "$sweep_before" "$tmp/repro/results/grid")"
+fi
+
+# 11. Every pairing of writers on one directory: a whole sweep excludes everything; shards
+# run side by side unless they share runs (0/2 and 0/3 share run 0, 0/2 and 1/3 run 4).
+# The first writer runs until stopped; the second is refused, or writes (its lock holds
+# its pid) and is stopped.
+sed 's/epochs = 40;/epochs = 1000000; stop_on = "never";/' "$tmp/grid.cfg" >"$tmp/forever.cfg"
+lock_of() { case "$2" in "--shard "*) s=${2#--shard }; echo "$1/.lock-shard-${s%/*}-of-${s#*/}" ;; *) echo "$1/.lock" ;; esac; }
+holds() { [ "$(cat "$(lock_of "$1" "$2")" 2>/dev/null)" = "$3" ]; }
+pairing() { # FIRST-ARGS SECOND-ARGS refused|shared
+    local d=$tmp/pair p1 p2 i outcome=none
+    rm -rf "$d"
+    # shellcheck disable=SC2086
+    "$flatline" run "$tmp/forever.cfg" -o "$d" -j 1 -q --no-plots $1 >/dev/null 2>&1 &
+    p1=$!
+    for i in $(seq 400); do holds "$d" "$1" "$p1" && break; sleep 0.05; done
+    # shellcheck disable=SC2086
+    "$flatline" run "$tmp/forever.cfg" -o "$d" -j 1 -q --no-plots $2 >"$tmp/o" 2>"$tmp/e" &
+    p2=$!
+    for i in $(seq 400); do
+        if ! kill -0 "$p2" 2>/dev/null; then outcome=exited; break; fi
+        if holds "$d" "$2" "$p2"; then outcome=shared; break; fi
+        sleep 0.05
+    done
+    kill -INT "$p2" 2>/dev/null
+    wait "$p2"
+    status=$?
+    if [ "$outcome" = exited ] && [ "$status" = 2 ] && grep -q 'is being written by another flatline' "$tmp/e" &&
+       kill -0 "$p1" 2>/dev/null; then
+        outcome=refused
+    fi
+    kill -INT "$p1" 2>/dev/null
+    wait "$p1"
+    [ "$outcome" = "$3" ] || echo "[$1] then [$2]: $outcome, expected $3; $(said)"
+}
+bad=$(
+    pairing "--shard 0/2" "--force" refused
+    pairing "--shard 0/2" "" refused
+    pairing "" "--shard 1/2" refused
+    pairing "" "--force" refused
+    pairing "--shard 0/2" "--shard 0/2" refused
+    pairing "--shard 0/2" "--shard 0/3" refused
+    pairing "--shard 0/2" "--shard 1/3" refused
+    pairing "--shard 0/2" "--shard 1/2" shared
+    pairing "--shard 0/2" "--shard 1/4" shared
+)
+if [ -z "$bad" ]; then
+    ok "writers on one directory: whole sweeps exclude all, overlapping shards are refused, disjoint ones share"
+else
+    not_ok "the lock excludes every writer" "$bad"
+fi
+
+# 12. A run whose allocation fails (GLib aborts) costs that run: recorded as crashed with a
+# reason that says so; the others finish; exit 1.  (Under AddressSanitizer the failed
+# allocation must return NULL to GLib, as it does without it.)
+sed 's/"ok", "segv", "abort", "hang", "ok"/"ok", "oom", "ok"/' "$tmp/faulty.cfg" >"$tmp/oom.cfg"
+ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}allocator_may_return_null=1" \
+FLATLINE_PLUGIN_PATH="$builddir/tests/faulty:${FLATLINE_PLUGIN_PATH:-}" \
+    "$flatline" run "$tmp/oom.cfg" -o "$tmp/oom" -j 2 -q --no-plots >"$tmp/o" 2>"$tmp/e"
+status=$?
+s="$tmp/oom/summary.csv"
+if [ "$status" = 1 ] && grep -q '^r0000,ok,[0-9]*,ok,' "$s" && grep -q '^r0002,ok,[0-9]*,ok,' "$s" &&
+   grep -q '^r0001,oom,[0-9]*,crashed,' "$s" &&
+   grep -q '^reason=the worker was killed by signal .* after: GLib: .*failed to allocate' "$tmp/oom/runs/r0001/run.result" &&
+   grep -q '^3 runs: 2 ok, 1 crashed' "$tmp/o"; then
+    ok "a failed allocation costs one run, recorded as crashed with GLib's words; exit 1"
+else
+    not_ok "a failed allocation costs one run" "$(said)" "$(cat "$s" 2>/dev/null)" \
+        "$(cat "$tmp/oom/runs/r0001/run.result" 2>/dev/null)"
+fi
+
+# 13. What a plugin or a file says reaches the terminal escaped: a run's reason holding a
+# title-setting OSC and a screen clear is printed as text, not obeyed (the live progress
+# line's own ESC[K aside).
+sed 's/"ok", "segv", "abort", "hang", "ok"/"ok", "error"/' "$tmp/faulty.cfg" >"$tmp/esc.cfg"
+FLATLINE_PLUGIN_PATH="$builddir/tests/faulty:${FLATLINE_PLUGIN_PATH:-}" \
+    script -qfec "$flatline run $tmp/esc.cfg -o $tmp/esc -j 1 --no-plots" /dev/null >"$tmp/esc.out" 2>&1
+status=$?
+osc=$(printf '\033]0;')
+clear=$(printf '\033[2J')
+if [ "$status" = 1 ] && grep -qF 'crashed: ' "$tmp/esc.out" &&
+   grep -qF 'bad input \x1b]0;pwned\x07\x1b[2J here' "$tmp/esc.out" &&
+   ! grep -qF "$osc" "$tmp/esc.out" && ! grep -qF "$clear" "$tmp/esc.out"; then
+    ok "a reason holding escape sequences is shown escaped on a terminal"
+else
+    not_ok "reasons reach the terminal escaped" "exit $status" "$(od -c "$tmp/esc.out" | grep -n '033' | head -5)" \
+        "$(tail -c 600 "$tmp/esc.out")"
+fi
+
+echo "1..$n"

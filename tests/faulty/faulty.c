@@ -1,7 +1,10 @@
 /* faulty.c — a test-only layer that misbehaves on purpose: it passes its input through
- * unchanged (mode "ok"), or crashes, aborts or hangs on its first forward pass, so the
- * sweep tests can check that one bad run costs one run. */
+ * unchanged (mode "ok"), or crashes, aborts, hangs, runs out of memory (an allocation
+ * through the host, which aborts like the core's own) or fails with a message holding a
+ * terminal escape sequence on its first forward pass, so the sweep tests can check that
+ * one bad run costs one run and what they say reaches the terminal escaped. */
 #include <flatline/plugin.h>
+#include <glib.h>
 
 #include <signal.h>
 #include <stddef.h>
@@ -13,14 +16,15 @@ typedef struct faulty_opts {
     int mode;
 } faulty_opts;
 
-enum { MODE_OK, MODE_SEGV, MODE_ABORT, MODE_HANG };
+enum { MODE_OK, MODE_SEGV, MODE_ABORT, MODE_HANG, MODE_OOM, MODE_ERROR };
 
 static const fl_param faulty_params[] = {
-    {"mode", FL_PARAM_CHOICE, "\"ok\"", NULL, "ok|segv|abort|hang",
+    {"mode", FL_PARAM_CHOICE, "\"ok\"", NULL, "ok|segv|abort|hang|oom|error",
      "how to misbehave on the first forward pass", offsetof(faulty_opts, mode)},
     FL_PARAM_END};
 
 typedef struct faulty {
+    const fl_host *host;
     int mode;
     size_t n;
 } faulty;
@@ -28,10 +32,10 @@ typedef struct faulty {
 static int faulty_create(const fl_host *host, const void *opts, const fl_shape *in,
                          fl_layer_info *info, void **state)
 {
-    (void)host;
     faulty *f = calloc(1, sizeof *f);
     if (!f)
         return -1;
+    f->host = host;
     f->mode = ((const faulty_opts *)opts)->mode;
     f->n = fl_shape_count(in);
     info->out_shape = *in;
@@ -55,6 +59,13 @@ static int faulty_forward(void *state, const fl_pass *pass, float *y, const floa
     case MODE_HANG:
         for (;;)
             pause();
+    /* An allocation that aborts on failure, as GLib's g_malloc does anywhere in the core. */
+    case MODE_OOM: g_free(g_malloc(SIZE_MAX / 2)); break;
+    case MODE_ERROR:
+        /* A title-setting OSC sequence and a screen clear, as a hostile file name would
+         * carry them into a message. */
+        f->host->error(f->host, "bad input \033]0;pwned\007\033[2J here");
+        return -1;
     default: break;
     }
     memcpy(y, x, pass->batch * f->n * sizeof(float));
@@ -73,6 +84,6 @@ static int faulty_backward(void *state, const fl_pass *pass, float *dx, const fl
 
 static void faulty_destroy(void *state) { free(state); }
 
-FL_LAYER_PLUGIN("faulty", "test only: passes through, or crashes or hangs", faulty_params,
-                faulty_opts, .create = faulty_create, .bind = faulty_bind,
+FL_LAYER_PLUGIN("faulty", "test only: passes through, or crashes, hangs or runs out of memory",
+                faulty_params, faulty_opts, .create = faulty_create, .bind = faulty_bind,
                 .forward = faulty_forward, .backward = faulty_backward, .destroy = faulty_destroy);
