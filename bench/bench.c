@@ -165,11 +165,11 @@ static char *bench_write_cfg(bench *b, const char *name, const char *text)
     return path;
 }
 
-static sweep *bench_plan(bench *b, const char *name, const char *text)
+static plan *bench_plan(bench *b, const char *name, const char *text)
 {
     g_autofree char *path = bench_write_cfg(b, name, text);
     g_autoptr(GError) err = NULL;
-    sweep *s = sweep_plan(path, NULL, b->reg, b->host, FALSE, &err);
+    plan *s = plan_new(path, NULL, b->reg, b->host, FALSE, &err);
     if (!s) {
         g_printerr("bench: %s: %s\n", name, err->message);
         exit(1);
@@ -178,11 +178,16 @@ static sweep *bench_plan(bench *b, const char *name, const char *text)
 }
 
 /* One in-process run of plan position i; returns its wall time in seconds. */
-static double bench_train(bench *b, const sweep *s, guint i, run_output *keep)
+static double bench_train(bench *b, plan *s, guint i, run_output *keep)
 {
-    const run_plan *p = s->runs->pdata[i % s->runs->len];
-    run_output out;
     g_autoptr(GError) err = NULL;
+    /* Resolved before the clock starts: the training alone is timed. */
+    g_autoptr(run_plan) p = plan_run_at(s, (int)(i % (guint)s->n_runs), &err);
+    if (!p) {
+        g_printerr("bench: %s\n", err->message);
+        exit(1);
+    }
+    run_output out;
     double t0 = bench_now();
     if (!train_run(p->exp, (uint64_t)p->seed, b->host, &out, &err)) {
         g_printerr("bench: run %s: %s\n", p->id, err->message);
@@ -207,7 +212,7 @@ static double bench_train(bench *b, const sweep *s, guint i, run_output *keep)
 }
 
 /* Median seconds of a run of s, after one warm-up run (plugins loaded, kernels built). */
-static double bench_runs(bench *b, const sweep *s, int reps)
+static double bench_runs(bench *b, plan *s, int reps)
 {
     double *t = g_new(double, reps);
     bench_train(b, s, 0, NULL);
@@ -218,7 +223,7 @@ static double bench_runs(bench *b, const sweep *s, int reps)
     return m;
 }
 
-static sweep *bench_seed_plan(bench *b, gboolean detectors)
+static plan *bench_seed_plan(bench *b, gboolean detectors)
 {
     g_autofree char *text = g_strdup_printf(BENCH_SEED_CFG, 1, "stop_on = \"never\";",
                                             detectors ? "( \"all\" )" : "( )");
@@ -228,7 +233,7 @@ static sweep *bench_seed_plan(bench *b, gboolean detectors)
 static void bench_seed(bench *b)
 {
     host_set_threads(1);
-    g_autoptr(sweep) s = bench_seed_plan(b, TRUE);
+    g_autoptr(plan) s = bench_seed_plan(b, TRUE);
     double ms = 1e3 * bench_runs(b, s, MAX(b->reps, 21));
     bench_report(b, "seed_run_ms", 1, ms, "ms", "<= 2.5", ms <= 2.5);
 }
@@ -243,15 +248,15 @@ static void bench_sweep(bench *b)
     /* The same runs trained here one after another, nothing saved: what the sweep costs
      * beyond the training itself is the difference. */
     host_set_threads(1);
-    g_autoptr(sweep) s = bench_plan(b, "sweep-inprocess.cfg", text);
+    g_autoptr(plan) s = bench_plan(b, "sweep-inprocess.cfg", text);
     bench_train(b, s, 0, NULL);
     for (int r = 0; r <= b->reps; r++) {
         double t0 = bench_now();
-        for (guint i = 0; i < s->runs->len; i++)
+        for (guint i = 0; i < (guint)s->n_runs; i++)
             bench_train(b, s, i, NULL);
         t[r] = bench_now() - t0;
     }
-    double inproc = s->runs->len / bench_median(t, b->reps + 1);
+    double inproc = (guint)s->n_runs / bench_median(t, b->reps + 1);
     bench_report(b, "sweep_inprocess_runs_per_s", 1, inproc, "runs/s", NULL, -1);
     for (int r = 0; r <= b->reps; r++) {
         g_autofree char *out = g_strdup_printf("%s/sweep-%d", b->tmp, r);
@@ -307,8 +312,8 @@ static double bench_mlp_epoch(bench *b, int threads, gboolean detectors)
     const char *det = detectors ? "( \"all\" )" : "( )";
     g_autofree char *t_short = g_strdup_printf(BENCH_MLP_CFG, BENCH_MLP_SHORT, det);
     g_autofree char *t_long = g_strdup_printf(BENCH_MLP_CFG, BENCH_MLP_LONG, det);
-    g_autoptr(sweep) s_short = bench_plan(b, "mlp-short.cfg", t_short);
-    g_autoptr(sweep) s_long = bench_plan(b, "mlp-long.cfg", t_long);
+    g_autoptr(plan) s_short = bench_plan(b, "mlp-short.cfg", t_short);
+    g_autoptr(plan) s_long = bench_plan(b, "mlp-long.cfg", t_long);
     double *ts = g_new(double, b->reps), *tl = g_new(double, b->reps);
     bench_train(b, s_short, 0, NULL);
     for (int r = 0; r < b->reps; r++) {
@@ -339,8 +344,8 @@ static void bench_mlp(bench *b)
 static void bench_overhead(bench *b)
 {
     host_set_threads(1);
-    g_autoptr(sweep) all = bench_seed_plan(b, TRUE);
-    g_autoptr(sweep) none = bench_seed_plan(b, FALSE);
+    g_autoptr(plan) all = bench_seed_plan(b, TRUE);
+    g_autoptr(plan) none = bench_seed_plan(b, FALSE);
     int reps = MAX(b->reps, 61);
     double *ta = g_new(double, reps), *tn = g_new(double, reps);
     bench_train(b, all, 0, NULL);
@@ -360,8 +365,8 @@ static void bench_overhead(bench *b)
     double epoch = bench_mlp_epoch(b, 1, FALSE);
     g_autofree char *t_all = g_strdup_printf(BENCH_MLP_CFG, BENCH_MLP_LONG, "( \"all\" )");
     g_autofree char *t_none = g_strdup_printf(BENCH_MLP_CFG, BENCH_MLP_LONG, "( )");
-    g_autoptr(sweep) s_all = bench_plan(b, "mlp-all.cfg", t_all);
-    g_autoptr(sweep) s_none = bench_plan(b, "mlp-none.cfg", t_none);
+    g_autoptr(plan) s_all = bench_plan(b, "mlp-all.cfg", t_all);
+    g_autoptr(plan) s_none = bench_plan(b, "mlp-none.cfg", t_none);
     reps = MAX(b->reps, 9);
     ta = g_renew(double, ta, reps);
     tn = g_renew(double, tn, reps);
@@ -378,7 +383,7 @@ static void bench_overhead(bench *b)
 static void bench_verdict(bench *b)
 {
     host_set_threads(1);
-    g_autoptr(sweep) s = bench_plan(b, "verdict.cfg", BENCH_VERDICT_CFG);
+    g_autoptr(plan) s = bench_plan(b, "verdict.cfg", BENCH_VERDICT_CFG);
     int reps = MAX(b->reps, 10);
     double *t = g_new(double, reps);
     int epochs_min = G_MAXINT, epochs_max = 0;

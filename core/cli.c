@@ -5,8 +5,10 @@
 #include "host.h"
 #include "params.h"
 #include "registry.h"
+#include "plan.h"
 #include "sweep.h"
 #include "pool.h"
+#include "worker.h"
 #include "plot.h"
 #include "report.h"
 #include "slurm.h"
@@ -58,7 +60,11 @@ typedef struct run_args {
     gboolean no_plots;
     gboolean force;
     gboolean quiet;
+    gboolean all; /* check: list every run */
 } run_args;
+
+/* Runs `check` lists without --all. */
+#define CHECK_MAX_LISTED 1000
 
 static gboolean parse_shard(const char *text, int *index, int *count, GError **error)
 {
@@ -152,7 +158,7 @@ static int run_experiment(const run_args *a, const char *path, int shard_i, int 
     if (!host) {
         return usage_error("%s", err->message);
     }
-    g_autoptr(sweep) s = sweep_plan(path, sets, reg, host, TRUE, &err);
+    g_autoptr(plan) s = plan_new(path, sets, reg, host, TRUE, &err);
     if (!s) {
         return usage_error("%s", err->message);
     }
@@ -162,7 +168,7 @@ static int run_experiment(const run_args *a, const char *path, int shard_i, int 
         g_autofree char *name = term_escape(s->base->top.name, FALSE);
         g_print("%s: experiment \"%s\", %d grid point%s x %d repeat%s = %u run%s\n",
                 shown_path, name, s->n_cells, s->n_cells == 1 ? "" : "s", s->base->top.repeats,
-                s->base->top.repeats == 1 ? "" : "s", s->runs->len, s->runs->len == 1 ? "" : "s");
+                s->base->top.repeats == 1 ? "" : "s", s->n_runs, s->n_runs == 1 ? "" : "s");
         /* Tab-separated: a tab or newline inside a key or value is escaped with the rest. */
         g_autoptr(GString) head = g_string_new("run");
         for (guint k = 0; k < n_axes; k++) {
@@ -170,15 +176,26 @@ static int run_experiment(const run_args *a, const char *path, int shard_i, int 
             g_string_append_printf(head, "\t%s", key);
         }
         g_print("%s\tseed\n", head->str);
-        for (guint i = 0; i < s->runs->len; i++) {
-            const run_plan *p = s->runs->pdata[i];
-            g_autoptr(GString) row = g_string_new(p->id);
+        /* A million-run grid is a valid experiment; its listing is not worth a terminal. */
+        int shown = a->all || s->n_runs <= CHECK_MAX_LISTED ? s->n_runs : CHECK_MAX_LISTED;
+        g_autoptr(GString) out = g_string_new(NULL);
+        for (int i = 0; i < shown; i++) {
+            g_autofree char *id = plan_run_id(s, i);
+            g_string_append(out, id);
+            g_auto(GStrv) labels = plan_cell_labels(s, plan_cell_of(s, i));
             for (guint k = 0; k < n_axes; k++) {
-                g_autofree char *label = term_escape(p->labels[k], FALSE);
-                g_string_append_printf(row, "\t%s", label);
+                g_autofree char *label = term_escape(labels[k], FALSE);
+                g_string_append_printf(out, "\t%s", label);
             }
-            g_print("%s\t%" G_GINT64_FORMAT "\n", row->str, p->seed);
+            g_string_append_printf(out, "\t%" G_GINT64_FORMAT "\n", plan_run_seed(s, i));
+            if (out->len > 65536) {
+                fputs(out->str, stdout);
+                g_string_truncate(out, 0);
+            }
         }
+        fputs(out->str, stdout);
+        if (shown < s->n_runs)
+            g_print("... and %d more runs (--all lists every run)\n", s->n_runs - shown);
         return EXIT_OK;
     }
     g_autofree char *out_dir =
@@ -245,6 +262,8 @@ static int cmd_run_or_check(int argc, char **argv, gboolean check_only)
     GOptionEntry check_entries[] = {
         {"set", 0, 0, G_OPTION_ARG_STRING_ARRAY, &a.sets,
          "override a key of the file, grid keys included (repeatable)", "KEY=VALUE"},
+        {"all", 0, 0, G_OPTION_ARG_NONE, &a.all, "list every run (default: the first 1000)",
+         NULL},
         {NULL, 0, 0, 0, NULL, NULL, NULL}};
     g_autoptr(GOptionContext) ctx = g_option_context_new(
         check_only ? "FILE.cfg - validate an experiment and list its runs"
@@ -295,7 +314,7 @@ static int merge_results(const char *dir, GError **error)
     if (!host)
         return EXIT_USAGE;
     g_autoptr(GArray) missing = g_array_new(FALSE, FALSE, sizeof(guint));
-    g_autoptr(sweep) s = sweep_merge(dir, reg, host, missing, error);
+    g_autoptr(plan) s = sweep_merge(dir, reg, host, missing, error);
     if (!s)
         return EXIT_USAGE;
     if (!missing->len)
@@ -307,18 +326,19 @@ static int merge_results(const char *dir, GError **error)
                     : 0;
     g_autoptr(GString) list = g_string_new(NULL);
     for (guint i = 0; i < missing->len; i++) {
-        const run_plan *p = s->runs->pdata[g_array_index(missing, guint, i)];
+        int index = (int)g_array_index(missing, guint, i);
+        g_autofree char *id = plan_run_id(s, index);
         if (i == 20) {
             g_string_append_printf(list, ", ... (%u more)", missing->len - 20);
             break;
         }
-        g_string_append_printf(list, "%s%s", i ? ", " : "", p->id);
+        g_string_append_printf(list, "%s%s", i ? ", " : "", id);
         if (tasks > 0)
-            g_string_append_printf(list, " (task %d)", p->index % tasks);
+            g_string_append_printf(list, " (task %d)", index % tasks);
     }
     g_printerr("flatline: %s: %u of %u runs missing: %s; run them (flatline run, or resubmit "
                "those array tasks with sbatch --array=...) and merge again\n",
-               dir, missing->len, s->runs->len, list->str);
+               dir, missing->len, s->n_runs, list->str);
     return EXIT_RUNS_FAILED;
 }
 

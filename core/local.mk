@@ -15,8 +15,11 @@ core_libflatline_core_la_SOURCES = \
 	core/csv.c core/csv.h \
 	core/results.c core/results.h \
 	core/outdir.c core/outdir.h \
+	core/plan.c core/plan.h \
+	core/runner.c core/runner.h \
 	core/sweep.c core/sweep.h \
 	core/pool.c core/pool.h \
+	core/worker.c core/worker.h \
 	core/detect.c core/detect.h \
 	core/diagnosis.c core/diagnosis.h \
 	core/cli.c core/cli.h \

@@ -7,9 +7,8 @@
  * (a failed allocation), so that the run's reason says more than the signal.  End of file
  * from a worker means it died. */
 #include "pool.h"
-#include "host.h"
-#include "registry.h"
 #include "results.h"
+#include "runner.h"
 
 #include <errno.h>
 #include <poll.h>
@@ -119,9 +118,10 @@ static char *reap_worker(worker *w, gboolean kill_it, int *termsig)
     return g_steal_pointer(&how);
 }
 
-static gboolean send_job(worker *w, const run_plan *p, int job)
+static gboolean send_job(worker *w, const plan *s, int index, int job)
 {
-    g_autofree char *line = g_strdup_printf("%d %s\n", p->index, p->fingerprint);
+    char line[128];
+    g_snprintf(line, sizeof line, "%d %s\n", index, s->fingerprint);
     gsize len = strlen(line), off = 0;
     while (off < len) {
         ssize_t n = write(w->to, line + off, len - off);
@@ -179,16 +179,16 @@ static void progress_clear(progress *pr)
 /* Save the failure of a run (crashed or timeout) in its place.  When even that cannot be
  * saved (a full disk), say so and count the run as unsaved: the sweep goes on, and the
  * runs saved so far stay as they are. */
-static void record_failure(sweep *s, const sweep_options *opt, const run_plan *p,
-                           const char *status, const char *why, double wall_ms,
-                           pool_result *result, progress *pr)
+static void record_failure(plan *s, const sweep_options *opt, int index, const char *status,
+                           const char *why, double wall_ms, pool_result *result, progress *pr)
 {
     g_autoptr(GError) err = NULL;
-    if (sweep_record_failure(s, p, opt->out_dir, status, why, wall_ms, &err)) {
+    if (runner_record_failure(s, index, opt->out_dir, status, why, wall_ms, &err)) {
         result->finished++;
     } else {
+        g_autofree char *id = plan_run_id(s, index);
         progress_clear(pr);
-        g_printerr("flatline: run %s: %s (%s), and not even that could be saved: %s\n", p->id,
+        g_printerr("flatline: run %s: %s (%s), and not even that could be saved: %s\n", id,
                    status, g_str_has_prefix(why, POOL_UNSAVED) ? "see above" : why,
                    err->message);
         result->unsaved++;
@@ -196,24 +196,25 @@ static void record_failure(sweep *s, const sweep_options *opt, const run_plan *p
 }
 
 /* A run is over (saved by its worker, or recorded here): count and show it. */
-static void finish_job(sweep *s, const sweep_options *opt, const run_plan *p, progress *pr)
+static void finish_job(const plan *s, const sweep_options *opt, int index, progress *pr)
 {
     pr->done++;
     /* Without the progress line nothing below is shown: spare reading run.result back. */
     if (!pr->on)
         return;
     g_autoptr(GError) err = NULL;
-    g_autoptr(run_record) rec = results_load_run(opt->out_dir, p->id, &err);
+    g_autofree char *id = plan_run_id(s, index);
+    g_autoptr(run_record) rec = results_load_run(opt->out_dir, id, &err);
     if (rec && strcmp(rec->verdict, "collapsed") == 0)
         pr->collapsed++;
     if (rec && pr->on) {
         progress_clear(pr);
-        sweep_print_run(s, p, rec);
+        runner_print(rec);
     }
     progress_draw(pr, TRUE);
 }
 
-gboolean pool_run(sweep *s, const sweep_options *opt, GArray *pending, pool_result *result,
+gboolean pool_run(plan *s, const sweep_options *opt, GArray *pending, pool_result *result,
                   GError **error)
 {
     memset(result, 0, sizeof *result);
@@ -249,7 +250,7 @@ gboolean pool_run(sweep *s, const sweep_options *opt, GArray *pending, pool_resu
             worker *w = &workers[i];
             if (w->pid && w->job < 0 && next < pending->len) {
                 guint idx = g_array_index(pending, guint, next);
-                if (send_job(w, s->runs->pdata[idx], (int)next))
+                if (send_job(w, s, (int)idx, (int)next))
                     next++;
             }
             pr.running += w->pid && w->job >= 0;
@@ -294,7 +295,7 @@ gboolean pool_run(sweep *s, const sweep_options *opt, GArray *pending, pool_resu
                 g_string_erase(w->buf, 0, nl - w->buf->str + 1);
                 if (w->job < 0)
                     continue;
-                const run_plan *p = s->runs->pdata[g_array_index(pending, guint, w->job)];
+                int index = (int)g_array_index(pending, guint, w->job);
                 const char *space = strchr(line, ' ');
                 const char *why = space ? strchr(space + 1, ' ') : NULL;
                 why = why ? why + 1 : "(no reason given)";
@@ -305,35 +306,36 @@ gboolean pool_run(sweep *s, const sweep_options *opt, GArray *pending, pool_resu
                     continue;
                 }
                 if (g_str_has_prefix(line, "fail ")) {
-                    g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_FAILED, "run %s: %s", p->id,
-                                why);
+                    g_autofree char *id = plan_run_id(s, index);
+                    g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_FAILED, "run %s: %s", id, why);
                     ok = FALSE;
                     break;
                 }
                 w->job = -1;
                 if (g_str_has_prefix(line, "unsaved ")) {
                     g_autofree char *reason = g_strdup_printf(POOL_UNSAVED "%s", why);
+                    g_autofree char *id = plan_run_id(s, index);
                     progress_clear(&pr);
-                    g_printerr("flatline: run %s: %s\n", p->id, reason);
-                    record_failure(s, opt, p, "crashed", reason, 0, result, &pr);
+                    g_printerr("flatline: run %s: %s\n", id, reason);
+                    record_failure(s, opt, index, "crashed", reason, 0, result, &pr);
                 } else {
                     result->finished++;
                 }
-                finish_job(s, opt, p, &pr);
+                finish_job(s, opt, index, &pr);
             }
             /* Past its deadline: a hang.  The run checks train.timeout itself between
              * epochs; this catches code that never returns. */
             if (!dead && w->job >= 0) {
-                const run_plan *p = s->runs->pdata[g_array_index(pending, guint, w->job)];
-                double limit = p->exp->train.timeout;
+                int index = (int)g_array_index(pending, guint, w->job);
+                double limit = plan_run_timeout(s, index);
                 double took = (double)(g_get_monotonic_time() - w->started) / 1e6;
                 if (limit > 0 && took > limit + MAX(1.0, 0.1 * limit)) {
                     g_free(reap_worker(w, TRUE, NULL));
                     g_autofree char *why = g_strdup_printf(
                         "exceeded train.timeout = %g s (killed after %.1f s without finishing)",
                         limit, took);
-                    record_failure(s, opt, p, "timeout", why, took * 1000, result, &pr);
-                    finish_job(s, opt, p, &pr);
+                    record_failure(s, opt, index, "timeout", why, took * 1000, result, &pr);
+                    finish_job(s, opt, index, &pr);
                     if (ok && next < pending->len)
                         ok = spawn_worker(w, opt, error);
                     continue;
@@ -351,11 +353,11 @@ gboolean pool_run(sweep *s, const sweep_options *opt, GArray *pending, pool_resu
                     break;
                 }
                 if (job >= 0) {
-                    const run_plan *p = s->runs->pdata[g_array_index(pending, guint, job)];
-                    record_failure(s, opt, p, "crashed",
+                    int index = (int)g_array_index(pending, guint, job);
+                    record_failure(s, opt, index, "crashed",
                                    why ? why : "the worker ended without a result", took * 1000,
                                    result, &pr);
-                    finish_job(s, opt, p, &pr);
+                    finish_job(s, opt, index, &pr);
                 } else if (why && next == 0) {
                     /* It died before its first run: starting it is what fails. */
                     g_set_error(error, G_SPAWN_ERROR, G_SPAWN_ERROR_FAILED,
@@ -374,102 +376,4 @@ gboolean pool_run(sweep *s, const sweep_options *opt, GArray *pending, pool_resu
     sigaction(SIGTERM, &old_term, NULL);
     sigaction(SIGPIPE, &old_pipe, NULL);
     return ok;
-}
-
-/* ---------------------------------------------------------------- the worker */
-
-static int worker_answers_fd = -1;
-static volatile int worker_run_index = -1;
-
-/* GLib aborts on a failed allocation (g_malloc) after logging an error: tell the
- * coordinator why first, so the run's reason is more than "signal 6".  Runs with memory
- * exhausted: no allocation here, one write(2). */
-static void worker_log(const char *domain, GLogLevelFlags level, const char *message,
-                       gpointer data)
-{
-    if ((level & (G_LOG_LEVEL_ERROR | G_LOG_FLAG_FATAL)) && worker_answers_fd >= 0) {
-        char line[1024];
-        int n = snprintf(line, sizeof line, "crash %d %s%s%s", worker_run_index,
-                         domain ? domain : "", domain ? ": " : "", message);
-        n = n < 0 ? 0 : MIN(n, (int)sizeof line - 2);
-        for (int i = 0; i < n; i++)
-            if (line[i] == '\n' || line[i] == '\r')
-                line[i] = ' ';
-        line[n++] = '\n';
-        if (write(worker_answers_fd, line, (size_t)n) < 0)
-            g_debug("cannot tell the coordinator");
-    }
-    g_log_default_handler(domain, level, message, data);
-}
-
-int worker_main(int argc, char **argv)
-{
-    char *out_dir = NULL;
-    char **sets = NULL;
-    int threads = 1;
-    GOptionEntry entries[] = {
-        {"output", 'o', 0, G_OPTION_ARG_FILENAME, &out_dir, NULL, NULL},
-        {"threads", 0, 0, G_OPTION_ARG_INT, &threads, NULL, NULL},
-        {"set", 0, 0, G_OPTION_ARG_STRING_ARRAY, &sets, NULL, NULL},
-        {NULL, 0, 0, 0, NULL, NULL, NULL}};
-    g_autoptr(GOptionContext) ctx = g_option_context_new(NULL);
-    g_option_context_add_main_entries(ctx, entries, NULL);
-    g_autoptr(GError) err = NULL;
-    if (!g_option_context_parse(ctx, &argc, &argv, &err) || argc != 2 || !out_dir) {
-        g_printerr("flatline __worker: %s\n", err ? err->message : "usage: __worker FILE -o DIR");
-        return 2;
-    }
-    /* Answers go to a private copy of stdout; anything printed by accident goes to stderr. */
-    int proto = dup(STDOUT_FILENO);
-    dup2(STDERR_FILENO, STDOUT_FILENO);
-    FILE *answers = fdopen(proto, "w");
-    worker_answers_fd = proto;
-    g_log_set_default_handler(worker_log, NULL);
-    host_set_threads(threads);
-    g_autoptr(GPtrArray) overrides = g_ptr_array_new_with_free_func((GDestroyNotify)override_free);
-    for (char **s = sets; s && *s; s++) {
-        override *o = override_parse(*s, &err);
-        if (!o) {
-            g_printerr("flatline __worker: %s\n", err->message);
-            return 2;
-        }
-        g_ptr_array_add(overrides, o);
-    }
-    g_autoptr(registry) reg = registry_new();
-    g_autoptr(fl_host) host = host_new(threads, &err);
-    g_autoptr(sweep) s = host ? sweep_plan(argv[1], overrides, reg, host, FALSE, &err) : NULL;
-    if (!s) {
-        g_printerr("flatline __worker: %s\n", err->message);
-        return 2;
-    }
-    char *line = NULL;
-    size_t cap = 0;
-    while (getline(&line, &cap, stdin) > 0) {
-        int index = -1;
-        char fingerprint[80] = "";
-        if (sscanf(line, "%d %79s", &index, fingerprint) != 2 || index < 0 ||
-            index >= (int)s->runs->len) {
-            fprintf(answers, "fail %d unreadable request\n", index);
-            fflush(answers);
-            continue;
-        }
-        const run_plan *p = s->runs->pdata[index];
-        g_autoptr(GError) run_err = NULL;
-        worker_run_index = index;
-        if (strcmp(p->fingerprint, fingerprint) != 0) {
-            fprintf(answers, "fail %d the experiment file changed while the sweep ran\n", index);
-        } else if (!sweep_run_one(s, p, out_dir, host, &run_err)) {
-            /* One line: the message must not end the answer early. */
-            g_strdelimit(run_err->message, "\r\n", ' ');
-            fprintf(answers, "unsaved %d %s\n", index, run_err->message);
-        } else {
-            fprintf(answers, "ok %d\n", index);
-        }
-        fflush(answers);
-    }
-    free(line);
-    fclose(answers);
-    g_free(out_dir);
-    g_strfreev(sets);
-    return 0;
 }

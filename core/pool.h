@@ -1,7 +1,7 @@
 /* pool.h — runs a sweep's pending runs in worker processes.
  *
- * Each worker is `flatline __worker` (worker.c): it plans the same sweep, then trains the
- * runs it is sent one after another and saves their files itself.  A worker that dies
+ * Each worker is `flatline __worker` (worker.c): it reads the same experiment once, then
+ * trains the runs it is sent one after another and saves their files itself.  A worker that dies
  * (segfault, abort, out of memory) or overruns train.timeout costs one run, recorded as
  * crashed or timeout with the reason (a worker that dies of a failed allocation says so
  * first); a new worker takes its place.  A run whose files cannot be saved (a full disk)
@@ -26,11 +26,8 @@ typedef struct pool_result {
 #define POOL_MAX_JOBS 1024
 #define POOL_MAX_THREADS 1024
 
-/* pending: indices into s->runs. */
-gboolean pool_run(sweep *s, const sweep_options *opt, GArray *pending, pool_result *result,
+/* pending (guint): run positions in the plan. */
+gboolean pool_run(plan *s, const sweep_options *opt, GArray *pending, pool_result *result,
                   GError **error);
-
-/* The worker side: `flatline __worker FILE -o DIR [--threads N] [--set K=V]...`. */
-int worker_main(int argc, char **argv);
 
 #endif

@@ -383,6 +383,7 @@ void results_wilson(int k, int n, double *lo, double *hi)
 
 static void cell_stats_free(cell_stats *c)
 {
+    g_strfreev(c->labels);
     g_free(c->primary);
     g_free(c);
 }
@@ -400,54 +401,64 @@ static gint by_count(gconstpointer a, gconstpointer b)
     return strcmp(x->name, y->name);
 }
 
+/* "dead_relu:3;oscillation:1" from a cell's counts (GHashTable name -> count). */
+static char *primary_text(GHashTable *counts)
+{
+    g_autoptr(GArray) sorted = g_array_new(FALSE, FALSE, sizeof(cause_count));
+    GHashTableIter it;
+    gpointer name, n;
+    g_hash_table_iter_init(&it, counts);
+    while (g_hash_table_iter_next(&it, &name, &n)) {
+        cause_count cc = {name, GPOINTER_TO_INT(n)};
+        g_array_append_val(sorted, cc);
+    }
+    g_array_sort(sorted, by_count);
+    GString *p = g_string_new(NULL);
+    for (guint k = 0; k < sorted->len; k++) {
+        cause_count *cc = &g_array_index(sorted, cause_count, k);
+        g_string_append_printf(p, "%s%s:%d", k ? ";" : "", cc->name, cc->n);
+    }
+    return g_string_free(p, FALSE);
+}
+
+/* One pass over the records: the cost grows with the runs, not runs times cells. */
 GPtrArray *results_cells(GPtrArray *records, GPtrArray *cell_labels)
 {
-    GPtrArray *cells = g_ptr_array_new_with_free_func((GDestroyNotify)cell_stats_free);
-    for (guint c = 0; c < cell_labels->len; c++) {
+    guint n = cell_labels->len;
+    GPtrArray *cells = g_ptr_array_new_full(n, (GDestroyNotify)cell_stats_free);
+    g_autofree GHashTable **counts = g_new0(GHashTable *, MAX(n, 1u));
+    for (guint c = 0; c < n; c++) {
         cell_stats *cs = g_new0(cell_stats, 1);
         cs->cell = (int)c;
-        cs->labels = cell_labels->pdata[c];
-        g_autoptr(GArray) counts = g_array_new(FALSE, FALSE, sizeof(cause_count));
-        g_autoptr(GPtrArray) keep = g_ptr_array_new_with_free_func(g_free);
-        for (guint i = 0; i < records->len; i++) {
-            const run_record *r = records->pdata[i];
-            if (r->cell != (int)c || strcmp(r->status, "ok") != 0)
-                continue;
-            cs->runs++;
-            if (strcmp(r->verdict, "collapsed") != 0)
-                continue;
-            cs->collapsed++;
-            g_autofree char *first = g_strdup(r->causes ? r->causes : "");
-            char *semi = strchr(first, ';');
-            if (semi)
-                *semi = '\0';
-            if (!*first)
-                continue;
-            gboolean found = FALSE;
-            for (guint k = 0; k < counts->len; k++) {
-                cause_count *cc = &g_array_index(counts, cause_count, k);
-                if (strcmp(cc->name, first) == 0) {
-                    cc->n++;
-                    found = TRUE;
-                }
-            }
-            if (!found) {
-                char *name = g_strdup(first);
-                g_ptr_array_add(keep, name);
-                cause_count cc = {name, 1};
-                g_array_append_val(counts, cc);
-            }
-        }
-        g_array_sort(counts, by_count);
-        GString *p = g_string_new(NULL);
-        for (guint k = 0; k < counts->len; k++) {
-            cause_count *cc = &g_array_index(counts, cause_count, k);
-            g_string_append_printf(p, "%s%s:%d", k ? ";" : "", cc->name, cc->n);
-        }
-        cs->primary = g_string_free(p, FALSE);
+        cs->labels = g_strdupv(cell_labels->pdata[c]);
+        g_ptr_array_add(cells, cs);
+    }
+    for (guint i = 0; i < records->len; i++) {
+        const run_record *r = records->pdata[i];
+        if (r->cell < 0 || (guint)r->cell >= n || strcmp(r->status, "ok") != 0)
+            continue;
+        cell_stats *cs = cells->pdata[r->cell];
+        cs->runs++;
+        if (strcmp(r->verdict, "collapsed") != 0)
+            continue;
+        cs->collapsed++;
+        const char *causes = r->causes ? r->causes : "";
+        g_autofree char *first = g_strndup(causes, strcspn(causes, ";"));
+        if (!*first)
+            continue;
+        if (!counts[r->cell])
+            counts[r->cell] = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+        GHashTable *h = counts[r->cell];
+        int k = GPOINTER_TO_INT(g_hash_table_lookup(h, first));
+        g_hash_table_insert(h, g_steal_pointer(&first), GINT_TO_POINTER(k + 1));
+    }
+    for (guint c = 0; c < n; c++) {
+        cell_stats *cs = cells->pdata[c];
+        cs->primary = counts[c] ? primary_text(counts[c]) : g_strdup("");
+        if (counts[c])
+            g_hash_table_destroy(counts[c]);
         cs->rate = cs->runs ? (double)cs->collapsed / cs->runs : 0;
         results_wilson(cs->collapsed, cs->runs, &cs->lo, &cs->hi);
-        g_ptr_array_add(cells, cs);
     }
     return cells;
 }

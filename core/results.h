@@ -53,7 +53,7 @@ gboolean results_write_summary(const char *dir, GPtrArray *records, GStrv axis_k
 /* One grid point's replicates. */
 typedef struct cell_stats {
     int cell;
-    GStrv labels;       /* the point's value on each axis (borrowed) */
+    GStrv labels;       /* the point's value on each axis */
     int runs, collapsed;
     double rate, lo, hi; /* collapse rate and its Wilson 95% interval */
     char *primary;      /* "dead_relu:3;oscillation:1", most frequent first */
@@ -61,7 +61,8 @@ typedef struct cell_stats {
 
 /* The Wilson score interval at 95% for k successes out of n. */
 void results_wilson(int k, int n, double *lo, double *hi);
-/* Group finished records by grid point (cells: cell_stats*, caller frees the array). */
+/* Group finished records by grid point (cell_labels: a GStrv per point, copied; returns
+ * cell_stats*, caller frees the array). */
 GPtrArray *results_cells(GPtrArray *records, GPtrArray *cell_labels);
 gboolean results_write_cells(const char *dir, GPtrArray *cells, GStrv axis_keys,
                              GError **error);

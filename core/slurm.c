@@ -232,22 +232,22 @@ static char *slurm_command_line(char **argv)
 
 /* Count the runs DIR holds already, and refuse a directory holding another experiment's
  * runs: every task would refuse it too, after waiting in the queue. */
-static gboolean slurm_check_dir(const sweep *s, const char *dir, int *finished, GError **error)
+static gboolean slurm_check_dir(plan *s, const char *dir, int *finished, GError **error)
 {
     *finished = 0;
-    for (guint i = 0; i < s->runs->len; i++) {
-        const run_plan *p = s->runs->pdata[i];
-        g_autoptr(run_record) rec = results_load_run(dir, p->id, error);
+    for (int i = 0; i < s->n_runs; i++) {
+        g_autofree char *id = plan_run_id(s, i);
+        g_autoptr(run_record) rec = results_load_run(dir, id, error);
         if (!rec && error && *error)
             return FALSE;
         if (!rec)
             continue;
-        if (strcmp(rec->fingerprint, p->fingerprint) != 0) {
+        if (!plan_owns_saved_run(s, i, rec->fingerprint)) {
             g_set_error(error, FL_CONFIG_ERROR, CONFIG_ERROR_INVALID,
                         "%s holds results of a different experiment (run %s was run with "
                         "another configuration): choose another directory with -o, or remove "
                         "that one",
-                        dir, p->id);
+                        dir, id);
             return FALSE;
         }
         if (strcmp(rec->status, "ok") == 0)
@@ -341,7 +341,7 @@ static void slurm_print_next_steps(const slurm_job *j, const char *job_id)
 
 /* Fill the job from the options and the plan; FALSE with a message for the user. */
 static gboolean slurm_job_init(slurm_job *j, const slurm_args *a, const char *path,
-                               const sweep *s, GError **error)
+                               const plan *s, GError **error)
 {
     j->exe = g_file_read_link("/proc/self/exe", error);
     if (!j->exe) {
@@ -356,7 +356,7 @@ static gboolean slurm_job_init(slurm_job *j, const slurm_args *a, const char *pa
     j->dir = g_canonicalize_filename(dir, NULL);
     j->script = g_build_filename(j->dir, "slurm", "job.sh", NULL);
     j->plugin_path = slurm_plugin_path();
-    j->n_runs = (int)s->runs->len;
+    j->n_runs = s->n_runs;
     if (j->n_runs == 0) {
         g_set_error(error, FL_CONFIG_ERROR, CONFIG_ERROR_INVALID, "%s has no runs to submit",
                     path);
@@ -408,7 +408,7 @@ static int slurm_submit_experiment(const slurm_args *a, const char *path, char *
     if (!host)
         return slurm_fail("%s", err->message);
     g_autofree char *abs_path = g_canonicalize_filename(path, NULL);
-    g_autoptr(sweep) s = sweep_plan(abs_path, sets, reg, host, TRUE, &err);
+    g_autoptr(plan) s = plan_new(abs_path, sets, reg, host, TRUE, &err);
     if (!s)
         return slurm_fail("%s", err->message);
     g_auto(slurm_job) j = {0};

@@ -95,14 +95,15 @@ static void test_grid_and_seeds(void)
     g_autofree char *dir = tu_tmpdir();
     g_autofree char *path = write_cfg(dir, "e.cfg", base_cfg);
     g_autoptr(GError) err = NULL;
-    g_autoptr(sweep) s = sweep_plan(path, NULL, tu_registry(), tu_host(), FALSE, &err);
+    g_autoptr(plan) s = plan_new(path, NULL, tu_registry(), tu_host(), FALSE, &err);
     g_assert_no_error(err);
     g_assert_cmpint(s->n_cells, ==, 6);
-    g_assert_cmpuint(s->runs->len, ==, 12);
+    g_assert_cmpuint((guint)s->n_runs, ==, 12);
     /* First axis slowest, repeats innermost, seeds = seed + repeat. */
     const double lrs[] = {0.1, 0.01, 0.001};
-    for (guint i = 0; i < s->runs->len; i++) {
-        const run_plan *p = s->runs->pdata[i];
+    for (guint i = 0; i < (guint)s->n_runs; i++) {
+        g_autoptr(run_plan) p = plan_run_at(s, (int)i, &err);
+        g_assert_no_error(err);
         g_assert_cmpint(p->index, ==, (int)i);
         g_assert_cmpint(p->seed, ==, 7 + (gint64)(i % 2));
         g_assert_cmpint(p->cell, ==, (int)i / 2);
@@ -112,7 +113,8 @@ static void test_grid_and_seeds(void)
                                               params_find(h1->layer.plugin, "init")->offset);
         g_assert_cmpstr(init->plugin->name, ==, (i / 2) % 2 ? "normal" : "zeros");
     }
-    const run_plan *p5 = s->runs->pdata[7];
+    g_autoptr(run_plan) p5 = plan_run_at(s, (int)7, &err);
+    g_assert_no_error(err);
     g_assert_cmpstr(p5->id, ==, "r0007");
     g_assert_cmpstr(p5->labels[0], ==, "0.01");
     g_assert_cmpstr(p5->labels[1], ==, "normal(stddev=1)");
@@ -125,10 +127,11 @@ static void test_resolved_text_round_trip(void)
     g_autofree char *dir = tu_tmpdir();
     g_autofree char *path = write_cfg(dir, "e.cfg", base_cfg);
     g_autoptr(GError) err = NULL;
-    g_autoptr(sweep) s = sweep_plan(path, NULL, tu_registry(), tu_host(), FALSE, &err);
+    g_autoptr(plan) s = plan_new(path, NULL, tu_registry(), tu_host(), FALSE, &err);
     g_assert_no_error(err);
-    for (guint i = 0; i < s->runs->len; i += 5) {
-        const run_plan *p = s->runs->pdata[i];
+    for (guint i = 0; i < (guint)s->n_runs; i += 5) {
+        g_autoptr(run_plan) p = plan_run_at(s, (int)i, &err);
+        g_assert_no_error(err);
         g_autofree char *again = write_cfg(dir, "again.cfg", p->cfg_text);
         g_autoptr(experiment_file) f = experiment_file_read(again, &err);
         g_assert_no_error(err);

@@ -122,9 +122,10 @@ static void run_case(gconstpointer data)
     g_autofree char *path = g_build_filename(dir, "e.cfg", NULL);
     g_assert_true(g_file_set_contents(path, cfg, -1, NULL));
     g_autoptr(GError) err = NULL;
-    g_autoptr(sweep) s = sweep_plan(path, NULL, tu_registry(), tu_host(), TRUE, &err);
+    g_autoptr(plan) s = plan_new(path, NULL, tu_registry(), tu_host(), TRUE, &err);
     g_assert_no_error(err);
-    const run_plan *p = s->runs->pdata[0];
+    g_autoptr(run_plan) p = plan_run_at(s, (int)0, &err);
+    g_assert_no_error(err);
 
     /* flatline's run. */
     run_output out;

@@ -27,9 +27,10 @@ static run_output train_text(const char *text, gint64 seed_offset)
     g_autofree char *dir = tu_tmpdir();
     g_autofree char *path = write_cfg(dir, text);
     g_autoptr(GError) err = NULL;
-    g_autoptr(sweep) s = sweep_plan(path, NULL, tu_registry(), tu_host(), TRUE, &err);
+    g_autoptr(plan) s = plan_new(path, NULL, tu_registry(), tu_host(), TRUE, &err);
     g_assert_no_error(err);
-    const run_plan *p = s->runs->pdata[0];
+    g_autoptr(run_plan) p = plan_run_at(s, (int)0, &err);
+    g_assert_no_error(err);
     run_output out;
     g_assert_true(train_run(p->exp, (uint64_t)(p->seed + seed_offset), tu_host(), &out, &err));
     g_assert_no_error(err);
@@ -283,9 +284,10 @@ static void test_accuracy_columns(void)
         g_autofree char *dir = tu_tmpdir();
         g_autofree char *path = write_cfg(dir, cfg);
         g_autoptr(GError) err = NULL;
-        g_autoptr(sweep) s = sweep_plan(path, NULL, tu_registry(), tu_host(), TRUE, &err);
+        g_autoptr(plan) s = plan_new(path, NULL, tu_registry(), tu_host(), TRUE, &err);
         g_assert_no_error(err);
-        const run_plan *p = s->runs->pdata[0];
+        g_autoptr(run_plan) p = plan_run_at(s, (int)0, &err);
+        g_assert_no_error(err);
         run_output out;
         g_assert_true(train_run(p->exp, (uint64_t)p->seed, tu_host(), &out, &err));
         g_assert_no_error(err);
@@ -336,19 +338,20 @@ static void test_probes_describe(void)
     g_autofree char *dir = tu_tmpdir();
     g_autofree char *path = write_cfg(dir, cfg);
     g_autoptr(GError) err = NULL;
-    g_autoptr(sweep) s = sweep_plan(path, NULL, tu_registry(), tu_host(), FALSE, &err);
+    g_autoptr(plan) s = plan_new(path, NULL, tu_registry(), tu_host(), FALSE, &err);
     g_assert_no_error(err);
-    const run_plan *plan = s->runs->pdata[0];
-    g_autoptr(data_split) d = data_load(plan->exp, tu_host(), &err);
+    g_autoptr(run_plan) rp = plan_run_at(s, 0, &err);
     g_assert_no_error(err);
-    g_autoptr(fl_rng) init = rng_derive((uint64_t)plan->seed, TRAIN_STREAM_INIT);
+    g_autoptr(data_split) d = data_load(rp->exp, tu_host(), &err);
+    g_assert_no_error(err);
+    g_autoptr(fl_rng) init = rng_derive((uint64_t)rp->seed, TRAIN_STREAM_INIT);
     g_autoptr(model) m =
-        model_build(plan->exp, &d->in_shape, d->n_in, d->n_out, 45, tu_host(), init, &err);
+        model_build(rp->exp, &d->in_shape, d->n_in, d->n_out, 45, tu_host(), init, &err);
     g_assert_no_error(err);
-    g_autoptr(run_loss) loss = loss_new(&plan->exp->loss, tu_host(), d->y_train, d->n_train,
+    g_autoptr(run_loss) loss = loss_new(&rp->exp->loss, tu_host(), d->y_train, d->n_train,
                                         d->n_out, &err);
     g_assert_no_error(err);
-    g_autoptr(probe_book) book = probes_new(plan->exp, d, loss, m, tu_host(), &err);
+    g_autoptr(probe_book) book = probes_new(rp->exp, d, loss, m, tu_host(), &err);
     g_assert_no_error(err);
     const fl_probes *p = probes_view(book);
 
@@ -468,9 +471,10 @@ static void test_allocation_failure(void)
     g_autofree char *dir = tu_tmpdir();
     g_autofree char *path = write_cfg(dir, cfg);
     g_autoptr(GError) err = NULL;
-    g_autoptr(sweep) s = sweep_plan(path, NULL, tu_registry(), tu_host(), FALSE, &err);
+    g_autoptr(plan) s = plan_new(path, NULL, tu_registry(), tu_host(), FALSE, &err);
     g_assert_no_error(err);
-    const run_plan *p = s->runs->pdata[0];
+    g_autoptr(run_plan) p = plan_run_at(s, (int)0, &err);
+    g_assert_no_error(err);
     struct rlimit lim = {.rlim_cur = mapped_bytes() + 560ull * 1000 * 1000,
                          .rlim_max = RLIM_INFINITY};
     g_assert_cmpint(setrlimit(RLIMIT_AS, &lim), ==, 0);

@@ -1,0 +1,134 @@
+/* runner.c — see runner.h. */
+#include "runner.h"
+#include "diagnosis.h"
+#include "term.h"
+#include "train.h"
+
+#include <math.h>
+#include <string.h>
+
+static const char *status_name(run_status st)
+{
+    switch (st) {
+    case RUN_OK: return "ok";
+    case RUN_CRASHED: return "crashed";
+    case RUN_TIMEOUT: return "timeout";
+    }
+    return "crashed";
+}
+
+/* What every record of a run holds, known from the plan alone. */
+static run_record *record_new(const plan *p, int index)
+{
+    run_record *rec = g_new0(run_record, 1);
+    rec->id = plan_run_id(p, index);
+    rec->index = index;
+    rec->cell = plan_cell_of(p, index);
+    rec->seed = plan_run_seed(p, index);
+    rec->fingerprint = g_strdup(p->fingerprint);
+    rec->axis_keys = g_strdupv(p->axis_keys);
+    rec->axis_values = plan_cell_labels(p, rec->cell);
+    rec->epochs_planned = p->base->train.epochs;
+    rec->final_loss = NAN;
+    return rec;
+}
+
+/* The run.cfg of a run that could not be resolved says so instead. */
+static char *unresolved_cfg(const char *why)
+{
+    g_autofree char *one_line = g_strdelimit(g_strdup(why), "\r\n", ' ');
+    return g_strdup_printf("# this run could not be resolved: %s\n", one_line);
+}
+
+static gboolean save_failure(plan *p, int index, const char *out_dir, const char *status,
+                             const char *reason, double wall_ms, const char *cfg_text,
+                             GError **error)
+{
+    g_autoptr(run_record) rec = record_new(p, index);
+    rec->status = g_strdup(status);
+    rec->reason = g_strdup(reason);
+    rec->verdict = g_strdup("healthy");
+    rec->causes = g_strdup("");
+    rec->wall_ms = wall_ms;
+    run_output out = {0};
+    out.metrics = g_string_new(NULL);
+    out.final_loss = out.final_val_loss = NAN;
+    gboolean saved = results_save_run(out_dir, rec, &out, cfg_text, error);
+    run_output_clear(&out);
+    return saved;
+}
+
+gboolean runner_record_failure(plan *p, int index, const char *out_dir, const char *status,
+                               const char *reason, double wall_ms, GError **error)
+{
+    GError *err = NULL;
+    g_autoptr(run_plan) r = plan_run_at(p, index, &err);
+    g_autofree char *cfg = r ? g_strdup(r->cfg_text) : unresolved_cfg(err->message);
+    g_clear_error(&err);
+    return save_failure(p, index, out_dir, status, reason, wall_ms, cfg, error);
+}
+
+gboolean runner_run(plan *p, int index, const char *out_dir, fl_host *host, GError **error)
+{
+    GError *err = NULL;
+    g_autoptr(run_plan) r = plan_run_at(p, index, &err);
+    if (!r) {
+        /* A combination of grid values that planning did not try on its own. */
+        g_autofree char *cfg = unresolved_cfg(err->message);
+        g_autofree char *why = g_strdup(err->message);
+        g_clear_error(&err);
+        return save_failure(p, index, out_dir, "crashed", why, 0, cfg, error);
+    }
+    run_output out;
+    if (!train_run(r->exp, (uint64_t)r->seed, host, &out, &err)) {
+        /* Checked before the sweep; if it still fails (a file changed), say so per run. */
+        out.status = RUN_CRASHED;
+        out.reason = g_strdup(err->message);
+        g_clear_error(&err);
+    }
+    g_autoptr(run_record) rec = record_new(p, index);
+    rec->status = g_strdup(status_name(out.status));
+    rec->reason = g_strdup(out.reason);
+    rec->verdict = g_strdup(out.status == RUN_OK ? verdict_name(out.verdict) : "healthy");
+    rec->causes = g_strdup(out.causes ? out.causes : "");
+    if (out.findings && out.findings->len)
+        rec->advice = g_strdup(((finding_rec *)out.findings->pdata[0])->advice);
+    rec->final_loss = out.final_loss;
+    rec->epochs_run = out.epochs_run;
+    rec->epochs_planned = out.epochs_planned;
+    rec->stopped_early = out.stopped_early;
+    rec->wall_ms = out.wall_ms;
+    if (!out.metrics)
+        out.metrics = g_string_new(NULL);
+    gboolean saved = results_save_run(out_dir, rec, &out, r->cfg_text, error);
+    run_output_clear(&out);
+    return saved;
+}
+
+void runner_print(const run_record *rec)
+{
+    g_autoptr(GString) line = g_string_new(rec->id);
+    for (guint a = 0; rec->axis_keys && rec->axis_keys[a]; a++)
+        g_string_append_printf(line, " %s=%s", rec->axis_keys[a], rec->axis_values[a]);
+    g_string_append_printf(line, " seed=%" G_GINT64_FORMAT ": ", rec->seed);
+    if (strcmp(rec->status, "ok") != 0) {
+        g_string_append_printf(line, "%s: %s", rec->status, rec->reason ? rec->reason : "");
+    } else {
+        g_autofree char *primary = g_strdup(rec->causes);
+        char *semi = strchr(primary, ';');
+        if (semi)
+            *semi = '\0';
+        g_string_append(line, rec->verdict);
+        if (*primary)
+            g_string_append_printf(line, " (%s)", primary);
+        if (rec->stopped_early)
+            g_string_append_printf(line, ", stopped at epoch %d of %d", rec->epochs_run,
+                                   rec->epochs_planned);
+        g_string_append_printf(line, ", loss %.4g", rec->final_loss);
+        if (rec->advice && *rec->advice && strcmp(rec->verdict, "healthy") != 0)
+            g_string_append_printf(line, " - fix: %s", rec->advice);
+    }
+    /* Values from files may hold control characters: shown escaped, one line per run. */
+    g_autofree char *shown = term_escape(line->str, FALSE);
+    g_print("%s\n", shown);
+}

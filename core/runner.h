@@ -1,0 +1,22 @@
+/* runner.h — one run of a plan: train it and save its files, or save why it failed; and
+ * the line a finished run gets on the terminal.  What a worker does for each request. */
+#ifndef FL_RUNNER_H
+#define FL_RUNNER_H
+
+#include <glib.h>
+#include "plan.h"
+#include "results.h"
+
+/* Train run `index` and save its files.  A run that cannot be resolved or trained is saved
+ * as crashed with the reason; FALSE only when its files cannot be saved. */
+gboolean runner_run(plan *p, int index, const char *out_dir, fl_host *host, GError **error);
+
+/* Save a run that died or ran out of time (status "crashed" or "timeout"), with why. */
+gboolean runner_record_failure(plan *p, int index, const char *out_dir, const char *status,
+                               const char *reason, double wall_ms, GError **error);
+
+/* "r0007 lr=0.1 seed=7: collapsed (dead_relu), stopped at epoch 5 of 100, loss 0.25 -
+ * fix: ...", control characters escaped. */
+void runner_print(const run_record *rec);
+
+#endif
