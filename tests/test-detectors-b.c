@@ -238,7 +238,7 @@ static void test_dead_relu_collapses(void)
     g_assert_cmpint(r->level, ==, FL_LEVEL_COLLAPSED);
     assert_has(r->evidence, "8 of 10");
     /* Final at epoch 7: dead for 5 epochs (3..7), no decrease since epoch 2. */
-    assert_has(r->evidence, "0.9 at epoch 7 (no decrease beyond 1%)");
+    assert_has(r->evidence, "lowest in epochs 3-7 0.9: improved by 0%, below the 1%");
     detect_free(d);
 
     /* The same while the model still explains a quarter of what the mean leaves (loss
@@ -402,7 +402,7 @@ static void test_saturation_collapses(void)
     g_assert_cmpint(r->level, ==, FL_LEVEL_COLLAPSED);
     g_assert_cmpint(r->epoch, ==, 3);
     assert_has(r->evidence, "90% of the probe pre-activations of l0 (sigmoid");
-    assert_has(r->evidence, "0.95 at epoch 7 (no decrease beyond 1%)");
+    assert_has(r->evidence, "lowest in epochs 3-7 0.95: improved by 0%, below the 1%");
     assert_has(r->evidence, "its weights moved by at most 0 of their norm per epoch");
     assert_lacks(r->evidence, "pull it out");
     assert_has(r->cause, "0.0067");
@@ -579,13 +579,30 @@ static void test_constant_target_one_class(void)
     p->n_classes = 2;
     d.class_fraction[0] = 0.0;
     d.class_fraction[1] = 1.0;
+    /* 0/1 labels, every one 1. */
+    d.target_min[0] = d.target_max[0] = d.target_mean[0] = 1.0;
+    d.target_std[0] = 0.0;
     pfx_push_healthy(f, 2);
     detect_set *ds;
     const finding_rec *r = run_one(f, "constant_target", NULL, &ds);
     g_assert_nonnull(r);
     g_assert_cmpint(r->level, ==, FL_LEVEL_COLLAPSED);
     assert_has(r->evidence, fmt("all %zu training rows are class y0 = 1", p->n_train));
+    /* No configuration change can help: the finding says so and proposes none. */
+    g_assert_true(r->finding_flags & FL_FINDING_FIX_THE_DATA);
+    g_assert_null(r->fixes);
     detect_free(ds);
+    /* Targets that are not 0/1 labels (prices under bce) are not one class: that is
+     * output_activation's finding. */
+    d.target_min[0] = 0.5;
+    d.target_max[0] = 15.0;
+    d.target_mean[0] = 5.0;
+    d.target_std[0] = 3.0;
+    assert_silent(f, "constant_target", NULL);
+    d.target_min[0] = 0.0;
+    d.target_max[0] = 1.0;
+    d.target_mean[0] = 0.99;
+    d.target_std[0] = 0.1;
     d.class_fraction[0] = 0.01;
     d.class_fraction[1] = 0.99;
     assert_silent(f, "constant_target", NULL);
@@ -795,7 +812,7 @@ static void test_over_regularization(void)
     g_assert_nonnull(r);
     g_assert_cmpint(r->level, ==, FL_LEVEL_COLLAPSED);
     g_assert_cmpint(r->epoch, ==, 5);
-    assert_has(r->evidence, "0.95 at epoch 9 (no decrease beyond 1%)");
+    assert_has(r->evidence, "lowest in epochs 5-9 0.95: improved by 0%, below the 1%");
     detect_free(d);
 
     /* Gone (5e-4 of the initial norm) with a merely poor fit, loss flat: final too. */
@@ -931,6 +948,12 @@ static void test_output_activation_classification(void)
     fl_layer_desc *out = pfx_layer(f, 1);
     pfx_set_loss(f, "cce");
     p->n_classes = 3;
+    /* One-hot targets. */
+    pfx_data d = pfx_arrays(f);
+    for (size_t c = 0; c < 3; c++) {
+        d.target_min[c] = 0, d.target_max[c] = 1;
+        d.target_mean[c] = 1.0 / 3, d.target_std[c] = sqrt(2.0) / 3;
+    }
     pfx_push_healthy(f, 1);
     detect_set *ds;
     const finding_rec *r = output_run(f, &ds);
@@ -938,15 +961,31 @@ static void test_output_activation_classification(void)
     g_assert_cmpint(r->level, ==, FL_LEVEL_WARNING);
     assert_has(r->evidence, "l1 has a linear output under cce");
     assert_has(r->advice, "set model.l1.activation = \"softmax\"");
+    g_assert_true(pfx_has_fix(r, (const char *const[]){"model.l1.activation=softmax", NULL}));
     detect_free(ds);
     out->activation.kind = FL_ACT_SOFTMAX;
     assert_silent(f, "output_activation", NULL);
 
+    /* bce on one-hot targets: the pair that suits them is softmax and cce. */
+    out->activation.kind = FL_ACT_LINEAR;
     pfx_set_loss(f, "bce");
     r = output_run(f, &ds);
     g_assert_nonnull(r);
     assert_has(r->advice, "set model.l1.activation = \"sigmoid\"");
+    g_assert_true(pfx_has_fix(r, (const char *const[]){"model.l1.activation=softmax",
+                                                       "loss=cce", NULL}));
     detect_free(ds);
+    /* bce on targets that are not probabilities (labels 0/1/2 in one column, prices):
+     * collapsed before training, fixed by a regression output and loss. */
+    d.target_max[2] = 2;
+    r = output_run(f, &ds);
+    g_assert_nonnull(r);
+    g_assert_cmpint(r->level, ==, FL_LEVEL_COLLAPSED);
+    assert_has(r->evidence, "the targets of y2 lie in [0, 2] but bce takes probabilities");
+    g_assert_true(pfx_has_fix(r, (const char *const[]){"model.l1.activation=linear",
+                                                       "loss=mse", NULL}));
+    detect_free(ds);
+    d.target_max[2] = 1;
     out->activation.kind = FL_ACT_SIGMOID;
     assert_silent(f, "output_activation", NULL);
 

@@ -13,7 +13,7 @@
  * constant). */
 #include <flatline/plugin.h>
 #include <stddef.h>
-#include "group-b-util.h"
+#include "evidence.h"
 #include "priorities.h"
 
 typedef struct class_imbalance_opts {
@@ -49,9 +49,9 @@ static char *class_imbalance_class(const fl_probes *p, size_t c)
 {
     char buf[32];
     if (p->n_outputs == 1)
-        return g_strdup_printf("%s = %zu", group_b_name(p->out_names, 0, "y", buf, sizeof buf),
+        return g_strdup_printf("%s = %zu", fl_output_name(p, 0, buf, sizeof buf),
                                c);
-    return g_strdup(group_b_name(p->out_names, c, "y", buf, sizeof buf));
+    return g_strdup(fl_output_name(p, c, buf, sizeof buf));
 }
 
 static int class_imbalance_observe(void *state, const void *opts_, const fl_probes *p,

@@ -15,7 +15,7 @@
  * of a symptom that also fires. */
 #include <flatline/plugin.h>
 #include <stddef.h>
-#include "group-b-util.h"
+#include "evidence.h"
 #include "priorities.h"
 
 typedef struct unscaled_input_opts {
@@ -59,8 +59,8 @@ static int unscaled_input_preflight(void *state, const void *opts_, const fl_pro
     if (ratio >= o->ratio)
         g_string_append_printf(evidence,
                                "raw input std ranges from %.3g (%s) to %.3g (%s): ratio %.3g",
-                               p->input_std[lo], group_b_name(p->in_names, lo, "x", a, sizeof a),
-                               p->input_std[hi], group_b_name(p->in_names, hi, "x", b, sizeof b),
+                               p->input_std[lo], fl_input_name(p, lo, a, sizeof a),
+                               p->input_std[hi], fl_input_name(p, hi, b, sizeof b),
                                ratio);
     size_t n_big = 0;
     double biggest = 0;
@@ -71,7 +71,7 @@ static int unscaled_input_preflight(void *state, const void *opts_, const fl_pro
         if (n_big < UNSCALED_INPUT_LIST)
             g_string_append_printf(evidence, "%s|%s| reaches %.3g (std %.3g)",
                                    evidence->len ? (n_big ? ", " : "; ") : "",
-                                   group_b_name(p->in_names, i, "x", a, sizeof a),
+                                   fl_input_name(p, i, a, sizeof a),
                                    p->input_absmax[i], p->input_std[i]);
         n_big++;
     }
