@@ -487,24 +487,44 @@ static void test_unscaled_input(void)
     detect_free(ds);
 
     /* Either side of three orders of magnitude: 1.5e3 fires, 999 (below) does not. */
-    d.input_std[1] = 1.5e3 * 0.5;
-    d.input_absmax[1] = 900;
+    d.input_std[1] = 1.5e3 * 0.05;
+    d.input_std[2] = 0.05;
+    d.input_absmax[1] = 90;
     r = run_one(f, "unscaled_input", NULL, &ds);
     g_assert_nonnull(r);
     assert_has(r->evidence, fmt("ratio %.3g", 1.5e3));
     assert_lacks(r->evidence, "reaches");
     detect_free(ds);
     d.input_std[1] = 2.0e4;
+    d.input_std[2] = 0.5;
     d.input_absmax[1] = 9.0e4;
+    g_assert_true(pfx_has_fix(pfx_finding(ds = pfx_run_one(f, "unscaled_input", NULL),
+                                          "unscaled_input"),
+                              (const char *const[]){"dataset.normalize=standard", NULL}));
+    detect_free(ds);
+
+    /* Raw 0-255 pixels: every feature of one scale, but far from unit scale. */
+    for (size_t i = 0; i < 3; i++)
+        d.input_std[i] = 80, d.input_absmax[i] = 255;
+    r = run_one(f, "unscaled_input", NULL, &ds);
+    g_assert_nonnull(r);
+    assert_has(r->evidence, fmt("|x0| reaches %.3g", 255.0));
+    assert_lacks(r->evidence, "ratio");
+    detect_free(ds);
+    d.input_std[1] = 2.0e4;
+    d.input_absmax[1] = 9.0e4;
+    d.input_std[2] = 0.5;
+    d.input_std[0] = 1, d.input_absmax[0] = 3, d.input_absmax[2] = 3;
 
     /* Normalized data: the raw scales do not reach the network. */
     pfx_probes(f)->normalize = FL_NORMALIZE_STANDARD;
     assert_silent(f, "unscaled_input", NULL);
     pfx_probes(f)->normalize = FL_NORMALIZE_NONE;
 
-    /* Just on the safe side: ratio 999 and |x| <= 1e3. */
-    d.input_std[1] = 999 * 0.5;
-    d.input_absmax[1] = 1000;
+    /* Just on the safe side: ratio 999 and |x| <= 100. */
+    d.input_std[1] = 999 * 0.05;
+    d.input_std[2] = 0.05;
+    d.input_absmax[1] = 100;
     assert_silent(f, "unscaled_input", NULL);
 
     /* A large offset alone (small spread) is still a problem. */
@@ -1239,28 +1259,56 @@ static void test_class_imbalance(void)
     detect_set *ds;
     const finding_rec *r = run_one(f, "class_imbalance", NULL, &ds);
     g_assert_nonnull(r);
-    g_assert_cmpint(r->level, ==, FL_LEVEL_WARNING);
-    g_assert_cmpint(r->epoch, ==, (int)p->n_epochs); /* the epoch it was seen in */
+    g_assert_cmpint(r->level, ==, FL_LEVEL_WARNING); /* the loss still falls */
+    g_assert_cmpint(r->epoch, ==, 1); /* held since the first trained epoch */
     assert_has(r->evidence, fmt("y0 = 0 %.3g%%, y0 = 1 %.3g%%", 95.0, 5.0));
     assert_has(r->evidence, fmt("y0 = 0 is %.3g times y0 = 1", 0.95 / 0.05));
     assert_has(r->evidence, "2 of the 2 probe rows of other classes are answered y0 = 0");
     assert_has(r->advice, "oversample y0 = 1");
+    g_assert_true(pfx_has_fix(r, (const char *const[]){"loss.class_weight=balanced", NULL}));
     detect_free(ds);
+    /* Settled: the loss on a plateau near that of predicting the class shares for 5
+     * epochs: collapsed. */
+    {
+        g_autoptr(pfx) h = pfx_new(1, 2, 2, 20);
+        pfx_set_loss(h, "bce");
+        pfx_probes(h)->n_classes = 2;
+        pfx_arrays(h).class_fraction[0] = 0.9;
+        pfx_arrays(h).class_fraction[1] = 0.1;
+        pfx_probes(h)->baseline_loss = 0.325; /* the entropy of 0.9/0.1 */
+        pfx_push_healthy(h, 1);
+        for (int k = 0; k < 6; k++) {
+            pfx_epoch e = pfx_push(h);
+            e.e->loss = 0.3;
+        }
+        imbalance_rows(h, 2, 1, 0);
+        detect_set *dh;
+        const finding_rec *rh = run_one(h, "class_imbalance", NULL, &dh);
+        g_assert_nonnull(rh);
+        g_assert_cmpint(rh->level, ==, FL_LEVEL_COLLAPSED);
+        assert_has(rh->evidence, fmt("data loss 0.3 = %.0f%% of the loss of predicting the "
+                                     "class shares (0.325)",
+                                     100 * 0.3 / 0.325));
+        detect_free(dh);
+        /* The same answers with a loss far below the prior's: it has learned; no finding. */
+        pfx_probes(h)->baseline_loss = 1.0;
+        assert_silent(h, "class_imbalance", NULL);
+    }
     /* The same imbalance learned well (minority rows answered right): no finding. */
     imbalance_rows(f, 2, 1, 1);
     for (size_t r2 = 2; r2 < p->n_probe; r2++)
         d.probe_pred[r2] = 0.1f;
     assert_silent(f, "class_imbalance", NULL);
     imbalance_rows(f, 2, 1, 0);
-    /* Either side of 10:1: 0.91 / 0.09 = 10.1 fires, 0.908 / 0.092 = 9.87 does not. */
-    d.class_fraction[0] = 0.91;
-    d.class_fraction[1] = 0.09;
+    /* Either side of 4:1: 0.81 / 0.19 = 4.26 fires, 0.79 / 0.21 = 3.76 does not. */
+    d.class_fraction[0] = 0.81;
+    d.class_fraction[1] = 0.19;
     r = run_one(f, "class_imbalance", NULL, &ds);
     g_assert_nonnull(r);
-    assert_has(r->evidence, fmt("is %.3g times", 0.91 / 0.09));
+    assert_has(r->evidence, fmt("is %.3g times", 0.81 / 0.19));
     detect_free(ds);
-    d.class_fraction[0] = 0.908;
-    d.class_fraction[1] = 0.092;
+    d.class_fraction[0] = 0.79;
+    d.class_fraction[1] = 0.21;
     assert_silent(f, "class_imbalance", NULL);
     /* Regression: no classes. */
     p->loss_flags = 0;

@@ -203,8 +203,9 @@ static void test_builtin(void)
     } want[] = {
         {"mse", FL_LOSS_SQUARED_ERROR},
         {"mae", 0},
-        {"bce", FL_LOSS_CLASSIFICATION | FL_LOSS_PROBABILITIES},
-        {"cce", FL_LOSS_CLASSIFICATION | FL_LOSS_PROBABILITIES | FL_LOSS_ONE_HOT},
+        {"bce", FL_LOSS_CLASSIFICATION | FL_LOSS_PROBABILITIES | FL_LOSS_CLASS_WEIGHT},
+        {"cce", FL_LOSS_CLASSIFICATION | FL_LOSS_PROBABILITIES | FL_LOSS_ONE_HOT |
+                    FL_LOSS_CLASS_WEIGHT},
         {"hinge", FL_LOSS_CLASSIFICATION | FL_LOSS_SIGNED},
         {"step", FL_LOSS_NOT_DIFFERENTIABLE},
     };

@@ -332,6 +332,11 @@ enum {
                                              (hinge): the threshold is 0, not 0.5 */
     FL_LOSS_SQUARED_ERROR = 1u << 5,      /* the mean squared error (mse): the loss of
                                              predicting the mean is the targets' variance */
+    FL_LOSS_CLASS_WEIGHT = 1u << 6,       /* takes class_weight = "balanced" (Keras' class
+                                             weights from the training targets), so a
+                                             detector may propose loss.class_weight=balanced.
+                                             A flag bit: a core or detector that predates it
+                                             reads 0 and proposes nothing */
 };
 
 typedef struct fl_loss_ops {

@@ -44,5 +44,5 @@ static int bce_compute(const fl_host *host, const void *opts, void *state, doubl
 }
 
 FL_LOSS_PLUGIN("bce", "binary cross-entropy on probabilities (0/1 targets)", bce_params,
-               class_weight_opts, .flags = FL_LOSS_CLASSIFICATION | FL_LOSS_PROBABILITIES,
+               class_weight_opts, .flags = FL_LOSS_CLASSIFICATION | FL_LOSS_PROBABILITIES | FL_LOSS_CLASS_WEIGHT,
                .create = bce_create, .compute = bce_compute, .destroy = class_weight_destroy);

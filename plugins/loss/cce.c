@@ -67,5 +67,5 @@ static int cce_compute(const fl_host *host, const void *opts, void *state, doubl
 
 FL_LOSS_PLUGIN("cce", "categorical cross-entropy on probabilities (one-hot targets)", cce_params,
                class_weight_opts,
-               .flags = FL_LOSS_CLASSIFICATION | FL_LOSS_PROBABILITIES | FL_LOSS_ONE_HOT,
+               .flags = FL_LOSS_CLASSIFICATION | FL_LOSS_PROBABILITIES | FL_LOSS_ONE_HOT | FL_LOSS_CLASS_WEIGHT,
                .create = cce_create, .compute = cce_compute, .destroy = class_weight_destroy);
