@@ -15,8 +15,9 @@
  *    what made it matter.  Among causes, the detector's priority orders them (the
  *    in-tree priorities and their reasons are in plugins/detector/priorities.h: a
  *    configuration error that makes learning impossible outranks what it leads to, e.g.
- *    a step loss explains the absent updates); then the more severe level; then the
- *    earlier epoch, since the first failure tends to trigger the rest.
+ *    a step loss explains the absent updates) among findings of the same level: a
+ *    collapsed-level finding always comes before a warning; then the earlier epoch,
+ *    since the first failure tends to trigger the rest.
  * 4. A detector appears once, with its most severe finding. */
 #include "diagnosis.h"
 
@@ -44,10 +45,12 @@ static gint compare_findings(gconstpointer a, gconstpointer b)
     gboolean ca = is_cause(fa), cb = is_cause(fb);
     if (ca != cb)
         return ca ? -1 : 1;
-    if (ca && fa->priority != fb->priority)
-        return fa->priority < fb->priority ? -1 : 1;
+    /* A cause proven to collapse the run outranks one that only warns, whatever their
+     * priorities: a warning is a suspicion, a collapse is what happened. */
     if (fa->level != fb->level)
         return fa->level > fb->level ? -1 : 1;
+    if (ca && fa->priority != fb->priority)
+        return fa->priority < fb->priority ? -1 : 1;
     if (fa->epoch != fb->epoch)
         return fa->epoch < fb->epoch ? -1 : 1;
     if (!ca && fa->priority != fb->priority)

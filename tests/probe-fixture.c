@@ -312,3 +312,17 @@ const finding_rec *pfx_finding(detect_set *d, const char *detector)
     }
     return best;
 }
+
+gboolean pfx_has_fix(const finding_rec *r, const char *const *edits)
+{
+    for (guint i = 0; r && r->fixes && i < r->fixes->len; i++) {
+        const finding_fix *x = r->fixes->pdata[i];
+        if (g_strv_equal((const char *const *)x->edits, edits))
+            return TRUE;
+    }
+    for (guint i = 0; r && r->fixes && i < r->fixes->len; i++) {
+        g_autofree char *e = g_strjoinv(" ", ((const finding_fix *)r->fixes->pdata[i])->edits);
+        g_test_message("%s proposes: %s", r->detector, e);
+    }
+    return FALSE;
+}

@@ -60,5 +60,8 @@ detect_set *pfx_run(pfx *f, GPtrArray *refs);
 detect_set *pfx_run_one(pfx *f, const char *detector, const char *const *options);
 /* The finding of a detector in a set, or NULL. */
 const finding_rec *pfx_finding(detect_set *d, const char *detector);
+/* Does the finding propose a fix making exactly these edits ("key=value", NULL-ended), in
+ * this order?  Lists the fixes it has in the test log when not. */
+gboolean pfx_has_fix(const finding_rec *r, const char *const *edits);
 
 #endif

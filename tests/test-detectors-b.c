@@ -238,7 +238,7 @@ static void test_dead_relu_collapses(void)
     g_assert_cmpint(r->level, ==, FL_LEVEL_COLLAPSED);
     assert_has(r->evidence, "8 of 10");
     /* Final at epoch 7: dead for 5 epochs (3..7), no decrease since epoch 2. */
-    assert_has(r->evidence, "0.9 at epoch 7 (no decrease beyond 1%)");
+    assert_has(r->evidence, "lowest in epochs 3-7 0.9: improved by 0%, below the 1%");
     detect_free(d);
 
     /* The same while the model still explains a quarter of what the mean leaves (loss
@@ -402,7 +402,7 @@ static void test_saturation_collapses(void)
     g_assert_cmpint(r->level, ==, FL_LEVEL_COLLAPSED);
     g_assert_cmpint(r->epoch, ==, 3);
     assert_has(r->evidence, "90% of the probe pre-activations of l0 (sigmoid");
-    assert_has(r->evidence, "0.95 at epoch 7 (no decrease beyond 1%)");
+    assert_has(r->evidence, "lowest in epochs 3-7 0.95: improved by 0%, below the 1%");
     assert_has(r->evidence, "its weights moved by at most 0 of their norm per epoch");
     assert_lacks(r->evidence, "pull it out");
     assert_has(r->cause, "0.0067");
@@ -487,24 +487,44 @@ static void test_unscaled_input(void)
     detect_free(ds);
 
     /* Either side of three orders of magnitude: 1.5e3 fires, 999 (below) does not. */
-    d.input_std[1] = 1.5e3 * 0.5;
-    d.input_absmax[1] = 900;
+    d.input_std[1] = 1.5e3 * 0.05;
+    d.input_std[2] = 0.05;
+    d.input_absmax[1] = 90;
     r = run_one(f, "unscaled_input", NULL, &ds);
     g_assert_nonnull(r);
     assert_has(r->evidence, fmt("ratio %.3g", 1.5e3));
     assert_lacks(r->evidence, "reaches");
     detect_free(ds);
     d.input_std[1] = 2.0e4;
+    d.input_std[2] = 0.5;
     d.input_absmax[1] = 9.0e4;
+    g_assert_true(pfx_has_fix(pfx_finding(ds = pfx_run_one(f, "unscaled_input", NULL),
+                                          "unscaled_input"),
+                              (const char *const[]){"dataset.normalize=standard", NULL}));
+    detect_free(ds);
+
+    /* Raw 0-255 pixels: every feature of one scale, but far from unit scale. */
+    for (size_t i = 0; i < 3; i++)
+        d.input_std[i] = 80, d.input_absmax[i] = 255;
+    r = run_one(f, "unscaled_input", NULL, &ds);
+    g_assert_nonnull(r);
+    assert_has(r->evidence, fmt("|x0| reaches %.3g", 255.0));
+    assert_lacks(r->evidence, "ratio");
+    detect_free(ds);
+    d.input_std[1] = 2.0e4;
+    d.input_absmax[1] = 9.0e4;
+    d.input_std[2] = 0.5;
+    d.input_std[0] = 1, d.input_absmax[0] = 3, d.input_absmax[2] = 3;
 
     /* Normalized data: the raw scales do not reach the network. */
     pfx_probes(f)->normalize = FL_NORMALIZE_STANDARD;
     assert_silent(f, "unscaled_input", NULL);
     pfx_probes(f)->normalize = FL_NORMALIZE_NONE;
 
-    /* Just on the safe side: ratio 999 and |x| <= 1e3. */
-    d.input_std[1] = 999 * 0.5;
-    d.input_absmax[1] = 1000;
+    /* Just on the safe side: ratio 999 and |x| <= 100. */
+    d.input_std[1] = 999 * 0.05;
+    d.input_std[2] = 0.05;
+    d.input_absmax[1] = 100;
     assert_silent(f, "unscaled_input", NULL);
 
     /* A large offset alone (small spread) is still a problem. */
@@ -579,13 +599,30 @@ static void test_constant_target_one_class(void)
     p->n_classes = 2;
     d.class_fraction[0] = 0.0;
     d.class_fraction[1] = 1.0;
+    /* 0/1 labels, every one 1. */
+    d.target_min[0] = d.target_max[0] = d.target_mean[0] = 1.0;
+    d.target_std[0] = 0.0;
     pfx_push_healthy(f, 2);
     detect_set *ds;
     const finding_rec *r = run_one(f, "constant_target", NULL, &ds);
     g_assert_nonnull(r);
     g_assert_cmpint(r->level, ==, FL_LEVEL_COLLAPSED);
     assert_has(r->evidence, fmt("all %zu training rows are class y0 = 1", p->n_train));
+    /* No configuration change can help: the finding says so and proposes none. */
+    g_assert_true(r->finding_flags & FL_FINDING_FIX_THE_DATA);
+    g_assert_null(r->fixes);
     detect_free(ds);
+    /* Targets that are not 0/1 labels (prices under bce) are not one class: that is
+     * output_activation's finding. */
+    d.target_min[0] = 0.5;
+    d.target_max[0] = 15.0;
+    d.target_mean[0] = 5.0;
+    d.target_std[0] = 3.0;
+    assert_silent(f, "constant_target", NULL);
+    d.target_min[0] = 0.0;
+    d.target_max[0] = 1.0;
+    d.target_mean[0] = 0.99;
+    d.target_std[0] = 0.1;
     d.class_fraction[0] = 0.01;
     d.class_fraction[1] = 0.99;
     assert_silent(f, "constant_target", NULL);
@@ -795,7 +832,7 @@ static void test_over_regularization(void)
     g_assert_nonnull(r);
     g_assert_cmpint(r->level, ==, FL_LEVEL_COLLAPSED);
     g_assert_cmpint(r->epoch, ==, 5);
-    assert_has(r->evidence, "0.95 at epoch 9 (no decrease beyond 1%)");
+    assert_has(r->evidence, "lowest in epochs 5-9 0.95: improved by 0%, below the 1%");
     detect_free(d);
 
     /* Gone (5e-4 of the initial norm) with a merely poor fit, loss flat: final too. */
@@ -931,6 +968,12 @@ static void test_output_activation_classification(void)
     fl_layer_desc *out = pfx_layer(f, 1);
     pfx_set_loss(f, "cce");
     p->n_classes = 3;
+    /* One-hot targets. */
+    pfx_data d = pfx_arrays(f);
+    for (size_t c = 0; c < 3; c++) {
+        d.target_min[c] = 0, d.target_max[c] = 1;
+        d.target_mean[c] = 1.0 / 3, d.target_std[c] = sqrt(2.0) / 3;
+    }
     pfx_push_healthy(f, 1);
     detect_set *ds;
     const finding_rec *r = output_run(f, &ds);
@@ -938,15 +981,31 @@ static void test_output_activation_classification(void)
     g_assert_cmpint(r->level, ==, FL_LEVEL_WARNING);
     assert_has(r->evidence, "l1 has a linear output under cce");
     assert_has(r->advice, "set model.l1.activation = \"softmax\"");
+    g_assert_true(pfx_has_fix(r, (const char *const[]){"model.l1.activation=softmax", NULL}));
     detect_free(ds);
     out->activation.kind = FL_ACT_SOFTMAX;
     assert_silent(f, "output_activation", NULL);
 
+    /* bce on one-hot targets: the pair that suits them is softmax and cce. */
+    out->activation.kind = FL_ACT_LINEAR;
     pfx_set_loss(f, "bce");
     r = output_run(f, &ds);
     g_assert_nonnull(r);
     assert_has(r->advice, "set model.l1.activation = \"sigmoid\"");
+    g_assert_true(pfx_has_fix(r, (const char *const[]){"model.l1.activation=softmax",
+                                                       "loss=cce", NULL}));
     detect_free(ds);
+    /* bce on targets that are not probabilities (labels 0/1/2 in one column, prices):
+     * collapsed before training, fixed by a regression output and loss. */
+    d.target_max[2] = 2;
+    r = output_run(f, &ds);
+    g_assert_nonnull(r);
+    g_assert_cmpint(r->level, ==, FL_LEVEL_COLLAPSED);
+    assert_has(r->evidence, "the targets of y2 lie in [0, 2] but bce takes probabilities");
+    g_assert_true(pfx_has_fix(r, (const char *const[]){"model.l1.activation=linear",
+                                                       "loss=mse", NULL}));
+    detect_free(ds);
+    d.target_max[2] = 1;
     out->activation.kind = FL_ACT_SIGMOID;
     assert_silent(f, "output_activation", NULL);
 
@@ -1200,28 +1259,56 @@ static void test_class_imbalance(void)
     detect_set *ds;
     const finding_rec *r = run_one(f, "class_imbalance", NULL, &ds);
     g_assert_nonnull(r);
-    g_assert_cmpint(r->level, ==, FL_LEVEL_WARNING);
-    g_assert_cmpint(r->epoch, ==, (int)p->n_epochs); /* the epoch it was seen in */
+    g_assert_cmpint(r->level, ==, FL_LEVEL_WARNING); /* the loss still falls */
+    g_assert_cmpint(r->epoch, ==, 1); /* held since the first trained epoch */
     assert_has(r->evidence, fmt("y0 = 0 %.3g%%, y0 = 1 %.3g%%", 95.0, 5.0));
     assert_has(r->evidence, fmt("y0 = 0 is %.3g times y0 = 1", 0.95 / 0.05));
     assert_has(r->evidence, "2 of the 2 probe rows of other classes are answered y0 = 0");
     assert_has(r->advice, "oversample y0 = 1");
+    g_assert_true(pfx_has_fix(r, (const char *const[]){"loss.class_weight=balanced", NULL}));
     detect_free(ds);
+    /* Settled: the loss on a plateau near that of predicting the class shares for 5
+     * epochs: collapsed. */
+    {
+        g_autoptr(pfx) h = pfx_new(1, 2, 2, 20);
+        pfx_set_loss(h, "bce");
+        pfx_probes(h)->n_classes = 2;
+        pfx_arrays(h).class_fraction[0] = 0.9;
+        pfx_arrays(h).class_fraction[1] = 0.1;
+        pfx_probes(h)->baseline_loss = 0.325; /* the entropy of 0.9/0.1 */
+        pfx_push_healthy(h, 1);
+        for (int k = 0; k < 6; k++) {
+            pfx_epoch e = pfx_push(h);
+            e.e->loss = 0.3;
+        }
+        imbalance_rows(h, 2, 1, 0);
+        detect_set *dh;
+        const finding_rec *rh = run_one(h, "class_imbalance", NULL, &dh);
+        g_assert_nonnull(rh);
+        g_assert_cmpint(rh->level, ==, FL_LEVEL_COLLAPSED);
+        assert_has(rh->evidence, fmt("data loss 0.3 = %.0f%% of the loss of predicting the "
+                                     "class shares (0.325)",
+                                     100 * 0.3 / 0.325));
+        detect_free(dh);
+        /* The same answers with a loss far below the prior's: it has learned; no finding. */
+        pfx_probes(h)->baseline_loss = 1.0;
+        assert_silent(h, "class_imbalance", NULL);
+    }
     /* The same imbalance learned well (minority rows answered right): no finding. */
     imbalance_rows(f, 2, 1, 1);
     for (size_t r2 = 2; r2 < p->n_probe; r2++)
         d.probe_pred[r2] = 0.1f;
     assert_silent(f, "class_imbalance", NULL);
     imbalance_rows(f, 2, 1, 0);
-    /* Either side of 10:1: 0.91 / 0.09 = 10.1 fires, 0.908 / 0.092 = 9.87 does not. */
-    d.class_fraction[0] = 0.91;
-    d.class_fraction[1] = 0.09;
+    /* Either side of 4:1: 0.81 / 0.19 = 4.26 fires, 0.79 / 0.21 = 3.76 does not. */
+    d.class_fraction[0] = 0.81;
+    d.class_fraction[1] = 0.19;
     r = run_one(f, "class_imbalance", NULL, &ds);
     g_assert_nonnull(r);
-    assert_has(r->evidence, fmt("is %.3g times", 0.91 / 0.09));
+    assert_has(r->evidence, fmt("is %.3g times", 0.81 / 0.19));
     detect_free(ds);
-    d.class_fraction[0] = 0.908;
-    d.class_fraction[1] = 0.092;
+    d.class_fraction[0] = 0.79;
+    d.class_fraction[1] = 0.21;
     assert_silent(f, "class_imbalance", NULL);
     /* Regression: no classes. */
     p->loss_flags = 0;

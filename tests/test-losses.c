@@ -203,8 +203,9 @@ static void test_builtin(void)
     } want[] = {
         {"mse", FL_LOSS_SQUARED_ERROR},
         {"mae", 0},
-        {"bce", FL_LOSS_CLASSIFICATION | FL_LOSS_PROBABILITIES},
-        {"cce", FL_LOSS_CLASSIFICATION | FL_LOSS_PROBABILITIES | FL_LOSS_ONE_HOT},
+        {"bce", FL_LOSS_CLASSIFICATION | FL_LOSS_PROBABILITIES | FL_LOSS_CLASS_WEIGHT},
+        {"cce", FL_LOSS_CLASSIFICATION | FL_LOSS_PROBABILITIES | FL_LOSS_ONE_HOT |
+                    FL_LOSS_CLASS_WEIGHT},
         {"hinge", FL_LOSS_CLASSIFICATION | FL_LOSS_SIGNED},
         {"step", FL_LOSS_NOT_DIFFERENTIABLE},
     };
@@ -370,6 +371,82 @@ static void test_hinge_signed_targets(void)
     params_ref_clear(&ref);
 }
 
+/* class_weight = "balanced" (Keras): class c weighs n_samples / (n_classes * count_c) over
+ * the targets the state was created from.  The value against a naive weighted mean with
+ * weights worked out here by hand, the gradient against central differences, and the
+ * balance itself: every class then carries the same total weight. */
+static void test_class_weight(gconstpointer data)
+{
+    const char *name = data;
+    gboolean one_hot = !strcmp(name, "cce");
+    fl_ref ref = tu_ref(FL_KIND_LOSS, name, (const char *const[]){"class_weight=\"balanced\"",
+                                                                   NULL});
+    loss_case c = {.plugin = ref.plugin, .ops = ref.plugin->ops.loss, .opts = ref.opts};
+    for (guint32 seed = 21; seed <= 23; seed++) {
+        loss_case_fill(&c, seed);
+        /* Unbalanced on purpose: rows 1..4 of class 0 in every column (one-hot: class 0),
+         * row 0 the other class, so the weights differ by 4x. */
+        for (size_t b = 0; b < BATCH; b++)
+            for (size_t j = 0; j < WIDTH; j++)
+                c.target[b * WIDTH + j] =
+                    one_hot ? (float)(j == (b == 0 ? 1u : 0u)) : (float)(b == 0);
+        if (!one_hot)
+            c.target[1 * WIDTH + 2] = 1.0f; /* column 2: 2 of 5 in class 1 */
+        double want = 0.0, total_weight[2][WIDTH] = {{0}};
+        for (size_t b = 0; b < BATCH; b++) {
+            const float *p = c.pred + b * WIDTH, *y = c.target + b * WIDTH;
+            if (one_hot) {
+                size_t cls = b == 0 ? 1 : 0;
+                size_t count = cls == 1 ? 1 : BATCH - 1;
+                double w = (double)BATCH / (WIDTH * (double)count);
+                double s;
+                g_assert_true(naive_sample_loss(name, p, y, WIDTH, TRUE, &s));
+                want += w * s;
+                total_weight[0][cls] += w;
+            } else {
+                for (size_t j = 0; j < WIDTH; j++) {
+                    size_t ones = j == 2 ? 2 : 1;
+                    size_t count = y[j] == 1.0f ? ones : BATCH - ones;
+                    double w = (double)BATCH / (2.0 * (double)count);
+                    double s;
+                    g_assert_true(naive_sample_loss(name, p + j, y + j, 1, TRUE, &s));
+                    want += w * s / WIDTH;
+                    total_weight[y[j] == 1.0f][j] += w;
+                }
+            }
+        }
+        want /= BATCH;
+        /* The balance: each present class carries n_samples / n_classes of weight. */
+        if (one_hot) {
+            assert_close(total_weight[0][0], (double)BATCH / WIDTH, 1e-12, "class 0 weight");
+            assert_close(total_weight[0][1], (double)BATCH / WIDTH, 1e-12, "class 1 weight");
+        } else {
+            for (size_t j = 0; j < WIDTH; j++)
+                assert_close(total_weight[0][j], total_weight[1][j], 1e-12, "column balance");
+        }
+        float dpred[COUNT];
+        double got = compute(&ref, dpred, c.pred, c.target, BATCH, WIDTH);
+        assert_close(got, want, 1e-9, name);
+        /* The unweighted loss differs: the option is not ignored. */
+        fl_ref plain = loss_ref(c.plugin);
+        double unweighted = compute(&plain, NULL, c.pred, c.target, BATCH, WIDTH);
+        params_ref_clear(&plain);
+        g_assert_cmpfloat(fabs(unweighted - want), >, 1e-3 * fabs(want));
+        double norm = 0.0;
+        for (size_t i = 0; i < COUNT; i++)
+            norm += (double)dpred[i] * dpred[i];
+        norm = sqrt(norm);
+        gc_result r = gradcheck(loss_case_eval, &c, c.pred, dpred, COUNT, 3e-3, 12, COUNT,
+                                seed, 0.1 * norm);
+        g_test_message("%s balanced seed %u: max rel err %.3g (%s)", name, seed, r.max_rel_err,
+                       r.worst);
+        if (r.max_rel_err > 2e-3)
+            g_error("%s balanced: gradient check failed: %s", name, r.worst);
+        gc_result_clear(&r);
+    }
+    params_ref_clear(&ref);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -386,5 +463,7 @@ int main(int argc, char **argv)
     g_test_add_func("/losses/bce/clipped", test_bce_clipped);
     g_test_add_func("/losses/cce/normalization", test_cce_normalization);
     g_test_add_func("/losses/hinge/signed-targets", test_hinge_signed_targets);
+    g_test_add_data_func("/losses/bce/class-weight", "bce", test_class_weight);
+    g_test_add_data_func("/losses/cce/class-weight", "cce", test_class_weight);
     return g_test_run();
 }

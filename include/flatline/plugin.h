@@ -55,6 +55,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <math.h>
+#include <stdarg.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -331,6 +332,11 @@ enum {
                                              (hinge): the threshold is 0, not 0.5 */
     FL_LOSS_SQUARED_ERROR = 1u << 5,      /* the mean squared error (mse): the loss of
                                              predicting the mean is the targets' variance */
+    FL_LOSS_CLASS_WEIGHT = 1u << 6,       /* takes class_weight = "balanced" (Keras' class
+                                             weights from the training targets), so a
+                                             detector may propose loss.class_weight=balanced.
+                                             A flag bit: a core or detector that predates it
+                                             reads 0 and proposes nothing */
 };
 
 typedef struct fl_loss_ops {
@@ -714,16 +720,20 @@ static inline double fl_data_loss(const fl_epoch_probe *e)
 
 /* How far the training loss improved over the last `window` trained epochs: the best
  * finite loss of epochs (now - window, now] below the loss at now - window, as a fraction
- * of it.  A non-finite loss in the window is no improvement (divergence is its own
- * detector's business).  NaN when it cannot be judged: fewer than window + 1 trained
- * epochs, a reference that is not finite, or one already ~0 (nothing left to learn). */
+ * of it.  A non-finite loss is never an improvement: one in the window is skipped, and a
+ * non-finite reference gives 0 (a diverged run is not learning; why it diverged is the
+ * divergence detector's business).  NaN when it cannot be judged: fewer than window + 1
+ * epochs (the reference must be a trained epoch: epoch 0 is measured in inference mode),
+ * or a reference already ~0 (nothing left to learn). */
 static inline double fl_loss_improvement(const fl_probes *p, int window)
 {
     size_t n = p->n_epochs;
     if (window < 1 || n < (size_t)window + 1)
         return NAN;
     double ref = fl_probes_epoch(p, n - (size_t)window)->loss;
-    if (!isfinite(ref) || fabs(ref) <= 1e-12)
+    if (!isfinite(ref))
+        return 0.0;
+    if (fabs(ref) <= 1e-12)
         return NAN;
     double best = ref;
     for (size_t e = n - (size_t)window + 1; e <= n; e++) {
@@ -734,8 +744,9 @@ static inline double fl_loss_improvement(const fl_probes *p, int window)
     return (ref - best) / fabs(ref);
 }
 
-/* The loss has stopped improving: over the last `window` trained epochs it improved by
- * less than min_delta (relative).  False while that cannot be judged. */
+/* The loss has stopped improving (a plateau): over the last `window` trained epochs it
+ * improved by less than min_delta (relative, fl_loss_improvement()).  False while that
+ * cannot be judged. */
 static inline bool fl_loss_plateau(const fl_probes *p, int window, double min_delta)
 {
     double gain = fl_loss_improvement(p, window);
@@ -812,6 +823,13 @@ static inline bool fl_layer_feeds(const fl_probes *p, size_t a, size_t b)
     return false;
 }
 
+/* The optimizer's usual rate (the default of its lr parameter, Keras'), or 0.001 for an
+ * optimizer that declares none. */
+static inline double fl_lr_usual(const fl_probes *p)
+{
+    return isfinite(p->default_lr) && p->default_lr > 0 ? p->default_lr : 0.001;
+}
+
 /* A learning rate to try when `lr` is too large: the `n`-th of the candidates a tenth,
  * a hundredth, ... of it (n counts from 1). */
 static inline double fl_lr_lower(double lr, int n)
@@ -841,6 +859,158 @@ static inline const char *fl_num(double v, char *buf, size_t size)
     else
         snprintf(buf, size, "%.3g", v);
     return buf;
+}
+
+/* The initializer that keeps a layer's signal alive under its activation: He's variance
+ * 2 / fan_in for the ReLU family (relu, leaky_relu, elu, selu), Glorot's otherwise (tanh,
+ * sigmoid, linear, softmax).  A name as written in experiment files. */
+static inline const char *fl_init_for(fl_activation a)
+{
+    switch (a.kind) {
+    case FL_ACT_RELU:
+    case FL_ACT_LEAKY_RELU:
+    case FL_ACT_ELU:
+    case FL_ACT_SELU:
+        return "he_uniform";
+    default:
+        return "glorot_uniform";
+    }
+}
+
+/* -------- candidate fixes
+ * A finding proposes fixes as edits of the experiment, each written exactly as
+ * `flatline run --set` takes it: "optimizer.lr=0.0001", "model.h1.init=he_uniform",
+ * "loss=bce", "dataset.normalize=standard".  A layer's key is model.<layer name>.<key>; a
+ * plugin-valued key set to a name (optimizer=adam, loss=mse) takes that plugin with its
+ * defaults, and a member of it (optimizer.lr, loss.class_weight) keeps the rest.  Edits
+ * of one fix are applied together; fixes are alternatives, the most likely first, and the
+ * core reruns the collapsed runs with each to find the one that heals.
+ *
+ * fl_fix_set builds them in the caller's storage (no allocation; it is not part of the
+ * ABI, only of this header):
+ *
+ *     fl_fix_set fixes = {0};
+ *     fl_fixes_add(&fixes, "the rate is too large", "optimizer.lr=%g", lr / 10);
+ *     fl_fixes_add(&fixes, "the rate is far too large", "optimizer.lr=%g", lr / 100);
+ *     fl_fixes_also(&fixes, "train.epochs=%d", 200);   (a second edit of the last fix)
+ *     fl_finding f = {.size = sizeof f, ...};
+ *     fl_finding_fixes(&f, &fixes);
+ *     report(ctx, &f);
+ */
+#define FL_FIXES_MAX 6      /* fixes per finding */
+#define FL_FIX_EDITS_MAX 24 /* edits per fix (two per layer of a deep model) */
+#define FL_FIX_TEXT_MAX 96  /* characters per edit and per reason */
+
+typedef struct fl_fix_set {
+    size_t n;
+    fl_fix fixes[FL_FIXES_MAX];
+    const char *edits[FL_FIXES_MAX][FL_FIX_EDITS_MAX + 1];
+    char text[FL_FIXES_MAX][FL_FIX_EDITS_MAX][FL_FIX_TEXT_MAX];
+    char reason[FL_FIXES_MAX][FL_FIX_TEXT_MAX];
+} fl_fix_set;
+
+/* Append one "key=value" edit (printf format) to the last fix; false when it is full, the
+ * edit does not fit, or it is not of the form key=value. */
+static inline bool fl_fixes_also_v(fl_fix_set *s, const char *fmt, va_list ap)
+{
+    if (!s->n)
+        return false;
+    size_t i = s->n - 1, k = 0;
+    while (k < FL_FIX_EDITS_MAX && s->edits[i][k])
+        k++;
+    if (k == FL_FIX_EDITS_MAX)
+        return false;
+    char *t = s->text[i][k];
+    int len = vsnprintf(t, FL_FIX_TEXT_MAX, fmt, ap);
+    const char *eq = strchr(t, '=');
+    if (len < 0 || len >= FL_FIX_TEXT_MAX || !eq || eq == t || !eq[1])
+        return false;
+    s->edits[i][k] = t;
+    s->edits[i][k + 1] = NULL;
+    return true;
+}
+
+static inline bool fl_fixes_also(fl_fix_set *s, const char *fmt, ...) FL_PRINTF(2, 3);
+static inline bool fl_fixes_also(fl_fix_set *s, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    bool ok = fl_fixes_also_v(s, fmt, ap);
+    va_end(ap);
+    return ok;
+}
+
+/* Do fixes i and j make the same edits? */
+static inline bool fl_fixes_same(const fl_fix_set *s, size_t i, size_t j)
+{
+    size_t k = 0;
+    for (; s->edits[i][k] && s->edits[j][k]; k++)
+        if (strcmp(s->edits[i][k], s->edits[j][k]) != 0)
+            return false;
+    return !s->edits[i][k] && !s->edits[j][k];
+}
+
+/* Drop the last fix (one whose edits could not be written). */
+static inline void fl_fixes_drop(fl_fix_set *s)
+{
+    if (s->n)
+        s->n--;
+}
+
+/* Start a new fix with its reason and first edit (printf format).  A fix whose edits
+ * repeat an earlier one is dropped when the next fix starts or fl_finding_fixes() is
+ * called: fl_fixes_add() returns false for a full set or a malformed edit. */
+static inline bool fl_fixes_add(fl_fix_set *s, const char *reason, const char *fmt, ...)
+    FL_PRINTF(3, 4);
+static inline void fl_fixes_dedupe_last_(fl_fix_set *s)
+{
+    for (size_t j = 0; s->n >= 2 && j + 1 < s->n; j++)
+        if (fl_fixes_same(s, j, s->n - 1)) {
+            s->n--;
+            return;
+        }
+}
+static inline bool fl_fixes_add(fl_fix_set *s, const char *reason, const char *fmt, ...)
+{
+    fl_fixes_dedupe_last_(s);
+    if (s->n >= FL_FIXES_MAX)
+        return false;
+    size_t i = s->n++;
+    s->edits[i][0] = NULL;
+    snprintf(s->reason[i], FL_FIX_TEXT_MAX, "%s", reason ? reason : "");
+    va_list ap;
+    va_start(ap, fmt);
+    bool ok = fl_fixes_also_v(s, fmt, ap);
+    va_end(ap);
+    if (!ok)
+        s->n--;
+    return ok;
+}
+
+/* Hand the fixes to a finding, fl_finding_fixes(&finding, &set): the set must outlive the
+ * report() call.  (A macro, so this header still compiles where fl_finding is cut short.) */
+static inline void fl_fixes_hand_(fl_fix_set *s, const fl_fix **fixes, size_t *n, size_t *stride)
+{
+    fl_fixes_dedupe_last_(s);
+    for (size_t i = 0; i < s->n; i++)
+        s->fixes[i] = (fl_fix){.size = sizeof(fl_fix), .edits = s->edits[i], .reason = s->reason[i]};
+    *fixes = s->n ? s->fixes : NULL;
+    *n = s->n;
+    *stride = sizeof(fl_fix);
+}
+#define fl_finding_fixes(finding, set) \
+    fl_fixes_hand_((set), &(finding)->fixes, &(finding)->n_fixes, &(finding)->fix_stride)
+
+/* Learning-rate candidates for a rate `lr` judged too large (direction < 0) or too small
+ * (direction > 0): one and two orders of magnitude away, since how far off a rate is can
+ * rarely be told from one run.  Adds up to two fixes setting optimizer.lr. */
+static inline void fl_fixes_lr(fl_fix_set *s, double lr, int direction, const char *reason)
+{
+    if (!(lr > 0) || !isfinite(lr) || !direction)
+        return;
+    for (int n = 1; n <= 2; n++)
+        fl_fixes_add(s, reason, "optimizer.lr=%.3g",
+                     direction < 0 ? fl_lr_lower(lr, n) : fl_lr_raise(lr, n));
 }
 
 #ifdef __cplusplus

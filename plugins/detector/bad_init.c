@@ -29,7 +29,7 @@
  * start never broke: collapsed. */
 #include <flatline/plugin.h>
 #include <stddef.h>
-#include "group-b-util.h"
+#include "evidence.h"
 #include "priorities.h"
 
 typedef struct bad_init_opts {
@@ -168,6 +168,8 @@ static void bad_init_wide_output(const fl_probes *p, const bad_init_opts *o, siz
         g_array_prepend_val(path, i);
     }
     GString *wide = g_string_new(NULL), *advice = g_string_new(NULL);
+    fl_fix_set *fixes = fixes_new();
+    /* One fix: every wide kernel on the path at once (one left wide still blows up). */
     for (guint i = 0; i < path->len; i++) {
         const fl_layer_desc *w = fl_probes_layer(p, g_array_index(path, size_t, i));
         if (bad_init_pre_std(w) <= o->big)
@@ -177,30 +179,66 @@ static void bad_init_wide_output(const fl_probes *p, const bad_init_opts *o, siz
                                w->init_std, w->n_in, bad_init_pre_std(w));
         g_string_append_printf(advice, "%sset model.%s.init = \"glorot_uniform\"",
                                advice->len ? "; " : "", w->name);
+        if (fixes->n)
+            fl_fixes_also(fixes, "model.%s.init=%s", w->name, fl_init_for(w->activation));
+        else
+            fl_fixes_add(fixes, "weights of the scale their fan-in calls for",
+                         "model.%s.init=%s", w->name, fl_init_for(w->activation));
     }
     g_array_free(path, TRUE);
     char buf[32];
     if (wide->len)
-        group_b_issue_add(
+        issue_add(
             issues, FL_LEVEL_WARNING, 0,
             g_strdup_printf("before training the predictions of %s spread with std %.3g across "
                             "the probe inputs = %.3gx the target std %.3g; kernels too wide "
                             "for their fan-in on its path: %s",
-                            group_b_name(p->out_names, worst, "y", buf, sizeof buf),
+                            fl_output_name(p, worst, buf, sizeof buf),
                             h0->out_std[worst], worst_ratio, p->target_std[worst], wide->str),
             g_strdup_printf("the initial weights are far too large for their fan-in: the first "
                             "predictions of %s are %.3gx too spread, so the first gradients "
                             "and steps are huge",
                             l->name, worst_ratio),
-            g_strdup(advice->str));
+            g_strdup(advice->str), fixes);
+    else
+        g_free(fixes);
     g_string_free(wide, TRUE);
     g_string_free(advice, TRUE);
 }
 
 static char *bad_init_advice(const fl_layer_desc *l)
 {
-    return g_strdup_printf("set model.%s.init = \"%s\"", l->name,
-                           bad_init_relu(l->activation) ? "he_uniform" : "glorot_uniform");
+    return g_strdup_printf("set model.%s.init = \"%s\"", l->name, fl_init_for(l->activation));
+}
+
+/* The fixes for a constant kernel: a random initializer suited to its activation, for the
+ * layer alone and, when the kernels it feeds are constant too, for them as well (their
+ * equal rows would otherwise keep handing its units equal gradients). */
+static fl_fix_set *bad_init_fixes(const fl_probes *p, size_t k, bad_init_kind kind)
+{
+    const fl_layer_desc *l = fl_probes_layer(p, k);
+    fl_fix_set *fixes = fixes_new();
+    const char *why = "random weights suited to the activation break the symmetry";
+    fixes_init(fixes, l, why);
+    if (kind == BAD_INIT_FROZEN || kind == BAD_INIT_SYMMETRIC) {
+        fl_fixes_add(fixes, why, "model.%s.init=%s", l->name, fl_init_for(l->activation));
+        for (size_t j = k + 1; j < p->n_layers; j++) {
+            const fl_layer_desc *c = fl_probes_layer(p, j);
+            if (bad_init_constant(c) && fl_layer_feeds(p, k, j))
+                fl_fixes_also(fixes, "model.%s.init=%s", c->name, fl_init_for(c->activation));
+        }
+        /* The joint fix first: alone, this layer's fix leaves the next layer symmetric. */
+        if (fixes->n == 2 && !fl_fixes_same(fixes, 0, 1)) {
+            fl_fix_set *joint = fixes_new();
+            fl_fixes_add(joint, why, "%s", fixes->edits[1][0]);
+            for (size_t e = 1; fixes->edits[1][e]; e++)
+                fl_fixes_also(joint, "%s", fixes->edits[1][e]);
+            fl_fixes_add(joint, why, "%s", fixes->edits[0][0]);
+            g_free(fixes);
+            fixes = joint;
+        }
+    }
+    return fixes;
 }
 
 static int bad_init_preflight(void *state, const void *opts_, const fl_probes *p,
@@ -208,7 +246,7 @@ static int bad_init_preflight(void *state, const void *opts_, const fl_probes *p
 {
     (void)state;
     const bad_init_opts *o = opts_;
-    GArray *issues = group_b_issues_new();
+    GArray *issues = issues_new();
     for (size_t k = 0; k < p->n_layers; k++) {
         const fl_layer_desc *l = fl_probes_layer(p, k);
         GString *consumers = g_string_new(NULL);
@@ -217,17 +255,17 @@ static int bad_init_preflight(void *state, const void *opts_, const fl_probes *p
         char *advice = bad_init_advice(l);
         switch (kind) {
         case BAD_INIT_DEAD:
-            group_b_issue_add(
+            issue_add(
                 issues, FL_LEVEL_WARNING, 0,
                 g_strdup_printf("%s (%s, %zu units) starts with all-zero weights (init \"%s\")",
                                 l->name, fl_activation_name(l->activation.kind), l->units, init),
                 g_strdup_printf("%s starts with all-zero weights: every ReLU unit outputs 0 "
                                 "(with the default zero bias) and gets no gradient",
                                 l->name),
-                advice);
+                advice, bad_init_fixes(p, k, kind));
             break;
         case BAD_INIT_FROZEN:
-            group_b_issue_add(
+            issue_add(
                 issues, FL_LEVEL_WARNING, 0,
                 g_strdup_printf("%s (%s) starts with all-zero weights (init \"%s\") and so do "
                                 "the kernels it feeds (%s)",
@@ -236,10 +274,10 @@ static int bad_init_preflight(void *state, const void *opts_, const fl_probes *p
                 g_strdup_printf("%s outputs 0 (with zero biases), so %s get no gradient, and "
                                 "their zero weights pass none back: only the biases can learn",
                                 l->name, consumers->str),
-                advice);
+                advice, bad_init_fixes(p, k, kind));
             break;
         case BAD_INIT_SYMMETRIC:
-            group_b_issue_add(
+            issue_add(
                 issues, FL_LEVEL_WARNING, 0,
                 g_strdup_printf("every weight of %s (%zu units) starts at %.3g (init \"%s\") "
                                 "and the kernels it feeds (%s) are constant too",
@@ -247,7 +285,7 @@ static int bad_init_preflight(void *state, const void *opts_, const fl_probes *p
                 g_strdup_printf("every unit of %s computes the same value and gets the same "
                                 "gradient, so %s acts as one unit",
                                 l->name, l->name),
-                advice);
+                advice, bad_init_fixes(p, k, kind));
             break;
         case BAD_INIT_NONE:
             g_free(advice);
@@ -259,7 +297,7 @@ static int bad_init_preflight(void *state, const void *opts_, const fl_probes *p
         double sat0 = fl_epoch_layer(fl_probes_epoch(p, 0), k)->saturated;
         if (bad_init_kernel(l) && (act == FL_ACT_SIGMOID || act == FL_ACT_TANH) &&
             pre_std > o->big && sat0 > o->saturated)
-            group_b_issue_add(
+            issue_add(
                 issues, FL_LEVEL_WARNING, 0,
                 g_strdup_printf("%s (%s, %zu inputs) starts with weights of std %.3g (init "
                                 "\"%s\"): pre-activations of std ~%.3g for unit-scale inputs; "
@@ -269,18 +307,19 @@ static int bad_init_preflight(void *state, const void *opts_, const fl_probes *p
                 g_strdup_printf("pre-activations of std ~%.3g: the units of %s start "
                                 "saturated, where %s passes almost no gradient",
                                 pre_std, l->name, fl_activation_name(act)),
-                g_strdup_printf("set model.%s.init = \"glorot_uniform\"", l->name));
+                g_strdup_printf("set model.%s.init = \"glorot_uniform\"", l->name),
+                bad_init_fixes(p, k, BAD_INIT_NONE));
     }
     /* The spread of the predictions first: it says what the wide kernels do to the run. */
-    GArray *spread = group_b_issues_new();
+    GArray *spread = issues_new();
     for (size_t k = 0; k < p->n_layers; k++)
         if (fl_probes_layer(p, k)->is_output)
             bad_init_wide_output(p, o, k, spread);
     for (guint i = 0; i < issues->len; i++)
-        g_array_append_val(spread, g_array_index(issues, group_b_issue, i));
+        g_array_append_val(spread, g_array_index(issues, issue, i));
     g_array_free(issues, TRUE);
     issues = spread;
-    group_b_issues_report(issues, report, ctx);
+    issues_report(issues, 0, report, ctx);
     return 0;
 }
 
@@ -321,7 +360,7 @@ static int bad_init_observe(void *state, const void *opts_, const fl_probes *p,
 {
     (void)state;
     const bad_init_opts *o = opts_;
-    GArray *issues = group_b_issues_new();
+    GArray *issues = issues_new();
     for (size_t k = 0; k < p->n_layers; k++) {
         const fl_layer_desc *l = fl_probes_layer(p, k);
         GString *consumers = g_string_new(NULL);
@@ -329,9 +368,9 @@ static int bad_init_observe(void *state, const void *opts_, const fl_probes *p,
         g_string_free(consumers, TRUE);
         int since = 0;
         if (kind == BAD_INIT_NONE || !bad_init_on_every_path(p, k) ||
-            group_b_streak(p, k, NULL, bad_init_still, &since) < o->patience || since != 0)
+            fl_streak(p, k, NULL, bad_init_still, &since) < o->patience || since != 0)
             continue;
-        group_b_issue_add(
+        issue_add(
             issues, FL_LEVEL_COLLAPSED, 0,
             g_strdup_printf("%s started with every weight at %.3g (init \"%s\") and all %zu of "
                             "its units still output the same value for every probe input "
@@ -342,9 +381,9 @@ static int bad_init_observe(void *state, const void *opts_, const fl_probes *p,
             g_strdup_printf("the constant start of %s never broke: it outputs the same value "
                             "for every input, so the model's outputs cannot vary",
                             l->name),
-            bad_init_advice(l));
+            bad_init_advice(l), bad_init_fixes(p, k, kind));
     }
-    group_b_issues_report(issues, report, ctx);
+    issues_report(issues, 0, report, ctx);
     return 0;
 }
 

@@ -5,7 +5,7 @@
  * collapse when, over those epochs, the loss has stopped improving and the spread is not
  * growing back, or when the predictions are exactly equal (nothing flows from the inputs
  * any more).  Targets that themselves do not vary are left to constant_target. */
-#include "group-a-util.h"
+#include "evidence.h"
 #include "priorities.h"
 
 #include <limits.h>
@@ -38,14 +38,14 @@ static const fl_param constant_output_params[] = {
      offsetof(constant_output_opts, max_growth)},
     FL_PARAM_END};
 
-static bool constant_output_low(const fl_probes *p, size_t k, const void *opts, size_t o)
+static bool constant_output_low(const fl_probes *p, size_t k, size_t o, const void *opts)
 {
     const constant_output_opts *op = opts;
     double s = fl_probes_epoch(p, k)->out_std[o];
     return isfinite(s) && s < op->rel_std * p->target_std[o];
 }
 
-static bool constant_output_exact(const fl_probes *p, size_t k, const void *opts, size_t o)
+static bool constant_output_exact(const fl_probes *p, size_t k, size_t o, const void *opts)
 {
     (void)opts;
     const fl_epoch_probe *e = fl_probes_epoch(p, k);
@@ -59,19 +59,19 @@ static int constant_output_observe(void *state, const void *opts, const fl_probe
     const constant_output_opts *op = opts;
     size_t n = p->n_epochs, patience = (size_t)op->patience;
     const fl_epoch_probe *now = fl_probes_epoch(p, n);
-    bool stalled = group_a_improvement(p, op->patience) < op->min_delta;
+    bool stalled = fl_loss_plateau(p, op->patience, op->min_delta);
     fl_level level = 0;
     int since = INT_MAX;
     bool exact_any = false;
     GString *evidence = g_string_new(NULL);
     char buf[32];
     for (size_t o = 0; o < p->n_outputs; o++) {
-        if (group_a_target_flat(p, o))
+        if (target_flat(p, o))
             continue;
-        size_t streak = group_a_streak(p, constant_output_low, op, o);
+        size_t streak = fl_streak(p, o, op, constant_output_low, NULL);
         if (streak < patience)
             continue;
-        bool exact = group_a_streak(p, constant_output_exact, op, o) >= patience;
+        bool exact = (size_t)fl_streak(p, o, op, constant_output_exact, NULL) >= patience;
         /* Growth within the low stretch: from the first of its last `patience` epochs.
          * A spread below a millionth of the values' scale is float32 rounding, not a
          * start to grow from. */
@@ -86,7 +86,7 @@ static int constant_output_observe(void *state, const void *opts, const fl_probe
         g_string_append_printf(evidence,
                                "%soutput %s: std across %zu probe inputs %.3g = %.3g x target "
                                "std %.3g (below %.3g x), since epoch %d",
-                               evidence->len ? "; " : "", group_a_out_name(p, o, buf, sizeof buf),
+                               evidence->len ? "; " : "", fl_output_name(p, o, buf, sizeof buf),
                                p->n_probe, now->out_std[o], now->out_std[o] / p->target_std[o],
                                p->target_std[o], op->rel_std, s);
         if (exact)
@@ -96,22 +96,32 @@ static int constant_output_observe(void *state, const void *opts, const fl_probe
                                    (int)patience - 1);
     }
     if (level) {
-        char *loss = group_a_loss_note(p, op->patience, op->min_delta);
+        char *loss = loss_note(p, op->patience, op->min_delta);
         g_string_append_printf(evidence, "; %s", loss);
         g_free(loss);
         const char *cause =
             exact_any ? "the predictions are exactly the same for every input: nothing "
                         "from the inputs reaches the output any more"
                       : "the network predicts (nearly) the same value for every input";
-        report(ctx, &(fl_finding){.size = sizeof(fl_finding),
-                                  .level = level,
-                                  .epoch = since,
-                                  .evidence = evidence->str,
-                                  .cause = cause,
-                                  .advice =
-                                      "see the causes listed first (dead or saturated units, the "
-                                      "learning rate, the initialization); if none is listed, "
-                                      "check that the inputs carry information about the targets"});
+        /* A symptom's own candidates, for when no cause explains it: the rate, both ways
+         * (which way it is off cannot be told from a flat output). */
+        fl_fix_set fixes = {0};
+        if (isfinite(p->base_lr) && p->base_lr > 0) {
+            fl_fixes_add(&fixes, "a smaller rate stops overshooting", "optimizer.lr=%.3g",
+                         fl_lr_lower(p->base_lr, 1));
+            fl_fixes_add(&fixes, "a larger rate moves the weights", "optimizer.lr=%.3g",
+                         fl_lr_raise(p->base_lr, 1));
+        }
+        fl_finding f = {.size = sizeof f,
+                        .level = level,
+                        .epoch = since,
+                        .evidence = evidence->str,
+                        .cause = cause,
+                        .advice = "see the causes listed first (dead or saturated units, the learning "
+                                   "rate, the initialization); if none is listed, check that "
+                                   "the inputs carry information about the targets"};
+        fl_finding_fixes(&f, &fixes);
+        report(ctx, &f);
     }
     g_string_free(evidence, TRUE);
     return 0;

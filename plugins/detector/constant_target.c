@@ -8,7 +8,7 @@
  * classification loss, training rows that all belong to one class are the same thing. */
 #include <flatline/plugin.h>
 #include <stddef.h>
-#include "group-b-util.h"
+#include "evidence.h"
 #include "priorities.h"
 
 typedef struct constant_target_opts {
@@ -28,9 +28,9 @@ static char *constant_target_class(const fl_probes *p, size_t c)
 {
     char buf[32];
     if (p->n_outputs == 1)
-        return g_strdup_printf("%s = %zu", group_b_name(p->out_names, 0, "y", buf, sizeof buf),
+        return g_strdup_printf("%s = %zu", fl_output_name(p, 0, buf, sizeof buf),
                                c);
-    return g_strdup(group_b_name(p->out_names, c, "y", buf, sizeof buf));
+    return g_strdup(fl_output_name(p, c, buf, sizeof buf));
 }
 
 static int constant_target_preflight(void *state, const void *opts_, const fl_probes *p,
@@ -38,7 +38,13 @@ static int constant_target_preflight(void *state, const void *opts_, const fl_pr
 {
     (void)state;
     const constant_target_opts *opt = opts_;
-    if (p->n_classes >= 2 && p->class_fraction) {
+    /* Class fractions mean something only for targets that are classes: bce on prices
+     * (0.5-15) counts every row as class 1, and that is output_activation's finding. */
+    bool labels = true;
+    double lo = p->loss_flags & FL_LOSS_SIGNED ? -1.0 : 0.0;
+    for (size_t c = 0; c < p->n_outputs; c++)
+        labels = labels && p->target_min[c] >= lo && p->target_max[c] <= 1.0;
+    if (labels && p->n_classes >= 2 && p->class_fraction) {
         for (size_t c = 0; c < p->n_classes; c++) {
             if (!(p->class_fraction[c] >= 1.0 - 1e-9))
                 continue;
@@ -56,7 +62,8 @@ static int constant_target_preflight(void *state, const void *opts_, const fl_pr
                                       .evidence = evidence,
                                       .cause = cause,
                                       .advice = "check the dataset and its target columns: the "
-                                                "training rows must contain at least two classes"});
+                                                "training rows must contain at least two classes",
+                                      .flags = FL_FINDING_FIX_THE_DATA});
             g_free(cls);
             g_free(evidence);
             g_free(cause);
@@ -70,7 +77,7 @@ static int constant_target_preflight(void *state, const void *opts_, const fl_pr
         double sd = p->target_std[c], mean = p->target_mean[c];
         if (!(sd <= opt->tol * MAX(1.0, fabs(mean))))
             continue;
-        const char *name = group_b_name(p->out_names, c, "y", buf, sizeof buf);
+        const char *name = fl_output_name(p, c, buf, sizeof buf);
         if (n_const)
             g_string_append(evidence, "; ");
         if (p->target_min[c] == p->target_max[c])
@@ -102,7 +109,8 @@ static int constant_target_preflight(void *state, const void *opts_, const fl_pr
                                   .epoch = 0,
                                   .evidence = evidence->str,
                                   .cause = cause,
-                                  .advice = advice});
+                                  .advice = advice,
+                                  .flags = FL_FINDING_FIX_THE_DATA});
         g_free(cause);
         g_free(advice);
     }

@@ -15,7 +15,7 @@
  * gradient below zero. */
 #include <flatline/plugin.h>
 #include <stddef.h>
-#include "group-b-util.h"
+#include "evidence.h"
 #include "priorities.h"
 
 typedef struct dead_relu_opts {
@@ -61,13 +61,16 @@ static int dead_relu_preflight(void *state, const void *opts, const fl_probes *p
                                fl_report_fn report, void *ctx)
 {
     (void)state, (void)opts;
-    GArray *issues = group_b_issues_new();
+    GArray *issues = issues_new();
     for (size_t k = 0; k < p->n_layers; k++) {
         const fl_layer_desc *l = fl_probes_layer(p, k);
         if (!dead_relu_is_relu(l) || !l->has_kernel || l->init_min != 0.0 || l->init_max != 0.0)
             continue;
         double dead0 = fl_epoch_layer(fl_probes_epoch(p, 0), k)->dead;
-        group_b_issue_add(
+        fl_fix_set *fixes = fixes_new();
+        fl_fixes_add(fixes, "random weights start the units apart", "model.%s.init=he_uniform",
+                     l->name);
+        issue_add(
             issues, FL_LEVEL_WARNING, 0,
             g_strdup_printf("%s starts with all-zero weights (init \"%s\"); %.0f%% of its %zu "
                             "units output the same value for every probe input at epoch 0",
@@ -76,16 +79,21 @@ static int dead_relu_preflight(void *state, const void *opts, const fl_probes *p
                             "bias for every input, and with a zero bias it outputs 0 and "
                             "gets no gradient",
                             l->name),
-            g_strdup_printf("set model.%s.init = \"he_uniform\"", l->name));
+            g_strdup_printf("set model.%s.init = \"he_uniform\"", l->name), fixes);
     }
-    group_b_issues_report(issues, report, ctx);
+    issues_report(issues, 0, report, ctx);
     return 0;
 }
 
+/* The advice in words, and its candidate fixes into `fixes`. */
 static char *dead_relu_advice(const fl_probes *p, const fl_layer_desc *l, double dead0,
-                              double threshold)
+                              double threshold, fl_fix_set *fixes)
 {
     /* A dead ReLU head is a head that cannot go below 0: the activation is the fault. */
+    if (l->is_output)
+        fl_fixes_add(fixes, "a linear output cannot die", "model.%s.activation=linear",
+                     l->name);
+    const char *leaky = "a leaky ReLU keeps a gradient below zero";
     if (l->is_output)
         return g_strdup_printf("set model.%s.activation = \"linear\": a ReLU output that "
                                "dies outputs 0 for every input",
@@ -93,11 +101,13 @@ static char *dead_relu_advice(const fl_probes *p, const fl_layer_desc *l, double
     /* Units that were alive at the start died from the updates: the step was too large.
      * Units dead from the start point at the initialization. */
     if (dead0 < 0.5 * threshold) {
+        fixes_lr_lower(fixes, p, "smaller steps do not push the units below zero for good");
+        fl_fixes_add(fixes, leaky, "model.%s.activation=leaky_relu", l->name);
         if (isfinite(p->base_lr))
             return g_strdup_printf("lower optimizer.lr from %.3g (try %.3g): the units died "
                                    "during training (%.0f%% dead at epoch 0); or set "
                                    "model.%s.activation = \"leaky_relu\"",
-                                   p->base_lr, group_b_lower_lr(p->base_lr), 100.0 * dead0,
+                                   p->base_lr, fl_lr_lower(p->base_lr, 1), 100.0 * dead0,
                                    l->name);
         return g_strdup_printf("lower the learning rate: the units died during training "
                                "(%.0f%% dead at epoch 0); or set model.%s.activation = "
@@ -106,12 +116,19 @@ static char *dead_relu_advice(const fl_probes *p, const fl_layer_desc *l, double
     }
     /* Dead from the start although He already: the layer is too narrow to keep a live
      * unit (with n units, all start dead with a chance that grows with depth). */
-    if (l->has_kernel && (l->init_flags & FL_INIT_FOR_RELU))
+    if (l->has_kernel && (l->init_flags & FL_INIT_FOR_RELU)) {
+        fl_fixes_add(fixes, "a wider layer keeps some units alive", "model.%s.units=%zu",
+                     l->name, MAX(l->units * 4, (size_t)16));
+        fl_fixes_add(fixes, leaky, "model.%s.activation=leaky_relu", l->name);
         return g_strdup_printf("raise model.%s.units from %zu (try %zu: %.0f%% of its units "
                                "were dead at epoch 0 despite %s), or set model.%s.activation "
                                "= \"leaky_relu\"",
                                l->name, l->units, MAX(l->units * 4, (size_t)16), 100.0 * dead0,
                                l->init, l->name);
+    }
+    fl_fixes_add(fixes, "He's initializer keeps a ReLU layer's signal alive",
+                 "model.%s.init=he_uniform", l->name);
+    fl_fixes_add(fixes, leaky, "model.%s.activation=leaky_relu", l->name);
     return g_strdup_printf("set model.%s.init = \"he_uniform\" (now \"%s\"; %.0f%% of the "
                            "units were dead at epoch 0), or model.%s.activation = "
                            "\"leaky_relu\"",
@@ -123,9 +140,9 @@ static int dead_relu_observe(void *state, const void *opts_, const fl_probes *p,
 {
     (void)state;
     const dead_relu_opts *o = opts_;
-    GArray *issues = group_b_issues_new();
-    bool flat = group_b_loss_flat(p, o->patience, o->min_delta);
-    bool poor = group_b_poor_fit(p, o->collapse_fit);
+    GArray *issues = issues_new();
+    bool flat = fl_loss_plateau(p, o->patience, o->min_delta);
+    bool poor = (fl_fit_ratio(p, fl_probes_now(p)) > o->collapse_fit);
     /* Behind a wholly dead layer every later ReLU layer sees a constant input and is dead
      * too: name the first one, and the rest as its consequence. */
     int first_whole = -1;
@@ -135,12 +152,12 @@ static int dead_relu_observe(void *state, const void *opts_, const fl_probes *p,
         if (!dead_relu_is_relu(l) || l->units == 0)
             continue;
         int since = 0, since_all = 0;
-        int held = group_b_streak(p, k, &o->threshold, dead_relu_holds, &since);
+        int held = fl_streak(p, k, &o->threshold, dead_relu_holds, &since);
         if (held < o->patience)
             continue;
         /* "All units": within half a unit of 1, so rounding of the fraction cannot hide it. */
         const double all = 1.0 - 0.5 / (double)l->units;
-        int held_all = group_b_streak(p, k, &all, dead_relu_holds, &since_all);
+        int held_all = fl_streak(p, k, &all, dead_relu_holds, &since_all);
         double dead = fl_epoch_layer(fl_probes_epoch(p, p->n_epochs), k)->dead;
         double dead0 = fl_epoch_layer(fl_probes_epoch(p, 0), k)->dead;
         size_t n_dead = (size_t)lround(dead * (double)l->units);
@@ -152,7 +169,7 @@ static int dead_relu_observe(void *state, const void *opts_, const fl_probes *p,
         if (whole)
             first_whole = (int)issues->len;
         fl_level level = whole || (flat && poor) ? FL_LEVEL_COLLAPSED : FL_LEVEL_WARNING;
-        char *flat_text = group_b_flat_text(p, o->patience, o->min_delta);
+        char *flat_text = loss_note(p, o->patience, o->min_delta);
         char *tail = level == FL_LEVEL_COLLAPSED && !whole ? g_strdup_printf("; %s", flat_text)
                                                            : g_strdup("");
         g_free(flat_text);
@@ -171,11 +188,12 @@ static int dead_relu_observe(void *state, const void *opts_, const fl_probes *p,
                                     "for every input): they pass no gradient and the layer "
                                     "has lost most of its capacity",
                                     l->name);
-        group_b_issue_add(issues, level, whole ? since_all : since, evidence, cause,
-                          dead_relu_advice(p, l, dead0, o->threshold));
+        fl_fix_set *fixes = fixes_new();
+        issue_add(issues, level, whole ? since_all : since, evidence, cause,
+                  dead_relu_advice(p, l, dead0, o->threshold, fixes), fixes);
     }
     if (behind->len) {
-        group_b_issue *is = &g_array_index(issues, group_b_issue, first_whole);
+        issue *is = &g_array_index(issues, issue, first_whole);
         char *more = g_strdup_printf("%s; behind it %s are wholly dead too (they see a "
                                      "constant input)",
                                      is->evidence, behind->str);
@@ -183,7 +201,7 @@ static int dead_relu_observe(void *state, const void *opts_, const fl_probes *p,
         is->evidence = more;
     }
     g_string_free(behind, TRUE);
-    group_b_issues_report(issues, report, ctx);
+    issues_report(issues, 0, report, ctx);
     return 0;
 }
 

@@ -4,7 +4,7 @@
  * loss that has risen above grow_factor times the untrained network's loss and keeps
  * rising is a warning, and a collapse once it has risen `patience` epochs in a row:
  * training by gradient descent never climbs that far for that long. */
-#include "group-a-util.h"
+#include "evidence.h"
 #include "priorities.h"
 
 #include <stddef.h>
@@ -27,8 +27,10 @@ static const fl_param divergence_params[] = {
      offsetof(divergence_opts, patience)},
     FL_PARAM_END};
 
-/* Advice: lower the rate tenfold, naming it; point at unscaled inputs when they are. */
-static char *divergence_advice(const fl_probes *p)
+/* Advice: lower the rate tenfold, naming it; point at unscaled inputs when they are.  The
+ * fixes: scaled inputs first where they are large (the rate was not the problem then),
+ * else a rate ten and a hundred times lower. */
+static char *divergence_advice(const fl_probes *p, fl_fix_set *fixes)
 {
     GString *s = g_string_new(NULL);
     if (isfinite(p->base_lr) && p->base_lr > 0)
@@ -42,13 +44,18 @@ static char *divergence_advice(const fl_probes *p)
         if (p->input_absmax[i] > absmax)
             absmax = p->input_absmax[i], worst = i;
     /* Inputs beyond ~10 in magnitude multiply the first layer's gradient accordingly. */
-    if (absmax > 10 && p->normalize == FL_NORMALIZE_NONE)
+    bool unscaled = absmax > 10 && p->normalize == FL_NORMALIZE_NONE;
+    if (unscaled) {
         g_string_append_printf(s, "; set dataset.normalize = \"standard\" (input %s reaches "
                                   "|x| = %.3g)",
                                p->in_names && p->in_names[worst] ? p->in_names[worst] : "?",
                                absmax);
-    else
+        fl_fixes_add(fixes, "inputs of unit scale keep the first steps small",
+                     "dataset.normalize=standard");
+    } else {
         g_string_append(s, "; check the scale of inputs and targets");
+    }
+    fixes_lr_lower(fixes, p, "smaller steps do not overshoot");
     return g_string_free(s, FALSE);
 }
 
@@ -60,7 +67,7 @@ static void divergence_report_nonfinite(const fl_probes *p, size_t k, fl_report_
     GString *evidence = g_string_new(NULL);
     g_string_append_printf(evidence, "%s loss is %s at epoch %zu",
                            train ? "training" : "validation",
-                           group_a_nonfinite(train ? e->loss : e->val_loss), k);
+                           fl_nonfinite_name(train ? e->loss : e->val_loss), k);
     if (k > 0)
         g_string_append_printf(evidence, " (epoch-0 loss %.3g", fl_probes_epoch(p, 0)->loss);
     if (k > 1)
@@ -69,16 +76,18 @@ static void divergence_report_nonfinite(const fl_probes *p, size_t k, fl_report_
                                      : fl_probes_epoch(p, k - 1)->val_loss);
     if (k > 0)
         g_string_append(evidence, ")");
-    char *advice = divergence_advice(p);
-    report(ctx,
-           &(fl_finding){.size = sizeof(fl_finding),
-                         .level = FL_LEVEL_COLLAPSED,
-                         .epoch = (int)k,
-                         .evidence = evidence->str,
-                         .cause = k ? "the loss became NaN/Inf: training diverged"
-                                    : "the untrained network's loss is NaN/Inf: inputs or targets "
-                                      "are too large (or not finite)",
-                         .advice = advice});
+    fl_fix_set fixes = {0};
+    char *advice = divergence_advice(p, &fixes);
+    fl_finding f = {.size = sizeof f,
+                    .level = FL_LEVEL_COLLAPSED,
+                    .epoch = (int)k,
+                    .evidence = evidence->str,
+                    .cause = k ? "the loss became NaN/Inf: training diverged"
+                               : "the untrained network's loss is NaN/Inf: inputs or targets "
+                                 "are too large (or not finite)",
+                    .advice = advice};
+    fl_finding_fixes(&f, &fixes);
+    report(ctx, &f);
     g_string_free(evidence, TRUE);
     g_free(advice);
 }
@@ -92,7 +101,7 @@ static int divergence_preflight(void *state, const void *opts, const fl_probes *
     return 0;
 }
 
-static bool divergence_rising(const fl_probes *p, size_t k, const void *opts, size_t unused)
+static bool divergence_rising(const fl_probes *p, size_t k, size_t unused, const void *opts)
 {
     (void)unused;
     const divergence_opts *op = opts;
@@ -117,7 +126,7 @@ static int divergence_observe(void *state, const void *opts, const fl_probes *p,
     double l0 = fl_probes_epoch(p, 0)->loss;
     if (!(l0 > 0))
         return 0;
-    size_t streak = group_a_streak(p, divergence_rising, op, 0);
+    size_t streak = fl_streak(p, 0, op, divergence_rising, NULL);
     if (!streak)
         return 0;
     size_t since = n - streak + 1;
@@ -127,14 +136,17 @@ static int divergence_observe(void *state, const void *opts, const fl_probes *p,
                         "last %zu epochs (from %.3g at epoch %zu)",
                         fl_probes_epoch(p, n)->loss, n, fl_probes_epoch(p, n)->loss / l0, l0,
                         op->grow_factor, streak, fl_probes_epoch(p, since - 1)->loss, since - 1);
-    char *advice = divergence_advice(p);
-    report(ctx, &(fl_finding){.size = sizeof(fl_finding),
-                              .level = streak >= (size_t)op->patience ? FL_LEVEL_COLLAPSED
-                                                                      : FL_LEVEL_WARNING,
-                              .epoch = (int)since,
-                              .evidence = evidence,
-                              .cause = "the loss grows without bound: the steps overshoot",
-                              .advice = advice});
+    fl_fix_set fixes = {0};
+    char *advice = divergence_advice(p, &fixes);
+    fl_finding f = {.size = sizeof f,
+                    .level = streak >= (size_t)op->patience ? FL_LEVEL_COLLAPSED
+                                                            : FL_LEVEL_WARNING,
+                    .epoch = (int)since,
+                    .evidence = evidence,
+                    .cause = "the loss grows without bound: the steps overshoot",
+                    .advice = advice};
+    fl_finding_fixes(&f, &fixes);
+    report(ctx, &f);
     g_free(evidence);
     g_free(advice);
     return 0;

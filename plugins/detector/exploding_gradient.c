@@ -12,7 +12,7 @@
  * A sign at the current epoch is a warning; it is a collapse once it has held `patience`
  * epochs while the loss stopped improving (AUTOTRAINER likewise names an explosion only
  * for a run that does not converge). */
-#include "group-a-util.h"
+#include "evidence.h"
 #include "priorities.h"
 
 #include <stddef.h>
@@ -71,7 +71,7 @@ static double exploding_gradient_worst_pair(const exploding_gradient_opts *op, c
             !(fl_epoch_layer(e, a)->grad_norm > op->min_norm))
             continue;
         for (size_t b = 0; b < p->n_layers; b++) {
-            if (!fl_probes_layer(p, b)->has_weights || !group_a_feeds(p, a, b))
+            if (!fl_probes_layer(p, b)->has_weights || !fl_layer_feeds(p, a, b))
                 continue;
             double r = fl_epoch_layer(e, a)->grad_norm / fl_epoch_layer(e, b)->grad_norm;
             if (r > worst) {
@@ -114,7 +114,7 @@ static double exploding_gradient_worst_growth(const fl_probes *p, size_t k, size
     return worst;
 }
 
-static bool exploding_gradient_sign(const fl_probes *p, size_t k, const void *opts, size_t unused)
+static bool exploding_gradient_sign(const fl_probes *p, size_t k, size_t unused, const void *opts)
 {
     (void)unused;
     const exploding_gradient_opts *op = opts;
@@ -135,7 +135,9 @@ static size_t exploding_gradient_nonfinite(const fl_probes *p, size_t k)
     return p->n_layers;
 }
 
-static char *exploding_gradient_advice(const fl_probes *p)
+/* Advice, and the fixes: an initializer suited to the activation for a layer that started
+ * too wide, else a rate ten and a hundred times lower. */
+static char *exploding_gradient_advice(const fl_probes *p, fl_fix_set *fixes)
 {
     GString *s = g_string_new(NULL);
     if (isfinite(p->base_lr) && p->base_lr > 0)
@@ -149,10 +151,14 @@ static char *exploding_gradient_advice(const fl_probes *p)
          * variance-scaling initializer uses) amplifies every layer's signal and gradient. */
         if (d->has_weights && d->has_kernel && d->fan_in > 0 &&
             d->init_std > 2 * sqrt(2.0 / (double)d->fan_in))
+        {
             g_string_append_printf(s, "; use model.%s.init = \"glorot_uniform\" (now %s with std "
                                       "%.3g)",
                                    d->name, d->init ? d->init : "?", d->init_std);
+            fixes_init(fixes, d, "weights of the scale the layer's fan-in calls for");
+        }
     }
+    fixes_lr_lower(fixes, p, "smaller steps do not overshoot");
     g_string_append(s, "; or add batchnorm layers between the dense layers");
     return g_string_free(s, FALSE);
 }
@@ -176,8 +182,8 @@ static int exploding_gradient_observe(void *state, const void *opts, const fl_pr
         snprintf(w, sizeof w, "%.3g", lp->weight_norm);
         g_string_append_printf(evidence, "layer %s at epoch %zu: gradient norm %s, weight norm %s",
                                fl_probes_layer(p, l)->name, k,
-                               isfinite(lp->grad_norm) ? g : group_a_nonfinite(lp->grad_norm),
-                               isfinite(lp->weight_norm) ? w : group_a_nonfinite(lp->weight_norm));
+                               isfinite(lp->grad_norm) ? g : fl_nonfinite_name(lp->grad_norm),
+                               isfinite(lp->weight_norm) ? w : fl_nonfinite_name(lp->weight_norm));
         if (k > 1)
             g_string_append_printf(evidence, " (epoch %zu: %.3g, %.3g)", k - 1,
                                    fl_epoch_layer(fl_probes_epoch(p, k - 1), l)->grad_norm,
@@ -186,7 +192,7 @@ static int exploding_gradient_observe(void *state, const void *opts, const fl_pr
         since = (int)k;
     }
     if (!level) {
-        size_t streak = group_a_streak(p, exploding_gradient_sign, op, 0);
+        size_t streak = fl_streak(p, 0, op, exploding_gradient_sign, NULL);
         if (streak) {
             since = (int)(n - streak + 1);
             size_t a = 0, b = 0, l = 0;
@@ -211,23 +217,25 @@ static int exploding_gradient_observe(void *state, const void *opts, const fl_pr
                     fl_epoch_layer(now, l)->weight_norm, g, exploding_gradient_weight_ref(p, l),
                     fl_epoch_layer(fl_probes_epoch(p, 0), l)->weight_norm, op->growth);
             g_string_append_printf(evidence, "; since epoch %d", since);
-            bool stalled = group_a_improvement(p, op->patience) < op->min_delta;
+            bool stalled = fl_loss_plateau(p, op->patience, op->min_delta);
             level = streak >= (size_t)op->patience && stalled ? FL_LEVEL_COLLAPSED
                                                               : FL_LEVEL_WARNING;
-            char *loss = group_a_loss_note(p, op->patience, op->min_delta);
+            char *loss = loss_note(p, op->patience, op->min_delta);
             g_string_append_printf(evidence, "; %s", loss);
             g_free(loss);
         }
     }
     if (level) {
-        char *advice = exploding_gradient_advice(p);
-        report(ctx,
-               &(fl_finding){.size = sizeof(fl_finding),
-                             .level = level,
-                             .epoch = since,
-                             .evidence = evidence->str,
-                             .cause = "the gradients or weights blow up, so each step overshoots",
-                             .advice = advice});
+        fl_fix_set fixes = {0};
+        char *advice = exploding_gradient_advice(p, &fixes);
+        fl_finding f = {.size = sizeof f,
+                        .level = level,
+                        .epoch = since,
+                        .evidence = evidence->str,
+                        .cause = "the gradients or weights blow up, so each step overshoots",
+                        .advice = advice};
+        fl_finding_fixes(&f, &fixes);
+        report(ctx, &f);
         g_free(advice);
     }
     g_string_free(evidence, TRUE);

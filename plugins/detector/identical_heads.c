@@ -8,7 +8,7 @@
  * outputs, the first epoch of its current run of identical predictions.  A warning once
  * a pair has been identical `patience` epochs; a collapse when the loss has also stopped
  * improving over that window. */
-#include "group-a-util.h"
+#include "evidence.h"
 #include "priorities.h"
 
 #include <limits.h>
@@ -91,18 +91,19 @@ static int identical_heads_observe(void *state, const void *opts, const fl_probe
         memset(s->since, 0, no * no * sizeof *s->since);
     }
     s->last_epoch = n;
-    bool stalled = group_a_improvement(p, op->patience) < op->min_delta;
+    bool stalled = fl_loss_plateau(p, op->patience, op->min_delta);
     fl_level level = 0;
     int since = INT_MAX;
     GString *evidence = g_string_new(NULL);
     GString *advice = g_string_new(NULL);
+    fl_fix_set fixes = {0};
     char bi[32], bj[32];
     for (size_t i = 0; i < no; i++)
         for (size_t j = i + 1; j < no; j++) {
             int *first = &s->since[i * no + j];
             /* Two columns of one softmax share their mass: equal probabilities for two
              * classes are single_class's business, not two heads copying each other. */
-            size_t li = group_a_layer_of_output(p, i), lj = group_a_layer_of_output(p, j);
+            size_t li = fl_output_layer(p, i), lj = fl_output_layer(p, j);
             if (li == lj && li < p->n_layers &&
                 fl_probes_layer(p, li)->activation.kind == FL_ACT_SOFTMAX) {
                 *first = 0;
@@ -123,8 +124,8 @@ static int identical_heads_observe(void *state, const void *opts, const fl_probe
             fl_level l = stalled ? FL_LEVEL_COLLAPSED : FL_LEVEL_WARNING;
             level = l > level ? l : level;
             since = *first < since ? *first : since;
-            const char *ni = group_a_out_name(p, i, bi, sizeof bi);
-            const char *nj = group_a_out_name(p, j, bj, sizeof bj);
+            const char *ni = fl_output_name(p, i, bi, sizeof bi);
+            const char *nj = fl_output_name(p, j, bj, sizeof bj);
             g_string_append_printf(evidence,
                                    "%soutputs %s and %s: predictions differ by at most %.3g "
                                    "across %zu probe inputs (tolerance %.3g = %.3g x target std "
@@ -136,18 +137,21 @@ static int identical_heads_observe(void *state, const void *opts, const fl_probe
             for (size_t t = 0; t < 2; t++) {
                 size_t k = t ? lj : li;
                 if (k >= p->n_layers || (t && lj == li) ||
-                    !group_a_symmetric_init(fl_probes_layer(p, k)))
+                    !symmetric_init(fl_probes_layer(p, k)))
                     continue;
                 char *key = g_strdup_printf("model.%s.init", fl_probes_layer(p, k)->name);
-                if (!strstr(advice->str, key))
+                if (!strstr(advice->str, key)) {
                     g_string_append_printf(advice, "%sset %s = \"glorot_uniform\" (now %s)",
                                            advice->len ? "; " : "", key,
                                            fl_probes_layer(p, k)->init);
+                    fixes_init(&fixes, fl_probes_layer(p, k),
+                               "random weights give each head its own start");
+                }
                 g_free(key);
             }
         }
     if (level) {
-        char *loss = group_a_loss_note(p, op->patience, op->min_delta);
+        char *loss = loss_note(p, op->patience, op->min_delta);
         g_string_append_printf(evidence, "; %s", loss);
         g_free(loss);
         if (advice->len)
@@ -155,14 +159,15 @@ static int identical_heads_observe(void *state, const void *opts, const fl_probe
         g_string_append(advice,
                         "give each head weights of its own: a random initializer rather than "
                         "zeros/ones/constant, and see the causes listed first");
-        report(ctx, &(fl_finding){
-                        .size = sizeof(fl_finding),
+        fl_finding f = {.size = sizeof f,
                         .level = level,
                         .epoch = since,
                         .evidence = evidence->str,
                         .cause = "several outputs predict the same values as each other although "
                                  "their targets differ: the heads are not told apart",
-                        .advice = advice->str});
+                        .advice = advice->str};
+        fl_finding_fixes(&f, &fixes);
+        report(ctx, &f);
     }
     g_string_free(evidence, TRUE);
     g_string_free(advice, TRUE);

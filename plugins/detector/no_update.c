@@ -13,7 +13,7 @@
  * not move the weights.  When the gradients themselves are ~0 because units are dead or
  * saturated, or vanish on the way back, the still weights are a consequence named by
  * dead_relu, saturation and vanishing_gradient. */
-#include "group-a-util.h"
+#include "evidence.h"
 #include "priorities.h"
 
 #include <stddef.h>
@@ -85,7 +85,10 @@ static int no_update_preflight(void *state, const void *opts, const fl_probes *p
     const char *cause = NULL;
     g_autofree char *never = NULL;
     fl_level level = 0;
+    fl_fix_set fixes = {0};
     if (no_update_structural_optimizer(p)) {
+        fl_fixes_add(&fixes, "an optimizer that steps", "optimizer=adam");
+        fl_fixes_add(&fixes, "an optimizer that steps", "optimizer=sgd");
         level = FL_LEVEL_COLLAPSED;
         cause = never = g_strdup_printf("optimizer \"%s\" never changes the weights: nothing "
                                         "can be learned",
@@ -103,10 +106,11 @@ static int no_update_preflight(void *state, const void *opts, const fl_probes *p
                                evidence->len ? "; " : "", p->loss);
         g_string_append_printf(advice, "%suse loss %s instead of %s", advice->len ? "; " : "",
                                no_update_loss_fix(p), p->loss);
+        fl_fixes_add(&fixes, "a differentiable loss", "loss=%s", no_update_loss_fix(p));
     }
     if (!level && isfinite(p->base_lr)) {
         double total = (double)p->max_epochs * (double)p->steps_per_epoch;
-        double try_lr = group_a_raise_lr(p, p->base_lr);
+        double try_lr = lr_raised(p, p->base_lr);
         if (p->base_lr <= 0) {
             level = FL_LEVEL_COLLAPSED;
             cause = "the learning rate is 0: the weights never change";
@@ -114,6 +118,7 @@ static int no_update_preflight(void *state, const void *opts, const fl_probes *p
                                    p->optimizer);
             g_string_append_printf(advice, "raise optimizer.lr from %.3g (try %.3g)", p->base_lr,
                                    try_lr);
+            fixes_lr_raise(&fixes, p, "a rate that moves the weights");
         } else if (p->base_lr < op->tiny_lr) {
             level = FL_LEVEL_WARNING;
             cause = "the learning rate is tiny: the weights barely move";
@@ -124,6 +129,7 @@ static int no_update_preflight(void *state, const void *opts, const fl_probes *p
                                    p->steps_per_epoch);
             g_string_append_printf(advice, "raise optimizer.lr from %.3g (try %.3g)", p->base_lr,
                                    try_lr);
+            fixes_lr_raise(&fixes, p, "a rate that moves the weights");
         } else if (isfinite(p->final_lr) && p->final_lr < op->tiny_lr) {
             level = FL_LEVEL_WARNING;
             cause = "the schedule decays the learning rate to a value too small to move the "
@@ -148,15 +154,20 @@ static int no_update_preflight(void *state, const void *opts, const fl_probes *p
                                         "= \"constant\")");
             }
             g_string_append_printf(advice, " so the rate stays above %.3g", op->tiny_lr);
+            fl_fixes_add(&fixes, "a rate that does not decay to nothing",
+                         "optimizer.schedule=constant");
         }
     }
-    if (level)
-        report(ctx, &(fl_finding){.size = sizeof(fl_finding),
-                                  .level = level,
-                                  .epoch = 0,
-                                  .evidence = evidence->str,
-                                  .cause = cause,
-                                  .advice = advice->str});
+    if (level) {
+        fl_finding f = {.size = sizeof f,
+                        .level = level,
+                        .epoch = 0,
+                        .evidence = evidence->str,
+                        .cause = cause,
+                        .advice = advice->str};
+        fl_finding_fixes(&f, &fixes);
+        report(ctx, &f);
+    }
     g_string_free(evidence, TRUE);
     g_string_free(advice, TRUE);
     return 0;
@@ -166,7 +177,7 @@ static int no_update_preflight(void *state, const void *opts, const fl_probes *p
  * below tiny_lr.  Adam moves every weight by about lr per step whatever the gradient, so
  * at lr = 1e-6 a layer of weight norm 0.25 still shows a ratio ~5e-5 per epoch: the rate
  * itself is the better witness there. */
-static bool no_update_still(const fl_probes *p, size_t k, const void *opts, size_t unused)
+static bool no_update_still(const fl_probes *p, size_t k, size_t unused, const void *opts)
 {
     (void)unused;
     const no_update_opts *op = opts;
@@ -191,10 +202,10 @@ static int no_update_observe(void *state, const void *opts, const fl_probes *p,
     (void)state;
     const no_update_opts *op = opts;
     size_t n = p->n_epochs;
-    size_t streak = group_a_streak(p, no_update_still, op, 0);
+    size_t streak = fl_streak(p, 0, op, no_update_still, NULL);
     if (streak < (size_t)op->patience)
         return 0;
-    if (group_a_improvement(p, op->patience) >= op->min_delta)
+    if (!fl_loss_plateau(p, op->patience, op->min_delta))
         return 0;
     const fl_epoch_probe *now = fl_probes_epoch(p, n);
     if (isfinite(p->baseline_loss) && p->baseline_loss > 0 &&
@@ -230,18 +241,22 @@ static int no_update_observe(void *state, const void *opts, const fl_probes *p,
                                    fl_epoch_layer(now, l)->grad_norm);
     if (isfinite(now->lr) && !lr_tiny)
         g_string_append_printf(evidence, "; lr %.3g", now->lr);
-    char *loss = group_a_loss_note(p, op->patience, op->min_delta);
+    char *loss = loss_note(p, op->patience, op->min_delta);
     g_string_append_printf(evidence, "; %s", loss);
     g_free(loss);
 
     char *cause, *advice;
+    fl_fix_set fixes = {0};
     if (no_update_structural_optimizer(p)) {
+        fl_fixes_add(&fixes, "an optimizer that steps", "optimizer=adam");
+        fl_fixes_add(&fixes, "an optimizer that steps", "optimizer=sgd");
         cause = g_strdup_printf("optimizer \"%s\" never changes the weights", p->optimizer);
         advice = g_strdup("set optimizer to adam (optimizer = { plugin = \"adam\"; lr = 0.001; })");
     } else if (no_update_structural_loss(p)) {
         cause = g_strdup_printf("loss \"%s\" has a zero gradient, so the weights never move",
                                 p->loss);
         advice = g_strdup_printf("use loss %s instead of %s", no_update_loss_fix(p), p->loss);
+        fl_fixes_add(&fixes, "a differentiable loss", "loss=%s", no_update_loss_fix(p));
     } else if (lr_tiny && isfinite(p->base_lr) && p->base_lr >= op->tiny_lr) {
         cause = g_strdup_printf("the schedule has lowered the learning rate from %.3g to %.3g, "
                                 "too small to move the weights",
@@ -249,12 +264,15 @@ static int no_update_observe(void *state, const void *opts, const fl_probes *p,
         advice = g_strdup_printf("raise optimizer.schedule.decay_steps (or use a schedule that "
                                  "decays less) so the rate stays above %.3g",
                                  op->tiny_lr);
+        fl_fixes_add(&fixes, "a rate that does not decay to nothing",
+                     "optimizer.schedule=constant");
     } else if (lr_tiny) {
         cause = g_strdup_printf("the learning rate %.3g is too small: the weights barely move "
                                 "and the loss does not improve",
                                 now->lr);
         advice = g_strdup_printf("raise optimizer.lr from %.3g (try %.3g)", p->base_lr,
-                                 group_a_raise_lr(p, p->base_lr));
+                                 lr_raised(p, p->base_lr));
+        fixes_lr_raise(&fixes, p, "a rate that moves the weights");
     } else {
         double lr = isfinite(now->lr) ? now->lr : p->base_lr;
         cause = g_strdup_printf("the learning rate %.3g is too small for these gradients "
@@ -262,15 +280,21 @@ static int no_update_observe(void *state, const void *opts, const fl_probes *p,
                                 lr, gmax);
         advice = isfinite(p->base_lr)
                      ? g_strdup_printf("raise optimizer.lr from %.3g (try %.3g)", p->base_lr,
-                                       group_a_raise_lr(p, p->base_lr))
+                                       lr_raised(p, p->base_lr))
                      : g_strdup_printf("use optimizer adam instead of %s", p->optimizer);
+        if (isfinite(p->base_lr))
+            fixes_lr_raise(&fixes, p, "a rate that moves the weights");
+        else
+            fl_fixes_add(&fixes, "an optimizer with a learning rate", "optimizer=adam");
     }
-    report(ctx, &(fl_finding){.size = sizeof(fl_finding),
-                              .level = FL_LEVEL_COLLAPSED,
-                              .epoch = since,
-                              .evidence = evidence->str,
-                              .cause = cause,
-                              .advice = advice});
+    fl_finding f = {.size = sizeof f,
+                    .level = FL_LEVEL_COLLAPSED,
+                    .epoch = since,
+                    .evidence = evidence->str,
+                    .cause = cause,
+                    .advice = advice};
+    fl_finding_fixes(&f, &fixes);
+    report(ctx, &f);
     g_free(cause);
     g_free(advice);
     g_string_free(evidence, TRUE);

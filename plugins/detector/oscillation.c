@@ -6,7 +6,7 @@
  * (by min_delta) is a warning.  Two such windows in a row with the loss never falling
  * below `stay` times the untrained network's loss is a collapse: the run is bouncing
  * instead of learning. */
-#include "group-a-util.h"
+#include "evidence.h"
 #include "priorities.h"
 
 #include <stddef.h>
@@ -129,17 +129,24 @@ static int oscillation_observe(void *state, const void *opts, const fl_probes *p
     else
         g_string_append(advice, "lower the learning rate");
     /* A larger batch averages out the step noise, unless it already spans the data. */
-    if (p->batch && p->batch < p->n_train)
+    fl_fix_set fixes = {0};
+    fixes_lr_lower(&fixes, p, "smaller steps settle");
+    if (p->batch && p->batch < p->n_train) {
+        size_t bigger = p->batch * 4 < p->n_train ? p->batch * 4 : p->n_train;
         g_string_append_printf(advice, ", or raise train.batch from %zu (try %zu)", p->batch,
-                               p->batch * 4 < p->n_train ? p->batch * 4 : p->n_train);
-    report(ctx,
-           &(fl_finding){.size = sizeof(fl_finding),
-                         .level = level,
-                         .epoch = (int)since,
-                         .evidence = evidence->str,
-                         .cause = "the loss jumps up and down without settling: the steps are too "
-                                  "large",
-                         .advice = advice->str});
+                               bigger);
+        fl_fixes_add(&fixes, "a larger batch averages out the step noise", "train.batch=%zu",
+                     bigger);
+    }
+    fl_finding f = {.size = sizeof f,
+                    .level = level,
+                    .epoch = (int)since,
+                    .evidence = evidence->str,
+                    .cause = "the loss jumps up and down without settling: the steps are too "
+                             "large",
+                    .advice = advice->str};
+    fl_finding_fixes(&f, &fixes);
+    report(ctx, &f);
     g_string_free(evidence, TRUE);
     g_string_free(advice, TRUE);
     return 0;

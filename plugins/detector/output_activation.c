@@ -13,7 +13,7 @@
  * non-negative output under hinge (every prediction falls on the positive side of 0). */
 #include <flatline/plugin.h>
 #include <stddef.h>
-#include "group-b-util.h"
+#include "evidence.h"
 #include "priorities.h"
 
 typedef struct output_activation_opts {
@@ -61,6 +61,58 @@ static bool output_activation_nonnegative(fl_activation act)
            act.kind == FL_ACT_SOFTMAX || (act.kind == FL_ACT_LEAKY_RELU && act.alpha == 0.0);
 }
 
+/* What the targets of head l call for: any real value, values in [0, 1] (0/1 labels or
+ * a bounded regression), or one-hot classes (every column in [0, 1], means summing to 1). */
+typedef enum output_activation_targets {
+    TARGETS_REAL,
+    TARGETS_UNIT,
+    TARGETS_ONE_HOT,
+} output_activation_targets;
+
+static output_activation_targets output_activation_targets_of(const fl_probes *p,
+                                                             const fl_layer_desc *l)
+{
+    double sum = 0;
+    size_t n = 0;
+    for (size_t c = l->out_offset; c < l->out_offset + l->n_out && c < p->n_outputs; c++, n++) {
+        if (p->target_min[c] < 0 || p->target_max[c] > 1)
+            return TARGETS_REAL;
+        sum += p->target_mean[c];
+    }
+    return n >= 2 && fabs(sum - 1) < 1e-3 ? TARGETS_ONE_HOT : TARGETS_UNIT;
+}
+
+/* The fixes that make head l and the loss suit its targets: linear/mse for real values,
+ * softmax/cce for one-hot classes, sigmoid/bce for 0/1 labels (sigmoid under a regression
+ * loss for values in [0, 1], with linear as the alternative).  The loss changes only where
+ * it does not suit already. */
+static void output_activation_fixes(const fl_probes *p, const fl_layer_desc *l,
+                                    fl_fix_set *fixes)
+{
+    bool classification = p->loss_flags & FL_LOSS_CLASSIFICATION;
+    const char *why = "an output and a loss that suit the targets";
+    switch (output_activation_targets_of(p, l)) {
+    case TARGETS_REAL:
+        fl_fixes_add(fixes, why, "model.%s.activation=linear", l->name);
+        if (classification)
+            fl_fixes_also(fixes, "loss=mse");
+        break;
+    case TARGETS_ONE_HOT:
+        fl_fixes_add(fixes, why, "model.%s.activation=softmax", l->name);
+        if (!(p->loss_flags & FL_LOSS_ONE_HOT))
+            fl_fixes_also(fixes, "loss=cce");
+        break;
+    case TARGETS_UNIT:
+        fl_fixes_add(fixes, why, "model.%s.activation=sigmoid", l->name);
+        if (classification && (!(p->loss_flags & FL_LOSS_PROBABILITIES) ||
+                               (p->loss_flags & FL_LOSS_ONE_HOT)))
+            fl_fixes_also(fixes, "loss=bce");
+        if (!classification)
+            fl_fixes_add(fixes, why, "model.%s.activation=linear", l->name);
+        break;
+    }
+}
+
 static char *output_activation_set(const fl_layer_desc *l, const char *act)
 {
     return g_strdup_printf("set model.%s.activation = \"%s\"", l->name, act);
@@ -72,24 +124,28 @@ static void output_activation_regression(const fl_probes *p, const fl_layer_desc
 {
     const char *act = fl_activation_name(l->activation.kind);
     char buf[32];
+    fl_fix_set *fixes = fixes_new();
+    output_activation_fixes(p, l, fixes);
     if (l->activation.kind == FL_ACT_SOFTMAX) {
-        group_b_issue_add(issues, FL_LEVEL_WARNING, 0,
+        issue_add(issues, FL_LEVEL_WARNING, 0,
                           g_strdup_printf("%s (%zu units) has a softmax output under the "
                                           "regression loss %s",
                                           l->name, l->units, p->loss),
                           g_strdup_printf("a softmax makes %s's outputs positive and sum to 1, "
                                           "which regression targets do not",
                                           l->name),
-                          output_activation_set(l, "linear"));
+                          output_activation_set(l, "linear"), fixes);
         return;
     }
     output_activation_range r;
-    if (!output_activation_bounds(l->activation, &r))
+    if (!output_activation_bounds(l->activation, &r)) {
+        g_free(fixes);
         return;
+    }
     bool reported = false;
     for (size_t c = l->out_offset; c < l->out_offset + l->n_out && c < p->n_outputs; c++) {
         double lo = p->target_min[c], hi = p->target_max[c];
-        const char *name = group_b_name(p->out_names, c, "y", buf, sizeof buf);
+        const char *name = fl_output_name(p, c, buf, sizeof buf);
         bool none_inside = hi < r.lo || lo > r.hi;
         if (!none_inside && lo >= r.lo && hi <= r.hi)
             continue;
@@ -103,14 +159,17 @@ static void output_activation_regression(const fl_probes *p, const fl_layer_desc
                                   name, l->name, act)
                 : g_strdup_printf("part of %s's targets is out of reach of %s's %s output",
                                   name, l->name, act);
-        group_b_issue_add(issues, none_inside ? FL_LEVEL_COLLAPSED : FL_LEVEL_WARNING, 0,
-                          evidence, cause, output_activation_set(l, "linear"));
+        fl_fix_set *linear = fixes_new();
+        fl_fixes_add(linear, "an output that reaches every target", "model.%s.activation=linear",
+                     l->name);
+        issue_add(issues, none_inside ? FL_LEVEL_COLLAPSED : FL_LEVEL_WARNING, 0, evidence,
+                  cause, output_activation_set(l, "linear"), linear);
         reported = true;
     }
     bool relu = l->activation.kind == FL_ACT_RELU ||
                 (l->activation.kind == FL_ACT_LEAKY_RELU && l->activation.alpha == 0.0);
     if (relu && !reported && o->relu_output)
-        group_b_issue_add(issues, FL_LEVEL_WARNING, 0,
+        issue_add(issues, FL_LEVEL_WARNING, 0,
                           g_strdup_printf("%s is a relu output under the regression loss %s",
                                           l->name, p->loss),
                           g_strdup_printf("a ReLU output cannot recover once its "
@@ -119,7 +178,10 @@ static void output_activation_regression(const fl_probes *p, const fl_layer_desc
                                           l->name),
                           g_strdup_printf("set model.%s.activation = \"linear\" (or "
                                           "\"softplus\" for targets that must stay >= 0)",
-                                          l->name));
+                                          l->name),
+                          fixes);
+    else
+        g_free(fixes);
 }
 
 /* Activation against a classification loss. */
@@ -132,24 +194,57 @@ static void output_activation_classification(const fl_probes *p, const fl_layer_
      * decision by the sign (hinge). */
     bool one_hot = p->loss_flags & FL_LOSS_ONE_HOT;
     bool probabilities = p->loss_flags & FL_LOSS_PROBABILITIES;
+    fl_fix_set *fixes = fixes_new();
+    output_activation_fixes(p, l, fixes);
+    /* Targets outside [0, 1] are not probabilities: the cross-entropy of a target 2 (or
+     * 15) falls without bound as the prediction goes to 1, so every output is driven to
+     * the clip bound whatever the input. */
+    size_t bad = p->n_outputs;
+    for (size_t c = l->out_offset; c < l->out_offset + l->n_out && c < p->n_outputs; c++)
+        if (probabilities && bad == p->n_outputs &&
+            (p->target_min[c] < 0 || p->target_max[c] > 1))
+            bad = c;
+    if (bad < p->n_outputs) {
+        char buf[32];
+        const char *name = fl_output_name(p, bad, buf, sizeof buf);
+        issue_add(issues, FL_LEVEL_COLLAPSED, 0,
+                  g_strdup_printf("the targets of %s lie in [%.3g, %.3g] but %s takes "
+                                  "probabilities in [0, 1]",
+                                  name, p->target_min[bad], p->target_max[bad], loss),
+                  g_strdup_printf("%s is a classification loss and the targets of %s are not "
+                                  "0/1 labels: the loss has no minimum inside (0, 1), so "
+                                  "training pushes every prediction to the bound",
+                                  loss, name),
+                  g_strdup_printf("for a regression target use loss mse with a linear "
+                                  "output (set loss = \"mse\"; set model.%s.activation = "
+                                  "\"linear\"); for classes, one-hot encode the labels",
+                                  l->name),
+                  fixes);
+        return;
+    }
     if (one_hot && l->activation.kind != FL_ACT_SOFTMAX)
-        group_b_issue_add(issues, FL_LEVEL_WARNING, 0,
+        issue_add(issues, FL_LEVEL_WARNING, 0,
                           g_strdup_printf("%s has a %s output under %s", l->name, act, loss),
                           g_strdup_printf("%s expects class probabilities: %s's %s outputs "
                                           "are normalized by their sum, and where they are <= "
                                           "0 they are clipped and pass no gradient",
                                           loss, l->name, act),
-                          output_activation_set(l, "softmax"));
+                          output_activation_set(l, "softmax"), fixes);
     else if (probabilities && !one_hot && l->activation.kind != FL_ACT_SIGMOID)
-        group_b_issue_add(issues, FL_LEVEL_WARNING, 0,
+        issue_add(issues, FL_LEVEL_WARNING, 0,
                           g_strdup_printf("%s has a %s output under %s", l->name, act, loss),
                           g_strdup_printf("%s expects a probability per output: %s's %s "
                                           "outputs outside [0, 1] are clipped and pass no "
                                           "gradient",
                                           loss, l->name, act),
-                          output_activation_set(l, "sigmoid"));
-    else if ((p->loss_flags & FL_LOSS_SIGNED) && output_activation_nonnegative(l->activation))
-        group_b_issue_add(
+                          output_activation_set(l, "sigmoid"), fixes);
+    else if ((p->loss_flags & FL_LOSS_SIGNED) && output_activation_nonnegative(l->activation)) {
+        fixes->n = 0;
+        fl_fixes_add(fixes, "a signed output for a loss that reads the sign",
+                     "model.%s.activation=linear", l->name);
+        fl_fixes_add(fixes, "a signed output for a loss that reads the sign",
+                     "model.%s.activation=tanh", l->name);
+        issue_add(
             issues, FL_LEVEL_WARNING, 0,
             g_strdup_printf("%s has a %s output under %s, whose decision is "
                             "the sign of the prediction",
@@ -157,7 +252,11 @@ static void output_activation_classification(const fl_probes *p, const fl_layer_
             g_strdup_printf("%s's %s output is never negative, so every input "
                             "falls on the positive side of %s's boundary",
                             l->name, act, loss),
-            g_strdup_printf("set model.%s.activation = \"linear\" (or \"tanh\")", l->name));
+            g_strdup_printf("set model.%s.activation = \"linear\" (or \"tanh\")", l->name),
+            fixes);
+    } else {
+        g_free(fixes);
+    }
 }
 
 static int output_activation_preflight(void *state, const void *opts_, const fl_probes *p,
@@ -165,14 +264,16 @@ static int output_activation_preflight(void *state, const void *opts_, const fl_
 {
     (void)state;
     const output_activation_opts *o = opts_;
-    GArray *issues = group_b_issues_new();
+    GArray *issues = issues_new();
     bool classification = p->loss_flags & FL_LOSS_CLASSIFICATION;
     for (size_t k = 0; k < p->n_layers; k++) {
         const fl_layer_desc *l = fl_probes_layer(p, k);
         if (!l->is_output)
             continue;
         if (l->activation.kind == FL_ACT_SOFTMAX && l->units == 1) {
-            group_b_issue_add(
+            fl_fix_set *fixes = fixes_new();
+            output_activation_fixes(p, l, fixes);
+            issue_add(
                 issues, FL_LEVEL_COLLAPSED, 0,
                 g_strdup_printf("%s is a softmax over 1 unit", l->name),
                 g_strdup_printf("a softmax over one unit is always 1.0: %s predicts 1.0 for "
@@ -181,7 +282,8 @@ static int output_activation_preflight(void *state, const void *opts_, const fl_
                 classification ? g_strdup_printf("set model.%s.activation = \"sigmoid\" (one "
                                                  "0/1 column) or give %s one unit per class",
                                                  l->name, l->name)
-                               : output_activation_set(l, "linear"));
+                               : output_activation_set(l, "linear"),
+                fixes);
             continue;
         }
         if (classification)
@@ -189,7 +291,7 @@ static int output_activation_preflight(void *state, const void *opts_, const fl_
         else
             output_activation_regression(p, l, o, issues);
     }
-    group_b_issues_report(issues, report, ctx);
+    issues_report(issues, 0, report, ctx);
     return 0;
 }
 

@@ -16,7 +16,7 @@
  * thresholds are ours: no published rule exists for this failure. */
 #include <flatline/plugin.h>
 #include <stddef.h>
-#include "group-b-util.h"
+#include "evidence.h"
 #include "priorities.h"
 
 typedef struct over_regularization_opts {
@@ -87,13 +87,37 @@ static void over_regularization_keys(const fl_probes *p, GString *keys, GString 
     }
 }
 
+/* Two candidate fixes, each lowering every penalty at once (one left strong still holds
+ * the weights down): to the suggested value, and to a tenth of what it is. */
+static void over_regularization_fixes(const fl_probes *p, fl_fix_set *fixes)
+{
+    for (int tenth = 0; tenth < 2; tenth++) {
+        bool started = false;
+        for (size_t k = 0; k < p->n_layers; k++) {
+            const fl_layer_desc *l = fl_probes_layer(p, k);
+            for (int which = 0; over_regularization_penalized(l) && which < 2; which++) {
+                double v = which ? l->l1 : l->l2;
+                if (!(v > 0))
+                    continue;
+                double to = tenth ? v / 10 : over_regularization_try(v);
+                const char *key = which ? "l1" : "l2";
+                if (started)
+                    fl_fixes_also(fixes, "model.%s.%s=%.3g", l->name, key, to);
+                else
+                    started = fl_fixes_add(fixes, "a penalty that leaves the data its say",
+                                           "model.%s.%s=%.3g", l->name, key, to);
+            }
+        }
+    }
+}
+
 static int over_regularization_preflight(void *state, const void *opts_, const fl_probes *p,
                                          fl_report_fn report, void *ctx)
 {
     (void)state;
     const over_regularization_opts *o = opts_;
     const fl_epoch_probe *h0 = fl_probes_epoch(p, 0);
-    double data0 = group_b_data_loss(h0);
+    double data0 = fl_data_loss(h0);
     if (!isfinite(h0->penalty) || !isfinite(data0) || data0 <= 0 ||
         !(h0->penalty > o->init_ratio * data0))
         return 0;
@@ -103,15 +127,17 @@ static int over_regularization_preflight(void *state, const void *opts_, const f
         char *evidence = g_strdup_printf("at the initial weights the penalty is %.3g = %.3gx "
                                          "the data loss %.3g (%s)",
                                          h0->penalty, h0->penalty / data0, data0, keys->str);
-        report(ctx,
-               &(fl_finding){.size = sizeof(fl_finding),
-                             .level = FL_LEVEL_WARNING,
-                             .epoch = 0,
-                             .evidence = evidence,
-                             .cause = "the L1/L2 penalty outweighs the data loss from the start: "
-                                      "training will shrink the weights instead of fitting the "
-                                      "data",
-                             .advice = advice->str});
+        fl_fix_set fixes = {0};
+        over_regularization_fixes(p, &fixes);
+        fl_finding f = {.size = sizeof f,
+                        .level = FL_LEVEL_WARNING,
+                        .epoch = 0,
+                        .evidence = evidence,
+                        .cause = "the L1/L2 penalty outweighs the data loss from the start: "
+                                 "training will shrink the weights instead of fitting the data",
+                        .advice = advice->str};
+        fl_finding_fixes(&f, &fixes);
+        report(ctx, &f);
         g_free(evidence);
     }
     g_string_free(keys, TRUE);
@@ -143,15 +169,15 @@ static int over_regularization_observe(void *state, const void *opts_, const fl_
     const over_regularization_opts *o = opts_;
     const fl_epoch_probe *now = fl_probes_epoch(p, p->n_epochs);
     double share = isfinite(now->penalty) && now->loss > 0 ? now->penalty / now->loss : 0.0;
-    bool poor = group_b_poor_fit(p, o->poor_fit);
+    bool poor = (fl_fit_ratio(p, fl_probes_now(p)) > o->poor_fit);
     if (!(share > o->share) && !poor)
         return 0;
-    bool flat = group_b_loss_flat(p, o->patience, o->min_delta);
+    bool flat = fl_loss_plateau(p, o->patience, o->min_delta);
     /* Final when the loss shows no sign of recovery and either the weights are gone or
      * they are held small while the model explains next to nothing: a strong penalty keeps
      * the weights at a small equilibrium (measured with l2 = 1 on sine2d: 2% of the initial
      * norm, never 0.1%), which is as final as zero. */
-    bool explains_nothing = group_b_poor_fit(p, o->collapse_fit);
+    bool explains_nothing = (fl_fit_ratio(p, fl_probes_now(p)) > o->collapse_fit);
     GString *layers = g_string_new(NULL), *advice = g_string_new(NULL);
     bool collapsed = false;
     int since = -1;
@@ -160,9 +186,9 @@ static int over_regularization_observe(void *state, const void *opts_, const fl_
         if (!over_regularization_penalized(l))
             continue;
         int from = 0, from_gone = 0;
-        if (group_b_streak(p, k, &o->shrink, over_regularization_shrunk, &from) < o->patience)
+        if (fl_streak(p, k, &o->shrink, over_regularization_shrunk, &from) < o->patience)
             continue;
-        bool gone = group_b_streak(p, k, &o->collapse, over_regularization_shrunk,
+        bool gone = fl_streak(p, k, &o->collapse, over_regularization_shrunk,
                                    &from_gone) >= o->patience;
         collapsed = collapsed || (flat && (explains_nothing || (gone && poor)));
         since = since < 0 ? from : MIN(since, from);
@@ -184,22 +210,25 @@ static int over_regularization_observe(void *state, const void *opts_, const fl_
         }
     }
     if (layers->len) {
-        double data = group_b_data_loss(now);
-        char *flat_text = collapsed ? group_b_flat_text(p, o->patience, o->min_delta)
+        double data = fl_data_loss(now);
+        char *flat_text = collapsed ? loss_note(p, o->patience, o->min_delta)
                                     : g_strdup("");
         char *evidence = g_strdup_printf(
             "%s; the penalty is %.3g = %.2g%% of the loss %.3g; data loss %.3g = %.0f%% of the "
             "loss of predicting the mean%s%s",
             layers->str, now->penalty, 100.0 * share, now->loss, data,
             100.0 * data / p->baseline_loss, collapsed ? "; " : "", flat_text);
-        report(ctx,
-               &(fl_finding){.size = sizeof(fl_finding),
-                             .level = collapsed ? FL_LEVEL_COLLAPSED : FL_LEVEL_WARNING,
-                             .epoch = since,
-                             .evidence = evidence,
-                             .cause = "the L1/L2 penalty outweighs what the weights gain on the "
-                                      "data, so training holds them near 0 instead of fitting",
-                             .advice = advice->str});
+        fl_fix_set fixes = {0};
+        over_regularization_fixes(p, &fixes);
+        fl_finding f = {.size = sizeof f,
+                        .level = collapsed ? FL_LEVEL_COLLAPSED : FL_LEVEL_WARNING,
+                        .epoch = since,
+                        .evidence = evidence,
+                        .cause = "the L1/L2 penalty outweighs what the weights gain on the "
+                                 "data, so training holds them near 0 instead of fitting",
+                        .advice = advice->str};
+        fl_finding_fixes(&f, &fixes);
+        report(ctx, &f);
         g_free(flat_text);
         g_free(evidence);
     }

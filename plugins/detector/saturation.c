@@ -18,7 +18,7 @@
  * asks for confident, saturated outputs: neither is a failure, so such heads are skipped. */
 #include <flatline/plugin.h>
 #include <stddef.h>
-#include "group-b-util.h"
+#include "evidence.h"
 #include "priorities.h"
 
 /* The probes' cut: sigmoid(5) and tanh(5). */
@@ -102,13 +102,29 @@ static double saturation_moved(const fl_probes *p, size_t k, int window)
     return most;
 }
 
-static char *saturation_advice(const fl_probes *p, const fl_layer_desc *l, bool at_init)
+/* The advice in words, and its candidate fixes into `fixes`. */
+static char *saturation_advice(const fl_probes *p, const fl_layer_desc *l, bool at_init,
+                               fl_fix_set *fixes)
 {
     bool raw = l->input < 0 && p->normalize == FL_NORMALIZE_NONE;
     double rms = raw ? saturation_input_rms(p) : 0.0;
     bool big_inputs = raw && rms > 2.0;
     bool wide_init = l->has_kernel && l->init_std * sqrt((double)l->fan_in) > 2.0;
     GString *s = g_string_new(NULL);
+    if (at_init && big_inputs)
+        fl_fixes_add(fixes, "inputs of unit scale keep the pre-activations moderate",
+                     "dataset.normalize=standard");
+    if (at_init && wide_init)
+        fixes_init(fixes, l, "weights of the scale the layer's fan-in calls for");
+    if (at_init && !wide_init && !big_inputs)
+        fl_fixes_add(fixes, "a zero bias starts the units in their steep middle",
+                     "model.%s.bias_init=zeros", l->name);
+    if (!at_init) {
+        fixes_lr_lower(fixes, p, "smaller steps do not drive the units to their ends");
+        if (raw)
+            fl_fixes_add(fixes, "inputs of unit scale keep the pre-activations moderate",
+                         "dataset.normalize=standard");
+    }
     if (at_init && big_inputs)
         g_string_append_printf(s, "set dataset.normalize = \"standard\" (the raw inputs have "
                                   "rms %.3g)",
@@ -131,7 +147,7 @@ static char *saturation_advice(const fl_probes *p, const fl_layer_desc *l, bool 
         if (isfinite(p->base_lr))
             g_string_append_printf(s, "lower optimizer.lr from %.3g (try %.3g): %s saturated "
                                       "during training",
-                                   p->base_lr, group_b_lower_lr(p->base_lr), l->name);
+                                   p->base_lr, fl_lr_lower(p->base_lr, 1), l->name);
         else
             g_string_append_printf(s, "lower the learning rate: %s saturated during training",
                                    l->name);
@@ -146,9 +162,9 @@ static int saturation_observe(void *state, const void *opts_, const fl_probes *p
 {
     (void)state;
     const saturation_opts *o = opts_;
-    GArray *issues = group_b_issues_new();
-    bool collapse = group_b_loss_flat(p, o->patience, o->min_delta) &&
-                    group_b_poor_fit(p, o->collapse_fit);
+    GArray *issues = issues_new();
+    bool collapse = fl_loss_plateau(p, o->patience, o->min_delta) &&
+                    (fl_fit_ratio(p, fl_probes_now(p)) > o->collapse_fit);
     for (size_t k = 0; k < p->n_layers; k++) {
         const fl_layer_desc *l = fl_probes_layer(p, k);
         fl_activation_kind act = l->activation.kind;
@@ -158,7 +174,7 @@ static int saturation_observe(void *state, const void *opts_, const fl_probes *p
             ((p->loss_flags & FL_LOSS_CLASSIFICATION) || saturation_targets_at_ends(p, l)))
             continue;
         int since = 0;
-        if (group_b_streak(p, k, &o->threshold, saturation_holds, &since) < o->patience)
+        if (fl_streak(p, k, &o->threshold, saturation_holds, &since) < o->patience)
             continue;
         double now = fl_epoch_layer(fl_probes_epoch(p, p->n_epochs), k)->saturated;
         double moved = saturation_moved(p, k, o->patience);
@@ -169,7 +185,7 @@ static int saturation_observe(void *state, const void *opts_, const fl_probes *p
         /* The loss and the movement, when the loss alone would make it final. */
         char *tail = NULL;
         if (collapse) {
-            char *flat = group_b_flat_text(p, o->patience, o->min_delta);
+            char *flat = loss_note(p, o->patience, o->min_delta);
             tail = g_strdup_printf("; %s; its weights moved by at most %.2g of their norm per "
                                    "epoch%s",
                                    flat, moved,
@@ -186,10 +202,11 @@ static int saturation_observe(void *state, const void *opts_, const fl_probes *p
             "the %s units of %s sit at their flat ends, where the derivative is below %s, so "
             "almost no gradient passes through them",
             name, l->name, act == FL_ACT_SIGMOID ? "0.0067" : "2e-4");
-        group_b_issue_add(issues, final ? FL_LEVEL_COLLAPSED : FL_LEVEL_WARNING, since,
-                          evidence, cause, saturation_advice(p, l, at_init));
+        fl_fix_set *fixes = fixes_new();
+        issue_add(issues, final ? FL_LEVEL_COLLAPSED : FL_LEVEL_WARNING, since, evidence, cause,
+                  saturation_advice(p, l, at_init, fixes), fixes);
     }
-    group_b_issues_report(issues, report, ctx);
+    issues_report(issues, 0, report, ctx);
     return 0;
 }
 

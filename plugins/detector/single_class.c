@@ -7,7 +7,7 @@
  * Only the current epoch's predictions are at hand (p->probe_pred), so the detector keeps
  * per run the epoch since which every row has had the same class.  A warning once that
  * has held `patience` epochs; a collapse when the loss has also stopped improving. */
-#include "group-a-util.h"
+#include "evidence.h"
 #include "priorities.h"
 
 #include <stddef.h>
@@ -64,8 +64,8 @@ static char *single_class_name(const fl_probes *p, size_t c)
 {
     char buf[32];
     if (p->n_outputs == 1)
-        return g_strdup_printf("%s = %zu", group_a_out_name(p, 0, buf, sizeof buf), c);
-    return g_strdup(group_a_out_name(p, c, buf, sizeof buf));
+        return g_strdup_printf("%s = %zu", fl_output_name(p, 0, buf, sizeof buf), c);
+    return g_strdup(fl_output_name(p, c, buf, sizeof buf));
 }
 
 static int single_class_observe(void *state, const void *opts, const fl_probes *p,
@@ -110,7 +110,7 @@ static int single_class_observe(void *state, const void *opts, const fl_probes *
         s->cls = cls;
     }
     if (one && n - s->since + 1 >= (size_t)op->patience) {
-        bool stalled = group_a_improvement(p, op->patience) < op->min_delta;
+        bool stalled = fl_loss_plateau(p, op->patience, op->min_delta);
         char *name = single_class_name(p, cls);
         GString *evidence = g_string_new(NULL);
         g_string_append_printf(evidence,
@@ -134,7 +134,7 @@ static int single_class_observe(void *state, const void *opts, const fl_probes *
                 g_free(cn);
             }
         }
-        char *loss = group_a_loss_note(p, op->patience, op->min_delta);
+        char *loss = loss_note(p, op->patience, op->min_delta);
         g_string_append_printf(evidence, "; since epoch %zu; %s", s->since, loss);
         char *cause = g_strdup_printf("the classifier predicts class %s for every input", name);
         report(ctx, &(fl_finding){.size = sizeof(fl_finding),

@@ -20,7 +20,7 @@
  * inputs, few rows) make the estimate too high, which only makes the detector quieter. */
 #include <flatline/plugin.h>
 #include <stddef.h>
-#include "group-b-util.h"
+#include "evidence.h"
 #include "priorities.h"
 
 typedef struct underfit_opts {
@@ -107,7 +107,9 @@ static char *underfit_shape(const fl_probes *p)
     return s;
 }
 
-static char *underfit_advice(const fl_probes *p)
+/* The advice in words, and its candidate fixes: more capacity where a layer can grow (a
+ * hidden layer cannot be added by an edit), and more epochs. */
+static char *underfit_advice(const fl_probes *p, fl_fix_set *fixes)
 {
     const fl_layer_desc *narrow = NULL, *first_out = NULL;
     for (size_t k = 0; k < p->n_layers; k++) {
@@ -122,6 +124,12 @@ static char *underfit_advice(const fl_probes *p)
     }
     char *shape = underfit_shape(p);
     char *advice;
+    if (narrow)
+        fl_fixes_add(fixes, "more units give the model the capacity to fit",
+                     "model.%s.units=%zu", narrow->name, 4 * narrow->units);
+    if (p->max_epochs > 0)
+        fl_fixes_add(fixes, "more epochs let a slow fit finish", "train.epochs=%d",
+                     4 * p->max_epochs);
     if (!narrow)
         advice = g_strdup_printf(
             "the model is %s with no nonlinear hidden layer: add one before %s, e.g. { name = "
@@ -144,16 +152,16 @@ static int underfit_observe(void *state, const void *opts_, const fl_probes *p,
     (void)state;
     const underfit_opts *o = opts_;
     int start = MAX(o->min_epochs, (int)ceil(o->min_fraction * p->max_epochs));
-    if ((int)p->n_epochs < start || !group_b_loss_flat(p, o->patience, o->min_delta) ||
-        !group_b_poor_fit(p, o->ratio))
+    if ((int)p->n_epochs < start || !fl_loss_plateau(p, o->patience, o->min_delta) ||
+        !(fl_fit_ratio(p, fl_probes_now(p)) > o->ratio))
         return 0;
     const fl_epoch_probe *now = fl_probes_epoch(p, p->n_epochs);
-    double data = group_b_data_loss(now), share = data / p->baseline_loss;
+    double data = fl_data_loss(now), share = data / p->baseline_loss;
     bool mse = p->loss_flags & FL_LOSS_SQUARED_ERROR;
     double noise = mse && o->floor_factor > 0 ? underfit_noise_floor(p) : NAN;
     if (isfinite(noise) && data <= o->floor_factor * noise)
         return 0;
-    char *flat = group_b_flat_text(p, o->patience, o->min_delta);
+    char *flat = loss_note(p, o->patience, o->min_delta);
     /* Clearly above the baseline the model has not even learned the mean, which its
      * output bias alone can: capacity is not what limits it.  At the baseline itself it
      * may well be capacity: a linear model on a target with no linear part (an even
@@ -174,23 +182,32 @@ static int underfit_observe(void *state, const void *opts_, const fl_probes *p,
                                      data, 100.0 * share, p->baseline_loss, explained, flat,
                                      floor_text);
     g_free(floor_text);
+    fl_fix_set fixes = {0};
+    if (no_mean && isfinite(p->base_lr) && p->base_lr > 0) {
+        /* Which way the rate is off cannot be told from a loss above the mean's. */
+        fl_fixes_add(&fixes, "a smaller rate stops overshooting", "optimizer.lr=%.3g",
+                     fl_lr_lower(p->base_lr, 1));
+        fl_fixes_add(&fixes, "a larger rate moves the weights", "optimizer.lr=%.3g",
+                     fl_lr_raise(p->base_lr, 1));
+    }
     char *advice = no_mean ? g_strdup("the model has not learned even the mean, which its "
                                       "output bias alone can: more capacity will not help; "
                                       "look at the causes listed before this one (learning "
                                       "rate, updates, initialization)")
-                           : underfit_advice(p);
+                           : underfit_advice(p, &fixes);
     int since = (int)p->n_epochs - o->patience;
-    report(ctx,
-           &(fl_finding){.size = sizeof(fl_finding),
-                         .level = FL_LEVEL_WARNING,
-                         .epoch = since,
-                         .evidence = evidence,
-                         .cause = no_mean ? "the loss has stopped improving at or above the loss "
-                                            "of predicting the mean: the model is not learning"
-                                          : "the loss has stopped improving far above what the "
-                                            "data allows: the model is too small or too "
-                                            "constrained to fit it",
-                         .advice = advice});
+    fl_finding f = {.size = sizeof f,
+                    .level = FL_LEVEL_WARNING,
+                    .epoch = since,
+                    .evidence = evidence,
+                    .cause = no_mean ? "the loss has stopped improving at or above the loss of "
+                                       "predicting the mean: the model is not learning"
+                                     : "the loss has stopped improving far above what the data "
+                                       "allows: the model is too small or too constrained to "
+                                       "fit it",
+                    .advice = advice};
+    fl_finding_fixes(&f, &fixes);
+    report(ctx, &f);
     g_free(flat);
     g_free(explained);
     g_free(evidence);

@@ -8,14 +8,16 @@
  * the first step (LeCun et al., "Efficient BackProp", 1998, section 4.3: normalize inputs).
  * No published tool gives a number for "too different"; ours is three orders of magnitude
  * between the largest and the smallest non-zero standard deviation, or a raw value above
- * 1e3: at that point a common step size is wrong for one end of the range by a factor that
+ * 100 (raw 0-255 pixels: every feature of the same scale, but a unit of a Glorot-initialized
+ * first layer then starts with pre-activations of std ~|x|, tens to hundreds, so sigmoid and
+ * tanh units start saturated and ReLU units take huge first steps): at that point a common step size is wrong for one end of the range by a factor that
  * per-weight adaptivity (Adam) no longer hides in the few hundred epochs we run, while the
  * ordinary spread of real units (centimetres beside kilograms, x10-x100) stays quiet.
  * Scale alone does not doom a run, so this is a warning: the diagnosis makes it the cause
  * of a symptom that also fires. */
 #include <flatline/plugin.h>
 #include <stddef.h>
-#include "group-b-util.h"
+#include "evidence.h"
 #include "priorities.h"
 
 typedef struct unscaled_input_opts {
@@ -28,7 +30,7 @@ static const fl_param unscaled_input_params[] = {
      "largest over smallest non-zero input std that is a problem (our choice: 3 orders of "
      "magnitude)",
      offsetof(unscaled_input_opts, ratio)},
-    {"max_abs", FL_PARAM_FLOAT, "1e3", "(0, inf)", NULL,
+    {"max_abs", FL_PARAM_FLOAT, "100", "(0, inf)", NULL,
      "a raw input value beyond this in magnitude is a problem",
      offsetof(unscaled_input_opts, max_abs)},
     FL_PARAM_END};
@@ -59,8 +61,8 @@ static int unscaled_input_preflight(void *state, const void *opts_, const fl_pro
     if (ratio >= o->ratio)
         g_string_append_printf(evidence,
                                "raw input std ranges from %.3g (%s) to %.3g (%s): ratio %.3g",
-                               p->input_std[lo], group_b_name(p->in_names, lo, "x", a, sizeof a),
-                               p->input_std[hi], group_b_name(p->in_names, hi, "x", b, sizeof b),
+                               p->input_std[lo], fl_input_name(p, lo, a, sizeof a),
+                               p->input_std[hi], fl_input_name(p, hi, b, sizeof b),
                                ratio);
     size_t n_big = 0;
     double biggest = 0;
@@ -71,7 +73,7 @@ static int unscaled_input_preflight(void *state, const void *opts_, const fl_pro
         if (n_big < UNSCALED_INPUT_LIST)
             g_string_append_printf(evidence, "%s|%s| reaches %.3g (std %.3g)",
                                    evidence->len ? (n_big ? ", " : "; ") : "",
-                                   group_b_name(p->in_names, i, "x", a, sizeof a),
+                                   fl_input_name(p, i, a, sizeof a),
                                    p->input_absmax[i], p->input_std[i]);
         n_big++;
     }
@@ -90,12 +92,17 @@ static int unscaled_input_preflight(void *state, const void *opts_, const fl_pro
                                   "the first layer's pre-activations and gradients start huge, "
                                   "saturating or killing its units",
                                   biggest);
-        report(ctx, &(fl_finding){.size = sizeof(fl_finding),
-                                  .level = FL_LEVEL_WARNING,
-                                  .epoch = 0,
-                                  .evidence = evidence->str,
-                                  .cause = cause,
-                                  .advice = "set dataset.normalize = \"standard\""});
+        fl_fix_set fixes = {0};
+        fl_fixes_add(&fixes, "inputs of one, unit scale", "dataset.normalize=standard");
+        fl_fixes_add(&fixes, "inputs of one, unit scale", "dataset.normalize=minmax");
+        fl_finding f = {.size = sizeof f,
+                        .level = FL_LEVEL_WARNING,
+                        .epoch = 0,
+                        .evidence = evidence->str,
+                        .cause = cause,
+                        .advice = "set dataset.normalize = \"standard\""};
+        fl_finding_fixes(&f, &fixes);
+        report(ctx, &f);
         g_free(cause);
     }
     g_string_free(evidence, TRUE);

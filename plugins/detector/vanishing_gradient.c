@@ -15,7 +15,7 @@
  * hence a loose `soft_ratio`.  So: with at least two squashing hidden layers, a gradient ratio
  * below `soft_ratio` together with an output spread below `signal` x the target spread is
  * the same failure, seen from both ends of the network. */
-#include "group-a-util.h"
+#include "evidence.h"
 #include "priorities.h"
 
 #include <stddef.h>
@@ -53,13 +53,13 @@ static const fl_param vanishing_gradient_params[] = {
      offsetof(vanishing_gradient_opts, signal)},
     FL_PARAM_END};
 
-static bool vanishing_gradient_holds(const fl_probes *p, size_t k, const void *opts,
-                                     size_t unused)
+static bool vanishing_gradient_holds(const fl_probes *p, size_t k, size_t unused,
+                                     const void *opts)
 {
     (void)unused;
     const vanishing_gradient_opts *op = opts;
     size_t first, last;
-    if (group_a_weighted(p, &first, &last) < 2)
+    if (weighted_layers(p, &first, &last) < 2)
         return false;
     double g0 = fl_epoch_layer(fl_probes_epoch(p, k), first)->grad_norm,
            g1 = fl_epoch_layer(fl_probes_epoch(p, k), last)->grad_norm;
@@ -83,13 +83,13 @@ static size_t vanishing_gradient_squashing(const fl_probes *p)
 
 /* The second test: a softer gradient ratio, corroborated by an output that ignores the
  * input. */
-static bool vanishing_gradient_faded(const fl_probes *p, size_t k, const void *opts,
-                                     size_t unused)
+static bool vanishing_gradient_faded(const fl_probes *p, size_t k, size_t unused,
+                                     const void *opts)
 {
     (void)unused;
     const vanishing_gradient_opts *op = opts;
     size_t first, last;
-    if (group_a_weighted(p, &first, &last) < 2 || vanishing_gradient_squashing(p) < 2)
+    if (weighted_layers(p, &first, &last) < 2 || vanishing_gradient_squashing(p) < 2)
         return false;
     double g0 = fl_epoch_layer(fl_probes_epoch(p, k), first)->grad_norm,
            g1 = fl_epoch_layer(fl_probes_epoch(p, k), last)->grad_norm;
@@ -104,14 +104,59 @@ static bool vanishing_gradient_faded(const fl_probes *p, size_t k, const void *o
     return spread < op->signal;
 }
 
+/* One fix changing every hidden layer at once (one layer left squashing still fades the
+ * gradient): sigmoid/tanh layers become relu with He's initializer; where the signal fades
+ * forward as well, wider N(0, 1) weights for them are the alternative.  Without squashing
+ * layers, He's initializer for the relu ones. */
+static void vanishing_gradient_fixes(const fl_probes *p, bool by_signal, fl_fix_set *fixes)
+{
+    for (int variant = 0; variant < 3; variant++) {
+        bool started = false;
+        for (size_t l = 0; l < p->n_layers; l++) {
+            const fl_layer_desc *d = fl_probes_layer(p, l);
+            if (!d->has_weights || !d->has_kernel || d->is_output)
+                continue;
+            bool squashing = fl_activation_saturates(d->activation.kind);
+            const char *edit[2] = {NULL, NULL};
+            char a[FL_FIX_TEXT_MAX], b[FL_FIX_TEXT_MAX];
+            if (variant == 0 && squashing) {
+                snprintf(a, sizeof a, "model.%s.activation=relu", d->name);
+                snprintf(b, sizeof b, "model.%s.init=he_uniform", d->name);
+                edit[0] = a, edit[1] = b;
+            } else if (variant == 1 && squashing && by_signal) {
+                snprintf(a, sizeof a, "model.%s.init=normal", d->name);
+                snprintf(b, sizeof b, "model.%s.init.stddev=1", d->name);
+                edit[0] = a, edit[1] = b;
+            } else if (variant == 2 && fl_activation_is_relu(d->activation) &&
+                       !(d->init_flags & FL_INIT_FOR_RELU)) {
+                snprintf(a, sizeof a, "model.%s.init=he_uniform", d->name);
+                edit[0] = a;
+            }
+            for (int e = 0; e < 2 && edit[e]; e++) {
+                if (started)
+                    fl_fixes_also(fixes, "%s", edit[e]);
+                else
+                    started = fl_fixes_add(fixes,
+                                           variant == 0 ? "relu units pass the gradient back "
+                                                          "undamped"
+                                           : variant == 1 ? "wider weights keep the units in "
+                                                            "their steep middle"
+                                                          : "He's initializer keeps a relu "
+                                                            "stack's signal alive",
+                                           "%s", edit[e]);
+            }
+        }
+    }
+}
+
 static int vanishing_gradient_observe(void *state, const void *opts, const fl_probes *p,
                                       fl_report_fn report, void *ctx)
 {
     (void)state;
     const vanishing_gradient_opts *op = opts;
     size_t n = p->n_epochs;
-    size_t streak = group_a_streak(p, vanishing_gradient_holds, op, 0);
-    size_t faded = group_a_streak(p, vanishing_gradient_faded, op, 0);
+    size_t streak = fl_streak(p, 0, op, vanishing_gradient_holds, NULL);
+    size_t faded = fl_streak(p, 0, op, vanishing_gradient_faded, NULL);
     bool by_signal = streak < (size_t)op->patience;
     if (by_signal) {
         if (faded < (size_t)op->patience)
@@ -119,7 +164,7 @@ static int vanishing_gradient_observe(void *state, const void *opts, const fl_pr
         streak = faded;
     }
     size_t first, last;
-    size_t weighted = group_a_weighted(p, &first, &last);
+    size_t weighted = weighted_layers(p, &first, &last);
     const fl_epoch_probe *now = fl_probes_epoch(p, n);
     double g_first = fl_epoch_layer(now, first)->grad_norm;
     double g_last = fl_epoch_layer(now, last)->grad_norm;
@@ -152,7 +197,7 @@ static int vanishing_gradient_observe(void *state, const void *opts, const fl_pr
                                g_first / g_last, op->ratio, fl_probes_layer(p, first)->name,
                                g_first, op->first_norm, since);
     }
-    char *loss = group_a_loss_note(p, op->patience, op->min_delta);
+    char *loss = loss_note(p, op->patience, op->min_delta);
     g_string_append_printf(evidence, "; %s", loss);
     g_free(loss);
 
@@ -180,14 +225,17 @@ static int vanishing_gradient_observe(void *state, const void *opts, const fl_pr
     g_string_append_printf(advice, "use fewer layers (%zu weighted layers now) or add batchnorm "
                                    "layers between them",
                            weighted);
-    bool stalled = group_a_improvement(p, op->patience) < op->min_delta;
-    report(ctx, &(fl_finding){
-                    .size = sizeof(fl_finding),
+    fl_fix_set fixes = {0};
+    vanishing_gradient_fixes(p, by_signal, &fixes);
+    bool stalled = fl_loss_plateau(p, op->patience, op->min_delta);
+    fl_finding f = {.size = sizeof f,
                     .level = stalled ? FL_LEVEL_COLLAPSED : FL_LEVEL_WARNING,
                     .epoch = since,
                     .evidence = evidence->str,
                     .cause = "the gradient fades on its way back: the first layers barely learn",
-                    .advice = advice->str});
+                    .advice = advice->str};
+    fl_finding_fixes(&f, &fixes);
+    report(ctx, &f);
     g_string_free(evidence, TRUE);
     g_string_free(advice, TRUE);
     g_string_free(squashing, TRUE);

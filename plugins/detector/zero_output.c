@@ -7,7 +7,7 @@
  * improving and the predictions are not growing away from zero, or when they are
  * exactly zero.  Targets centred at zero are left out: there predicting zero is
  * predicting the mean, a constant output like any other. */
-#include "group-a-util.h"
+#include "evidence.h"
 #include "priorities.h"
 
 #include <limits.h>
@@ -61,13 +61,13 @@ static double zero_output_absmax(const fl_epoch_probe *e, size_t o)
     return fmax(fabs(e->out_min[o]), fabs(e->out_max[o]));
 }
 
-static bool zero_output_near(const fl_probes *p, size_t k, const void *opts, size_t o)
+static bool zero_output_near(const fl_probes *p, size_t k, size_t o, const void *opts)
 {
     double m = zero_output_absmax(fl_probes_epoch(p, k), o);
     return isfinite(m) && m < zero_output_tol(opts, p, o);
 }
 
-static bool zero_output_exact(const fl_probes *p, size_t k, const void *opts, size_t o)
+static bool zero_output_exact(const fl_probes *p, size_t k, size_t o, const void *opts)
 {
     (void)opts;
     return zero_output_absmax(fl_probes_epoch(p, k), o) == 0;
@@ -80,7 +80,7 @@ static int zero_output_observe(void *state, const void *opts, const fl_probes *p
     const zero_output_opts *op = opts;
     size_t n = p->n_epochs, patience = (size_t)op->patience;
     const fl_epoch_probe *now = fl_probes_epoch(p, n);
-    bool stalled = group_a_improvement(p, op->patience) < op->min_delta;
+    bool stalled = fl_loss_plateau(p, op->patience, op->min_delta);
     fl_level level = 0;
     int since = INT_MAX;
     bool exact_any = false;
@@ -92,10 +92,10 @@ static int zero_output_observe(void *state, const void *opts, const fl_probes *p
             continue;
         if (!(fabs(p->target_mean[o]) > op->min_mean * p->target_std[o]))
             continue;
-        size_t streak = group_a_streak(p, zero_output_near, op, o);
+        size_t streak = fl_streak(p, o, op, zero_output_near, NULL);
         if (streak < patience)
             continue;
-        bool exact = group_a_streak(p, zero_output_exact, op, o) >= patience;
+        bool exact = (size_t)fl_streak(p, o, op, zero_output_exact, NULL) >= patience;
         double m = zero_output_absmax(now, o);
         double then = zero_output_absmax(fl_probes_epoch(p, n - patience + 1), o);
         /* Below abs_tol a value is float noise around zero, not a start to grow from. */
@@ -109,7 +109,7 @@ static int zero_output_observe(void *state, const void *opts, const fl_probes *p
                                "%soutput %s: largest |prediction| across %zu probe inputs %.3g "
                                "< %.3g (%.3g + %.3g x target scale %.3g; target mean %.3g, std "
                                "%.3g), since epoch %d",
-                               evidence->len ? "; " : "", group_a_out_name(p, o, buf, sizeof buf),
+                               evidence->len ? "; " : "", fl_output_name(p, o, buf, sizeof buf),
                                p->n_probe, m, zero_output_tol(op, p, o), op->abs_tol, op->rel_tol,
                                fmax(fabs(p->target_mean[o]), p->target_std[o]),
                                p->target_mean[o], p->target_std[o], s);
@@ -120,22 +120,31 @@ static int zero_output_observe(void *state, const void *opts, const fl_probes *p
                                    (int)patience - 1);
     }
     if (level) {
-        char *loss = group_a_loss_note(p, op->patience, op->min_delta);
+        char *loss = loss_note(p, op->patience, op->min_delta);
         g_string_append_printf(evidence, "; %s", loss);
         g_free(loss);
         const char *cause = exact_any
                                 ? "the network outputs exactly zero for every input: nothing "
                                   "reaches the output layer"
                                 : "the network predicts (nearly) zero for every input";
-        report(ctx, &(fl_finding){.size = sizeof(fl_finding),
-                                  .level = level,
-                                  .epoch = since,
-                                  .evidence = evidence->str,
-                                  .cause = cause,
-                                  .advice =
-                                      "see the causes listed first (dead units, zero "
-                                      "initialization, an overwhelming l1/l2 penalty, the learning "
-                                      "rate)"});
+        /* A symptom's own candidates, for when no cause explains it: the rate, both ways
+         * (which way it is off cannot be told from a flat output). */
+        fl_fix_set fixes = {0};
+        if (isfinite(p->base_lr) && p->base_lr > 0) {
+            fl_fixes_add(&fixes, "a smaller rate stops overshooting", "optimizer.lr=%.3g",
+                         fl_lr_lower(p->base_lr, 1));
+            fl_fixes_add(&fixes, "a larger rate moves the weights", "optimizer.lr=%.3g",
+                         fl_lr_raise(p->base_lr, 1));
+        }
+        fl_finding f = {.size = sizeof f,
+                        .level = level,
+                        .epoch = since,
+                        .evidence = evidence->str,
+                        .cause = cause,
+                        .advice = "see the causes listed first (dead units, zero initialization, an "
+                                   "overwhelming l1/l2 penalty, the learning rate)"};
+        fl_finding_fixes(&f, &fixes);
+        report(ctx, &f);
     }
     g_string_free(evidence, TRUE);
     return 0;

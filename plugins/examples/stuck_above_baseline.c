@@ -59,13 +59,13 @@ static int stuck_observe(void *state, const void *opts, const fl_probes *p,
     const stuck_opts *o = opts;
     (void)state;
     size_t now = p->n_epochs;
-    if (now < (size_t)o->patience || !(p->baseline_loss > 0))
+    /* The toolkit at the end of flatline/plugin.h: a plateau over the patience window, and
+     * the loss as a share of that of predicting the mean (NaN without a baseline). */
+    if (!fl_loss_plateau(p, o->patience, o->min_delta) ||
+        !(fl_fit_ratio(p, fl_probes_now(p)) > o->ratio))
         return 0;
     double loss = fl_probes_now(p)->loss;
     double before = fl_probes_epoch(p, now - (size_t)o->patience)->loss;
-    int flat = before - loss <= o->min_delta * fabs(before);
-    if (!flat || !(loss > o->ratio * p->baseline_loss))
-        return 0;
 
     char evidence[256], advice[256];
     snprintf(evidence, sizeof evidence,
@@ -76,6 +76,12 @@ static int stuck_observe(void *state, const void *opts, const fl_probes *p,
     snprintf(advice, sizeof advice,
              "the network has learned little beyond the mean: look at the other findings "
              "first; if none, give the model more capacity or a larger optimizer.lr");
+    /* Candidate fixes: edits exactly as `--set` takes them; flatline can rerun the run
+     * with each.  Two magnitudes of a larger rate, and more epochs. */
+    fl_fix_set fixes = {0};
+    fl_fixes_lr(&fixes, p->base_lr, +1, "a larger rate moves the weights further");
+    fl_fixes_add(&fixes, "more epochs let a slow fit finish", "train.epochs=%d",
+                 2 * p->max_epochs);
     /* Name the fields: `size` tells flatline how much of the struct this file knows. */
     fl_finding f = {.size = sizeof f,
                     .level = FL_LEVEL_WARNING,
@@ -83,6 +89,7 @@ static int stuck_observe(void *state, const void *opts, const fl_probes *p,
                     .evidence = evidence,
                     .cause = "the loss is stuck near that of predicting the mean",
                     .advice = advice};
+    fl_finding_fixes(&f, &fixes);
     report(ctx, &f);
     return 0;
 }

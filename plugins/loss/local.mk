@@ -10,12 +10,12 @@ plugins_loss_loss_mae_la_LDFLAGS = $(PLUGIN_LDFLAGS)
 plugins_loss_loss_mae_la_LIBADD = -lm
 
 plugin_LTLIBRARIES += plugins/loss/loss-bce.la
-plugins_loss_loss_bce_la_SOURCES = plugins/loss/bce.c
+plugins_loss_loss_bce_la_SOURCES = plugins/loss/bce.c plugins/loss/class-weight.h
 plugins_loss_loss_bce_la_LDFLAGS = $(PLUGIN_LDFLAGS)
 plugins_loss_loss_bce_la_LIBADD = -lm
 
 plugin_LTLIBRARIES += plugins/loss/loss-cce.la
-plugins_loss_loss_cce_la_SOURCES = plugins/loss/cce.c
+plugins_loss_loss_cce_la_SOURCES = plugins/loss/cce.c plugins/loss/class-weight.h
 plugins_loss_loss_cce_la_LDFLAGS = $(PLUGIN_LDFLAGS)
 plugins_loss_loss_cce_la_LIBADD = -lm
 

@@ -1,0 +1,204 @@
+/* evidence.h — what the in-tree detectors share beyond the public detector toolkit of
+ * flatline/plugin.h (streaks, plateaus, the fit against predicting the mean, candidate
+ * fixes): sentences about the loss history for evidence, a few judgements about the data
+ * and the layers, and issue lists that fold several problems into one finding.
+ *
+ * Header-only (static inline), so each detector stays one .so exporting only
+ * flatline_plugin.  It uses GLib, which out-of-tree detectors need not: that is why these
+ * helpers are not in the public header. */
+#ifndef FL_DETECTOR_EVIDENCE_H
+#define FL_DETECTOR_EVIDENCE_H
+
+#include <flatline/plugin.h>
+
+#include <glib.h>
+#include <math.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+
+/* ---------------------------------------------------------------- the loss history */
+
+/* One sentence on the loss over the window fl_loss_improvement() judges, for evidence
+ * ("loss 0.98 at epoch 7, lowest in epochs 8-12 0.975: improved by 0.51%, below the 1% that
+ * counts as learning").  Caller frees. */
+static inline char *loss_note(const fl_probes *p, int window, double min_delta)
+{
+    size_t n = p->n_epochs;
+    if (window < 1 || n < (size_t)window + 1)
+        return g_strdup_printf("loss %.3g at epoch %zu", fl_probes_epoch(p, n)->loss, n);
+    size_t from = n - (size_t)window;
+    double best = INFINITY;
+    for (size_t k = from + 1; k <= n; k++) {
+        double l = fl_probes_epoch(p, k)->loss;
+        if (isfinite(l))
+            best = fmin(best, l);
+    }
+    double gain = fl_loss_improvement(p, window);
+    if (isnan(gain))
+        gain = 0;
+    return g_strdup_printf("loss %.3g at epoch %zu, lowest in epochs %zu-%zu %.3g: improved by "
+                           "%.3g%%, %s the %.3g%% that counts as learning",
+                           fl_probes_epoch(p, from)->loss, from, from + 1, n, best, 100.0 * gain,
+                           gain < min_delta ? "below" : "at least", 100.0 * min_delta);
+}
+
+/* ---------------------------------------------------------------- data and layers */
+
+/* A target column that (nearly) does not vary: float32 targets hold about 7 digits, so a
+ * spread below 1e-6 of their magnitude is rounding.  constant_target names that case. */
+static inline bool target_flat(const fl_probes *p, size_t o)
+{
+    double s = p->target_std[o];
+    return !(s > 1e-12) || s <= 1e-6 * fabs(p->target_mean[o]);
+}
+
+/* Weighted layers: the first and last in data-flow order, and how many there are.
+ * first/last are n_layers when there are none. */
+static inline size_t weighted_layers(const fl_probes *p, size_t *first, size_t *last)
+{
+    size_t count = 0;
+    *first = *last = p->n_layers;
+    for (size_t k = 0; k < p->n_layers; k++) {
+        if (!fl_probes_layer(p, k)->has_weights)
+            continue;
+        if (!count)
+            *first = k;
+        *last = k;
+        count++;
+    }
+    return count;
+}
+
+/* A kernel initializer that gives every unit of a layer the same weights. */
+static inline bool symmetric_init(const fl_layer_desc *l)
+{
+    return l->has_kernel && (l->init_flags & FL_INIT_CONSTANT);
+}
+
+/* ---------------------------------------------------------------- learning rates */
+
+/* A rate to try instead of `lr` when it is too small: the optimizer's usual rate, or ten
+ * times `lr` if that is already above it. */
+static inline double lr_raised(const fl_probes *p, double lr)
+{
+    double usual = fl_lr_usual(p);
+    return lr < usual ? usual : 10 * lr;
+}
+
+/* Two candidate fixes for a rate that is too small: lr_raised() and ten times that (how
+ * far to go cannot be told from a run that barely moved). */
+static inline void fixes_lr_raise(fl_fix_set *fixes, const fl_probes *p, const char *reason)
+{
+    if (!isfinite(p->base_lr))
+        return;
+    double to = lr_raised(p, p->base_lr);
+    fl_fixes_add(fixes, reason, "optimizer.lr=%.3g", to);
+    fl_fixes_add(fixes, reason, "optimizer.lr=%.3g", 10 * to);
+}
+
+/* Two candidate fixes for a rate that is too large: a tenth and a hundredth of it. */
+static inline void fixes_lr_lower(fl_fix_set *fixes, const fl_probes *p, const char *reason)
+{
+    fl_fixes_lr(fixes, p->base_lr, -1, reason);
+}
+
+/* The candidate fix for a layer whose initializer does not suit its activation: He's for
+ * the ReLU family, Glorot's otherwise (fl_init_for()). */
+static inline void fixes_init(fl_fix_set *fixes, const fl_layer_desc *l, const char *reason)
+{
+    fl_fixes_add(fixes, reason, "model.%s.init=%s", l->name, fl_init_for(l->activation));
+}
+
+/* ---------------------------------------------------------------- issue lists
+ * A detector slot holds one finding at a time (a new report replaces the previous one), so
+ * a detector that finds several problems in one call (two dead layers, two bad heads)
+ * collects them here and reports them once, the most severe first, with the fixes of every
+ * issue in that order. */
+
+typedef struct issue {
+    fl_level level;
+    int epoch;
+    char *evidence, *cause, *advice; /* g_malloc'ed, owned by the list */
+    fl_fix_set *fixes;               /* g_malloc'ed, owned by the list; may be NULL */
+} issue;
+
+static inline GArray *issues_new(void) { return g_array_new(FALSE, TRUE, sizeof(issue)); }
+
+/* A fix set for issue_add(), which takes it. */
+static inline fl_fix_set *fixes_new(void) { return g_new0(fl_fix_set, 1); }
+
+/* Append an issue; the list takes the three strings (g_strdup_printf results) and the
+ * issue's candidate fixes (fixes_new(), may be NULL). */
+static inline void issue_add(GArray *list, fl_level level, int epoch, char *evidence,
+                             char *cause, char *advice, fl_fix_set *fixes)
+{
+    issue i = {level, epoch, evidence, cause, advice, fixes};
+    g_array_append_val(list, i);
+}
+
+static inline gint issue_compare(gconstpointer a, gconstpointer b)
+{
+    const issue *x = a, *y = b;
+    if (x->level != y->level)
+        return x->level > y->level ? -1 : 1;
+    return 0; /* g_array_sort is stable: otherwise keep the order found (data flow) */
+}
+
+/* Report the issues as one finding and free the list: the most severe issue's level, epoch
+ * and cause; every issue's evidence, most severe first; the distinct pieces of advice and
+ * the distinct fixes in the same order (as many as a finding holds).  `flags` go to the
+ * finding (FL_FINDING_*).  Nothing is reported for an empty list. */
+static inline void issues_report(GArray *list, unsigned flags, fl_report_fn report, void *ctx)
+{
+    if (list->len) {
+        g_array_sort(list, issue_compare);
+        const issue *first = &g_array_index(list, issue, 0);
+        GString *evidence = g_string_new(NULL), *advice = g_string_new(NULL);
+        fl_fix_set *all = g_new0(fl_fix_set, 1);
+        for (guint i = 0; i < list->len; i++) {
+            const issue *is = &g_array_index(list, issue, i);
+            g_string_append_printf(evidence, "%s%s", i ? "; " : "", is->evidence);
+            /* Advice pieces are "; "-separated changes: each distinct one once. */
+            gchar **pieces = g_strsplit(is->advice, "; ", -1);
+            for (gchar **a = pieces; *a; a++) {
+                gchar *key = g_strdup_printf("; %s;", *a);
+                gchar *have = g_strdup_printf("; %s;", advice->str);
+                if (!strstr(have, key))
+                    g_string_append_printf(advice, "%s%s", advice->len ? "; " : "", *a);
+                g_free(key);
+                g_free(have);
+            }
+            g_strfreev(pieces);
+            for (size_t f = 0; is->fixes && f < is->fixes->n; f++) {
+                const char *const *e = is->fixes->edits[f];
+                if (!e[0] || !fl_fixes_add(all, is->fixes->reason[f], "%s", e[0]))
+                    continue;
+                for (size_t k = 1; e[k]; k++)
+                    fl_fixes_also(all, "%s", e[k]);
+            }
+        }
+        fl_finding f = {.size = sizeof(fl_finding),
+                        .level = first->level,
+                        .epoch = first->epoch,
+                        .evidence = evidence->str,
+                        .cause = first->cause,
+                        .advice = advice->str,
+                        .flags = flags};
+        fl_finding_fixes(&f, all);
+        report(ctx, &f);
+        g_free(all);
+        g_string_free(evidence, TRUE);
+        g_string_free(advice, TRUE);
+    }
+    for (guint i = 0; i < list->len; i++) {
+        issue *is = &g_array_index(list, issue, i);
+        g_free(is->evidence);
+        g_free(is->cause);
+        g_free(is->advice);
+        g_free(is->fixes);
+    }
+    g_array_free(list, TRUE);
+}
+
+#endif
