@@ -4,3 +4,10 @@ TESTS += tests/test-layers
 tests_test_layers_SOURCES = tests/test-layers.c
 tests_test_layers_CPPFLAGS = $(FL_TEST_FLAGS)
 tests_test_layers_LDADD = $(FL_TEST_LIBS)
+
+# the image layers against naive references
+check_PROGRAMS += tests/test-cnn
+TESTS += tests/test-cnn
+tests_test_cnn_SOURCES = tests/test-cnn.c
+tests_test_cnn_CPPFLAGS = $(FL_TEST_FLAGS)
+tests_test_cnn_LDADD = $(FL_TEST_LIBS)
