@@ -294,6 +294,46 @@ static void test_refusals(void)
     params_ref_clear(&ref);
 }
 
+/* dataset.shape: a CSV row of H*W*C pixels is one (H, W, C) sample; a shape that does not
+ * hold the row's inputs is refused naming the file. */
+static void test_csv_shape(void)
+{
+    g_autofree char *dir = tu_tmpdir();
+    g_autofree char *path = g_build_filename(dir, "img.csv", NULL);
+    g_assert_true(g_file_set_contents(path, "a,b,c,d,e,f,y\n1,2,3,4,5,6,0\n6,5,4,3,2,1,1\n",
+                                      -1, NULL));
+    const fl_plugin *csv = tu_plugin(FL_KIND_DATASET, "csv");
+    const char *good[] = {"path=\"img.csv\"", "shape=[1, 3, 2]", NULL};
+    fl_ref ref = tu_ref(FL_KIND_DATASET, "csv", good);
+    fl_dataset ds = {.size = sizeof ds};
+    check_rc(csv->ops.dataset->load(tu_host(), ref.opts, dir, 1, &ds), "csv");
+    g_assert_cmpuint(ds.in_shape.rank, ==, 3);
+    g_assert_cmpuint(ds.in_shape.dims[0], ==, 1);
+    g_assert_cmpuint(ds.in_shape.dims[1], ==, 3);
+    g_assert_cmpuint(ds.in_shape.dims[2], ==, 2);
+    g_assert_cmpuint(ds.n_in, ==, 6);
+    g_assert_cmpfloat(ds.x[6 + 5], ==, 1.0f); /* rows keep their order: channels last */
+    tu_host()->free(ds.x);
+    tu_host()->free(ds.y);
+    for (size_t i = 0; i < ds.n_in; i++)
+        tu_host()->free(ds.in_names[i]);
+    tu_host()->free(ds.in_names);
+    tu_host()->free(ds.out_names[0]);
+    tu_host()->free(ds.out_names);
+    params_ref_clear(&ref);
+
+    const char *bad[] = {"path=\"img.csv\"", "shape=[2, 2, 2]", NULL};
+    ref = tu_ref(FL_KIND_DATASET, "csv", bad);
+    fl_dataset none = {.size = sizeof none};
+    g_assert_cmpint(csv->ops.dataset->load(tu_host(), ref.opts, dir, 1, &none), <, 0);
+    g_autoptr(GError) err = NULL;
+    host_take_error(tu_host(), &err, "%s", "");
+    g_assert_nonnull(strstr(err->message, "img.csv"));
+    g_assert_nonnull(strstr(err->message, "6 inputs"));
+    params_ref_clear(&ref);
+    tu_rmtree(dir);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -304,5 +344,6 @@ int main(int argc, char **argv)
     g_test_add_func("/cnn/avg_pool2d", test_avg_pool);
     g_test_add_func("/cnn/global-avg-and-flatten", test_global_avg_and_flatten);
     g_test_add_func("/cnn/refusals", test_refusals);
+    g_test_add_func("/cnn/csv-shape", test_csv_shape);
     return g_test_run();
 }
