@@ -334,6 +334,59 @@ static void test_csv_shape(void)
     tu_rmtree(dir);
 }
 
+/* The synthetic images: their shape, one-hot classes in the asked proportions, pixels in
+ * [0, scale], the same images for the same seed. */
+static void test_images_dataset(void)
+{
+    const fl_plugin *p = tu_plugin(FL_KIND_DATASET, "images");
+    const char *kv[] = {"samples=500", "size=6", "channels=2", "classes=3", "scale=255",
+                        "imbalance=8", NULL};
+    fl_ref ref = tu_ref(FL_KIND_DATASET, "images", kv);
+    fl_dataset a = {.size = sizeof a}, b = {.size = sizeof b};
+    check_rc(p->ops.dataset->load(tu_host(), ref.opts, NULL, 4, &a), "images");
+    check_rc(p->ops.dataset->load(tu_host(), ref.opts, NULL, 4, &b), "images");
+    g_assert_cmpuint(a.in_shape.rank, ==, 3);
+    g_assert_cmpuint(a.in_shape.dims[0], ==, 6);
+    g_assert_cmpuint(a.in_shape.dims[2], ==, 2);
+    g_assert_cmpuint(a.n_in, ==, 72);
+    g_assert_cmpuint(a.n_out, ==, 3);
+    g_assert_cmpmem(a.x, a.n_samples * a.n_in * sizeof(float), b.x,
+                    b.n_samples * b.n_in * sizeof(float));
+    size_t count[3] = {0};
+    for (size_t i = 0; i < a.n_samples; i++) {
+        float sum = 0;
+        for (size_t k = 0; k < 3; k++) {
+            sum += a.y[i * 3 + k];
+            count[k] += a.y[i * 3 + k] == 1.0f;
+        }
+        g_assert_cmpfloat(sum, ==, 1.0f);
+    }
+    /* floor(500 / (8 + 2)) = 50 for each other class, the rest for class 0. */
+    g_assert_cmpuint(count[0], ==, 400);
+    g_assert_cmpuint(count[1], ==, 50);
+    g_assert_cmpuint(count[2], ==, 50);
+    float hi = 0, lo = 1e9f;
+    for (size_t i = 0; i < a.n_samples * a.n_in; i++) {
+        hi = MAX(hi, a.x[i]);
+        lo = MIN(lo, a.x[i]);
+    }
+    g_assert_cmpfloat(lo, >=, 0.0f);
+    g_assert_cmpfloat(hi, <=, 255.0f);
+    g_assert_cmpfloat(hi, >, 200.0f);
+    fl_dataset *both[] = {&a, &b};
+    for (int d = 0; d < 2; d++) {
+        tu_host()->free(both[d]->x);
+        tu_host()->free(both[d]->y);
+        for (size_t i = 0; i < both[d]->n_in; i++)
+            tu_host()->free(both[d]->in_names[i]);
+        for (size_t i = 0; i < both[d]->n_out; i++)
+            tu_host()->free(both[d]->out_names[i]);
+        tu_host()->free(both[d]->in_names);
+        tu_host()->free(both[d]->out_names);
+    }
+    params_ref_clear(&ref);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -345,5 +398,6 @@ int main(int argc, char **argv)
     g_test_add_func("/cnn/global-avg-and-flatten", test_global_avg_and_flatten);
     g_test_add_func("/cnn/refusals", test_refusals);
     g_test_add_func("/cnn/csv-shape", test_csv_shape);
+    g_test_add_func("/cnn/images-dataset", test_images_dataset);
     return g_test_run();
 }
