@@ -284,6 +284,7 @@ static void assert_close(const float *got, const double *want, size_t n, double 
 
 typedef struct variant {
     const fl_plugin *plugin;
+    fl_shape in; /* one input sample: flat, or an image for layers that read images */
     char **kv;   /* "key=value", NULL-terminated */
     char *label; /* "dense:activation=elu(alpha=0.7)", one test path component */
 } variant;
@@ -302,7 +303,24 @@ static variant *variant_new(const fl_plugin *plugin, char **kv, const char *labe
     v->plugin = plugin;
     v->kv = kv;
     v->label = g_strdup_printf("%s:%s", plugin->name, label);
+    v->in = (fl_shape){.rank = 1, .dims = {N_IN}};
     return v;
+}
+
+/* The input a layer is checked on: flat samples of N_IN values if it takes them, else a
+ * small (H, W, C) image (conv2d and the pools read only images). */
+static fl_shape input_for(const fl_plugin *plugin, char **kv)
+{
+    fl_shape flat = {.rank = 1, .dims = {N_IN}};
+    fl_ref ref = tu_ref(FL_KIND_LAYER, plugin->name, (const char *const *)kv);
+    fl_layer_info info = {.size = sizeof info};
+    void *state = NULL;
+    int rc = plugin->ops.layer->create(tu_host(), ref.opts, &flat, &info, &state);
+    if (rc == 0)
+        plugin->ops.layer->destroy(state);
+    host_clear_error(tu_host());
+    params_ref_clear(&ref);
+    return rc == 0 ? flat : (fl_shape){.rank = 3, .dims = {3, 3, 2}};
 }
 
 /* g_strv_builder_take() is newer than GLib 2.74. */
@@ -423,14 +441,53 @@ static void check_one(layer_case *c, float *wrt, const float *g, size_t n, const
     gc_result_clear(&r);
 }
 
+/* The same for any other layer with an `activation`: the pre-activations are the output
+ * of a twin layer with activation=linear and the same tensors (same seed). */
+static void avoid_kinks_via_linear(layer_case *c, const variant *v, double margin, fl_rng *rng)
+{
+    g_autoptr(GStrvBuilder) b = g_strv_builder_new();
+    gboolean has_activation = FALSE;
+    for (char **kv = v->kv; *kv; kv++) {
+        if (g_str_has_prefix(*kv, "activation="))
+            has_activation = TRUE;
+        else
+            g_strv_builder_add(b, *kv);
+    }
+    if (!has_activation)
+        return;
+    g_strv_builder_add(b, "activation=linear");
+    g_auto(GStrv) kv = g_strv_builder_end(b);
+    layer_case lin;
+    case_setup_shape(&lin, v->plugin, (const char *const *)kv, &v->in, c->batch, 11);
+    for (size_t t = 0; t < c->info.n_tensors; t++)
+        g_assert_cmpmem(lin.tensors[t], spec(&lin, t)->n * sizeof(float), c->tensors[t],
+                        spec(c, t)->n * sizeof(float));
+    for (int attempt = 0; attempt < 1000; attempt++) {
+        memcpy(lin.x, c->x, c->batch * c->n_in * sizeof(float));
+        case_forward(&lin, lin.y, lin.x, c->batch, FALSE);
+        double closest = INFINITY;
+        for (size_t i = 0; i < c->batch * lin.n_out; i++)
+            closest = MIN(closest, fabs(lin.y[i]));
+        if (closest >= margin) {
+            case_clear(&lin);
+            return;
+        }
+        fill_normal(c->x, c->batch * c->n_in, 1.0, rng);
+    }
+    g_assert_not_reached();
+}
+
 static void test_gradients(gconstpointer data)
 {
     const variant *v = data;
     layer_case c;
-    case_setup(&c, v->plugin, (const char *const *)v->kv, N_IN, BATCH, 11);
+    case_setup_shape(&c, v->plugin, (const char *const *)v->kv, &v->in, BATCH, 11);
     if (!strcmp(v->plugin->name, "dense")) {
         g_autoptr(fl_rng) rng = rng_new(12);
         dense_avoid_kinks(&c, 0.05, rng);
+    } else {
+        g_autoptr(fl_rng) rng = rng_new(12);
+        avoid_kinks_via_linear(&c, v, 0.05, rng);
     }
     size_t n_x = c.batch * c.n_in;
 
@@ -487,7 +544,7 @@ static void test_batch_sizes(gconstpointer data)
 {
     const variant *v = data;
     layer_case c;
-    case_setup(&c, v->plugin, (const char *const *)v->kv, N_IN, 7, 21);
+    case_setup_shape(&c, v->plugin, (const char *const *)v->kv, &v->in, 7, 21);
     size_t n_in = c.n_in, n_out = c.n_out;
     size_t nx = 7 * n_in * sizeof(float), ny = 7 * n_out * sizeof(float);
 
@@ -956,11 +1013,13 @@ int main(int argc, char **argv)
         g_autoptr(GPtrArray) vs = variants_of(p); /* the tests own the variants */
         for (guint j = 0; j < vs->len; j++) {
             variant *v = vs->pdata[j];
+            v->in = input_for(p, v->kv);
             g_autofree char *gpath = g_strdup_printf("/layers/gradient/%s", v->label);
             g_test_add_data_func_full(gpath, v, test_gradients, variant_free);
             /* The batch-size check once per plugin and once per dense activation. */
             if (j == 0 || !strcmp(p->name, "dense")) {
                 variant *w = variant_new(p, g_strdupv(v->kv), strchr(v->label, ':') + 1);
+                w->in = v->in;
                 g_autofree char *bpath = g_strdup_printf("/layers/batch-sizes/%s", w->label);
                 g_test_add_data_func_full(bpath, w, test_batch_sizes, variant_free);
             }

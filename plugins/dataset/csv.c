@@ -36,6 +36,7 @@
 typedef struct csv_opts {
     char *path;
     char **target;
+    fl_ints shape;
 } csv_opts;
 
 static const fl_param csv_params[] = {
@@ -45,6 +46,10 @@ static const fl_param csv_params[] = {
     {"target", FL_PARAM_STRINGS, NULL, NULL, NULL,
      "target column name(s); default: the last column; all others are inputs",
      offsetof(csv_opts, target)},
+    {"shape", FL_PARAM_INTS, "0", "[0, 16777216]", NULL,
+     "one input sample's shape, e.g. [H, W, C] for images whose pixels a row holds "
+     "channels last (Keras' reshape); 0: flat",
+     offsetof(csv_opts, shape)},
     FL_PARAM_END};
 
 /* Buffered line reader: the current line (without its end-of-line) in `line`. */
@@ -518,6 +523,34 @@ static char **csv_copy_names(const fl_host *host, const GPtrArray *header, const
     return names;
 }
 
+/* The shape `shape` gives one sample of n_in inputs; rank 0 (flat) for `shape = 0`. */
+static int csv_shape(const fl_host *host, const csv_opts *opts, size_t n_in, fl_shape *shape)
+{
+    const fl_ints *s = &opts->shape;
+    *shape = (fl_shape){0};
+    if (s->n == 1 && s->v[0] == 0)
+        return 0;
+    size_t count = 1;
+    GString *text = g_string_new(NULL);
+    for (int i = 0; i < s->n; i++) {
+        count *= s->v[i] > 0 ? (size_t)s->v[i] : 0;
+        g_string_append_printf(text, "%s%d", i ? ", " : "", s->v[i]);
+    }
+    if (s->n < 1 || s->n > FL_MAX_RANK || count != n_in) {
+        host->error(host,
+                    "%s: `shape = [%s]` holds %zu values but each row has %zu inputs; give "
+                    "[H, W, C] with H*W*C = %zu (channels last), or drop `shape`",
+                    opts->path, text->str, count, n_in, n_in);
+        g_string_free(text, TRUE);
+        return -1;
+    }
+    g_string_free(text, TRUE);
+    shape->rank = (uint32_t)s->n;
+    for (int i = 0; i < s->n; i++)
+        shape->dims[i] = (uint32_t)s->v[i];
+    return 0;
+}
+
 static int csv_load(const fl_host *host, const void *opts_, const char *base_dir,
                     uint64_t seed, fl_dataset *out)
 {
@@ -570,6 +603,8 @@ static int csv_load(const fl_host *host, const void *opts_, const char *base_dir
     if (n_rows < 0)
         goto out;
 
+    if (csv_shape(host, opts, n_in, &out->in_shape) < 0)
+        goto out;
     out->n_samples = (size_t)n_rows;
     out->n_in = n_in;
     out->n_out = (size_t)n_out;

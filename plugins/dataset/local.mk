@@ -54,3 +54,8 @@ plugin_LTLIBRARIES += plugins/dataset/dataset-teacher.la
 plugins_dataset_dataset_teacher_la_SOURCES = plugins/dataset/teacher.c plugins/dataset/synth.h
 plugins_dataset_dataset_teacher_la_LDFLAGS = $(PLUGIN_LDFLAGS)
 plugins_dataset_dataset_teacher_la_LIBADD = -lm
+
+plugin_LTLIBRARIES += plugins/dataset/dataset-images.la
+plugins_dataset_dataset_images_la_SOURCES = plugins/dataset/images.c plugins/dataset/synth.h
+plugins_dataset_dataset_images_la_LDFLAGS = $(PLUGIN_LDFLAGS)
+plugins_dataset_dataset_images_la_LIBADD = -lm
