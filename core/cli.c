@@ -14,6 +14,8 @@
 #include "slurm.h"
 #include "term.h"
 
+#include <libconfig.h>
+#include <oneapi/dnnl/dnnl.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -37,6 +39,24 @@ static const char usage_text[] =
     "\n"
     "  flatline COMMAND --help   options of a command\n"
     "  flatline --version\n";
+
+/* Each command's --help ends with what it writes and how it exits. */
+static const char exit_text[] =
+    "exit status: 0 every run finished (a collapse is a finding, not an error), 1 some run\n"
+    "crashed or timed out or some result could not be written, 2 usage or configuration\n"
+    "error (nothing run), 130 interrupted (run the same command again to resume).\n"
+    "See man flatline.";
+
+/* GOption prints "flatline [OPTION...]": name the command there as well. */
+static GOptionContext *command_context(const char *cmd, const char *params, const char *where)
+{
+    g_autofree char *prg = g_strdup_printf("flatline %s", cmd);
+    g_set_prgname(prg);
+    GOptionContext *ctx = g_option_context_new(params);
+    g_autofree char *desc = g_strdup_printf("%s\n\n%s", where, exit_text);
+    g_option_context_set_description(ctx, desc);
+    return ctx;
+}
 
 static int usage_error(const char *fmt, ...) G_GNUC_PRINTF(1, 2);
 static int usage_error(const char *fmt, ...)
@@ -265,9 +285,14 @@ static int cmd_run_or_check(int argc, char **argv, gboolean check_only)
         {"all", 0, 0, G_OPTION_ARG_NONE, &a.all, "list every run (default: the first 1000)",
          NULL},
         {NULL, 0, 0, 0, NULL, NULL, NULL}};
-    g_autoptr(GOptionContext) ctx = g_option_context_new(
-        check_only ? "FILE.cfg - validate an experiment and list its runs"
-                   : "FILE.cfg - train every run of an experiment");
+    g_autoptr(GOptionContext) ctx =
+        check_only ? command_context("check", "FILE.cfg - validate an experiment and list its runs",
+                                     "Prints the runs (run, grid values, seed) on stdout and "
+                                     "writes nothing.")
+                   : command_context("run", "FILE.cfg - train every run of an experiment",
+                                     "Results go to DIR (default results/<experiment name>): "
+                                     "summary.csv, cells.csv,\nruns/<run>/metrics.csv and "
+                                     "verdict.json, plots/ and report.html.");
     g_option_context_add_main_entries(ctx, check_only ? check_entries : run_entries, NULL);
     g_autoptr(GError) err = NULL;
     int status = EXIT_OK;
@@ -275,6 +300,13 @@ static int cmd_run_or_check(int argc, char **argv, gboolean check_only)
         status = usage_error("%s: %s", argv[0], err->message);
         goto out;
     }
+    for (char **set = a.sets; set && *set; set++)
+        if (!strchr(*set, '=')) {
+            status = usage_error("--set %s: expected KEY=VALUE with an '=' and no space, as in "
+                                 "--set %s=%s",
+                                 *set, *set, argc > 2 ? argv[2] : "VALUE");
+            goto out;
+        }
     if (argc != 2) {
         status = usage_error("%s needs exactly one experiment file (see flatline %s --help)",
                              check_only ? "check" : "run", check_only ? "check" : "run");
@@ -348,9 +380,14 @@ static int cmd_plot_or_report(int argc, char **argv, gboolean report)
     GOptionEntry entries[] = {
         {"format", 'f', 0, G_OPTION_ARG_STRING, &format, "png (default), svg or pdf", "FMT"},
         {NULL, 0, 0, 0, NULL, NULL, NULL}};
-    g_autoptr(GOptionContext) ctx = g_option_context_new(
-        report ? "DIR - merge the results of DIR and write DIR/report.html"
-               : "DIR - merge the results of DIR and draw its charts into DIR/plots");
+    g_autoptr(GOptionContext) ctx =
+        report ? command_context("report", "DIR - merge the results of DIR and write DIR/report.html",
+                                 "Writes DIR/summary.csv, DIR/cells.csv and DIR/report.html; "
+                                 "exit status 1\nwhen runs are missing (they are listed).")
+               : command_context("plot", "DIR - merge the results of DIR and draw its charts "
+                                 "into DIR/plots",
+                                 "Writes DIR/plots/*.FMT and the tables they are drawn from "
+                                 "in DIR/plots/data/.");
     if (!report)
         g_option_context_add_main_entries(ctx, entries, NULL);
     g_autoptr(GError) err = NULL;
@@ -392,7 +429,13 @@ static const char *type_name(const fl_param *p)
 
 static void print_plugin(const fl_plugin *p)
 {
-    g_print("%-11s %-20s %s\n", registry_kind_name(p->kind), p->name, p->summary);
+    /* Detectors say what they name: a symptom (what the user sees) or a cause (why). */
+    const char *role = "";
+    if (p->kind == FL_KIND_DETECTOR && p->ops.detector)
+        role = p->ops.detector->flags & FL_DETECTS_CAUSE     ? "[cause] "
+               : p->ops.detector->flags & FL_DETECTS_SYMPTOM ? "[symptom] "
+                                                             : "";
+    g_print("%-11s %-20s %s%s\n", registry_kind_name(p->kind), p->name, role, p->summary);
     for (const fl_param *q = params_first(p); q; q = params_next(p, q)) {
         g_autoptr(GString) extra = g_string_new(NULL);
         if (q->def)
@@ -403,15 +446,33 @@ static void print_plugin(const fl_plugin *p)
             g_string_append_printf(extra, ", in %s", q->range);
         if (q->type == FL_PARAM_CHOICE)
             g_string_append_printf(extra, ", one of %s", q->choices);
-        g_print("    %-18s %-11s %s (%s)\n", q->key, type_name(q), q->help ? q->help : "",
-                extra->str);
+        g_print("    %-18s %-11s %s%s%s%s\n", q->key, type_name(q), q->help ? q->help : "",
+                extra->len ? " (" : "", extra->str, extra->len ? ")" : "");
     }
+}
+
+static const char *activation_summary(int k)
+{
+    switch (k) {
+    case FL_ACT_LINEAR: return "identity: x";
+    case FL_ACT_RELU: return "max(0, x)";
+    case FL_ACT_LEAKY_RELU: return "x, or alpha * x below zero";
+    case FL_ACT_ELU: return "x, or alpha * (exp(x) - 1) below zero";
+    case FL_ACT_SELU: return "scaled ELU (self-normalizing)";
+    case FL_ACT_SIGMOID: return "1 / (1 + exp(-x)), in (0, 1)";
+    case FL_ACT_TANH: return "tanh(x), in (-1, 1)";
+    case FL_ACT_SOFTMAX: return "exp(x) / sum exp(x) over the layer's units";
+    case FL_ACT_SOFTPLUS: return "log(1 + exp(x))";
+    }
+    return "";
 }
 
 static int cmd_plugins(int argc, char **argv)
 {
-    g_autoptr(GOptionContext) ctx =
-        g_option_context_new("[KIND] - list plugins with their parameters");
+    g_autoptr(GOptionContext) ctx = command_context(
+        "plugins", "[KIND] - list plugins with their parameters",
+        "KIND: layer, loss, optimizer, schedule, initializer, dataset, detector, activation.\n"
+        "Plugins are searched in FLATLINE_PLUGIN_PATH first, then the installed directory.");
     g_autoptr(GError) err = NULL;
     if (!g_option_context_parse(ctx, &argc, &argv, &err))
         return usage_error("plugins: %s", err->message);
@@ -436,7 +497,7 @@ static int cmd_plugins(int argc, char **argv)
         for (int k = 0; k < FL_ACT_COUNT; k++) {
             double alpha = params_activation_default_alpha(k);
             g_print("%-11s %-20s %s\n", "activation", fl_activation_name(k),
-                    alpha > 0 ? "(alpha)" : "");
+                    activation_summary(k));
             if (alpha > 0)
                 g_print("    %-18s %-11s %s (default %g)\n", "alpha", "float",
                         k == FL_ACT_ELU ? "scale of the negative part" : "slope below zero",
@@ -466,7 +527,12 @@ int cli_main(int argc, char **argv)
     }
     const char *cmd = argv[1];
     if (strcmp(cmd, "--version") == 0 || strcmp(cmd, "-V") == 0) {
+        const dnnl_version_t *dnnl = dnnl_version();
         g_print("flatline %s (plugin ABI %d.%d)\n", PACKAGE_VERSION, FL_ABI_MAJOR, FL_ABI_MINOR);
+        g_print("oneDNN %d.%d.%d, libconfig %d.%d.%d, GLib %u.%u.%u\n", dnnl->major,
+                dnnl->minor, dnnl->patch, LIBCONFIG_VER_MAJOR, LIBCONFIG_VER_MINOR,
+                LIBCONFIG_VER_REVISION, glib_major_version, glib_minor_version,
+                glib_micro_version);
         return EXIT_OK;
     }
     if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 || strcmp(cmd, "help") == 0) {

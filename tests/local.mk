@@ -22,3 +22,4 @@ include tests/plots.mk
 include tests/slurm.mk
 include tests/environment.mk
 include tests/output.mk
+include tests/docs.mk

@@ -1,0 +1,3 @@
+# The documentation: the README's examples and links, the manual pages' lint.
+TESTS += tests/test-readme.sh tests/test-man.sh tests/test-help.sh tests/test-completion.sh
+EXTRA_DIST += tests/test-readme.sh tests/test-man.sh tests/test-help.sh tests/test-completion.sh doc/DEVELOPING.md doc/images
