@@ -327,6 +327,8 @@ static run_record *record_new(const sweep *s, const run_plan *p)
     rec->axis_values = g_strdupv(p->labels);
     rec->epochs_planned = p->exp->train.epochs;
     rec->final_loss = NAN;
+    rec->baseline_loss = rec->final_data_loss = rec->final_accuracy = NAN;
+    rec->majority_accuracy = NAN;
     return rec;
 }
 
@@ -353,6 +355,10 @@ gboolean sweep_run_one(sweep *s, const run_plan *p, const char *out_dir, fl_host
     rec->epochs_planned = out.epochs_planned;
     rec->stopped_early = out.stopped_early;
     rec->wall_ms = out.wall_ms;
+    rec->baseline_loss = out.baseline_loss;
+    rec->final_data_loss = out.final_data_loss;
+    rec->final_accuracy = out.final_accuracy;
+    rec->majority_accuracy = out.majority_accuracy;
     if (!out.metrics)
         out.metrics = g_string_new(NULL);
     gboolean saved = results_save_run(out_dir, rec, &out, p->cfg_text, error);
