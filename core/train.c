@@ -292,11 +292,14 @@ gboolean train_run(const experiment *e, uint64_t seed, fl_host *host, run_output
     int unused = -1;
     if (out->status == RUN_OK)
         diagnose_now(e, det, TRUE, out->epochs_run, &unused, out);
-    const fl_probes *view = probes_view(book);
-    out->baseline_loss = view->baseline_loss;
-    out->final_data_loss = fl_data_loss(fl_probes_now(view));
-    out->final_accuracy = fl_probes_now(view)->accuracy;
-    out->majority_accuracy = fl_majority_accuracy(view);
+    /* Only a run that trained has a last epoch to read. */
+    if (out->status == RUN_OK) {
+        const fl_probes *view = probes_view(book);
+        out->baseline_loss = view->baseline_loss;
+        out->final_data_loss = fl_data_loss(fl_probes_now(view));
+        out->final_accuracy = fl_probes_now(view)->accuracy;
+        out->majority_accuracy = fl_majority_accuracy(view);
+    }
     out->metrics = g_string_new_len(probes_csv(book)->str, (gssize)probes_csv(book)->len);
     out->wall_ms = (double)(g_get_monotonic_time() - t0) / 1000.0;
     return TRUE;

@@ -445,7 +445,7 @@ static verify_trial *try_fix(verifier *v, verify_cell *vc, const char *cause, GS
 /* ---------------------------------------------------------------- the healthy region */
 
 /* "healthy: optimizer.lr = 0.001 with model.h1.init = normal, he_uniform": the grid
- * points none of whose runs collapsed, grouped by the first axis. */
+ * points none of whose runs collapsed or failed, grouped by the first axis. */
 static char *healthy_region(const verify_report *r, const int *collapsed, const int *runs,
                             int n_cells)
 {
@@ -733,6 +733,7 @@ verify_report *verify_sweep(sweep *s, const verify_options *opt, GError **error)
     v.fp_cell = fp_cell;
     g_autofree int *collapsed = g_new0(int, MAX(s->n_cells, 1));
     g_autofree int *runs = g_new0(int, MAX(s->n_cells, 1));
+    g_autofree int *unhealthy = g_new0(int, MAX(s->n_cells, 1)); /* collapsed or failed */
     for (guint i = 0; i < s->runs->len; i++) {
         run_plan *p = s->runs->pdata[i];
         run_record *rec = results_load_run(dir, p->id, error);
@@ -748,6 +749,8 @@ verify_report *verify_sweep(sweep *s, const verify_options *opt, GError **error)
         if (rec) {
             runs[p->cell]++;
             collapsed[p->cell] += strcmp(rec->verdict, "collapsed") == 0;
+            unhealthy[p->cell] += strcmp(rec->verdict, "collapsed") == 0 ||
+                                  strcmp(rec->status, "ok") != 0;
             r->sweep_ms += rec->wall_ms;
         }
     }
@@ -761,7 +764,7 @@ verify_report *verify_sweep(sweep *s, const verify_options *opt, GError **error)
     r->sweep_runs = (int)s->runs->len;
     r->budget = (int)floor(opt->budget * (double)s->runs->len + 1e-9);
     v.budget_left = r->budget;
-    r->healthy = healthy_region(r, collapsed, runs, s->n_cells);
+    r->healthy = healthy_region(r, unhealthy, runs, s->n_cells);
 
     g_autoptr(GPtrArray) work = g_ptr_array_new();
     g_autoptr(GPtrArray) all_cands = g_ptr_array_new_with_free_func((GDestroyNotify)g_ptr_array_unref);
