@@ -13,6 +13,7 @@
 #include "report.h"
 #include "slurm.h"
 #include "term.h"
+#include "verify.h"
 
 #include <libconfig.h>
 #include <oneapi/dnnl/dnnl.h>
@@ -81,6 +82,7 @@ typedef struct run_args {
     gboolean force;
     gboolean quiet;
     gboolean all; /* check: list every run */
+    gboolean no_verify;
 } run_args;
 
 /* Runs `check` lists without --all. */
@@ -237,9 +239,24 @@ static int run_experiment(const run_args *a, const char *path, int shard_i, int 
                          .threads = threads,
                          .path = path,
                          .sets = a->sets};
+    /* Fixes are verified over the whole grid: not by one shard. */
+    double budget = a->no_verify || shard_n > 1 ? 0 : s->base->verify;
+    opt.verifying = budget > 0;
     sweep_totals t;
     if (!sweep_run(s, &opt, &t, &err))
         return usage_error("%s", err->message);
+    gboolean verify_failed = FALSE;
+    g_autoptr(verify_report) verified =
+        t.interrupted || shard_n > 1
+            ? NULL
+            : verify_after_run(s, &opt, reg, host, budget, &verify_failed, &err);
+    if (verify_failed) {
+        g_printerr("flatline: verification: %s\n", err->message);
+        if (g_error_matches(err, G_FILE_ERROR, G_FILE_ERROR_INTR))
+            return EXIT_INTERRUPTED;
+        t.tables_unsaved = TRUE;
+        g_clear_error(&err);
+    }
     if (t.skipped && !a->quiet)
         g_print("%d run%s already finished in %s (kept; --force reruns them)\n", t.skipped,
                 t.skipped == 1 ? "" : "s", out_dir);
@@ -278,6 +295,8 @@ static int cmd_run_or_check(int argc, char **argv, gboolean check_only)
         {"no-plots", 0, 0, G_OPTION_ARG_NONE, &a.no_plots, "draw no charts at the end", NULL},
         {"force", 0, 0, G_OPTION_ARG_NONE, &a.force, "rerun finished runs too", NULL},
         {"quiet", 'q', 0, G_OPTION_ARG_NONE, &a.quiet, "print only errors and the summary", NULL},
+        {"no-verify", 0, 0, G_OPTION_ARG_NONE, &a.no_verify,
+         "do not rerun collapsed grid points with their candidate fixes", NULL},
         {NULL, 0, 0, 0, NULL, NULL, NULL}};
     GOptionEntry check_entries[] = {
         {"set", 0, 0, G_OPTION_ARG_STRING_ARRAY, &a.sets,

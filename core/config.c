@@ -76,7 +76,7 @@ static const fl_plugin train_table = {.name = "train",
 
 static const char *const top_keys[] = {"name", "seed", "repeats", "data_dir", "dataset",
                                        "model", "loss", "optimizer", "train", "detectors",
-                                       "grid", NULL};
+                                       "grid", "verify", NULL};
 
 /* ---------------------------------------------------------------- small helpers */
 
@@ -987,6 +987,29 @@ static gboolean check_name(const char *name, const config_setting_t *s, const ch
                 shown, why);
 }
 
+/* verify = 1.0; (extra runs per sweep run), or true / false. */
+static gboolean resolve_verify(experiment *e, const config_setting_t *s, GError **error)
+{
+    e->verify = 1.0;
+    if (!s)
+        return TRUE;
+    int type = config_setting_type(s);
+    if (type == CONFIG_TYPE_BOOL)
+        e->verify = config_setting_get_bool(s) ? 1.0 : 0.0;
+    else if (type == CONFIG_TYPE_INT || type == CONFIG_TYPE_INT64)
+        e->verify = (double)config_setting_get_int64(s);
+    else if (type == CONFIG_TYPE_FLOAT)
+        e->verify = config_setting_get_float(s);
+    else
+        return fail(error, s, "verify",
+                    "expected the fix-verification budget in extra runs per sweep run "
+                    "(verify = 1.0; the default), or true / false");
+    if (!(e->verify >= 0 && e->verify <= 100))
+        return fail(error, s, "verify", "%g: give between 0 (no verification) and 100 extra "
+                                        "runs per sweep run", e->verify);
+    return TRUE;
+}
+
 static gboolean resolve_tree(experiment *e, config_t *cfg, registry *reg, GError **error)
 {
     config_setting_t *root = config_root_setting(cfg);
@@ -999,7 +1022,8 @@ static gboolean resolve_tree(experiment *e, config_t *cfg, registry *reg, GError
                 params_suggest(key, top_keys, g_strv_length((GStrv)top_keys));
             return fail(error, s, key,
                         "unknown top-level key%s; an experiment has name, seed, repeats, "
-                        "data_dir, dataset, model, loss, optimizer, train, detectors, grid",
+                        "data_dir, dataset, model, loss, optimizer, train, detectors, grid, "
+                        "verify",
                         hint);
         }
     }
@@ -1007,6 +1031,8 @@ static gboolean resolve_tree(experiment *e, config_t *cfg, registry *reg, GError
         return FALSE;
     if (*e->top.name &&
         !check_name(e->top.name, config_setting_get_member(root, "name"), e->path, error))
+        return FALSE;
+    if (!resolve_verify(e, config_setting_get_member(root, "verify"), error))
         return FALSE;
 
     static const char *const parts[] = {"dataset", "model", "loss", "optimizer"};
@@ -1168,6 +1194,10 @@ char *experiment_to_text(const experiment *e, GPtrArray *axes)
         g_string_append_printf(out, "%s%s", i ? ", " : " ", d);
     }
     g_string_append(out, " );\n");
+    /* The experiment's own file only: a run's file is about training, and a run's
+     * fingerprint must not change with the verification budget. */
+    if (axes)
+        g_string_append_printf(out, "verify = %.17g;\n", e->verify);
     if (axes && axes->len) {
         g_string_append(out, "grid = (\n");
         for (guint i = 0; i < axes->len; i++) {

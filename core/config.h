@@ -64,6 +64,10 @@ typedef struct experiment {
     fl_ref schedule;
     train_opts train;
     GPtrArray *detectors; /* fl_ref*, resolved detectors */
+    /* verify: the fix-verification budget, in extra runs per sweep run (0: none).  Not a
+     * training setting: written to experiment.cfg only, never into a run's file, so that
+     * changing it reruns nothing. */
+    double verify;
 } experiment;
 
 void experiment_free(experiment *e);

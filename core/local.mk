@@ -26,7 +26,8 @@ core_libflatline_core_la_SOURCES = \
 	core/term.c core/term.h \
 	core/plotdata.c core/plotdata.h \
 	core/plot.c core/plot.h \
-	core/report.c core/report.h
+	core/report.c core/report.h \
+	core/verify.c core/verify.h core/fixes.c
 core_libflatline_core_la_SOURCES += core/slurm.c core/slurm.h
 core_libflatline_core_la_CPPFLAGS = $(AM_CPPFLAGS) $(LIBCONFIG_CFLAGS)
 core_libflatline_core_la_CFLAGS = $(AM_CFLAGS) $(OPENMP_CFLAGS)

@@ -20,7 +20,7 @@
 static const char *const outdir_top_files[] = {"experiment.cfg", "summary.csv", "cells.csv",
                                                "fixes.csv",      "report.html", "slurm.info",
                                                NULL};
-static const char *const outdir_top_dirs[] = {"plots", "slurm", "runs", NULL};
+static const char *const outdir_top_dirs[] = {"plots", "slurm", "runs", "verify", NULL};
 static const char *const outdir_tables[] = {"summary.csv", "cells.csv", "fixes.csv",
                                             "report.html", NULL};
 static const char *const outdir_run_files[] = {"metrics.csv", "verdict.json", "run.cfg",

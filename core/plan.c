@@ -114,6 +114,14 @@ static experiment *resolve_digits(const plan *p, const int *digit, GError **erro
     return experiment_resolve(p->file, ov, p->reg, error);
 }
 
+GPtrArray *plan_cell_overrides(const plan *p, int cell)
+{
+    guint n = p->file->axes->len;
+    g_autofree int *digit = g_new0(int, MAX(n, 1u));
+    cell_digits(p, cell, digit);
+    return overrides_for(p, digit);
+}
+
 char *plan_run_id(const plan *p, int index)
 {
     return g_strdup_printf("r%0*d", p->id_width, index);

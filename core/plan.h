@@ -62,6 +62,10 @@ GStrv plan_cell_labels(const plan *p, int cell);
 gint64 plan_run_seed(const plan *p, int index);
 double plan_run_timeout(const plan *p, int index);
 
+/* The overrides that make a grid point (override*, owned): the --set values, then one
+ * value per axis, as a run of it is resolved with. */
+GPtrArray *plan_cell_overrides(const plan *p, int cell);
+
 /* Resolve one run (the file's own tree, the overrides, the run's grid values). */
 run_plan *plan_run_at(plan *p, int index, GError **error);
 void run_plan_free(run_plan *r);

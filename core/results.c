@@ -91,6 +91,76 @@ void run_record_free(run_record *r)
     g_free(r);
 }
 
+/* ---- What fix verification needs (verify.c): each finding's candidate fixes and
+ * flags, and the numbers that tell whether the run learned. */
+
+static const char *const learning_keys[] = {"baseline_loss", "final_data_loss",
+                                            "final_accuracy", "majority_accuracy"};
+
+static void results_save_learning(GKeyFile *kf, const run_record *rec)
+{
+    const double v[] = {rec->baseline_loss, rec->final_data_loss, rec->final_accuracy,
+                        rec->majority_accuracy};
+    for (guint i = 0; i < G_N_ELEMENTS(v); i++)
+        if (isfinite(v[i]))
+            g_key_file_set_double(kf, "run", learning_keys[i], v[i]);
+}
+
+static void results_load_learning(GKeyFile *kf, run_record *r)
+{
+    double *v[] = {&r->baseline_loss, &r->final_data_loss, &r->final_accuracy,
+                   &r->majority_accuracy};
+    for (guint i = 0; i < G_N_ELEMENTS(v); i++) {
+        GError *err = NULL;
+        *v[i] = g_key_file_get_double(kf, "run", learning_keys[i], &err);
+        if (err) {
+            *v[i] = NAN;
+            g_error_free(err);
+        }
+    }
+}
+
+static void results_save_fixes(GKeyFile *kf, const char *group, const finding_rec *f)
+{
+    if (f->finding_flags)
+        g_key_file_set_integer(kf, group, "flags", (gint)f->finding_flags);
+    for (guint k = 0; f->fixes && k < f->fixes->len; k++) {
+        const finding_fix *x = f->fixes->pdata[k];
+        g_autofree char *key = g_strdup_printf("fix%u", k);
+        g_autofree char *why = g_strdup_printf("fix%u_reason", k);
+        g_key_file_set_string_list(kf, group, key, (const char *const *)x->edits,
+                                   g_strv_length(x->edits));
+        if (x->reason)
+            g_key_file_set_string(kf, group, why, x->reason);
+    }
+}
+
+static void results_fix_free(gpointer data)
+{
+    finding_fix *x = data;
+    g_strfreev(x->edits);
+    g_free(x->reason);
+    g_free(x);
+}
+
+static void results_load_fixes(GKeyFile *kf, const char *group, finding_rec *f)
+{
+    f->finding_flags = (unsigned)g_key_file_get_integer(kf, group, "flags", NULL);
+    for (guint k = 0;; k++) {
+        g_autofree char *key = g_strdup_printf("fix%u", k);
+        g_autofree char *why = g_strdup_printf("fix%u_reason", k);
+        GStrv edits = g_key_file_get_string_list(kf, group, key, NULL, NULL);
+        if (!edits)
+            break;
+        if (!f->fixes)
+            f->fixes = g_ptr_array_new_with_free_func(results_fix_free);
+        finding_fix *x = g_new0(finding_fix, 1);
+        x->edits = edits;
+        x->reason = g_key_file_get_string(kf, group, why, NULL);
+        g_ptr_array_add(f->fixes, x);
+    }
+}
+
 static void json_string(GString *out, const char *s)
 {
     g_string_append_c(out, '"');
@@ -219,6 +289,7 @@ gboolean results_save_run(const char *dir, const run_record *rec, const run_outp
         g_key_file_set_string(kf, "run", "advice", rec->advice);
     g_key_file_set_double(kf, "run", "wall_ms", rec->wall_ms);
     g_key_file_set_string(kf, "run", "fingerprint", rec->fingerprint);
+    results_save_learning(kf, rec);
     for (guint i = 0; rec->axis_keys && rec->axis_keys[i]; i++)
         g_key_file_set_string(kf, "grid", rec->axis_keys[i], rec->axis_values[i]);
     /* What charts need beside metrics.csv: the targets' spread per output. */
@@ -239,6 +310,7 @@ gboolean results_save_run(const char *dir, const run_record *rec, const run_outp
         g_key_file_set_string(kf, group, "evidence", f->evidence);
         g_key_file_set_string(kf, group, "cause", f->cause);
         g_key_file_set_string(kf, group, "advice", f->advice);
+        results_save_fixes(kf, group, f);
     }
     gsize len;
     g_autofree char *text = g_key_file_to_data(kf, &len, NULL);
@@ -305,10 +377,12 @@ run_record *results_load_run(const char *dir, const char *id, GError **error)
         f->evidence = g_key_file_get_string(kf, group, "evidence", NULL);
         f->cause = g_key_file_get_string(kf, group, "cause", NULL);
         f->advice = g_key_file_get_string(kf, group, "advice", NULL);
+        results_load_fixes(kf, group, f);
         if (!f->detector)
             f->detector = g_strdup("?");
         g_ptr_array_add(r->findings, f);
     }
+    results_load_learning(kf, r);
     r->out_names = g_key_file_get_string_list(kf, "data", "outputs", NULL, NULL);
     gsize n_std = 0;
     r->target_std = g_key_file_get_double_list(kf, "data", "target_std", &n_std, NULL);

@@ -35,6 +35,8 @@ typedef struct run_record {
     GStrv out_names;      /* target columns (NULL if the run crashed before loading data) */
     double *target_std;   /* their spread over the training rows, n_outputs values */
     gsize n_outputs;
+    /* Whether the run learned (train.h: run_output); NaN where unknown. */
+    double baseline_loss, final_data_loss, final_accuracy, majority_accuracy;
 } run_record;
 
 void run_record_free(run_record *r);

@@ -30,6 +30,8 @@ static run_record *record_new(const plan *p, int index)
     rec->axis_values = plan_cell_labels(p, rec->cell);
     rec->epochs_planned = p->base->train.epochs;
     rec->final_loss = NAN;
+    rec->baseline_loss = rec->final_data_loss = rec->final_accuracy = NAN;
+    rec->majority_accuracy = NAN;
     return rec;
 }
 
@@ -98,6 +100,10 @@ gboolean runner_run(plan *p, int index, const char *out_dir, fl_host *host, GErr
     rec->epochs_planned = out.epochs_planned;
     rec->stopped_early = out.stopped_early;
     rec->wall_ms = out.wall_ms;
+    rec->baseline_loss = out.baseline_loss;
+    rec->final_data_loss = out.final_data_loss;
+    rec->final_accuracy = out.final_accuracy;
+    rec->majority_accuracy = out.majority_accuracy;
     if (!out.metrics)
         out.metrics = g_string_new(NULL);
     gboolean saved = results_save_run(out_dir, rec, &out, r->cfg_text, error);

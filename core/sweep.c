@@ -36,7 +36,8 @@ static void print_line(const char *line)
 
 /* The table at the end: collapse rate per grid point with its interval and causes, then
  * for each grid point that collapsed the fix its most common primary cause calls for. */
-static void print_cells(const plan *s, GPtrArray *cells, GPtrArray *records)
+static void print_cells(const plan *s, GPtrArray *cells, GPtrArray *records,
+                        gboolean advice)
 {
     guint n_axes = g_strv_length(s->axis_keys);
     g_autoptr(GString) head = g_string_new(NULL);
@@ -58,7 +59,7 @@ static void print_cells(const plan *s, GPtrArray *cells, GPtrArray *records)
         print_line(row->str);
     }
     gboolean header = FALSE;
-    for (guint i = 0; i < cells->len; i++) {
+    for (guint i = 0; advice && i < cells->len; i++) {
         const cell_stats *c = cells->pdata[i];
         if (!c->collapsed || !*c->primary)
             continue;
@@ -265,6 +266,7 @@ static gboolean sweep_run_locked(plan *s, const sweep_options *opt, sweep_totals
             totals->crashed++;
     }
     /* Printed with --quiet too: the table is the result. */
-    print_cells(s, cells, finished);
+    if (!opt->no_table)
+        print_cells(s, cells, finished, !opt->verifying);
     return TRUE;
 }

@@ -17,6 +17,8 @@ typedef struct sweep_options {
     int threads;        /* oneDNN threads per worker */
     const char *path;   /* the experiment file, for the workers */
     char **sets;        /* the --set arguments as given, for the workers */
+    gboolean no_table;  /* print no table at the end (verification reruns: verify.c) */
+    gboolean verifying; /* fixes are verified next: the table leaves unverified advice out */
 } sweep_options;
 
 typedef struct sweep_totals {

@@ -259,6 +259,8 @@ gboolean train_run(const experiment *e, uint64_t seed, fl_host *host, run_output
     out->status = RUN_OK;
     out->final_loss = NAN;
     out->final_val_loss = NAN;
+    out->baseline_loss = out->final_data_loss = out->final_accuracy = NAN;
+    out->majority_accuracy = NAN;
     out->epochs_planned = e->train.epochs;
     out->causes = g_strdup("");
     out->findings = g_ptr_array_new_with_free_func((GDestroyNotify)finding_rec_free);
@@ -290,6 +292,14 @@ gboolean train_run(const experiment *e, uint64_t seed, fl_host *host, run_output
     int unused = -1;
     if (out->status == RUN_OK)
         diagnose_now(e, det, TRUE, out->epochs_run, &unused, out);
+    /* Only a run that trained has a last epoch to read. */
+    if (out->status == RUN_OK) {
+        const fl_probes *view = probes_view(book);
+        out->baseline_loss = view->baseline_loss;
+        out->final_data_loss = fl_data_loss(fl_probes_now(view));
+        out->final_accuracy = fl_probes_now(view)->accuracy;
+        out->majority_accuracy = fl_majority_accuracy(view);
+    }
     out->metrics = g_string_new_len(probes_csv(book)->str, (gssize)probes_csv(book)->len);
     out->wall_ms = (double)(g_get_monotonic_time() - t0) / 1000.0;
     return TRUE;

@@ -25,6 +25,10 @@ typedef struct run_output {
     GPtrArray *findings;  /* finding_rec*, owned, primary first */
     GStrv out_names;      /* target columns */
     GArray *target_std;   /* double per output: the targets' spread (training rows) */
+    /* Whether the run learned (fix verification): the loss of predicting the training
+     * mean, the last epoch's data loss (penalty left out), and for classification the
+     * last epoch's accuracy and that of always answering the majority class (else NaN). */
+    double baseline_loss, final_data_loss, final_accuracy, majority_accuracy;
 } run_output;
 
 void run_output_clear(run_output *out);

@@ -18,6 +18,7 @@ include tests/registry.mk
 include tests/invalid.mk
 include tests/experiments.mk
 include tests/sweep.mk
+include tests/verify.mk
 include tests/plots.mk
 include tests/slurm.mk
 include tests/environment.mk

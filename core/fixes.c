@@ -1,0 +1,203 @@
+/* fixes.c — a verification's findings as files: DIR/fixes.csv for people and their
+ * tools, DIR/verify/verification.result (a GLib key file) for the report and the charts,
+ * which read it back without a CSV or JSON parser. */
+#include "verify.h"
+#include "csv.h"
+#include "results.h"
+
+#include <math.h>
+#include <string.h>
+
+gboolean fixes_write_csv(const char *dir, const verify_report *r, GError **error)
+{
+    g_autoptr(GString) s = g_string_new(NULL);
+    guint n_axes = r->axis_keys ? g_strv_length(r->axis_keys) : 0;
+    for (guint a = 0; a < n_axes; a++) {
+        csv_append_field(s, r->axis_keys[a]);
+        g_string_append_c(s, ',');
+    }
+    g_string_append(s, "cause,fix,collapsed_before,collapsed_after,verified,evidence,"
+                       "learned_after,fit_before,fit_after\n");
+    for (guint i = 0; i < r->trials->len; i++) {
+        const verify_trial *t = r->trials->pdata[i];
+        GStrv labels = r->cell_labels->pdata[t->cell];
+        for (guint a = 0; a < n_axes; a++) {
+            csv_append_field(s, labels[a]);
+            g_string_append_c(s, ',');
+        }
+        g_autofree char *fix = verify_fix_text(t);
+        g_autofree char *before = g_strdup_printf("%d/%d", t->before_k, t->before_n);
+        g_autofree char *after = g_strdup_printf("%d/%d", t->after_k, t->after_n);
+        g_autofree char *cited = t->cited_cell >= 0 ? verify_cell_text(r, t->cited_cell) : NULL;
+        g_autofree char *evidence = cited ? g_strdup_printf("cited: %s", cited)
+                                          : g_strdup_printf("rerun: %s", t->dir);
+        csv_append_field(s, t->cause);
+        g_string_append_c(s, ',');
+        csv_append_field(s, fix);
+        g_string_append_printf(s, ",%s,%s,%s,", before, after, t->verified ? "yes" : "no");
+        csv_append_field(s, evidence);
+        g_string_append_printf(s, ",%d,", t->learned);
+        csv_append_number(s, t->before_fit);
+        g_string_append_c(s, ',');
+        csv_append_number(s, t->after_fit);
+        g_string_append_c(s, '\n');
+    }
+    g_autofree char *path = g_build_filename(dir, "fixes.csv", NULL);
+    return results_write(path, s->str, (gssize)s->len, FALSE, error);
+}
+
+char *fixes_report_to_data(const verify_report *r)
+{
+    g_autoptr(GKeyFile) kf = g_key_file_new();
+    guint n_axes = r->axis_keys ? g_strv_length(r->axis_keys) : 0;
+    g_key_file_set_string_list(kf, "verification", "axes", (const char *const *)r->axis_keys,
+                               n_axes);
+    g_key_file_set_integer(kf, "verification", "cells", (gint)r->cell_labels->len);
+    g_key_file_set_integer(kf, "verification", "sweep_runs", r->sweep_runs);
+    g_key_file_set_integer(kf, "verification", "budget", r->budget);
+    g_key_file_set_integer(kf, "verification", "runs_added", r->runs_added);
+    g_key_file_set_double(kf, "verification", "sweep_ms", r->sweep_ms);
+    g_key_file_set_double(kf, "verification", "added_ms", r->added_ms);
+    if (r->healthy)
+        g_key_file_set_string(kf, "verification", "healthy", r->healthy);
+    for (guint c = 0; c < r->cell_labels->len; c++) {
+        g_autofree char *key = g_strdup_printf("cell%u", c);
+        GStrv l = r->cell_labels->pdata[c];
+        g_key_file_set_string_list(kf, "labels", key, (const char *const *)l, g_strv_length(l));
+    }
+    for (guint i = 0; i < r->cells->len; i++) {
+        const verify_cell *vc = r->cells->pdata[i];
+        g_autofree char *g = g_strdup_printf("cell %u", i);
+        g_key_file_set_integer(kf, g, "cell", vc->cell);
+        g_key_file_set_integer(kf, g, "collapsed", vc->collapsed);
+        g_key_file_set_integer(kf, g, "runs", vc->runs);
+        g_key_file_set_integer(kf, g, "verified", vc->verified);
+        g_key_file_set_integer(kf, g, "candidates", vc->candidates);
+        g_key_file_set_integer(kf, g, "tried", vc->tried);
+        if (vc->data_cause)
+            g_key_file_set_string(kf, g, "data_cause", vc->data_cause);
+    }
+    for (guint i = 0; i < r->trials->len; i++) {
+        const verify_trial *t = r->trials->pdata[i];
+        g_autofree char *g = g_strdup_printf("trial %u", i);
+        g_key_file_set_integer(kf, g, "cell", t->cell);
+        g_key_file_set_string(kf, g, "cause", t->cause);
+        g_key_file_set_string_list(kf, g, "edits", (const char *const *)t->edits,
+                                   g_strv_length(t->edits));
+        if (t->reason)
+            g_key_file_set_string(kf, g, "reason", t->reason);
+        const int ints[] = {t->before_k, t->before_n, t->after_k, t->after_n, t->learned,
+                            t->verified, t->cited_cell};
+        const char *const names[] = {"before_k", "before_n", "after_k", "after_n",
+                                     "learned", "verified", "cited_cell"};
+        for (guint k = 0; k < G_N_ELEMENTS(ints); k++)
+            g_key_file_set_integer(kf, g, names[k], ints[k]);
+        if (t->dir)
+            g_key_file_set_string(kf, g, "dir", t->dir);
+        if (isfinite(t->before_fit))
+            g_key_file_set_double(kf, g, "before_fit", t->before_fit);
+        if (isfinite(t->after_fit))
+            g_key_file_set_double(kf, g, "after_fit", t->after_fit);
+    }
+    return g_key_file_to_data(kf, NULL, NULL);
+}
+
+static double get_double(GKeyFile *kf, const char *g, const char *k)
+{
+    GError *err = NULL;
+    double v = g_key_file_get_double(kf, g, k, &err);
+    if (err) {
+        g_error_free(err);
+        return NAN;
+    }
+    return v;
+}
+
+verify_report *fixes_report_from_file(const char *path, GError **error)
+{
+    g_autoptr(GKeyFile) kf = g_key_file_new();
+    if (!g_key_file_load_from_file(kf, path, G_KEY_FILE_NONE, error)) {
+        g_prefix_error(error, "%s: ", path);
+        return NULL;
+    }
+    g_autoptr(verify_report) r = verify_report_new();
+    r->axis_keys = g_key_file_get_string_list(kf, "verification", "axes", NULL, NULL);
+    if (!r->axis_keys)
+        r->axis_keys = g_new0(char *, 1);
+    guint n_axes = g_strv_length(r->axis_keys);
+    int n_cells = g_key_file_get_integer(kf, "verification", "cells", NULL);
+    r->sweep_runs = g_key_file_get_integer(kf, "verification", "sweep_runs", NULL);
+    r->budget = g_key_file_get_integer(kf, "verification", "budget", NULL);
+    r->runs_added = g_key_file_get_integer(kf, "verification", "runs_added", NULL);
+    r->sweep_ms = get_double(kf, "verification", "sweep_ms");
+    r->added_ms = get_double(kf, "verification", "added_ms");
+    r->healthy = g_key_file_get_string(kf, "verification", "healthy", NULL);
+    for (int c = 0; c < n_cells && c < 10000000; c++) {
+        g_autofree char *key = g_strdup_printf("cell%d", c);
+        GStrv l = g_key_file_get_string_list(kf, "labels", key, NULL, NULL);
+        if (!l || g_strv_length(l) != n_axes) {
+            g_strfreev(l);
+            g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_INVAL,
+                        "%s: damaged (grid point %d); run the experiment again to redo it",
+                        path, c);
+            return NULL;
+        }
+        g_ptr_array_add(r->cell_labels, l);
+    }
+    for (guint i = 0;; i++) {
+        g_autofree char *g = g_strdup_printf("cell %u", i);
+        if (!g_key_file_has_group(kf, g))
+            break;
+        verify_cell *vc = g_new0(verify_cell, 1);
+        g_ptr_array_add(r->cells, vc);
+        vc->cell = g_key_file_get_integer(kf, g, "cell", NULL);
+        vc->collapsed = g_key_file_get_integer(kf, g, "collapsed", NULL);
+        vc->runs = g_key_file_get_integer(kf, g, "runs", NULL);
+        vc->verified = g_key_file_get_integer(kf, g, "verified", NULL);
+        vc->candidates = g_key_file_get_integer(kf, g, "candidates", NULL);
+        vc->tried = g_key_file_get_integer(kf, g, "tried", NULL);
+        vc->data_cause = g_key_file_get_string(kf, g, "data_cause", NULL);
+    }
+    for (guint i = 0;; i++) {
+        g_autofree char *g = g_strdup_printf("trial %u", i);
+        if (!g_key_file_has_group(kf, g))
+            break;
+        verify_trial *t = g_new0(verify_trial, 1);
+        g_ptr_array_add(r->trials, t);
+        t->cell = g_key_file_get_integer(kf, g, "cell", NULL);
+        t->cause = g_key_file_get_string(kf, g, "cause", NULL);
+        t->edits = g_key_file_get_string_list(kf, g, "edits", NULL, NULL);
+        t->reason = g_key_file_get_string(kf, g, "reason", NULL);
+        int *ints[] = {&t->before_k, &t->before_n, &t->after_k, &t->after_n, &t->learned,
+                       &t->verified, &t->cited_cell};
+        const char *const names[] = {"before_k", "before_n", "after_k", "after_n",
+                                     "learned", "verified", "cited_cell"};
+        for (guint k = 0; k < G_N_ELEMENTS(ints); k++)
+            *ints[k] = g_key_file_get_integer(kf, g, names[k], NULL);
+        t->dir = g_key_file_get_string(kf, g, "dir", NULL);
+        t->before_fit = get_double(kf, g, "before_fit");
+        t->after_fit = get_double(kf, g, "after_fit");
+        if (!t->cause)
+            t->cause = g_strdup("?");
+        if (!t->edits)
+            t->edits = g_new0(char *, 1);
+    }
+    /* Indices that point nowhere would be read out of bounds later. */
+    for (guint i = 0; i < r->cells->len; i++) {
+        verify_cell *vc = r->cells->pdata[i];
+        if (vc->cell < 0 || (guint)vc->cell >= r->cell_labels->len ||
+            vc->verified >= (int)r->trials->len || vc->verified < -1)
+            goto damaged;
+    }
+    for (guint i = 0; i < r->trials->len; i++) {
+        const verify_trial *t = r->trials->pdata[i];
+        if (t->cell < 0 || (guint)t->cell >= r->cell_labels->len ||
+            t->cited_cell >= (int)r->cell_labels->len || t->cited_cell < -1)
+            goto damaged;
+    }
+    return g_steal_pointer(&r);
+damaged:
+    g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_INVAL,
+                "%s: damaged (an index out of range); run the experiment again to redo it", path);
+    return NULL;
+}

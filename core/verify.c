@@ -1,0 +1,939 @@
+/* verify.c — see verify.h.  The rules, with their reasons:
+ *
+ * - A grid point is fixed when most of its runs collapsed: one unlucky seed is a finding
+ *   about that seed, not a configuration to repair.
+ * - Candidates come from the findings of its collapsed runs in diagnosis order (collapsed
+ *   causes first), each distinct set of edits once; a fix proposed by more runs goes
+ *   first among equals.  A finding that says no configuration change can help (constant
+ *   targets) proposes nothing, and the grid point says so.
+ * - Every rerun uses the grid point's own seeds: a before/after pair differs only by the
+ *   edits.  An edit that leaves the configuration as it is, is no fix and is skipped.
+ * - Verified means healthy in a clear majority (at least two thirds of the runs) AND
+ *   learning: a network that stopped collapsing but learned nothing is silent, not fixed.
+ *   Learning means halving the loss of predicting the mean (or, for a classifier, closing
+ *   half the gap between the majority class's accuracy and 1).
+ * - The budget is counted in planned runs, cited ones free: a resumed verification makes
+ *   the same choices as an uninterrupted one.  Grid points take turns, one trial each, so
+ *   the first does not spend the budget of the others.
+ * - Where no single fix heals, pairs of the single fixes that did best (fewest collapses,
+ *   most learning) are tried: some failures need two changes (scale the inputs and change
+ *   the output activation). */
+#include "verify.h"
+#include "outdir.h"
+#include "results.h"
+#include "term.h"
+
+#include <math.h>
+#include <string.h>
+#include <glib/gstdio.h>
+
+/* Pairs are made of at most this many of the best single fixes (3 pairs). */
+#define VERIFY_PAIR_POOL 3
+
+void verify_report_free(verify_report *r)
+{
+    if (!r)
+        return;
+    g_strfreev(r->axis_keys);
+    if (r->cell_labels)
+        g_ptr_array_free(r->cell_labels, TRUE);
+    if (r->trials)
+        g_ptr_array_free(r->trials, TRUE);
+    if (r->cells)
+        g_ptr_array_free(r->cells, TRUE);
+    g_free(r->healthy);
+    g_free(r);
+}
+
+static void trial_free(verify_trial *t)
+{
+    g_free(t->cause);
+    g_strfreev(t->edits);
+    g_free(t->reason);
+    g_free(t->dir);
+    g_free(t);
+}
+
+static void vcell_free(verify_cell *c)
+{
+    g_free(c->data_cause);
+    g_free(c);
+}
+
+verify_report *verify_report_new(void)
+{
+    verify_report *r = g_new0(verify_report, 1);
+    r->cell_labels = g_ptr_array_new_with_free_func((GDestroyNotify)g_strfreev);
+    r->trials = g_ptr_array_new_with_free_func((GDestroyNotify)trial_free);
+    r->cells = g_ptr_array_new_with_free_func((GDestroyNotify)vcell_free);
+    return r;
+}
+
+char *verify_fix_text(const verify_trial *t)
+{
+    GString *s = g_string_new(NULL);
+    for (char **e = t->edits; e && *e; e++) {
+        const char *eq = strchr(*e, '=');
+        if (s->len)
+            g_string_append(s, "; ");
+        if (eq)
+            g_string_append_printf(s, "%.*s = %s", (int)(eq - *e), *e, eq + 1);
+        else
+            g_string_append(s, *e);
+    }
+    return g_string_free(s, FALSE);
+}
+
+char *verify_cell_text(const verify_report *r, int cell)
+{
+    GString *s = g_string_new(NULL);
+    GStrv labels = cell >= 0 && (guint)cell < r->cell_labels->len ? r->cell_labels->pdata[cell]
+                                                                     : NULL;
+    for (guint a = 0; r->axis_keys && r->axis_keys[a] && labels; a++)
+        g_string_append_printf(s, "%s%s=%s", a ? " " : "", r->axis_keys[a], labels[a]);
+    return g_string_free(s, FALSE);
+}
+
+/* ---------------------------------------------------------------- evidence from runs */
+
+/* Did the run learn (verify.h)? */
+static gboolean record_learned(const run_record *r)
+{
+    if (strcmp(r->status, "ok") != 0 || strcmp(r->verdict, "collapsed") == 0)
+        return FALSE;
+    double base = r->baseline_loss, data = r->final_data_loss;
+    gboolean fits = isfinite(base) && base > 0 && isfinite(data) && data <= 0.5 * base;
+    double maj = r->majority_accuracy, acc = r->final_accuracy;
+    gboolean classifies = isfinite(maj) && isfinite(acc) && maj < 1;
+    return fits || (classifies && acc >= maj + 0.5 * (1 - maj));
+}
+
+static double record_fit(const run_record *r)
+{
+    if (isfinite(r->baseline_loss) && r->baseline_loss > 0 && isfinite(r->final_data_loss))
+        return r->final_data_loss / r->baseline_loss;
+    return NAN;
+}
+
+static gint compare_double(gconstpointer a, gconstpointer b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* The median fit of records (NaN when none is known). */
+static double median_fit(GPtrArray *recs)
+{
+    g_autoptr(GArray) v = g_array_new(FALSE, FALSE, sizeof(double));
+    for (guint i = 0; i < recs->len; i++) {
+        double f = record_fit(recs->pdata[i]);
+        if (isfinite(f))
+            g_array_append_val(v, f);
+    }
+    if (!v->len)
+        return NAN;
+    g_array_sort(v, compare_double);
+    guint m = v->len / 2;
+    return v->len % 2 ? g_array_index(v, double, m)
+                      : 0.5 * (g_array_index(v, double, m - 1) + g_array_index(v, double, m));
+}
+
+/* The trial's after numbers from the fixed runs' records. */
+static void evaluate(verify_trial *t, GPtrArray *recs)
+{
+    t->after_n = (int)recs->len;
+    t->after_k = t->learned = 0;
+    for (guint i = 0; i < recs->len; i++) {
+        const run_record *r = recs->pdata[i];
+        if (strcmp(r->status, "ok") != 0 || strcmp(r->verdict, "collapsed") == 0)
+            t->after_k++;
+        if (record_learned(r))
+            t->learned++;
+    }
+    t->after_fit = median_fit(recs);
+    t->verified = t->after_n > 0 && 3 * t->learned >= 2 * t->after_n;
+}
+
+/* ---------------------------------------------------------------- candidates */
+
+typedef struct candidate {
+    char *cause;
+    GStrv edits;
+    char *reason;
+    char *key;    /* the edits sorted and joined: one candidate per distinct set */
+    int level;    /* the most severe level of a finding that proposed it */
+    int position; /* best place in a run's diagnosis (finding x 64 + fix) */
+    int votes;    /* runs that proposed it */
+} candidate;
+
+static void candidate_free(candidate *c)
+{
+    g_free(c->cause);
+    g_strfreev(c->edits);
+    g_free(c->reason);
+    g_free(c->key);
+    g_free(c);
+}
+
+static char *edits_key(GStrv edits)
+{
+    g_auto(GStrv) sorted = g_strdupv(edits);
+    qsort(sorted, g_strv_length(sorted), sizeof(char *), (int (*)(const void *, const void *))
+                                                             g_strcmp0);
+    return g_strjoinv("\n", sorted);
+}
+
+static gint compare_candidates(gconstpointer a, gconstpointer b)
+{
+    const candidate *x = *(const candidate *const *)a, *y = *(const candidate *const *)b;
+    if (x->level != y->level)
+        return x->level > y->level ? -1 : 1;
+    if (x->position != y->position)
+        return x->position < y->position ? -1 : 1;
+    if (x->votes != y->votes)
+        return x->votes > y->votes ? -1 : 1;
+    return strcmp(x->key, y->key);
+}
+
+/* The candidate fixes of a grid point's collapsed runs, most likely first.  data_cause
+ * receives a cause no configuration change can help, if one was found. */
+static GPtrArray *cell_candidates(GPtrArray *recs, char **data_cause)
+{
+    GPtrArray *out = g_ptr_array_new_with_free_func((GDestroyNotify)candidate_free);
+    for (guint r = 0; r < recs->len; r++) {
+        const run_record *rec = recs->pdata[r];
+        if (strcmp(rec->verdict, "collapsed") != 0)
+            continue;
+        g_autoptr(GHashTable) seen = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+        for (guint f = 0; rec->findings && f < rec->findings->len; f++) {
+            const finding_rec *fr = rec->findings->pdata[f];
+            if (fr->finding_flags & FL_FINDING_FIX_THE_DATA) {
+                if (!*data_cause)
+                    *data_cause = g_strdup(fr->detector);
+                continue;
+            }
+            for (guint k = 0; fr->fixes && k < fr->fixes->len; k++) {
+                const finding_fix *x = fr->fixes->pdata[k];
+                if (!x->edits || !x->edits[0])
+                    continue;
+                char *key = edits_key(x->edits);
+                int pos = (int)MIN(f, 1000u) * 64 + (int)MIN(k, 63u);
+                candidate *c = NULL;
+                for (guint i = 0; i < out->len && !c; i++)
+                    if (strcmp(((candidate *)out->pdata[i])->key, key) == 0)
+                        c = out->pdata[i];
+                if (!c) {
+                    c = g_new0(candidate, 1);
+                    c->cause = g_strdup(fr->detector);
+                    c->edits = g_strdupv(x->edits);
+                    c->reason = x->reason && *x->reason ? g_strdup(x->reason) : NULL;
+                    c->key = g_strdup(key);
+                    c->level = (int)fr->level;
+                    c->position = pos;
+                    g_ptr_array_add(out, c);
+                } else {
+                    c->level = MAX(c->level, (int)fr->level);
+                    c->position = MIN(c->position, pos);
+                }
+                if (g_hash_table_add(seen, key))
+                    c->votes++;
+            }
+        }
+    }
+    g_ptr_array_sort(out, compare_candidates);
+    return out;
+}
+
+/* ---------------------------------------------------------------- the fixed configuration */
+
+/* The hash of a resolved configuration as sweep.c computes a run's fingerprint: the
+ * comment header left out. */
+static char *fingerprint_of(const char *cfg_text)
+{
+    const char *body = cfg_text;
+    while (*body == '#') {
+        const char *nl = strchr(body, '\n');
+        if (!nl)
+            break;
+        body = nl + 1;
+    }
+    return g_compute_checksum_for_string(G_CHECKSUM_SHA256, body, -1);
+}
+
+/* The first run of a grid point with the edits applied after its own overrides (grid
+ * values included: a fix may move a grid axis), resolved with that run's seed and name as
+ * sweep.c resolves runs.  NULL with an error when an edit is not valid. */
+static experiment *fixed_experiment(plan *s, int cell, GStrv edits, registry *reg,
+                                    GError **error)
+{
+    g_autoptr(GPtrArray) ov = plan_cell_overrides(s, cell);
+    for (char **e = edits; e && *e; e++) {
+        override *o = override_parse(*e, error);
+        if (!o)
+            return NULL;
+        g_free(o->origin);
+        o->origin = g_strdup_printf("fix %s", *e);
+        g_ptr_array_add(ov, o);
+    }
+    experiment *x = experiment_resolve(s->file, ov, reg, error);
+    if (!x)
+        return NULL;
+    x->top.seed = (int)plan_run_seed(s, cell * s->repeats);
+    x->top.repeats = 1;
+    return x;
+}
+
+/* The fingerprint of a grid point's configuration, comparable with a fixed one's. */
+static char *cell_fingerprint(plan *s, int cell, registry *reg, GError **error)
+{
+    g_autoptr(experiment) x = fixed_experiment(s, cell, NULL, reg, error);
+    if (!x)
+        return NULL;
+    g_autofree char *text = experiment_to_text(x, NULL);
+    return fingerprint_of(text);
+}
+
+/* ---------------------------------------------------------------- one trial */
+
+typedef struct verifier {
+    plan *s;
+    const verify_options *opt;
+    const char *dir;
+    GPtrArray *records;      /* run_record* per plan position, NULL where missing */
+    GPtrArray *cell_fp;      /* char*: each grid point's fingerprint (cell_fingerprint) */
+    GHashTable *fp_cell;     /* fingerprint of a first run -> grid point + 1 */
+    verify_report *report;
+    int budget_left;
+} verifier;
+
+/* The finished records of a grid point's runs (borrowed). */
+static GPtrArray *cell_records(verifier *v, int cell)
+{
+    GPtrArray *out = g_ptr_array_new();
+    for (int i = cell * v->s->repeats; i < (cell + 1) * v->s->repeats; i++)
+        if (v->records->pdata[i])
+            g_ptr_array_add(out, v->records->pdata[i]);
+    return out;
+}
+
+/* A name for the trial's directory: readable, and unique per configuration (a hash), so
+ * a changed experiment never meets another's reruns. */
+static char *trial_name(int cell, GStrv edits, const char *fingerprint)
+{
+    GString *n = g_string_new(NULL);
+    g_string_append_printf(n, "cell%d-", cell);
+    for (char **e = edits; e && *e; e++) {
+        for (const char *c = *e; *c && n->len < 80; c++)
+            g_string_append_c(n, g_ascii_isalnum(*c) || *c == '.' || *c == '-' || *c == '='
+                                     ? *c
+                                     : '_');
+        g_string_append_c(n, '+');
+    }
+    g_string_append_printf(n, "%.10s", fingerprint);
+    return g_string_free(n, FALSE);
+}
+
+/* Rerun the grid point with the edits: a sweep of one grid point with the same seeds. */
+static gboolean rerun(verifier *v, verify_trial *t, experiment *fixed, const char *fp,
+                      GError **error)
+{
+    g_autofree char *name = trial_name(t->cell, t->edits, fp);
+    g_autofree char *vdir = g_build_filename(v->dir, "verify", NULL);
+    g_autofree char *cfg_path = g_strdup_printf("%s/%s.cfg", vdir, name);
+    g_autofree char *out_dir = g_build_filename(vdir, name, NULL);
+    t->dir = g_strdup_printf("verify/%s", name);
+    if (g_mkdir_with_parents(vdir, 0755) != 0 || g_file_test(vdir, G_FILE_TEST_IS_SYMLINK)) {
+        g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_FAILED,
+                    "%s: cannot create it (or it is a link): choose another directory with -o",
+                    vdir);
+        return FALSE;
+    }
+    g_free(fixed->top.name);
+    fixed->top.name = g_strdup_printf("%s-fix", v->s->base->top.name);
+    fixed->top.seed = (int)plan_run_seed(v->s, t->cell * v->s->repeats);
+    fixed->top.repeats = t->before_n;
+    g_autofree char *text = experiment_to_text(fixed, NULL);
+    if (!results_write(cfg_path, text, -1, FALSE, error))
+        return FALSE;
+    g_autoptr(plan) sub = plan_new(cfg_path, NULL, v->opt->reg, v->opt->host, FALSE, error);
+    if (!sub)
+        return FALSE;
+    sweep_options o = *v->opt->run;
+    o.out_dir = out_dir;
+    o.quiet = TRUE;
+    o.progress = FALSE;
+    o.no_table = TRUE;
+    o.shard_index = 0;
+    o.shard_count = 1;
+    o.jobs = MAX(1, MIN(o.jobs, t->before_n));
+    o.path = cfg_path;
+    o.sets = NULL;
+    sweep_totals tot;
+    if (!sweep_run(sub, &o, &tot, error))
+        return FALSE;
+    if (tot.interrupted) {
+        g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_INTR,
+                    "verification interrupted; run the same command again to resume it");
+        return FALSE;
+    }
+    g_autoptr(GPtrArray) recs = g_ptr_array_new_with_free_func((GDestroyNotify)run_record_free);
+    for (int i = 0; i < sub->n_runs; i++) {
+        g_autofree char *id = plan_run_id(sub, i);
+        run_record *r = results_load_run(out_dir, id, error);
+        if (!r && error && *error)
+            return FALSE;
+        if (r) {
+            v->report->added_ms += r->wall_ms;
+            g_ptr_array_add(recs, r);
+        }
+    }
+    evaluate(t, recs);
+    return TRUE;
+}
+
+/* Try one set of edits on a grid point.  Returns the trial (added to the report), or
+ * NULL when it was not tried: no change, an invalid edit, or no budget (*spent set). */
+static verify_trial *try_fix(verifier *v, verify_cell *vc, const char *cause, GStrv edits,
+                             const char *reason, gboolean *no_budget, GError **error)
+{
+    g_autoptr(GError) bad = NULL;
+    g_autoptr(experiment) fixed = fixed_experiment(v->s, vc->cell, edits, v->opt->reg, &bad);
+    if (!fixed) {
+        g_autofree char *shown = term_escape(bad->message, FALSE);
+        g_printerr("flatline: verification: a fix proposed by %s cannot be applied: %s\n",
+                   cause, shown);
+        return NULL;
+    }
+    g_autofree char *text = experiment_to_text(fixed, NULL);
+    g_autofree char *fp = fingerprint_of(text);
+    if (strcmp(fp, v->cell_fp->pdata[vc->cell]) == 0)
+        return NULL; /* the grid point already is so: no fix */
+    int cited = GPOINTER_TO_INT(g_hash_table_lookup(v->fp_cell, fp)) - 1;
+    if (cited < 0 && v->budget_left < vc->runs) {
+        *no_budget = TRUE;
+        return NULL;
+    }
+    verify_trial *t = g_new0(verify_trial, 1);
+    t->cell = vc->cell;
+    t->cause = g_strdup(cause);
+    t->edits = g_strdupv(edits);
+    t->reason = g_strdup(reason);
+    t->before_k = vc->collapsed;
+    t->before_n = vc->runs;
+    t->cited_cell = cited;
+    t->after_fit = NAN;
+    g_autoptr(GPtrArray) before = cell_records(v, vc->cell);
+    t->before_fit = median_fit(before);
+    g_ptr_array_add(v->report->trials, t);
+    vc->tried++;
+    if (cited >= 0) {
+        g_autoptr(GPtrArray) recs = cell_records(v, cited);
+        evaluate(t, recs);
+        return t;
+    }
+    v->budget_left -= vc->runs;
+    v->report->runs_added += vc->runs;
+    if (!rerun(v, t, fixed, fp, error)) {
+        g_ptr_array_remove(v->report->trials, t);
+        return NULL;
+    }
+    return t;
+}
+
+/* ---------------------------------------------------------------- the healthy region */
+
+/* "healthy: optimizer.lr = 0.001 with model.h1.init = normal, he_uniform": the grid
+ * points none of whose runs collapsed or failed, grouped by the first axis. */
+static char *healthy_region(const verify_report *r, const int *collapsed, const int *runs,
+                            int n_cells)
+{
+    guint n_axes = r->axis_keys ? g_strv_length(r->axis_keys) : 0;
+    if (!n_axes)
+        return NULL;
+    g_autoptr(GString) s = g_string_new("healthy: ");
+    int n_healthy = 0;
+    /* Groups in the order of the first axis' values. */
+    g_autoptr(GPtrArray) firsts = g_ptr_array_new();
+    for (int c = 0; c < n_cells; c++) {
+        GStrv l = r->cell_labels->pdata[c];
+        gboolean known = FALSE;
+        for (guint i = 0; i < firsts->len; i++)
+            known |= strcmp(firsts->pdata[i], l[0]) == 0;
+        if (!known)
+            g_ptr_array_add(firsts, l[0]);
+    }
+    gboolean any_group = FALSE;
+    for (guint g = 0; g < firsts->len; g++) {
+        g_autoptr(GString) rest = g_string_new(NULL);
+        int in_group = 0, healthy = 0;
+        for (int c = 0; c < n_cells; c++) {
+            GStrv l = r->cell_labels->pdata[c];
+            if (strcmp(l[0], firsts->pdata[g]) != 0)
+                continue;
+            in_group++;
+            if (!runs[c] || collapsed[c])
+                continue;
+            healthy++;
+            n_healthy++;
+            if (rest->len)
+                g_string_append(rest, ", ");
+            for (guint a = 1; a < n_axes; a++)
+                g_string_append_printf(rest, "%s%s%s%s", a > 1 ? " " : "",
+                                       n_axes > 2 ? r->axis_keys[a] : "", n_axes > 2 ? "=" : "",
+                                       l[a]);
+        }
+        if (!healthy)
+            continue;
+        g_string_append_printf(s, "%s%s = %s", any_group ? "; " : "", r->axis_keys[0],
+                               (char *)firsts->pdata[g]);
+        if (n_axes == 2)
+            g_string_append_printf(s, " with %s = %s", r->axis_keys[1],
+                                   healthy == in_group ? "any value" : rest->str);
+        else if (n_axes > 2)
+            g_string_append_printf(s, " with %s", healthy == in_group ? "any values" : rest->str);
+        any_group = TRUE;
+    }
+    if (!n_healthy)
+        return g_strdup_printf("healthy: none of the %d grid points (every one had a run that "
+                               "collapsed)",
+                               n_cells);
+    return g_string_free(g_steal_pointer(&s), FALSE);
+}
+
+/* ---------------------------------------------------------------- verdict.json */
+
+static void json_str(GString *j, const char *s)
+{
+    g_string_append_c(j, '"');
+    for (const unsigned char *c = (const unsigned char *)(s ? s : ""); *c; c++) {
+        if (*c == '"' || *c == '\\')
+            g_string_append_printf(j, "\\%c", *c);
+        else if (*c < 0x20)
+            g_string_append_printf(j, "\\u%04x", *c);
+        else
+            g_string_append_c(j, (char)*c);
+    }
+    g_string_append_c(j, '"');
+}
+
+static void json_num(GString *j, double v)
+{
+    if (isfinite(v))
+        g_string_append_printf(j, "%.6g", v);
+    else
+        g_string_append(j, "null");
+}
+
+#define VERIFY_JSON_MEMBER ",\n  \"verification\": "
+
+/* The "verification" member of a collapsed grid point's runs' verdict.json: candidates,
+ * what was tried with its before/after numbers, the verified fix and cause. */
+static char *cell_json(const verify_report *r, const verify_cell *vc, GPtrArray *cands)
+{
+    GString *j = g_string_new("{\n    \"candidates\": [");
+    for (guint i = 0; cands && i < cands->len; i++) {
+        const candidate *c = cands->pdata[i];
+        g_string_append(j, i ? ",\n      {\"cause\": " : "\n      {\"cause\": ");
+        json_str(j, c->cause);
+        g_string_append(j, ", \"fix\": [");
+        for (char **e = c->edits; *e; e++) {
+            if (e != c->edits)
+                g_string_append(j, ", ");
+            json_str(j, *e);
+        }
+        g_string_append(j, "], \"reason\": ");
+        json_str(j, c->reason);
+        g_string_append_printf(j, ", \"runs_proposing\": %d}", c->votes);
+    }
+    g_string_append(j, "],\n    \"tried\": [");
+    gboolean first = TRUE;
+    for (guint i = 0; i < r->trials->len; i++) {
+        const verify_trial *t = r->trials->pdata[i];
+        if (t->cell != vc->cell)
+            continue;
+        g_string_append(j, first ? "\n      {\"cause\": " : ",\n      {\"cause\": ");
+        first = FALSE;
+        json_str(j, t->cause);
+        g_string_append(j, ", \"fix\": [");
+        for (char **e = t->edits; *e; e++) {
+            if (e != t->edits)
+                g_string_append(j, ", ");
+            json_str(j, *e);
+        }
+        g_string_append_printf(j, "], \"collapsed_before\": %d, \"runs_before\": %d, "
+                                  "\"collapsed_after\": %d, \"runs_after\": %d, "
+                                  "\"learned_after\": %d, \"fit_before\": ",
+                               t->before_k, t->before_n, t->after_k, t->after_n, t->learned);
+        json_num(j, t->before_fit);
+        g_string_append(j, ", \"fit_after\": ");
+        json_num(j, t->after_fit);
+        g_string_append_printf(j, ", \"verified\": %s, \"evidence\": ",
+                               t->verified ? "true" : "false");
+        if (t->cited_cell >= 0) {
+            g_autofree char *cell = verify_cell_text(r, t->cited_cell);
+            g_autofree char *ev = g_strdup_printf("cited: %s", cell);
+            json_str(j, ev);
+        } else {
+            json_str(j, t->dir);
+        }
+        g_string_append_c(j, '}');
+    }
+    g_string_append(j, "],\n    \"verified_fix\": ");
+    const verify_trial *ok = vc->verified >= 0 ? r->trials->pdata[vc->verified] : NULL;
+    if (ok) {
+        g_autofree char *fix = verify_fix_text(ok);
+        json_str(j, fix);
+        g_string_append(j, ",\n    \"primary_cause\": ");
+        json_str(j, ok->cause);
+    } else {
+        g_string_append(j, "null,\n    \"primary_cause\": null");
+    }
+    if (vc->data_cause) {
+        g_string_append(j, ",\n    \"fix_the_data\": ");
+        json_str(j, vc->data_cause);
+    }
+    g_string_append(j, "\n  }");
+    return g_string_free(j, FALSE);
+}
+
+/* Add (or replace) the member at the end of a verdict.json flatline wrote. */
+static gboolean add_to_verdict(const char *dir, const char *id, const char *member,
+                               GError **error)
+{
+    g_autofree char *path = g_build_filename(dir, "runs", id, "verdict.json", NULL);
+    g_autofree char *text = NULL;
+    if (!g_file_get_contents(path, &text, NULL, NULL))
+        return TRUE; /* nothing to add to */
+    char *old = strstr(text, VERIFY_JSON_MEMBER);
+    char *end = old ? old : strrchr(text, '}');
+    if (!end)
+        return TRUE;
+    /* Back over the newline before the closing brace. */
+    while (!old && end > text && (end[-1] == '\n' || end[-1] == ' '))
+        end--;
+    g_autoptr(GString) out = g_string_new_len(text, end - text);
+    g_string_append_printf(out, VERIFY_JSON_MEMBER "%s\n}\n", member);
+    return results_write(path, out->str, (gssize)out->len, FALSE, error);
+}
+
+/* ---------------------------------------------------------------- the whole */
+
+typedef struct cell_work {
+    verify_cell *vc;
+    GPtrArray *cands;  /* candidate* */
+    guint next;        /* next candidate */
+    guint next_pair;   /* next pair, once the singles are done */
+    GPtrArray *pairs;  /* GStrv edits of each pair to try, built once */
+    GPtrArray *pair_causes;
+    gboolean done;
+} cell_work;
+
+static gint compare_trials_best(gconstpointer a, gconstpointer b)
+{
+    const verify_trial *x = *(const verify_trial *const *)a, *y = *(const verify_trial *const *)b;
+    if (x->after_k != y->after_k)
+        return x->after_k < y->after_k ? -1 : 1;
+    if (x->learned != y->learned)
+        return x->learned > y->learned ? -1 : 1;
+    return 0;
+}
+
+/* Edit keys of two fixes overlap: the pair would be one of them. */
+static gboolean keys_overlap(GStrv a, GStrv b)
+{
+    for (char **x = a; *x; x++)
+        for (char **y = b; *y; y++) {
+            const char *ex = strchr(*x, '='), *ey = strchr(*y, '=');
+            gsize lx = ex ? (gsize)(ex - *x) : strlen(*x), ly = ey ? (gsize)(ey - *y) : strlen(*y);
+            if (lx == ly && strncmp(*x, *y, lx) == 0)
+                return TRUE;
+        }
+    return FALSE;
+}
+
+static void build_pairs(verifier *v, cell_work *w)
+{
+    w->pairs = g_ptr_array_new_with_free_func((GDestroyNotify)g_strfreev);
+    w->pair_causes = g_ptr_array_new_with_free_func(g_free);
+    g_autoptr(GPtrArray) singles = g_ptr_array_new();
+    for (guint i = 0; i < v->report->trials->len; i++) {
+        verify_trial *t = v->report->trials->pdata[i];
+        if (t->cell == w->vc->cell && !strchr(t->cause, '+'))
+            g_ptr_array_add(singles, t);
+    }
+    g_ptr_array_sort(singles, compare_trials_best);
+    guint n = MIN(singles->len, VERIFY_PAIR_POOL);
+    for (guint i = 0; i < n; i++)
+        for (guint k = i + 1; k < n; k++) {
+            const verify_trial *a = singles->pdata[i], *b = singles->pdata[k];
+            if (keys_overlap(a->edits, b->edits))
+                continue;
+            g_autoptr(GStrvBuilder) sb = g_strv_builder_new();
+            g_strv_builder_addv(sb, (const char **)a->edits);
+            g_strv_builder_addv(sb, (const char **)b->edits);
+            g_ptr_array_add(w->pairs, g_strv_builder_end(sb));
+            g_ptr_array_add(w->pair_causes, strcmp(a->cause, b->cause) == 0
+                                                ? g_strdup(a->cause)
+                                                : g_strdup_printf("%s+%s", a->cause, b->cause));
+        }
+}
+
+/* One step for a grid point: its next trial.  FALSE when it has nothing left to try. */
+static gboolean step(verifier *v, cell_work *w, GError **error)
+{
+    while (!w->done) {
+        gboolean no_budget = FALSE;
+        verify_trial *t = NULL;
+        if (w->next < w->cands->len) {
+            const candidate *c = w->cands->pdata[w->next++];
+            t = try_fix(v, w->vc, c->cause, c->edits, c->reason, &no_budget, error);
+        } else {
+            if (!w->pairs)
+                build_pairs(v, w);
+            if (w->next_pair >= w->pairs->len) {
+                w->done = TRUE;
+                break;
+            }
+            guint i = w->next_pair++;
+            t = try_fix(v, w->vc, w->pair_causes->pdata[i], w->pairs->pdata[i],
+                        "two fixes together", &no_budget, error);
+        }
+        if (error && *error)
+            return FALSE;
+        if (no_budget) {
+            w->done = TRUE;
+            break;
+        }
+        if (!t)
+            continue; /* not a change, or not applicable: the next one */
+        if (t->verified) {
+            w->vc->verified = (int)(v->report->trials->len - 1);
+            w->done = TRUE;
+        }
+        /* A cited trial costs nothing: go on to the next at once. */
+        if (t->cited_cell < 0 || w->done)
+            return TRUE;
+    }
+    return TRUE;
+}
+
+verify_report *verify_sweep(plan *s, const verify_options *opt, GError **error)
+{
+    const char *dir = opt->run->out_dir;
+    g_autoptr(verify_report) r = verify_report_new();
+    r->axis_keys = g_strdupv(s->axis_keys);
+    verifier v = {.s = s, .opt = opt, .dir = dir, .report = r};
+    g_autoptr(GPtrArray) records = g_ptr_array_new_with_free_func((GDestroyNotify)run_record_free);
+    g_autoptr(GPtrArray) cell_fp = g_ptr_array_new_with_free_func(g_free);
+    g_autoptr(GHashTable) fp_cell = g_hash_table_new(g_str_hash, g_str_equal);
+    v.records = records;
+    v.cell_fp = cell_fp;
+    v.fp_cell = fp_cell;
+    g_autofree int *collapsed = g_new0(int, MAX(s->n_cells, 1));
+    g_autofree int *runs = g_new0(int, MAX(s->n_cells, 1));
+    g_autofree int *unhealthy = g_new0(int, MAX(s->n_cells, 1)); /* collapsed or failed */
+    for (int i = 0; i < s->n_runs; i++) {
+        g_autofree char *id = plan_run_id(s, i);
+        int cell = plan_cell_of(s, i);
+        run_record *rec = results_load_run(dir, id, error);
+        if (!rec && error && *error)
+            return NULL;
+        if (rec && !plan_owns_saved_run(s, i, rec->fingerprint))
+            g_clear_pointer(&rec, run_record_free);
+        g_ptr_array_add(records, rec);
+        if (i % s->repeats == 0)
+            g_ptr_array_add(r->cell_labels, plan_cell_labels(s, cell));
+        if (rec) {
+            runs[cell]++;
+            collapsed[cell] += strcmp(rec->verdict, "collapsed") == 0;
+            unhealthy[cell] += strcmp(rec->verdict, "collapsed") == 0 ||
+                               strcmp(rec->status, "ok") != 0;
+            r->sweep_ms += rec->wall_ms;
+        }
+    }
+    /* A grid point whose runs all finished is evidence for another, for a fix or
+     * against it. */
+    gboolean any_collapsed = FALSE;
+    for (int c = 0; c < s->n_cells; c++)
+        any_collapsed |= runs[c] && 2 * collapsed[c] > runs[c];
+    for (int c = 0; c < s->n_cells; c++) {
+        /* Resolved only when some grid point needs fixing: a healthy sweep pays nothing. */
+        char *fp = any_collapsed ? cell_fingerprint(s, c, opt->reg, error) : g_strdup("");
+        if (!fp)
+            return NULL;
+        g_ptr_array_add(cell_fp, fp);
+        if (any_collapsed && runs[c] == s->repeats)
+            g_hash_table_insert(fp_cell, fp, GINT_TO_POINTER(c + 1));
+    }
+    r->sweep_runs = s->n_runs;
+    r->budget = (int)floor(opt->budget * (double)s->n_runs + 1e-9);
+    v.budget_left = r->budget;
+    r->healthy = healthy_region(r, unhealthy, runs, s->n_cells);
+
+    g_autoptr(GPtrArray) work = g_ptr_array_new();
+    g_autoptr(GPtrArray) all_cands = g_ptr_array_new_with_free_func((GDestroyNotify)g_ptr_array_unref);
+    for (int c = 0; c < s->n_cells; c++) {
+        if (!runs[c] || 2 * collapsed[c] <= runs[c])
+            continue;
+        verify_cell *vc = g_new0(verify_cell, 1);
+        vc->cell = c;
+        vc->collapsed = collapsed[c];
+        vc->runs = runs[c];
+        vc->verified = -1;
+        g_ptr_array_add(r->cells, vc);
+        g_autoptr(GPtrArray) recs = cell_records(&v, c);
+        cell_work *w = g_new0(cell_work, 1);
+        w->vc = vc;
+        w->cands = cell_candidates(recs, &vc->data_cause);
+        vc->candidates = (int)w->cands->len;
+        g_ptr_array_add(all_cands, g_ptr_array_ref(w->cands));
+        g_ptr_array_add(work, w);
+    }
+    /* Grid points take turns (verify.h). */
+    gboolean ok = TRUE, any = TRUE;
+    while (ok && any) {
+        any = FALSE;
+        for (guint i = 0; i < work->len && ok; i++) {
+            cell_work *w = work->pdata[i];
+            if (w->done)
+                continue;
+            ok = step(&v, w, error);
+            any |= !w->done;
+        }
+    }
+    for (guint i = 0; i < work->len; i++) {
+        cell_work *w = work->pdata[i];
+        if (w->pairs)
+            g_ptr_array_free(w->pairs, TRUE);
+        if (w->pair_causes)
+            g_ptr_array_free(w->pair_causes, TRUE);
+        g_free(w);
+    }
+    if (!ok)
+        return NULL;
+
+    /* The evidence, where it is read. */
+    g_autofree char *vdir = g_build_filename(dir, "verify", NULL);
+    g_autofree char *saved = g_build_filename(vdir, "verification.result", NULL);
+    g_autofree char *data = fixes_report_to_data(r);
+    if (g_mkdir_with_parents(vdir, 0755) != 0) {
+        g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_FAILED, "%s: cannot create it", vdir);
+        return NULL;
+    }
+    if (!results_write(saved, data, -1, FALSE, error) || !fixes_write_csv(dir, r, error))
+        return NULL;
+    for (guint i = 0; i < r->cells->len; i++) {
+        const verify_cell *vc = r->cells->pdata[i];
+        g_autofree char *member = cell_json(r, vc, all_cands->pdata[i]);
+        for (int k = vc->cell * s->repeats; k < (vc->cell + 1) * s->repeats; k++) {
+            g_autofree char *id = plan_run_id(s, k);
+            if (records->pdata[k] && !add_to_verdict(dir, id, member, error))
+                return NULL;
+        }
+    }
+    return g_steal_pointer(&r);
+}
+
+verify_report *verify_after_run(plan *s, const sweep_options *run, registry *reg,
+                                fl_host *host, double budget, gboolean *failed,
+                                GError **error)
+{
+    *failed = FALSE;
+    if (budget <= 0) {
+        verify_forget(run->out_dir);
+        return NULL;
+    }
+    verify_options vo = {.run = run, .budget = budget, .reg = reg, .host = host};
+    verify_report *r = verify_sweep(s, &vo, error);
+    if (!r) {
+        *failed = TRUE;
+        return NULL;
+    }
+    verify_print(r);
+    return r;
+}
+
+verify_report *verify_load(const char *dir, GError **error)
+{
+    g_autofree char *path = g_build_filename(dir, "verify", "verification.result", NULL);
+    if (!g_file_test(path, G_FILE_TEST_IS_REGULAR) || g_file_test(path, G_FILE_TEST_IS_SYMLINK))
+        return NULL;
+    return fixes_report_from_file(path, error);
+}
+
+void verify_forget(const char *dir)
+{
+    g_autofree char *saved = g_build_filename(dir, "verify", "verification.result", NULL);
+    g_autofree char *csv = g_build_filename(dir, "fixes.csv", NULL);
+    g_unlink(saved);
+    g_unlink(csv);
+}
+
+/* ---------------------------------------------------------------- printing */
+
+static void print_line(const char *line)
+{
+    g_autofree char *shown = term_escape(line, FALSE);
+    g_print("%s\n", shown);
+}
+
+static char *fit_text(double before, double after)
+{
+    if (!isfinite(before) && !isfinite(after))
+        return g_strdup("");
+    g_autofree char *b = isfinite(before) ? g_strdup_printf("%.3g", before) : g_strdup("?");
+    g_autofree char *a = isfinite(after) ? g_strdup_printf("%.3g", after) : g_strdup("?");
+    return g_strdup_printf(", loss %s -> %s of the mean's", b, a);
+}
+
+void verify_print(const verify_report *r)
+{
+    if (r->cells->len)
+        g_print("\nverified fixes (same seeds rerun with the fix; a fix counts when most "
+                "fixed runs learn):\n");
+    for (guint i = 0; i < r->cells->len; i++) {
+        const verify_cell *vc = r->cells->pdata[i];
+        g_autofree char *where = verify_cell_text(r, vc->cell);
+        g_autoptr(GString) line = g_string_new("  ");
+        g_string_append_printf(line, "%s%s", where, *where ? ": " : "");
+        if (vc->verified >= 0) {
+            const verify_trial *t = r->trials->pdata[vc->verified];
+            g_autofree char *fix = verify_fix_text(t);
+            g_autofree char *fit = fit_text(t->before_fit, t->after_fit);
+            g_autofree char *cited = t->cited_cell >= 0 ? verify_cell_text(r, t->cited_cell)
+                                                        : NULL;
+            g_string_append_printf(line, "%s: set %s - collapsed %d/%d -> %d/%d%s (%s%s)",
+                                   t->cause, fix, t->before_k, t->before_n, t->after_k,
+                                   t->after_n, fit, cited ? "the grid shows it: " : "rerun",
+                                   cited ? cited : "");
+        } else if (vc->data_cause && !vc->candidates) {
+            g_string_append_printf(line, "%s: no configuration change can help; fix the data",
+                                   vc->data_cause);
+        } else if (!vc->tried) {
+            g_string_append_printf(line, "no fix verified: %s",
+                                   vc->candidates ? "no budget left to try the candidates "
+                                                    "(raise verify)"
+                                                  : "the findings proposed none");
+        } else {
+            g_string_append_printf(line, "no fix verified (tried %d:", vc->tried);
+            for (guint k = 0; k < r->trials->len; k++) {
+                const verify_trial *t = r->trials->pdata[k];
+                if (t->cell != vc->cell)
+                    continue;
+                g_autofree char *fix = verify_fix_text(t);
+                g_string_append_printf(line, " %s -> %d/%d collapsed, %d learned;", fix,
+                                       t->after_k, t->after_n, t->learned);
+            }
+            g_string_truncate(line, line->len - 1);
+            g_string_append(line, "); the diagnosis' ranking stands");
+        }
+        print_line(line->str);
+    }
+    if (r->healthy)
+        print_line(r->healthy);
+    if (r->cells->len)
+        g_print("verification: %d run%s added (budget %d, the sweep had %d), %.1f s of "
+                "compute (%.0f%% of the sweep's)\n",
+                r->runs_added, r->runs_added == 1 ? "" : "s", r->budget, r->sweep_runs,
+                r->added_ms / 1000, r->sweep_ms > 0 ? 100 * r->added_ms / r->sweep_ms : 0.0);
+}

@@ -1,0 +1,70 @@
+#!/bin/sh
+# Fix verification after a sweep, with a test detector (tests/plugins/fixer.c) whose
+# findings propose a no-op fix, a wrong fix and a right one: the no-op is skipped, the
+# wrong one is rerun and not verified, the right one is verified (cited from the grid when
+# the grid holds it, rerun when it does not); a healthy experiment gets no fix; --no-verify
+# and verify = 0 run none.  TAP output.
+set -u
+flatline=${FLATLINE:?}
+builddir=${FL_TEST_BUILDDIR:?}
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/flatline-verify-XXXXXX")
+trap 'rm -rf "$tmp"' EXIT
+n=0
+ok() { n=$((n + 1)); echo "ok $n - $1"; }
+not_ok() { n=$((n + 1)); echo "not ok $n - $1"; shift; for l in "$@"; do printf '%s\n' "$l" | sed 's/^/# /'; done; }
+check() { if eval "$2"; then ok "$1"; else not_ok "$1" "$(cat "$tmp/out" 2>/dev/null)"; fi; }
+export FLATLINE_PLUGIN_PATH="$builddir/tests/plugins/.libs:$builddir/plugins"
+fl() { "$flatline" "$@"; }
+
+body='seed = 3;
+repeats = 3;
+dataset = { plugin = "sine2d"; samples = 100; };
+model = (
+  { name = "h1"; layer = "dense"; units = 10; activation = "relu"; init = "he_uniform"; },
+  { name = "out"; layer = "dense"; units = 1; }
+);
+loss = "mse";
+optimizer = { plugin = "adam"; lr = 1e-6; };
+train = { epochs = 100; };
+detectors = ( "fixer" );'
+
+printf '%s\ngrid = ( { key = "optimizer.lr"; values = [ 1e-6, 1e-3 ]; } );\n' "$body" > "$tmp/grid.cfg"
+fl run "$tmp/grid.cfg" -o "$tmp/g" -j 2 --no-plots > "$tmp/out" 2>&1
+csv="$tmp/g/fixes.csv"
+check "a collapsing grid point gets fixes.csv rows" "test -f '$csv' && test \$(wc -l < '$csv') -eq 3"
+check "the no-op fix is skipped" "! grep -q 'optimizer.lr = 1e-6' '$csv'"
+check "the wrong fix is rerun and not verified" \
+  "grep 'model.h1.init = zeros' '$csv' | grep -q ',3/3,3/3,no,rerun: verify/'"
+check "the right fix is cited from the grid and verified" \
+  "grep 'optimizer.lr = 0.001' '$csv' | grep -q ',3/3,0/3,yes,cited: optimizer.lr=0.001,3,'"
+check "the table names the verified fix" "grep -q 'fixer: set optimizer.lr = 0.001 - collapsed 3/3 -> 0/3' '$tmp/out'"
+check "the table names the healthy region" "grep -q '^healthy: optimizer.lr = 0.001$' '$tmp/out'"
+check "the rerun is a resumable sweep of its own" \
+  "test \$(ls -d '$tmp'/g/verify/cell0-*/runs/r* | wc -l) -eq 3"
+check "verdict.json records the verification" \
+  "grep -q '\"verified_fix\": \"optimizer.lr = 0.001\"' '$tmp/g/runs/r0000/verdict.json' && grep -q '\"primary_cause\": \"fixer\"' '$tmp/g/runs/r0000/verdict.json'"
+check "the cost is reported" "grep -q '^verification: 3 runs added (budget 6, the sweep had 6)' '$tmp/out'"
+
+# Run again: everything resumes, nothing reruns, the same answer.
+cp "$csv" "$tmp/first.csv"
+fl run "$tmp/grid.cfg" -o "$tmp/g" -j 2 --no-plots > "$tmp/out" 2>&1
+check "a second run gives the same fixes" "cmp -s '$csv' '$tmp/first.csv'"
+
+# Without the fixed configuration in the grid: the fix is rerun.
+printf '%s\n' "$body" > "$tmp/one.cfg"
+fl run "$tmp/one.cfg" -o "$tmp/o" -j 2 --no-plots --set verify=2 > "$tmp/out" 2>&1
+check "a fix the grid does not hold is rerun and verified" \
+  "grep 'optimizer.lr = 0.001' '$tmp/o/fixes.csv' | grep -q ',3/3,0/3,yes,rerun: verify/'"
+# The budget: one trial of 3 runs only.
+fl run "$tmp/one.cfg" -o "$tmp/b" -j 2 --no-plots --set verify=1 > "$tmp/out" 2>&1
+check "verify = 1 stops after one trial" "test \$(wc -l < '$tmp/b/fixes.csv') -eq 2 && grep -q 'no fix verified' '$tmp/out'"
+
+# Healthy: no fix, no verification.
+printf '%s\n' "$body" | sed 's/lr = 1e-6/lr = 0.001/' > "$tmp/healthy.cfg"
+fl run "$tmp/healthy.cfg" -o "$tmp/h" -j 2 --no-plots > "$tmp/out" 2>&1
+check "a healthy experiment gets no fix" "test \$(wc -l < '$tmp/h/fixes.csv') -eq 1 && ! grep -q 'verified fixes' '$tmp/out'"
+fl run "$tmp/grid.cfg" -o "$tmp/g" --no-verify --no-plots > "$tmp/out" 2>&1
+check "--no-verify verifies nothing and forgets the old fixes" "! test -e '$csv' && ! grep -q 'verified fixes' '$tmp/out'"
+fl run "$tmp/grid.cfg" -o "$tmp/g2" --set verify=false --no-plots > "$tmp/out" 2>&1
+check "verify = false verifies nothing" "! test -e '$tmp/g2/fixes.csv'"
+echo "1..$n"
