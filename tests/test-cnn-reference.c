@@ -10,7 +10,7 @@
 #include "testutil.h"
 #include "data.h"
 #include "model.h"
-#include "sweep.h"
+#include "plan.h"
 #include "train.h"
 
 #include <math.h>
@@ -113,9 +113,10 @@ static void test_cnn_reference(void)
     g_autofree char *path = g_build_filename(dir, "e.cfg", NULL);
     g_assert_true(g_file_set_contents(path, cfg, -1, NULL));
     g_autoptr(GError) err = NULL;
-    g_autoptr(sweep) s = sweep_plan(path, NULL, tu_registry(), tu_host(), TRUE, &err);
+    g_autoptr(plan) s = plan_new(path, NULL, tu_registry(), tu_host(), TRUE, &err);
     g_assert_no_error(err);
-    const run_plan *p = s->runs->pdata[0];
+    g_autoptr(run_plan) p = plan_run_at(s, 0, &err);
+    g_assert_no_error(err);
 
     run_output out;
     g_assert_true(train_run(p->exp, (uint64_t)p->seed, tu_host(), &out, &err));
