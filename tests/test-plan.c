@@ -53,8 +53,14 @@ static void test_million_runs(void)
     long grown = resident_kb() - before;
     g_assert_cmpint(p->n_runs, ==, 1000000);
     g_assert_cmpint(p->n_cells, ==, 1000);
-    /* Runs are not held: the plan stays far below a kilobyte per run. */
+    /* Runs are not held: the plan stays far below a kilobyte per run.  AddressSanitizer
+     * keeps freed memory in quarantine and pads every block, so the resident size says
+     * nothing about the plan there: the bound is checked in the ordinary build. */
+#if defined(__SANITIZE_ADDRESS__)
+    g_test_message("resident growth %ld KiB, not bounded under AddressSanitizer", grown);
+#else
     g_assert_cmpint(grown, <, 40 * 1024);
+#endif
     g_autofree char *last = plan_run_id(p, 999999);
     g_assert_cmpstr(last, ==, "r999999");
     g_autofree char *first = plan_run_id(p, 0);
