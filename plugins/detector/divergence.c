@@ -105,6 +105,8 @@ static bool divergence_rising(const fl_probes *p, size_t k, size_t unused, const
 {
     (void)unused;
     const divergence_opts *op = opts;
+    if (k == 0)
+        return false; /* the untrained network has no epoch before it to rise from */
     double l = fl_probes_epoch(p, k)->loss, prev = fl_probes_epoch(p, k - 1)->loss;
     return l > op->grow_factor * fl_probes_epoch(p, 0)->loss && l > prev;
 }
