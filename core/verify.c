@@ -15,9 +15,11 @@
  * - The budget is counted in planned runs, cited ones free: a resumed verification makes
  *   the same choices as an uninterrupted one.  Grid points take turns, one trial each, so
  *   the first does not spend the budget of the others.
- * - Where no single fix heals, pairs of the single fixes that did best (fewest collapses,
- *   most learning) are tried: some failures need two changes (scale the inputs and change
- *   the output activation). */
+ * - Where no single fix heals, pairs are tried: some failures need two changes (scale the
+ *   inputs and change the output activation).  First each single fix (best first: fewest
+ *   collapses, most learning) with a fix its own fixed runs proposed: a fix that moves
+ *   the configuration onto another failure is half a repair, and the diagnosis of where
+ *   it landed names the other half.  Then pairs of the best single fixes. */
 #include "verify.h"
 #include "outdir.h"
 #include "results.h"
@@ -304,7 +306,15 @@ typedef struct verifier {
     GHashTable *fp_cell;     /* fingerprint of a first run -> grid point + 1 */
     verify_report *report;
     int budget_left;
+    GHashTable *after_cands; /* verify_trial* -> candidate* array of its fixed runs */
 } verifier;
+
+/* What the fixed runs of a trial proposed in turn: the second edit of a chained pair. */
+static void keep_after_candidates(verifier *v, verify_trial *t, GPtrArray *recs)
+{
+    g_autofree char *data_cause = NULL;
+    g_hash_table_insert(v->after_cands, t, cell_candidates(recs, &data_cause));
+}
 
 /* The finished records of a grid point's runs (borrowed). */
 static GPtrArray *cell_records(verifier *v, int cell)
@@ -388,6 +398,7 @@ static gboolean rerun(verifier *v, verify_trial *t, experiment *fixed, const cha
         }
     }
     evaluate(t, recs);
+    keep_after_candidates(v, t, recs);
     return TRUE;
 }
 
@@ -429,6 +440,7 @@ static verify_trial *try_fix(verifier *v, verify_cell *vc, const char *cause, GS
     if (cited >= 0) {
         g_autoptr(GPtrArray) recs = cell_records(v, cited);
         evaluate(t, recs);
+        keep_after_candidates(v, t, recs);
         return t;
     }
     v->budget_left -= vc->runs;
@@ -651,30 +663,56 @@ static gboolean keys_overlap(GStrv a, GStrv b)
     return FALSE;
 }
 
+/* Add the pair a + b to a grid point's list, once per distinct set of edits. */
+static void add_pair(cell_work *w, GHashTable *seen, const char *cause_a, GStrv a,
+                     const char *cause_b, GStrv b)
+{
+    if (keys_overlap(a, b))
+        return;
+    g_autoptr(GStrvBuilder) sb = g_strv_builder_new();
+    g_strv_builder_addv(sb, (const char **)a);
+    g_strv_builder_addv(sb, (const char **)b);
+    GStrv edits = g_strv_builder_end(sb);
+    char *key = edits_key(edits);
+    if (!g_hash_table_add(seen, key)) {
+        g_strfreev(edits);
+        return;
+    }
+    g_ptr_array_add(w->pairs, edits);
+    g_ptr_array_add(w->pair_causes, strcmp(cause_a, cause_b) == 0
+                                        ? g_strdup(cause_a)
+                                        : g_strdup_printf("%s+%s", cause_a, cause_b));
+}
+
+/* Pairs, most promising first.  Chained ones come first: a single fix, then a fix that
+ * its own fixed runs proposed in turn (raising a rate that was too small leads to a
+ * configuration that collapses for another reason, whose diagnosis names the second
+ * change; the grid often holds the pair already).  Then pairs of the best single fixes. */
 static void build_pairs(verifier *v, cell_work *w)
 {
     w->pairs = g_ptr_array_new_with_free_func((GDestroyNotify)g_strfreev);
     w->pair_causes = g_ptr_array_new_with_free_func(g_free);
+    g_autoptr(GHashTable) seen = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
     g_autoptr(GPtrArray) singles = g_ptr_array_new();
     for (guint i = 0; i < v->report->trials->len; i++) {
         verify_trial *t = v->report->trials->pdata[i];
         if (t->cell == w->vc->cell && !strchr(t->cause, '+'))
             g_ptr_array_add(singles, t);
     }
-    g_ptr_array_sort(singles, compare_trials_best);
+    g_ptr_array_sort(singles, compare_trials_best); /* stable: the diagnosis' order */
+    for (guint i = 0; i < singles->len; i++) {
+        verify_trial *a = singles->pdata[i];
+        GPtrArray *next = g_hash_table_lookup(v->after_cands, a);
+        for (guint k = 0; next && k < next->len; k++) {
+            const candidate *b = next->pdata[k];
+            add_pair(w, seen, a->cause, a->edits, b->cause, b->edits);
+        }
+    }
     guint n = MIN(singles->len, VERIFY_PAIR_POOL);
     for (guint i = 0; i < n; i++)
         for (guint k = i + 1; k < n; k++) {
             const verify_trial *a = singles->pdata[i], *b = singles->pdata[k];
-            if (keys_overlap(a->edits, b->edits))
-                continue;
-            g_autoptr(GStrvBuilder) sb = g_strv_builder_new();
-            g_strv_builder_addv(sb, (const char **)a->edits);
-            g_strv_builder_addv(sb, (const char **)b->edits);
-            g_ptr_array_add(w->pairs, g_strv_builder_end(sb));
-            g_ptr_array_add(w->pair_causes, strcmp(a->cause, b->cause) == 0
-                                                ? g_strdup(a->cause)
-                                                : g_strdup_printf("%s+%s", a->cause, b->cause));
+            add_pair(w, seen, a->cause, a->edits, b->cause, b->edits);
         }
 }
 
@@ -723,6 +761,9 @@ verify_report *verify_sweep(plan *s, const verify_options *opt, GError **error)
     g_autoptr(verify_report) r = verify_report_new();
     r->axis_keys = g_strdupv(s->axis_keys);
     verifier v = {.s = s, .opt = opt, .dir = dir, .report = r};
+    g_autoptr(GHashTable) after_cands =
+        g_hash_table_new_full(NULL, NULL, NULL, (GDestroyNotify)g_ptr_array_unref);
+    v.after_cands = after_cands;
     g_autoptr(GPtrArray) records = g_ptr_array_new_with_free_func((GDestroyNotify)run_record_free);
     g_autoptr(GPtrArray) cell_fp = g_ptr_array_new_with_free_func(g_free);
     g_autoptr(GHashTable) fp_cell = g_hash_table_new(g_str_hash, g_str_equal);
