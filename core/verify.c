@@ -166,6 +166,9 @@ typedef struct candidate {
     int level;    /* the most severe level of a finding that proposed it */
     int position; /* best place in a run's diagnosis (finding x 64 + fix) */
     int votes;    /* runs that proposed it */
+    GHashTable *runs; /* the records (by index) that proposed it */
+    struct candidate *whole; /* the union of layers it is part of (add_layer_unions) */
+    gboolean failed;         /* tried, and did not verify */
 } candidate;
 
 static void candidate_free(candidate *c)
@@ -174,6 +177,8 @@ static void candidate_free(candidate *c)
     g_strfreev(c->edits);
     g_free(c->reason);
     g_free(c->key);
+    if (c->runs)
+        g_hash_table_unref(c->runs);
     g_free(c);
 }
 
@@ -195,6 +200,80 @@ static gint compare_candidates(gconstpointer a, gconstpointer b)
     if (x->votes != y->votes)
         return x->votes > y->votes ? -1 : 1;
     return strcmp(x->key, y->key);
+}
+
+/* "model.h6.activation=leaky_relu" -> "activation=leaky_relu" (the edit without its
+ * layer), or NULL for an edit of something else. */
+static char *layer_edit_shape(const char *edit)
+{
+    if (!g_str_has_prefix(edit, "model."))
+        return NULL;
+    const char *dot = strchr(edit + strlen("model."), '.');
+    const char *eq = strchr(edit, '=');
+    if (!dot || !eq || dot > eq)
+        return NULL;
+    return g_strdup(dot + 1);
+}
+
+/* Seeds of one grid point often fail in different layers (h6 dies in one run, h4 in
+ * another), and each run's detector names its own: a fix that heals the grid point has to
+ * cover them all.  So one cause's single-layer edits of the same shape, made on more than
+ * one layer, also go as one candidate that edits every one of those layers, ranked where
+ * the best of them ranks and proposed by every run that proposed one (so it goes before
+ * them).  When it does not heal, its parts are not tried: the same change on fewer of the
+ * failing layers is not expected to do better. */
+static void add_layer_unions(GPtrArray *cands)
+{
+    guint n = cands->len;
+    g_autoptr(GHashTable) done = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    for (guint i = 0; i < n; i++) {
+        const candidate *a = cands->pdata[i];
+        if (g_strv_length(a->edits) != 1)
+            continue;
+        g_autofree char *shape = layer_edit_shape(a->edits[0]);
+        if (!shape)
+            continue;
+        char *group = g_strdup_printf("%s\n%s", a->cause, shape);
+        if (!g_hash_table_add(done, group))
+            continue;
+        g_autoptr(GStrvBuilder) sb = g_strv_builder_new();
+        candidate *u = g_new0(candidate, 1);
+        u->runs = g_hash_table_new(NULL, NULL);
+        u->level = a->level;
+        u->position = a->position;
+        int members = 0;
+        for (guint k = i; k < n; k++) {
+            const candidate *b = cands->pdata[k];
+            g_autofree char *bs = g_strv_length(b->edits) == 1 ? layer_edit_shape(b->edits[0])
+                                                               : NULL;
+            if (!bs || strcmp(bs, shape) != 0 || strcmp(b->cause, a->cause) != 0)
+                continue;
+            g_strv_builder_add(sb, b->edits[0]);
+            ((candidate *)b)->whole = u;
+            members++;
+            u->level = MAX(u->level, b->level);
+            u->position = MIN(u->position, b->position);
+            GHashTableIter it;
+            gpointer run;
+            g_hash_table_iter_init(&it, b->runs);
+            while (g_hash_table_iter_next(&it, &run, NULL))
+                g_hash_table_add(u->runs, run);
+        }
+        u->edits = g_strv_builder_end(sb);
+        if (members < 2) {
+            for (guint k = i; k < n; k++)
+                if (((candidate *)cands->pdata[k])->whole == u)
+                    ((candidate *)cands->pdata[k])->whole = NULL;
+            candidate_free(u);
+            continue;
+        }
+        u->cause = g_strdup(a->cause);
+        u->reason = g_strdup_printf("%s (every layer its runs named)",
+                                    a->reason ? a->reason : "the same change");
+        u->key = edits_key(u->edits);
+        u->votes = (int)g_hash_table_size(u->runs);
+        g_ptr_array_add(cands, u);
+    }
 }
 
 /* The candidate fixes of a grid point's collapsed runs, most likely first.  data_cause
@@ -232,16 +311,19 @@ static GPtrArray *cell_candidates(GPtrArray *recs, char **data_cause)
                     c->key = g_strdup(key);
                     c->level = (int)fr->level;
                     c->position = pos;
+                    c->runs = g_hash_table_new(NULL, NULL);
                     g_ptr_array_add(out, c);
                 } else {
                     c->level = MAX(c->level, (int)fr->level);
                     c->position = MIN(c->position, pos);
                 }
+                g_hash_table_add(c->runs, GUINT_TO_POINTER(r + 1));
                 if (g_hash_table_add(seen, key))
                     c->votes++;
             }
         }
     }
+    add_layer_unions(out);
     g_ptr_array_sort(out, compare_candidates);
     return out;
 }
@@ -723,8 +805,11 @@ static gboolean step(verifier *v, cell_work *w, GError **error)
         gboolean no_budget = FALSE;
         verify_trial *t = NULL;
         if (w->next < w->cands->len) {
-            const candidate *c = w->cands->pdata[w->next++];
+            candidate *c = w->cands->pdata[w->next++];
+            if (c->whole && c->whole->failed)
+                continue;
             t = try_fix(v, w->vc, c->cause, c->edits, c->reason, &no_budget, error);
+            c->failed = t && !t->verified;
         } else {
             if (!w->pairs)
                 build_pairs(v, w);
