@@ -367,6 +367,18 @@ static experiment *fixed_experiment(plan *s, int cell, GStrv edits, registry *re
     return x;
 }
 
+experiment *verify_fixed_experiment(plan *s, int cell, GStrv edits, registry *reg,
+                                    GError **error)
+{
+    experiment *x = fixed_experiment(s, cell, edits, reg, error);
+    if (!x)
+        return NULL;
+    /* The experiment as the user runs it: its own seed and repeats. */
+    x->top.seed = s->base->top.seed;
+    x->top.repeats = s->base->top.repeats;
+    return x;
+}
+
 /* The fingerprint of a grid point's configuration, comparable with a fixed one's. */
 static char *cell_fingerprint(plan *s, int cell, registry *reg, GError **error)
 {
