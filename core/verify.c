@@ -790,7 +790,10 @@ static void build_pairs(verifier *v, cell_work *w)
     g_autoptr(GPtrArray) singles = g_ptr_array_new();
     for (guint i = 0; i < v->report->trials->len; i++) {
         verify_trial *t = v->report->trials->pdata[i];
-        if (t->cell == w->vc->cell && !strchr(t->cause, '+'))
+        if (t->cell != w->vc->cell)
+            continue;
+        g_hash_table_add(seen, edits_key(t->edits)); /* tried already: not again as a pair */
+        if (!strchr(t->cause, '+'))
             g_ptr_array_add(singles, t);
     }
     g_ptr_array_sort(singles, compare_trials_best); /* stable: the diagnosis' order */
