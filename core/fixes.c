@@ -338,6 +338,9 @@ int fixes_command(const char *dir, int cell, const char *out, registry *reg, fl_
             g_string_append(why, vc->candidates ? " (no budget left to try the candidates: "
                                                   "run again with --set verify=2)"
                                                 : " (the findings proposed none)");
+        else if (r->budget - r->runs_added < vc->runs)
+            g_string_append(why, " (the budget ran out: run the experiment again with --set "
+                                 "verify=2 to try more)");
         fixes_printerr(why->str);
         for (guint i = 0; i < r->trials->len; i++) {
             const verify_trial *t = r->trials->pdata[i];

@@ -108,6 +108,7 @@ static const char report_css[] =
     "td.evidence,td.advice{max-width:480px}"
     "tr.verified td{background:#e5f3e5}tr.verified td.outcome{color:#276b27;font-weight:600}"
     "tr.refuted td.outcome{color:#b00}table.fixes{width:100%}"
+    "table.fixes td.evidence{overflow-wrap:anywhere}"
     ".check{display:block;font-size:12px;margin-top:2px}.check.confirmed{color:#276b27}"
     ".check.refuted{color:#b00}.check.open{color:#a60}"
     ".fixcell{margin:14px 0 4px;font-weight:600}.healthy-region{padding:6px 10px;"
@@ -321,6 +322,10 @@ static void report_fix_cell(GString *h, const verify_report *vr, const verify_ce
                                          : ": the findings proposed none");
         else
             g_string_append(h, "; the diagnosis' ranking stands");
+        /* Planned runs are counted against the budget: too few left for another trial. */
+        if (vc->tried && vr->budget - vr->runs_added < vc->runs)
+            g_string_append(h, " (the verification budget ran out: run again with --set "
+                               "verify=2 to try more)");
     }
     g_string_append_printf(h, "<small> %d candidate%s, %d tried</small></p>\n", vc->candidates,
                            vc->candidates == 1 ? "" : "s", vc->tried);

@@ -82,7 +82,7 @@ check "verify = 1 stops after one trial" "test \$(wc -l < '$tmp/b/fixes.csv') -e
 fl fix "$tmp/b" -o "$tmp/b.cfg" > "$tmp/out" 2>&1
 st=$?
 check "fix without a verified fix exits 1 and lists what was tried" \
-  "[ $st = 1 ] && ! test -e '$tmp/b.cfg' && grep -q 'no fix verified' '$tmp/out' && grep -q 'tried model.h1.init=zeros\\|tried model.h1.init = zeros' '$tmp/out'"
+  "[ $st = 1 ] && ! test -e '$tmp/b.cfg' && grep -q 'no fix verified (the budget ran out' '$tmp/out' && grep -q 'tried model.h1.init=zeros\\|tried model.h1.init = zeros' '$tmp/out'"
 
 # Healthy: no fix, no verification.
 printf '%s\n' "$body" | sed 's/lr = 1e-6/lr = 0.001/' > "$tmp/healthy.cfg"
