@@ -11,8 +11,9 @@
  * Failures with a -fixed twin: the verified fix heals (most fixed runs learn), its cause
  * is one the file's header names, and it changes what the twin changes: each line of the
  * resolved experiment that the fix changes is a line the twin changes too (the value may
- * differ: lr = 0.01 where the twin has 0.1).  What to expect is read from the files and the
- * saved results, never written here. */
+ * differ: lr = 0.01 where the twin has 0.1).  `flatline fix` writes the repaired file,
+ * whose runs collapse exactly as the verification measured (the same seeds).  What to
+ * expect is read from the files and the saved results, never written here. */
 #include "testutil.h"
 #include "config.h"
 #include "plotdata.h"
@@ -326,6 +327,28 @@ static void test_twin(gconstpointer data)
         g_assert_cmpstr(before[i], !=, fixed_twin[i]);
     }
     g_assert_cmpuint(changed, >, 0);
+
+    /* flatline fix writes the repaired file; run on the same seeds, it collapses exactly
+     * as the verification measured. */
+    g_autofree char *fixed_cfg = g_build_filename(f->tmp, "fixed.cfg", NULL);
+    g_autofree char *fixed_dir = g_build_filename(f->tmp, "fixed", NULL);
+    const char *fix[] = {tu_flatline(), "fix", f->dir, "-o", fixed_cfg, NULL};
+    g_autofree char *out = NULL, *err = NULL;
+    int status = tu_run(fix, NULL, &out, &err);
+    g_test_message("flatline fix: %s%s", out, err);
+    g_assert_cmpint(status, ==, 0);
+    const char *run[] = {tu_flatline(), "run", fixed_cfg, "-o", fixed_dir, "-j", "2",
+                         "--no-plots", "-q", NULL};
+    g_autofree char *out2 = NULL, *err2 = NULL;
+    g_assert_cmpint(tu_run(run, NULL, &out2, &err2), ==, 0);
+    g_autofree char *cells_path = g_build_filename(fixed_dir, "cells.csv", NULL);
+    g_autoptr(GError) error = NULL;
+    g_autoptr(plotdata_csv) cells = plotdata_csv_read(cells_path, &error);
+    g_assert_no_error(error);
+    g_assert_cmpuint(cells->rows->len, ==, 1);
+    GStrv row = cells->rows->pdata[0];
+    g_assert_cmpint(atoi(row[col(cells, "runs")]), ==, t->after_n);
+    g_assert_cmpint(atoi(row[col(cells, "collapsed")]), ==, t->after_k);
 }
 
 int main(int argc, char **argv)
