@@ -373,8 +373,8 @@ experiment *verify_fixed_experiment(plan *s, int cell, GStrv edits, registry *re
     experiment *x = fixed_experiment(s, cell, edits, reg, error);
     if (!x)
         return NULL;
-    /* The experiment as the user runs it: its own seed and repeats. */
-    x->top.seed = s->base->top.seed;
+    /* The grid point's own seeds (a seed axis included), all its repeats: the runs the
+     * verification reran. */
     x->top.repeats = s->base->top.repeats;
     return x;
 }

@@ -91,8 +91,8 @@ char *verify_fix_text(const verify_trial *t);
 /* "optimizer.lr=1e-06 model.h1.init=zeros" of a grid point (caller frees). */
 char *verify_cell_text(const verify_report *r, int cell);
 
-/* A grid point's configuration with the edits applied, with the experiment's own seed
- * and repeats: one configuration, no grid. */
+/* A grid point's configuration with the edits applied, with its own seeds and the
+ * experiment's repeats: one configuration, no grid. */
 experiment *verify_fixed_experiment(plan *s, int cell, GStrv edits, registry *reg,
                                     GError **error);
 
