@@ -733,9 +733,9 @@ static void test_report_verification(void)
     for (guint i = 0; i < vr->cells->len; i++) {
         const verify_cell *vc = vr->cells->pdata[i];
         g_autofree char *where = verify_cell_text(vr, vc->cell);
-        g_autofree char *head = g_strdup_printf("<p class=\"fixcell\">%s: collapsed %d/%d",
-                                                where, vc->collapsed, vc->runs);
-        g_assert_nonnull(strstr(html, head));
+        g_autofree char *heading = g_strdup_printf("<p class=\"fixcell\">%s: collapsed %d/%d",
+                                                   where, vc->collapsed, vc->runs);
+        g_assert_nonnull(strstr(html, heading));
     }
     for (guint i = 0; i < vr->trials->len; i++) {
         const verify_trial *t = vr->trials->pdata[i];
