@@ -35,6 +35,8 @@ static const char usage_text[] =
     "                    dataset, detector, activation) with their parameters\n"
     "  plot DIR          redraw the charts of a results directory\n"
     "  report DIR        rewrite DIR/report.html\n"
+    "  fix DIR           write the experiment with a collapsed grid point's verified\n"
+    "                    fix applied, or say why there is none\n"
     "  slurm FILE.cfg    submit an experiment as a Slurm job array\n"
     "                    (sbatch options after --)\n"
     "\n"
@@ -428,6 +430,41 @@ static int cmd_plot_or_report(int argc, char **argv, gboolean report)
     return status;
 }
 
+/* ---------------------------------------------------------------- fix */
+
+static int cmd_fix(int argc, char **argv)
+{
+    int cell = -1;
+    g_autofree char *out = NULL;
+    GOptionEntry entries[] = {
+        {"cell", 0, 0, G_OPTION_ARG_INT, &cell, "the grid point to repair, as numbered in "
+         "DIR/cells.csv (needed when several collapsed)", "N"},
+        {"output", 'o', 0, G_OPTION_ARG_FILENAME, &out, "the file to write (default "
+         "DIR/fixed.cfg, or DIR/fixed-cell<N>.cfg with a grid)", "FILE"},
+        {NULL, 0, 0, 0, NULL, NULL, NULL}};
+    /* Its own exit statuses: not command_context's, which are about runs. */
+    g_set_prgname("flatline fix");
+    g_autoptr(GOptionContext) ctx =
+        g_option_context_new("DIR - write the experiment of DIR with its verified fix applied");
+    g_option_context_set_description(
+        ctx, "Reads DIR/verify/verification.result (written by flatline run) and writes one\n"
+             "experiment file, its header listing each edit with the before/after evidence.\n\n"
+             "exit status: 0 it wrote the file (or nothing collapsed: it says so), 1 no fix\n"
+             "verified (it lists what was tried) or the file could not be written, 2 usage\n"
+             "error or no verification in DIR.\nSee man flatline.");
+    g_option_context_add_main_entries(ctx, entries, NULL);
+    g_autoptr(GError) err = NULL;
+    if (!g_option_context_parse(ctx, &argc, &argv, &err))
+        return usage_error("%s: %s", argv[0], err->message);
+    if (argc != 2)
+        return usage_error("%s needs exactly one results directory", argv[0]);
+    g_autoptr(registry) reg = registry_new();
+    g_autoptr(fl_host) host = host_new(1, &err);
+    if (!host)
+        return usage_error("%s", err->message);
+    return fixes_command(argv[1], cell, out, reg, host);
+}
+
 /* ---------------------------------------------------------------- plugins */
 
 static const char *type_name(const fl_param *p)
@@ -573,7 +610,10 @@ int cli_main(int argc, char **argv)
         return cmd_plot_or_report(sub_argc, sub_argv, strcmp(cmd, "report") == 0);
     if (strcmp(cmd, "slurm") == 0)
         return slurm_main(sub_argc, sub_argv);
-    static const char *const commands[] = {"run", "check", "plugins", "plot", "report", "slurm"};
+    if (strcmp(cmd, "fix") == 0)
+        return cmd_fix(sub_argc, sub_argv);
+    static const char *const commands[] = {"run",    "check", "plugins", "plot",
+                                           "report", "slurm", "fix"};
     g_autofree char *hint = params_suggest(cmd, commands, G_N_ELEMENTS(commands));
     g_printerr("flatline: unknown command \"%s\"%s\n\n%s", cmd, hint, usage_text);
     return EXIT_USAGE;

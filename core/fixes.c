@@ -4,6 +4,7 @@
 #include "verify.h"
 #include "csv.h"
 #include "results.h"
+#include "term.h"
 
 #include <math.h>
 #include <string.h>
@@ -200,4 +201,199 @@ damaged:
     g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_INVAL,
                 "%s: damaged (an index out of range); run the experiment again to redo it", path);
     return NULL;
+}
+
+/* ---------------------------------------------------------------- flatline fix */
+
+/* A text for a comment line: one line, no control characters. */
+static void fixes_comment_text(GString *s, const char *text)
+{
+    for (const unsigned char *p = (const unsigned char *)(text ? text : ""); *p; p++)
+        g_string_append_c(s, *p < 0x20 || *p == 0x7f ? ' ' : (char)*p);
+}
+
+static void fixes_print(const char *line)
+{
+    g_autofree char *shown = term_escape(line, FALSE);
+    g_print("%s\n", shown);
+}
+
+static void fixes_printerr(const char *line)
+{
+    g_autofree char *shown = term_escape(line, FALSE);
+    g_printerr("flatline: %s\n", shown);
+}
+
+/* The header of the repaired file: what was changed and the evidence that it heals. */
+static char *fixes_header(const verify_report *r, const verify_trial *t, const char *dir)
+{
+    GString *h = g_string_new(NULL);
+    g_autofree char *where = verify_cell_text(r, t->cell);
+    g_string_append(h, "# Repaired by `flatline fix` from the results in ");
+    fixes_comment_text(h, dir);
+    g_string_append(h, "\n# ");
+    if (*where) {
+        g_string_append(h, "grid point ");
+        fixes_comment_text(h, where);
+        g_string_append(h, ", ");
+    }
+    g_string_append(h, "with its verified fix (cause ");
+    fixes_comment_text(h, t->cause);
+    g_string_append(h, "):\n");
+    for (char **e = t->edits; *e; e++) {
+        g_string_append(h, "#   ");
+        fixes_comment_text(h, *e);
+        g_string_append_c(h, '\n');
+    }
+    if (t->reason) {
+        g_string_append(h, "#   why: ");
+        fixes_comment_text(h, t->reason);
+        g_string_append_c(h, '\n');
+    }
+    g_string_append_printf(h, "# On the same seeds: collapsed %d/%d before, %d/%d after; %d/%d "
+                              "fixed runs learned",
+                           t->before_k, t->before_n, t->after_k, t->after_n, t->learned,
+                           t->after_n);
+    if (isfinite(t->before_fit) && isfinite(t->after_fit))
+        g_string_append_printf(h, "; loss %.3g -> %.3g of predicting the mean", t->before_fit,
+                               t->after_fit);
+    g_string_append(h, ".\n# Evidence: ");
+    if (t->cited_cell >= 0) {
+        g_autofree char *cited = verify_cell_text(r, t->cited_cell);
+        g_string_append(h, "the grid point that is this configuration, ");
+        fixes_comment_text(h, cited);
+    } else {
+        g_string_append(h, "the reruns in ");
+        fixes_comment_text(h, dir);
+        g_string_append_c(h, '/');
+        fixes_comment_text(h, t->dir);
+    }
+    g_string_append(h, ".\n");
+    return g_string_free(h, FALSE);
+}
+
+int fixes_command(const char *dir, int cell, const char *out, registry *reg, fl_host *host)
+{
+    g_autoptr(GError) err = NULL;
+    g_autoptr(verify_report) r = verify_load(dir, &err);
+    if (!r) {
+        g_autofree char *msg =
+            err ? g_strdup(err->message)
+                : g_strdup_printf("%s: no verification saved (no results, or run with "
+                                  "--no-verify or verify = false): run the experiment with "
+                                  "`flatline run FILE.cfg -o %s` first",
+                                  dir, dir);
+        fixes_printerr(msg);
+        return 2;
+    }
+    if (cell >= (int)r->cell_labels->len || cell < -1) {
+        g_autofree char *msg = g_strdup_printf("--cell %d: %s has grid points 0 to %u", cell,
+                                               dir, r->cell_labels->len - 1);
+        fixes_printerr(msg);
+        return 2;
+    }
+    const verify_cell *vc = NULL;
+    for (guint i = 0; i < r->cells->len; i++) {
+        const verify_cell *c = r->cells->pdata[i];
+        if (c->cell == cell || (cell < 0 && r->cells->len == 1))
+            vc = c;
+    }
+    if (!r->cells->len || (cell >= 0 && !vc)) {
+        g_autofree char *where = cell >= 0 ? verify_cell_text(r, cell) : NULL;
+        g_autofree char *msg =
+            where ? g_strdup_printf("%s: grid point %d (%s) did not collapse in most of its "
+                                    "runs: nothing to fix",
+                                    dir, cell, where)
+                  : g_strdup_printf("%s: no grid point collapsed in most of its runs: "
+                                    "nothing to fix",
+                                    dir);
+        fixes_print(msg);
+        return 0;
+    }
+    if (!vc) {
+        g_autofree char *msg = g_strdup_printf("%s: %u grid points collapsed; choose one with "
+                                               "--cell N:",
+                                               dir, r->cells->len);
+        fixes_printerr(msg);
+        for (guint i = 0; i < r->cells->len; i++) {
+            const verify_cell *c = r->cells->pdata[i];
+            g_autofree char *where = verify_cell_text(r, c->cell);
+            g_autofree char *fix = c->verified >= 0
+                                       ? verify_fix_text(r->trials->pdata[c->verified])
+                                       : g_strdup("no fix verified");
+            g_autofree char *line = g_strdup_printf("  --cell %d  %s: %s", c->cell, where, fix);
+            g_autofree char *shown = term_escape(line, FALSE);
+            g_printerr("%s\n", shown);
+        }
+        return 2;
+    }
+    g_autofree char *where = verify_cell_text(r, vc->cell);
+    if (vc->verified < 0) {
+        g_autoptr(GString) why = g_string_new(NULL);
+        g_string_append_printf(why, "%s: %s%sno fix verified", dir, where, *where ? ": " : "");
+        if (vc->data_cause && !vc->candidates)
+            g_string_append_printf(why, " (%s: no configuration change can help; fix the data)",
+                                   vc->data_cause);
+        else if (!vc->tried)
+            g_string_append(why, vc->candidates ? " (no budget left to try the candidates: "
+                                                  "run again with --set verify=2)"
+                                                : " (the findings proposed none)");
+        else if (r->budget - r->runs_added < vc->runs)
+            g_string_append(why, " (the budget ran out: run the experiment again with --set "
+                                 "verify=2 to try more)");
+        fixes_printerr(why->str);
+        for (guint i = 0; i < r->trials->len; i++) {
+            const verify_trial *t = r->trials->pdata[i];
+            if (t->cell != vc->cell)
+                continue;
+            g_autofree char *fix = verify_fix_text(t);
+            g_autofree char *line = g_strdup_printf("  tried %s (%s): collapsed %d/%d -> %d/%d, "
+                                                    "%d learned",
+                                                    fix, t->cause, t->before_k, t->before_n,
+                                                    t->after_k, t->after_n, t->learned);
+            g_autofree char *shown = term_escape(line, FALSE);
+            g_printerr("%s\n", shown);
+        }
+        return 1;
+    }
+    const verify_trial *t = r->trials->pdata[vc->verified];
+    g_autofree char *cfg = g_build_filename(dir, "experiment.cfg", NULL);
+    g_autoptr(plan) s = plan_new(cfg, NULL, reg, host, FALSE, &err);
+    if (!s) {
+        fixes_printerr(err->message);
+        return 2;
+    }
+    if (s->n_cells != (int)r->cell_labels->len) {
+        g_autofree char *msg = g_strdup_printf("%s: experiment.cfg has %d grid points, the "
+                                               "verification %u: run the experiment again",
+                                               dir, s->n_cells, r->cell_labels->len);
+        fixes_printerr(msg);
+        return 2;
+    }
+    g_autoptr(experiment) x = verify_fixed_experiment(s, vc->cell, t->edits, reg, &err);
+    if (!x) {
+        fixes_printerr(err->message);
+        return 2;
+    }
+    g_autofree char *name = g_strdup_printf("%s-fixed", x->top.name);
+    g_free(x->top.name);
+    x->top.name = g_steal_pointer(&name);
+    g_autofree char *header = fixes_header(r, t, dir);
+    g_autofree char *body = experiment_to_text(x, NULL);
+    g_autofree char *text = g_strconcat(header, body, NULL);
+    g_autofree char *file = s->n_cells > 1 ? g_strdup_printf("fixed-cell%d.cfg", vc->cell)
+                                           : g_strdup("fixed.cfg");
+    g_autofree char *path = out ? g_strdup(out) : g_build_filename(dir, file, NULL);
+    if (!g_file_set_contents(path, text, -1, &err)) {
+        g_autofree char *msg = g_strdup_printf("%s: cannot write it: %s", path, err->message);
+        fixes_printerr(msg);
+        return 1;
+    }
+    g_autofree char *fix = verify_fix_text(t);
+    g_autofree char *done = g_strdup_printf("%s%s%s -> %s (collapsed %d/%d -> %d/%d); run it "
+                                            "with: flatline run %s",
+                                            where, *where ? ": " : "", fix, path, t->before_k,
+                                            t->before_n, t->after_k, t->after_n, path);
+    fixes_print(done);
+    return 0;
 }

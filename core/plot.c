@@ -16,6 +16,7 @@
 #include "plot.h"
 #include "plotdata.h"
 #include "results.h"
+#include "verify.h"
 
 #include <errno.h>
 #include <glib/gstdio.h>
@@ -29,7 +30,9 @@ G_DEFINE_QUARK(fl-plot-error-quark, plot_error)
 #define PLOT_MAX_RUNS 20    /* replicates drawn per panel */
 #define PLOT_MAX_OUTPUTS 8  /* outputs drawn in the spread chart */
 #define PLOT_MAX_TICS 8     /* labelled decades on a log axis */
-#define PLOT_TITLE_CHARS 52 /* a panel title's line, at most (a panel is 400 pixels wide) */
+#define PLOT_TITLE_CHARS 52
+#define PLOT_MAX_FIX_ROWS 8 /* fixes drawn per grid point (the verified one always) */
+#define PLOT_FIX_CHARS 60   /* a fix's label, at most */ /* a panel title's line, at most (a panel is 400 pixels wide) */
 /* Pixels: a panel (larger when there are few), the key strip on the right and the title
  * strip on top, and a little room at the bottom for the last x label. */
 #define PLOT_PANEL_W 400
@@ -1420,6 +1423,159 @@ static gboolean plot_heatmap(plot_ctx *c, const plot_chart *chart, GError **erro
     return plot_run(c, &j, error);
 }
 
+/* ------------------------------------------------------------------ fixes */
+
+/* "lr=1e-6  init=zeros" of a verified grid point, in the chart's short axis names when
+ * the verification's grid is the results' own. */
+static char *plot_fix_point(const plotdata *d, const verify_report *vr, int cell)
+{
+    GStrv l = vr->cell_labels->pdata[cell];
+    if (g_strv_length(l) != d->axes->len || !d->axes->len) {
+        char *t = verify_cell_text(vr, cell);
+        if (!*t) {
+            g_free(t);
+            return g_strdup("all runs");
+        }
+        return t;
+    }
+    GString *s = g_string_new(NULL);
+    for (guint a = 0; a < d->axes->len; a++) {
+        g_autofree char *k = plotdata_axis_short(d, a);
+        g_autofree char *v = plotdata_format_label(l[a]);
+        g_string_append_printf(s, "%s%s=%s", a ? "  " : "", k, v);
+    }
+    return g_string_free(s, FALSE);
+}
+
+/* A fix's label, cut at PLOT_FIX_CHARS. */
+static char *plot_fix_label(const verify_trial *t)
+{
+    g_autofree char *fix = verify_fix_text(t);
+    if (g_utf8_strlen(fix, -1) <= PLOT_FIX_CHARS)
+        return g_steal_pointer(&fix);
+    g_autofree char *cut = g_utf8_substring(fix, 0, PLOT_FIX_CHARS - 1);
+    return g_strdup_printf("%s\u2026", cut);
+}
+
+/* One row of the fixes table: row, kind (0 a grid point's heading, 1 its collapse rate
+ * before, 2 a fix tried, 3 the verified fix), collapse rate in %, the tic or heading text,
+ * the text at the bar's end, the cause whose colour the bar takes. */
+static void plot_fix_row(GString *s, guint row, int kind, double rate, const char *tic,
+                         const char *value, const char *cause)
+{
+    g_string_append_printf(s, "%u\t%d", row, kind);
+    plot_num_field(s, rate);
+    plot_text_field(s, tic);
+    plot_text_field(s, value);
+    plot_text_field(s, cause);
+    g_string_append_c(s, '\n');
+}
+
+/* The trials of a grid point to draw: the verified one, then the others in the order
+ * tried, at most PLOT_MAX_FIX_ROWS; *more receives how many were left out. */
+static GPtrArray *plot_fix_trials(const verify_report *vr, const verify_cell *vc, guint *more)
+{
+    GPtrArray *out = g_ptr_array_new();
+    const verify_trial *ok = vc->verified >= 0 ? vr->trials->pdata[vc->verified] : NULL;
+    if (ok)
+        g_ptr_array_add(out, (gpointer)ok);
+    *more = 0;
+    for (guint i = 0; i < vr->trials->len; i++) {
+        const verify_trial *t = vr->trials->pdata[i];
+        if (t->cell != vc->cell || t == ok)
+            continue;
+        if (out->len < PLOT_MAX_FIX_ROWS)
+            g_ptr_array_add(out, (gpointer)t);
+        else
+            (*more)++;
+    }
+    return out;
+}
+
+/* Collapse rate of each collapsed grid point before and after each fix tried on the same
+ * seeds, the verified fix on a green band. */
+static gboolean plot_fixes(plot_ctx *c, const plot_chart *chart, GError **error)
+{
+    const plotdata *d = c->d;
+    g_autoptr(verify_report) vr = verify_load(d->dir, error);
+    if (!vr) {
+        if (error && !*error)
+            g_set_error(error, FL_PLOT_ERROR, PLOT_ERROR_FAILED,
+                        "%s: no verification saved: run the experiment without --no-verify",
+                        d->dir);
+        return FALSE;
+    }
+    g_autoptr(GString) s = g_string_new(NULL);
+    guint row = 0, cells = 0, left_out = 0;
+    glong tic_chars = 8;
+    for (guint i = 0; i < vr->cells->len && cells < PLOT_MAX_PANELS; i++, cells++) {
+        const verify_cell *vc = vr->cells->pdata[i];
+        g_autofree char *where = plot_fix_point(d, vr, vc->cell);
+        const char *outcome = vc->verified >= 0                     ? "a fix verified"
+                              : vc->data_cause && !vc->candidates ? "fix the data"
+                              : vc->tried                          ? "no fix verified"
+                                                                   : "no fix tried";
+        g_autofree char *head = g_strdup_printf("%s: %s", where, outcome);
+        plot_fix_row(s, row++, 0, 0, head, "", "");
+        g_autofree char *before = g_strdup_printf("collapsed %d/%d", vc->collapsed, vc->runs);
+        plot_fix_row(s, row++, 1, vc->runs ? 100.0 * vc->collapsed / vc->runs : 0, "before",
+                     before, "");
+        guint more = 0;
+        g_autoptr(GPtrArray) shown = plot_fix_trials(vr, vc, &more);
+        for (guint k = 0; k < shown->len; k++) {
+            const verify_trial *t = shown->pdata[k];
+            g_autofree char *label = plot_fix_label(t);
+            g_autofree char *cause = g_strdup(t->cause);
+            cause[strcspn(cause, "+")] = '\0';
+            g_autofree char *value = g_strdup_printf(
+                "%d/%d collapsed, %d/%d learned (%s)%s", t->after_k, t->after_n, t->learned,
+                t->after_n, t->cited_cell >= 0 ? "the grid" : "rerun",
+                t->verified ? "  \u2713 verified" : "");
+            plot_fix_row(s, row++, t->verified ? 3 : 2,
+                         t->after_n ? 100.0 * t->after_k / t->after_n : 0, label, value, cause);
+            tic_chars = MAX(tic_chars, g_utf8_strlen(label, -1));
+        }
+        if (more) {
+            g_autofree char *m = g_strdup_printf("%u more tried (fixes.csv)", more);
+            plot_fix_row(s, row++, 4, 0, m, "", "");
+        }
+    }
+    left_out = vr->cells->len - cells;
+    if (!row) {
+        g_set_error(error, FL_PLOT_ERROR, PLOT_ERROR_FAILED,
+                    "%s: no grid point collapsed in most of its runs: no fix to draw", d->dir);
+        return FALSE;
+    }
+    if (!plot_write(c, "fixes.dat", s, error))
+        return FALSE;
+
+    g_auto(plot_job) j = {0};
+    plot_job_init(&j, chart);
+    g_autoptr(GString) title = g_string_new(NULL);
+    g_string_append_printf(title, "%s: collapse rate before and after each fix\n(the same "
+                                  "seeds rerun with the fix, or the grid point that is the "
+                                  "fixed configuration)",
+                           d->name);
+    if (left_out)
+        g_string_append_printf(title, "\nthe first %u of %u collapsed grid points", cells,
+                               vr->cells->len);
+    int lines = plot_title(&j, title->str);
+    int lm = (int)(30 + 7 * tic_chars);
+    plot_common_vars(c, &j, MAX(980, lm + 720), (int)(110 + 20 * lines + 24 * row));
+    plot_var_int(&j, "NR", (long)row);
+    plot_var_int(&j, "LM", lm);
+    plot_var_int(&j, "TL", lines);
+    return plot_run(c, &j, error);
+}
+
+/* Whether verification found a grid point to fix in `dir`. */
+static gboolean plot_has_fixes(const plotdata *d)
+{
+    g_autoptr(GError) err = NULL;
+    g_autoptr(verify_report) vr = verify_load(d->dir, &err);
+    return vr && vr->cells->len > 0;
+}
+
 /* ------------------------------------------------------------------ the charts */
 
 static const plot_chart plot_chart_table[] = {
@@ -1453,6 +1609,14 @@ static const plot_chart plot_chart_table[] = {
      "of other layers (solid) and saturated sigmoid or tanh units (dashed). Markers tell "
      "apart layers whose lines coincide.",
      FALSE, plot_units},
+    {"fixes", "fixes.gp", "Collapse rate before and after each fix",
+     "For each grid point where most runs collapsed: its collapse rate as the sweep ran it "
+     "(before), then with each fix tried, on the same seeds (rerun) or read from the grid "
+     "point that already is the fixed configuration (the grid). Bars take the colour of "
+     "the cause that proposed the fix; the fix that verified (most fixed runs healthy and "
+     "learning) sits on a green band. A fix whose runs stopped collapsing but learned "
+     "nothing is not verified.",
+     FALSE, plot_fixes},
 };
 
 const plot_chart *plot_charts(guint *n)
@@ -1463,6 +1627,9 @@ const plot_chart *plot_charts(guint *n)
 
 gboolean plot_chart_applies(const plot_chart *chart, const plotdata *d)
 {
+    /* The fixes chart needs a verification that found something to fix. */
+    if (chart->draw == plot_fixes)
+        return plot_has_fixes(d);
     return !chart->needs_grid || d->axes->len > 0;
 }
 

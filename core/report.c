@@ -9,7 +9,9 @@
 #include "plot.h"
 #include "plotdata.h"
 #include "results.h"
+#include "verify.h"
 
+#include <math.h>
 #include <string.h>
 
 static void report_esc(GString *h, const char *s)
@@ -103,7 +105,14 @@ static const char report_css[] =
     "pre{background:#fff;border:1px solid #ddd;padding:10px;overflow:auto;font-size:12px}"
     "details{margin:6px 0;background:#fff;border:1px solid #e2e2e2;padding:6px 10px}"
     "summary{cursor:pointer}details table{margin-top:8px}"
-    "td.evidence,td.advice{max-width:480px}";
+    "td.evidence,td.advice{max-width:480px}"
+    "tr.verified td{background:#e5f3e5}tr.verified td.outcome{color:#276b27;font-weight:600}"
+    "tr.refuted td.outcome{color:#b00}table.fixes{width:100%}"
+    "table.fixes td.evidence{overflow-wrap:anywhere}"
+    ".check{display:block;font-size:12px;margin-top:2px}.check.confirmed{color:#276b27}"
+    ".check.refuted{color:#b00}.check.open{color:#a60}"
+    ".fixcell{margin:14px 0 4px;font-weight:600}.healthy-region{padding:6px 10px;"
+    "background:#e5f3e5;border-radius:4px;display:inline-block}";
 
 /* Counts the images that decoded: the test of the report reads body[data-images]. */
 static const char report_js[] =
@@ -160,7 +169,79 @@ static void report_grid(GString *h, const plotdata *d)
     g_string_append(h, "</table>\n");
 }
 
-static void report_cells(GString *h, const plotdata *d, GHashTable *colors)
+/* The verification's finding for a grid point, or NULL when it was not fixed (healthy, or
+ * collapsed in a minority of its runs).  The labels must agree: a report of another
+ * grid is not evidence. */
+static const verify_cell *report_vcell(const verify_report *vr, const plotdata *d,
+                                       const plotdata_cell *c)
+{
+    for (guint i = 0; vr && i < vr->cells->len; i++) {
+        const verify_cell *vc = vr->cells->pdata[i];
+        if (vc->cell != c->cell)
+            continue;
+        GStrv l = vr->cell_labels->pdata[vc->cell];
+        if (g_strv_length(l) != d->axes->len)
+            return NULL;
+        for (guint a = 0; a < d->axes->len; a++)
+            if (!c->labels[a] || strcmp(l[a], c->labels[a]) != 0)
+                return NULL;
+        return vc;
+    }
+    return NULL;
+}
+
+/* Whether `cause` is one of the causes of a trial ("a" or "a+b"). */
+static gboolean report_trial_has(const verify_trial *t, const char *cause)
+{
+    g_auto(GStrv) parts = g_strsplit(t->cause, "+", -1);
+    return g_strv_contains((const char *const *)parts, cause);
+}
+
+/* What verification says of the diagnosis' primary cause: confirmed when the fix that
+ * healed is (or holds) its fix, refuted when its own fixes were rerun and did not heal,
+ * open otherwise.  Sets *cls to "confirmed", "refuted" or "open". */
+static char *report_judgement(const verify_report *vr, const verify_cell *vc,
+                              const char *primary, const char **cls)
+{
+    const verify_trial *ok = vc->verified >= 0 ? vr->trials->pdata[vc->verified] : NULL;
+    int own_tried = 0;
+    for (guint i = 0; i < vr->trials->len; i++) {
+        const verify_trial *t = vr->trials->pdata[i];
+        own_tried += t->cell == vc->cell && strcmp(t->cause, primary) == 0;
+    }
+    if (vc->data_cause && !vc->candidates) {
+        *cls = strcmp(vc->data_cause, primary) == 0 ? "confirmed" : "open";
+        return g_strdup_printf("%s: no configuration change can help; fix the data",
+                               vc->data_cause);
+    }
+    if (ok && report_trial_has(ok, primary)) {
+        *cls = "confirmed";
+        if (strcmp(ok->cause, primary) == 0)
+            return g_strdup("confirmed by verification: its fix heals the runs");
+        g_auto(GStrv) parts = g_strsplit(ok->cause, "+", -1);
+        g_autoptr(GString) others = g_string_new(NULL);
+        for (char **p = parts; *p; p++)
+            if (strcmp(*p, primary) != 0)
+                g_string_append_printf(others, "%s%s", others->len ? ", " : "", *p);
+        return g_strdup_printf("confirmed by verification together with %s: the fix that "
+                               "heals changes both",
+                               others->str);
+    }
+    if (ok) {
+        *cls = own_tried ? "refuted" : "open";
+        return own_tried ? g_strdup_printf("refuted by verification: its fix did not heal the "
+                                           "runs; %s's did",
+                                           ok->cause)
+                         : g_strdup_printf("not tested; %s's fix heals the runs", ok->cause);
+    }
+    *cls = own_tried ? "refuted" : "open";
+    return g_strdup(own_tried ? "not confirmed: its fix did not heal the runs, nor did any "
+                                "other tried"
+                              : "not verified: no fix was tried (see Verified fixes)");
+}
+
+static void report_cells(GString *h, const plotdata *d, GHashTable *colors,
+                         const verify_report *vr)
 {
     g_string_append_printf(h, "<h2 id=\"cells\">Collapse rate%s</h2>\n<table><tr>",
                            d->axes->len ? " per grid point" : "");
@@ -187,9 +268,162 @@ static void report_cells(GString *h, const plotdata *d, GHashTable *colors)
         report_td(h, "num", rate);
         g_string_append(h, "<td>");
         report_causes(h, colors, c->primary);
+        const verify_cell *vc = report_vcell(vr, d, c);
+        if (vc) {
+            g_autofree char *top = g_strdup(c->primary ? c->primary : "");
+            top[strcspn(top, ";:")] = '\0';
+            const char *cls = "open";
+            g_autofree char *judged = report_judgement(vr, vc, top, &cls);
+            g_string_append_printf(h, "<span class=\"check %s\">", cls);
+            report_esc(h, judged);
+            g_string_append(h, "</span>");
+        }
         g_string_append(h, "</td></tr>\n");
     }
     g_string_append(h, "</table>\n");
+}
+
+static char *report_fit(double v)
+{
+    return isfinite(v) ? plotdata_format_number(v) : g_strdup("?");
+}
+
+/* One collapsed grid point: what was tried, with its before/after numbers, the fix that
+ * healed first in the table. */
+static void report_fix_cell(GString *h, const verify_report *vr, const verify_cell *vc,
+                            GHashTable *colors)
+{
+    g_autofree char *where = verify_cell_text(vr, vc->cell);
+    g_string_append(h, "<p class=\"fixcell\">");
+    report_esc(h, *where ? where : "all runs");
+    g_string_append_printf(h, ": collapsed %d/%d", vc->collapsed, vc->runs);
+    const verify_trial *ok = vc->verified >= 0 ? vr->trials->pdata[vc->verified] : NULL;
+    if (ok) {
+        g_autofree char *fix = verify_fix_text(ok);
+        g_string_append(h, " \u2014 verified fix: <code>");
+        report_esc(h, fix);
+        g_string_append(h, "</code> (");
+        g_auto(GStrv) causes = g_strsplit(ok->cause, "+", -1);
+        for (char **c = causes; *c; c++) {
+            if (c != causes)
+                g_string_append(h, " + ");
+            report_cause(h, colors, *c);
+        }
+        g_string_append(h, ")");
+    } else if (vc->data_cause && !vc->candidates) {
+        g_string_append(h, " \u2014 ");
+        report_esc(h, vc->data_cause);
+        g_string_append(h, ": no configuration change can help; fix the data");
+    } else {
+        g_string_append(h, " \u2014 no fix verified");
+        if (!vc->tried)
+            report_esc(h, vc->candidates ? ": no budget left to try the candidates (raise "
+                                           "verify)"
+                                         : ": the findings proposed none");
+        else
+            g_string_append(h, "; the diagnosis' ranking stands");
+        /* Planned runs are counted against the budget: too few left for another trial. */
+        if (vc->tried && vr->budget - vr->runs_added < vc->runs)
+            g_string_append(h, " (the verification budget ran out: run again with --set "
+                               "verify=2 to try more)");
+    }
+    g_string_append_printf(h, "<small> %d candidate%s, %d tried</small></p>\n", vc->candidates,
+                           vc->candidates == 1 ? "" : "s", vc->tried);
+    if (!vc->tried)
+        return;
+    g_string_append(h, "<table class=\"fixes\"><tr><th>cause</th><th>fix</th><th>evidence</th>"
+                       "<th>collapsed before \u2192 after</th><th>learned after</th>"
+                       "<th>fit before \u2192 after</th><th>outcome</th></tr>\n");
+    /* The verified fix first, then the others in the order tried. */
+    for (int pass = 0; pass < 2; pass++)
+        for (guint i = 0; i < vr->trials->len; i++) {
+            const verify_trial *t = vr->trials->pdata[i];
+            if (t->cell != vc->cell || (pass == 0) != (t == ok))
+                continue;
+            g_string_append_printf(h, "<tr class=\"%s\"><td>", t->verified ? "verified"
+                                                                           : "refuted");
+            g_auto(GStrv) causes = g_strsplit(t->cause, "+", -1);
+            for (char **c = causes; *c; c++) {
+                if (c != causes)
+                    g_string_append(h, " + ");
+                report_cause(h, colors, *c);
+            }
+            g_string_append(h, "</td>");
+            g_autofree char *fix = verify_fix_text(t);
+            g_string_append(h, "<td><code>");
+            report_esc(h, fix);
+            g_string_append(h, "</code>");
+            if (t->reason) {
+                g_string_append(h, "<small> ");
+                report_esc(h, t->reason);
+                g_string_append(h, "</small>");
+            }
+            g_string_append(h, "</td>");
+            g_autofree char *cited = t->cited_cell >= 0 ? verify_cell_text(vr, t->cited_cell)
+                                                        : NULL;
+            g_autofree char *ev = cited ? g_strdup_printf("the grid holds it: %s", cited)
+                                        : g_strdup_printf("rerun, same seeds: %s",
+                                                          t->dir ? t->dir : "?");
+            report_td(h, "evidence", ev);
+            g_autofree char *ba = g_strdup_printf("%d/%d \u2192 %d/%d", t->before_k, t->before_n,
+                                                  t->after_k, t->after_n);
+            report_td(h, "num", ba);
+            g_autofree char *learned = g_strdup_printf("%d/%d", t->learned, t->after_n);
+            report_td(h, "num", learned);
+            g_autofree char *fb = report_fit(t->before_fit), *fa = report_fit(t->after_fit);
+            g_autofree char *fit = g_strdup_printf("%s \u2192 %s", fb, fa);
+            report_td(h, "num", fit);
+            report_td(h, "outcome", t->verified ? "verified" : "did not heal");
+            g_string_append(h, "</tr>\n");
+        }
+    g_string_append(h, "</table>\n");
+}
+
+/* The verification: per collapsed grid point its verified fix or what was tried, the
+ * healthy region of the grid and what it cost. */
+static void report_verification(GString *h, const verify_report *vr, const char *why,
+                                GHashTable *colors)
+{
+    g_string_append(h, "<h2 id=\"fixes\">Verified fixes</h2>\n");
+    if (!vr) {
+        g_string_append(h, "<p>");
+        report_esc(h, why ? why
+                          : "No fix was verified: this sweep ran without verification "
+                            "(--no-verify or verify = false). Run it again without them to "
+                            "rerun each collapsed grid point with its candidate fixes.");
+        g_string_append(h, "</p>\n");
+        return;
+    }
+    g_string_append(h, "<p>Each grid point where most runs collapsed was rerun on the same "
+                       "seeds with each candidate fix its findings proposed (or the grid "
+                       "point that already is the fixed configuration was cited), and with "
+                       "pairs of fixes where no single one healed. A fix is verified when "
+                       "at least two thirds of the fixed runs are healthy and learn. "
+                       "<i>Fit</i> is the median final loss over the loss of predicting the "
+                       "mean: 1 learned nothing.</p>\n");
+    if (vr->healthy) {
+        g_string_append(h, "<p class=\"healthy-region\">");
+        report_esc(h, vr->healthy);
+        g_string_append(h, "</p>\n");
+    }
+    if (!vr->cells->len)
+        g_string_append(h, "<p>No grid point collapsed in most of its runs: nothing to "
+                           "fix.</p>\n");
+    for (guint i = 0; i < vr->cells->len; i++)
+        report_fix_cell(h, vr, vr->cells->pdata[i], colors);
+    if (vr->cells->len) {
+        g_autofree char *cost =
+            g_strdup_printf("Cost: %d run%s added (budget %d, the sweep had %d), %.1f s of "
+                            "compute (%.0f%% of the sweep's).",
+                            vr->runs_added, vr->runs_added == 1 ? "" : "s", vr->budget,
+                            vr->sweep_runs, isfinite(vr->added_ms) ? vr->added_ms / 1000 : 0.0,
+                            vr->sweep_ms > 0 && isfinite(vr->added_ms)
+                                ? 100 * vr->added_ms / vr->sweep_ms
+                                : 0.0);
+        g_string_append(h, "<p id=\"fix-cost\">");
+        report_esc(h, cost);
+        g_string_append(h, "</p>\n");
+    }
 }
 
 /* The charts, embedded.  One that is not there is a note: `failed` says why, per chart,
@@ -365,6 +599,9 @@ gboolean report_write(const char *dir, GError **error)
         }
     }
     g_autoptr(GHashTable) colors = plot_cause_colors();
+    /* A damaged verification is said so in its section; the rest of the report stands. */
+    g_autoptr(GError) verr = NULL;
+    g_autoptr(verify_report) vr = verify_load(dir, &verr);
 
     GString *h = g_string_new("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
                               "<meta name=\"viewport\" content=\"width=device-width\">\n<title>");
@@ -389,7 +626,8 @@ gboolean report_write(const char *dir, GError **error)
         g_string_append(h, "<p>experiment.cfg is missing from the results directory.</p>\n");
     }
     report_grid(h, d);
-    report_cells(h, d, colors);
+    report_cells(h, d, colors, vr);
+    report_verification(h, vr, verr ? verr->message : NULL, colors);
     report_figures(h, d, failed, why);
     report_runs(h, d, colors);
     report_findings(h, d, colors);

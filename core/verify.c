@@ -15,9 +15,11 @@
  * - The budget is counted in planned runs, cited ones free: a resumed verification makes
  *   the same choices as an uninterrupted one.  Grid points take turns, one trial each, so
  *   the first does not spend the budget of the others.
- * - Where no single fix heals, pairs of the single fixes that did best (fewest collapses,
- *   most learning) are tried: some failures need two changes (scale the inputs and change
- *   the output activation). */
+ * - Where no single fix heals, pairs are tried: some failures need two changes (scale the
+ *   inputs and change the output activation).  First each single fix (best first: fewest
+ *   collapses, most learning) with a fix its own fixed runs proposed: a fix that moves
+ *   the configuration onto another failure is half a repair, and the diagnosis of where
+ *   it landed names the other half.  Then pairs of the best single fixes. */
 #include "verify.h"
 #include "outdir.h"
 #include "results.h"
@@ -164,6 +166,9 @@ typedef struct candidate {
     int level;    /* the most severe level of a finding that proposed it */
     int position; /* best place in a run's diagnosis (finding x 64 + fix) */
     int votes;    /* runs that proposed it */
+    GHashTable *runs; /* the records (by index) that proposed it */
+    struct candidate *whole; /* the union of layers it is part of (add_layer_unions) */
+    gboolean failed;         /* tried, and did not verify */
 } candidate;
 
 static void candidate_free(candidate *c)
@@ -172,6 +177,8 @@ static void candidate_free(candidate *c)
     g_strfreev(c->edits);
     g_free(c->reason);
     g_free(c->key);
+    if (c->runs)
+        g_hash_table_unref(c->runs);
     g_free(c);
 }
 
@@ -193,6 +200,80 @@ static gint compare_candidates(gconstpointer a, gconstpointer b)
     if (x->votes != y->votes)
         return x->votes > y->votes ? -1 : 1;
     return strcmp(x->key, y->key);
+}
+
+/* "model.h6.activation=leaky_relu" -> "activation=leaky_relu" (the edit without its
+ * layer), or NULL for an edit of something else. */
+static char *layer_edit_shape(const char *edit)
+{
+    if (!g_str_has_prefix(edit, "model."))
+        return NULL;
+    const char *dot = strchr(edit + strlen("model."), '.');
+    const char *eq = strchr(edit, '=');
+    if (!dot || !eq || dot > eq)
+        return NULL;
+    return g_strdup(dot + 1);
+}
+
+/* Seeds of one grid point often fail in different layers (h6 dies in one run, h4 in
+ * another), and each run's detector names its own: a fix that heals the grid point has to
+ * cover them all.  So one cause's single-layer edits of the same shape, made on more than
+ * one layer, also go as one candidate that edits every one of those layers, ranked where
+ * the best of them ranks and proposed by every run that proposed one (so it goes before
+ * them).  When it does not heal, its parts are not tried: the same change on fewer of the
+ * failing layers is not expected to do better. */
+static void add_layer_unions(GPtrArray *cands)
+{
+    guint n = cands->len;
+    g_autoptr(GHashTable) done = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    for (guint i = 0; i < n; i++) {
+        const candidate *a = cands->pdata[i];
+        if (g_strv_length(a->edits) != 1)
+            continue;
+        g_autofree char *shape = layer_edit_shape(a->edits[0]);
+        if (!shape)
+            continue;
+        char *group = g_strdup_printf("%s\n%s", a->cause, shape);
+        if (!g_hash_table_add(done, group))
+            continue;
+        g_autoptr(GStrvBuilder) sb = g_strv_builder_new();
+        candidate *u = g_new0(candidate, 1);
+        u->runs = g_hash_table_new(NULL, NULL);
+        u->level = a->level;
+        u->position = a->position;
+        int members = 0;
+        for (guint k = i; k < n; k++) {
+            const candidate *b = cands->pdata[k];
+            g_autofree char *bs = g_strv_length(b->edits) == 1 ? layer_edit_shape(b->edits[0])
+                                                               : NULL;
+            if (!bs || strcmp(bs, shape) != 0 || strcmp(b->cause, a->cause) != 0)
+                continue;
+            g_strv_builder_add(sb, b->edits[0]);
+            ((candidate *)b)->whole = u;
+            members++;
+            u->level = MAX(u->level, b->level);
+            u->position = MIN(u->position, b->position);
+            GHashTableIter it;
+            gpointer run;
+            g_hash_table_iter_init(&it, b->runs);
+            while (g_hash_table_iter_next(&it, &run, NULL))
+                g_hash_table_add(u->runs, run);
+        }
+        u->edits = g_strv_builder_end(sb);
+        if (members < 2) {
+            for (guint k = i; k < n; k++)
+                if (((candidate *)cands->pdata[k])->whole == u)
+                    ((candidate *)cands->pdata[k])->whole = NULL;
+            candidate_free(u);
+            continue;
+        }
+        u->cause = g_strdup(a->cause);
+        u->reason = g_strdup_printf("%s (every layer its runs named)",
+                                    a->reason ? a->reason : "the same change");
+        u->key = edits_key(u->edits);
+        u->votes = (int)g_hash_table_size(u->runs);
+        g_ptr_array_add(cands, u);
+    }
 }
 
 /* The candidate fixes of a grid point's collapsed runs, most likely first.  data_cause
@@ -230,16 +311,19 @@ static GPtrArray *cell_candidates(GPtrArray *recs, char **data_cause)
                     c->key = g_strdup(key);
                     c->level = (int)fr->level;
                     c->position = pos;
+                    c->runs = g_hash_table_new(NULL, NULL);
                     g_ptr_array_add(out, c);
                 } else {
                     c->level = MAX(c->level, (int)fr->level);
                     c->position = MIN(c->position, pos);
                 }
+                g_hash_table_add(c->runs, GUINT_TO_POINTER(r + 1));
                 if (g_hash_table_add(seen, key))
                     c->votes++;
             }
         }
     }
+    add_layer_unions(out);
     g_ptr_array_sort(out, compare_candidates);
     return out;
 }
@@ -283,6 +367,18 @@ static experiment *fixed_experiment(plan *s, int cell, GStrv edits, registry *re
     return x;
 }
 
+experiment *verify_fixed_experiment(plan *s, int cell, GStrv edits, registry *reg,
+                                    GError **error)
+{
+    experiment *x = fixed_experiment(s, cell, edits, reg, error);
+    if (!x)
+        return NULL;
+    /* The grid point's own seeds (a seed axis included), all its repeats: the runs the
+     * verification reran. */
+    x->top.repeats = s->base->top.repeats;
+    return x;
+}
+
 /* The fingerprint of a grid point's configuration, comparable with a fixed one's. */
 static char *cell_fingerprint(plan *s, int cell, registry *reg, GError **error)
 {
@@ -304,7 +400,15 @@ typedef struct verifier {
     GHashTable *fp_cell;     /* fingerprint of a first run -> grid point + 1 */
     verify_report *report;
     int budget_left;
+    GHashTable *after_cands; /* verify_trial* -> candidate* array of its fixed runs */
 } verifier;
+
+/* What the fixed runs of a trial proposed in turn: the second edit of a chained pair. */
+static void keep_after_candidates(verifier *v, verify_trial *t, GPtrArray *recs)
+{
+    g_autofree char *data_cause = NULL;
+    g_hash_table_insert(v->after_cands, t, cell_candidates(recs, &data_cause));
+}
 
 /* The finished records of a grid point's runs (borrowed). */
 static GPtrArray *cell_records(verifier *v, int cell)
@@ -388,6 +492,7 @@ static gboolean rerun(verifier *v, verify_trial *t, experiment *fixed, const cha
         }
     }
     evaluate(t, recs);
+    keep_after_candidates(v, t, recs);
     return TRUE;
 }
 
@@ -429,6 +534,7 @@ static verify_trial *try_fix(verifier *v, verify_cell *vc, const char *cause, GS
     if (cited >= 0) {
         g_autoptr(GPtrArray) recs = cell_records(v, cited);
         evaluate(t, recs);
+        keep_after_candidates(v, t, recs);
         return t;
     }
     v->budget_left -= vc->runs;
@@ -651,30 +757,59 @@ static gboolean keys_overlap(GStrv a, GStrv b)
     return FALSE;
 }
 
+/* Add the pair a + b to a grid point's list, once per distinct set of edits. */
+static void add_pair(cell_work *w, GHashTable *seen, const char *cause_a, GStrv a,
+                     const char *cause_b, GStrv b)
+{
+    if (keys_overlap(a, b))
+        return;
+    g_autoptr(GStrvBuilder) sb = g_strv_builder_new();
+    g_strv_builder_addv(sb, (const char **)a);
+    g_strv_builder_addv(sb, (const char **)b);
+    GStrv edits = g_strv_builder_end(sb);
+    char *key = edits_key(edits);
+    if (!g_hash_table_add(seen, key)) {
+        g_strfreev(edits);
+        return;
+    }
+    g_ptr_array_add(w->pairs, edits);
+    g_ptr_array_add(w->pair_causes, strcmp(cause_a, cause_b) == 0
+                                        ? g_strdup(cause_a)
+                                        : g_strdup_printf("%s+%s", cause_a, cause_b));
+}
+
+/* Pairs, most promising first.  Chained ones come first: a single fix, then a fix that
+ * its own fixed runs proposed in turn (raising a rate that was too small leads to a
+ * configuration that collapses for another reason, whose diagnosis names the second
+ * change; the grid often holds the pair already).  Then pairs of the best single fixes. */
 static void build_pairs(verifier *v, cell_work *w)
 {
     w->pairs = g_ptr_array_new_with_free_func((GDestroyNotify)g_strfreev);
     w->pair_causes = g_ptr_array_new_with_free_func(g_free);
+    g_autoptr(GHashTable) seen = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
     g_autoptr(GPtrArray) singles = g_ptr_array_new();
     for (guint i = 0; i < v->report->trials->len; i++) {
         verify_trial *t = v->report->trials->pdata[i];
-        if (t->cell == w->vc->cell && !strchr(t->cause, '+'))
+        if (t->cell != w->vc->cell)
+            continue;
+        g_hash_table_add(seen, edits_key(t->edits)); /* tried already: not again as a pair */
+        if (!strchr(t->cause, '+'))
             g_ptr_array_add(singles, t);
     }
-    g_ptr_array_sort(singles, compare_trials_best);
+    g_ptr_array_sort(singles, compare_trials_best); /* stable: the diagnosis' order */
+    for (guint i = 0; i < singles->len; i++) {
+        verify_trial *a = singles->pdata[i];
+        GPtrArray *next = g_hash_table_lookup(v->after_cands, a);
+        for (guint k = 0; next && k < next->len; k++) {
+            const candidate *b = next->pdata[k];
+            add_pair(w, seen, a->cause, a->edits, b->cause, b->edits);
+        }
+    }
     guint n = MIN(singles->len, VERIFY_PAIR_POOL);
     for (guint i = 0; i < n; i++)
         for (guint k = i + 1; k < n; k++) {
             const verify_trial *a = singles->pdata[i], *b = singles->pdata[k];
-            if (keys_overlap(a->edits, b->edits))
-                continue;
-            g_autoptr(GStrvBuilder) sb = g_strv_builder_new();
-            g_strv_builder_addv(sb, (const char **)a->edits);
-            g_strv_builder_addv(sb, (const char **)b->edits);
-            g_ptr_array_add(w->pairs, g_strv_builder_end(sb));
-            g_ptr_array_add(w->pair_causes, strcmp(a->cause, b->cause) == 0
-                                                ? g_strdup(a->cause)
-                                                : g_strdup_printf("%s+%s", a->cause, b->cause));
+            add_pair(w, seen, a->cause, a->edits, b->cause, b->edits);
         }
 }
 
@@ -685,8 +820,11 @@ static gboolean step(verifier *v, cell_work *w, GError **error)
         gboolean no_budget = FALSE;
         verify_trial *t = NULL;
         if (w->next < w->cands->len) {
-            const candidate *c = w->cands->pdata[w->next++];
+            candidate *c = w->cands->pdata[w->next++];
+            if (c->whole && c->whole->failed)
+                continue;
             t = try_fix(v, w->vc, c->cause, c->edits, c->reason, &no_budget, error);
+            c->failed = t && !t->verified;
         } else {
             if (!w->pairs)
                 build_pairs(v, w);
@@ -723,6 +861,9 @@ verify_report *verify_sweep(plan *s, const verify_options *opt, GError **error)
     g_autoptr(verify_report) r = verify_report_new();
     r->axis_keys = g_strdupv(s->axis_keys);
     verifier v = {.s = s, .opt = opt, .dir = dir, .report = r};
+    g_autoptr(GHashTable) after_cands =
+        g_hash_table_new_full(NULL, NULL, NULL, (GDestroyNotify)g_ptr_array_unref);
+    v.after_cands = after_cands;
     g_autoptr(GPtrArray) records = g_ptr_array_new_with_free_func((GDestroyNotify)run_record_free);
     g_autoptr(GPtrArray) cell_fp = g_ptr_array_new_with_free_func(g_free);
     g_autoptr(GHashTable) fp_cell = g_hash_table_new(g_str_hash, g_str_equal);

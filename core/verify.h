@@ -91,6 +91,18 @@ char *verify_fix_text(const verify_trial *t);
 /* "optimizer.lr=1e-06 model.h1.init=zeros" of a grid point (caller frees). */
 char *verify_cell_text(const verify_report *r, int cell);
 
+/* A grid point's configuration with the edits applied, with its own seeds and the
+ * experiment's repeats: one configuration, no grid. */
+experiment *verify_fixed_experiment(plan *s, int cell, GStrv edits, registry *reg,
+                                    GError **error);
+
+/* fixes.c: `flatline fix DIR`: write the experiment of a collapsed grid point (cell, or
+ * -1: the only one) with its verified fix applied to out (NULL: DIR/fixed.cfg or
+ * DIR/fixed-cell<N>.cfg).  Prints what it did or why it wrote nothing.  Returns 0 when it
+ * wrote a file or there was nothing to fix, 1 when no fix verified, 2 on a usage or
+ * configuration error (the message printed). */
+int fixes_command(const char *dir, int cell, const char *out, registry *reg, fl_host *host);
+
 /* fixes.c: DIR/fixes.csv from a report. */
 gboolean fixes_write_csv(const char *dir, const verify_report *r, GError **error);
 

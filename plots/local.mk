@@ -3,4 +3,4 @@
 # $(pkgdatadir)/plots once installed.
 plotsdir = $(pkgdatadir)/plots
 dist_plots_DATA = plots/style.gp plots/causes.tsv plots/loss.gp plots/heatmap.gp \
-	plots/gradients.gp plots/spread.gp plots/units.gp
+	plots/gradients.gp plots/spread.gp plots/units.gp plots/fixes.gp

@@ -31,6 +31,10 @@ set encoding utf8
 set datafile separator "\t"
 set datafile missing '?'
 text(i) = strcol(i)[2:]
+# `with labels` drops a backslash of its text unless it is doubled (tics and titles do not).
+bs = "\\"
+label_text(s) = strstrt(s, bs) == 0 ? s : \
+    s[1:strstrt(s, bs)] . bs . label_text(s[strstrt(s, bs) + 1:])
 
 set border 3 lw 1 lc rgb '#555555'
 set tics nomirror out scale 0.6 textcolor rgb '#222222'

@@ -6,7 +6,7 @@ fl=${FLATLINE:?}
 n=0
 fail=0
 check() { n=$((n + 1)); if eval "$2"; then echo "ok $n - $1"; else fail=1; echo "not ok $n - $1"; fi; }
-for cmd in run check plot report plugins; do
+for cmd in run check plot report plugins fix; do
     out=$("$fl" "$cmd" --help 2>&1)
     check "$cmd --help names the command" 'echo "$out" | grep -q "flatline $cmd \\["'
     check "$cmd --help gives the exit statuses" 'echo "$out" | grep -q "exit status: 0"'

@@ -2,7 +2,7 @@
 # The report as a reader sees it: generated for a small sweep, loaded in headless Chromium,
 # it must raise no console error, show every chart (the page's own script counts the
 # images that decoded into body[data-images], and no chart is a "not drawn" note) and hold
-# one verdict row per run.  The experiment's name holds markup, a %, an apostrophe and a
+# one verdict row per run, and the verified fixes of fixes.csv, one row each.  The experiment's name holds markup, a %, an apostrophe and a
 # backquoted command, which must show as text and never run.  TAP output; skipped without
 # /usr/bin/chromium ($CHROMIUM overrides the path).
 set -u
@@ -13,7 +13,7 @@ if [ ! -x "$chromium" ]; then
     echo "ok 1 # SKIP chromium not installed"
     exit 0
 fi
-echo "1..5"
+echo "1..6"
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/flatline-report-XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
 n=0
@@ -86,4 +86,17 @@ if [ "$runs" -gt 0 ] && [ "$rows" = "$runs" ] && [ "$tables" = 1 ]; then
     ok "the verdict table has one row per run ($rows)"
 else
     not_ok "the verdict table has one row per run" "rows: $rows, runs in summary.csv: $runs, tables: $tables"
+fi
+
+# The verified fixes as fixes.csv has them: one row per fix tried, the verified ones marked.
+yes=$(grep -c ',yes,' "$tmp/res/fixes.csv")
+no=$(grep -c ',no,' "$tmp/res/fixes.csv")
+shown_yes=$(grep -o '<tr class="verified">' "$tmp/dom.html" | wc -l)
+shown_no=$(grep -o '<tr class="refuted">' "$tmp/dom.html" | wc -l)
+if grep -q '<h2 id="fixes">Verified fixes</h2>' "$tmp/dom.html" && [ $((yes + no)) -gt 0 ] &&
+    [ "$shown_yes" = "$yes" ] && [ "$shown_no" = "$no" ]; then
+    ok "the verified fixes show as fixes.csv has them ($yes verified, $no not)"
+else
+    not_ok "the verified fixes show as fixes.csv has them" "fixes.csv: $yes verified, $no not" \
+        "report: $shown_yes verified, $shown_no not" "$(cat "$tmp/res/fixes.csv")"
 fi

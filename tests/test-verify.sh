@@ -3,7 +3,8 @@
 # findings propose a no-op fix, a wrong fix and a right one: the no-op is skipped, the
 # wrong one is rerun and not verified, the right one is verified (cited from the grid when
 # the grid holds it, rerun when it does not); a healthy experiment gets no fix; --no-verify
-# and verify = 0 run none.  TAP output.
+# and verify = 0 run none; `flatline fix` writes the repaired experiment, which trains
+# healthy, or says why it cannot.  TAP output.
 set -u
 flatline=${FLATLINE:?}
 builddir=${FL_TEST_BUILDDIR:?}
@@ -45,6 +46,25 @@ check "verdict.json records the verification" \
   "grep -q '\"verified_fix\": \"optimizer.lr = 0.001\"' '$tmp/g/runs/r0000/verdict.json' && grep -q '\"primary_cause\": \"fixer\"' '$tmp/g/runs/r0000/verdict.json'"
 check "the cost is reported" "grep -q '^verification: 3 runs added (budget 6, the sweep had 6)' '$tmp/out'"
 
+# flatline fix: the verified fix applied to the grid point, the evidence in the header,
+# and the file trains healthy.
+fl fix "$tmp/g" > "$tmp/out" 2>&1
+st=$?
+check "fix writes the only collapsed grid point's repair" \
+  "[ $st = 0 ] && test -f '$tmp/g/fixed-cell0.cfg' && grep -q 'flatline run $tmp/g/fixed-cell0.cfg' '$tmp/out'"
+check "the repaired file lists the edit and its evidence" \
+  "grep -q '^#   optimizer.lr=0.001\$' '$tmp/g/fixed-cell0.cfg' && grep -q '^# On the same seeds: collapsed 3/3 before, 0/3 after' '$tmp/g/fixed-cell0.cfg' && grep -q 'lr = 0.001;' '$tmp/g/fixed-cell0.cfg' && ! grep -q '^grid' '$tmp/g/fixed-cell0.cfg'"
+fl run "$tmp/g/fixed-cell0.cfg" -o "$tmp/fixed" -j 2 --no-plots > "$tmp/out" 2>&1
+check "the repaired file trains healthy" \
+  "test \$(grep -c ',healthy,' '$tmp/fixed/summary.csv') -eq 3 && test \$(wc -l < '$tmp/fixed/fixes.csv') -eq 1"
+fl fix "$tmp/g" --cell 1 -o "$tmp/none.cfg" > "$tmp/out" 2>&1
+st=$?
+check "fix on a healthy grid point writes nothing" \
+  "[ $st = 0 ] && ! test -e '$tmp/none.cfg' && grep -q 'nothing to fix' '$tmp/out'"
+fl fix "$tmp/g" --cell 7 > "$tmp/out" 2>&1
+st=$?
+check "fix --cell out of range is a usage error" "[ $st = 2 ] && grep -q 'grid points 0 to 1' '$tmp/out'"
+
 # Run again: everything resumes, nothing reruns, the same answer.
 cp "$csv" "$tmp/first.csv"
 fl run "$tmp/grid.cfg" -o "$tmp/g" -j 2 --no-plots > "$tmp/out" 2>&1
@@ -59,6 +79,11 @@ check "a fix the grid does not hold is rerun and verified" \
 fl run "$tmp/one.cfg" -o "$tmp/b" -j 2 --no-plots --set verify=1 > "$tmp/out" 2>&1
 check "verify = 1 stops after one trial" "test \$(wc -l < '$tmp/b/fixes.csv') -eq 2 && grep -q 'no fix verified' '$tmp/out'"
 
+fl fix "$tmp/b" -o "$tmp/b.cfg" > "$tmp/out" 2>&1
+st=$?
+check "fix without a verified fix exits 1 and lists what was tried" \
+  "[ $st = 1 ] && ! test -e '$tmp/b.cfg' && grep -q 'no fix verified (the budget ran out' '$tmp/out' && grep -q 'tried model.h1.init=zeros\\|tried model.h1.init = zeros' '$tmp/out'"
+
 # Healthy: no fix, no verification.
 printf '%s\n' "$body" | sed 's/lr = 1e-6/lr = 0.001/' > "$tmp/healthy.cfg"
 fl run "$tmp/healthy.cfg" -o "$tmp/h" -j 2 --no-plots > "$tmp/out" 2>&1
@@ -67,4 +92,8 @@ fl run "$tmp/grid.cfg" -o "$tmp/g" --no-verify --no-plots > "$tmp/out" 2>&1
 check "--no-verify verifies nothing and forgets the old fixes" "! test -e '$csv' && ! grep -q 'verified fixes' '$tmp/out'"
 fl run "$tmp/grid.cfg" -o "$tmp/g2" --set verify=false --no-plots > "$tmp/out" 2>&1
 check "verify = false verifies nothing" "! test -e '$tmp/g2/fixes.csv'"
+fl fix "$tmp/g2" > "$tmp/out" 2>&1
+st=$?
+check "fix without a verification is a usage error that says what to run" \
+  "[ $st = 2 ] && grep -q 'no verification saved' '$tmp/out'"
 echo "1..$n"
