@@ -3,6 +3,7 @@
 #include "cli.h"
 #include "config.h"
 #include "host.h"
+#include "listing.h"
 #include "params.h"
 #include "registry.h"
 #include "plan.h"
@@ -31,8 +32,8 @@ static const char usage_text[] =
     "commands:\n"
     "  run FILE.cfg      train every run of an experiment into a results directory\n"
     "  check FILE.cfg    validate the experiment and list its runs; run nothing\n"
-    "  plugins [KIND]    list plugins (layer, loss, optimizer, schedule, initializer,\n"
-    "                    dataset, detector, activation) with their parameters\n"
+    "  plugins [KIND [NAME]]  list plugins (layer, loss, optimizer, schedule,\n"
+    "                    initializer, dataset, detector, activation), or show one\n"
     "  plot DIR          redraw the charts of a results directory\n"
     "  report DIR        rewrite DIR/report.html\n"
     "  slurm FILE.cfg    submit an experiment as a Slurm job array\n"
@@ -430,105 +431,90 @@ static int cmd_plot_or_report(int argc, char **argv, gboolean report)
 
 /* ---------------------------------------------------------------- plugins */
 
-static const char *type_name(const fl_param *p)
+/* Everything about one plugin (or activation) by kind and name; a near miss gets a
+ * "did you mean". */
+static int plugin_page(registry *reg, const char *kind_name, const char *name, int width)
 {
-    switch (p->type) {
-    case FL_PARAM_INT: return "int";
-    case FL_PARAM_FLOAT: return "float";
-    case FL_PARAM_BOOL: return "bool";
-    case FL_PARAM_STRING: return "string";
-    case FL_PARAM_CHOICE: return "choice";
-    case FL_PARAM_STRINGS: return "strings";
-    case FL_PARAM_ACTIVATION: return "activation";
-    case FL_PARAM_PLUGIN: return p->choices;
-    case FL_PARAM_INTS: return "ints";
+    g_autoptr(GString) out = g_string_new(NULL);
+    fl_kind kind;
+    if (strcmp(kind_name, "activation") == 0) {
+        fl_activation act;
+        if (!params_activation_from_name(name, &act)) {
+            const char *names[FL_ACT_COUNT];
+            for (int k = 0; k < FL_ACT_COUNT; k++)
+                names[k] = fl_activation_name(k);
+            g_autofree char *hint = params_suggest(name, names, FL_ACT_COUNT);
+            return usage_error("plugins: no activation named \"%s\"%s (see `flatline plugins "
+                               "activation`)",
+                               name, hint);
+        }
+        listing_activation_page(out, act.kind, width);
+    } else {
+        registry_kind_from_name(kind_name, &kind);
+        g_autoptr(GError) err = NULL;
+        const fl_plugin *p = registry_find(reg, kind, name, &err);
+        if (!p) {
+            g_printerr("flatline: plugins: %s\n", err->message);
+            return err->code == REGISTRY_ERROR_NOT_FOUND ? EXIT_USAGE : EXIT_RUNS_FAILED;
+        }
+        listing_plugin_page(out, p, registry_path_of(reg, p), width);
     }
-    return "?";
-}
-
-static void print_plugin(const fl_plugin *p)
-{
-    /* Detectors say what they name: a symptom (what the user sees) or a cause (why). */
-    const char *role = "";
-    if (p->kind == FL_KIND_DETECTOR && p->ops.detector)
-        role = p->ops.detector->flags & FL_DETECTS_CAUSE     ? "[cause] "
-               : p->ops.detector->flags & FL_DETECTS_SYMPTOM ? "[symptom] "
-                                                             : "";
-    g_print("%-11s %-20s %s%s\n", registry_kind_name(p->kind), p->name, role, p->summary);
-    for (const fl_param *q = params_first(p); q; q = params_next(p, q)) {
-        g_autoptr(GString) extra = g_string_new(NULL);
-        if (q->def)
-            g_string_append_printf(extra, "default %s", q->def);
-        else if (q->type != FL_PARAM_STRINGS)
-            g_string_append(extra, "required");
-        if (q->range)
-            g_string_append_printf(extra, ", in %s", q->range);
-        if (q->type == FL_PARAM_CHOICE)
-            g_string_append_printf(extra, ", one of %s", q->choices);
-        g_print("    %-18s %-11s %s%s%s%s\n", q->key, type_name(q), q->help ? q->help : "",
-                extra->len ? " (" : "", extra->str, extra->len ? ")" : "");
-    }
-}
-
-static const char *activation_summary(int k)
-{
-    switch (k) {
-    case FL_ACT_LINEAR: return "identity: x";
-    case FL_ACT_RELU: return "max(0, x)";
-    case FL_ACT_LEAKY_RELU: return "x, or alpha * x below zero";
-    case FL_ACT_ELU: return "x, or alpha * (exp(x) - 1) below zero";
-    case FL_ACT_SELU: return "scaled ELU (self-normalizing)";
-    case FL_ACT_SIGMOID: return "1 / (1 + exp(-x)), in (0, 1)";
-    case FL_ACT_TANH: return "tanh(x), in (-1, 1)";
-    case FL_ACT_SOFTMAX: return "exp(x) / sum exp(x) over the layer's units";
-    case FL_ACT_SOFTPLUS: return "log(1 + exp(x))";
-    }
-    return "";
+    g_print("%s", out->str);
+    return EXIT_OK;
 }
 
 static int cmd_plugins(int argc, char **argv)
 {
     g_autoptr(GOptionContext) ctx = command_context(
-        "plugins", "[KIND] - list plugins with their parameters",
+        "plugins", "[KIND [NAME]] - list plugins with their parameters, or show one",
         "KIND: layer, loss, optimizer, schedule, initializer, dataset, detector, activation.\n"
-        "Plugins are searched in FLATLINE_PLUGIN_PATH first, then the installed directory.");
+        "With a NAME, shows that plugin: its description, the file it was loaded from and\n"
+        "each parameter's type, default, range and help.  The listing wraps to COLUMNS or\n"
+        "the terminal's width (80 when not a terminal).\n"
+        "Plugins are searched in FLATLINE_PLUGIN_PATH first, then the build tree (when run\n"
+        "from one), then the installed directory.");
     g_autoptr(GError) err = NULL;
     if (!g_option_context_parse(ctx, &argc, &argv, &err))
         return usage_error("plugins: %s", err->message);
-    if (argc > 2)
-        return usage_error("plugins takes at most one KIND");
-    const char *kind_name = argc == 2 ? argv[1] : NULL;
+    if (argc > 3)
+        return usage_error("plugins takes at most a KIND and a NAME");
+    const char *kind_name = argc >= 2 ? argv[1] : NULL;
     fl_kind kind = 0;
     gboolean activations = !kind_name || strcmp(kind_name, "activation") == 0;
-    if (kind_name && !activations && !registry_kind_from_name(kind_name, &kind))
-        return usage_error("plugins: unknown kind \"%s\"; kinds: layer, loss, optimizer, "
+    if (kind_name && !activations && !registry_kind_from_name(kind_name, &kind)) {
+        static const char *const kinds[] = {"layer",   "loss",     "optimizer", "schedule",
+                                            "initializer", "dataset", "detector", "activation"};
+        g_autofree char *hint = params_suggest(kind_name, kinds, G_N_ELEMENTS(kinds));
+        return usage_error("plugins: unknown kind \"%s\"%s; kinds: layer, loss, optimizer, "
                            "schedule, initializer, dataset, detector, activation",
-                           kind_name);
+                           kind_name, hint);
+    }
     g_autoptr(registry) reg = registry_new();
+    int width = listing_width();
+    if (argc == 3)
+        return plugin_page(reg, kind_name, argv[2], width);
     GPtrArray *refused = NULL;
     g_autoptr(GPtrArray) all = registry_load_all(reg, &refused);
+    g_autoptr(GString) out = g_string_new(NULL);
     for (guint i = 0; i < all->len; i++) {
         const fl_plugin *p = all->pdata[i];
         if (!kind_name || (kind && p->kind == kind))
-            print_plugin(p);
+            listing_plugin(out, p, width);
     }
     if (activations)
-        for (int k = 0; k < FL_ACT_COUNT; k++) {
-            double alpha = params_activation_default_alpha(k);
-            g_print("%-11s %-20s %s\n", "activation", fl_activation_name(k),
-                    activation_summary(k));
-            if (alpha > 0)
-                g_print("    %-18s %-11s %s (default %g)\n", "alpha", "float",
-                        k == FL_ACT_ELU ? "scale of the negative part" : "slope below zero",
-                        alpha);
-        }
+        for (int k = 0; k < FL_ACT_COUNT; k++)
+            listing_activation(out, k, width);
+    g_print("%s", out->str);
     for (guint i = 0; refused && i < refused->len; i++)
         g_printerr("flatline: refused %s\n", (char *)refused->pdata[i]);
     gboolean any_refused = refused && refused->len;
     if (refused)
         g_ptr_array_free(refused, TRUE);
     if (all->len == 0 && !activations) {
-        g_printerr("flatline: no plugins found; set FLATLINE_PLUGIN_PATH or install flatline\n");
+        g_autofree char *dirs = registry_search_path(reg);
+        g_printerr("flatline: no plugins found in %s; set FLATLINE_PLUGIN_PATH to the "
+                   "directory holding them, or install flatline\n",
+                   dirs);
         return EXIT_USAGE;
     }
     return any_refused ? EXIT_RUNS_FAILED : EXIT_OK;
