@@ -3,6 +3,7 @@
 #include "cli.h"
 #include "config.h"
 #include "host.h"
+#include "lint.h"
 #include "listing.h"
 #include "params.h"
 #include "registry.h"
@@ -31,7 +32,7 @@ static const char usage_text[] =
     "\n"
     "commands:\n"
     "  run FILE.cfg      train every run of an experiment into a results directory\n"
-    "  check FILE.cfg    validate the experiment and list its runs; run nothing\n"
+    "  check FILE.cfg    validate and lint the experiment, list its runs; train nothing\n"
     "  plugins [KIND [NAME]]  list plugins (layer, loss, optimizer, schedule,\n"
     "                    initializer, dataset, detector, activation), or show one\n"
     "  plot DIR          redraw the charts of a results directory\n"
@@ -84,6 +85,7 @@ typedef struct run_args {
     gboolean quiet;
     gboolean all; /* check: list every run */
     gboolean no_verify;
+    gboolean strict; /* check: exit 1 on a collapsed-level pre-flight finding */
 } run_args;
 
 /* Runs `check` lists without --all. */
@@ -219,6 +221,14 @@ static int run_experiment(const run_args *a, const char *path, int shard_i, int 
         fputs(out->str, stdout);
         if (shown < s->n_runs)
             g_print("... and %d more runs (--all lists every run)\n", s->n_runs - shown);
+        /* Then what the detectors can tell before any training. */
+        g_autoptr(GString) lint = g_string_new(NULL);
+        lint_totals lt;
+        if (!lint_plan(s, host, lint, &lt, &err))
+            return usage_error("%s", err->message);
+        g_print("%s", lint->str);
+        if (a->strict && lt.collapsed)
+            return EXIT_RUNS_FAILED;
         return EXIT_OK;
     }
     g_autofree char *out_dir =
@@ -304,11 +314,19 @@ static int cmd_run_or_check(int argc, char **argv, gboolean check_only)
          "override a key of the file, grid keys included (repeatable)", "KEY=VALUE"},
         {"all", 0, 0, G_OPTION_ARG_NONE, &a.all, "list every run (default: the first 1000)",
          NULL},
+        {"strict", 0, 0, G_OPTION_ARG_NONE, &a.strict,
+         "exit 1 when a pre-flight finding is collapsed-level (for CI)", NULL},
         {NULL, 0, 0, 0, NULL, NULL, NULL}};
     g_autoptr(GOptionContext) ctx =
-        check_only ? command_context("check", "FILE.cfg - validate an experiment and list its runs",
-                                     "Prints the runs (run, grid values, seed) on stdout and "
-                                     "writes nothing.")
+        check_only ? command_context("check", "FILE.cfg - validate an experiment, list its runs "
+                                     "and lint it",
+                                     "Prints the runs (run, grid values, seed) on stdout, then "
+                                     "what the detectors' pre-flight\nchecks find on the "
+                                     "untrained network of each distinct configuration (not\n"
+                                     "per seed; the first 64): a `step` loss, constant targets, "
+                                     "a one-unit softmax,\nunscaled inputs.  Writes nothing.  "
+                                     "Findings do not change the exit status\nunless --strict: "
+                                     "then 1 when one is collapsed-level.")
                    : command_context("run", "FILE.cfg - train every run of an experiment",
                                      "Results go to DIR (default results/<experiment name>): "
                                      "summary.csv, cells.csv,\nruns/<run>/metrics.csv and "

@@ -2,6 +2,6 @@
 TESTS += tests/test-readme.sh tests/test-man.sh tests/test-help.sh tests/test-completion.sh
 EXTRA_DIST += tests/test-readme.sh tests/test-man.sh tests/test-help.sh tests/test-completion.sh doc/DEVELOPING.md doc/images
 
-# Installing into a temporary prefix from a copy of the build tree; the plugins command.
-TESTS += tests/test-install.sh tests/test-plugins.sh
-EXTRA_DIST += tests/test-install.sh tests/test-plugins.sh
+# Installing into a temporary prefix from a copy of the build tree; the plugins command; check as a linter.
+TESTS += tests/test-install.sh tests/test-plugins.sh tests/test-check.sh
+EXTRA_DIST += tests/test-install.sh tests/test-plugins.sh tests/test-check.sh
