@@ -15,10 +15,17 @@ FL_REPLACE_IF_CHANGED = if cmp -s $@.tmp $@; then rm -f $@.tmp; else \
 core/paths.h: fl-always
 	@$(MKDIR_P) core && { $(FL_PATHS_H_TEXT); } > $@.tmp && $(FL_REPLACE_IF_CHANGED)
 
+# Directories under the prefix are written relative to it (${prefix}/include), as configure
+# writes them, so that `pkg-config --define-prefix` works on a copied installation.
 flatline.pc: $(srcdir)/flatline.pc.in fl-always
-	@sed -e 's|[@]prefix[@]|$(prefix)|g' -e 's|[@]exec_prefix[@]|$(exec_prefix)|g' \
-		-e 's|[@]libdir[@]|$(libdir)|g' -e 's|[@]includedir[@]|$(includedir)|g' \
-		-e 's|[@]PACKAGE_VERSION[@]|$(PACKAGE_VERSION)|g' $(srcdir)/flatline.pc.in > $@.tmp && $(FL_REPLACE_IF_CHANGED)
+	@p='$(prefix)'; \
+	rel() { case $$1 in "$$p" | "$$p"/*) printf '%s' "\$${prefix}$${1#"$$p"}" ;; \
+		*) printf '%s' "$$1" ;; esac; }; \
+	sed -e "s|[@]prefix[@]|$$p|g" -e "s|[@]exec_prefix[@]|$$(rel '$(exec_prefix)')|g" \
+		-e "s|[@]libdir[@]|$$(rel '$(libdir)')|g" \
+		-e "s|[@]includedir[@]|$$(rel '$(includedir)')|g" \
+		-e 's|[@]PACKAGE_VERSION[@]|$(PACKAGE_VERSION)|g' $(srcdir)/flatline.pc.in > $@.tmp && \
+	$(FL_REPLACE_IF_CHANGED)
 
 # What core/paths.h would say, for tests: `make -s print-paths prefix=P`.
 print-paths:
