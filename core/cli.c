@@ -375,6 +375,32 @@ out:
 
 /* ---------------------------------------------------------------- plot and report */
 
+/* The experiment names a plugin this machine lacks (an out-of-tree one): the tables saved
+ * by the run still hold every result, so charts and report are drawn from them as they are,
+ * without merging.  EXIT_USAGE, error kept, when that is not the failure or nothing is
+ * saved. */
+static int saved_tables_fallback(const char *dir, registry *reg, GError **error)
+{
+    const GPtrArray *lacking = registry_not_found(reg);
+    if (!lacking->len)
+        return EXIT_USAGE;
+    g_autofree char *summary = g_build_filename(dir, "summary.csv", NULL);
+    g_autofree char *cells = g_build_filename(dir, "cells.csv", NULL);
+    const char *plugin = lacking->pdata[0];
+    if (!g_file_test(summary, G_FILE_TEST_IS_REGULAR) ||
+        !g_file_test(cells, G_FILE_TEST_IS_REGULAR)) {
+        g_prefix_error(error, "no summary.csv and cells.csv to draw from, and they cannot be "
+                       "merged here without the %s plugin (set FLATLINE_PLUGIN_PATH to where it "
+                       "is): ", plugin);
+        return EXIT_USAGE;
+    }
+    g_printerr("flatline: %s: the %s plugin is not found here: drawing from the saved "
+               "summary.csv, cells.csv and runs/ as they are, without merging them again\n",
+               dir, plugin);
+    g_clear_error(error);
+    return EXIT_OK;
+}
+
 /* Merge what every run left in dir (all shards or array tasks) and say what is missing,
  * with the array task that had it when dir/slurm.info tells the task count. */
 static int merge_results(const char *dir, GError **error)
@@ -386,7 +412,7 @@ static int merge_results(const char *dir, GError **error)
     g_autoptr(GArray) missing = g_array_new(FALSE, FALSE, sizeof(guint));
     g_autoptr(plan) s = sweep_merge(dir, reg, host, missing, error);
     if (!s)
-        return EXIT_USAGE;
+        return saved_tables_fallback(dir, reg, error);
     if (!missing->len)
         return EXIT_OK;
     g_autofree char *info = g_build_filename(dir, "slurm.info", NULL);
@@ -421,7 +447,9 @@ static int cmd_plot_or_report(int argc, char **argv, gboolean report)
     g_autoptr(GOptionContext) ctx =
         report ? command_context("report", "DIR - merge the results of DIR and write DIR/report.html",
                                  "Writes DIR/summary.csv, DIR/cells.csv and DIR/report.html; "
-                                 "exit status 1\nwhen runs are missing (they are listed).")
+                                 "exit status 1\nwhen runs are missing (they are listed).  "
+                                 "Without a plugin the experiment used, draws\nfrom the "
+                                 "saved tables as they are, and says so.")
                : command_context("plot", "DIR - merge the results of DIR and draw its charts "
                                  "into DIR/plots",
                                  "Writes DIR/plots/*.FMT and the tables they are drawn from "

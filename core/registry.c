@@ -31,6 +31,7 @@ struct registry {
     GPtrArray *dirs;       /* search order */
     GHashTable *files;     /* "kind-name" -> path (first found wins) */
     GHashTable *by_path;   /* path -> loaded */
+    GPtrArray *not_found;  /* "kind \"name\"" asked for and not found, in order */
     gboolean scanned;
 };
 
@@ -66,6 +67,7 @@ registry *registry_new_empty(void)
     reg->dirs = g_ptr_array_new_with_free_func(g_free);
     reg->files = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
     reg->by_path = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, loaded_free);
+    reg->not_found = g_ptr_array_new_with_free_func(g_free);
     return reg;
 }
 
@@ -156,6 +158,7 @@ void registry_free(registry *reg)
         return;
     g_hash_table_destroy(reg->by_path);
     g_hash_table_destroy(reg->files);
+    g_ptr_array_free(reg->not_found, TRUE);
     g_ptr_array_free(reg->dirs, TRUE);
     g_free(reg);
 }
@@ -398,6 +401,8 @@ const fl_plugin *registry_find(registry *reg, fl_kind kind, const char *name, GE
     g_autofree char *key = g_strdup_printf("%s-%s", registry_kind_name(kind), name);
     const char *path = g_hash_table_lookup(reg->files, key);
     if (!path) {
+        g_ptr_array_add(reg->not_found,
+                        g_strdup_printf("%s \"%s\"", registry_kind_name(kind), name));
         g_autoptr(GPtrArray) names = registry_names(reg, kind);
         g_autofree char *hint = params_suggest(name, (const char *const *)names->pdata, names->len);
         g_autoptr(GString) known = g_string_new(NULL);
@@ -445,6 +450,11 @@ GPtrArray *registry_load_all(registry *reg, GPtrArray **refused)
     if (refused)
         g_ptr_array_sort(*refused, compare_strings);
     return plugins;
+}
+
+const GPtrArray *registry_not_found(registry *reg)
+{
+    return reg->not_found;
 }
 
 const char *registry_path_of(registry *reg, const fl_plugin *plugin)

@@ -48,6 +48,10 @@ GPtrArray *registry_load_all(registry *reg, GPtrArray **refused);
 /* Names of the plugins of a kind, found without loading them (sorted, borrowed). */
 GPtrArray *registry_names(registry *reg, fl_kind kind);
 
+/* The plugins asked for by name and not found, as "kind \"name\"" each (borrowed):
+ * tells a caller that an error was a plugin missing here. */
+const GPtrArray *registry_not_found(registry *reg);
+
 /* The file a loaded plugin came from (borrowed) or NULL. */
 const char *registry_path_of(registry *reg, const fl_plugin *plugin);
 
