@@ -41,13 +41,13 @@ gboolean lint_plan(plan *p, fl_host *host, GString *out, lint_totals *t, GError 
     /* Grid points that differ only by their seed are one configuration. */
     g_autoptr(GHashTable) seen = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
     g_autoptr(GString) found = g_string_new(NULL);
-    for (int cell = 0; cell < p->n_cells; cell++) {
+    int cell = 0;
+    /* A huge grid stops at the cap: its remaining points are counted, not labelled. */
+    for (; cell < p->n_cells && t->checked < LINT_MAX_CONFIGS; cell++) {
         g_autofree char *label = config_label(p, cell);
         if (!g_hash_table_add(seen, g_strdup(label)))
             continue;
         t->configs++;
-        if (t->checked >= LINT_MAX_CONFIGS)
-            continue;
         t->checked++;
         g_autoptr(run_plan) r = plan_run_at(p, cell * p->repeats, error);
         if (!r)
@@ -70,8 +70,9 @@ gboolean lint_plan(plan *p, fl_host *host, GString *out, lint_totals *t, GError 
         }
     }
     g_autofree char *scope =
-        t->checked < t->configs
-            ? g_strdup_printf("the first %d of %d configurations", t->checked, t->configs)
+        cell < p->n_cells
+            ? g_strdup_printf("the first %d configurations of %d grid points", t->checked,
+                              p->n_cells)
             : g_strdup_printf("%d configuration%s", t->configs, t->configs == 1 ? "" : "s");
     if (!t->findings) {
         g_string_append_printf(out, "pre-flight: nothing found before training (%s)\n", scope);

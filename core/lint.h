@@ -7,11 +7,11 @@
 #include <glib.h>
 #include "plan.h"
 
-/* Grid points checked at most; a larger grid is checked on its first ones, and says so. */
+/* Configurations checked at most; a larger grid is checked on its first ones, and says so. */
 #define LINT_MAX_CONFIGS 64
 
 typedef struct lint_totals {
-    int configs;   /* distinct configurations */
+    int configs;   /* distinct configurations seen (all of them unless the cap was hit) */
     int checked;   /* of those, checked */
     int findings;  /* pre-flight findings, all configurations */
     int collapsed; /* of those, collapsed-level */

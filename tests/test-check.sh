@@ -41,6 +41,6 @@ printf '%s\ngrid = ( { key = "train.batch"; values = [ %s ]; },\n { key = "train
     "$base" "$values" "$values" >"$tmp/big.cfg"
 lint "$tmp/big.cfg"
 check "81 configurations: the first 64 checked, and said so" \
-    '[ $st = 0 ] && echo "$out" | grep -q "^pre-flight: 64 findings before training (the first 64 of 81 configurations), 64 collapsed-level"'
+    '[ $st = 0 ] && echo "$out" | grep -q "^pre-flight: 64 findings before training (the first 64 configurations of 81 grid points), 64 collapsed-level"'
 echo "1..$n"
 exit $fail
