@@ -3,6 +3,8 @@
 #include "cli.h"
 #include "config.h"
 #include "host.h"
+#include "lint.h"
+#include "listing.h"
 #include "params.h"
 #include "registry.h"
 #include "plan.h"
@@ -30,9 +32,9 @@ static const char usage_text[] =
     "\n"
     "commands:\n"
     "  run FILE.cfg      train every run of an experiment into a results directory\n"
-    "  check FILE.cfg    validate the experiment and list its runs; run nothing\n"
-    "  plugins [KIND]    list plugins (layer, loss, optimizer, schedule, initializer,\n"
-    "                    dataset, detector, activation) with their parameters\n"
+    "  check FILE.cfg    validate and lint the experiment, list its runs; train nothing\n"
+    "  plugins [KIND [NAME]]  list plugins (layer, loss, optimizer, schedule,\n"
+    "                    initializer, dataset, detector, activation), or show one\n"
     "  plot DIR          redraw the charts of a results directory\n"
     "  report DIR        rewrite DIR/report.html\n"
     "  fix DIR           write the experiment with a collapsed grid point's verified\n"
@@ -85,6 +87,7 @@ typedef struct run_args {
     gboolean quiet;
     gboolean all; /* check: list every run */
     gboolean no_verify;
+    gboolean strict; /* check: exit 1 on a collapsed-level pre-flight finding */
 } run_args;
 
 /* Runs `check` lists without --all. */
@@ -220,6 +223,14 @@ static int run_experiment(const run_args *a, const char *path, int shard_i, int 
         fputs(out->str, stdout);
         if (shown < s->n_runs)
             g_print("... and %d more runs (--all lists every run)\n", s->n_runs - shown);
+        /* Then what the detectors can tell before any training. */
+        g_autoptr(GString) lint = g_string_new(NULL);
+        lint_totals lt;
+        if (!lint_plan(s, host, lint, &lt, &err))
+            return usage_error("%s", err->message);
+        g_print("%s", lint->str);
+        if (a->strict && lt.collapsed)
+            return EXIT_RUNS_FAILED;
         return EXIT_OK;
     }
     g_autofree char *out_dir =
@@ -305,11 +316,19 @@ static int cmd_run_or_check(int argc, char **argv, gboolean check_only)
          "override a key of the file, grid keys included (repeatable)", "KEY=VALUE"},
         {"all", 0, 0, G_OPTION_ARG_NONE, &a.all, "list every run (default: the first 1000)",
          NULL},
+        {"strict", 0, 0, G_OPTION_ARG_NONE, &a.strict,
+         "exit 1 when a pre-flight finding is collapsed-level (for CI)", NULL},
         {NULL, 0, 0, 0, NULL, NULL, NULL}};
     g_autoptr(GOptionContext) ctx =
-        check_only ? command_context("check", "FILE.cfg - validate an experiment and list its runs",
-                                     "Prints the runs (run, grid values, seed) on stdout and "
-                                     "writes nothing.")
+        check_only ? command_context("check", "FILE.cfg - validate an experiment, list its runs "
+                                     "and lint it",
+                                     "Prints the runs (run, grid values, seed) on stdout, then "
+                                     "what the detectors' pre-flight\nchecks find on the "
+                                     "untrained network of each distinct configuration (not\n"
+                                     "per seed; the first 64): a `step` loss, constant targets, "
+                                     "a one-unit softmax,\nunscaled inputs.  Writes nothing.  "
+                                     "Findings do not change the exit status\nunless --strict: "
+                                     "then 1 when one is collapsed-level.")
                    : command_context("run", "FILE.cfg - train every run of an experiment",
                                      "Results go to DIR (default results/<experiment name>): "
                                      "summary.csv, cells.csv,\nruns/<run>/metrics.csv and "
@@ -358,6 +377,32 @@ out:
 
 /* ---------------------------------------------------------------- plot and report */
 
+/* The experiment names a plugin this machine lacks (an out-of-tree one): the tables saved
+ * by the run still hold every result, so charts and report are drawn from them as they are,
+ * without merging.  EXIT_USAGE, error kept, when that is not the failure or nothing is
+ * saved. */
+static int saved_tables_fallback(const char *dir, registry *reg, GError **error)
+{
+    const GPtrArray *lacking = registry_not_found(reg);
+    if (!lacking->len)
+        return EXIT_USAGE;
+    g_autofree char *summary = g_build_filename(dir, "summary.csv", NULL);
+    g_autofree char *cells = g_build_filename(dir, "cells.csv", NULL);
+    const char *plugin = lacking->pdata[0];
+    if (!g_file_test(summary, G_FILE_TEST_IS_REGULAR) ||
+        !g_file_test(cells, G_FILE_TEST_IS_REGULAR)) {
+        g_prefix_error(error, "no summary.csv and cells.csv to draw from, and they cannot be "
+                       "merged here without the %s plugin (set FLATLINE_PLUGIN_PATH to where it "
+                       "is): ", plugin);
+        return EXIT_USAGE;
+    }
+    g_printerr("flatline: %s: the %s plugin is not found here: drawing from the saved "
+               "summary.csv, cells.csv and runs/ as they are, without merging them again\n",
+               dir, plugin);
+    g_clear_error(error);
+    return EXIT_OK;
+}
+
 /* Merge what every run left in dir (all shards or array tasks) and say what is missing,
  * with the array task that had it when dir/slurm.info tells the task count. */
 static int merge_results(const char *dir, GError **error)
@@ -369,7 +414,7 @@ static int merge_results(const char *dir, GError **error)
     g_autoptr(GArray) missing = g_array_new(FALSE, FALSE, sizeof(guint));
     g_autoptr(plan) s = sweep_merge(dir, reg, host, missing, error);
     if (!s)
-        return EXIT_USAGE;
+        return saved_tables_fallback(dir, reg, error);
     if (!missing->len)
         return EXIT_OK;
     g_autofree char *info = g_build_filename(dir, "slurm.info", NULL);
@@ -404,7 +449,9 @@ static int cmd_plot_or_report(int argc, char **argv, gboolean report)
     g_autoptr(GOptionContext) ctx =
         report ? command_context("report", "DIR - merge the results of DIR and write DIR/report.html",
                                  "Writes DIR/summary.csv, DIR/cells.csv and DIR/report.html; "
-                                 "exit status 1\nwhen runs are missing (they are listed).")
+                                 "exit status 1\nwhen runs are missing (they are listed).  "
+                                 "Without a plugin the experiment used, draws\nfrom the "
+                                 "saved tables as they are, and says so.")
                : command_context("plot", "DIR - merge the results of DIR and draw its charts "
                                  "into DIR/plots",
                                  "Writes DIR/plots/*.FMT and the tables they are drawn from "
@@ -467,105 +514,90 @@ static int cmd_fix(int argc, char **argv)
 
 /* ---------------------------------------------------------------- plugins */
 
-static const char *type_name(const fl_param *p)
+/* Everything about one plugin (or activation) by kind and name; a near miss gets a
+ * "did you mean". */
+static int plugin_page(registry *reg, const char *kind_name, const char *name, int width)
 {
-    switch (p->type) {
-    case FL_PARAM_INT: return "int";
-    case FL_PARAM_FLOAT: return "float";
-    case FL_PARAM_BOOL: return "bool";
-    case FL_PARAM_STRING: return "string";
-    case FL_PARAM_CHOICE: return "choice";
-    case FL_PARAM_STRINGS: return "strings";
-    case FL_PARAM_ACTIVATION: return "activation";
-    case FL_PARAM_PLUGIN: return p->choices;
-    case FL_PARAM_INTS: return "ints";
+    g_autoptr(GString) out = g_string_new(NULL);
+    fl_kind kind;
+    if (strcmp(kind_name, "activation") == 0) {
+        fl_activation act;
+        if (!params_activation_from_name(name, &act)) {
+            const char *names[FL_ACT_COUNT];
+            for (int k = 0; k < FL_ACT_COUNT; k++)
+                names[k] = fl_activation_name(k);
+            g_autofree char *hint = params_suggest(name, names, FL_ACT_COUNT);
+            return usage_error("plugins: no activation named \"%s\"%s (see `flatline plugins "
+                               "activation`)",
+                               name, hint);
+        }
+        listing_activation_page(out, act.kind, width);
+    } else {
+        registry_kind_from_name(kind_name, &kind);
+        g_autoptr(GError) err = NULL;
+        const fl_plugin *p = registry_find(reg, kind, name, &err);
+        if (!p) {
+            g_printerr("flatline: plugins: %s\n", err->message);
+            return err->code == REGISTRY_ERROR_NOT_FOUND ? EXIT_USAGE : EXIT_RUNS_FAILED;
+        }
+        listing_plugin_page(out, p, registry_path_of(reg, p), width);
     }
-    return "?";
-}
-
-static void print_plugin(const fl_plugin *p)
-{
-    /* Detectors say what they name: a symptom (what the user sees) or a cause (why). */
-    const char *role = "";
-    if (p->kind == FL_KIND_DETECTOR && p->ops.detector)
-        role = p->ops.detector->flags & FL_DETECTS_CAUSE     ? "[cause] "
-               : p->ops.detector->flags & FL_DETECTS_SYMPTOM ? "[symptom] "
-                                                             : "";
-    g_print("%-11s %-20s %s%s\n", registry_kind_name(p->kind), p->name, role, p->summary);
-    for (const fl_param *q = params_first(p); q; q = params_next(p, q)) {
-        g_autoptr(GString) extra = g_string_new(NULL);
-        if (q->def)
-            g_string_append_printf(extra, "default %s", q->def);
-        else if (q->type != FL_PARAM_STRINGS)
-            g_string_append(extra, "required");
-        if (q->range)
-            g_string_append_printf(extra, ", in %s", q->range);
-        if (q->type == FL_PARAM_CHOICE)
-            g_string_append_printf(extra, ", one of %s", q->choices);
-        g_print("    %-18s %-11s %s%s%s%s\n", q->key, type_name(q), q->help ? q->help : "",
-                extra->len ? " (" : "", extra->str, extra->len ? ")" : "");
-    }
-}
-
-static const char *activation_summary(int k)
-{
-    switch (k) {
-    case FL_ACT_LINEAR: return "identity: x";
-    case FL_ACT_RELU: return "max(0, x)";
-    case FL_ACT_LEAKY_RELU: return "x, or alpha * x below zero";
-    case FL_ACT_ELU: return "x, or alpha * (exp(x) - 1) below zero";
-    case FL_ACT_SELU: return "scaled ELU (self-normalizing)";
-    case FL_ACT_SIGMOID: return "1 / (1 + exp(-x)), in (0, 1)";
-    case FL_ACT_TANH: return "tanh(x), in (-1, 1)";
-    case FL_ACT_SOFTMAX: return "exp(x) / sum exp(x) over the layer's units";
-    case FL_ACT_SOFTPLUS: return "log(1 + exp(x))";
-    }
-    return "";
+    g_print("%s", out->str);
+    return EXIT_OK;
 }
 
 static int cmd_plugins(int argc, char **argv)
 {
     g_autoptr(GOptionContext) ctx = command_context(
-        "plugins", "[KIND] - list plugins with their parameters",
+        "plugins", "[KIND [NAME]] - list plugins with their parameters, or show one",
         "KIND: layer, loss, optimizer, schedule, initializer, dataset, detector, activation.\n"
-        "Plugins are searched in FLATLINE_PLUGIN_PATH first, then the installed directory.");
+        "With a NAME, shows that plugin: its description, the file it was loaded from and\n"
+        "each parameter's type, default, range and help.  The listing wraps to COLUMNS or\n"
+        "the terminal's width (80 when not a terminal).\n"
+        "Plugins are searched in FLATLINE_PLUGIN_PATH first, then the build tree (when run\n"
+        "from one), then the installed directory.");
     g_autoptr(GError) err = NULL;
     if (!g_option_context_parse(ctx, &argc, &argv, &err))
         return usage_error("plugins: %s", err->message);
-    if (argc > 2)
-        return usage_error("plugins takes at most one KIND");
-    const char *kind_name = argc == 2 ? argv[1] : NULL;
+    if (argc > 3)
+        return usage_error("plugins takes at most a KIND and a NAME");
+    const char *kind_name = argc >= 2 ? argv[1] : NULL;
     fl_kind kind = 0;
     gboolean activations = !kind_name || strcmp(kind_name, "activation") == 0;
-    if (kind_name && !activations && !registry_kind_from_name(kind_name, &kind))
-        return usage_error("plugins: unknown kind \"%s\"; kinds: layer, loss, optimizer, "
+    if (kind_name && !activations && !registry_kind_from_name(kind_name, &kind)) {
+        static const char *const kinds[] = {"layer",   "loss",     "optimizer", "schedule",
+                                            "initializer", "dataset", "detector", "activation"};
+        g_autofree char *hint = params_suggest(kind_name, kinds, G_N_ELEMENTS(kinds));
+        return usage_error("plugins: unknown kind \"%s\"%s; kinds: layer, loss, optimizer, "
                            "schedule, initializer, dataset, detector, activation",
-                           kind_name);
+                           kind_name, hint);
+    }
     g_autoptr(registry) reg = registry_new();
+    int width = listing_width();
+    if (argc == 3)
+        return plugin_page(reg, kind_name, argv[2], width);
     GPtrArray *refused = NULL;
     g_autoptr(GPtrArray) all = registry_load_all(reg, &refused);
+    g_autoptr(GString) out = g_string_new(NULL);
     for (guint i = 0; i < all->len; i++) {
         const fl_plugin *p = all->pdata[i];
         if (!kind_name || (kind && p->kind == kind))
-            print_plugin(p);
+            listing_plugin(out, p, width);
     }
     if (activations)
-        for (int k = 0; k < FL_ACT_COUNT; k++) {
-            double alpha = params_activation_default_alpha(k);
-            g_print("%-11s %-20s %s\n", "activation", fl_activation_name(k),
-                    activation_summary(k));
-            if (alpha > 0)
-                g_print("    %-18s %-11s %s (default %g)\n", "alpha", "float",
-                        k == FL_ACT_ELU ? "scale of the negative part" : "slope below zero",
-                        alpha);
-        }
+        for (int k = 0; k < FL_ACT_COUNT; k++)
+            listing_activation(out, k, width);
+    g_print("%s", out->str);
     for (guint i = 0; refused && i < refused->len; i++)
         g_printerr("flatline: refused %s\n", (char *)refused->pdata[i]);
     gboolean any_refused = refused && refused->len;
     if (refused)
         g_ptr_array_free(refused, TRUE);
     if (all->len == 0 && !activations) {
-        g_printerr("flatline: no plugins found; set FLATLINE_PLUGIN_PATH or install flatline\n");
+        g_autofree char *dirs = registry_search_path(reg);
+        g_printerr("flatline: no plugins found in %s; set FLATLINE_PLUGIN_PATH to the "
+                   "directory holding them, or install flatline\n",
+                   dirs);
         return EXIT_USAGE;
     }
     return any_refused ? EXIT_RUNS_FAILED : EXIT_OK;

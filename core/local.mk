@@ -22,7 +22,7 @@ core_libflatline_core_la_SOURCES = \
 	core/worker.c core/worker.h \
 	core/detect.c core/detect.h \
 	core/diagnosis.c core/diagnosis.h \
-	core/cli.c core/cli.h \
+	core/cli.c core/cli.h core/listing.c core/listing.h core/lint.c core/lint.h \
 	core/term.c core/term.h \
 	core/plotdata.c core/plotdata.h \
 	core/plot.c core/plot.h \

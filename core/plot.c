@@ -14,6 +14,7 @@
  * points, and say so in the title.  Each panel's x axis ends where its runs end, so a run
  * stopped after five epochs fills its panel; the axis label says when runs stopped early. */
 #include "plot.h"
+#include "paths.h"
 #include "plotdata.h"
 #include "results.h"
 #include "verify.h"

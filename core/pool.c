@@ -163,8 +163,12 @@ static void progress_draw(progress *pr, gboolean force)
     g_autofree char *el = format_duration(elapsed);
     g_autofree char *eta = pr->done ? format_duration(elapsed / pr->done * (pr->total - pr->done))
                                     : g_strdup("?");
-    fprintf(stdout, "\r\033[K[%d/%d] %d running, %d collapsed, %s elapsed, ETA %s", pr->done,
-            pr->total, pr->running, pr->collapsed, el, eta);
+    /* "0 running" reads like a stall: say what is happening instead. */
+    g_autofree char *state = pr->done >= pr->total ? g_strdup("all finished")
+                             : pr->running         ? g_strdup_printf("%d running", pr->running)
+                                                   : g_strdup("starting");
+    fprintf(stdout, "\r\033[K[%d/%d] %s, %d collapsed, %s elapsed, ETA %s", pr->done,
+            pr->total, state, pr->collapsed, el, eta);
     fflush(stdout);
 }
 
@@ -199,6 +203,7 @@ static void record_failure(plan *s, const sweep_options *opt, int index, const c
 static void finish_job(const plan *s, const sweep_options *opt, int index, progress *pr)
 {
     pr->done++;
+    pr->running -= pr->running > 0; /* until the next hand-out counts again */
     /* Without the progress line nothing below is shown: spare reading run.result back. */
     if (!pr->on)
         return;

@@ -6,6 +6,7 @@
  * required operations) and refuses the file by path otherwise. */
 #include "registry.h"
 #include "params.h"
+#include "paths.h"
 
 #include <dlfcn.h>
 #include <stdarg.h>
@@ -30,6 +31,7 @@ struct registry {
     GPtrArray *dirs;       /* search order */
     GHashTable *files;     /* "kind-name" -> path (first found wins) */
     GHashTable *by_path;   /* path -> loaded */
+    GPtrArray *not_found;  /* "kind \"name\"" asked for and not found, in order */
     gboolean scanned;
 };
 
@@ -65,15 +67,54 @@ registry *registry_new_empty(void)
     reg->dirs = g_ptr_array_new_with_free_func(g_free);
     reg->files = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
     reg->by_path = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, loaded_free);
+    reg->not_found = g_ptr_array_new_with_free_func(g_free);
     return reg;
 }
 
-/* Is this process the uninstalled binary of the build tree? Then use its plugins. */
-static gboolean running_from_build_tree(void)
+/* The directory of the running binary, with libtool's .libs/ stepped over. */
+static char *self_dir(void)
 {
     g_autofree char *self = g_file_read_link("/proc/self/exe", NULL);
+    if (!self)
+        return NULL;
+    char *dir = g_path_get_dirname(self);
+    if (g_str_has_suffix(dir, "/.libs")) {
+        char *up = g_path_get_dirname(dir);
+        g_free(dir);
+        dir = up;
+    }
+    return dir;
+}
+
+/* The plugins of the build tree this binary sits in: the tree it was built in, or a copy
+ * or a move of it (config.status beside the binary).  Named even when missing, so that
+ * "no plugins found" says where they were looked for. */
+static char *build_tree_plugins(const char *dir)
+{
     g_autofree char *built = realpath(FL_BUILD_EXE, NULL);
-    return self && built && strcmp(self, built) == 0;
+    g_autofree char *built_dir = built ? g_path_get_dirname(built) : NULL;
+    if (built_dir && g_strcmp0(built_dir, dir) == 0)
+        return g_strdup(FL_BUILD_PLUGINDIR);
+    g_autofree char *status = g_build_filename(dir, "config.status", NULL);
+    g_autofree char *plugins = g_build_filename(dir, "plugins", NULL);
+    if (g_file_test(status, G_FILE_TEST_IS_REGULAR))
+        return g_steal_pointer(&plugins);
+    return NULL;
+}
+
+/* An installation moved as a whole: the plugin directory where it lies relative to a
+ * binary in DIR, when DIR is not the bindir it was built for. */
+static char *moved_install_plugins(const char *dir)
+{
+    gsize plen = strlen(FL_PREFIX);
+    if (g_strcmp0(dir, FL_BINDIR) == 0 || !g_str_has_prefix(FL_BINDIR, FL_PREFIX) ||
+        !g_str_has_prefix(FL_PLUGINDIR, FL_PREFIX))
+        return NULL;
+    const char *bin_tail = FL_BINDIR + plen; /* "/bin" */
+    if (!*bin_tail || !g_str_has_suffix(dir, bin_tail))
+        return NULL;
+    g_autofree char *prefix = g_strndup(dir, strlen(dir) - strlen(bin_tail));
+    return g_strconcat(prefix, FL_PLUGINDIR + plen, NULL);
 }
 
 registry *registry_new(void)
@@ -86,10 +127,23 @@ registry *registry_new(void)
             if (**p)
                 registry_add_dir(reg, *p);
     }
-    if (running_from_build_tree())
-        registry_add_dir(reg, FL_BUILD_PLUGINDIR);
+    g_autofree char *dir = self_dir();
+    g_autofree char *build = dir ? build_tree_plugins(dir) : NULL;
+    if (build)
+        registry_add_dir(reg, build);
     registry_add_dir(reg, FL_PLUGINDIR);
+    g_autofree char *moved = dir ? moved_install_plugins(dir) : NULL;
+    if (moved && g_strcmp0(moved, FL_PLUGINDIR) != 0)
+        registry_add_dir(reg, moved);
     return reg;
+}
+
+char *registry_search_path(registry *reg)
+{
+    g_autoptr(GString) s = g_string_new(NULL);
+    for (guint i = 0; i < reg->dirs->len; i++)
+        g_string_append_printf(s, "%s%s", i ? ", " : "", (char *)reg->dirs->pdata[i]);
+    return g_string_free(g_steal_pointer(&s), FALSE);
 }
 
 void registry_add_dir(registry *reg, const char *dir)
@@ -104,6 +158,7 @@ void registry_free(registry *reg)
         return;
     g_hash_table_destroy(reg->by_path);
     g_hash_table_destroy(reg->files);
+    g_ptr_array_free(reg->not_found, TRUE);
     g_ptr_array_free(reg->dirs, TRUE);
     g_free(reg);
 }
@@ -346,14 +401,22 @@ const fl_plugin *registry_find(registry *reg, fl_kind kind, const char *name, GE
     g_autofree char *key = g_strdup_printf("%s-%s", registry_kind_name(kind), name);
     const char *path = g_hash_table_lookup(reg->files, key);
     if (!path) {
+        g_ptr_array_add(reg->not_found,
+                        g_strdup_printf("%s \"%s\"", registry_kind_name(kind), name));
         g_autoptr(GPtrArray) names = registry_names(reg, kind);
         g_autofree char *hint = params_suggest(name, (const char *const *)names->pdata, names->len);
         g_autoptr(GString) known = g_string_new(NULL);
         for (guint i = 0; i < names->len; i++)
             g_string_append_printf(known, "%s%s", i ? ", " : "", (char *)names->pdata[i]);
+        if (!known->len) {
+            /* Nothing of this kind at all: the search path itself is what is wrong. */
+            g_autofree char *dirs = registry_search_path(reg);
+            g_string_printf(known, "none in %s (set FLATLINE_PLUGIN_PATH to the directory "
+                            "holding %s-*.so)", dirs, registry_kind_name(kind));
+        }
         g_set_error(error, FL_REGISTRY_ERROR, REGISTRY_ERROR_NOT_FOUND,
                     "no %s plugin named \"%s\"%s; known: %s (see `flatline plugins %s`)",
-                    registry_kind_name(kind), name, hint, known->len ? known->str : "none",
+                    registry_kind_name(kind), name, hint, known->str,
                     registry_kind_name(kind));
         return NULL;
     }
@@ -387,6 +450,11 @@ GPtrArray *registry_load_all(registry *reg, GPtrArray **refused)
     if (refused)
         g_ptr_array_sort(*refused, compare_strings);
     return plugins;
+}
+
+const GPtrArray *registry_not_found(registry *reg)
+{
+    return reg->not_found;
 }
 
 const char *registry_path_of(registry *reg, const fl_plugin *plugin)

@@ -304,3 +304,40 @@ gboolean train_run(const experiment *e, uint64_t seed, fl_host *host, run_output
     out->wall_ms = (double)(g_get_monotonic_time() - t0) / 1000.0;
     return TRUE;
 }
+
+gboolean train_preflight(const experiment *e, uint64_t seed, fl_host *host, GPtrArray *findings,
+                         GError **error)
+{
+    g_autoptr(data_split) d = data_load(e, host, error);
+    if (!d)
+        return FALSE;
+    g_autoptr(fl_rng) init_rng = rng_derive(seed, TRAIN_STREAM_INIT);
+    g_autoptr(model) m =
+        model_build(e, &d->in_shape, d->n_in, d->n_out, max_batch_of(e, d), host, init_rng, error);
+    if (!m)
+        return FALSE;
+    g_autoptr(run_loss) loss = loss_new(&e->loss, host, d->y_train, d->n_train, d->n_out, error);
+    if (!loss)
+        return FALSE;
+    g_autoptr(probe_book) book = probes_new(e, d, loss, m, host, error);
+    if (!book)
+        return FALSE;
+    g_autoptr(detect_set) det = detect_new(e->detectors, host, error);
+    if (!det)
+        return FALSE;
+    /* Epoch 0 exactly as train_loop records it, then the pre-flight checks. */
+    const fl_probes *view = probes_view(book);
+    probe_scores sc = {.val_loss = NAN, .val_accuracy = NAN};
+    if (!scheduled_lr(e, host, view->base_lr, 0, &sc.lr, error))
+        return FALSE;
+    probes_epoch_begin(book);
+    if (!eval_loss(m, loss, d->x_train, d->y_train, d->n_train, &sc.loss, &sc.accuracy, error) ||
+        (d->n_val && !eval_loss(m, loss, d->x_val, d->y_val, d->n_val, &sc.val_loss,
+                                &sc.val_accuracy, error)) ||
+        !probes_record(book, 0, &sc, error) || !detect_preflight(det, view, error))
+        return FALSE;
+    GPtrArray *now = detect_findings(det);
+    for (guint i = 0; i < now->len; i++)
+        g_ptr_array_add(findings, finding_rec_copy(now->pdata[i]));
+    return TRUE;
+}

@@ -47,4 +47,10 @@ gboolean train_run(const experiment *e, uint64_t seed, fl_host *host, run_output
  * what only the data can tell (files, shapes) before a sweep starts. */
 gboolean train_check(const experiment *e, fl_host *host, GError **error);
 
+/* Build a run as train_run does, record the untrained network (epoch 0) and run the
+ * detectors' pre-flight checks only; their findings are appended to findings
+ * (finding_rec*, owned by the array).  What `flatline check` reports. */
+gboolean train_preflight(const experiment *e, uint64_t seed, fl_host *host, GPtrArray *findings,
+                         GError **error);
+
 #endif

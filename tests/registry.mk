@@ -58,7 +58,7 @@ tests/older/flatline/plugin.h: $(top_srcdir)/include/flatline/plugin.h
 	$(AM_V_GEN)$(MKDIR_P) tests/older/flatline && \
 	sed '/const fl_fix \*fixes;/,/unsigned flags; *\/\* FL_FINDING_\* \*\//d' \
 		$(top_srcdir)/include/flatline/plugin.h > $@.tmp && mv $@.tmp $@
-BUILT_SOURCES = tests/older/flatline/plugin.h
+BUILT_SOURCES += tests/older/flatline/plugin.h
 CLEANFILES += tests/older/flatline/plugin.h
 
 check_LTLIBRARIES += tests/older/detector-older.la tests/plugins/detector-reporter.la
