@@ -263,6 +263,7 @@ static int run_experiment(const run_args *a, const char *path, int shard_i, int 
         t.interrupted || shard_n > 1
             ? NULL
             : verify_after_run(s, &opt, reg, host, budget, &verify_failed, &err);
+    (void)verified; /* its findings are in the saved tables; kept only to be freed */
     if (verify_failed) {
         g_printerr("flatline: verification: %s\n", err->message);
         if (g_error_matches(err, G_FILE_ERROR, G_FILE_ERROR_INTR))

@@ -110,11 +110,11 @@ static char *moved_install_plugins(const char *dir)
     if (g_strcmp0(dir, FL_BINDIR) == 0 || !g_str_has_prefix(FL_BINDIR, FL_PREFIX) ||
         !g_str_has_prefix(FL_PLUGINDIR, FL_PREFIX))
         return NULL;
-    const char *bin_tail = FL_BINDIR + plen; /* "/bin" */
+    const char *bin_tail = &FL_BINDIR[plen]; /* "/bin" */
     if (!*bin_tail || !g_str_has_suffix(dir, bin_tail))
         return NULL;
     g_autofree char *prefix = g_strndup(dir, strlen(dir) - strlen(bin_tail));
-    return g_strconcat(prefix, FL_PLUGINDIR + plen, NULL);
+    return g_strconcat(prefix, &FL_PLUGINDIR[plen], NULL);
 }
 
 registry *registry_new(void)

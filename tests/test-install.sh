@@ -5,8 +5,9 @@
 # names P, a moved installation still finds its plugins, and a copied build tree uses its
 # own plugins or names the directories it searched.  The build tree is copied first so that
 # the rebuild for P happens in the copy, not under the other tests.
-build=${FL_TEST_BUILDDIR:?}
-src=${FL_TEST_SRCDIR:?}
+# Absolute: the copy of the build tree lies elsewhere (distcheck names them relatively).
+build=$(cd "${FL_TEST_BUILDDIR:?}" && pwd)
+src=$(cd "${FL_TEST_SRCDIR:?}" && pwd)
 unset FLATLINE_PLUGIN_PATH
 n=0
 fail=0
