@@ -42,9 +42,10 @@ static char *unresolved_cfg(const char *why)
     return g_strdup_printf("# this run could not be resolved: %s\n", one_line);
 }
 
-static gboolean save_failure(plan *p, int index, const char *out_dir, const char *status,
-                             const char *reason, double wall_ms, const char *cfg_text,
-                             GError **error)
+/* Into batch when there is one (a worker's run), else saved at once (the coordinator). */
+static gboolean save_failure(plan *p, int index, const char *out_dir, results_batch *batch,
+                             const char *status, const char *reason, double wall_ms,
+                             const char *cfg_text, GError **error)
 {
     g_autoptr(run_record) rec = record_new(p, index);
     rec->status = g_strdup(status);
@@ -55,7 +56,8 @@ static gboolean save_failure(plan *p, int index, const char *out_dir, const char
     run_output out = {0};
     out.metrics = g_string_new(NULL);
     out.final_loss = out.final_val_loss = NAN;
-    gboolean saved = results_save_run(out_dir, rec, &out, cfg_text, error);
+    gboolean saved = batch ? results_batch_add(batch, rec, &out, cfg_text, error)
+                           : results_save_run(out_dir, rec, &out, cfg_text, error);
     run_output_clear(&out);
     return saved;
 }
@@ -67,10 +69,10 @@ gboolean runner_record_failure(plan *p, int index, const char *out_dir, const ch
     g_autoptr(run_plan) r = plan_run_at(p, index, &err);
     g_autofree char *cfg = r ? g_strdup(r->cfg_text) : unresolved_cfg(err->message);
     g_clear_error(&err);
-    return save_failure(p, index, out_dir, status, reason, wall_ms, cfg, error);
+    return save_failure(p, index, out_dir, NULL, status, reason, wall_ms, cfg, error);
 }
 
-gboolean runner_run(plan *p, int index, const char *out_dir, fl_host *host, GError **error)
+gboolean runner_run(plan *p, int index, results_batch *batch, fl_host *host, GError **error)
 {
     GError *err = NULL;
     g_autoptr(run_plan) r = plan_run_at(p, index, &err);
@@ -79,7 +81,7 @@ gboolean runner_run(plan *p, int index, const char *out_dir, fl_host *host, GErr
         g_autofree char *cfg = unresolved_cfg(err->message);
         g_autofree char *why = g_strdup(err->message);
         g_clear_error(&err);
-        return save_failure(p, index, out_dir, "crashed", why, 0, cfg, error);
+        return save_failure(p, index, NULL, batch, "crashed", why, 0, cfg, error);
     }
     run_output out;
     if (!train_run(r->exp, (uint64_t)r->seed, host, &out, &err)) {
@@ -106,7 +108,7 @@ gboolean runner_run(plan *p, int index, const char *out_dir, fl_host *host, GErr
     rec->majority_accuracy = out.majority_accuracy;
     if (!out.metrics)
         out.metrics = g_string_new(NULL);
-    gboolean saved = results_save_run(out_dir, rec, &out, r->cfg_text, error);
+    gboolean saved = results_batch_add(batch, rec, &out, r->cfg_text, error);
     run_output_clear(&out);
     return saved;
 }

@@ -7,9 +7,10 @@
 #include "plan.h"
 #include "results.h"
 
-/* Train run `index` and save its files.  A run that cannot be resolved or trained is saved
- * as crashed with the reason; FALSE only when its files cannot be saved. */
-gboolean runner_run(plan *p, int index, const char *out_dir, fl_host *host, GError **error);
+/* Train run `index` and write its files into batch (results.h: its run.result waits for
+ * the batch's commit).  A run that cannot be resolved or trained is saved as crashed with
+ * the reason; FALSE only when its files cannot be written. */
+gboolean runner_run(plan *p, int index, results_batch *batch, fl_host *host, GError **error);
 
 /* Save a run that died or ran out of time (status "crashed" or "timeout"), with why. */
 gboolean runner_record_failure(plan *p, int index, const char *out_dir, const char *status,
