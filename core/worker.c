@@ -127,6 +127,7 @@ int worker_main(int argc, char **argv)
         return 2;
     }
     g_autoptr(results_batch) batch = results_batch_new(out_dir);
+    g_autoptr(runner_cache) cache = runner_cache_new();
     g_autoptr(GString) in = g_string_new(NULL);
     char *line;
     while (TRUE) {
@@ -159,7 +160,7 @@ int worker_main(int argc, char **argv)
         /* The coordinator times the run from here, and charges this run if we die. */
         fprintf(answers, "begin %d\n", index);
         fflush(answers);
-        if (!runner_run(s, index, batch, host, &run_err)) {
+        if (!runner_run(s, index, cache, batch, host, &run_err)) {
             /* One line: the message must not end the answer early. */
             g_strdelimit(run_err->message, "\r\n", ' ');
             fprintf(answers, "unsaved %d %s\n", index, run_err->message);
