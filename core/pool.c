@@ -15,6 +15,7 @@
  * longer than a batch's time gets no follow-up until it is done: at the end of a sweep no
  * long run waits behind another while a worker is idle. */
 #include "pool.h"
+#include "outdir.h"
 #include "results.h"
 #include "runner.h"
 
@@ -307,6 +308,12 @@ static void settle_jobs(plan *s, const sweep_options *opt, GArray *jobs, int cha
             record_failure(s, opt, (int)idx, status, why, took * 1000, result, pr);
             finish_job(s, opt, (int)idx, pr);
         } else {
+            /* A marker it was writing when it died leaves a temporary twin: cleared now,
+             * since the rerun's run.result will keep a resume from looking again. */
+            g_autofree char *id = plan_run_id(s, (int)idx);
+            g_autoptr(GError) err = NULL;
+            if (!outdir_prepare_run(opt->out_dir, id, &err))
+                g_debug("%s", err->message);
             job_give_back(js, idx);
         }
     }

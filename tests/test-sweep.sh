@@ -370,8 +370,9 @@ fi
 
 # 14. Group commit: a worker killed outright (the OOM killer's SIGKILL) while it holds runs
 # trained but not yet committed (files written, no run.result) costs at most the run it
-# was running; the others it held are run again by a new worker, and every saved run
-# matches a sweep nobody disturbed.  A resume then completes the crashed one.
+# was running; the others it held are run again by a new worker, no temporary file is
+# left, and every saved run matches a sweep nobody disturbed.  A resume then completes
+# the crashed one.
 sed 's/repeats = 3;/repeats = 30;/' "$tmp/grid.cfg" >"$tmp/many.cfg"
 "$flatline" run "$tmp/many.cfg" -o "$tmp/many-ref" -j 1 -q --no-plots --no-verify >/dev/null 2>&1
 "$flatline" run "$tmp/many.cfg" -o "$tmp/wkill" -j 2 -q --no-plots --no-verify >/dev/null 2>&1 &
@@ -398,15 +399,17 @@ done
 "$flatline" run "$tmp/many.cfg" -o "$tmp/wkill" -j 2 -q --no-plots --no-verify >/dev/null 2>&1
 status2=$?
 after=$(tail -n +2 "$tmp/wkill/summary.csv" | grep -c ',ok,')
+stray=$(find "$tmp/wkill/runs" -type f ! -name metrics.csv ! -name verdict.json ! -name run.cfg ! -name run.result | wc -l)
 for d in "$tmp/wkill"/runs/*; do
     cmp -s "$d/metrics.csv" "$tmp/many-ref/runs/$(basename "$d")/metrics.csv" || diffs=$((diffs + 1))
 done
 if [ -n "$victim" ] && [ "$crashed" -le 1 ] && [ $((okruns + crashed)) = 240 ] &&
-   [ "$status" -le 1 ] && [ "$status2" = 0 ] && [ "$after" = 240 ] && [ "$diffs" = 0 ]; then
+   [ "$status" -le 1 ] && [ "$status2" = 0 ] && [ "$after" = 240 ] && [ "$diffs" = 0 ] &&
+   [ "$stray" = 0 ]; then
     ok "a worker killed mid-batch costs at most its running run ($crashed); its uncommitted runs rerun; resume completes 240 identical runs"
 else
     not_ok "a worker killed mid-batch" "victim '$victim', exit $status then $status2" \
-        "crashed $crashed, ok $okruns, ok after resume $after, metrics that differ $diffs"
+        "crashed $crashed, ok $okruns, ok after resume $after, metrics that differ $diffs, stray files $stray"
 fi
 
 echo "1..$n"
