@@ -1,7 +1,7 @@
 /* bench.c — flatline's speed figures (issue 7), printed and appended to a CSV.
  *
  *   bench [--only NAME] [--reps N] [--label TEXT] [--cpu-time] [CSV]
- *                                  NAME: seed, sweep, mlp, overhead, verdict
+ *                NAME: seed, sweep, mlp, overhead, verdict, scaling, split, torch
  *
  * 1. seed:     one 2-10-1 ReLU run (sine2d, 100 samples, batch 32, 100 epochs, Adam, every
  *              detector, stop_on = "never"), in process, 1 thread: ms per run.
@@ -13,6 +13,22 @@
  *              with the same thread count; with 2 threads and with 1.
  * 4. overhead: the seed run and the MLP with every detector against none, in %.
  * 5. verdict:  wall time until a doomed run (the lr-too-large shape) stops early, in ms.
+ * 6. scaling:  the seed-scale sweep of issue 14 -- 1200 runs of a 2-10-1 ReLU on `teacher`
+ *              (100 rows, 2 features), batch 32, 100 epochs, Adam, lr 1e-4..1 x 3 inits x
+ *              100 seeds, every detector, stop_on = "never" -- through `flatline run -j J
+ *              --quiet --no-plots --no-verify` for J = 1 and every power of two up to the
+ *              cores: runs per second, parallel efficiency (rate / (J x rate at -j 1)), the
+ *              serial fraction that efficiency implies (Karp-Flatt) and what Amdahl's law
+ *              then gives for 16 cores.
+ * 7. split:    where a run of that sweep goes at -j 1, per run: training (probes
+ *              included: they are the metrics), detectors (all against none, in process),
+ *              files (metrics.csv, verdict.json, run.cfg, run.result written and committed
+ *              by batches as a worker does, and as they were before, one sync pair per
+ *              run), and coordination (the rest of the sweep's wall time per run: process
+ *              start, planning, dispatch, summary tables).
+ * 8. torch:    the same sweep in PyTorch (bench/torch_ensemble.py with Debian's
+ *              python3-torch, when installed): all runs as one stacked ensemble with the
+ *              cores' threads, and a few runs one at a time; said so when absent.
  *
  * Each figure is the median of the repetitions (at least 5).  The MLP's figures are the
  * marginal cost of an epoch — the difference between a long and a short run — so data
@@ -26,8 +42,10 @@
  * figures by CPU time for A/B comparisons and writes no row.  Timings, not tests:
  * nothing here fails.
  */
+#include "diagnosis.h"
 #include "host.h"
 #include "registry.h"
+#include "results.h"
 #include "sweep.h"
 #include "train.h"
 
@@ -92,6 +110,28 @@
     "train = { epochs = 100; batch = 32; };\n"                                             \
     "detectors = ( \"all\" );\n"
 
+/* Issue 14's seed-scale sweep: 4 x 3 cells x 100 seeds = 1200 runs. */
+#define BENCH_SEED1200_CFG                                                                 \
+    "name = \"bench-seed1200\";\n"                                                          \
+    "seed = 7;\n"                                                                          \
+    "repeats = 100;\n"                                                                     \
+    "dataset = { plugin = \"teacher\"; samples = 100; features = 2; validation = 0.2; };\n" \
+    "model = (\n"                                                                          \
+    "  { name = \"h1\"; units = 10; activation = \"relu\"; init = \"he_uniform\"; },\n"    \
+    "  { name = \"out\"; units = 1; }\n"                                                   \
+    ");\n"                                                                                 \
+    "loss = \"mse\";\n"                                                                    \
+    "optimizer = { plugin = \"adam\"; lr = 0.001; };\n"                                    \
+    "train = { epochs = 100; batch = 32; stop_on = \"never\"; };\n"                        \
+    "detectors = %s;\n"                                                                    \
+    "grid = (\n"                                                                           \
+    "  { key = \"optimizer.lr\"; values = [ 1e-4, 1e-3, 1e-2, 1.0 ]; },\n"                 \
+    "  { key = \"model.h1.init\"; values = [ \"zeros\", \"glorot_uniform\", \"he_uniform\" "  \
+    "]; }\n"                                                                               \
+    ");\n"
+
+enum { BENCH_SEED1200_RUNS = 1200 };
+
 enum { BENCH_MLP_SHORT = 1, BENCH_MLP_LONG = 4, BENCH_MLP_SAMPLES = 4096 };
 
 typedef struct bench {
@@ -106,6 +146,7 @@ typedef struct bench {
     double load;     /* 1-minute load average at the start: others' work skews figures */
     double busy;     /* % of the machine's CPU time in use during the second before */
     FILE *csv;
+    double rate_j1;  /* runs/s of the 1200-run sweep at -j 1 (scaling), 0 until measured */
 } bench;
 
 /* --cpu-time: in-process figures count this process's CPU time instead of wall time, so
@@ -421,6 +462,224 @@ static void bench_remove_tree(const char *path)
     }
 }
 
+/* ---------------------------------------------------------------- issue 14: the sweep */
+
+static char *bench_seed1200_cfg(bench *b, gboolean detectors)
+{
+    g_autofree char *text =
+        g_strdup_printf(BENCH_SEED1200_CFG, detectors ? "( \"all\" )" : "( )");
+    return bench_write_cfg(b, detectors ? "seed1200.cfg" : "seed1200-none.cfg", text);
+}
+
+/* Seconds for `flatline run` of path at -j jobs, result files included (a fresh
+ * directory, removed afterwards). */
+static double bench_sweep_once(bench *b, const char *path, int jobs)
+{
+    static int serial;
+    g_autofree char *out = g_strdup_printf("%s/sweep1200-%d", b->tmp, serial++);
+    g_autofree char *j = g_strdup_printf("%d", jobs);
+    char *argv[] = {FL_BUILD_EXE, "run", (char *)path, "-o", out, "-j", j, "--quiet",
+                    "--no-plots", "--no-verify", NULL};
+    g_autofree char *so = NULL, *se = NULL;
+    g_autoptr(GError) err = NULL;
+    int status = 0;
+    double t0 = bench_wall();
+    gboolean ok = g_spawn_sync(NULL, argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, &so, &se, &status,
+                               &err);
+    double t = bench_wall() - t0;
+    if (!ok || !g_spawn_check_wait_status(status, NULL)) {
+        g_printerr("bench: flatline run -j %d failed: %s%s\n", jobs, err ? err->message : "",
+                   se ? se : "");
+        exit(1);
+    }
+    bench_remove_tree(out);
+    return t;
+}
+
+/* Median runs/s of the 1200-run sweep at -j jobs over reps sweeps. */
+static double bench_sweep_rate(bench *b, const char *path, int jobs, int reps)
+{
+    double *t = g_new(double, reps);
+    for (int r = 0; r < reps; r++)
+        t[r] = bench_sweep_once(b, path, jobs);
+    double rate = BENCH_SEED1200_RUNS / bench_median(t, reps);
+    g_free(t);
+    return rate;
+}
+
+static void bench_scaling(bench *b)
+{
+    g_autofree char *path = bench_seed1200_cfg(b, TRUE);
+    /* Sweeps are long: three each, after one that warms the page cache. */
+    int reps = 3;
+    bench_sweep_once(b, path, MIN(b->cores, 2));
+    double r1 = 0;
+    for (int j = 1; j <= b->cores; j *= 2) {
+        double rate = bench_sweep_rate(b, path, j, reps);
+        if (j == 1) {
+            r1 = b->rate_j1 = rate;
+            bench_report(b, "sweep1200_runs_per_s", 1, rate, "runs/s", NULL, -1);
+            continue;
+        }
+        double eff = rate / (j * r1);
+        /* Karp-Flatt: the serial fraction that explains the speed-up j workers gave. */
+        double speedup = rate / r1, serial = (1 / speedup - 1.0 / j) / (1 - 1.0 / j);
+        g_autofree char *name = g_strdup_printf("sweep1200_runs_per_s_j%d", j);
+        g_autofree char *eff_name = g_strdup_printf("parallel_efficiency_j%d", j);
+        g_autofree char *ser_name = g_strdup_printf("serial_fraction_j%d", j);
+        bench_report(b, name, j, rate, "runs/s", j == 2 ? ">= 1000" : NULL,
+                     j == 2 ? rate >= 1000 : -1);
+        bench_report(b, eff_name, j, 100 * eff, "%", ">= 90", eff >= 0.9);
+        bench_report(b, ser_name, j, 100 * serial, "%", NULL, -1);
+        /* Amdahl: the same serial fraction on 16 cores. */
+        double s16 = 1 / (serial + (1 - serial) / 16);
+        printf("  (Amdahl with that serial fraction: %.1fx at -j 16, %.0f runs/s if a core "
+               "runs as fast as here)\n",
+               s16, s16 * r1);
+    }
+}
+
+/* A record like the one a worker saves for run i of s. */
+static run_record *bench_record(plan *s, int i, const run_output *out)
+{
+    run_record *rec = g_new0(run_record, 1);
+    rec->id = plan_run_id(s, i);
+    rec->index = i;
+    rec->cell = plan_cell_of(s, i);
+    rec->seed = plan_run_seed(s, i);
+    rec->fingerprint = g_strdup(s->fingerprint);
+    rec->axis_keys = g_strdupv(s->axis_keys);
+    rec->axis_values = plan_cell_labels(s, rec->cell);
+    rec->status = g_strdup("ok");
+    rec->verdict = g_strdup(verdict_name(out->verdict));
+    rec->causes = g_strdup(out->causes ? out->causes : "");
+    rec->final_loss = out->final_loss;
+    rec->epochs_run = out->epochs_run;
+    rec->epochs_planned = out->epochs_planned;
+    rec->wall_ms = out->wall_ms;
+    rec->baseline_loss = out->baseline_loss;
+    rec->final_data_loss = out->final_data_loss;
+    rec->final_accuracy = out->final_accuracy;
+    rec->majority_accuracy = out->majority_accuracy;
+    return rec;
+}
+
+/* Seconds per run to save n runs' files into dir: by batches of RESULTS_BATCH_RUNS (what
+ * a worker does), or each run on its own with its two syncs (batched = FALSE: before). */
+static double bench_files(bench *b, plan *s, run_output *outs, const char *cfg_text, int n,
+                          gboolean batched)
+{
+    g_autofree char *dir =
+        g_strdup_printf("%s/files-%s", b->tmp, batched ? "batched" : "single");
+    g_mkdir_with_parents(dir, 0755);
+    g_autoptr(GError) err = NULL;
+    g_autoptr(results_batch) batch = results_batch_new(dir);
+    double t0 = bench_wall();
+    for (int i = 0; i < n; i++) {
+        g_autoptr(run_record) rec = bench_record(s, i, &outs[i]);
+        gboolean ok = batched ? results_batch_add(batch, rec, &outs[i], cfg_text, &err)
+                              : results_save_run(dir, rec, &outs[i], cfg_text, &err);
+        if (!ok) {
+            g_printerr("bench: %s\n", err->message);
+            exit(1);
+        }
+        if (batched && (results_batch_len(batch) >= RESULTS_BATCH_RUNS || i == n - 1)) {
+            results_batch_commit(batch);
+            results_batch_clear(batch);
+        }
+    }
+    double t = (bench_wall() - t0) / n;
+    bench_remove_tree(dir);
+    return t;
+}
+
+static void bench_split(bench *b)
+{
+    host_set_threads(1);
+    g_autofree char *path_all = bench_seed1200_cfg(b, TRUE);
+    g_autofree char *path_none = bench_seed1200_cfg(b, FALSE);
+    g_autoptr(plan) all = plan_new(path_all, NULL, b->reg, b->host, FALSE, NULL);
+    g_autoptr(plan) none = plan_new(path_none, NULL, b->reg, b->host, FALSE, NULL);
+    if (!all || !none) {
+        g_printerr("bench: cannot plan the 1200-run sweep\n");
+        exit(1);
+    }
+    /* A sample of every cell in the sweep's order (cell after cell): 12 cells x 20 seeds,
+     * each run with and without detectors, interleaved so that drift in the machine's
+     * speed hits both alike.  Means, not medians: the split must add up to the sweep's
+     * time. */
+    enum { SEEDS = 20 };
+    int cells = all->n_cells, n = cells * SEEDS;
+    run_output *outs = g_new0(run_output, n);
+    double t_all = 0, t_none = 0;
+    bench_train(b, all, 0, NULL);
+    bench_train(b, none, 0, NULL);
+    for (int k = 0; k < n; k++) {
+        guint i = (guint)((k / SEEDS) * all->repeats + k % SEEDS);
+        t_all += bench_train(b, all, i, &outs[k]);
+        t_none += bench_train(b, none, i, NULL);
+    }
+    t_all /= n;
+    t_none /= n;
+    g_autoptr(GError) err = NULL;
+    g_autoptr(run_plan) one = plan_run_at(all, 0, &err);
+    double files = bench_files(b, all, outs, one ? one->cfg_text : "", n, TRUE);
+    double files_single = bench_files(b, all, outs, one ? one->cfg_text : "", n, FALSE);
+    for (int k = 0; k < n; k++)
+        run_output_clear(&outs[k]);
+    g_free(outs);
+    if (!(b->rate_j1 > 0))
+        b->rate_j1 = bench_sweep_rate(b, path_all, 1, 3);
+    double per_run = 1 / b->rate_j1;
+    double coord = per_run - t_all - files;
+    bench_report(b, "split_train_ms", 1, 1e3 * t_none, "ms/run", NULL, -1);
+    bench_report(b, "split_detectors_ms", 1, 1e3 * (t_all - t_none), "ms/run", NULL, -1);
+    bench_report(b, "split_files_ms", 1, 1e3 * files, "ms/run", NULL, -1);
+    bench_report(b, "split_files_per_run_sync_ms", 1, 1e3 * files_single, "ms/run", NULL, -1);
+    bench_report(b, "split_coordination_ms", 1, 1e3 * coord, "ms/run", NULL, -1);
+    printf("  (at -j 1 a run takes %.3f ms: train and probes %.0f%%, detectors %.0f%%, files "
+           "%.0f%%, coordination %.0f%%; files with a sync pair per run would take %.3f ms)\n",
+           1e3 * per_run, 100 * t_none / per_run, 100 * (t_all - t_none) / per_run,
+           100 * files / per_run, 100 * coord / per_run, 1e3 * files_single);
+}
+
+static void bench_torch(bench *b)
+{
+    g_autofree char *script = g_build_filename(FL_SRCDIR, "bench", "torch_ensemble.py", NULL);
+    const char *python = "/usr/bin/python3"; /* Debian's, where python3-torch installs */
+    char *probe[] = {(char *)python, "-c", "import torch", NULL};
+    int status = 0;
+    if (!g_spawn_sync(NULL, probe, NULL, G_SPAWN_STDOUT_TO_DEV_NULL | G_SPAWN_STDERR_TO_DEV_NULL,
+                      NULL, NULL, NULL, NULL, &status, NULL) ||
+        !g_spawn_check_wait_status(status, NULL)) {
+        printf("  (PyTorch comparison skipped: python3-torch is not installed; apt-get install "
+               "python3-torch)\n");
+        return;
+    }
+    g_autofree char *threads = g_strdup_printf("%d", b->cores);
+    g_autofree char *runs = g_strdup_printf("%d", BENCH_SEED1200_RUNS);
+    char *argv[] = {(char *)python, script, threads, runs, "10", NULL};
+    g_autofree char *so = NULL, *se = NULL;
+    if (!g_spawn_sync(NULL, argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, &so, &se, &status, NULL) ||
+        !g_spawn_check_wait_status(status, NULL)) {
+        printf("  (PyTorch comparison failed: %s)\n", se ? g_strstrip(se) : "?");
+        return;
+    }
+    double ensemble = 0, single = 0;
+    g_auto(GStrv) lines = g_strsplit(so, "\n", -1);
+    for (char **l = lines; *l; l++) {
+        if (g_str_has_prefix(*l, "ensemble "))
+            ensemble = g_ascii_strtod(*l + 9, NULL);
+        else if (g_str_has_prefix(*l, "single "))
+            single = g_ascii_strtod(*l + 7, NULL);
+    }
+    bench_report(b, "torch_stacked_runs_per_s", b->cores, ensemble, "runs/s", NULL, -1);
+    bench_report(b, "torch_single_runs_per_s", 1, single, "runs/s", NULL, -1);
+    if (b->rate_j1 > 0 && ensemble > 0)
+        printf("  (flatline at -j 1: %.2fx the stacked ensemble on %d threads)\n",
+               b->rate_j1 / ensemble, b->cores);
+}
+
 /* Total and idle jiffies of all CPUs, from the first line of /proc/stat. */
 static gboolean bench_cpu_jiffies(double *total, double *idle)
 {
@@ -466,7 +725,7 @@ int main(int argc, char **argv)
     char *only = NULL, *label = NULL;
     int reps = 5;
     GOptionEntry entries[] = {
-        {"only", 0, 0, G_OPTION_ARG_STRING, &only, "one figure: seed, sweep, mlp, overhead, verdict",
+        {"only", 0, 0, G_OPTION_ARG_STRING, &only, "one figure: seed, sweep, mlp, overhead, verdict, scaling, split, torch",
          "NAME"},
         {"reps", 0, 0, G_OPTION_ARG_INT, &reps, "repetitions per figure (at least 5)", "N"},
         {"label", 0, 0, G_OPTION_ARG_STRING, &label,
@@ -530,7 +789,9 @@ int main(int argc, char **argv)
         const char *name;
         void (*fn)(bench *);
     } figures[] = {{"seed", bench_seed},         {"sweep", bench_sweep}, {"mlp", bench_mlp},
-                   {"overhead", bench_overhead}, {"verdict", bench_verdict}};
+                   {"overhead", bench_overhead}, {"verdict", bench_verdict},
+                   {"scaling", bench_scaling},   {"split", bench_split},
+                   {"torch", bench_torch}};
     gboolean any = FALSE;
     for (size_t i = 0; i < G_N_ELEMENTS(figures); i++)
         if (!only || strcmp(only, figures[i].name) == 0) {
@@ -538,7 +799,8 @@ int main(int argc, char **argv)
             any = TRUE;
         }
     if (!any)
-        g_printerr("bench: --only %s: no such figure (seed, sweep, mlp, overhead, verdict)\n",
+        g_printerr("bench: --only %s: no such figure (seed, sweep, mlp, overhead, verdict, "
+                   "scaling, split, torch)\n",
                    only);
 
     if (b.csv)

@@ -6,7 +6,7 @@ bench_bench_CPPFLAGS = $(AM_CPPFLAGS) $(LIBCONFIG_CFLAGS)
 bench_bench_LDFLAGS = $(AM_LDFLAGS) $(OPENMP_CFLAGS)
 bench_bench_LDADD = core/libflatline-core.la $(GLIB_LIBS) $(LIBCONFIG_LIBS) $(DNNL_LIBS) -lm
 CLEANFILES += bench/bench$(EXEEXT)
-EXTRA_DIST += bench/local.mk bench/suite
+EXTRA_DIST += bench/local.mk bench/suite bench/torch_ensemble.py
 
 .PHONY: bench
 bench: all bench/bench$(EXEEXT)

@@ -460,9 +460,10 @@ static gboolean outdir_make_dir(const char *path, GError **error)
         return FALSE;
     }
     GStatBuf st;
-    if (g_lstat(path, &st) == 0 && S_ISLNK(st.st_mode))
+    int got = g_lstat(path, &st);
+    if (got == 0 && S_ISLNK(st.st_mode))
         return outdir_refuse_link(path, error);
-    if (g_lstat(path, &st) != 0 || !S_ISDIR(st.st_mode)) {
+    if (got != 0 || !S_ISDIR(st.st_mode)) {
         g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_NOTDIR,
                     "%s is not a directory: remove it, or choose another directory with -o",
                     path);

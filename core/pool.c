@@ -1,12 +1,21 @@
 /* pool.c — see pool.h.  The coordinator talks to each worker over two pipes, one line per
  * message: it sends "INDEX FINGERPRINT" (the run's position in the plan and the hash of
- * its resolved configuration, so a worker that planned a changed file refuses), the
- * worker answers "ok INDEX" once the run's files are saved, "unsaved INDEX why" when they
- * could not be (the run failed, the sweep goes on), "fail INDEX why" when it cannot run
- * the request at all (the sweep stops), and "crash INDEX why" just before GLib aborts it
- * (a failed allocation), so that the run's reason says more than the signal.  End of file
- * from a worker means it died. */
+ * its resolved configuration, so a worker that planned a changed file refuses).  The
+ * worker answers "begin INDEX" when it starts the run, "ok INDEX" once the run's files are
+ * saved (its batch committed, results.h), "unsaved INDEX why" when they could not be (the
+ * run failed, the sweep goes on), "fail INDEX why" when it cannot run the request at all
+ * (the sweep stops), and "crash INDEX why" just before GLib aborts it (a failed
+ * allocation), so that the run's reason says more than the signal.  End of file from a
+ * worker means it died: the run it began last is charged, the others it held (trained
+ * but not committed, or not begun) are run again elsewhere unless their run.result made
+ * it to disk.
+ *
+ * Runs are handed out one at a time; while a worker trains one, the next short runs wait
+ * in its pipe, so that it finds work when it finishes and keeps its batch open.  A run
+ * longer than a batch's time gets no follow-up until it is done: at the end of a sweep no
+ * long run waits behind another while a worker is idle. */
 #include "pool.h"
+#include "outdir.h"
 #include "results.h"
 #include "runner.h"
 
@@ -23,10 +32,14 @@ typedef struct worker {
     GPid pid;
     int to, from;   /* the worker's stdin and stdout */
     GString *buf;   /* what it said, up to the next newline */
-    int job;        /* position in `pending` of its run, or -1 */
-    gint64 started; /* when that run was sent (monotonic, us) */
+    GArray *jobs;   /* plan indices (guint) sent and not answered yet, in the order sent */
+    guint queued;   /* how many of them, at the end of jobs, it has not begun */
+    int running;    /* the run it began last and has not answered for, or -1 */
+    gboolean began_any; /* it began a run since it started */
+    gint64 started; /* when that run began (monotonic, us) */
     char *last_words; /* what it said before aborting ("crash" line), or NULL */
 } worker;
+
 
 /* A worker's answers are short lines: one this long without a newline is garbage, and
  * holding it would let a broken worker grow the coordinator without bound. */
@@ -65,7 +78,6 @@ static gboolean spawn_worker(worker *w, const sweep_options *opt, GError **error
         g_ptr_array_add(argv, g_strdup_printf("--set=%s", *s));
     g_ptr_array_add(argv, NULL);
     memset(w, 0, sizeof *w);
-    w->job = -1;
     if (!g_spawn_async_with_pipes(NULL, (char **)argv->pdata, NULL, G_SPAWN_DO_NOT_REAP_CHILD,
                                   worker_child_setup, NULL, &w->pid, &w->to, &w->from, NULL,
                                   error)) {
@@ -73,6 +85,8 @@ static gboolean spawn_worker(worker *w, const sweep_options *opt, GError **error
         return FALSE;
     }
     w->buf = g_string_new(NULL);
+    w->jobs = g_array_new(FALSE, FALSE, sizeof(guint));
+    w->running = -1;
     return TRUE;
 }
 
@@ -100,6 +114,11 @@ static char *reap_worker(worker *w, gboolean kill_it, int *termsig)
         ;
     close(w->from);
     g_string_free(w->buf, TRUE);
+    if (w->jobs)
+        g_array_unref(w->jobs);
+    w->jobs = NULL;
+    w->queued = 0;
+    w->running = -1;
     g_autofree char *last_words = g_steal_pointer(&w->last_words);
     w->pid = 0;
     if (termsig && WIFSIGNALED(status))
@@ -118,7 +137,7 @@ static char *reap_worker(worker *w, gboolean kill_it, int *termsig)
     return g_steal_pointer(&how);
 }
 
-static gboolean send_job(worker *w, const plan *s, int index, int job)
+static gboolean send_job(worker *w, const plan *s, guint index)
 {
     char line[128];
     g_snprintf(line, sizeof line, "%d %s\n", index, s->fingerprint);
@@ -131,8 +150,8 @@ static gboolean send_job(worker *w, const plan *s, int index, int job)
             return FALSE;
         off += (gsize)n;
     }
-    w->job = job;
-    w->started = g_get_monotonic_time();
+    g_array_append_val(w->jobs, index);
+    w->queued++;
     return TRUE;
 }
 
@@ -219,6 +238,152 @@ static void finish_job(const plan *s, const sweep_options *opt, int index, progr
     progress_draw(pr, TRUE);
 }
 
+/* The runs still to hand out: those a dead worker held first, then the plan's. */
+typedef struct job_source {
+    GArray *pending; /* guint plan indices */
+    guint next;      /* the next of pending to hand out */
+    GArray *retry;   /* guint plan indices given back by dead workers */
+} job_source;
+
+static gboolean jobs_left(const job_source *js)
+{
+    return js->retry->len > 0 || js->next < js->pending->len;
+}
+
+static guint job_take(job_source *js)
+{
+    if (js->retry->len) {
+        guint idx = g_array_index(js->retry, guint, js->retry->len - 1);
+        g_array_set_size(js->retry, js->retry->len - 1);
+        return idx;
+    }
+    return g_array_index(js->pending, guint, js->next++);
+}
+
+static void job_give_back(job_source *js, guint idx) { g_array_append_val(js->retry, idx); }
+
+/* How long runs take, from one "begin" to the next answer of the same worker (an
+ * exponential average over all workers, us; 0 until known).  Runs shorter than half a
+ * batch's time get their follow-up while they train. */
+static double run_us;
+
+static void note_run_time(gint64 started)
+{
+    double us = (double)(g_get_monotonic_time() - started);
+    run_us = run_us > 0 ? 0.8 * run_us + 0.2 * us : us;
+}
+
+static gboolean runs_are_short(void)
+{
+    return run_us > 0 && run_us * 2 < RESULTS_BATCH_MS * 1000.0;
+}
+
+/* Short runs waiting in a worker's pipe: two, so that a coordinator the scheduler wakes
+ * late (a busy machine) still finds the worker with work and its batch open. */
+#define POOL_QUEUE 2
+
+/* May w be sent a run now?  A long run gets no follow-up until it is answered. */
+static gboolean wants_job(const worker *w)
+{
+    if (!w->pid || !w->jobs)
+        return FALSE;
+    return w->jobs->len == 0 || (runs_are_short() && w->queued < POOL_QUEUE);
+}
+
+static gboolean has_saved_result(const sweep_options *opt, const plan *s, guint index)
+{
+    g_autofree char *id = plan_run_id(s, (int)index);
+    g_autofree char *path = g_build_filename(opt->out_dir, "runs", id, "run.result", NULL);
+    return g_file_test(path, G_FILE_TEST_IS_REGULAR);
+}
+
+/* A worker is gone with the runs it held (jobs, reaped already): charge `charged` with
+ * status and why; the others were not its fault: whole if their run.result is on disk
+ * (it died between writing the marker and saying so), else handed out again. */
+static void settle_jobs(plan *s, const sweep_options *opt, GArray *jobs, int charged,
+                        const char *status, const char *why, double took, job_source *js,
+                        pool_result *result, progress *pr)
+{
+    for (guint k = 0; k < jobs->len; k++) {
+        guint idx = g_array_index(jobs, guint, k);
+        if (has_saved_result(opt, s, idx)) {
+            result->finished++;
+            finish_job(s, opt, (int)idx, pr);
+        } else if ((int)idx == charged) {
+            record_failure(s, opt, (int)idx, status, why, took * 1000, result, pr);
+            finish_job(s, opt, (int)idx, pr);
+        } else {
+            /* A marker it was writing when it died leaves a temporary twin: cleared now,
+             * since the rerun's run.result will keep a resume from looking again. */
+            g_autofree char *id = plan_run_id(s, (int)idx);
+            g_autoptr(GError) err = NULL;
+            if (!outdir_prepare_run(opt->out_dir, id, &err))
+                g_debug("%s", err->message);
+            job_give_back(js, idx);
+        }
+    }
+}
+
+/* One line from worker w; FALSE (error set) when the sweep must stop. */
+static gboolean handle_line(plan *s, const sweep_options *opt, worker *w, const char *line,
+                            pool_result *result, progress *pr, GError **error)
+{
+    int index = -1;
+    char kind[16] = "";
+    if (sscanf(line, "%15s %d", kind, &index) < 1)
+        return TRUE;
+    const char *space = strchr(line, ' ');
+    const char *why = space ? strchr(space + 1, ' ') : NULL;
+    why = why ? why + 1 : "(no reason given)";
+    if (strcmp(kind, "crash") == 0) {
+        /* The worker is about to abort: keep its words for the reason. */
+        g_free(w->last_words);
+        w->last_words = g_strdup(why);
+        return TRUE;
+    }
+    if (strcmp(kind, "fail") == 0) {
+        if ((index < 0 || index >= s->n_runs) && w->jobs->len)
+            index = (int)g_array_index(w->jobs, guint, 0);
+        g_autofree char *id = plan_run_id(s, MAX(index, 0));
+        g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_FAILED, "run %s: %s", id, why);
+        return FALSE;
+    }
+    if (strcmp(kind, "begin") == 0) {
+        if (w->running >= 0)
+            note_run_time(w->started);
+        w->running = index;
+        w->started = g_get_monotonic_time();
+        w->began_any = TRUE;
+        if (w->queued)
+            w->queued--;
+        return TRUE;
+    }
+    gboolean saved = strcmp(kind, "ok") == 0;
+    if (!saved && strcmp(kind, "unsaved") != 0)
+        return TRUE;
+    guint k = 0;
+    while (k < w->jobs->len && g_array_index(w->jobs, guint, k) != (guint)index)
+        k++;
+    if (k == w->jobs->len)
+        return TRUE; /* not a run it holds: nothing to count */
+    g_array_remove_index(w->jobs, k);
+    if (index == w->running) {
+        note_run_time(w->started);
+        w->running = -1;
+    }
+    if (saved) {
+        result->finished++;
+    } else {
+        g_autofree char *reason = g_strdup_printf(POOL_UNSAVED "%s", why);
+        g_autofree char *id = plan_run_id(s, index);
+        progress_clear(pr);
+        g_printerr("flatline: run %s: %s\n", id, reason);
+        record_failure(s, opt, index, "crashed", reason, 0, result, pr);
+    }
+    finish_job(s, opt, index, pr);
+    return TRUE;
+}
+
 gboolean pool_run(plan *s, const sweep_options *opt, GArray *pending, pool_result *result,
                   GError **error)
 {
@@ -228,10 +393,13 @@ gboolean pool_run(plan *s, const sweep_options *opt, GArray *pending, pool_resul
     guint n_workers = MIN((guint)MAX(opt->jobs, 1), pending->len);
     g_autofree worker *workers = g_new0(worker, n_workers);
     g_autofree struct pollfd *fds = g_new0(struct pollfd, n_workers);
+    g_autoptr(GArray) retry = g_array_new(FALSE, FALSE, sizeof(guint));
+    job_source js = {pending, 0, retry};
     struct sigaction sa = {0}, old_int, old_term, old_pipe;
     sa.sa_handler = on_stop_signal;
     sigemptyset(&sa.sa_mask);
     stop_signal = 0;
+    run_us = 0;
     sigaction(SIGINT, &sa, &old_int);
     sigaction(SIGTERM, &sa, &old_term);
     struct sigaction ign = {0};
@@ -240,7 +408,6 @@ gboolean pool_run(plan *s, const sweep_options *opt, GArray *pending, pool_resul
 
     progress pr = {opt->progress, (int)pending->len, 0, 0, 0, g_get_monotonic_time(), 0};
     gboolean ok = TRUE;
-    guint next = 0;
     for (guint i = 0; i < n_workers && ok; i++)
         ok = spawn_worker(&workers[i], opt, error);
     while (ok && !result->interrupted &&
@@ -251,14 +418,19 @@ gboolean pool_run(plan *s, const sweep_options *opt, GArray *pending, pool_resul
         }
         /* Hand out work. */
         pr.running = 0;
-        for (guint i = 0; i < n_workers; i++) {
+        for (guint i = 0; i < n_workers && ok; i++) {
             worker *w = &workers[i];
-            if (w->pid && w->job < 0 && next < pending->len) {
-                guint idx = g_array_index(pending, guint, next);
-                if (send_job(w, s, (int)idx, (int)next))
-                    next++;
+            /* A slot left empty when no run was left, until a dead worker gave some back. */
+            if (!w->pid && jobs_left(&js))
+                ok = spawn_worker(w, opt, error);
+            while (ok && wants_job(w) && jobs_left(&js)) {
+                guint idx = job_take(&js);
+                if (!send_job(w, s, idx)) {
+                    job_give_back(&js, idx); /* it died: its end of file says so next */
+                    break;
+                }
             }
-            pr.running += w->pid && w->job >= 0;
+            pr.running += w->pid && w->running >= 0;
         }
         progress_draw(&pr, FALSE);
         /* Wait for answers, or for a deadline. */
@@ -293,62 +465,43 @@ gboolean pool_run(plan *s, const sweep_options *opt, GArray *pending, pool_resul
                     dead = TRUE;
                 }
             }
-            /* Complete lines: answers about the worker's run. */
-            char *nl;
-            while (ok && (nl = memchr(w->buf->str, '\n', w->buf->len))) {
-                g_autofree char *line = g_strndup(w->buf->str, (gsize)(nl - w->buf->str));
-                g_string_erase(w->buf, 0, nl - w->buf->str + 1);
-                if (w->job < 0)
-                    continue;
-                int index = (int)g_array_index(pending, guint, w->job);
-                const char *space = strchr(line, ' ');
-                const char *why = space ? strchr(space + 1, ' ') : NULL;
-                why = why ? why + 1 : "(no reason given)";
-                if (g_str_has_prefix(line, "crash ")) {
-                    /* The worker is about to abort: keep its words for the reason. */
-                    g_free(w->last_words);
-                    w->last_words = g_strdup(why);
-                    continue;
-                }
-                if (g_str_has_prefix(line, "fail ")) {
-                    g_autofree char *id = plan_run_id(s, index);
-                    g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_FAILED, "run %s: %s", id, why);
-                    ok = FALSE;
-                    break;
-                }
-                w->job = -1;
-                if (g_str_has_prefix(line, "unsaved ")) {
-                    g_autofree char *reason = g_strdup_printf(POOL_UNSAVED "%s", why);
-                    g_autofree char *id = plan_run_id(s, index);
-                    progress_clear(&pr);
-                    g_printerr("flatline: run %s: %s\n", id, reason);
-                    record_failure(s, opt, index, "crashed", reason, 0, result, &pr);
-                } else {
-                    result->finished++;
-                }
-                finish_job(s, opt, index, &pr);
+            /* Complete lines, parsed in place: answers about the worker's runs. */
+            char *nl, *at = w->buf->str;
+            while (ok && (nl = memchr(at, '\n', w->buf->len - (gsize)(at - w->buf->str)))) {
+                *nl = '\0';
+                ok = handle_line(s, opt, w, at, result, &pr, error);
+                at = nl + 1;
             }
+            g_string_erase(w->buf, 0, at - w->buf->str);
+            if (!ok)
+                break;
             /* Past its deadline: a hang.  The run checks train.timeout itself between
              * epochs; this catches code that never returns. */
-            if (!dead && w->job >= 0) {
-                int index = (int)g_array_index(pending, guint, w->job);
+            if (!dead && w->running >= 0) {
+                int index = w->running;
                 double limit = plan_run_timeout(s, index);
                 double took = (double)(g_get_monotonic_time() - w->started) / 1e6;
                 if (limit > 0 && took > limit + MAX(1.0, 0.1 * limit)) {
+                    g_autoptr(GArray) jobs = g_steal_pointer(&w->jobs);
                     g_free(reap_worker(w, TRUE, NULL));
                     g_autofree char *why = g_strdup_printf(
                         "exceeded train.timeout = %g s (killed after %.1f s without finishing)",
                         limit, took);
-                    record_failure(s, opt, index, "timeout", why, took * 1000, result, &pr);
-                    finish_job(s, opt, index, &pr);
-                    if (ok && next < pending->len)
+                    settle_jobs(s, opt, jobs, index, "timeout", why, took, &js, result, &pr);
+                    if (ok && jobs_left(&js))
                         ok = spawn_worker(w, opt, error);
                     continue;
                 }
             }
             if (dead) {
-                int job = w->job;
-                double took = (double)(g_get_monotonic_time() - w->started) / 1e6;
+                g_autoptr(GArray) jobs = g_steal_pointer(&w->jobs);
+                int charged = w->running;
+                /* One that died before beginning any run: what it was to run first. */
+                if (charged < 0 && !w->began_any && jobs->len)
+                    charged = (int)g_array_index(jobs, guint, 0);
+                double took = charged == w->running
+                                  ? (double)(g_get_monotonic_time() - w->started) / 1e6
+                                  : 0;
                 int sig = 0;
                 g_autofree char *why = reap_worker(w, TRUE, &sig);
                 /* Stopped from outside (Ctrl-C, scancel, kill): the run did not fail, it
@@ -357,19 +510,17 @@ gboolean pool_run(plan *s, const sweep_options *opt, GArray *pending, pool_resul
                     result->interrupted = TRUE;
                     break;
                 }
-                if (job >= 0) {
-                    int index = (int)g_array_index(pending, guint, job);
-                    record_failure(s, opt, index, "crashed",
-                                   why ? why : "the worker ended without a result", took * 1000,
-                                   result, &pr);
-                    finish_job(s, opt, index, &pr);
-                } else if (why && next == 0) {
+                if (jobs->len) {
+                    settle_jobs(s, opt, jobs, charged, "crashed",
+                                why ? why : "the worker ended without a result", took, &js,
+                                result, &pr);
+                } else if (why && js.next == 0) {
                     /* It died before its first run: starting it is what fails. */
                     g_set_error(error, G_SPAWN_ERROR, G_SPAWN_ERROR_FAILED,
                                 "a worker process failed before running anything: %s", why);
                     ok = FALSE;
                 }
-                if (ok && next < pending->len)
+                if (ok && jobs_left(&js))
                     ok = spawn_worker(w, opt, error);
             }
         }

@@ -1,8 +1,10 @@
 /* pool.h — runs a sweep's pending runs in worker processes.
  *
  * Each worker is `flatline __worker` (worker.c): it reads the same experiment once, then
- * trains the runs it is sent one after another and saves their files itself.  A worker that dies
- * (segfault, abort, out of memory) or overruns train.timeout costs one run, recorded as
+ * trains the runs it is sent one after another and saves their files itself, committing
+ * them in batches (results.h: results_batch).  A worker that dies
+ * (segfault, abort, out of memory) or overruns train.timeout costs one run (the one it was
+ * running; the runs of its open batch are run again), recorded as
  * crashed or timeout with the reason (a worker that dies of a failed allocation says so
  * first); a new worker takes its place.  A run whose files cannot be saved (a full disk)
  * is recorded as crashed when its failure can be saved, counted as unsaved otherwise, and

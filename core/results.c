@@ -246,31 +246,9 @@ static char *verdict_json(const run_record *rec, const run_output *out)
     return g_string_free(j, FALSE);
 }
 
-gboolean results_save_run(const char *dir, const run_record *rec, const run_output *out,
-                          const char *run_cfg, GError **error)
+/* run.result's text: the record and its findings as a GLib key file. */
+static char *result_text(const run_record *rec, const run_output *out, gsize *len)
 {
-    g_autofree char *run_dir = g_build_filename(dir, "runs", rec->id, NULL);
-    /* Never through a link, even one planted after the sweep checked the directory. */
-    if (!outdir_make_run_dir(dir, rec->id, error))
-        return FALSE;
-    g_autofree char *metrics = g_build_filename(run_dir, "metrics.csv", NULL);
-    g_autofree char *verdict = g_build_filename(run_dir, "verdict.json", NULL);
-    g_autofree char *cfg = g_build_filename(run_dir, "run.cfg", NULL);
-    g_autofree char *result = g_build_filename(run_dir, "run.result", NULL);
-    g_autofree char *vj = verdict_json(rec, out);
-    if (!results_write(metrics, out->metrics->str, (gssize)out->metrics->len, FALSE, error) ||
-        !results_write(verdict, vj, -1, FALSE, error) ||
-        !results_write(cfg, run_cfg, -1, FALSE, error))
-        return FALSE;
-
-    /* One sync for the three files above, so that the run.result written next (durably)
-     * never marks as done a run whose files a power loss could still take. */
-    int dirfd = open(run_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (dirfd >= 0) {
-        if (syncfs(dirfd) != 0)
-            g_debug("syncfs %s: %s", run_dir, g_strerror(errno));
-        close(dirfd);
-    }
     g_autoptr(GKeyFile) kf = g_key_file_new();
     g_key_file_set_string(kf, "run", "id", rec->id);
     g_key_file_set_integer(kf, "run", "index", rec->index);
@@ -312,10 +290,133 @@ gboolean results_save_run(const char *dir, const run_record *rec, const run_outp
         g_key_file_set_string(kf, group, "advice", f->advice);
         results_save_fixes(kf, group, f);
     }
+    return g_key_file_to_data(kf, len, NULL);
+}
+
+/* One finished run of a batch whose run.result is still to be written. */
+typedef struct batch_entry {
+    int index;
+    char *id;
+    char *text; /* run.result */
     gsize len;
-    g_autofree char *text = g_key_file_to_data(kf, &len, NULL);
-    /* Written last and durably: its presence means every other file of the run is whole. */
-    return results_write(result, text, (gssize)len, TRUE, error);
+    GError *error; /* why its run.result could not be written, after the commit */
+} batch_entry;
+
+struct results_batch {
+    char *dir;
+    GArray *entries; /* batch_entry */
+    gint64 first;    /* when the first entry was added (monotonic, us) */
+};
+
+static void batch_entry_clear(gpointer data)
+{
+    batch_entry *e = data;
+    g_free(e->id);
+    g_free(e->text);
+    g_clear_error(&e->error);
+}
+
+results_batch *results_batch_new(const char *dir)
+{
+    results_batch *b = g_new0(results_batch, 1);
+    b->dir = g_strdup(dir);
+    b->entries = g_array_new(FALSE, TRUE, sizeof(batch_entry));
+    g_array_set_clear_func(b->entries, batch_entry_clear);
+    return b;
+}
+
+void results_batch_free(results_batch *b)
+{
+    if (!b)
+        return;
+    g_array_unref(b->entries);
+    g_free(b->dir);
+    g_free(b);
+}
+
+guint results_batch_len(const results_batch *b) { return b->entries->len; }
+
+gint64 results_batch_age(const results_batch *b)
+{
+    return b->entries->len ? g_get_monotonic_time() - b->first : 0;
+}
+
+int results_batch_index(const results_batch *b, guint i)
+{
+    return g_array_index(b->entries, batch_entry, i).index;
+}
+
+const GError *results_batch_error(const results_batch *b, guint i)
+{
+    return g_array_index(b->entries, batch_entry, i).error;
+}
+
+gboolean results_batch_add(results_batch *b, const run_record *rec, const run_output *out,
+                           const char *run_cfg, GError **error)
+{
+    g_autofree char *run_dir = g_build_filename(b->dir, "runs", rec->id, NULL);
+    /* Never through a link, even one planted after the sweep checked the directory. */
+    if (!outdir_make_run_dir(b->dir, rec->id, error))
+        return FALSE;
+    g_autofree char *metrics = g_build_filename(run_dir, "metrics.csv", NULL);
+    g_autofree char *verdict = g_build_filename(run_dir, "verdict.json", NULL);
+    g_autofree char *cfg = g_build_filename(run_dir, "run.cfg", NULL);
+    g_autofree char *vj = verdict_json(rec, out);
+    if (!results_write(metrics, out->metrics->str, (gssize)out->metrics->len, FALSE, error) ||
+        !results_write(verdict, vj, -1, FALSE, error) ||
+        !results_write(cfg, run_cfg, -1, FALSE, error))
+        return FALSE;
+    batch_entry e = {rec->index, g_strdup(rec->id), NULL, 0, NULL};
+    e.text = result_text(rec, out, &e.len);
+    if (!b->entries->len)
+        b->first = g_get_monotonic_time();
+    g_array_append_val(b->entries, e);
+    return TRUE;
+}
+
+/* One sync of the file system holding dir: every file written there so far is on disk.
+ * syncfs, not an fsync per file: one journal commit for the whole batch. */
+static void results_sync(const char *dir)
+{
+    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd >= 0) {
+        if (syncfs(fd) != 0)
+            g_debug("syncfs %s: %s", dir, g_strerror(errno));
+        close(fd);
+    }
+}
+
+void results_batch_commit(results_batch *b)
+{
+    if (!b->entries->len)
+        return;
+    /* The batch's files on disk first, so that no run.result written next can mark as
+     * done a run whose files a power loss could still take; then the markers, renamed
+     * in whole; then one more sync, so that a run answered as saved stays saved. */
+    results_sync(b->dir);
+    for (guint i = 0; i < b->entries->len; i++) {
+        batch_entry *e = &g_array_index(b->entries, batch_entry, i);
+        g_autofree char *path = g_build_filename(b->dir, "runs", e->id, "run.result", NULL);
+        results_write(path, e->text, (gssize)e->len, FALSE, &e->error);
+    }
+    results_sync(b->dir);
+}
+
+void results_batch_clear(results_batch *b) { g_array_set_size(b->entries, 0); }
+
+gboolean results_save_run(const char *dir, const run_record *rec, const run_output *out,
+                          const char *run_cfg, GError **error)
+{
+    g_autoptr(results_batch) b = results_batch_new(dir);
+    if (!results_batch_add(b, rec, out, run_cfg, error))
+        return FALSE;
+    results_batch_commit(b);
+    const GError *err = results_batch_error(b, 0);
+    if (err) {
+        g_set_error_literal(error, err->domain, err->code, err->message);
+        return FALSE;
+    }
+    return TRUE;
 }
 
 run_record *results_load_run(const char *dir, const char *id, GError **error)

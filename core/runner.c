@@ -42,9 +42,10 @@ static char *unresolved_cfg(const char *why)
     return g_strdup_printf("# this run could not be resolved: %s\n", one_line);
 }
 
-static gboolean save_failure(plan *p, int index, const char *out_dir, const char *status,
-                             const char *reason, double wall_ms, const char *cfg_text,
-                             GError **error)
+/* Into batch when there is one (a worker's run), else saved at once (the coordinator). */
+static gboolean save_failure(plan *p, int index, const char *out_dir, results_batch *batch,
+                             const char *status, const char *reason, double wall_ms,
+                             const char *cfg_text, GError **error)
 {
     g_autoptr(run_record) rec = record_new(p, index);
     rec->status = g_strdup(status);
@@ -55,7 +56,8 @@ static gboolean save_failure(plan *p, int index, const char *out_dir, const char
     run_output out = {0};
     out.metrics = g_string_new(NULL);
     out.final_loss = out.final_val_loss = NAN;
-    gboolean saved = results_save_run(out_dir, rec, &out, cfg_text, error);
+    gboolean saved = batch ? results_batch_add(batch, rec, &out, cfg_text, error)
+                           : results_save_run(out_dir, rec, &out, cfg_text, error);
     run_output_clear(&out);
     return saved;
 }
@@ -67,22 +69,85 @@ gboolean runner_record_failure(plan *p, int index, const char *out_dir, const ch
     g_autoptr(run_plan) r = plan_run_at(p, index, &err);
     g_autofree char *cfg = r ? g_strdup(r->cfg_text) : unresolved_cfg(err->message);
     g_clear_error(&err);
-    return save_failure(p, index, out_dir, status, reason, wall_ms, cfg, error);
+    return save_failure(p, index, out_dir, NULL, status, reason, wall_ms, cfg, error);
 }
 
-gboolean runner_run(plan *p, int index, const char *out_dir, fl_host *host, GError **error)
+/* The runs of one grid point differ only in their seed and their name: a worker, sent a
+ * cell's runs one after another, resolves the cell once and gives each run its own seed,
+ * name and run.cfg, as plan_run_at does (plan.c). */
+struct runner_cache {
+    const plan *p;
+    int cell;
+    run_plan *r;       /* the cell's first run asked for, resolved */
+    gint64 cell_seed;  /* its seed less its repeat */
+    char *cell_name;   /* its experiment name less "-<id>" */
+};
+
+runner_cache *runner_cache_new(void) { return g_new0(runner_cache, 1); }
+
+static void runner_cache_clear(runner_cache *c)
+{
+    g_clear_pointer(&c->r, run_plan_free);
+    g_clear_pointer(&c->cell_name, g_free);
+    c->p = NULL;
+}
+
+void runner_cache_free(runner_cache *c)
+{
+    if (!c)
+        return;
+    runner_cache_clear(c);
+    g_free(c);
+}
+
+/* Run `index` resolved (owned by the cache, valid until its next call) with its seed and
+ * run.cfg text (the caller's); NULL with the reason when it cannot be resolved. */
+static const experiment *cache_resolve(runner_cache *c, plan *p, int index, gint64 *seed,
+                                       char **cfg_text, GError **error)
+{
+    int cell = plan_cell_of(p, index);
+    if (c->p != p || c->cell != cell || !c->r) {
+        runner_cache_clear(c);
+        run_plan *r = plan_run_at(p, index, error);
+        if (!r)
+            return NULL;
+        c->p = p;
+        c->cell = cell;
+        c->r = r;
+        c->cell_seed = r->seed - r->repeat;
+        const char *name = r->exp->top.name;
+        gsize n = strlen(name), tail = strlen(r->id) + 1;
+        c->cell_name = g_strndup(name, n > tail ? n - tail : 0);
+        *seed = r->seed;
+        *cfg_text = g_steal_pointer(&r->cfg_text);
+        return r->exp;
+    }
+    experiment *e = c->r->exp;
+    g_autofree char *id = plan_run_id(p, index);
+    *seed = c->cell_seed + index % p->repeats;
+    e->top.seed = (int)*seed;
+    g_free(e->top.name);
+    e->top.name = g_strdup_printf("%s-%s", c->cell_name, id);
+    *cfg_text = experiment_to_text(e, NULL);
+    return e;
+}
+
+gboolean runner_run(plan *p, int index, runner_cache *cache, results_batch *batch,
+                    fl_host *host, GError **error)
 {
     GError *err = NULL;
-    g_autoptr(run_plan) r = plan_run_at(p, index, &err);
-    if (!r) {
+    gint64 seed = 0;
+    g_autofree char *cfg_text = NULL;
+    const experiment *exp = cache_resolve(cache, p, index, &seed, &cfg_text, &err);
+    if (!exp) {
         /* A combination of grid values that planning did not try on its own. */
         g_autofree char *cfg = unresolved_cfg(err->message);
         g_autofree char *why = g_strdup(err->message);
         g_clear_error(&err);
-        return save_failure(p, index, out_dir, "crashed", why, 0, cfg, error);
+        return save_failure(p, index, NULL, batch, "crashed", why, 0, cfg, error);
     }
     run_output out;
-    if (!train_run(r->exp, (uint64_t)r->seed, host, &out, &err)) {
+    if (!train_run(exp, (uint64_t)seed, host, &out, &err)) {
         /* Checked before the sweep; if it still fails (a file changed), say so per run. */
         out.status = RUN_CRASHED;
         out.reason = g_strdup(err->message);
@@ -106,7 +171,7 @@ gboolean runner_run(plan *p, int index, const char *out_dir, fl_host *host, GErr
     rec->majority_accuracy = out.majority_accuracy;
     if (!out.metrics)
         out.metrics = g_string_new(NULL);
-    gboolean saved = results_save_run(out_dir, rec, &out, r->cfg_text, error);
+    gboolean saved = results_batch_add(batch, rec, &out, cfg_text, error);
     run_output_clear(&out);
     return saved;
 }

@@ -7,9 +7,18 @@
 #include "plan.h"
 #include "results.h"
 
-/* Train run `index` and save its files.  A run that cannot be resolved or trained is saved
- * as crashed with the reason; FALSE only when its files cannot be saved. */
-gboolean runner_run(plan *p, int index, const char *out_dir, fl_host *host, GError **error);
+/* What a worker keeps from one run to the next: the resolved configuration of the last
+ * grid point it ran (runs of one point differ only in seed and name). */
+typedef struct runner_cache runner_cache;
+runner_cache *runner_cache_new(void);
+void runner_cache_free(runner_cache *c);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(runner_cache, runner_cache_free)
+
+/* Train run `index` and write its files into batch (results.h: its run.result waits for
+ * the batch's commit).  A run that cannot be resolved or trained is saved as crashed with
+ * the reason; FALSE only when its files cannot be written. */
+gboolean runner_run(plan *p, int index, runner_cache *cache, results_batch *batch,
+                    fl_host *host, GError **error);
 
 /* Save a run that died or ran out of time (status "crashed" or "timeout"), with why. */
 gboolean runner_record_failure(plan *p, int index, const char *out_dir, const char *status,

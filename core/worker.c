@@ -3,7 +3,11 @@
 #include "host.h"
 #include "plan.h"
 #include "registry.h"
+#include "results.h"
 #include "runner.h"
+
+#include <errno.h>
+#include <poll.h>
 
 #include <stdio.h>
 #include <string.h>
@@ -31,6 +35,54 @@ static void worker_log(const char *domain, GLogLevelFlags level, const char *mes
             g_debug("cannot tell the coordinator");
     }
     g_log_default_handler(domain, level, message, data);
+}
+
+/* Requests arrive as lines on stdin, read here without stdio so that whether one is
+ * waiting can be asked (stdio's buffer cannot be). */
+static gboolean worker_request_waiting(GString *in)
+{
+    if (memchr(in->str, '\n', in->len))
+        return TRUE;
+    struct pollfd p = {STDIN_FILENO, POLLIN, 0};
+    return poll(&p, 1, 0) > 0;
+}
+
+/* The next line of stdin without its newline, or NULL at end of file. */
+static char *worker_read_line(GString *in)
+{
+    while (TRUE) {
+        char *nl = memchr(in->str, '\n', in->len);
+        if (nl) {
+            char *line = g_strndup(in->str, (gsize)(nl - in->str));
+            g_string_erase(in, 0, nl - in->str + 1);
+            return line;
+        }
+        char chunk[4096];
+        ssize_t n = read(STDIN_FILENO, chunk, sizeof chunk);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return NULL;
+        g_string_append_len(in, chunk, n);
+    }
+}
+
+/* The batch's run.result markers written and synced (results.h): now, and only now, its
+ * runs are answered as saved. */
+static void worker_commit(results_batch *batch, FILE *answers)
+{
+    results_batch_commit(batch);
+    for (guint i = 0; i < results_batch_len(batch); i++) {
+        const GError *e = results_batch_error(batch, i);
+        if (e) {
+            g_autofree char *why = g_strdelimit(g_strdup(e->message), "\r\n", ' ');
+            fprintf(answers, "unsaved %d %s\n", results_batch_index(batch, i), why);
+        } else {
+            fprintf(answers, "ok %d\n", results_batch_index(batch, i));
+        }
+    }
+    fflush(answers);
+    results_batch_clear(batch);
 }
 
 int worker_main(int argc, char **argv)
@@ -74,31 +126,48 @@ int worker_main(int argc, char **argv)
         g_printerr("flatline __worker: %s\n", err->message);
         return 2;
     }
-    char *line = NULL;
-    size_t cap = 0;
-    while (getline(&line, &cap, stdin) > 0) {
+    g_autoptr(results_batch) batch = results_batch_new(out_dir);
+    g_autoptr(runner_cache) cache = runner_cache_new();
+    g_autoptr(GString) in = g_string_new(NULL);
+    char *line;
+    while (TRUE) {
+        /* Close the batch when it is full, old, or nothing else is asked for now: a
+         * worker never sits on finished runs while it waits. */
+        guint pending = results_batch_len(batch);
+        if (pending && (pending >= RESULTS_BATCH_RUNS ||
+                        results_batch_age(batch) >= RESULTS_BATCH_MS * 1000 ||
+                        !worker_request_waiting(in)))
+            worker_commit(batch, answers);
+        if (!(line = worker_read_line(in)))
+            break;
         int index = -1;
         char fingerprint[80] = "";
         if (sscanf(line, "%d %79s", &index, fingerprint) != 2 || index < 0 ||
             index >= s->n_runs) {
             fprintf(answers, "fail %d unreadable request\n", index);
             fflush(answers);
+            g_free(line);
             continue;
         }
+        g_free(line);
         g_autoptr(GError) run_err = NULL;
         worker_run_index = index;
         if (strcmp(s->fingerprint, fingerprint) != 0) {
             fprintf(answers, "fail %d the experiment file changed while the sweep ran\n", index);
-        } else if (!runner_run(s, index, out_dir, host, &run_err)) {
+            fflush(answers);
+            continue;
+        }
+        /* The coordinator times the run from here, and charges this run if we die. */
+        fprintf(answers, "begin %d\n", index);
+        fflush(answers);
+        if (!runner_run(s, index, cache, batch, host, &run_err)) {
             /* One line: the message must not end the answer early. */
             g_strdelimit(run_err->message, "\r\n", ' ');
             fprintf(answers, "unsaved %d %s\n", index, run_err->message);
-        } else {
-            fprintf(answers, "ok %d\n", index);
+            fflush(answers);
         }
-        fflush(answers);
     }
-    free(line);
+    worker_commit(batch, answers);
     fclose(answers);
     g_free(out_dir);
     g_strfreev(sets);

@@ -360,9 +360,12 @@ static int bad_init_observe(void *state, const void *opts_, const fl_probes *p,
 {
     (void)state;
     const bad_init_opts *o = opts_;
-    GArray *issues = issues_new();
+    GArray *issues = NULL;
     for (size_t k = 0; k < p->n_layers; k++) {
         const fl_layer_desc *l = fl_probes_layer(p, k);
+        /* After every epoch: a layer that did not start constant costs no allocation. */
+        if (!bad_init_constant(l))
+            continue;
         GString *consumers = g_string_new(NULL);
         bad_init_kind kind = bad_init_classify(p, k, consumers);
         g_string_free(consumers, TRUE);
@@ -370,6 +373,8 @@ static int bad_init_observe(void *state, const void *opts_, const fl_probes *p,
         if (kind == BAD_INIT_NONE || !bad_init_on_every_path(p, k) ||
             fl_streak(p, k, NULL, bad_init_still, &since) < o->patience || since != 0)
             continue;
+        if (!issues)
+            issues = issues_new();
         issue_add(
             issues, FL_LEVEL_COLLAPSED, 0,
             g_strdup_printf("%s started with every weight at %.3g (init \"%s\") and all %zu of "
@@ -383,7 +388,8 @@ static int bad_init_observe(void *state, const void *opts_, const fl_probes *p,
                             l->name),
             bad_init_advice(l), bad_init_fixes(p, k, kind));
     }
-    issues_report(issues, 0, report, ctx);
+    if (issues)
+        issues_report(issues, 0, report, ctx);
     return 0;
 }
 

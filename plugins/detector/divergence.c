@@ -111,19 +111,38 @@ static bool divergence_rising(const fl_probes *p, size_t k, size_t unused, const
     return l > op->grow_factor * fl_probes_epoch(p, 0)->loss && l > prev;
 }
 
+/* How far the history was searched for a non-finite loss (epochs once probed do not
+ * change), so that an epoch's check costs the same late in a long run as early. */
+typedef struct divergence_state {
+    size_t scanned;   /* epochs 1..scanned hold finite losses */
+    size_t bad_epoch; /* the first that does not (0: none yet) */
+} divergence_state;
+
+static int divergence_create(const fl_host *host, const void *opts, void **state)
+{
+    (void)host, (void)opts;
+    *state = g_new0(divergence_state, 1);
+    return 0;
+}
+
+static void divergence_destroy(void *state) { g_free(state); }
+
 static int divergence_observe(void *state, const void *opts, const fl_probes *p,
                               fl_report_fn report, void *ctx)
 {
-    (void)state;
     const divergence_opts *op = opts;
     size_t n = p->n_epochs;
-    for (size_t k = 1; k <= n; k++) {
+    divergence_state none = {0}, *st = state ? state : &none;
+    for (size_t k = st->scanned + 1; k <= n && !st->bad_epoch; k++) {
         const fl_epoch_probe *e = fl_probes_epoch(p, k);
         /* Without a validation split val_loss is NaN by design. */
-        if (!isfinite(e->loss) || (p->n_val && !isfinite(e->val_loss))) {
-            divergence_report_nonfinite(p, k, report, ctx);
-            return 0;
-        }
+        if (!isfinite(e->loss) || (p->n_val && !isfinite(e->val_loss)))
+            st->bad_epoch = k;
+        st->scanned = k;
+    }
+    if (st->bad_epoch) {
+        divergence_report_nonfinite(p, st->bad_epoch, report, ctx);
+        return 0;
     }
     double l0 = fl_probes_epoch(p, 0)->loss;
     if (!(l0 > 0))
@@ -156,4 +175,5 @@ static int divergence_observe(void *state, const void *opts, const fl_probes *p,
 
 FL_DETECTOR_PLUGIN("divergence", "loss becomes NaN/Inf or grows without bound", divergence_params,
                    divergence_opts, .flags = FL_DETECTS_CAUSE, .priority = PRIORITY_DIVERGENCE,
-                   .preflight = divergence_preflight, .observe = divergence_observe);
+                   .create = divergence_create, .preflight = divergence_preflight,
+                   .observe = divergence_observe, .destroy = divergence_destroy);

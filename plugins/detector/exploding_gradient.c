@@ -163,19 +163,59 @@ static char *exploding_gradient_advice(const fl_probes *p, fl_fix_set *fixes)
     return g_string_free(s, FALSE);
 }
 
+/* What observe keeps between epochs, so that an epoch costs the same at epoch 5 and at
+ * epoch 5000: how far the history was searched for a non-finite norm, and the first one
+ * found.  Epochs once probed do not change. */
+typedef struct exploding_gradient_state {
+    size_t scanned;    /* epochs 1..scanned hold no non-finite norm */
+    size_t bad_epoch;  /* the first epoch that does (0: none yet) */
+    size_t bad_layer;
+} exploding_gradient_state;
+
+static int exploding_gradient_create(const fl_host *host, const void *opts, void **state)
+{
+    (void)host, (void)opts;
+    *state = g_new0(exploding_gradient_state, 1);
+    return 0;
+}
+
+static void exploding_gradient_destroy(void *state) { g_free(state); }
+
+/* The first epoch in 1..n with a non-finite norm (its layer in *layer), or 0; with state,
+ * only the epochs not searched before are. */
+static size_t exploding_gradient_first_nonfinite(exploding_gradient_state *st,
+                                                 const fl_probes *p, size_t *layer)
+{
+    exploding_gradient_state none = {0};
+    if (!st)
+        st = &none;
+    for (size_t k = st->scanned + 1; k <= p->n_epochs && !st->bad_epoch; k++) {
+        size_t l = exploding_gradient_nonfinite(p, k);
+        if (l != p->n_layers) {
+            st->bad_epoch = k;
+            st->bad_layer = l;
+        }
+        st->scanned = k;
+    }
+    *layer = st->bad_layer;
+    return st->bad_epoch;
+}
+
 static int exploding_gradient_observe(void *state, const void *opts, const fl_probes *p,
                                       fl_report_fn report, void *ctx)
 {
-    (void)state;
     const exploding_gradient_opts *op = opts;
     size_t n = p->n_epochs;
-    GString *evidence = g_string_new(NULL);
     fl_level level = 0;
     int since = 0;
-    for (size_t k = 1; k <= n && !level; k++) {
-        size_t l = exploding_gradient_nonfinite(p, k);
-        if (l == p->n_layers)
-            continue;
+    size_t l = 0;
+    size_t k = exploding_gradient_first_nonfinite(state, p, &l);
+    size_t streak = k ? 0 : (size_t)fl_streak(p, 0, op, exploding_gradient_sign, NULL);
+    /* The common case, a healthy epoch: nothing to say, nothing allocated. */
+    if (!k && !streak)
+        return 0;
+    GString *evidence = g_string_new(NULL);
+    if (k) {
         const fl_layer_probe *lp = fl_epoch_layer(fl_probes_epoch(p, k), l);
         char g[32], w[32];
         snprintf(g, sizeof g, "%.3g", lp->grad_norm);
@@ -190,58 +230,53 @@ static int exploding_gradient_observe(void *state, const void *opts, const fl_pr
                                    fl_epoch_layer(fl_probes_epoch(p, k - 1), l)->weight_norm);
         level = FL_LEVEL_COLLAPSED;
         since = (int)k;
+    } else {
+        since = (int)(n - streak + 1);
+        size_t a = 0, b = 0, gl = 0;
+        double r = exploding_gradient_worst_pair(op, p, n, &a, &b);
+        double g = exploding_gradient_worst_growth(p, n, &gl);
+        const fl_epoch_probe *now = fl_probes_epoch(p, n);
+        if (r > op->ratio)
+            g_string_append_printf(evidence,
+                                   "gradient norm of %s %.3g = %.3g x that of %s "
+                                   "%.3g (ratio above %.3g, norm above %.3g)",
+                                   fl_probes_layer(p, a)->name,
+                                   fl_epoch_layer(now, a)->grad_norm, r,
+                                   fl_probes_layer(p, b)->name,
+                                   fl_epoch_layer(now, b)->grad_norm, op->ratio, op->min_norm);
+        if (g > op->growth)
+            g_string_append_printf(
+                evidence,
+                "%sweight norm of %s %.3g = %.3g x %.3g, the "
+                "larger of its norm before training (%.3g) and "
+                "a Glorot init's (above %.3g x)",
+                evidence->len ? "; " : "", fl_probes_layer(p, gl)->name,
+                fl_epoch_layer(now, gl)->weight_norm, g, exploding_gradient_weight_ref(p, gl),
+                fl_epoch_layer(fl_probes_epoch(p, 0), gl)->weight_norm, op->growth);
+        g_string_append_printf(evidence, "; since epoch %d", since);
+        bool stalled = fl_loss_plateau(p, op->patience, op->min_delta);
+        level = streak >= (size_t)op->patience && stalled ? FL_LEVEL_COLLAPSED
+                                                          : FL_LEVEL_WARNING;
+        char *loss = loss_note(p, op->patience, op->min_delta);
+        g_string_append_printf(evidence, "; %s", loss);
+        g_free(loss);
     }
-    if (!level) {
-        size_t streak = fl_streak(p, 0, op, exploding_gradient_sign, NULL);
-        if (streak) {
-            since = (int)(n - streak + 1);
-            size_t a = 0, b = 0, l = 0;
-            double r = exploding_gradient_worst_pair(op, p, n, &a, &b);
-            double g = exploding_gradient_worst_growth(p, n, &l);
-            const fl_epoch_probe *now = fl_probes_epoch(p, n);
-            if (r > op->ratio)
-                g_string_append_printf(evidence,
-                                       "gradient norm of %s %.3g = %.3g x that of %s "
-                                       "%.3g (ratio above %.3g, norm above %.3g)",
-                                       fl_probes_layer(p, a)->name,
-                                       fl_epoch_layer(now, a)->grad_norm, r,
-                                       fl_probes_layer(p, b)->name,
-                                       fl_epoch_layer(now, b)->grad_norm, op->ratio, op->min_norm);
-            if (g > op->growth)
-                g_string_append_printf(
-                    evidence,
-                    "%sweight norm of %s %.3g = %.3g x %.3g, the "
-                    "larger of its norm before training (%.3g) and "
-                    "a Glorot init's (above %.3g x)",
-                    evidence->len ? "; " : "", fl_probes_layer(p, l)->name,
-                    fl_epoch_layer(now, l)->weight_norm, g, exploding_gradient_weight_ref(p, l),
-                    fl_epoch_layer(fl_probes_epoch(p, 0), l)->weight_norm, op->growth);
-            g_string_append_printf(evidence, "; since epoch %d", since);
-            bool stalled = fl_loss_plateau(p, op->patience, op->min_delta);
-            level = streak >= (size_t)op->patience && stalled ? FL_LEVEL_COLLAPSED
-                                                              : FL_LEVEL_WARNING;
-            char *loss = loss_note(p, op->patience, op->min_delta);
-            g_string_append_printf(evidence, "; %s", loss);
-            g_free(loss);
-        }
-    }
-    if (level) {
-        fl_fix_set fixes = {0};
-        char *advice = exploding_gradient_advice(p, &fixes);
-        fl_finding f = {.size = sizeof f,
-                        .level = level,
-                        .epoch = since,
-                        .evidence = evidence->str,
-                        .cause = "the gradients or weights blow up, so each step overshoots",
-                        .advice = advice};
-        fl_finding_fixes(&f, &fixes);
-        report(ctx, &f);
-        g_free(advice);
-    }
+    fl_fix_set fixes = {0};
+    char *advice = exploding_gradient_advice(p, &fixes);
+    fl_finding f = {.size = sizeof f,
+                    .level = level,
+                    .epoch = since,
+                    .evidence = evidence->str,
+                    .cause = "the gradients or weights blow up, so each step overshoots",
+                    .advice = advice};
+    fl_finding_fixes(&f, &fixes);
+    report(ctx, &f);
+    g_free(advice);
     g_string_free(evidence, TRUE);
     return 0;
 }
 
 FL_DETECTOR_PLUGIN("exploding_gradient", "gradients or weights blow up", exploding_gradient_params,
                    exploding_gradient_opts, .flags = FL_DETECTS_CAUSE,
-                   .priority = PRIORITY_EXPLODING_GRADIENT, .observe = exploding_gradient_observe);
+                   .priority = PRIORITY_EXPLODING_GRADIENT, .create = exploding_gradient_create,
+                   .observe = exploding_gradient_observe, .destroy = exploding_gradient_destroy);

@@ -146,10 +146,36 @@ static char *underfit_advice(const fl_probes *p, fl_fix_set *fixes)
     return advice;
 }
 
+/* The noise floor depends on the probe rows alone: computed once per run (it is
+ * quadratic in them), not at every epoch of a plateau. */
+typedef struct underfit_state {
+    bool have_floor;
+    double floor;
+} underfit_state;
+
+static int underfit_create(const fl_host *host, const void *opts, void **state)
+{
+    (void)host, (void)opts;
+    *state = g_new0(underfit_state, 1);
+    return 0;
+}
+
+static void underfit_destroy(void *state) { g_free(state); }
+
+static double underfit_floor(underfit_state *st, const fl_probes *p)
+{
+    if (!st)
+        return underfit_noise_floor(p);
+    if (!st->have_floor) {
+        st->floor = underfit_noise_floor(p);
+        st->have_floor = true;
+    }
+    return st->floor;
+}
+
 static int underfit_observe(void *state, const void *opts_, const fl_probes *p,
                             fl_report_fn report, void *ctx)
 {
-    (void)state;
     const underfit_opts *o = opts_;
     int start = MAX(o->min_epochs, (int)ceil(o->min_fraction * p->max_epochs));
     if ((int)p->n_epochs < start || !fl_loss_plateau(p, o->patience, o->min_delta) ||
@@ -158,7 +184,7 @@ static int underfit_observe(void *state, const void *opts_, const fl_probes *p,
     const fl_epoch_probe *now = fl_probes_epoch(p, p->n_epochs);
     double data = fl_data_loss(now), share = data / p->baseline_loss;
     bool mse = p->loss_flags & FL_LOSS_SQUARED_ERROR;
-    double noise = mse && o->floor_factor > 0 ? underfit_noise_floor(p) : NAN;
+    double noise = mse && o->floor_factor > 0 ? underfit_floor(state, p) : NAN;
     if (isfinite(noise) && data <= o->floor_factor * noise)
         return 0;
     char *flat = loss_note(p, o->patience, o->min_delta);
@@ -217,4 +243,5 @@ static int underfit_observe(void *state, const void *opts_, const fl_probes *p,
 
 FL_DETECTOR_PLUGIN("underfit", "the loss plateaus far above the loss of predicting the mean",
                    underfit_params, underfit_opts, .flags = FL_DETECTS_CAUSE,
-                   .priority = PRIORITY_UNDERFIT, .observe = underfit_observe);
+                   .priority = PRIORITY_UNDERFIT, .create = underfit_create,
+                   .observe = underfit_observe, .destroy = underfit_destroy);

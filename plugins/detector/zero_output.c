@@ -84,7 +84,8 @@ static int zero_output_observe(void *state, const void *opts, const fl_probes *p
     fl_level level = 0;
     int since = INT_MAX;
     bool exact_any = false;
-    GString *evidence = g_string_new(NULL);
+    GString *evidence = NULL; /* made for the first output that shows it: a healthy epoch
+                               * allocates nothing */
     char buf[32];
     for (size_t o = 0; o < p->n_outputs; o++) {
         /* Targets that are all ~0 make zero predictions right, not a symptom. */
@@ -105,6 +106,8 @@ static int zero_output_observe(void *state, const void *opts, const fl_probes *p
         level = l > level ? l : level;
         since = s < since ? s : since;
         exact_any |= exact;
+        if (!evidence)
+            evidence = g_string_new(NULL);
         g_string_append_printf(evidence,
                                "%soutput %s: largest |prediction| across %zu probe inputs %.3g "
                                "< %.3g (%.3g + %.3g x target scale %.3g; target mean %.3g, std "
@@ -146,7 +149,8 @@ static int zero_output_observe(void *state, const void *opts, const fl_probes *p
         fl_finding_fixes(&f, &fixes);
         report(ctx, &f);
     }
-    g_string_free(evidence, TRUE);
+    if (evidence)
+        g_string_free(evidence, TRUE);
     return 0;
 }
 
