@@ -1,4 +1,5 @@
-# Fuzzing (issue 8): libFuzzer targets for experiment files and the csv reader, built with
+# Fuzzing (issue 8): libFuzzer targets for experiment files, the csv reader and the npy
+# reader (.npy headers and .npz directories), built with
 # clang straight from the sources they exercise (not through libtool), with ASan, UBSan and
 # coverage.  Outside `make check` (which only replays the kept inputs, below):
 #   make fuzz                     replay fuzz/regressions, then fuzz each target FUZZ_SECONDS
@@ -43,14 +44,26 @@ fuzz/build/plugins/dataset-csv.so: $(srcdir)/plugins/dataset/csv.c \
 	$(AM_V_CC)$(FUZZ_CC) $(FUZZ_CCFLAGS) -fsanitize=fuzzer-no-link -fPIC -shared -DCSV_CHUNK=61 \
 		$(FUZZ_INCLUDES) $(srcdir)/plugins/dataset/csv.c -o $@ $(GLIB_LIBS) -lm
 
+fuzz/build/fuzz-npy: $(srcdir)/fuzz/fuzz-npy.c $(FUZZ_DEPS)
+	@$(MKDIR_P) fuzz/build
+	$(AM_V_CC)$(FUZZ_CC) $(FUZZ_CCFLAGS) -fsanitize=fuzzer $(FUZZ_INCLUDES) \
+		$(srcdir)/fuzz/fuzz-npy.c $(FUZZ_CORE) -o $@ $(FUZZ_LINK)
+
+fuzz/build/plugins/dataset-npy.so: $(srcdir)/plugins/dataset/npy.c \
+		$(srcdir)/plugins/dataset/synth.h $(srcdir)/include/flatline/plugin.h
+	@$(MKDIR_P) fuzz/build/plugins
+	$(AM_V_CC)$(FUZZ_CC) $(FUZZ_CCFLAGS) -fsanitize=fuzzer-no-link -fPIC -shared \
+		$(FUZZ_INCLUDES) $(srcdir)/plugins/dataset/npy.c -o $@ $(GLIB_LIBS) -lm
+
 fuzz-build: all fuzz-need-clang fuzz/build/fuzz-experiment fuzz/build/fuzz-csv \
-		fuzz/build/plugins/dataset-csv.so
+		fuzz/build/plugins/dataset-csv.so fuzz/build/fuzz-npy fuzz/build/plugins/dataset-npy.so
 	@$(SHELL) $(srcdir)/fuzz/seeds.sh $(srcdir) fuzz/build/seeds
 
 # Each target in turn (the machine has 2 cores; the other one keeps the build usable).
 fuzz: fuzz-build
 	$(FUZZ_RUN) experiment $(FUZZ_SECONDS) $(srcdir) fuzz/build '$(abs_top_builddir)/plugins'
 	$(FUZZ_RUN) csv $(FUZZ_SECONDS) $(srcdir) fuzz/build '$(abs_top_builddir)/fuzz/build/plugins'
+	$(FUZZ_RUN) npy $(FUZZ_SECONDS) $(srcdir) fuzz/build '$(abs_top_builddir)/fuzz/build/plugins'
 
 fuzz-smoke:
 	$(MAKE) $(AM_MAKEFLAGS) fuzz FUZZ_SECONDS=$(FUZZ_SMOKE_SECONDS)
@@ -60,12 +73,12 @@ fuzz-clean:
 
 .PHONY: fuzz fuzz-build fuzz-need-clang fuzz-smoke fuzz-clean
 EXTRA_DIST += fuzz/run.sh fuzz/seeds.sh fuzz/README \
-	fuzz/experiment.dict fuzz/csv.dict fuzz/lsan.supp fuzz/regressions
+	fuzz/experiment.dict fuzz/csv.dict fuzz/npy.dict fuzz/lsan.supp fuzz/regressions
 
 # `make check` replays the kept inputs with the ordinary compiler and the core library,
 # so what fuzzing found stays fixed in CI (and under its sanitizer build) without clang.
-check_PROGRAMS += fuzz/replay-experiment fuzz/replay-csv
-TESTS += fuzz/replay-experiment fuzz/replay-csv
+check_PROGRAMS += fuzz/replay-experiment fuzz/replay-csv fuzz/replay-npy
+TESTS += fuzz/replay-experiment fuzz/replay-csv fuzz/replay-npy
 fuzz_replay_experiment_SOURCES = fuzz/fuzz-experiment.c fuzz/replay.c
 fuzz_replay_experiment_CPPFLAGS = $(FL_TEST_FLAGS) \
 	-DFUZZ_REGRESSIONS='"$(abs_top_srcdir)/fuzz/regressions/experiment"'
@@ -74,3 +87,7 @@ fuzz_replay_csv_SOURCES = fuzz/fuzz-csv.c fuzz/replay.c
 fuzz_replay_csv_CPPFLAGS = $(FL_TEST_FLAGS) \
 	-DFUZZ_REGRESSIONS='"$(abs_top_srcdir)/fuzz/regressions/csv"'
 fuzz_replay_csv_LDADD = $(FL_TEST_LIBS)
+fuzz_replay_npy_SOURCES = fuzz/fuzz-npy.c fuzz/replay.c
+fuzz_replay_npy_CPPFLAGS = $(FL_TEST_FLAGS) \
+	-DFUZZ_REGRESSIONS='"$(abs_top_srcdir)/fuzz/regressions/npy"'
+fuzz_replay_npy_LDADD = $(FL_TEST_LIBS)

@@ -2,12 +2,13 @@
 # fuzz/seeds.sh SRCDIR OUTDIR — the seed corpora of the fuzz targets, rebuilt from the tree:
 # OUTDIR/experiment holds every experiment file of tests/ and experiments/ (good and bad;
 # the --set arguments of tests/invalid cases become "#set" lines), OUTDIR/csv every CSV
-# file of tests/data and tests/invalid.  Files are named after their path so two inputs of
-# the same name both stay.
+# file of tests/data and tests/invalid, OUTDIR/npy the .npy and .npz files kept in
+# fuzz/regressions/npy (the tree has no other NumPy files).  Files are named after their
+# path so two inputs of the same name both stay.
 set -eu
 src=$1 out=$2
-rm -rf "$out/experiment" "$out/csv"
-mkdir -p "$out/experiment" "$out/csv"
+rm -rf "$out/experiment" "$out/csv" "$out/npy"
+mkdir -p "$out/experiment" "$out/csv" "$out/npy"
 seed_copy() { # dir, then find arguments
     dir=$1
     shift
@@ -17,6 +18,7 @@ seed_copy() { # dir, then find arguments
 }
 seed_copy "$out/experiment" tests experiments -name '*.cfg'
 seed_copy "$out/csv" tests/data tests/invalid -name '*.csv'
+seed_copy "$out/npy" fuzz/regressions/npy -name '*.np[yz]'
 # The --set arguments of tests/invalid cases, as the "#set KEY=VALUE" lines the
 # experiment target reads, ahead of the case's file.
 for args in "$src"/tests/invalid/*/args; do
@@ -38,4 +40,4 @@ for args in "$src"/tests/invalid/*/args; do
         >"$out/experiment/tests_invalid_$(basename "$case_dir")_with_sets.cfg"
 done
 echo "fuzz: seeds: $(ls "$out/experiment" | wc -l) experiment files," \
-    "$(ls "$out/csv" | wc -l) CSV files"
+    "$(ls "$out/csv" | wc -l) CSV files, $(ls "$out/npy" | wc -l) NumPy files"

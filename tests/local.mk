@@ -12,6 +12,7 @@ include tests/core.mk
 include tests/layers.mk
 include tests/numerics.mk
 include tests/datasets.mk
+include tests/npy.mk
 include tests/detectors-a.mk
 include tests/detectors-b.mk
 include tests/registry.mk

@@ -59,3 +59,8 @@ plugin_LTLIBRARIES += plugins/dataset/dataset-images.la
 plugins_dataset_dataset_images_la_SOURCES = plugins/dataset/images.c plugins/dataset/synth.h
 plugins_dataset_dataset_images_la_LDFLAGS = $(PLUGIN_LDFLAGS)
 plugins_dataset_dataset_images_la_LIBADD = -lm
+
+plugin_LTLIBRARIES += plugins/dataset/dataset-npy.la
+plugins_dataset_dataset_npy_la_SOURCES = plugins/dataset/npy.c plugins/dataset/synth.h
+plugins_dataset_dataset_npy_la_LDFLAGS = $(PLUGIN_LDFLAGS)
+plugins_dataset_dataset_npy_la_LIBADD = $(GLIB_LIBS) -lm
