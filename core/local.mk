@@ -17,7 +17,7 @@ core_libflatline_core_la_SOURCES = \
 	core/outdir.c core/outdir.h \
 	core/plan.c core/plan.h \
 	core/runner.c core/runner.h \
-	core/sweep.c core/sweep.h \
+	core/sweep.c core/sweep.h core/sweep-options.h \
 	core/pool.c core/pool.h \
 	core/worker.c core/worker.h \
 	core/detect.c core/detect.h \
