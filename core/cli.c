@@ -4,6 +4,7 @@
 #include "config.h"
 #include "host.h"
 #include "params.h"
+#include "suggest.h"
 #include "registry.h"
 #include "plan.h"
 #include "sweep.h"
@@ -454,7 +455,7 @@ static void print_plugin(const fl_plugin *p)
         role = p->ops.detector->flags & FL_DETECTS_CAUSE     ? "[cause] "
                : p->ops.detector->flags & FL_DETECTS_SYMPTOM ? "[symptom] "
                                                              : "";
-    g_print("%-11s %-20s %s%s\n", registry_kind_name(p->kind), p->name, role, p->summary);
+    g_print("%-11s %-20s %s%s\n", fl_kind_name(p->kind), p->name, role, p->summary);
     for (const fl_param *q = params_first(p); q; q = params_next(p, q)) {
         g_autoptr(GString) extra = g_string_new(NULL);
         if (q->def)
@@ -500,7 +501,7 @@ static int cmd_plugins(int argc, char **argv)
     const char *kind_name = argc == 2 ? argv[1] : NULL;
     fl_kind kind = 0;
     gboolean activations = !kind_name || strcmp(kind_name, "activation") == 0;
-    if (kind_name && !activations && !registry_kind_from_name(kind_name, &kind))
+    if (kind_name && !activations && !fl_kind_from_name(kind_name, &kind))
         return usage_error("plugins: unknown kind \"%s\"; kinds: layer, loss, optimizer, "
                            "schedule, initializer, dataset, detector, activation",
                            kind_name);
@@ -574,7 +575,7 @@ int cli_main(int argc, char **argv)
     if (strcmp(cmd, "slurm") == 0)
         return slurm_main(sub_argc, sub_argv);
     static const char *const commands[] = {"run", "check", "plugins", "plot", "report", "slurm"};
-    g_autofree char *hint = params_suggest(cmd, commands, G_N_ELEMENTS(commands));
+    g_autofree char *hint = suggest_name(cmd, commands, G_N_ELEMENTS(commands));
     g_printerr("flatline: unknown command \"%s\"%s\n\n%s", cmd, hint, usage_text);
     return EXIT_USAGE;
 }

@@ -8,6 +8,7 @@
  * unknown-key errors and "did you mean". */
 #include "config.h"
 #include "params.h"
+#include "suggest.h"
 #include "term.h"
 
 #include <errno.h>
@@ -323,7 +324,7 @@ static gboolean read_grid(experiment_file *f, GError **error)
                 values = s;
             else {
                 static const char *const known[] = {"key", "values"};
-                g_autofree char *hint = params_suggest(name, known, 2);
+                g_autofree char *hint = suggest_name(name, known, 2);
                 return fail(error, s, where, "unknown key \"%s\"%s; an axis has key and values",
                             name, hint);
             }
@@ -574,7 +575,7 @@ static gboolean apply_override(config_t *cfg, const override *o, GError **error)
         return FALSE;
     }
     if (!g_strv_contains(top_keys, parts[0])) {
-        g_autofree char *hint = params_suggest(parts[0], top_keys, g_strv_length((GStrv)top_keys));
+        g_autofree char *hint = suggest_name(parts[0], top_keys, g_strv_length((GStrv)top_keys));
         g_set_error(error, FL_CONFIG_ERROR, CONFIG_ERROR_INVALID,
                     "%s: \"%s\" is not a top-level key of an experiment%s", o->origin, parts[0],
                     hint);
@@ -598,7 +599,7 @@ static gboolean apply_override(config_t *cfg, const override *o, GError **error)
                                            : g_strdup_printf("%s%d", plugin, i + 1));
             }
             g_autofree char *hint =
-                params_suggest(parts[1], (const char *const *)names->pdata, names->len);
+                suggest_name(parts[1], (const char *const *)names->pdata, names->len);
             g_ptr_array_add(names, NULL);
             g_autofree char *list = g_strjoinv(", ", (char **)names->pdata);
             g_set_error(error, FL_CONFIG_ERROR, CONFIG_ERROR_INVALID,
@@ -699,14 +700,14 @@ static gboolean resolve_ref(fl_ref *ref, config_setting_t *s, fl_kind kind, cons
         } else if (!name_setting || config_setting_type(name_setting) != CONFIG_TYPE_STRING) {
             return fail(error, name_setting ? name_setting : s, scope,
                         "needs %s = \"name\"; (see `flatline plugins %s`)", plugin_key,
-                        registry_kind_name(kind));
+                        fl_kind_name(kind));
         } else {
             name = config_setting_get_string(name_setting);
         }
     } else {
         return fail(error, s, scope, "expected %s %s name or a group { %s = \"...\"; }",
-                    strchr("aeiou", registry_kind_name(kind)[0]) ? "an" : "a",
-                    registry_kind_name(kind), plugin_key);
+                    strchr("aeiou", fl_kind_name(kind)[0]) ? "an" : "a",
+                    fl_kind_name(kind), plugin_key);
     }
     g_autoptr(GError) err = NULL;
     const fl_plugin *plugin = registry_find(reg, kind, name, &err);
@@ -886,7 +887,7 @@ static gboolean resolve_model(experiment *e, config_setting_t *model, registry *
             for (guint k = 0; k < e->layers->len; k++)
                 g_ptr_array_add(all, ((layer_spec *)e->layers->pdata[k])->name);
             g_autofree char *hint =
-                params_suggest(l->from, (const char *const *)all->pdata, all->len);
+                suggest_name(l->from, (const char *const *)all->pdata, all->len);
             config_setting_t *s = config_setting_get_elem(model, i);
             g_autofree char *where = g_strdup_printf("model.%s.from", l->name);
             return fail(error, config_setting_get_member(s, "from"), where,
@@ -1019,7 +1020,7 @@ static gboolean resolve_tree(experiment *e, config_t *cfg, registry *reg, GError
         const char *key = config_setting_name(s);
         if (!g_strv_contains(top_keys, key)) {
             g_autofree char *hint =
-                params_suggest(key, top_keys, g_strv_length((GStrv)top_keys));
+                suggest_name(key, top_keys, g_strv_length((GStrv)top_keys));
             return fail(error, s, key,
                         "unknown top-level key%s; an experiment has name, seed, repeats, "
                         "data_dir, dataset, model, loss, optimizer, train, detectors, grid, "
