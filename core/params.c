@@ -432,21 +432,18 @@ gboolean params_set_from_group(const fl_plugin *plugin, void *opts,
     return TRUE;
 }
 
-/* Parse text as a libconfig value; bare words become strings. */
-static gboolean parse_value_text(config_t *cfg, const char *text)
+gboolean params_parse_value(config_t *cfg, const char *text)
 {
+    config_init(cfg);
     g_autofree char *doc = g_strdup_printf("v = %s;", text);
     if (config_read_string(cfg, doc) == CONFIG_TRUE)
+        /* "1;x=2" parses as two settings: only one value is allowed. */
         return config_setting_length(config_root_setting(cfg)) == 1;
     config_destroy(cfg);
     config_init(cfg);
-    g_autoptr(GString) quoted = g_string_new("v = \"");
-    for (const char *c = text; *c; c++) {
-        if (*c == '"' || *c == '\\')
-            g_string_append_c(quoted, '\\');
-        g_string_append_c(quoted, *c);
-    }
-    g_string_append(quoted, "\";");
+    g_autoptr(GString) quoted = g_string_new("v = ");
+    params_append_quoted(quoted, text);
+    g_string_append_c(quoted, ';');
     return config_read_string(cfg, quoted->str) == CONFIG_TRUE;
 }
 
@@ -455,8 +452,7 @@ static gboolean set_from_text(const fl_plugin *plugin, void *opts, const fl_para
                               GError **error)
 {
     config_t cfg;
-    config_init(&cfg);
-    gboolean ok = parse_value_text(&cfg, text);
+    gboolean ok = params_parse_value(&cfg, text);
     if (!ok)
         set_error(error, PARAMS_ERROR_TYPE, NULL, scope, p->key, "cannot read value '%s'", text);
     else

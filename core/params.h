@@ -35,6 +35,10 @@ gboolean params_set_from_setting(const fl_plugin *plugin, void *opts, const fl_p
 gboolean params_set_from_group(const fl_plugin *plugin, void *opts,
                                const config_setting_t *group, const char *const *reserved,
                                const char *scope, registry *reg, GError **error);
+/* Parse text in experiment-file syntax ("0.01", "true", "[1, 2]"; bare words are strings)
+ * as the one setting "v" of cfg, which this initializes: config_destroy it either way.
+ * FALSE when the text is not one value. */
+gboolean params_parse_value(config_t *cfg, const char *text);
 /* Set one parameter from text in experiment-file syntax ("0.01", "true", "\"he_normal\"",
  * bare words are strings). */
 gboolean params_set_from_string(const fl_plugin *plugin, void *opts, const char *key,
