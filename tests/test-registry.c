@@ -16,7 +16,7 @@
 #include <string.h>
 #include <sys/wait.h>
 
-/* The six losses of DESIGN.md section 6, sorted. */
+/* The six losses flatline ships (plugins/loss), sorted. */
 static const char *const regtest_losses[] = {"bce", "cce", "hinge", "mae", "mse", "step"};
 
 typedef struct regtest_bad {
@@ -362,7 +362,7 @@ static void test_find_unknown(void)
 /* ---------------------------------------------------------------- exports */
 
 /* nm -D --defined-only lists what a shared object exports; a plugin must export
- * flatline_plugin and nothing else (STYLE.md: the loader binds symbols at load time and
+ * flatline_plugin and nothing else (the loader binds symbols at load time and
  * keeps them local, and a second exported name could clash between plugins).  On this
  * toolchain (GNU ld with libtool's version script) _init, _fini and the like are not
  * exported as defined dynamic symbols, so no name is exempt. */
