@@ -1,19 +1,8 @@
-# The detectors on synthetic probe streams (tests/probe-fixture.h), one program per topic:
-# symptoms of the output, training dynamics, units, data and configuration.
-FL_DETECT_TESTS = tests/test-detect-output tests/test-detect-dynamics tests/test-detect-units \
-	tests/test-detect-data
-check_PROGRAMS += $(FL_DETECT_TESTS)
-TESTS += $(FL_DETECT_TESTS)
-FL_DETECT_FLAGS = $(FL_TEST_FLAGS) -I$(top_srcdir)/plugins/detector
-tests_test_detect_output_SOURCES = tests/test-detect-output.c
-tests_test_detect_output_CPPFLAGS = $(FL_DETECT_FLAGS)
-tests_test_detect_output_LDADD = $(FL_TEST_LIBS)
-tests_test_detect_dynamics_SOURCES = tests/test-detect-dynamics.c
-tests_test_detect_dynamics_CPPFLAGS = $(FL_DETECT_FLAGS)
-tests_test_detect_dynamics_LDADD = $(FL_TEST_LIBS)
-tests_test_detect_units_SOURCES = tests/test-detect-units.c
-tests_test_detect_units_CPPFLAGS = $(FL_DETECT_FLAGS)
-tests_test_detect_units_LDADD = $(FL_TEST_LIBS)
-tests_test_detect_data_SOURCES = tests/test-detect-data.c
-tests_test_detect_data_CPPFLAGS = $(FL_DETECT_FLAGS)
-tests_test_detect_data_LDADD = $(FL_TEST_LIBS)
+# The detectors on synthetic probe streams (tests/probe-fixture.h): one program, one file
+# per topic (symptoms of the output, training dynamics, units, data and configuration).
+check_PROGRAMS += tests/test-detect
+TESTS += tests/test-detect
+tests_test_detect_SOURCES = tests/test-detect.c tests/test-detect.h tests/test-detect-output.c \
+	tests/test-detect-dynamics.c tests/test-detect-units.c tests/test-detect-data.c
+tests_test_detect_CPPFLAGS = $(FL_TEST_FLAGS) -I$(top_srcdir)/plugins/detector
+tests_test_detect_LDADD = $(FL_TEST_LIBS)

@@ -490,6 +490,39 @@ void pfx_assert_healthy_silent(const char *detector)
     }
 }
 
+typedef struct detector_list {
+    const pfx_detector *d;
+    size_t n;
+} detector_list;
+
+static void test_descriptors(gconstpointer data)
+{
+    const detector_list *l = data;
+    for (size_t i = 0; i < l->n; i++)
+        pfx_check_descriptor(l->d[i].name, l->d[i].flags, l->d[i].priority, l->d[i].min_params);
+}
+
+static void test_healthy(gconstpointer data)
+{
+    const detector_list *l = data;
+    for (size_t i = 0; i < l->n; i++)
+        pfx_assert_healthy_silent(l->d[i].name);
+}
+
+void pfx_add_detector_tests(const char *prefix, const pfx_detector *detectors, size_t n)
+{
+    g_autofree char *desc = g_strconcat(prefix, "/descriptors", NULL);
+    g_autofree char *healthy = g_strconcat(prefix, "/healthy", NULL);
+    /* Static: the tests read the list when they run, after this returns. */
+    static detector_list lists[16];
+    static size_t n_lists;
+    g_assert_cmpuint(n_lists, <, G_N_ELEMENTS(lists));
+    detector_list *l = &lists[n_lists++];
+    *l = (detector_list){detectors, n};
+    g_test_add_data_func(desc, l, test_descriptors);
+    g_test_add_data_func(healthy, l, test_healthy);
+}
+
 const char *pfx_fmt(const char *format, ...)
 {
     /* Kept for the life of the test program, like the literals they stand beside. */

@@ -1,5 +1,10 @@
 /* probe-fixture.h — synthetic probe streams for detector tests: build an fl_probes by hand,
- * epoch by epoch, and run detectors over it through the core's detect set. */
+ * epoch by epoch, and run detectors over it through the core's detect set.
+ *
+ * Each detector gets a stream that must fire (level, since-epoch, and the numbers and
+ * names a reviewer needs in its evidence and advice, formatted from the values the test
+ * put in, not pasted), healthy streams that must stay silent, a stream just on the safe
+ * side of each threshold, and where it applies a stream that warns but recovers. */
 #ifndef FL_PROBE_FIXTURE_H
 #define FL_PROBE_FIXTURE_H
 
@@ -104,6 +109,16 @@ int pfx_level(pfx *f, const char *detector, const char *const *options);
 void pfx_check(const finding_rec *r, fl_level level, int epoch);
 /* The detector finds nothing on the stream as it stands (else the finding is printed). */
 void pfx_assert_silent(pfx *f, const char *detector, const char *const *options);
+
+/* What every detector of a test file is checked for: pfx_check_descriptor and
+ * pfx_assert_healthy_silent, added as the tests PREFIX/descriptors and PREFIX/healthy. */
+typedef struct pfx_detector {
+    const char *name;
+    unsigned flags; /* FL_DETECTS_* */
+    int priority;
+    size_t min_params;
+} pfx_detector;
+void pfx_add_detector_tests(const char *prefix, const pfx_detector *detectors, size_t n);
 
 /* A detector's descriptor: this kind of finding (FL_DETECTS_*) and priority, a summary, a
  * pre-flight or observe operation, and at least min_params parameters, each with a

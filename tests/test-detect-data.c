@@ -1,12 +1,8 @@
 /* test-detect-data.c — the data and configuration causes: unscaled inputs, constant
  * targets, underfitting, penalties that overwhelm the data, an output activation that
- * cannot reach the targets, class imbalance, over synthetic probe streams
- * (probe-fixture.h).
- *
- * Each detector gets a stream that must fire (level, since-epoch, and the numbers and
- * names a reviewer needs in its evidence and advice, formatted here from the values the
- * test put in), healthy streams that must stay silent, a stream just on the safe side of
- * each threshold, and where it applies a stream that warns but recovers. */
+ * cannot reach the targets, class imbalance.  What each detector is tested on:
+ * probe-fixture.h. */
+#include "test-detect.h"
 #include "probe-fixture.h"
 #include "testutil.h"
 #include "detect.h"
@@ -16,33 +12,14 @@
 #include <stdio.h>
 #include <string.h>
 
-static const struct {
-    const char *name;
-    unsigned flags;
-    int priority;
-} detectors[] = {
-    {"unscaled_input", FL_DETECTS_CAUSE, PRIORITY_UNSCALED_INPUT},
-    {"constant_target", FL_DETECTS_CAUSE, PRIORITY_CONSTANT_TARGET},
-    {"underfit", FL_DETECTS_CAUSE, PRIORITY_UNDERFIT},
-    {"over_regularization", FL_DETECTS_CAUSE, PRIORITY_OVER_REGULARIZATION},
-    {"output_activation", FL_DETECTS_CAUSE, PRIORITY_OUTPUT_ACTIVATION},
-    {"class_imbalance", FL_DETECTS_CAUSE, PRIORITY_CLASS_IMBALANCE},
+static const pfx_detector detectors[] = {
+    {"unscaled_input", FL_DETECTS_CAUSE, PRIORITY_UNSCALED_INPUT, 1},
+    {"constant_target", FL_DETECTS_CAUSE, PRIORITY_CONSTANT_TARGET, 1},
+    {"underfit", FL_DETECTS_CAUSE, PRIORITY_UNDERFIT, 1},
+    {"over_regularization", FL_DETECTS_CAUSE, PRIORITY_OVER_REGULARIZATION, 1},
+    {"output_activation", FL_DETECTS_CAUSE, PRIORITY_OUTPUT_ACTIVATION, 1},
+    {"class_imbalance", FL_DETECTS_CAUSE, PRIORITY_CLASS_IMBALANCE, 1},
 };
-
-/* ---------------------------------------------------------------- every detector */
-
-static void test_descriptors(void)
-{
-    for (size_t i = 0; i < G_N_ELEMENTS(detectors); i++)
-        pfx_check_descriptor(detectors[i].name, detectors[i].flags, detectors[i].priority,
-                             1);
-}
-
-static void test_healthy(void)
-{
-    for (size_t i = 0; i < G_N_ELEMENTS(detectors); i++)
-        pfx_assert_healthy_silent(detectors[i].name);
-}
 
 /* ---------------------------------------------------------------- unscaled_input */
 
@@ -716,23 +693,20 @@ static void test_class_imbalance(void)
     detect_free(ds);
 }
 
-int main(int argc, char **argv)
+void test_detect_data_add(void)
 {
-    g_test_init(&argc, &argv, NULL);
-    g_test_add_func("/detect-data/descriptors", test_descriptors);
-    g_test_add_func("/detect-data/healthy", test_healthy);
-    g_test_add_func("/detect-data/unscaled_input", test_unscaled_input);
-    g_test_add_func("/detect-data/constant_target", test_constant_target);
-    g_test_add_func("/detect-data/constant_target/one_class", test_constant_target_one_class);
-    g_test_add_func("/detect-data/underfit", test_underfit);
-    g_test_add_func("/detect-data/underfit/quiet", test_underfit_quiet);
-    g_test_add_func("/detect-data/over_regularization/preflight",
+    pfx_add_detector_tests("/detect/data", detectors, G_N_ELEMENTS(detectors));
+    g_test_add_func("/detect/data/unscaled_input", test_unscaled_input);
+    g_test_add_func("/detect/data/constant_target", test_constant_target);
+    g_test_add_func("/detect/data/constant_target/one_class", test_constant_target_one_class);
+    g_test_add_func("/detect/data/underfit", test_underfit);
+    g_test_add_func("/detect/data/underfit/quiet", test_underfit_quiet);
+    g_test_add_func("/detect/data/over_regularization/preflight",
                     test_over_regularization_preflight);
-    g_test_add_func("/detect-data/over_regularization", test_over_regularization);
-    g_test_add_func("/detect-data/over_regularization/quiet", test_over_regularization_quiet);
-    g_test_add_func("/detect-data/output_activation/regression", test_output_activation_regression);
-    g_test_add_func("/detect-data/output_activation/classification",
+    g_test_add_func("/detect/data/over_regularization", test_over_regularization);
+    g_test_add_func("/detect/data/over_regularization/quiet", test_over_regularization_quiet);
+    g_test_add_func("/detect/data/output_activation/regression", test_output_activation_regression);
+    g_test_add_func("/detect/data/output_activation/classification",
                     test_output_activation_classification);
-    g_test_add_func("/detect-data/class_imbalance", test_class_imbalance);
-    return g_test_run();
+    g_test_add_func("/detect/data/class_imbalance", test_class_imbalance);
 }

@@ -1,11 +1,7 @@
-/* test-detect-dynamics.c — the training-dynamics causes: updates that do not happen, losses
- * and gradients that run away or vanish, a loss that swings, over synthetic probe streams
- * (probe-fixture.h).
- *
- * Each detector gets a stream that must fire (level, since-epoch, and the numbers and
- * names a reviewer needs in its evidence and advice, formatted here from the values the
- * test put in), healthy streams that must stay silent, a stream just on the safe side of
- * each threshold, and where it applies a stream that warns but recovers. */
+/* test-detect-dynamics.c — the training-dynamics causes: updates that do not happen,
+ * losses and gradients that run away or vanish, a loss that swings.  What each detector is
+ * tested on: probe-fixture.h. */
+#include "test-detect.h"
 #include "probe-fixture.h"
 #include "testutil.h"
 #include "detect.h"
@@ -15,32 +11,13 @@
 #include <stdio.h>
 #include <string.h>
 
-static const struct {
-    const char *name;
-    unsigned flags;
-    int priority;
-} detectors[] = {
-    {"no_update", FL_DETECTS_CAUSE, PRIORITY_NO_UPDATE},
-    {"divergence", FL_DETECTS_CAUSE, PRIORITY_DIVERGENCE},
-    {"exploding_gradient", FL_DETECTS_CAUSE, PRIORITY_EXPLODING_GRADIENT},
-    {"vanishing_gradient", FL_DETECTS_CAUSE, PRIORITY_VANISHING_GRADIENT},
-    {"oscillation", FL_DETECTS_CAUSE, PRIORITY_OSCILLATION},
+static const pfx_detector detectors[] = {
+    {"no_update", FL_DETECTS_CAUSE, PRIORITY_NO_UPDATE, 2},
+    {"divergence", FL_DETECTS_CAUSE, PRIORITY_DIVERGENCE, 2},
+    {"exploding_gradient", FL_DETECTS_CAUSE, PRIORITY_EXPLODING_GRADIENT, 2},
+    {"vanishing_gradient", FL_DETECTS_CAUSE, PRIORITY_VANISHING_GRADIENT, 2},
+    {"oscillation", FL_DETECTS_CAUSE, PRIORITY_OSCILLATION, 2},
 };
-
-/* ---------------------------------------------------------------- every detector */
-
-static void test_descriptors(void)
-{
-    for (size_t i = 0; i < G_N_ELEMENTS(detectors); i++)
-        pfx_check_descriptor(detectors[i].name, detectors[i].flags, detectors[i].priority,
-                             2);
-}
-
-static void test_healthy(void)
-{
-    for (size_t i = 0; i < G_N_ELEMENTS(detectors); i++)
-        pfx_assert_healthy_silent(detectors[i].name);
-}
 
 /* ---------------------------------------------------------------- no_update */
 
@@ -555,28 +532,25 @@ static void test_oscillation_quiet(void)
     g_assert_cmpint(pfx_level(q, "oscillation", noise), ==, FL_LEVEL_WARNING);
 }
 
-int main(int argc, char **argv)
+void test_detect_dynamics_add(void)
 {
-    g_test_init(&argc, &argv, NULL);
-    g_test_add_func("/detect-dynamics/descriptors", test_descriptors);
-    g_test_add_func("/detect-dynamics/healthy", test_healthy);
-    g_test_add_func("/detect-dynamics/no_update/preflight", test_no_update_preflight);
-    g_test_add_func("/detect-dynamics/no_update/schedule", test_no_update_schedule);
-    g_test_add_func("/detect-dynamics/no_update/observed", test_no_update_observed);
-    g_test_add_func("/detect-dynamics/no_update/tiny-rate", test_no_update_tiny_rate);
-    g_test_add_func("/detect-dynamics/no_update/quiet", test_no_update_quiet);
-    g_test_add_func("/detect-dynamics/divergence/nan", test_divergence_nan);
-    g_test_add_func("/detect-dynamics/divergence/growth", test_divergence_growth);
-    g_test_add_func("/detect-dynamics/divergence/quiet", test_divergence_quiet);
-    g_test_add_func("/detect-dynamics/exploding_gradient/nonfinite",
+    pfx_add_detector_tests("/detect/dynamics", detectors, G_N_ELEMENTS(detectors));
+    g_test_add_func("/detect/dynamics/no_update/preflight", test_no_update_preflight);
+    g_test_add_func("/detect/dynamics/no_update/schedule", test_no_update_schedule);
+    g_test_add_func("/detect/dynamics/no_update/observed", test_no_update_observed);
+    g_test_add_func("/detect/dynamics/no_update/tiny-rate", test_no_update_tiny_rate);
+    g_test_add_func("/detect/dynamics/no_update/quiet", test_no_update_quiet);
+    g_test_add_func("/detect/dynamics/divergence/nan", test_divergence_nan);
+    g_test_add_func("/detect/dynamics/divergence/growth", test_divergence_growth);
+    g_test_add_func("/detect/dynamics/divergence/quiet", test_divergence_quiet);
+    g_test_add_func("/detect/dynamics/exploding_gradient/nonfinite",
                     test_exploding_gradient_nonfinite);
-    g_test_add_func("/detect-dynamics/exploding_gradient/ratio", test_exploding_gradient_ratio);
-    g_test_add_func("/detect-dynamics/exploding_gradient/weights", test_exploding_gradient_weights);
-    g_test_add_func("/detect-dynamics/exploding_gradient/quiet", test_exploding_gradient_quiet);
-    g_test_add_func("/detect-dynamics/vanishing_gradient/collapse",
+    g_test_add_func("/detect/dynamics/exploding_gradient/ratio", test_exploding_gradient_ratio);
+    g_test_add_func("/detect/dynamics/exploding_gradient/weights", test_exploding_gradient_weights);
+    g_test_add_func("/detect/dynamics/exploding_gradient/quiet", test_exploding_gradient_quiet);
+    g_test_add_func("/detect/dynamics/vanishing_gradient/collapse",
                     test_vanishing_gradient_collapse);
-    g_test_add_func("/detect-dynamics/vanishing_gradient/quiet", test_vanishing_gradient_quiet);
-    g_test_add_func("/detect-dynamics/oscillation/collapse", test_oscillation_collapse);
-    g_test_add_func("/detect-dynamics/oscillation/quiet", test_oscillation_quiet);
-    return g_test_run();
+    g_test_add_func("/detect/dynamics/vanishing_gradient/quiet", test_vanishing_gradient_quiet);
+    g_test_add_func("/detect/dynamics/oscillation/collapse", test_oscillation_collapse);
+    g_test_add_func("/detect/dynamics/oscillation/quiet", test_oscillation_quiet);
 }

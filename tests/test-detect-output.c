@@ -1,10 +1,6 @@
 /* test-detect-output.c — the symptom detectors: a network that predicts one value whatever
- * the input, over synthetic probe streams (probe-fixture.h).
- *
- * Each detector gets a stream that must fire (level, since-epoch, and the numbers and
- * names a reviewer needs in its evidence and advice, formatted here from the values the
- * test put in), healthy streams that must stay silent, a stream just on the safe side of
- * each threshold, and where it applies a stream that warns but recovers. */
+ * the input.  What each detector is tested on: probe-fixture.h. */
+#include "test-detect.h"
 #include "probe-fixture.h"
 #include "testutil.h"
 #include "detect.h"
@@ -14,31 +10,12 @@
 #include <stdio.h>
 #include <string.h>
 
-static const struct {
-    const char *name;
-    unsigned flags;
-    int priority;
-} detectors[] = {
-    {"constant_output", FL_DETECTS_SYMPTOM, PRIORITY_SYMPTOM},
-    {"zero_output", FL_DETECTS_SYMPTOM, PRIORITY_SYMPTOM},
-    {"identical_heads", FL_DETECTS_SYMPTOM, PRIORITY_SYMPTOM},
-    {"single_class", FL_DETECTS_SYMPTOM, PRIORITY_SYMPTOM},
+static const pfx_detector detectors[] = {
+    {"constant_output", FL_DETECTS_SYMPTOM, PRIORITY_SYMPTOM, 2},
+    {"zero_output", FL_DETECTS_SYMPTOM, PRIORITY_SYMPTOM, 2},
+    {"identical_heads", FL_DETECTS_SYMPTOM, PRIORITY_SYMPTOM, 2},
+    {"single_class", FL_DETECTS_SYMPTOM, PRIORITY_SYMPTOM, 2},
 };
-
-/* ---------------------------------------------------------------- every detector */
-
-static void test_descriptors(void)
-{
-    for (size_t i = 0; i < G_N_ELEMENTS(detectors); i++)
-        pfx_check_descriptor(detectors[i].name, detectors[i].flags, detectors[i].priority,
-                             2);
-}
-
-static void test_healthy(void)
-{
-    for (size_t i = 0; i < G_N_ELEMENTS(detectors); i++)
-        pfx_assert_healthy_silent(detectors[i].name);
-}
 
 /* ---------------------------------------------------------------- constant_output */
 
@@ -472,26 +449,23 @@ static void test_single_class_quiet(void)
     pfx_live_end(&n);
 }
 
-int main(int argc, char **argv)
+void test_detect_output_add(void)
 {
-    g_test_init(&argc, &argv, NULL);
-    g_test_add_func("/detect-output/descriptors", test_descriptors);
-    g_test_add_func("/detect-output/healthy", test_healthy);
-    g_test_add_func("/detect-output/constant_output/collapse", test_constant_output_collapse);
-    g_test_add_func("/detect-output/constant_output/recovering", test_constant_output_recovering);
-    g_test_add_func("/detect-output/constant_output/growing", test_constant_output_growing);
-    g_test_add_func("/detect-output/constant_output/exact", test_constant_output_exact);
-    g_test_add_func("/detect-output/constant_output/quiet", test_constant_output_quiet);
-    g_test_add_func("/detect-output/zero_output/collapse", test_zero_output_collapse);
-    g_test_add_func("/detect-output/zero_output/exact-recovering",
+    pfx_add_detector_tests("/detect/output", detectors, G_N_ELEMENTS(detectors));
+    g_test_add_func("/detect/output/constant_output/collapse", test_constant_output_collapse);
+    g_test_add_func("/detect/output/constant_output/recovering", test_constant_output_recovering);
+    g_test_add_func("/detect/output/constant_output/growing", test_constant_output_growing);
+    g_test_add_func("/detect/output/constant_output/exact", test_constant_output_exact);
+    g_test_add_func("/detect/output/constant_output/quiet", test_constant_output_quiet);
+    g_test_add_func("/detect/output/zero_output/collapse", test_zero_output_collapse);
+    g_test_add_func("/detect/output/zero_output/exact-recovering",
                     test_zero_output_exact_and_recovering);
-    g_test_add_func("/detect-output/zero_output/quiet", test_zero_output_quiet);
-    g_test_add_func("/detect-output/identical_heads/collapse", test_identical_heads_collapse);
-    g_test_add_func("/detect-output/identical_heads/recovering", test_identical_heads_recovering);
-    g_test_add_func("/detect-output/identical_heads/quiet", test_identical_heads_quiet);
-    g_test_add_func("/detect-output/single_class/multiclass", test_single_class_multiclass);
-    g_test_add_func("/detect-output/single_class/binary", test_single_class_binary);
-    g_test_add_func("/detect-output/single_class/recovering", test_single_class_recovering);
-    g_test_add_func("/detect-output/single_class/quiet", test_single_class_quiet);
-    return g_test_run();
+    g_test_add_func("/detect/output/zero_output/quiet", test_zero_output_quiet);
+    g_test_add_func("/detect/output/identical_heads/collapse", test_identical_heads_collapse);
+    g_test_add_func("/detect/output/identical_heads/recovering", test_identical_heads_recovering);
+    g_test_add_func("/detect/output/identical_heads/quiet", test_identical_heads_quiet);
+    g_test_add_func("/detect/output/single_class/multiclass", test_single_class_multiclass);
+    g_test_add_func("/detect/output/single_class/binary", test_single_class_binary);
+    g_test_add_func("/detect/output/single_class/recovering", test_single_class_recovering);
+    g_test_add_func("/detect/output/single_class/quiet", test_single_class_quiet);
 }

@@ -1,10 +1,6 @@
-/* test-detect-units.c — the unit causes: dead ReLUs, saturated units and initializations
- * that break symmetry badly, over synthetic probe streams (probe-fixture.h).
- *
- * Each detector gets a stream that must fire (level, since-epoch, and the numbers and
- * names a reviewer needs in its evidence and advice, formatted here from the values the
- * test put in), healthy streams that must stay silent, a stream just on the safe side of
- * each threshold, and where it applies a stream that warns but recovers. */
+/* test-detect-units.c — the unit causes: dead ReLUs, saturated units, initializations
+ * that break symmetry badly.  What each detector is tested on: probe-fixture.h. */
+#include "test-detect.h"
 #include "probe-fixture.h"
 #include "testutil.h"
 #include "detect.h"
@@ -14,30 +10,11 @@
 #include <stdio.h>
 #include <string.h>
 
-static const struct {
-    const char *name;
-    unsigned flags;
-    int priority;
-} detectors[] = {
-    {"dead_relu", FL_DETECTS_CAUSE, PRIORITY_DEAD_RELU},
-    {"saturation", FL_DETECTS_CAUSE, PRIORITY_SATURATION},
-    {"bad_init", FL_DETECTS_CAUSE, PRIORITY_BAD_INIT},
+static const pfx_detector detectors[] = {
+    {"dead_relu", FL_DETECTS_CAUSE, PRIORITY_DEAD_RELU, 1},
+    {"saturation", FL_DETECTS_CAUSE, PRIORITY_SATURATION, 1},
+    {"bad_init", FL_DETECTS_CAUSE, PRIORITY_BAD_INIT, 1},
 };
-
-/* ---------------------------------------------------------------- every detector */
-
-static void test_descriptors(void)
-{
-    for (size_t i = 0; i < G_N_ELEMENTS(detectors); i++)
-        pfx_check_descriptor(detectors[i].name, detectors[i].flags, detectors[i].priority,
-                             1);
-}
-
-static void test_healthy(void)
-{
-    for (size_t i = 0; i < G_N_ELEMENTS(detectors); i++)
-        pfx_assert_healthy_silent(detectors[i].name);
-}
 
 /* ---------------------------------------------------------------- dead_relu */
 
@@ -571,22 +548,19 @@ static void test_bad_init_wide_output(void)
     pfx_assert_silent(f, "bad_init", NULL);
 }
 
-int main(int argc, char **argv)
+void test_detect_units_add(void)
 {
-    g_test_init(&argc, &argv, NULL);
-    g_test_add_func("/detect-units/descriptors", test_descriptors);
-    g_test_add_func("/detect-units/healthy", test_healthy);
-    g_test_add_func("/detect-units/dead_relu/warns", test_dead_relu_warns);
-    g_test_add_func("/detect-units/dead_relu/collapses", test_dead_relu_collapses);
-    g_test_add_func("/detect-units/dead_relu/quiet", test_dead_relu_quiet);
-    g_test_add_func("/detect-units/dead_relu/preflight", test_dead_relu_preflight);
-    g_test_add_func("/detect-units/saturation/warns", test_saturation_warns);
-    g_test_add_func("/detect-units/saturation/collapses", test_saturation_collapses);
-    g_test_add_func("/detect-units/saturation/quiet", test_saturation_quiet);
-    g_test_add_func("/detect-units/bad_init/preflight", test_bad_init_preflight);
-    g_test_add_func("/detect-units/bad_init/quiet", test_bad_init_quiet);
-    g_test_add_func("/detect-units/bad_init/collapses", test_bad_init_collapses);
-    g_test_add_func("/detect-units/bad_init/wide", test_bad_init_wide);
-    g_test_add_func("/detect-units/bad_init/wide_output", test_bad_init_wide_output);
-    return g_test_run();
+    pfx_add_detector_tests("/detect/units", detectors, G_N_ELEMENTS(detectors));
+    g_test_add_func("/detect/units/dead_relu/warns", test_dead_relu_warns);
+    g_test_add_func("/detect/units/dead_relu/collapses", test_dead_relu_collapses);
+    g_test_add_func("/detect/units/dead_relu/quiet", test_dead_relu_quiet);
+    g_test_add_func("/detect/units/dead_relu/preflight", test_dead_relu_preflight);
+    g_test_add_func("/detect/units/saturation/warns", test_saturation_warns);
+    g_test_add_func("/detect/units/saturation/collapses", test_saturation_collapses);
+    g_test_add_func("/detect/units/saturation/quiet", test_saturation_quiet);
+    g_test_add_func("/detect/units/bad_init/preflight", test_bad_init_preflight);
+    g_test_add_func("/detect/units/bad_init/quiet", test_bad_init_quiet);
+    g_test_add_func("/detect/units/bad_init/collapses", test_bad_init_collapses);
+    g_test_add_func("/detect/units/bad_init/wide", test_bad_init_wide);
+    g_test_add_func("/detect/units/bad_init/wide_output", test_bad_init_wide_output);
 }
