@@ -2,7 +2,7 @@
  * targets, underfitting, penalties that overwhelm the data, an output activation that
  * cannot reach the targets, class imbalance.  What each detector is tested on:
  * probe-fixture.h. */
-#include "test-detect.h"
+#include "detect-topics.h"
 #include "probe-fixture.h"
 #include "testutil.h"
 #include "detect.h"

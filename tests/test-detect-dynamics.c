@@ -1,7 +1,7 @@
 /* test-detect-dynamics.c — the training-dynamics causes: updates that do not happen,
  * losses and gradients that run away or vanish, a loss that swings.  What each detector is
  * tested on: probe-fixture.h. */
-#include "test-detect.h"
+#include "detect-topics.h"
 #include "probe-fixture.h"
 #include "testutil.h"
 #include "detect.h"

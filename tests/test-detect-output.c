@@ -1,6 +1,6 @@
 /* test-detect-output.c — the symptom detectors: a network that predicts one value whatever
  * the input.  What each detector is tested on: probe-fixture.h. */
-#include "test-detect.h"
+#include "detect-topics.h"
 #include "probe-fixture.h"
 #include "testutil.h"
 #include "detect.h"

@@ -1,6 +1,6 @@
 /* test-detect-units.c — the unit causes: dead ReLUs, saturated units, initializations
  * that break symmetry badly.  What each detector is tested on: probe-fixture.h. */
-#include "test-detect.h"
+#include "detect-topics.h"
 #include "probe-fixture.h"
 #include "testutil.h"
 #include "detect.h"

@@ -1,6 +1,6 @@
 /* test-detect.c — every in-tree detector on synthetic probe streams (probe-fixture.h),
  * by topic: tests/test-detect-{output,dynamics,units,data}.c. */
-#include "test-detect.h"
+#include "detect-topics.h"
 
 #include <glib.h>
 

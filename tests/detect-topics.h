@@ -1,6 +1,6 @@
-/* test-detect.h — the detector tests, one file per topic, each adding its tests. */
-#ifndef FL_TEST_DETECT_H
-#define FL_TEST_DETECT_H
+/* detect-topics.h — the detector tests, one file per topic, each adding its tests. */
+#ifndef FL_DETECT_TOPICS_H
+#define FL_DETECT_TOPICS_H
 
 void test_detect_output_add(void);   /* symptoms: constant, zero, identical, one class */
 void test_detect_dynamics_add(void); /* no update, divergence, gradients, oscillation */
