@@ -197,19 +197,38 @@ static gboolean set_ints(fl_ints *out, const config_setting_t *s, const char *sc
     return TRUE;
 }
 
+/* The name a reference gives: a string ("relu") or a group's `plugin` member
+ * ({ plugin = "leaky_relu"; alpha = 0.1; }).  Messages call the group one "naming
+ * <naming>" and say what was `expected` otherwise. */
+static gboolean name_of_ref(const config_setting_t *s, const char *scope, const fl_param *p,
+                            const char *naming, const char *expected, const char **name,
+                            GError **error)
+{
+    if (config_setting_type(s) == CONFIG_TYPE_STRING) {
+        *name = config_setting_get_string(s);
+        return TRUE;
+    }
+    if (config_setting_is_group(s)) {
+        const config_setting_t *ps = config_setting_get_member(s, "plugin");
+        if (!ps || config_setting_type(ps) != CONFIG_TYPE_STRING)
+            return set_error(error, PARAMS_ERROR_TYPE, s, scope, p->key,
+                             "a group naming %s needs plugin = \"name\";", naming);
+        *name = config_setting_get_string(ps);
+        return TRUE;
+    }
+    g_autofree char *got = setting_text(s);
+    return set_error(error, PARAMS_ERROR_TYPE, s, scope, p->key, "expected %s, got %s", expected,
+                     got);
+}
+
 static gboolean set_activation(fl_activation *out, const config_setting_t *s, const char *scope,
                                const fl_param *p, GError **error)
 {
     const char *name = NULL;
     const config_setting_t *alpha = NULL;
-    if (config_setting_type(s) == CONFIG_TYPE_STRING) {
-        name = config_setting_get_string(s);
-    } else if (config_setting_is_group(s)) {
-        const config_setting_t *ps = config_setting_get_member(s, "plugin");
-        if (!ps || config_setting_type(ps) != CONFIG_TYPE_STRING)
-            return set_error(error, PARAMS_ERROR_TYPE, s, scope, p->key,
-                             "a group naming an activation needs plugin = \"name\";");
-        name = config_setting_get_string(ps);
+    if (!name_of_ref(s, scope, p, "an activation", "an activation name", &name, error))
+        return FALSE;
+    if (config_setting_is_group(s)) {
         for (int i = 0; i < config_setting_length(s); i++) {
             const config_setting_t *m = config_setting_get_elem(s, i);
             const char *k = config_setting_name(m);
@@ -220,10 +239,6 @@ static gboolean set_activation(fl_activation *out, const config_setting_t *s, co
                                  "unknown key \"%s\" for an activation (only alpha)", k);
             alpha = m;
         }
-    } else {
-        g_autofree char *got = setting_text(s);
-        return set_error(error, PARAMS_ERROR_TYPE, s, scope, p->key,
-                         "expected an activation name, got %s", got);
     }
     fl_activation act;
     if (!params_activation_from_name(name, &act)) {
@@ -260,21 +275,10 @@ static gboolean set_plugin_ref(fl_ref *out, const config_setting_t *s, const cha
         return set_error(error, PARAMS_ERROR_TABLE, s, scope, p->key,
                          "the parameter table names no plugin kind (\"%s\")", p->choices);
     const char *name = NULL;
-    const config_setting_t *group = NULL;
-    if (config_setting_type(s) == CONFIG_TYPE_STRING) {
-        name = config_setting_get_string(s);
-    } else if (config_setting_is_group(s)) {
-        const config_setting_t *ps = config_setting_get_member(s, "plugin");
-        if (!ps || config_setting_type(ps) != CONFIG_TYPE_STRING)
-            return set_error(error, PARAMS_ERROR_TYPE, s, scope, p->key,
-                             "a group naming a plugin needs plugin = \"name\";");
-        name = config_setting_get_string(ps);
-        group = s;
-    } else {
-        g_autofree char *got = setting_text(s);
-        return set_error(error, PARAMS_ERROR_TYPE, s, scope, p->key,
-                         "expected the name of a %s plugin, got %s", p->choices, got);
-    }
+    g_autofree char *expected = g_strdup_printf("the name of a %s plugin", p->choices);
+    if (!name_of_ref(s, scope, p, "a plugin", expected, &name, error))
+        return FALSE;
+    const config_setting_t *group = config_setting_is_group(s) ? s : NULL;
     g_autoptr(GError) err = NULL;
     const fl_plugin *plugin = registry_find(reg, kind, name, &err);
     if (!plugin)
