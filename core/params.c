@@ -111,6 +111,14 @@ static gboolean set_error(GError **error, int code, const config_setting_t *s, c
     return FALSE;
 }
 
+/* "expected <what>, got <the setting as written>". */
+static gboolean type_error(GError **error, const config_setting_t *s, const char *scope,
+                           const fl_param *p, const char *what)
+{
+    g_autofree char *got = setting_text(s);
+    return set_error(error, PARAMS_ERROR_TYPE, s, scope, p->key, "expected %s, got %s", what, got);
+}
+
 static gboolean is_number(const config_setting_t *s)
 {
     int t = config_setting_type(s);
@@ -189,9 +197,7 @@ static gboolean set_ints(fl_ints *out, const config_setting_t *s, const char *sc
             return FALSE;
         v.n = 1;
     } else {
-        g_autofree char *got = setting_text(s);
-        return set_error(error, PARAMS_ERROR_TYPE, s, scope, p->key,
-                         "expected an integer or an array of integers, got %s", got);
+        return type_error(error, s, scope, p, "an integer or an array of integers");
     }
     *out = v;
     return TRUE;
@@ -216,9 +222,7 @@ static gboolean name_of_ref(const config_setting_t *s, const char *scope, const 
         *name = config_setting_get_string(ps);
         return TRUE;
     }
-    g_autofree char *got = setting_text(s);
-    return set_error(error, PARAMS_ERROR_TYPE, s, scope, p->key, "expected %s, got %s", expected,
-                     got);
+    return type_error(error, s, scope, p, expected);
 }
 
 static gboolean set_activation(fl_activation *out, const config_setting_t *s, const char *scope,
@@ -316,11 +320,8 @@ gboolean params_set_from_setting(const fl_plugin *plugin, void *opts, const fl_p
     switch (p->type) {
     case FL_PARAM_INT: return int_of(s, scope, p, -1, (int *)field, error);
     case FL_PARAM_FLOAT: {
-        if (!is_number(s)) {
-            g_autofree char *got = setting_text(s);
-            return set_error(error, PARAMS_ERROR_TYPE, s, scope, p->key,
-                             "expected a number, got %s", got);
-        }
+        if (!is_number(s))
+            return type_error(error, s, scope, p, "a number");
         double v = number_of(s);
         if (!isfinite(v))
             return set_error(error, PARAMS_ERROR_RANGE, s, scope, p->key, "must be finite");
@@ -330,19 +331,13 @@ gboolean params_set_from_setting(const fl_plugin *plugin, void *opts, const fl_p
         return TRUE;
     }
     case FL_PARAM_BOOL:
-        if (t != CONFIG_TYPE_BOOL) {
-            g_autofree char *got = setting_text(s);
-            return set_error(error, PARAMS_ERROR_TYPE, s, scope, p->key,
-                             "expected true or false, got %s", got);
-        }
+        if (t != CONFIG_TYPE_BOOL)
+            return type_error(error, s, scope, p, "true or false");
         *(bool *)field = config_setting_get_bool(s);
         return TRUE;
     case FL_PARAM_STRING:
-        if (t != CONFIG_TYPE_STRING) {
-            g_autofree char *got = setting_text(s);
-            return set_error(error, PARAMS_ERROR_TYPE, s, scope, p->key,
-                             "expected a string, got %s", got);
-        }
+        if (t != CONFIG_TYPE_STRING)
+            return type_error(error, s, scope, p, "a string");
         g_free(*(char **)field);
         *(char **)field = g_strdup(config_setting_get_string(s));
         return TRUE;
