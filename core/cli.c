@@ -6,6 +6,7 @@
 #include "lint.h"
 #include "listing.h"
 #include "params.h"
+#include "suggest.h"
 #include "registry.h"
 #include "plan.h"
 #include "sweep.h"
@@ -520,21 +521,21 @@ static int cmd_fix(int argc, char **argv)
 static int plugin_page(registry *reg, const char *kind_name, const char *name, int width)
 {
     g_autoptr(GString) out = g_string_new(NULL);
-    fl_kind kind;
+    fl_kind kind = FL_KIND_LAYER; /* the caller checked the kind name */
     if (strcmp(kind_name, "activation") == 0) {
         fl_activation act;
         if (!params_activation_from_name(name, &act)) {
             const char *names[FL_ACT_COUNT];
             for (int k = 0; k < FL_ACT_COUNT; k++)
                 names[k] = fl_activation_name(k);
-            g_autofree char *hint = params_suggest(name, names, FL_ACT_COUNT);
+            g_autofree char *hint = suggest_name(name, names, FL_ACT_COUNT);
             return usage_error("plugins: no activation named \"%s\"%s (see `flatline plugins "
                                "activation`)",
                                name, hint);
         }
         listing_activation_page(out, act.kind, width);
     } else {
-        registry_kind_from_name(kind_name, &kind);
+        fl_kind_from_name(kind_name, &kind);
         g_autoptr(GError) err = NULL;
         const fl_plugin *p = registry_find(reg, kind, name, &err);
         if (!p) {
@@ -565,10 +566,10 @@ static int cmd_plugins(int argc, char **argv)
     const char *kind_name = argc >= 2 ? argv[1] : NULL;
     fl_kind kind = 0;
     gboolean activations = !kind_name || strcmp(kind_name, "activation") == 0;
-    if (kind_name && !activations && !registry_kind_from_name(kind_name, &kind)) {
+    if (kind_name && !activations && !fl_kind_from_name(kind_name, &kind)) {
         static const char *const kinds[] = {"layer",   "loss",     "optimizer", "schedule",
                                             "initializer", "dataset", "detector", "activation"};
-        g_autofree char *hint = params_suggest(kind_name, kinds, G_N_ELEMENTS(kinds));
+        g_autofree char *hint = suggest_name(kind_name, kinds, G_N_ELEMENTS(kinds));
         return usage_error("plugins: unknown kind \"%s\"%s; kinds: layer, loss, optimizer, "
                            "schedule, initializer, dataset, detector, activation",
                            kind_name, hint);
@@ -647,7 +648,7 @@ int cli_main(int argc, char **argv)
         return cmd_fix(sub_argc, sub_argv);
     static const char *const commands[] = {"run",    "check", "plugins", "plot",
                                            "report", "slurm", "fix"};
-    g_autofree char *hint = params_suggest(cmd, commands, G_N_ELEMENTS(commands));
+    g_autofree char *hint = suggest_name(cmd, commands, G_N_ELEMENTS(commands));
     g_printerr("flatline: unknown command \"%s\"%s\n\n%s", cmd, hint, usage_text);
     return EXIT_USAGE;
 }

@@ -1,4 +1,4 @@
-/* cli.h — the command line of DESIGN.md section 1.  Exit status: 0 every run finished,
+/* cli.h — the command line (doc/flatline.1 documents it).  Exit status: 0 every run finished,
  * 1 some run crashed or timed out, 2 usage or configuration error (nothing run). */
 #ifndef FL_CLI_H
 #define FL_CLI_H

@@ -8,6 +8,7 @@
  * unknown-key errors and "did you mean". */
 #include "config.h"
 #include "params.h"
+#include "suggest.h"
 #include "term.h"
 
 #include <errno.h>
@@ -323,7 +324,7 @@ static gboolean read_grid(experiment_file *f, GError **error)
                 values = s;
             else {
                 static const char *const known[] = {"key", "values"};
-                g_autofree char *hint = params_suggest(name, known, 2);
+                g_autofree char *hint = suggest_name(name, known, 2);
                 return fail(error, s, where, "unknown key \"%s\"%s; an axis has key and values",
                             name, hint);
             }
@@ -494,24 +495,6 @@ override *override_parse(const char *arg, GError **error)
     return o;
 }
 
-/* Parse override text as a value; bare words are strings. */
-static gboolean parse_value(config_t *cfg, const char *text)
-{
-    g_autofree char *doc = g_strdup_printf("v = %s;", text);
-    config_init(cfg);
-    if (config_read_string(cfg, doc) == CONFIG_TRUE)
-        /* "1;x=2" parses as two settings: only one value is allowed. */
-        return config_setting_length(config_root_setting(cfg)) == 1;
-    config_destroy(cfg);
-    config_init(cfg);
-    GString *q = g_string_new("v = ");
-    params_append_quoted(q, text);
-    g_string_append_c(q, ';');
-    gboolean ok = config_read_string(cfg, q->str) == CONFIG_TRUE;
-    g_string_free(q, TRUE);
-    return ok;
-}
-
 /* The group a plugin-valued setting must become to take a member: "adam" turns into
  * { plugin = "adam"; }. */
 static config_setting_t *as_group(config_setting_t *parent, const char *name)
@@ -532,22 +515,31 @@ static config_setting_t *as_group(config_setting_t *parent, const char *name)
     return s;
 }
 
+/* A layer without `name` is named by its plugin and position (1-based): dense2. */
+static char *layer_default_name(const char *plugin, int i)
+{
+    return g_strdup_printf("%s%d", plugin, i + 1);
+}
+
+/* The name of the model's i-th layer group, as written or by default (caller frees). */
+static char *layer_setting_name(const config_setting_t *l, int i)
+{
+    const char *name = NULL, *plugin = "dense";
+    if (config_setting_lookup_string(l, "name", &name))
+        return g_strdup(name);
+    config_setting_lookup_string(l, "layer", &plugin);
+    return layer_default_name(plugin, i);
+}
+
 static config_setting_t *find_layer(config_setting_t *model, const char *name)
 {
     for (int i = 0; i < config_setting_length(model); i++) {
         config_setting_t *l = config_setting_get_elem(model, i);
-        const char *n = NULL;
-        if (config_setting_is_group(l) && config_setting_lookup_string(l, "name", &n) &&
-            strcmp(n, name) == 0)
+        if (!config_setting_is_group(l))
+            continue;
+        g_autofree char *n = layer_setting_name(l, i);
+        if (strcmp(n, name) == 0)
             return l;
-        if (!n && config_setting_is_group(l)) {
-            /* Unnamed layers are named by their plugin and position: dense2. */
-            const char *plugin = "dense";
-            config_setting_lookup_string(l, "layer", &plugin);
-            g_autofree char *def = g_strdup_printf("%s%d", plugin, i + 1);
-            if (strcmp(def, name) == 0)
-                return l;
-        }
     }
     return NULL;
 }
@@ -574,7 +566,7 @@ static gboolean apply_override(config_t *cfg, const override *o, GError **error)
         return FALSE;
     }
     if (!g_strv_contains(top_keys, parts[0])) {
-        g_autofree char *hint = params_suggest(parts[0], top_keys, g_strv_length((GStrv)top_keys));
+        g_autofree char *hint = suggest_name(parts[0], top_keys, g_strv_length((GStrv)top_keys));
         g_set_error(error, FL_CONFIG_ERROR, CONFIG_ERROR_INVALID,
                     "%s: \"%s\" is not a top-level key of an experiment%s", o->origin, parts[0],
                     hint);
@@ -587,18 +579,13 @@ static gboolean apply_override(config_t *cfg, const override *o, GError **error)
         config_setting_t *layer = model ? find_layer(model, parts[1]) : NULL;
         if (!layer) {
             g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func(g_free);
-            for (int i = 0; model && i < config_setting_length(model); i++) {
-                const config_setting_t *l = config_setting_get_elem(model, i);
-                const char *n = NULL, *plugin = "dense";
-                if (!config_setting_is_group(l))
-                    continue;
-                config_setting_lookup_string(l, "layer", &plugin);
-                g_ptr_array_add(names, config_setting_lookup_string(l, "name", &n)
-                                           ? g_strdup(n)
-                                           : g_strdup_printf("%s%d", plugin, i + 1));
+            for (int k = 0; model && k < config_setting_length(model); k++) {
+                const config_setting_t *l = config_setting_get_elem(model, k);
+                if (config_setting_is_group(l))
+                    g_ptr_array_add(names, layer_setting_name(l, k));
             }
             g_autofree char *hint =
-                params_suggest(parts[1], (const char *const *)names->pdata, names->len);
+                suggest_name(parts[1], (const char *const *)names->pdata, names->len);
             g_ptr_array_add(names, NULL);
             g_autofree char *list = g_strjoinv(", ", (char **)names->pdata);
             g_set_error(error, FL_CONFIG_ERROR, CONFIG_ERROR_INVALID,
@@ -626,7 +613,7 @@ static gboolean apply_override(config_t *cfg, const override *o, GError **error)
         }
     }
     config_t value;
-    if (!parse_value(&value, o->text)) {
+    if (!params_parse_value(&value, o->text)) {
         config_destroy(&value);
         g_set_error(error, FL_CONFIG_ERROR, CONFIG_ERROR_INVALID, "%s: cannot read the value",
                     o->origin);
@@ -680,6 +667,15 @@ void experiment_free(experiment *e)
     g_free(e);
 }
 
+gboolean experiment_layer_is_output(const experiment *e, guint i)
+{
+    gboolean any_output = FALSE;
+    for (guint k = 0; k < e->layers->len; k++)
+        any_output |= ((const layer_spec *)e->layers->pdata[k])->output;
+    return any_output ? ((const layer_spec *)e->layers->pdata[i])->output
+                      : i + 1 == e->layers->len;
+}
+
 /* Fill a plugin reference from a string or a group; members of the group go to the plugin
  * unless `extra` (a table of the experiment's own, may be NULL) has them. */
 static gboolean resolve_ref(fl_ref *ref, config_setting_t *s, fl_kind kind, const char *scope,
@@ -699,14 +695,14 @@ static gboolean resolve_ref(fl_ref *ref, config_setting_t *s, fl_kind kind, cons
         } else if (!name_setting || config_setting_type(name_setting) != CONFIG_TYPE_STRING) {
             return fail(error, name_setting ? name_setting : s, scope,
                         "needs %s = \"name\"; (see `flatline plugins %s`)", plugin_key,
-                        registry_kind_name(kind));
+                        fl_kind_name(kind));
         } else {
             name = config_setting_get_string(name_setting);
         }
     } else {
         return fail(error, s, scope, "expected %s %s name or a group { %s = \"...\"; }",
-                    strchr("aeiou", registry_kind_name(kind)[0]) ? "an" : "a",
-                    registry_kind_name(kind), plugin_key);
+                    strchr("aeiou", fl_kind_name(kind)[0]) ? "an" : "a",
+                    fl_kind_name(kind), plugin_key);
     }
     g_autoptr(GError) err = NULL;
     const fl_plugin *plugin = registry_find(reg, kind, name, &err);
@@ -803,12 +799,9 @@ static gboolean check_wiring(experiment *e, config_setting_t *model, GError **er
             }
         }
     }
-    gboolean any_output = FALSE;
-    for (guint i = 0; i < n; i++)
-        any_output |= ((layer_spec *)e->layers->pdata[i])->output;
     for (guint i = 0; i < n; i++) {
         const layer_spec *l = e->layers->pdata[i];
-        gboolean is_output = any_output ? l->output : i + 1 == n;
+        gboolean is_output = experiment_layer_is_output(e, i);
         gboolean read = FALSE;
         for (guint k = 0; k < n && !read; k++)
             read = k != i && input_index(e, k) == (int)i;
@@ -857,7 +850,7 @@ static gboolean resolve_model(experiment *e, config_setting_t *model, registry *
                             "digit",
                             name);
         }
-        l->name = name ? g_strdup(name) : g_strdup_printf("%s%d", plugin, i + 1);
+        l->name = name ? g_strdup(name) : layer_default_name(plugin, i);
         if (g_hash_table_contains(names, l->name))
             return fail(error, s, where, "a second layer named \"%s\": layer names must differ",
                         l->name);
@@ -886,7 +879,7 @@ static gboolean resolve_model(experiment *e, config_setting_t *model, registry *
             for (guint k = 0; k < e->layers->len; k++)
                 g_ptr_array_add(all, ((layer_spec *)e->layers->pdata[k])->name);
             g_autofree char *hint =
-                params_suggest(l->from, (const char *const *)all->pdata, all->len);
+                suggest_name(l->from, (const char *const *)all->pdata, all->len);
             config_setting_t *s = config_setting_get_elem(model, i);
             g_autofree char *where = g_strdup_printf("model.%s.from", l->name);
             return fail(error, config_setting_get_member(s, "from"), where,
@@ -1019,7 +1012,7 @@ static gboolean resolve_tree(experiment *e, config_t *cfg, registry *reg, GError
         const char *key = config_setting_name(s);
         if (!g_strv_contains(top_keys, key)) {
             g_autofree char *hint =
-                params_suggest(key, top_keys, g_strv_length((GStrv)top_keys));
+                suggest_name(key, top_keys, g_strv_length((GStrv)top_keys));
             return fail(error, s, key,
                         "unknown top-level key%s; an experiment has name, seed, repeats, "
                         "data_dir, dataset, model, loss, optimizer, train, detectors, grid, "

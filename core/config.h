@@ -72,6 +72,9 @@ typedef struct experiment {
 
 void experiment_free(experiment *e);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(experiment, experiment_free)
+/* Layer i (file order) is part of the model output: marked output = true, or the last
+ * layer when none is marked. */
+gboolean experiment_layer_is_output(const experiment *e, guint i);
 
 /* A value for one key ("optimizer.lr"), from `--set` text or a grid setting. */
 typedef struct override {

@@ -33,7 +33,7 @@ const char *verdict_name(verdict_kind v)
     return "healthy";
 }
 
-static gboolean is_cause(const finding_rec *f)
+gboolean diagnosis_is_cause(const finding_rec *f)
 {
     /* A detector that declares neither sort is taken as a cause: it explains something. */
     return !(f->flags & FL_DETECTS_SYMPTOM) || (f->flags & FL_DETECTS_CAUSE);
@@ -42,7 +42,7 @@ static gboolean is_cause(const finding_rec *f)
 static gint compare_findings(gconstpointer a, gconstpointer b)
 {
     const finding_rec *fa = *(const finding_rec *const *)a, *fb = *(const finding_rec *const *)b;
-    gboolean ca = is_cause(fa), cb = is_cause(fb);
+    gboolean ca = diagnosis_is_cause(fa), cb = diagnosis_is_cause(fb);
     if (ca != cb)
         return ca ? -1 : 1;
     /* A cause proven to collapse the run outranks one that only warns, whatever their
@@ -85,7 +85,7 @@ void diagnose(GPtrArray *findings, gboolean final, diagnosis *out)
             out->verdict = VERDICT_COLLAPSED;
         else if (out->verdict == VERDICT_HEALTHY)
             out->verdict = VERDICT_WARNING;
-        if (is_cause(f))
+        if (diagnosis_is_cause(f))
             cause = TRUE;
         else
             symptom = TRUE;

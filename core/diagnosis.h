@@ -18,6 +18,9 @@ void diagnose(GPtrArray *findings, gboolean final, diagnosis *out);
 void diagnosis_clear(diagnosis *d);
 
 const char *verdict_name(verdict_kind v);
+/* The finding explains the collapse (FL_DETECTS_CAUSE) rather than only showing it; a
+ * detector that declares neither is taken as a cause. */
+gboolean diagnosis_is_cause(const finding_rec *f);
 /* "dead_relu;constant_output" (caller frees). */
 char *diagnosis_causes(const diagnosis *d);
 

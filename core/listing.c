@@ -116,7 +116,7 @@ static const char *detector_role(const fl_plugin *p)
 
 void listing_plugin(GString *out, const fl_plugin *p, int width)
 {
-    g_autofree char *lead = g_strdup_printf("%-11s %-20s ", registry_kind_name(p->kind), p->name);
+    g_autofree char *lead = g_strdup_printf("%-11s %-20s ", fl_kind_name(p->kind), p->name);
     g_autofree char *text = g_strdup_printf("%s%s", detector_role(p), p->summary);
     wrap(out, lead, text, width);
     for (const fl_param *q = params_first(p); q; q = params_next(p, q)) {
@@ -176,7 +176,7 @@ static void page_line(GString *out, const char *label, const char *text, int wid
 
 void listing_plugin_page(GString *out, const fl_plugin *p, const char *path, int width)
 {
-    g_autofree char *title = g_strdup_printf("%s %s - ", registry_kind_name(p->kind), p->name);
+    g_autofree char *title = g_strdup_printf("%s %s - ", fl_kind_name(p->kind), p->name);
     g_autofree char *text = g_strdup_printf("%s%s", detector_role(p), p->summary);
     wrap(out, title, text, width);
     g_string_append_c(out, '\n');

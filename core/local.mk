@@ -3,7 +3,9 @@ noinst_LTLIBRARIES += core/libflatline-core.la
 core_libflatline_core_la_SOURCES = \
 	core/host.c core/host.h \
 	core/registry.c core/registry.h \
+	core/paramtable.c core/paramtable.h \
 	core/params.c core/params.h \
+	core/suggest.c core/suggest.h \
 	core/config.c core/config.h \
 	core/data.c core/data.h \
 	core/memory.c core/memory.h \
@@ -17,7 +19,7 @@ core_libflatline_core_la_SOURCES = \
 	core/outdir.c core/outdir.h \
 	core/plan.c core/plan.h \
 	core/runner.c core/runner.h \
-	core/sweep.c core/sweep.h \
+	core/sweep.c core/sweep.h core/sweep-options.h \
 	core/pool.c core/pool.h \
 	core/worker.c core/worker.h \
 	core/detect.c core/detect.h \

@@ -101,9 +101,6 @@ static gboolean create_layers(model *m, const experiment *e, const int *order, c
     g_autofree int *pos = g_new(int, n); /* file index -> topological position */
     for (guint k = 0; k < n; k++)
         pos[order[k]] = (int)k;
-    gboolean any_output = FALSE;
-    for (guint i = 0; i < n; i++)
-        any_output |= ((layer_spec *)e->layers->pdata[i])->output;
     for (guint k = 0; k < n; k++) {
         const layer_spec *spec = e->layers->pdata[order[k]];
         model_layer *l = &m->layers[k];
@@ -113,7 +110,7 @@ static gboolean create_layers(model *m, const experiment *e, const int *order, c
         l->input = input_of[order[k]] < 0 ? -1 : pos[input_of[order[k]]];
         l->in_shape = l->input < 0 ? *in_shape : m->layers[l->input].info.out_shape;
         l->n_in = fl_shape_count(&l->in_shape);
-        l->is_output = any_output ? spec->output : (guint)order[k] == n - 1;
+        l->is_output = experiment_layer_is_output(e, (guint)order[k]);
         if (l->input >= 0)
             m->layers[l->input].n_consumers++;
         l->info.size = sizeof(fl_layer_info);

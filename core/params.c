@@ -6,12 +6,11 @@
  * setting checked against the row's type and range.  Text is first parsed as a libconfig
  * value, so `--set optimizer.lr=1e-3` behaves exactly like the file. */
 #include "params.h"
+#include "suggest.h"
 
 #include <errno.h>
 #include <math.h>
 #include <string.h>
-
-G_DEFINE_QUARK(flatline-params-error-quark, params_error)
 
 double params_activation_default_alpha(fl_activation_kind kind)
 {
@@ -37,45 +36,6 @@ gboolean params_activation_from_name(const char *name, fl_activation *out)
     return TRUE;
 }
 
-/* ---------------------------------------------------------------- parameter rows */
-
-const fl_param *params_first(const fl_plugin *plugin)
-{
-    if (!plugin->params || !plugin->params->key)
-        return NULL;
-    return plugin->params;
-}
-
-const fl_param *params_next(const fl_plugin *plugin, const fl_param *row)
-{
-    const fl_param *next = (const fl_param *)(const void *)((const char *)row + plugin->param_size);
-    return next->key ? next : NULL;
-}
-
-/* ---------------------------------------------------------------- did you mean */
-
-/* Edit distance counting a swap of neighbours as one edit (optimal string alignment):
- * "trian" is one typo away from "train". */
-static gsize edit_distance(const char *a, const char *b)
-{
-    gsize la = strlen(a), lb = strlen(b), w = lb + 1;
-    g_autofree gsize *d = g_new(gsize, (la + 1) * w);
-    for (gsize i = 0; i <= la; i++)
-        d[i * w] = i;
-    for (gsize j = 0; j <= lb; j++)
-        d[j] = j;
-    for (gsize i = 1; i <= la; i++)
-        for (gsize j = 1; j <= lb; j++) {
-            gsize cost = g_ascii_tolower(a[i - 1]) == g_ascii_tolower(b[j - 1]) ? 0 : 1;
-            gsize v = MIN(MIN(d[(i - 1) * w + j] + 1, d[i * w + j - 1] + 1),
-                          d[(i - 1) * w + j - 1] + cost);
-            if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1])
-                v = MIN(v, d[(i - 2) * w + j - 2] + 1);
-            d[i * w + j] = v;
-        }
-    return d[la * w + lb];
-}
-
 const char *params_alias(const char *key)
 {
     /* Names users bring from Keras and PyTorch, mapped to flatline's. */
@@ -91,154 +51,6 @@ const char *params_alias(const char *key)
     for (gsize i = 0; i < G_N_ELEMENTS(aliases); i++)
         if (strcmp(key, aliases[i][0]) == 0)
             return aliases[i][1];
-    return NULL;
-}
-
-char *params_suggest(const char *word, const char *const *candidates, gsize n)
-{
-    const char *best = NULL;
-    gsize best_d = G_MAXSIZE;
-    for (gsize i = 0; i < n; i++) {
-        gsize d = edit_distance(word, candidates[i]);
-        if (d < best_d) {
-            best_d = d;
-            best = candidates[i];
-        }
-    }
-    /* Close means: a typo or two, scaled with the length of the word. */
-    gsize limit = MAX((gsize)1, strlen(word) / 3);
-    if (best && best_d <= limit)
-        return g_strdup_printf(" (did you mean \"%s\"?)", best);
-    return g_strdup("");
-}
-
-/* ---------------------------------------------------------------- ranges */
-
-typedef struct range {
-    double lo, hi;
-    gboolean lo_open, hi_open;
-} range;
-
-static gboolean parse_bound(const char *s, double *v)
-{
-    g_autofree char *t = g_strstrip(g_strdup(s));
-    if (g_ascii_strcasecmp(t, "inf") == 0 || g_ascii_strcasecmp(t, "+inf") == 0) {
-        *v = INFINITY;
-        return TRUE;
-    }
-    if (g_ascii_strcasecmp(t, "-inf") == 0) {
-        *v = -INFINITY;
-        return TRUE;
-    }
-    char *end = NULL;
-    errno = 0;
-    *v = g_ascii_strtod(t, &end);
-    return *t && end && *end == '\0' && errno == 0;
-}
-
-static gboolean parse_range(const char *text, range *r)
-{
-    gsize len = text ? strlen(text) : 0;
-    if (len < 5)
-        return FALSE;
-    if ((text[0] != '[' && text[0] != '(') || (text[len - 1] != ']' && text[len - 1] != ')'))
-        return FALSE;
-    g_autofree char *inner = g_strndup(text + 1, len - 2);
-    g_auto(GStrv) parts = g_strsplit(inner, ",", -1);
-    if (g_strv_length(parts) != 2)
-        return FALSE;
-    if (!parse_bound(parts[0], &r->lo) || !parse_bound(parts[1], &r->hi) || r->lo > r->hi)
-        return FALSE;
-    r->lo_open = text[0] == '(';
-    r->hi_open = text[len - 1] == ')';
-    return TRUE;
-}
-
-static gboolean in_range(const range *r, double v)
-{
-    if (isnan(v))
-        return FALSE;
-    if (r->lo_open ? !(v > r->lo) : !(v >= r->lo))
-        return FALSE;
-    if (r->hi_open ? !(v < r->hi) : !(v <= r->hi))
-        return FALSE;
-    return TRUE;
-}
-
-/* ---------------------------------------------------------------- table checks */
-
-static gsize type_size(fl_param_type t)
-{
-    switch (t) {
-    case FL_PARAM_INT: return sizeof(int);
-    case FL_PARAM_FLOAT: return sizeof(double);
-    case FL_PARAM_BOOL: return sizeof(bool);
-    case FL_PARAM_STRING: return sizeof(char *);
-    case FL_PARAM_CHOICE: return sizeof(int);
-    case FL_PARAM_STRINGS: return sizeof(char **);
-    case FL_PARAM_ACTIVATION: return sizeof(fl_activation);
-    case FL_PARAM_PLUGIN: return sizeof(fl_ref);
-    case FL_PARAM_INTS: return sizeof(fl_ints);
-    }
-    return 0;
-}
-
-static gboolean choice_index(const char *choices, const char *value, int *index)
-{
-    g_auto(GStrv) opts = g_strsplit(choices, "|", -1);
-    for (int i = 0; opts[i]; i++)
-        if (strcmp(opts[i], value) == 0) {
-            *index = i;
-            return TRUE;
-        }
-    return FALSE;
-}
-
-#define TABLE_ERROR(...) \
-    (g_set_error(error, FL_PARAMS_ERROR, PARAMS_ERROR_TABLE, __VA_ARGS__), FALSE)
-
-gboolean params_check_table(const fl_plugin *plugin, GError **error)
-{
-    g_autoptr(GHashTable) seen = g_hash_table_new(g_str_hash, g_str_equal);
-    for (const fl_param *p = params_first(plugin); p; p = params_next(plugin, p)) {
-        if (!*p->key || g_hash_table_contains(seen, p->key))
-            return TABLE_ERROR("parameter table of \"%s\": empty or repeated key \"%s\"",
-                               plugin->name, p->key);
-        g_hash_table_add(seen, (gpointer)p->key);
-        gsize size = type_size(p->type);
-        if (size == 0)
-            return TABLE_ERROR("parameter %s.%s: unknown type %d", plugin->name, p->key, p->type);
-        if (p->offset + size > plugin->opts_size)
-            return TABLE_ERROR("parameter %s.%s: offset %zu lies outside the %zu-byte options",
-                               plugin->name, p->key, p->offset, plugin->opts_size);
-        range r;
-        if (p->range && !parse_range(p->range, &r))
-            return TABLE_ERROR("parameter %s.%s: cannot read range \"%s\" (write \"[0, 1)\")",
-                               plugin->name, p->key, p->range);
-        fl_kind kind;
-        if (p->type == FL_PARAM_CHOICE && (!p->choices || !*p->choices))
-            return TABLE_ERROR("parameter %s.%s: a choice needs its choices", plugin->name, p->key);
-        if (p->type == FL_PARAM_PLUGIN && !registry_kind_from_name(p->choices, &kind))
-            return TABLE_ERROR("parameter %s.%s: choices must name a plugin kind, not \"%s\"",
-                               plugin->name, p->key, p->choices ? p->choices : "(null)");
-        if (p->type == FL_PARAM_CHOICE && p->def) {
-            int idx;
-            g_autofree char *bare = g_strdup(p->def);
-            g_strdelimit(bare, "\"", ' ');
-            g_strstrip(bare);
-            if (!choice_index(p->choices, bare, &idx))
-                return TABLE_ERROR("parameter %s.%s: default \"%s\" is not one of %s",
-                                   plugin->name, p->key, p->def, p->choices);
-        }
-    }
-    return TRUE;
-}
-
-const fl_param *params_find(const fl_plugin *plugin, const char *key)
-{
-    for (const fl_param *p = params_first(plugin); p; p = params_next(plugin, p))
-        if (strcmp(p->key, key) == 0)
-            return p;
     return NULL;
 }
 
@@ -299,6 +111,14 @@ static gboolean set_error(GError **error, int code, const config_setting_t *s, c
     return FALSE;
 }
 
+/* "expected <what>, got <the setting as written>". */
+static gboolean type_error(GError **error, const config_setting_t *s, const char *scope,
+                           const fl_param *p, const char *what)
+{
+    g_autofree char *got = setting_text(s);
+    return set_error(error, PARAMS_ERROR_TYPE, s, scope, p->key, "expected %s, got %s", what, got);
+}
+
 static gboolean is_number(const config_setting_t *s)
 {
     int t = config_setting_type(s);
@@ -317,8 +137,7 @@ static double number_of(const config_setting_t *s)
 static gboolean check_range(const fl_param *p, double v, const config_setting_t *s,
                             const char *scope, GError **error)
 {
-    range r;
-    if (p->range && parse_range(p->range, &r) && !in_range(&r, v)) {
+    if (!params_in_range(p, v)) {
         g_autofree char *got = setting_text(s);
         return set_error(error, PARAMS_ERROR_RANGE, s, scope, p->key,
                          "%s is out of range: must lie in %s (%s)", got, p->range, p->help);
@@ -348,8 +167,7 @@ static gboolean int_of(const config_setting_t *s, const char *scope, const fl_pa
         return set_error(error, PARAMS_ERROR_RANGE, s, scope, p->key, "%s%s is too large", which,
                          got);
     }
-    range r;
-    if (p->range && parse_range(p->range, &r) && !in_range(&r, v)) {
+    if (!params_in_range(p, v)) {
         g_autofree char *got = setting_text(s);
         return set_error(error, PARAMS_ERROR_RANGE, s, scope, p->key,
                          "%s%s is out of range: must lie in %s (%s)", which, got, p->range,
@@ -379,12 +197,32 @@ static gboolean set_ints(fl_ints *out, const config_setting_t *s, const char *sc
             return FALSE;
         v.n = 1;
     } else {
-        g_autofree char *got = setting_text(s);
-        return set_error(error, PARAMS_ERROR_TYPE, s, scope, p->key,
-                         "expected an integer or an array of integers, got %s", got);
+        return type_error(error, s, scope, p, "an integer or an array of integers");
     }
     *out = v;
     return TRUE;
+}
+
+/* The name a reference gives: a string ("relu") or a group's `plugin` member
+ * ({ plugin = "leaky_relu"; alpha = 0.1; }).  Messages call the group one "naming
+ * <naming>" and say what was `expected` otherwise. */
+static gboolean name_of_ref(const config_setting_t *s, const char *scope, const fl_param *p,
+                            const char *naming, const char *expected, const char **name,
+                            GError **error)
+{
+    if (config_setting_type(s) == CONFIG_TYPE_STRING) {
+        *name = config_setting_get_string(s);
+        return TRUE;
+    }
+    if (config_setting_is_group(s)) {
+        const config_setting_t *ps = config_setting_get_member(s, "plugin");
+        if (!ps || config_setting_type(ps) != CONFIG_TYPE_STRING)
+            return set_error(error, PARAMS_ERROR_TYPE, s, scope, p->key,
+                             "a group naming %s needs plugin = \"name\";", naming);
+        *name = config_setting_get_string(ps);
+        return TRUE;
+    }
+    return type_error(error, s, scope, p, expected);
 }
 
 static gboolean set_activation(fl_activation *out, const config_setting_t *s, const char *scope,
@@ -392,14 +230,9 @@ static gboolean set_activation(fl_activation *out, const config_setting_t *s, co
 {
     const char *name = NULL;
     const config_setting_t *alpha = NULL;
-    if (config_setting_type(s) == CONFIG_TYPE_STRING) {
-        name = config_setting_get_string(s);
-    } else if (config_setting_is_group(s)) {
-        const config_setting_t *ps = config_setting_get_member(s, "plugin");
-        if (!ps || config_setting_type(ps) != CONFIG_TYPE_STRING)
-            return set_error(error, PARAMS_ERROR_TYPE, s, scope, p->key,
-                             "a group naming an activation needs plugin = \"name\";");
-        name = config_setting_get_string(ps);
+    if (!name_of_ref(s, scope, p, "an activation", "an activation name", &name, error))
+        return FALSE;
+    if (config_setting_is_group(s)) {
         for (int i = 0; i < config_setting_length(s); i++) {
             const config_setting_t *m = config_setting_get_elem(s, i);
             const char *k = config_setting_name(m);
@@ -410,17 +243,13 @@ static gboolean set_activation(fl_activation *out, const config_setting_t *s, co
                                  "unknown key \"%s\" for an activation (only alpha)", k);
             alpha = m;
         }
-    } else {
-        g_autofree char *got = setting_text(s);
-        return set_error(error, PARAMS_ERROR_TYPE, s, scope, p->key,
-                         "expected an activation name, got %s", got);
     }
     fl_activation act;
     if (!params_activation_from_name(name, &act)) {
         const char *names[FL_ACT_COUNT];
         for (int k = 0; k < FL_ACT_COUNT; k++)
             names[k] = fl_activation_name((fl_activation_kind)k);
-        g_autofree char *hint = params_suggest(name, names, FL_ACT_COUNT);
+        g_autofree char *hint = suggest_name(name, names, FL_ACT_COUNT);
         return set_error(error, PARAMS_ERROR_TYPE, s, scope, p->key,
                          "unknown activation \"%s\"%s; known: linear, relu, leaky_relu, elu, "
                          "selu, sigmoid, tanh, softmax, softplus",
@@ -445,24 +274,15 @@ static gboolean set_activation(fl_activation *out, const config_setting_t *s, co
 static gboolean set_plugin_ref(fl_ref *out, const config_setting_t *s, const char *scope,
                                const fl_param *p, registry *reg, GError **error)
 {
-    fl_kind kind;
-    registry_kind_from_name(p->choices, &kind);
+    fl_kind kind = FL_KIND_LAYER;
+    if (!fl_kind_from_name(p->choices, &kind)) /* refused when the plugin loaded */
+        return set_error(error, PARAMS_ERROR_TABLE, s, scope, p->key,
+                         "the parameter table names no plugin kind (\"%s\")", p->choices);
     const char *name = NULL;
-    const config_setting_t *group = NULL;
-    if (config_setting_type(s) == CONFIG_TYPE_STRING) {
-        name = config_setting_get_string(s);
-    } else if (config_setting_is_group(s)) {
-        const config_setting_t *ps = config_setting_get_member(s, "plugin");
-        if (!ps || config_setting_type(ps) != CONFIG_TYPE_STRING)
-            return set_error(error, PARAMS_ERROR_TYPE, s, scope, p->key,
-                             "a group naming a plugin needs plugin = \"name\";");
-        name = config_setting_get_string(ps);
-        group = s;
-    } else {
-        g_autofree char *got = setting_text(s);
-        return set_error(error, PARAMS_ERROR_TYPE, s, scope, p->key,
-                         "expected the name of a %s plugin, got %s", p->choices, got);
-    }
+    g_autofree char *expected = g_strdup_printf("the name of a %s plugin", p->choices);
+    if (!name_of_ref(s, scope, p, "a plugin", expected, &name, error))
+        return FALSE;
+    const config_setting_t *group = config_setting_is_group(s) ? s : NULL;
     g_autoptr(GError) err = NULL;
     const fl_plugin *plugin = registry_find(reg, kind, name, &err);
     if (!plugin)
@@ -500,11 +320,8 @@ gboolean params_set_from_setting(const fl_plugin *plugin, void *opts, const fl_p
     switch (p->type) {
     case FL_PARAM_INT: return int_of(s, scope, p, -1, (int *)field, error);
     case FL_PARAM_FLOAT: {
-        if (!is_number(s)) {
-            g_autofree char *got = setting_text(s);
-            return set_error(error, PARAMS_ERROR_TYPE, s, scope, p->key,
-                             "expected a number, got %s", got);
-        }
+        if (!is_number(s))
+            return type_error(error, s, scope, p, "a number");
         double v = number_of(s);
         if (!isfinite(v))
             return set_error(error, PARAMS_ERROR_RANGE, s, scope, p->key, "must be finite");
@@ -514,19 +331,13 @@ gboolean params_set_from_setting(const fl_plugin *plugin, void *opts, const fl_p
         return TRUE;
     }
     case FL_PARAM_BOOL:
-        if (t != CONFIG_TYPE_BOOL) {
-            g_autofree char *got = setting_text(s);
-            return set_error(error, PARAMS_ERROR_TYPE, s, scope, p->key,
-                             "expected true or false, got %s", got);
-        }
+        if (t != CONFIG_TYPE_BOOL)
+            return type_error(error, s, scope, p, "true or false");
         *(bool *)field = config_setting_get_bool(s);
         return TRUE;
     case FL_PARAM_STRING:
-        if (t != CONFIG_TYPE_STRING) {
-            g_autofree char *got = setting_text(s);
-            return set_error(error, PARAMS_ERROR_TYPE, s, scope, p->key,
-                             "expected a string, got %s", got);
-        }
+        if (t != CONFIG_TYPE_STRING)
+            return type_error(error, s, scope, p, "a string");
         g_free(*(char **)field);
         *(char **)field = g_strdup(config_setting_get_string(s));
         return TRUE;
@@ -538,10 +349,10 @@ gboolean params_set_from_setting(const fl_plugin *plugin, void *opts, const fl_p
                              "expected one of %s, got %s", p->choices, got);
         }
         const char *v = config_setting_get_string(s);
-        if (!choice_index(p->choices, v, &idx)) {
+        if (!params_choice_index(p->choices, v, &idx)) {
             g_auto(GStrv) opts_v = g_strsplit(p->choices, "|", -1);
             g_autofree char *hint =
-                params_suggest(v, (const char *const *)opts_v, g_strv_length(opts_v));
+                suggest_name(v, (const char *const *)opts_v, g_strv_length(opts_v));
             return set_error(error, PARAMS_ERROR_TYPE, s, scope, p->key,
                              "\"%s\" is not one of %s%s", v, p->choices, hint);
         }
@@ -597,7 +408,7 @@ gboolean params_set_from_group(const fl_plugin *plugin, void *opts,
             for (const char *const *r = reserved; r && *r; r++)
                 g_ptr_array_add(keys, (gpointer)*r);
             g_autofree char *hint =
-                params_suggest(key, (const char *const *)keys->pdata, keys->len);
+                suggest_name(key, (const char *const *)keys->pdata, keys->len);
             const char *alias = params_alias(key);
             if (!*hint && alias && params_find(plugin, alias)) {
                 g_free(hint);
@@ -607,7 +418,7 @@ gboolean params_set_from_group(const fl_plugin *plugin, void *opts,
             for (guint k = 0; k < keys->len; k++)
                 g_string_append_printf(known, "%s%s", k ? ", " : "", (char *)keys->pdata[k]);
             g_autofree char *owner =
-                plugin->kind ? g_strdup_printf("%s \"%s\"", registry_kind_name(plugin->kind),
+                plugin->kind ? g_strdup_printf("%s \"%s\"", fl_kind_name(plugin->kind),
                                                plugin->name)
                              : g_strdup_printf("\"%s\"", plugin->name);
             return set_error(error, PARAMS_ERROR_UNKNOWN_KEY, s, scope, key,
@@ -620,21 +431,18 @@ gboolean params_set_from_group(const fl_plugin *plugin, void *opts,
     return TRUE;
 }
 
-/* Parse text as a libconfig value; bare words become strings. */
-static gboolean parse_value_text(config_t *cfg, const char *text)
+gboolean params_parse_value(config_t *cfg, const char *text)
 {
+    config_init(cfg);
     g_autofree char *doc = g_strdup_printf("v = %s;", text);
     if (config_read_string(cfg, doc) == CONFIG_TRUE)
+        /* "1;x=2" parses as two settings: only one value is allowed. */
         return config_setting_length(config_root_setting(cfg)) == 1;
     config_destroy(cfg);
     config_init(cfg);
-    g_autoptr(GString) quoted = g_string_new("v = \"");
-    for (const char *c = text; *c; c++) {
-        if (*c == '"' || *c == '\\')
-            g_string_append_c(quoted, '\\');
-        g_string_append_c(quoted, *c);
-    }
-    g_string_append(quoted, "\";");
+    g_autoptr(GString) quoted = g_string_new("v = ");
+    params_append_quoted(quoted, text);
+    g_string_append_c(quoted, ';');
     return config_read_string(cfg, quoted->str) == CONFIG_TRUE;
 }
 
@@ -643,8 +451,7 @@ static gboolean set_from_text(const fl_plugin *plugin, void *opts, const fl_para
                               GError **error)
 {
     config_t cfg;
-    config_init(&cfg);
-    gboolean ok = parse_value_text(&cfg, text);
+    gboolean ok = params_parse_value(&cfg, text);
     if (!ok)
         set_error(error, PARAMS_ERROR_TYPE, NULL, scope, p->key, "cannot read value '%s'", text);
     else
@@ -659,7 +466,7 @@ gboolean params_set_from_string(const fl_plugin *plugin, void *opts, const char 
     const fl_param *p = params_find(plugin, key);
     if (!p) {
         g_set_error(error, FL_PARAMS_ERROR, PARAMS_ERROR_UNKNOWN_KEY,
-                    "%s \"%s\" has no parameter \"%s\"", registry_kind_name(plugin->kind),
+                    "%s \"%s\" has no parameter \"%s\"", fl_kind_name(plugin->kind),
                     plugin->name, key);
         return FALSE;
     }
@@ -693,7 +500,7 @@ void *params_opts_new(const fl_plugin *plugin, registry *reg, GError **error)
             continue;
         }
         if (!set_from_text(plugin, opts, p, p->def, plugin->name, reg, error)) {
-            g_prefix_error(error, "default of %s \"%s\": ", registry_kind_name(plugin->kind),
+            g_prefix_error(error, "default of %s \"%s\": ", fl_kind_name(plugin->kind),
                            plugin->name);
             params_opts_free(plugin, opts);
             return NULL;
@@ -714,7 +521,7 @@ gboolean params_check_required(const fl_plugin *plugin, const void *opts, GError
                            (p->type == FL_PARAM_INT && *(const int *)field == G_MININT);
         if (missing) {
             g_set_error(error, FL_PARAMS_ERROR, PARAMS_ERROR_MISSING,
-                        "%s \"%s\" needs %s (%s)", registry_kind_name(plugin->kind),
+                        "%s \"%s\" needs %s (%s)", fl_kind_name(plugin->kind),
                         plugin->name, p->key, p->help ? p->help : "required");
             return FALSE;
         }

@@ -1,10 +1,11 @@
 /* params.h — fills plugin options structs from parameter tables.
  *
- * Every plugin declares its parameters in a table (flatline/plugin.h); this module checks
- * the table when the plugin loads, allocates an options struct holding the defaults, sets
+ * Every plugin declares its parameters in a table (flatline/plugin.h); this module
+ * allocates an options struct holding the defaults, sets
  * values from libconfig settings or from text (`--set`, the grid), and writes values back
  * as text for the resolved experiment file.  Plugin-valued parameters (FL_PARAM_PLUGIN)
- * own a nested options struct, so freeing is recursive.
+ * own a nested options struct, so freeing is recursive.  The table itself (its rows,
+ * ranges, choices and the checks when the plugin loads) is paramtable.h's.
  */
 #ifndef FL_PARAMS_H
 #define FL_PARAMS_H
@@ -12,21 +13,8 @@
 #include <glib.h>
 #include <libconfig.h>
 #include <flatline/plugin.h>
+#include "paramtable.h"
 #include "registry.h"
-
-#define FL_PARAMS_ERROR (params_error_quark())
-GQuark params_error_quark(void);
-typedef enum {
-    PARAMS_ERROR_UNKNOWN_KEY,
-    PARAMS_ERROR_TYPE,
-    PARAMS_ERROR_RANGE,
-    PARAMS_ERROR_MISSING,
-    PARAMS_ERROR_TABLE, /* the plugin's own table is malformed */
-} ParamsError;
-
-/* Check a plugin's table: known types, parsable ranges and defaults, offsets inside
- * opts_size, no duplicate keys. */
-gboolean params_check_table(const fl_plugin *plugin, GError **error);
 
 /* A new options struct with every default set.  Required parameters are left zero and
  * reported by params_check_required(). */
@@ -34,15 +22,6 @@ void *params_opts_new(const fl_plugin *plugin, registry *reg, GError **error);
 void params_opts_free(const fl_plugin *plugin, void *opts);
 /* A deep copy. */
 void *params_opts_copy(const fl_plugin *plugin, const void *opts);
-
-/* The rows of a plugin's parameter table, read with its param_size as the stride:
- *     for (const fl_param *p = params_first(plugin); p; p = params_next(plugin, p))
- * NULL after the last row (or for a plugin without parameters). */
-const fl_param *params_first(const fl_plugin *plugin);
-const fl_param *params_next(const fl_plugin *plugin, const fl_param *row);
-
-/* Look up a parameter row by key; NULL if there is none. */
-const fl_param *params_find(const fl_plugin *plugin, const char *key);
 
 /* `scope` is the path of the group in messages ("optimizer", "model.h1"); errors read
  * "file.cfg:14: optimizer.lr: expected a number, got \"fast\"". */
@@ -56,6 +35,10 @@ gboolean params_set_from_setting(const fl_plugin *plugin, void *opts, const fl_p
 gboolean params_set_from_group(const fl_plugin *plugin, void *opts,
                                const config_setting_t *group, const char *const *reserved,
                                const char *scope, registry *reg, GError **error);
+/* Parse text in experiment-file syntax ("0.01", "true", "[1, 2]"; bare words are strings)
+ * as the one setting "v" of cfg, which this initializes: config_destroy it either way.
+ * FALSE when the text is not one value. */
+gboolean params_parse_value(config_t *cfg, const char *text);
 /* Set one parameter from text in experiment-file syntax ("0.01", "true", "\"he_normal\"",
  * bare words are strings). */
 gboolean params_set_from_string(const fl_plugin *plugin, void *opts, const char *key,
@@ -89,8 +72,5 @@ void params_append_quoted(GString *out, const char *s);
 /* flatline's name for a key users bring from Keras or PyTorch ("learning_rate" -> "lr"),
  * or NULL. */
 const char *params_alias(const char *key);
-
-/* A "did you mean" suffix (" (did you mean \"adam\"?)") or "" when nothing is close. */
-char *params_suggest(const char *word, const char *const *candidates, gsize n);
 
 #endif

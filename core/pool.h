@@ -15,7 +15,8 @@
 #define FL_POOL_H
 
 #include <glib.h>
-#include "sweep.h"
+#include "plan.h"
+#include "sweep-options.h"
 
 typedef struct pool_result {
     int finished;          /* runs with a result now (ok or recorded failure) */

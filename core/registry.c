@@ -5,21 +5,15 @@
  * checks everything the core will rely on (ABI, kind, name, parameter table, the kind's
  * required operations) and refuses the file by path otherwise. */
 #include "registry.h"
-#include "params.h"
+#include "paramtable.h"
 #include "paths.h"
+#include "suggest.h"
 
 #include <dlfcn.h>
 #include <stdarg.h>
 #include <string.h>
 
 G_DEFINE_QUARK(flatline-registry-error-quark, registry_error)
-
-static const char *const kind_names[] = {
-    [FL_KIND_LAYER] = "layer",         [FL_KIND_LOSS] = "loss",
-    [FL_KIND_OPTIMIZER] = "optimizer", [FL_KIND_SCHEDULE] = "schedule",
-    [FL_KIND_INITIALIZER] = "initializer", [FL_KIND_DATASET] = "dataset",
-    [FL_KIND_DETECTOR] = "detector",
-};
 
 typedef struct loaded {
     char *path;
@@ -34,23 +28,6 @@ struct registry {
     GPtrArray *not_found;  /* "kind \"name\"" asked for and not found, in order */
     gboolean scanned;
 };
-
-const char *registry_kind_name(fl_kind kind)
-{
-    if (kind < FL_KIND_LAYER || kind > FL_KIND_DETECTOR)
-        return "unknown";
-    return kind_names[kind];
-}
-
-gboolean registry_kind_from_name(const char *name, fl_kind *kind)
-{
-    for (int k = FL_KIND_LAYER; k <= FL_KIND_DETECTOR; k++)
-        if (g_strcmp0(name, kind_names[k]) == 0) {
-            *kind = k;
-            return TRUE;
-        }
-    return FALSE;
-}
 
 static void loaded_free(gpointer data)
 {
@@ -177,7 +154,7 @@ static gboolean parse_file_name(const char *base, fl_kind *kind, char **name)
     if (!dash)
         return FALSE;
     g_autofree char *kind_word = g_strndup(base, (gsize)(dash - base));
-    if (!registry_kind_from_name(kind_word, kind))
+    if (!fl_kind_from_name(kind_word, kind))
         return FALSE;
     if (dash[1] == '.' && strcmp(dash + 1, ".so") == 0)
         return FALSE; /* "layer-.so": no name */
@@ -212,7 +189,7 @@ static void scan_dir(registry *reg, const char *dir, int depth)
                        path);
             g_free(name);
         } else if (name) {
-            char *key = g_strdup_printf("%s-%s", registry_kind_name(kind), name);
+            char *key = g_strdup_printf("%s-%s", fl_kind_name(kind), name);
             if (!g_hash_table_contains(reg->files, key))
                 g_hash_table_insert(reg->files, key, g_steal_pointer(&path));
             else
@@ -282,7 +259,7 @@ static gboolean check_ops(const fl_plugin *p, const char *path, GError **error)
                       "%s: %s plugin \"%s\": its operations table (%s) is %u bytes, smaller "
                       "than the %zu bytes of ABI %d.0: declare the plugin with %s and rebuild "
                       "it against this flatline's flatline/plugin.h",
-                      path, registry_kind_name(p->kind), p->name, k->type, size, k->min,
+                      path, fl_kind_name(p->kind), p->name, k->type, size, k->min,
                       FL_ABI_MAJOR, k->macro);
     gboolean ok = TRUE;
     switch (p->kind) {
@@ -300,7 +277,7 @@ static gboolean check_ops(const fl_plugin *p, const char *path, GError **error)
     }
     if (!ok)
         return refuse(error, "%s: %s plugin \"%s\" lacks an operation its kind requires", path,
-                      registry_kind_name(p->kind), p->name);
+                      fl_kind_name(p->kind), p->name);
     return TRUE;
 }
 
@@ -324,16 +301,16 @@ static gboolean validate(const fl_plugin *p, const char *path, GError **error)
     if (!p->name || !*p->name || !p->summary || !*p->summary || !p->ops.any)
         return refuse(error, "%s: descriptor has an empty name, summary or operations table", path);
     g_autofree char *base = g_path_get_basename(path);
-    g_autofree char *expected = g_strdup_printf("%s-%s.so", registry_kind_name(p->kind), p->name);
+    g_autofree char *expected = g_strdup_printf("%s-%s.so", fl_kind_name(p->kind), p->name);
     if (strcmp(base, expected) != 0)
         return refuse(error, "%s: descriptor says %s \"%s\", so the file must be named %s", path,
-                      registry_kind_name(p->kind), p->name, expected);
+                      fl_kind_name(p->kind), p->name, expected);
     if (p->params && p->param_size < param_min)
         return refuse(error,
                       "%s: %s plugin \"%s\": its parameter rows are %zu bytes apart "
                       "(param_size), less than the %zu bytes of an ABI %d.0 fl_param: set "
                       "param_size = sizeof(fl_param) (the per-kind macros do)",
-                      path, registry_kind_name(p->kind), p->name, p->param_size, param_min,
+                      path, fl_kind_name(p->kind), p->name, p->param_size, param_min,
                       FL_ABI_MAJOR);
     if (!check_ops(p, path, error))
         return FALSE;
@@ -381,7 +358,7 @@ GPtrArray *registry_names(registry *reg, fl_kind kind)
 {
     ensure_scanned(reg);
     GPtrArray *names = g_ptr_array_new();
-    const char *prefix = registry_kind_name(kind);
+    const char *prefix = fl_kind_name(kind);
     gsize plen = strlen(prefix);
     GHashTableIter it;
     gpointer key;
@@ -398,13 +375,13 @@ GPtrArray *registry_names(registry *reg, fl_kind kind)
 const fl_plugin *registry_find(registry *reg, fl_kind kind, const char *name, GError **error)
 {
     ensure_scanned(reg);
-    g_autofree char *key = g_strdup_printf("%s-%s", registry_kind_name(kind), name);
+    g_autofree char *key = g_strdup_printf("%s-%s", fl_kind_name(kind), name);
     const char *path = g_hash_table_lookup(reg->files, key);
     if (!path) {
         g_ptr_array_add(reg->not_found,
-                        g_strdup_printf("%s \"%s\"", registry_kind_name(kind), name));
+                        g_strdup_printf("%s \"%s\"", fl_kind_name(kind), name));
         g_autoptr(GPtrArray) names = registry_names(reg, kind);
-        g_autofree char *hint = params_suggest(name, (const char *const *)names->pdata, names->len);
+        g_autofree char *hint = suggest_name(name, (const char *const *)names->pdata, names->len);
         g_autoptr(GString) known = g_string_new(NULL);
         for (guint i = 0; i < names->len; i++)
             g_string_append_printf(known, "%s%s", i ? ", " : "", (char *)names->pdata[i]);
@@ -412,12 +389,12 @@ const fl_plugin *registry_find(registry *reg, fl_kind kind, const char *name, GE
             /* Nothing of this kind at all: the search path itself is what is wrong. */
             g_autofree char *dirs = registry_search_path(reg);
             g_string_printf(known, "none in %s (set FLATLINE_PLUGIN_PATH to the directory "
-                            "holding %s-*.so)", dirs, registry_kind_name(kind));
+                            "holding %s-*.so)", dirs, fl_kind_name(kind));
         }
         g_set_error(error, FL_REGISTRY_ERROR, REGISTRY_ERROR_NOT_FOUND,
                     "no %s plugin named \"%s\"%s; known: %s (see `flatline plugins %s`)",
-                    registry_kind_name(kind), name, hint, known->str,
-                    registry_kind_name(kind));
+                    fl_kind_name(kind), name, hint, known->len ? known->str : "none",
+                    fl_kind_name(kind));
         return NULL;
     }
     return registry_load_file(reg, path, error);

@@ -55,8 +55,4 @@ const GPtrArray *registry_not_found(registry *reg);
 /* The file a loaded plugin came from (borrowed) or NULL. */
 const char *registry_path_of(registry *reg, const fl_plugin *plugin);
 
-/* "layer", "loss", ... and back; FALSE for an unknown name. */
-const char *registry_kind_name(fl_kind kind);
-gboolean registry_kind_from_name(const char *name, fl_kind *kind);
-
 #endif

@@ -1,4 +1,4 @@
-/* results.h — the results directory (DESIGN.md section 3): files written whole or not at
+/* results.h — the results directory (doc/flatline.1, FILES): files written whole or not at
  * all, one directory per run whose run.result (written last) marks it finished, and
  * summary.csv rebuilt from the finished runs. */
 #ifndef FL_RESULTS_H

@@ -66,14 +66,14 @@ static void print_cells(const plan *s, GPtrArray *cells, GPtrArray *records,
         g_autofree char *cause = g_strdup(c->primary);
         *strchr(cause, ':') = '\0';
         /* The advice of the first run of this point whose primary cause is that one. */
-        const char *advice = NULL;
-        for (guint r = 0; r < records->len && !advice; r++) {
+        const char *run_advice = NULL;
+        for (guint r = 0; r < records->len && !run_advice; r++) {
             const run_record *rec = records->pdata[r];
             if (rec->cell == c->cell && rec->advice && g_str_has_prefix(rec->causes, cause) &&
                 (rec->causes[strlen(cause)] == ';' || rec->causes[strlen(cause)] == '\0'))
-                advice = rec->advice;
+                run_advice = rec->advice;
         }
-        if (!advice)
+        if (!run_advice)
             continue;
         if (!header)
             g_print("\nfixes:\n");
@@ -82,7 +82,7 @@ static void print_cells(const plan *s, GPtrArray *cells, GPtrArray *records,
         for (guint a = 0; s->axis_keys[a]; a++)
             g_string_append_printf(where, "%s%s=%s", a ? " " : "", s->axis_keys[a], c->labels[a]);
         g_autofree char *fix = g_strdup_printf("  %s%s%s: %s", where->str,
-                                               where->len ? " " : "", cause, advice);
+                                               where->len ? " " : "", cause, run_advice);
         print_line(fix);
     }
 }

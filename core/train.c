@@ -110,7 +110,7 @@ static gboolean diagnose_now(const experiment *e, detect_set *det, gboolean fina
     gboolean has_cause = FALSE;
     for (guint i = 0; i < dg.ordered->len; i++) {
         const finding_rec *f = dg.ordered->pdata[i];
-        has_cause |= !(f->flags & FL_DETECTS_SYMPTOM) || (f->flags & FL_DETECTS_CAUSE);
+        has_cause |= diagnosis_is_cause(f);
         g_ptr_array_add(out->findings, finding_rec_copy(f));
     }
     diagnosis_clear(&dg);

@@ -13,8 +13,7 @@ include tests/layers.mk
 include tests/numerics.mk
 include tests/datasets.mk
 include tests/npy.mk
-include tests/detectors-a.mk
-include tests/detectors-b.mk
+include tests/detectors.mk
 include tests/registry.mk
 include tests/invalid.mk
 include tests/experiments.mk

@@ -4,6 +4,7 @@
 #include "testutil.h"
 
 #include <math.h>
+#include <stdarg.h>
 #include <string.h>
 
 enum { MAX_EPOCHS = 4096 };
@@ -325,4 +326,213 @@ gboolean pfx_has_fix(const finding_rec *r, const char *const *edits)
         g_test_message("%s proposes: %s", r->detector, e);
     }
     return FALSE;
+}
+
+/* ---------------------------------------------------------------- streams */
+
+pfx_epoch pfx_push_loss(pfx *f, double loss)
+{
+    pfx_epoch e = pfx_push(f);
+    e.e->loss = loss;
+    e.e->val_loss = 1.1 * loss;
+    return e;
+}
+
+void pfx_push_losses(pfx *f, int n, double loss)
+{
+    for (int i = 0; i < n; i++)
+        pfx_push(f).e->loss = loss;
+}
+
+fl_layer_probe *pfx_layers_at(pfx *f, size_t epoch)
+{
+    return (fl_layer_probe *)fl_probes_epoch(&f->p, epoch)->layers;
+}
+
+pfx *pfx_new_hidden(size_t n_in, size_t units)
+{
+    pfx *f = pfx_new(1, 2, n_in, 40);
+    fl_layer_desc *l0 = pfx_layer(f, 0), *l1 = pfx_layer(f, 1);
+    l0->n_out = l0->units = l0->out_shape.dims[0] = (uint32_t)units;
+    l1->n_in = l1->fan_in = l1->in_shape.dims[0] = (uint32_t)units;
+    return f;
+}
+
+pfx_live pfx_live_start(pfx *f, const char *detector, const char *const *options)
+{
+    pfx_live l = {g_ptr_array_new_with_free_func((GDestroyNotify)ref_free), NULL, f};
+    fl_ref *r = g_new0(fl_ref, 1);
+    *r = tu_ref(FL_KIND_DETECTOR, detector, options);
+    g_ptr_array_add(l.refs, r);
+    g_autoptr(GError) err = NULL;
+    l.d = detect_new(l.refs, tu_host(), &err);
+    g_assert_no_error(err);
+    g_assert_cmpuint(f->p.n_epochs, ==, 0);
+    g_assert_true(detect_preflight(l.d, &f->p, &err));
+    return l;
+}
+
+void pfx_live_observe(pfx_live *l)
+{
+    g_autoptr(GError) err = NULL;
+    g_assert_true(detect_observe(l->d, &l->f->p, &err));
+    g_assert_no_error(err);
+}
+
+void pfx_live_healthy(pfx_live *l, int n)
+{
+    for (int i = 0; i < n; i++) {
+        pfx_push_healthy(l->f, 1);
+        pfx_live_observe(l);
+    }
+}
+
+void pfx_live_end(pfx_live *l)
+{
+    detect_free(l->d);
+    g_ptr_array_free(l->refs, TRUE);
+}
+
+/* ---------------------------------------------------------------- assertions */
+
+const finding_rec *pfx_run_find(pfx *f, const char *detector, const char *const *options,
+                                detect_set **d)
+{
+    *d = pfx_run_one(f, detector, options);
+    return pfx_finding(*d, detector);
+}
+
+int pfx_level(pfx *f, const char *detector, const char *const *options)
+{
+    g_autoptr(detect_set) d = pfx_run_one(f, detector, options);
+    const finding_rec *r = pfx_finding(d, detector);
+    if (r)
+        g_test_message("%s: level %d since %d: %s", detector, r->level, r->epoch, r->evidence);
+    return r ? (int)r->level : 0;
+}
+
+void pfx_check(const finding_rec *r, fl_level level, int epoch)
+{
+    g_assert_nonnull(r);
+    if (r->level != level || r->epoch != epoch)
+        g_test_message("%s: level %d since %d: %s", r->detector, r->level, r->epoch, r->evidence);
+    g_assert_cmpint(r->level, ==, level);
+    g_assert_cmpint(r->epoch, ==, epoch);
+    g_assert_cmpuint(strlen(r->evidence), >, 10);
+    g_assert_cmpuint(strlen(r->cause), >, 10);
+    g_assert_cmpuint(strlen(r->advice), >, 10);
+}
+
+void pfx_assert_silent(pfx *f, const char *detector, const char *const *options)
+{
+    detect_set *d;
+    const finding_rec *r = pfx_run_find(f, detector, options, &d);
+    if (r)
+        g_error("%s fired (%s, epoch %d): %s | %s | %s", detector,
+                r->level == FL_LEVEL_COLLAPSED ? "collapsed" : "warning", r->epoch, r->evidence,
+                r->cause, r->advice);
+    detect_free(d);
+}
+
+void pfx_check_descriptor(const char *detector, unsigned flags, int priority, size_t min_params)
+{
+    g_autoptr(GPtrArray) all = tu_plugins_of(FL_KIND_DETECTOR);
+    const fl_plugin *pl = NULL;
+    for (guint k = 0; k < all->len; k++)
+        if (strcmp(((const fl_plugin *)all->pdata[k])->name, detector) == 0)
+            pl = all->pdata[k];
+    if (!pl)
+        g_error("detector %s not found", detector);
+    const fl_detector_ops *ops = pl->ops.detector;
+    g_assert_cmpint(pl->kind, ==, FL_KIND_DETECTOR);
+    g_assert_nonnull(pl->summary);
+    g_assert_cmpuint(strlen(pl->summary), >, 10);
+    g_assert_cmpuint(ops->flags, ==, flags);
+    g_assert_cmpint(ops->priority, ==, priority);
+    g_assert_true(ops->preflight || ops->observe);
+    g_assert_nonnull(pl->params);
+    /* Every detector names its thresholds, with a default and a help line. */
+    size_t rows = 0;
+    for (const fl_param *p = params_first(pl); p; p = params_next(pl, p), rows++) {
+        g_assert_nonnull(p->def);
+        g_assert_nonnull(p->help);
+        g_assert_cmpuint(strlen(p->help), >, 10);
+    }
+    g_assert_cmpuint(rows, >=, min_params);
+}
+
+void pfx_assert_healthy_silent(const char *detector)
+{
+    /* One output and several, three layers, two inputs. */
+    for (size_t no = 1; no <= 3; no += 2) {
+        g_autoptr(pfx) f = pfx_new(no, 3, 2, 50);
+        pfx_push(f);
+        pfx_push_healthy(f, 60);
+        g_assert_cmpint(pfx_level(f, detector, NULL), ==, 0);
+    }
+    /* A regression and a binary classification with four inputs. */
+    for (int classify = 0; classify < 2; classify++) {
+        g_autoptr(pfx) f = pfx_new(1, 3, 4, 50);
+        if (classify) {
+            pfx_data d = pfx_arrays(f);
+            pfx_set_loss(f, "bce");
+            f->p.n_classes = 2;
+            f->p.baseline_loss = log(2.0);
+            d.class_fraction[0] = d.class_fraction[1] = 0.5;
+            d.target_mean[0] = 0.5;
+            d.target_std[0] = 0.5;
+            d.target_min[0] = 0;
+            d.target_max[0] = 1;
+            pfx_layer(f, 2)->activation.kind = FL_ACT_SIGMOID;
+        }
+        pfx_push_healthy(f, 60);
+        pfx_assert_silent(f, detector, NULL);
+    }
+}
+
+typedef struct detector_list {
+    const pfx_detector *d;
+    size_t n;
+} detector_list;
+
+static void test_descriptors(gconstpointer data)
+{
+    const detector_list *l = data;
+    for (size_t i = 0; i < l->n; i++)
+        pfx_check_descriptor(l->d[i].name, l->d[i].flags, l->d[i].priority, l->d[i].min_params);
+}
+
+static void test_healthy(gconstpointer data)
+{
+    const detector_list *l = data;
+    for (size_t i = 0; i < l->n; i++)
+        pfx_assert_healthy_silent(l->d[i].name);
+}
+
+void pfx_add_detector_tests(const char *prefix, const pfx_detector *detectors, size_t n)
+{
+    g_autofree char *desc = g_strconcat(prefix, "/descriptors", NULL);
+    g_autofree char *healthy = g_strconcat(prefix, "/healthy", NULL);
+    /* Static: the tests read the list when they run, after this returns. */
+    static detector_list lists[16];
+    static size_t n_lists;
+    g_assert_cmpuint(n_lists, <, G_N_ELEMENTS(lists));
+    detector_list *l = &lists[n_lists++];
+    *l = (detector_list){detectors, n};
+    g_test_add_data_func(desc, l, test_descriptors);
+    g_test_add_data_func(healthy, l, test_healthy);
+}
+
+const char *pfx_fmt(const char *format, ...)
+{
+    /* Kept for the life of the test program, like the literals they stand beside. */
+    static GPtrArray *strings;
+    if (!strings)
+        strings = g_ptr_array_new();
+    va_list ap;
+    va_start(ap, format);
+    char *s = g_strdup_vprintf(format, ap);
+    va_end(ap);
+    g_ptr_array_add(strings, s);
+    return s;
 }

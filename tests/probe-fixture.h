@@ -1,11 +1,18 @@
 /* probe-fixture.h — synthetic probe streams for detector tests: build an fl_probes by hand,
- * epoch by epoch, and run detectors over it through the core's detect set. */
+ * epoch by epoch, and run detectors over it through the core's detect set.
+ *
+ * Each detector gets a stream that must fire (level, since-epoch, and the numbers and
+ * names a reviewer needs in its evidence and advice, formatted from the values the test
+ * put in, not pasted), healthy streams that must stay silent, a stream just on the safe
+ * side of each threshold, and where it applies a stream that warns but recovers. */
 #ifndef FL_PROBE_FIXTURE_H
 #define FL_PROBE_FIXTURE_H
 
 #include <glib.h>
 #include <flatline/plugin.h>
 #include "detect.h"
+
+#include <string.h>
 
 typedef struct pfx pfx;
 
@@ -63,5 +70,84 @@ const finding_rec *pfx_finding(detect_set *d, const char *detector);
 /* Does the finding propose a fix making exactly these edits ("key=value", NULL-ended), in
  * this order?  Lists the fixes it has in the test log when not. */
 gboolean pfx_has_fix(const finding_rec *r, const char *const *edits);
+
+/* ---------------------------------------------------------------- streams */
+
+/* Append an epoch (a copy of the previous one) with this training loss and a validation
+ * loss 10% above it. */
+pfx_epoch pfx_push_loss(pfx *f, double loss);
+/* Append n epochs that change only the training loss. */
+void pfx_push_losses(pfx *f, int n, double loss);
+/* The layer probes of an epoch already in the stream, writable (the fixture owns them). */
+fl_layer_probe *pfx_layers_at(pfx *f, size_t epoch);
+/* A regression setup with n_in inputs, a hidden relu layer l0 of `units` and a linear
+ * output l1 (40 probe rows). */
+pfx *pfx_new_hidden(size_t n_in, size_t units);
+
+/* A detector driven epoch by epoch, for detectors that read the current epoch's
+ * predictions (a replay shows them only the last epoch's): start once epoch 0 is pushed
+ * (pre-flight), then observe after each push. */
+typedef struct pfx_live {
+    GPtrArray *refs;
+    detect_set *d;
+    pfx *f;
+} pfx_live;
+pfx_live pfx_live_start(pfx *f, const char *detector, const char *const *options);
+void pfx_live_observe(pfx_live *l);
+/* Push n healthy epochs, observing after each. */
+void pfx_live_healthy(pfx_live *l, int n);
+void pfx_live_end(pfx_live *l);
+
+/* ---------------------------------------------------------------- assertions */
+
+/* Replay the stream through one detector: its finding, or NULL; *d holds it (detect_free). */
+const finding_rec *pfx_run_find(pfx *f, const char *detector, const char *const *options,
+                                detect_set **d);
+/* Replay the stream through one detector: the level of its finding (0: none), logged. */
+int pfx_level(pfx *f, const char *detector, const char *const *options);
+/* The finding holds at this level since this epoch, with evidence, cause and advice. */
+void pfx_check(const finding_rec *r, fl_level level, int epoch);
+/* The detector finds nothing on the stream as it stands (else the finding is printed). */
+void pfx_assert_silent(pfx *f, const char *detector, const char *const *options);
+
+/* What every detector of a test file is checked for: pfx_check_descriptor and
+ * pfx_assert_healthy_silent, added as the tests PREFIX/descriptors and PREFIX/healthy. */
+typedef struct pfx_detector {
+    const char *name;
+    unsigned flags; /* FL_DETECTS_* */
+    int priority;
+    size_t min_params;
+} pfx_detector;
+void pfx_add_detector_tests(const char *prefix, const pfx_detector *detectors, size_t n);
+
+/* A detector's descriptor: this kind of finding (FL_DETECTS_*) and priority, a summary, a
+ * pre-flight or observe operation, and at least min_params parameters, each with a
+ * default and a help line. */
+void pfx_check_descriptor(const char *detector, unsigned flags, int priority,
+                          size_t min_params);
+/* The detector, with its defaults, stays silent on healthy streams of 60 epochs: one
+ * output, three outputs, and a regression and a binary classification with four inputs. */
+void pfx_assert_healthy_silent(const char *detector);
+
+/* Text that must (or must not) appear in a finding's text; both texts are logged. */
+#define pfx_assert_has(text, needle)                                                       \
+    do {                                                                                   \
+        const char *t_ = (text), *n_ = (needle);                                           \
+        if (!strstr(t_, n_))                                                               \
+            g_test_message("expected \"%s\" in \"%s\"", n_, t_);                           \
+        g_assert_nonnull(strstr(t_, n_));                                                  \
+    } while (0)
+#define pfx_assert_lacks(text, needle)                                                     \
+    do {                                                                                   \
+        const char *t_ = (text), *n_ = (needle);                                           \
+        if (strstr(t_, n_))                                                                \
+            g_test_message("unexpected \"%s\" in \"%s\"", n_, t_);                         \
+        g_assert_null(strstr(t_, n_));                                                     \
+    } while (0)
+
+/* printf into a string that lives until the test program ends, for expected texts built
+ * from the stream's own values; pfx_num is a number as detectors print it (%.3g). */
+const char *pfx_fmt(const char *format, ...) G_GNUC_PRINTF(1, 2);
+#define pfx_num(v) pfx_fmt("%.3g", (double)(v))
 
 #endif

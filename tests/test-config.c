@@ -144,6 +144,50 @@ static void test_resolved_text_round_trip(void)
     tu_rmtree(dir);
 }
 
+/* fl_edit_distance (three rows) against the whole matrix of the optimal string alignment,
+ * written out directly, over random words from a small alphabet (so swaps and repeats are
+ * common), plus the cases the hints rely on. */
+static gsize osa_reference(const char *a, const char *b)
+{
+    gsize la = strlen(a), lb = strlen(b), w = lb + 1;
+    g_autofree gsize *d = g_new(gsize, (la + 1) * w);
+    for (gsize i = 0; i <= la; i++)
+        d[i * w] = i;
+    for (gsize j = 0; j <= lb; j++)
+        d[j] = j;
+    for (gsize i = 1; i <= la; i++)
+        for (gsize j = 1; j <= lb; j++) {
+            char x = g_ascii_tolower(a[i - 1]), y = g_ascii_tolower(b[j - 1]);
+            gsize v = MIN(MIN(d[(i - 1) * w + j] + 1, d[i * w + j - 1] + 1),
+                          d[(i - 1) * w + j - 1] + (x != y));
+            if (i > 1 && j > 1 && x == g_ascii_tolower(b[j - 2]) && g_ascii_tolower(a[i - 2]) == y)
+                v = MIN(v, d[(i - 2) * w + j - 2] + 1);
+            d[i * w + j] = v;
+        }
+    return d[la * w + lb];
+}
+
+static void test_edit_distance(void)
+{
+    g_assert_cmpuint(fl_edit_distance("trian", "train"), ==, 1);
+    g_assert_cmpuint(fl_edit_distance("Adam", "adam"), ==, 0);
+    g_assert_cmpuint(fl_edit_distance("", "abc"), ==, 3);
+    g_assert_cmpuint(fl_edit_distance("abc", ""), ==, 3);
+    g_assert_cmpuint(fl_edit_distance("kitten", "sitting"), ==, 3);
+    g_assert_cmpuint(fl_edit_distance("ca", "abc"), ==, 3); /* OSA: no edit after a swap */
+    g_autoptr(GRand) rng = g_rand_new_with_seed(12);
+    for (int t = 0; t < 5000; t++) {
+        char a[9], b[9];
+        int la = g_rand_int_range(rng, 0, 9), lb = g_rand_int_range(rng, 0, 9);
+        for (int i = 0; i < la; i++)
+            a[i] = "abcAB"[g_rand_int_range(rng, 0, 5)];
+        for (int i = 0; i < lb; i++)
+            b[i] = "abcAB"[g_rand_int_range(rng, 0, 5)];
+        a[la] = b[lb] = '\0';
+        g_assert_cmpuint(fl_edit_distance(a, b), ==, osa_reference(a, b));
+    }
+}
+
 static void test_did_you_mean(void)
 {
     g_autofree char *dir = tu_tmpdir();
@@ -289,6 +333,7 @@ int main(int argc, char **argv)
     g_test_add_func("/config/grid-and-seeds", test_grid_and_seeds);
     g_test_add_func("/config/resolved-round-trip", test_resolved_text_round_trip);
     g_test_add_func("/config/did-you-mean", test_did_you_mean);
+    g_test_add_func("/config/edit-distance", test_edit_distance);
     g_test_add_func("/config/param-ints", test_param_ints);
     g_test_add_func("/config/param-stride", test_param_stride);
     return g_test_run();

@@ -9,7 +9,7 @@
  * the build directory, and anything flatline writes by mistake is seen: a refused file must
  * leave no results directory behind (`run` gets `-o out`, which must stay absent or empty)
  * and print nothing on stdout.  The verdict is the exit status 2 (usage or config error,
- * DESIGN.md section 1); a signal is a crash and fails the case.
+ * flatline(1), EXIT STATUS); a signal is a crash and fails the case.
  *
  * The /valid/ tests are the controls: the file the cases are made from, with one thing
  * changed each, passes `check` and `run`, and so does `lr = 1;` (an integer where a float is

@@ -16,7 +16,7 @@
 #include <string.h>
 #include <sys/wait.h>
 
-/* The six losses of DESIGN.md section 6, sorted. */
+/* The six losses flatline ships (plugins/loss), sorted. */
 static const char *const regtest_losses[] = {"bce", "cce", "hinge", "mae", "mse", "step"};
 
 typedef struct regtest_bad {
@@ -205,8 +205,8 @@ static void regtest_refuse(const regtest_bad *bad)
     g_autofree char *kind_word = g_strndup(bad->file, strcspn(bad->file, "-"));
     g_autofree char *name = g_strndup(bad->file + strlen(kind_word) + 1,
                                       strlen(bad->file) - strlen(kind_word) - 1 - 3);
-    fl_kind kind;
-    g_assert_true(registry_kind_from_name(kind_word, &kind));
+    fl_kind kind = FL_KIND_LAYER;
+    g_assert_true(fl_kind_from_name(kind_word, &kind));
     g_autoptr(GPtrArray) names = registry_names(reg2, kind);
     g_assert_cmpuint(names->len, ==, 1);
     g_assert_cmpstr(names->pdata[0], ==, name);
@@ -362,7 +362,7 @@ static void test_find_unknown(void)
 /* ---------------------------------------------------------------- exports */
 
 /* nm -D --defined-only lists what a shared object exports; a plugin must export
- * flatline_plugin and nothing else (STYLE.md: the loader binds symbols at load time and
+ * flatline_plugin and nothing else (the loader binds symbols at load time and
  * keeps them local, and a second exported name could clash between plugins).  On this
  * toolchain (GNU ld with libtool's version script) _init, _fini and the like are not
  * exported as defined dynamic symbols, so no name is exempt. */
@@ -489,7 +489,7 @@ static void test_cli_plugins_nonsense(void)
     regtest_assert_contains(err, "\"nonsense\"");
     /* It says which kinds there are. */
     for (int k = FL_KIND_LAYER; k <= FL_KIND_DETECTOR; k++)
-        regtest_assert_contains(err, registry_kind_name(k));
+        regtest_assert_contains(err, fl_kind_name(k));
 }
 
 /* Report every failing case, not only the first: GLib stops at the first failure unless

@@ -53,6 +53,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <math.h>
 #include <stdarg.h>
@@ -170,6 +171,70 @@ typedef enum fl_activation_kind {
     FL_ACT_SOFTPLUS,
     FL_ACT_COUNT
 } fl_activation_kind;
+
+/* The one table of plugin kind names, as written in file names (layer-dense.so), parameter
+ * tables (FL_PARAM_PLUGIN's `choices`) and messages; "unknown" outside the enum. */
+static inline const char *fl_kind_name(fl_kind kind)
+{
+    static const char *const names[] = {"layer", "loss", "optimizer", "schedule",
+                                        "initializer", "dataset", "detector"};
+    return kind >= FL_KIND_LAYER && kind <= FL_KIND_DETECTOR ? names[kind - FL_KIND_LAYER]
+                                                             : "unknown";
+}
+
+/* The kind named `name`; false for an unknown (or NULL) name. */
+static inline bool fl_kind_from_name(const char *name, fl_kind *kind)
+{
+    for (int k = FL_KIND_LAYER; k <= FL_KIND_DETECTOR; k++)
+        if (name && strcmp(name, fl_kind_name((fl_kind)k)) == 0) {
+            *kind = (fl_kind)k;
+            return true;
+        }
+    return false;
+}
+
+static inline char fl_ascii_lower_(char c)
+{
+    return c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
+}
+
+/* How many typos apart two names are, for "did you mean" hints (the core's, and a plugin's
+ * own, such as a dataset's column names): insertions, deletions, substitutions and swaps
+ * of neighbours ("trian" is one from "train") each count one; ASCII case is ignored.
+ * SIZE_MAX if memory runs out (nothing is close then). */
+static inline size_t fl_edit_distance(const char *a, const char *b)
+{
+    size_t la = strlen(a), lb = strlen(b), w = lb + 1;
+    /* Three rows: the one before the previous serves the swaps. */
+    size_t *rows = (size_t *)malloc(3 * w * sizeof *rows);
+    if (!rows)
+        return SIZE_MAX;
+    size_t *before = rows, *prev = rows + w, *cur = rows + 2 * w;
+    for (size_t j = 0; j <= lb; j++)
+        prev[j] = j;
+    for (size_t i = 1; i <= la; i++) {
+        cur[0] = i;
+        for (size_t j = 1; j <= lb; j++) {
+            char ai = fl_ascii_lower_(a[i - 1]), bj = fl_ascii_lower_(b[j - 1]);
+            size_t v = prev[j - 1] + (ai != bj);
+            if (prev[j] + 1 < v)
+                v = prev[j] + 1;
+            if (cur[j - 1] + 1 < v)
+                v = cur[j - 1] + 1;
+            if (i > 1 && j > 1 && ai == fl_ascii_lower_(b[j - 2]) &&
+                fl_ascii_lower_(a[i - 2]) == bj && before[j - 2] + 1 < v)
+                v = before[j - 2] + 1;
+            cur[j] = v;
+        }
+        size_t *t = before;
+        before = prev;
+        prev = cur;
+        cur = t;
+    }
+    size_t d = prev[lb];
+    free(rows);
+    return d;
+}
 
 /* Frozen (rule 4). */
 typedef struct fl_activation {

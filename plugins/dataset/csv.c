@@ -263,33 +263,6 @@ static const char *csv_parse_cell(const char *cell, float *value)
     return NULL;
 }
 
-/* Levenshtein distance, ignoring ASCII case. */
-static size_t csv_distance(const char *a, const char *b)
-{
-    size_t la = strlen(a), lb = strlen(b);
-    size_t *row = g_new(size_t, lb + 1);
-    for (size_t j = 0; j <= lb; j++)
-        row[j] = j;
-    for (size_t i = 1; i <= la; i++) {
-        size_t diag = row[0];
-        row[0] = i;
-        for (size_t j = 1; j <= lb; j++) {
-            size_t up = row[j];
-            size_t cost = g_ascii_tolower(a[i - 1]) == g_ascii_tolower(b[j - 1]) ? 0 : 1;
-            size_t best = diag + cost;
-            if (up + 1 < best)
-                best = up + 1;
-            if (row[j - 1] + 1 < best)
-                best = row[j - 1] + 1;
-            row[j] = best;
-            diag = up;
-        }
-    }
-    size_t d = row[lb];
-    g_free(row);
-    return d;
-}
-
 /* " (did you mean 'x'?)" for the closest column name, or "" when none is close. */
 static char *csv_suggest(const char *word, const GPtrArray *header)
 {
@@ -297,7 +270,7 @@ static char *csv_suggest(const char *word, const GPtrArray *header)
     const char *best = NULL;
     size_t best_d = limit + 1;
     for (guint k = 0; k < header->len; k++) {
-        size_t d = csv_distance(word, g_ptr_array_index(header, k));
+        size_t d = fl_edit_distance(word, g_ptr_array_index(header, k));
         if (d < best_d) {
             best_d = d;
             best = g_ptr_array_index(header, k);

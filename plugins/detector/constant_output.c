@@ -18,7 +18,7 @@ typedef struct constant_output_opts {
     double max_growth;
 } constant_output_opts;
 
-/* rel_std 0.01, patience 5 and min_delta 0.01 are the brief's defaults (our own: a
+/* rel_std 0.01, patience 5 and min_delta 0.01 are our own defaults (a
  * prediction spread under 1% of the targets' explains under 0.01% of their variance).
  * max_growth is our own: networks initialized with small weights start with a tiny
  * spread that grows geometrically while they learn; doubling within the window is that

@@ -14,7 +14,7 @@ typedef struct divergence_opts {
     int patience;
 } divergence_opts;
 
-/* Our own defaults (the brief's): a loss ten times the untrained network's is worse than
+/* Our own defaults: a loss ten times the untrained network's is worse than
  * any prediction a fresh initialization makes; three rising epochs in a row above it
  * rule out a single bad batch.  AUTOTRAINER instead treats a validation loss >= 1e5 as
  * NaN, which depends on the targets' units. */

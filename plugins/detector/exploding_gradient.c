@@ -33,7 +33,7 @@ typedef struct exploding_gradient_opts {
  * started with oversized weights (normal stddev 0.5 on 32-unit relu layers) show norms
  * near 1e3 in their first epoch yet learn, with ratios near 1: the ratio, not the size,
  * is the test.
- * growth 100: our own (the brief's), measured from the larger of the layer's norm before
+ * growth 100: our own, measured from the larger of the layer's norm before
  * training and a Glorot kernel's: a fitted small network rarely needs weights 100 times
  * a standard scale.  (Against the initial norm alone, a 2-10-1 net started from normal
  * stddev 0.05 and trained at lr 1 crossed 100x at norm 27 with its loss at 0.12, well

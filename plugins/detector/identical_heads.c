@@ -21,7 +21,7 @@ typedef struct identical_heads_opts {
     double min_delta;
 } identical_heads_opts;
 
-/* Our own defaults (the brief's): predictions within 1e-3 of the targets' std of each
+/* Our own defaults: predictions within 1e-3 of the targets' std of each
  * other are the same value for any purpose; targets more than 0.1 std apart somewhere
  * in the probe batch are clearly different columns.  patience and min_delta as in
  * constant_output. */

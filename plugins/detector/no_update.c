@@ -27,7 +27,7 @@ typedef struct no_update_opts {
     double learned;
 } no_update_opts;
 
-/* tiny_lr 1e-5: our own (the brief's): a hundredth of Keras' default Adam rate; at
+/* tiny_lr 1e-5: our own, a hundredth of Keras' default Adam rate; at
  * 1e-5 a weight of size 1 takes ~1e5 Adam steps to move by 1.
  * min_ratio 1e-6: DeepDiagnosis flags weights whose update is below 1e-7; our ratio is
  * relative and spans a whole epoch (several steps, 3-4 in the small runs flatline

@@ -20,8 +20,8 @@ typedef struct oscillation_opts {
     double stay;
 } oscillation_opts;
 
-/* window 10, rel_jump 0.1, min_changes 4, min_delta 0.01, stay 0.9: our own (the
- * brief's).  AUTOTRAINER's unstable-loss test counts peak/trough pairs of the accuracy
+/* window 10, rel_jump 0.1, min_changes 4, min_delta 0.01, stay 0.9: our own.
+ * AUTOTRAINER's unstable-loss test counts peak/trough pairs of the accuracy
  * at least 0.03 apart in 20% of the epochs; flatline has no accuracy for regression, so
  * the loss stands in, with jumps relative to its level, and 4 reversals in 10 epochs
  * (40%, twice AUTOTRAINER's share) because a loss is noisier than an accuracy.

@@ -22,7 +22,7 @@ typedef struct zero_output_opts {
     double min_mean;
 } zero_output_opts;
 
-/* Defaults are the brief's and our own: abs_tol 1e-6 is float32 noise around zero for
+/* Defaults are our own: abs_tol 1e-6 is float32 noise around zero for
  * unit-scale values; rel_tol 1e-3 keeps predictions a thousand times smaller than the
  * targets "zero" (their squared error is the full target power).  patience, min_delta
  * and max_growth as in constant_output.  min_mean is our own: on targets centred at 0

@@ -1,0 +1,712 @@
+/* test-detect-data.c — the data and configuration causes: unscaled inputs, constant
+ * targets, underfitting, penalties that overwhelm the data, an output activation that
+ * cannot reach the targets, class imbalance.  What each detector is tested on:
+ * probe-fixture.h. */
+#include "detect-topics.h"
+#include "probe-fixture.h"
+#include "testutil.h"
+#include "detect.h"
+#include "priorities.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+static const pfx_detector detectors[] = {
+    {"unscaled_input", FL_DETECTS_CAUSE, PRIORITY_UNSCALED_INPUT, 1},
+    {"constant_target", FL_DETECTS_CAUSE, PRIORITY_CONSTANT_TARGET, 1},
+    {"underfit", FL_DETECTS_CAUSE, PRIORITY_UNDERFIT, 1},
+    {"over_regularization", FL_DETECTS_CAUSE, PRIORITY_OVER_REGULARIZATION, 1},
+    {"output_activation", FL_DETECTS_CAUSE, PRIORITY_OUTPUT_ACTIVATION, 1},
+    {"class_imbalance", FL_DETECTS_CAUSE, PRIORITY_CLASS_IMBALANCE, 1},
+};
+
+/* ---------------------------------------------------------------- unscaled_input */
+
+static void test_unscaled_input(void)
+{
+    g_autoptr(pfx) f = pfx_new_hidden(3, 8);
+    pfx_data d = pfx_arrays(f);
+    d.input_std[1] = 2.0e4;
+    d.input_absmax[1] = 9.0e4;
+    d.input_std[2] = 0.5;
+    pfx_push_healthy(f, 3);
+    detect_set *ds;
+    const finding_rec *r = pfx_run_find(f, "unscaled_input", NULL, &ds);
+    g_assert_nonnull(r);
+    g_assert_cmpint(r->level, ==, FL_LEVEL_WARNING);
+    g_assert_cmpint(r->epoch, ==, 0);
+    pfx_assert_has(r->evidence, pfx_fmt("from %.3g (x2) to %.3g (x1): ratio %.3g", 0.5, 2.0e4,
+                                        2.0e4 / 0.5));
+    pfx_assert_has(r->evidence, pfx_fmt("|x1| reaches %.3g", 9.0e4));
+    pfx_assert_has(r->cause,
+                   pfx_fmt("%.3g-fold (%.1f orders of magnitude)", 2.0e4 / 0.5,
+                           log10(2.0e4 / 0.5)));
+    pfx_assert_has(r->advice, "dataset.normalize = \"standard\"");
+    detect_free(ds);
+
+    /* Either side of three orders of magnitude: 1.5e3 fires, 999 (below) does not. */
+    d.input_std[1] = 1.5e3 * 0.05;
+    d.input_std[2] = 0.05;
+    d.input_absmax[1] = 90;
+    r = pfx_run_find(f, "unscaled_input", NULL, &ds);
+    g_assert_nonnull(r);
+    pfx_assert_has(r->evidence, pfx_fmt("ratio %.3g", 1.5e3));
+    pfx_assert_lacks(r->evidence, "reaches");
+    detect_free(ds);
+    d.input_std[1] = 2.0e4;
+    d.input_std[2] = 0.5;
+    d.input_absmax[1] = 9.0e4;
+    g_assert_true(pfx_has_fix(pfx_finding(ds = pfx_run_one(f, "unscaled_input", NULL),
+                                          "unscaled_input"),
+                              (const char *const[]){"dataset.normalize=standard", NULL}));
+    detect_free(ds);
+
+    /* Raw 0-255 pixels: every feature of one scale, but far from unit scale. */
+    for (size_t i = 0; i < 3; i++)
+        d.input_std[i] = 80, d.input_absmax[i] = 255;
+    r = pfx_run_find(f, "unscaled_input", NULL, &ds);
+    g_assert_nonnull(r);
+    pfx_assert_has(r->evidence, pfx_fmt("|x0| reaches %.3g", 255.0));
+    pfx_assert_lacks(r->evidence, "ratio");
+    detect_free(ds);
+    d.input_std[1] = 2.0e4;
+    d.input_absmax[1] = 9.0e4;
+    d.input_std[2] = 0.5;
+    d.input_std[0] = 1, d.input_absmax[0] = 3, d.input_absmax[2] = 3;
+
+    /* Normalized data: the raw scales do not reach the network. */
+    pfx_probes(f)->normalize = FL_NORMALIZE_STANDARD;
+    pfx_assert_silent(f, "unscaled_input", NULL);
+    pfx_probes(f)->normalize = FL_NORMALIZE_NONE;
+
+    /* Just on the safe side: ratio 999 and |x| <= 100. */
+    d.input_std[1] = 999 * 0.05;
+    d.input_std[2] = 0.05;
+    d.input_absmax[1] = 100;
+    pfx_assert_silent(f, "unscaled_input", NULL);
+
+    /* A large offset alone (small spread) is still a problem. */
+    d.input_absmax[1] = 5000;
+    d.input_std[1] = 2;
+    r = pfx_run_find(f, "unscaled_input", NULL, &ds);
+    g_assert_nonnull(r);
+    pfx_assert_lacks(r->evidence, "ratio");
+    pfx_assert_has(r->evidence, pfx_fmt("|x1| reaches %.3g (std %.3g)", 5000.0, 2.0));
+    detect_free(ds);
+
+    /* A constant feature (std 0) is ignored by the ratio. */
+    d.input_absmax[1] = 3;
+    d.input_std[1] = 0;
+    pfx_assert_silent(f, "unscaled_input", NULL);
+}
+
+/* ---------------------------------------------------------------- constant_target */
+
+static void test_constant_target(void)
+{
+    g_autoptr(pfx) f = pfx_new(2, 2, 2, 20);
+    pfx_data d = pfx_arrays(f);
+    pfx_push_healthy(f, 2);
+    pfx_assert_silent(f, "constant_target", NULL);
+
+    /* One of two columns constant: a warning naming it alone. */
+    d.target_std[1] = 0;
+    d.target_mean[1] = d.target_min[1] = d.target_max[1] = 3.5;
+    detect_set *ds;
+    const finding_rec *r = pfx_run_find(f, "constant_target", NULL, &ds);
+    g_assert_nonnull(r);
+    g_assert_cmpint(r->level, ==, FL_LEVEL_WARNING);
+    pfx_assert_has(r->evidence, "the targets of y1 are all 3.5");
+    pfx_assert_lacks(r->evidence, "y0");
+    pfx_assert_has(r->cause, "1 of 2 target columns (y1)");
+    detect_free(ds);
+
+    /* Both: collapsed before training. */
+    d.target_std[0] = 0;
+    d.target_mean[0] = d.target_min[0] = d.target_max[0] = 0;
+    r = pfx_run_find(f, "constant_target", NULL, &ds);
+    g_assert_nonnull(r);
+    g_assert_cmpint(r->level, ==, FL_LEVEL_COLLAPSED);
+    g_assert_cmpint(r->epoch, ==, 0);
+    pfx_assert_has(r->evidence, "the targets of y0 are all 0");
+    pfx_assert_has(r->evidence, "the targets of y1 are all 3.5");
+    detect_free(ds);
+
+    /* Tolerance relative to the magnitude: std 1e-7 around 1e3 is constant (1e-10 relative)
+     * but std 1e-6 around 0 is not. */
+    d.target_std[0] = 1e-7;
+    d.target_mean[0] = 1e3;
+    d.target_min[0] = 1e3 - 1e-7;
+    d.target_max[0] = 1e3 + 1e-7;
+    r = pfx_run_find(f, "constant_target", NULL, &ds);
+    g_assert_nonnull(r);
+    g_assert_cmpint(r->level, ==, FL_LEVEL_COLLAPSED);
+    pfx_assert_has(r->evidence, "std 1e-07");
+    detect_free(ds);
+    d.target_std[0] = d.target_std[1] = 1e-6;
+    d.target_mean[0] = d.target_mean[1] = 0;
+    pfx_assert_silent(f, "constant_target", NULL);
+}
+
+static void test_constant_target_one_class(void)
+{
+    g_autoptr(pfx) f = pfx_new(1, 2, 2, 20);
+    fl_probes *p = pfx_probes(f);
+    pfx_data d = pfx_arrays(f);
+    pfx_set_loss(f, "bce");
+    p->n_classes = 2;
+    d.class_fraction[0] = 0.0;
+    d.class_fraction[1] = 1.0;
+    /* 0/1 labels, every one 1. */
+    d.target_min[0] = d.target_max[0] = d.target_mean[0] = 1.0;
+    d.target_std[0] = 0.0;
+    pfx_push_healthy(f, 2);
+    detect_set *ds;
+    const finding_rec *r = pfx_run_find(f, "constant_target", NULL, &ds);
+    g_assert_nonnull(r);
+    g_assert_cmpint(r->level, ==, FL_LEVEL_COLLAPSED);
+    pfx_assert_has(r->evidence, pfx_fmt("all %zu training rows are class y0 = 1", p->n_train));
+    /* No configuration change can help: the finding says so and proposes none. */
+    g_assert_true(r->finding_flags & FL_FINDING_FIX_THE_DATA);
+    g_assert_null(r->fixes);
+    detect_free(ds);
+    /* Targets that are not 0/1 labels (prices under bce) are not one class: that is
+     * output_activation's finding. */
+    d.target_min[0] = 0.5;
+    d.target_max[0] = 15.0;
+    d.target_mean[0] = 5.0;
+    d.target_std[0] = 3.0;
+    pfx_assert_silent(f, "constant_target", NULL);
+    d.target_min[0] = 0.0;
+    d.target_max[0] = 1.0;
+    d.target_mean[0] = 0.99;
+    d.target_std[0] = 0.1;
+    d.class_fraction[0] = 0.01;
+    d.class_fraction[1] = 0.99;
+    pfx_assert_silent(f, "constant_target", NULL);
+}
+
+/* ---------------------------------------------------------------- underfit */
+
+/* Probe targets a smooth function of the probe inputs (the fixture's are independent
+ * noise); returns the delta-test noise floor computed here, naively. */
+static double smooth_targets(pfx *f)
+{
+    fl_probes *p = pfx_probes(f);
+    pfx_data d = pfx_arrays(f);
+    size_t P = p->n_probe, n = p->n_in;
+    for (size_t r = 0; r < P; r++)
+        d.probe_y[r] = (float)(sin(d.probe_x[r * n]) + 0.5 * d.probe_x[r * n + 1]);
+    double sum = 0;
+    for (size_t i = 0; i < P; i++) {
+        double best = INFINITY;
+        size_t nn = i;
+        for (size_t j = 0; j < P; j++) {
+            double dist = 0;
+            for (size_t k = 0; k < n; k++)
+                dist += pow((double)d.probe_x[i * n + k] - d.probe_x[j * n + k], 2);
+            if (j != i && dist < best) {
+                best = dist;
+                nn = j;
+            }
+        }
+        sum += pow((double)d.probe_y[i] - d.probe_y[nn], 2);
+    }
+    return sum / (2.0 * (double)P);
+}
+
+static void test_underfit(void)
+{
+    g_autoptr(pfx) f = pfx_new_hidden(2, 8);
+    double floor = smooth_targets(f);
+    g_assert_cmpfloat(floor, >, 0);
+    g_assert_cmpfloat(floor, <, 0.1); /* 40 rows in [-2, 2]^2: neighbours ~0.3 apart */
+    pfx_push_healthy(f, 1);
+    /* Falls linearly to 0.7 by epoch 20, then sits there until epoch 40. */
+    for (int e = 1; e <= 20; e++)
+        pfx_push_losses(f, 1, 1.0 - 0.3 * e / 20.0);
+    pfx_push_losses(f, 20, 0.7);
+    detect_set *d;
+    const finding_rec *r = pfx_run_find(f, "underfit", NULL, &d);
+    g_assert_nonnull(r);
+    g_assert_cmpint(r->level, ==, FL_LEVEL_WARNING);
+    g_assert_cmpint(r->epoch, ==, 30);
+    double base = pfx_probes(f)->baseline_loss;
+    pfx_assert_has(r->evidence,
+                   pfx_fmt("training data loss %.3g = %.0f%% of the loss of predicting "
+                           "the mean (%.3g)",
+                           0.7, 100 * 0.7 / base, base));
+    pfx_assert_has(r->evidence, pfx_fmt("explains only %.0f%% of the target variance",
+                                        100 * (1 - 0.7 / base)));
+    pfx_assert_has(r->evidence,
+                   pfx_fmt("the noise floor estimated from nearest neighbours over %zu "
+                           "probe rows is %.3g",
+                           pfx_probes(f)->n_probe, floor));
+    pfx_assert_has(r->advice, "the model is 2-8-1 (l0 relu, l1 linear)");
+    pfx_assert_has(r->advice, pfx_fmt("raise model.l0.units from %d (try %d)", 8, 32));
+    detect_free(d);
+
+    /* Worse than the mean: not a capacity matter, and the advice says so. */
+    g_autoptr(pfx) g = pfx_new_hidden(2, 8);
+    smooth_targets(g);
+    pfx_push_healthy(g, 1);
+    pfx_push_losses(g, 30, 1.2);
+    r = pfx_run_find(g, "underfit", NULL, &d);
+    g_assert_nonnull(r);
+    pfx_assert_has(r->evidence, "worse than predicting the mean");
+    pfx_assert_has(r->advice, "more capacity will not help");
+    pfx_assert_lacks(r->advice, "units");
+    detect_free(d);
+
+    /* At the mean's loss itself it may be capacity (a linear model on a target without a
+     * linear part): the capacity advice stays. */
+    g_autoptr(pfx) m = pfx_new_hidden(2, 8);
+    smooth_targets(m);
+    pfx_push_healthy(m, 1);
+    pfx_push_losses(m, 30, 1.05);
+    r = pfx_run_find(m, "underfit", NULL, &d);
+    g_assert_nonnull(r);
+    pfx_assert_has(r->advice, "raise model.l0.units");
+    detect_free(d);
+
+    /* A linear model: the advice is a nonlinear hidden layer. */
+    pfx_layer(f, 0)->activation.kind = FL_ACT_LINEAR;
+    r = pfx_run_find(f, "underfit", NULL, &d);
+    g_assert_nonnull(r);
+    pfx_assert_has(r->advice, "no nonlinear hidden layer: add one before l1");
+    detect_free(d);
+}
+
+static void test_underfit_quiet(void)
+{
+    /* Flat, but at 0.49 of the baseline: a fit, not an underfit. */
+    g_autoptr(pfx) f = pfx_new_hidden(2, 8);
+    smooth_targets(f);
+    pfx_push_healthy(f, 1);
+    pfx_push_losses(f, 40, 0.49);
+    pfx_assert_silent(f, "underfit", NULL);
+    /* Flat at 0.9, but the targets are noise: their nearest-neighbour floor (about the
+     * variance of uniform [-1.7, 1.7], 0.96) is above 0.9 / 2, so the data allows no better. */
+    g_autoptr(pfx) n = pfx_new_hidden(2, 8);
+    pfx_push_healthy(n, 1);
+    pfx_push_losses(n, 40, 0.9);
+    pfx_assert_silent(n, "underfit", NULL);
+    const char *const no_floor[] = {"floor_factor=0", NULL};
+    detect_set *dn;
+    g_assert_nonnull(pfx_run_find(n, "underfit", no_floor, &dn));
+    detect_free(dn);
+    /* The floor is for mse: mae keeps the plain ratio. */
+    pfx_set_loss(n, "mae");
+    g_assert_nonnull(pfx_run_find(n, "underfit", NULL, &dn));
+    pfx_assert_lacks(pfx_finding(dn, "underfit")->evidence, "noise floor");
+    detect_free(dn);
+    /* Poor but still improving by more than 1% per 10 epochs. */
+    g_autoptr(pfx) g = pfx_new_hidden(2, 8);
+    smooth_targets(g);
+    pfx_push_healthy(g, 1);
+    for (int e = 2; e <= 40; e++)
+        pfx_push_losses(g, 1, 0.9 * pow(0.998, e));
+    pfx_assert_silent(g, "underfit", NULL);
+    /* Flat and poor from the start, but the warm-up (20% of 100 epochs) is not over. */
+    g_autoptr(pfx) h = pfx_new_hidden(2, 8);
+    smooth_targets(h);
+    pfx_push_healthy(h, 1);
+    pfx_push_losses(h, 19, 0.9);
+    pfx_assert_silent(h, "underfit", NULL);
+    pfx_push_losses(h, 1, 0.9);
+    detect_set *d;
+    const finding_rec *r = pfx_run_find(h, "underfit", NULL, &d);
+    g_assert_nonnull(r);
+    detect_free(d);
+    /* The penalty does not count as misfit: loss 0.9 of which 0.5 is penalty. */
+    fl_probes *p = pfx_probes(h);
+    for (size_t e = 0; e <= p->n_epochs; e++)
+        ((fl_epoch_probe *)p->history)[e].penalty = 0.5;
+    pfx_assert_silent(h, "underfit", NULL);
+}
+
+/* ---------------------------------------------------------------- over_regularization */
+
+static void test_over_regularization_preflight(void)
+{
+    g_autoptr(pfx) f = pfx_new_hidden(2, 8);
+    pfx_layer(f, 0)->l2 = 10;
+    fl_epoch_probe *h0 = pfx_push(f).e;
+    h0->penalty = 50;
+    h0->loss = 51;
+    detect_set *d;
+    const finding_rec *r = pfx_run_find(f, "over_regularization", NULL, &d);
+    g_assert_nonnull(r);
+    g_assert_cmpint(r->level, ==, FL_LEVEL_WARNING);
+    g_assert_cmpint(r->epoch, ==, 0);
+    pfx_assert_has(r->evidence,
+                   pfx_fmt("the penalty is %.3g = %.3gx the data loss %.3g", 50.0, 50.0,
+                           1.0));
+    pfx_assert_has(r->evidence, "model.l0.l2 = 10");
+    pfx_assert_has(r->advice, pfx_fmt("lower model.l0.l2 from 10 (try %.3g)", 1e-4));
+    detect_free(d);
+    /* Ten times the data loss exactly is not more than ten times. */
+    h0->penalty = 10;
+    h0->loss = 11;
+    pfx_assert_silent(f, "over_regularization", NULL);
+}
+
+/* A penalized layer l0 whose weight norm drops to `w` from epoch 5 while the loss sits at
+ * `loss` with `penalty` of it; 15 epochs. */
+static pfx *shrink_stream(double w, double loss, double penalty)
+{
+    pfx *f = pfx_new_hidden(2, 8);
+    pfx_layer(f, 0)->l2 = 1;
+    pfx_push_healthy(f, 5);
+    for (int i = 0; i < 10; i++) {
+        fl_epoch_probe *e = pfx_push(f).e;
+        e->loss = loss;
+        e->penalty = penalty;
+        pfx_layers_at(f, (size_t)e->epoch)[0].weight_norm = w;
+    }
+    return f;
+}
+
+static void test_over_regularization(void)
+{
+    /* Shrunk to 5% with a poor fit (data loss 0.59 of the baseline): a warning. */
+    g_autoptr(pfx) f = shrink_stream(0.05, 0.6, 0.01);
+    detect_set *d;
+    const finding_rec *r = pfx_run_find(f, "over_regularization", NULL, &d);
+    g_assert_nonnull(r);
+    g_assert_cmpint(r->level, ==, FL_LEVEL_WARNING);
+    g_assert_cmpint(r->epoch, ==, 5);
+    double w0 = fl_epoch_layer(fl_probes_epoch(pfx_probes(f), 0), 0)->weight_norm;
+    double base = pfx_probes(f)->baseline_loss;
+    pfx_assert_has(r->evidence,
+                   pfx_fmt("the weight norm of l0 (l2 = 1) fell from %.3g at epoch 0 to "
+                           "%.3g (%.2g%%) and stayed below 0.1 of it since epoch 5",
+                           w0, 0.05, 100 * 0.05 / w0));
+    pfx_assert_has(r->evidence,
+                   pfx_fmt("data loss %.3g = %.0f%% of the loss of predicting the mean",
+                           0.6 - 0.01, 100 * (0.6 - 0.01) / base));
+    pfx_assert_has(r->advice, "lower model.l0.l2 from 1 (try 0.0001)");
+    detect_free(d);
+
+    /* Held at 5% while the model explains next to nothing, loss flat: final as soon as it
+     * held for the patience (epochs 5..9); sticky after that. */
+    g_autoptr(pfx) g = shrink_stream(0.05, 0.95, 0.001);
+    r = pfx_run_find(g, "over_regularization", NULL, &d);
+    g_assert_nonnull(r);
+    g_assert_cmpint(r->level, ==, FL_LEVEL_COLLAPSED);
+    g_assert_cmpint(r->epoch, ==, 5);
+    pfx_assert_has(r->evidence, "lowest in epochs 5-9 0.95: improved by 0%, below the 1%");
+    detect_free(d);
+
+    /* Gone (5e-4 of the initial norm) with a merely poor fit, loss flat: final too. */
+    g_autoptr(pfx) h = shrink_stream(5e-4, 0.6, 0.001);
+    r = pfx_run_find(h, "over_regularization", NULL, &d);
+    g_assert_nonnull(r);
+    g_assert_cmpint(r->level, ==, FL_LEVEL_COLLAPSED);
+    detect_free(d);
+
+    /* Held small and explaining nothing, but the loss still falling 2% an epoch: a warning. */
+    g_autoptr(pfx) k = shrink_stream(0.05, 0.95, 0.001);
+    fl_probes *p = pfx_probes(k);
+    for (size_t e = 1; e <= p->n_epochs; e++)
+        ((fl_epoch_probe *)p->history)[e].loss = 0.99 * pow(0.98, (double)e);
+    r = pfx_run_find(k, "over_regularization", NULL, &d);
+    g_assert_nonnull(r);
+    g_assert_cmpint(r->level, ==, FL_LEVEL_WARNING);
+    detect_free(d);
+
+    /* Shrunk, the fit good, but the penalty most of the loss: a warning. */
+    g_autoptr(pfx) m = shrink_stream(0.05, 0.2, 0.15);
+    r = pfx_run_find(m, "over_regularization", NULL, &d);
+    g_assert_nonnull(r);
+    g_assert_cmpint(r->level, ==, FL_LEVEL_WARNING);
+    pfx_assert_has(r->evidence, pfx_fmt("the penalty is %.3g = %.2g%% of the loss", 0.15, 75.0));
+    detect_free(d);
+}
+
+static void test_over_regularization_quiet(void)
+{
+    /* Just above a tenth of the initial norm. */
+    g_autoptr(pfx) f = shrink_stream(0.11, 0.95, 0.01);
+    pfx_assert_silent(f, "over_regularization", NULL);
+    /* Shrunk, but the fit good and the penalty small. */
+    g_autoptr(pfx) g = shrink_stream(0.05, 0.2, 0.01);
+    pfx_assert_silent(g, "over_regularization", NULL);
+    /* Shrunk and poor, but not penalized: not this detector's business. */
+    g_autoptr(pfx) h = shrink_stream(0.05, 0.95, 0.0);
+    pfx_layer(h, 0)->l2 = 0;
+    pfx_assert_silent(h, "over_regularization", NULL);
+}
+
+/* ---------------------------------------------------------------- output_activation */
+
+static const finding_rec *output_run(pfx *f, detect_set **d)
+{
+    return pfx_run_find(f, "output_activation", NULL, d);
+}
+
+static void test_output_activation_regression(void)
+{
+    g_autoptr(pfx) f = pfx_new_hidden(2, 8);
+    pfx_data d = pfx_arrays(f);
+    fl_layer_desc *out = pfx_layer(f, 1);
+    pfx_push_healthy(f, 1);
+    pfx_assert_silent(f, "output_activation", NULL);
+    detect_set *ds;
+
+    /* relu output, targets down to -2.5: some out of reach. */
+    out->activation.kind = FL_ACT_RELU;
+    const finding_rec *r = output_run(f, &ds);
+    g_assert_nonnull(r);
+    g_assert_cmpint(r->level, ==, FL_LEVEL_WARNING);
+    pfx_assert_has(r->evidence,
+                   pfx_fmt("the targets of y0 lie in [%.3g, %.3g] but l1's relu output "
+                           "is >= 0",
+                           d.target_min[0], d.target_max[0]));
+    pfx_assert_has(r->advice, "set model.l1.activation = \"linear\"");
+    detect_free(ds);
+    /* ... all negative: none in reach. */
+    d.target_min[0] = -3;
+    d.target_max[0] = -0.5;
+    r = output_run(f, &ds);
+    g_assert_nonnull(r);
+    g_assert_cmpint(r->level, ==, FL_LEVEL_COLLAPSED);
+    detect_free(ds);
+    /* ... all >= 0: still a warning (a relu output can die), unless turned off. */
+    d.target_min[0] = 0;
+    d.target_max[0] = 4;
+    r = output_run(f, &ds);
+    g_assert_nonnull(r);
+    g_assert_cmpint(r->level, ==, FL_LEVEL_WARNING);
+    pfx_assert_has(r->cause, "cannot recover once its pre-activation goes negative");
+    detect_free(ds);
+    const char *const off[] = {"relu_output=false", NULL};
+    pfx_assert_silent(f, "output_activation", off);
+    /* softplus on non-negative targets is fine. */
+    out->activation.kind = FL_ACT_SOFTPLUS;
+    pfx_assert_silent(f, "output_activation", NULL);
+
+    /* sigmoid: [0, 1] fine, [-0.5, 0.5] partly out, [2, 3] none in. */
+    out->activation.kind = FL_ACT_SIGMOID;
+    d.target_min[0] = 0;
+    d.target_max[0] = 1;
+    pfx_assert_silent(f, "output_activation", NULL);
+    d.target_min[0] = -0.5;
+    d.target_max[0] = 0.5;
+    r = output_run(f, &ds);
+    g_assert_nonnull(r);
+    g_assert_cmpint(r->level, ==, FL_LEVEL_WARNING);
+    pfx_assert_has(r->evidence, "sigmoid output is in [0, 1]");
+    detect_free(ds);
+    d.target_min[0] = 2;
+    d.target_max[0] = 3;
+    r = output_run(f, &ds);
+    g_assert_nonnull(r);
+    g_assert_cmpint(r->level, ==, FL_LEVEL_COLLAPSED);
+    pfx_assert_has(r->cause, "no target of y0 is within reach");
+    detect_free(ds);
+    /* tanh: [-1, 1] fine, [-1, 1.5] partly out. */
+    out->activation.kind = FL_ACT_TANH;
+    d.target_min[0] = -1;
+    d.target_max[0] = 1;
+    pfx_assert_silent(f, "output_activation", NULL);
+    d.target_max[0] = 1.5;
+    r = output_run(f, &ds);
+    g_assert_nonnull(r);
+    g_assert_cmpint(r->level, ==, FL_LEVEL_WARNING);
+    detect_free(ds);
+
+    /* softmax over one unit: always 1.0. */
+    out->activation.kind = FL_ACT_SOFTMAX;
+    r = output_run(f, &ds);
+    g_assert_nonnull(r);
+    g_assert_cmpint(r->level, ==, FL_LEVEL_COLLAPSED);
+    pfx_assert_has(r->cause, "always 1.0");
+    detect_free(ds);
+}
+
+static void test_output_activation_classification(void)
+{
+    g_autoptr(pfx) f = pfx_new(3, 2, 2, 20);
+    fl_probes *p = pfx_probes(f);
+    fl_layer_desc *out = pfx_layer(f, 1);
+    pfx_set_loss(f, "cce");
+    p->n_classes = 3;
+    /* One-hot targets. */
+    pfx_data d = pfx_arrays(f);
+    for (size_t c = 0; c < 3; c++) {
+        d.target_min[c] = 0, d.target_max[c] = 1;
+        d.target_mean[c] = 1.0 / 3, d.target_std[c] = sqrt(2.0) / 3;
+    }
+    pfx_push_healthy(f, 1);
+    detect_set *ds;
+    const finding_rec *r = output_run(f, &ds);
+    g_assert_nonnull(r);
+    g_assert_cmpint(r->level, ==, FL_LEVEL_WARNING);
+    pfx_assert_has(r->evidence, "l1 has a linear output under cce");
+    pfx_assert_has(r->advice, "set model.l1.activation = \"softmax\"");
+    g_assert_true(pfx_has_fix(r, (const char *const[]){"model.l1.activation=softmax", NULL}));
+    detect_free(ds);
+    out->activation.kind = FL_ACT_SOFTMAX;
+    pfx_assert_silent(f, "output_activation", NULL);
+
+    /* bce on one-hot targets: the pair that suits them is softmax and cce. */
+    out->activation.kind = FL_ACT_LINEAR;
+    pfx_set_loss(f, "bce");
+    r = output_run(f, &ds);
+    g_assert_nonnull(r);
+    pfx_assert_has(r->advice, "set model.l1.activation = \"sigmoid\"");
+    g_assert_true(pfx_has_fix(r, (const char *const[]){"model.l1.activation=softmax",
+                                                       "loss=cce", NULL}));
+    detect_free(ds);
+    /* bce on targets that are not probabilities (labels 0/1/2 in one column, prices):
+     * collapsed before training, fixed by a regression output and loss. */
+    d.target_max[2] = 2;
+    r = output_run(f, &ds);
+    g_assert_nonnull(r);
+    g_assert_cmpint(r->level, ==, FL_LEVEL_COLLAPSED);
+    pfx_assert_has(r->evidence, "the targets of y2 lie in [0, 2] but bce takes probabilities");
+    g_assert_true(pfx_has_fix(r, (const char *const[]){"model.l1.activation=linear",
+                                                       "loss=mse", NULL}));
+    detect_free(ds);
+    d.target_max[2] = 1;
+    out->activation.kind = FL_ACT_SIGMOID;
+    pfx_assert_silent(f, "output_activation", NULL);
+
+    pfx_set_loss(f, "hinge");
+    r = output_run(f, &ds);
+    g_assert_nonnull(r);
+    pfx_assert_has(r->cause, "never negative");
+    detect_free(ds);
+    out->activation.kind = FL_ACT_TANH;
+    pfx_assert_silent(f, "output_activation", NULL);
+}
+
+/* ---------------------------------------------------------------- class_imbalance */
+
+/* Labels for the probe rows: the first n_minority rows of class `minority`, the rest of
+ * class 0; predictions all of class `predicted` (one 0/1 column, or one-hot). */
+static void imbalance_rows(pfx *f, size_t n_minority, size_t minority, size_t predicted)
+{
+    fl_probes *p = pfx_probes(f);
+    pfx_data d = pfx_arrays(f);
+    size_t no = p->n_outputs;
+    for (size_t r = 0; r < p->n_probe; r++)
+        for (size_t o = 0; o < no; o++) {
+            size_t label = r < n_minority ? minority : 0;
+            d.probe_y[r * no + o] = no == 1 ? (float)label : (float)(o == label);
+            d.probe_pred[r * no + o] =
+                no == 1 ? (predicted ? 0.9f : 0.1f) : (o == predicted ? 0.8f : 0.05f);
+        }
+}
+
+static void test_class_imbalance(void)
+{
+    g_autoptr(pfx) f = pfx_new(1, 2, 2, 20);
+    fl_probes *p = pfx_probes(f);
+    pfx_data d = pfx_arrays(f);
+    pfx_set_loss(f, "bce");
+    p->n_classes = 2;
+    d.class_fraction[0] = 0.95;
+    d.class_fraction[1] = 0.05;
+    pfx_push_healthy(f, 3);
+    /* Both minority probe rows answered with the majority class: the imbalance does harm. */
+    imbalance_rows(f, 2, 1, 0);
+    detect_set *ds;
+    const finding_rec *r = pfx_run_find(f, "class_imbalance", NULL, &ds);
+    g_assert_nonnull(r);
+    g_assert_cmpint(r->level, ==, FL_LEVEL_WARNING); /* the loss still falls */
+    g_assert_cmpint(r->epoch, ==, 1); /* held since the first trained epoch */
+    pfx_assert_has(r->evidence, pfx_fmt("y0 = 0 %.3g%%, y0 = 1 %.3g%%", 95.0, 5.0));
+    pfx_assert_has(r->evidence, pfx_fmt("y0 = 0 is %.3g times y0 = 1", 0.95 / 0.05));
+    pfx_assert_has(r->evidence, "2 of the 2 probe rows of other classes are answered y0 = 0");
+    pfx_assert_has(r->advice, "oversample y0 = 1");
+    g_assert_true(pfx_has_fix(r, (const char *const[]){"loss.class_weight=balanced", NULL}));
+    detect_free(ds);
+    /* Settled: the loss on a plateau near that of predicting the class shares for 5
+     * epochs: collapsed. */
+    {
+        g_autoptr(pfx) h = pfx_new(1, 2, 2, 20);
+        pfx_set_loss(h, "bce");
+        pfx_probes(h)->n_classes = 2;
+        pfx_arrays(h).class_fraction[0] = 0.9;
+        pfx_arrays(h).class_fraction[1] = 0.1;
+        pfx_probes(h)->baseline_loss = 0.325; /* the entropy of 0.9/0.1 */
+        pfx_push_healthy(h, 1);
+        for (int k = 0; k < 6; k++) {
+            pfx_epoch e = pfx_push(h);
+            e.e->loss = 0.3;
+        }
+        imbalance_rows(h, 2, 1, 0);
+        detect_set *dh;
+        const finding_rec *rh = pfx_run_find(h, "class_imbalance", NULL, &dh);
+        g_assert_nonnull(rh);
+        g_assert_cmpint(rh->level, ==, FL_LEVEL_COLLAPSED);
+        pfx_assert_has(rh->evidence, pfx_fmt("data loss 0.3 = %.0f%% of the loss of predicting the "
+                                             "class shares (0.325)",
+                                             100 * 0.3 / 0.325));
+        detect_free(dh);
+        /* The same answers with a loss far below the prior's: it has learned; no finding. */
+        pfx_probes(h)->baseline_loss = 1.0;
+        pfx_assert_silent(h, "class_imbalance", NULL);
+    }
+    /* The same imbalance learned well (minority rows answered right): no finding. */
+    imbalance_rows(f, 2, 1, 1);
+    for (size_t r2 = 2; r2 < p->n_probe; r2++)
+        d.probe_pred[r2] = 0.1f;
+    pfx_assert_silent(f, "class_imbalance", NULL);
+    imbalance_rows(f, 2, 1, 0);
+    /* Either side of 4:1: 0.81 / 0.19 = 4.26 fires, 0.79 / 0.21 = 3.76 does not. */
+    d.class_fraction[0] = 0.81;
+    d.class_fraction[1] = 0.19;
+    r = pfx_run_find(f, "class_imbalance", NULL, &ds);
+    g_assert_nonnull(r);
+    pfx_assert_has(r->evidence, pfx_fmt("is %.3g times", 0.81 / 0.19));
+    detect_free(ds);
+    d.class_fraction[0] = 0.79;
+    d.class_fraction[1] = 0.21;
+    pfx_assert_silent(f, "class_imbalance", NULL);
+    /* Regression: no classes. */
+    p->loss_flags = 0;
+    p->n_classes = 0;
+    d.class_fraction[0] = 0.95;
+    d.class_fraction[1] = 0.05;
+    pfx_assert_silent(f, "class_imbalance", NULL);
+
+    /* One-hot, three classes; the absent one does not count as the smallest. */
+    g_autoptr(pfx) g = pfx_new(4, 2, 2, 20);
+    fl_probes *q = pfx_probes(g);
+    pfx_data e = pfx_arrays(g);
+    pfx_set_loss(g, "cce");
+    q->n_classes = 4;
+    e.class_fraction[0] = 0.6;
+    e.class_fraction[1] = 0.35;
+    e.class_fraction[2] = 0.05;
+    e.class_fraction[3] = 0.0;
+    pfx_push_healthy(g, 2); /* epoch 0 and one epoch observed */
+    imbalance_rows(g, 3, 2, 0);
+    r = pfx_run_find(g, "class_imbalance", NULL, &ds);
+    g_assert_nonnull(r);
+    pfx_assert_has(r->evidence, pfx_fmt("y0 is %.3g times y2", 0.6 / 0.05));
+    pfx_assert_has(r->advice, "oversample y2 or undersample y0");
+    detect_free(ds);
+}
+
+void test_detect_data_add(void)
+{
+    pfx_add_detector_tests("/detect/data", detectors, G_N_ELEMENTS(detectors));
+    g_test_add_func("/detect/data/unscaled_input", test_unscaled_input);
+    g_test_add_func("/detect/data/constant_target", test_constant_target);
+    g_test_add_func("/detect/data/constant_target/one_class", test_constant_target_one_class);
+    g_test_add_func("/detect/data/underfit", test_underfit);
+    g_test_add_func("/detect/data/underfit/quiet", test_underfit_quiet);
+    g_test_add_func("/detect/data/over_regularization/preflight",
+                    test_over_regularization_preflight);
+    g_test_add_func("/detect/data/over_regularization", test_over_regularization);
+    g_test_add_func("/detect/data/over_regularization/quiet", test_over_regularization_quiet);
+    g_test_add_func("/detect/data/output_activation/regression", test_output_activation_regression);
+    g_test_add_func("/detect/data/output_activation/classification",
+                    test_output_activation_classification);
+    g_test_add_func("/detect/data/class_imbalance", test_class_imbalance);
+}

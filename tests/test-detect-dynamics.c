@@ -1,0 +1,556 @@
+/* test-detect-dynamics.c — the training-dynamics causes: updates that do not happen,
+ * losses and gradients that run away or vanish, a loss that swings.  What each detector is
+ * tested on: probe-fixture.h. */
+#include "detect-topics.h"
+#include "probe-fixture.h"
+#include "testutil.h"
+#include "detect.h"
+#include "priorities.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+static const pfx_detector detectors[] = {
+    {"no_update", FL_DETECTS_CAUSE, PRIORITY_NO_UPDATE, 2},
+    {"divergence", FL_DETECTS_CAUSE, PRIORITY_DIVERGENCE, 2},
+    {"exploding_gradient", FL_DETECTS_CAUSE, PRIORITY_EXPLODING_GRADIENT, 2},
+    {"vanishing_gradient", FL_DETECTS_CAUSE, PRIORITY_VANISHING_GRADIENT, 2},
+    {"oscillation", FL_DETECTS_CAUSE, PRIORITY_OSCILLATION, 2},
+};
+
+/* ---------------------------------------------------------------- no_update */
+
+static const finding_rec *preflight_only(pfx *f, detect_set **d)
+{
+    pfx_push(f);
+    *d = pfx_run_one(f, "no_update", NULL);
+    return pfx_finding(*d, "no_update");
+}
+
+static void test_no_update_preflight(void)
+{
+    {
+        g_autoptr(pfx) f = pfx_new(1, 2, 2, 20);
+        fl_probes *p = pfx_probes(f);
+        pfx_set_optimizer(f, "none");
+        p->base_lr = p->final_lr = NAN;
+        g_autoptr(detect_set) d = NULL;
+        const finding_rec *r = preflight_only(f, &d);
+        pfx_check(r, FL_LEVEL_COLLAPSED, 0);
+        pfx_assert_has(r->evidence, "optimizer = \"none\"");
+        pfx_assert_has(r->advice, "set optimizer to adam");
+    }
+    {
+        g_autoptr(pfx) f = pfx_new(1, 2, 2, 20);
+        pfx_set_loss(f, "step");
+        g_autoptr(detect_set) d = NULL;
+        const finding_rec *r = preflight_only(f, &d);
+        pfx_check(r, FL_LEVEL_COLLAPSED, 0);
+        pfx_assert_has(r->evidence, "\"step\"");
+        pfx_assert_has(r->advice, "use loss mse instead of step");
+    }
+    {
+        g_autoptr(pfx) f = pfx_new(1, 2, 2, 20);
+        pfx_probes(f)->base_lr = 0;
+        g_autoptr(detect_set) d = NULL;
+        const finding_rec *r = preflight_only(f, &d);
+        pfx_check(r, FL_LEVEL_COLLAPSED, 0);
+        pfx_assert_has(r->advice, "raise optimizer.lr from 0 (try 0.001)");
+    }
+    {
+        g_autoptr(pfx) f = pfx_new(1, 2, 2, 20);
+        pfx_probes(f)->base_lr = pfx_probes(f)->final_lr = 1e-6;
+        g_autoptr(detect_set) d = NULL;
+        const finding_rec *r = preflight_only(f, &d);
+        pfx_check(r, FL_LEVEL_WARNING, 0);
+        pfx_assert_has(r->evidence, "optimizer.lr = 1e-06");
+        /* Keras' default rate for adam is what it suggests; for sgd its own. */
+        pfx_assert_has(r->advice, "raise optimizer.lr from 1e-06 (try 0.001)");
+    }
+    {
+        g_autoptr(pfx) f = pfx_new(1, 2, 2, 20);
+        fl_probes *p = pfx_probes(f);
+        pfx_set_optimizer(f, "sgd");
+        p->base_lr = p->final_lr = 1e-6;
+        g_autoptr(detect_set) d = NULL;
+        pfx_assert_has(preflight_only(f, &d)->advice, "(try 0.01)");
+    }
+}
+
+static void test_no_update_schedule(void)
+{
+    g_autoptr(pfx) f = pfx_new(1, 2, 2, 20);
+    fl_probes *p = pfx_probes(f);
+    pfx_set_schedule(f, "exponential_decay");
+    p->base_lr = 0.01;
+    p->final_lr = 2e-9;
+    g_autoptr(detect_set) d = NULL;
+    const finding_rec *r = preflight_only(f, &d);
+    pfx_check(r, FL_LEVEL_WARNING, 0);
+    /* Steps count from 0; final_lr is the rate of the last one. */
+    double last = (double)p->max_epochs * (double)p->steps_per_epoch - 1;
+    g_autofree char *takes =
+        g_strdup_printf("exponential_decay takes lr from 0.01 to 2e-09 by step %.0f", last);
+    pfx_assert_has(r->evidence, takes);
+    /* The first step whose rate is below 1e-5, walking the schedule step by step. */
+    long step = 0;
+    while (0.01 * pow(2e-9 / 0.01, (double)step / last) >= 1e-5)
+        step++;
+    g_autofree char *below = g_strdup_printf("from about step %ld, epoch %ld", step,
+                                             step / (long)p->steps_per_epoch + 1);
+    pfx_assert_has(r->evidence, below);
+    pfx_assert_has(r->advice, "optimizer.schedule.decay_steps");
+}
+
+/* Healthy epochs 1-3, then update ratios `ratio` and gradient norms `grad` in every
+ * layer for n epochs, loss from 0.9 by `per_epoch`. */
+static pfx *still_stream(double ratio, double grad, int n, double per_epoch)
+{
+    pfx *f = pfx_new(1, 3, 2, 20);
+    pfx_push(f);
+    pfx_push_healthy(f, 3);
+    double loss = 0.9;
+    for (int i = 0; i < n; i++, loss *= per_epoch) {
+        pfx_epoch e = pfx_push_loss(f, loss);
+        for (size_t k = 0; k < 3; k++) {
+            e.layers[k].update_ratio = ratio * (double)(k + 1);
+            e.layers[k].grad_norm = grad;
+        }
+    }
+    return f;
+}
+
+static void test_no_update_observed(void)
+{
+    g_autoptr(pfx) f = still_stream(1e-8, 0.05, 10, 1.0);
+    g_autoptr(detect_set) d = pfx_run_one(f, "no_update", NULL);
+    const finding_rec *r = pfx_finding(d, "no_update");
+    pfx_check(r, FL_LEVEL_COLLAPSED, 4);
+    pfx_assert_has(r->evidence, "since epoch 4");
+    pfx_assert_has(r->evidence, "l0 1e-08");
+    pfx_assert_has(r->evidence, "l2 3e-08");
+    pfx_assert_has(r->evidence, "l1 0.05");
+    pfx_assert_has(r->cause, "0.001");
+    pfx_assert_has(r->advice, "raise optimizer.lr from 0.001 (try 0.01)");
+
+    /* The schedule took the rate down: the advice is about the schedule. */
+    g_autoptr(pfx) g = still_stream(1e-8, 0.05, 10, 1.0);
+    const fl_probes *p = pfx_probes(g);
+    for (size_t k = 4; k <= p->n_epochs; k++)
+        ((fl_epoch_probe *)fl_probes_epoch(p, k))->lr = 1e-7;
+    g_autoptr(detect_set) d2 = pfx_run_one(g, "no_update", NULL);
+    r = pfx_finding(d2, "no_update");
+    pfx_check(r, FL_LEVEL_COLLAPSED, 4);
+    pfx_assert_has(r->cause, "from 0.001 to 1e-07");
+    pfx_assert_has(r->advice, "decay_steps");
+}
+
+static void test_no_update_tiny_rate(void)
+{
+    /* Adam at lr 1e-6 still moves weights by ~1e-5 of their norm per epoch, above
+     * min_ratio: the rate is what shows the run is stuck. */
+    g_autoptr(pfx) f = pfx_new(1, 3, 2, 20);
+    fl_probes *p = pfx_probes(f);
+    p->base_lr = p->final_lr = 1e-6;
+    pfx_push(f);
+    for (int i = 0; i < 8; i++) {
+        pfx_epoch e = pfx_push_loss(f, 0.9 - 1e-5 * i);
+        for (size_t k = 0; k < 3; k++) {
+            e.layers[k].update_ratio = 5e-5;
+            e.layers[k].grad_norm = 0.3;
+        }
+    }
+    g_autoptr(detect_set) d = pfx_run_one(f, "no_update", NULL);
+    const finding_rec *r = pfx_finding(d, "no_update");
+    pfx_check(r, FL_LEVEL_COLLAPSED, 1);
+    pfx_assert_has(r->evidence, "lr below 1e-05 since epoch 1 (1e-06 now)");
+    pfx_assert_has(r->cause, "1e-06 is too small");
+    pfx_assert_has(r->advice, "raise optimizer.lr from 1e-06 (try 0.001)");
+    /* The same rate while the loss falls 2% an epoch: only the pre-flight warning. */
+    g_autoptr(pfx) g = pfx_new(1, 3, 2, 20);
+    pfx_probes(g)->base_lr = pfx_probes(g)->final_lr = 1e-6;
+    pfx_push(g);
+    for (int i = 0; i < 8; i++)
+        pfx_push_loss(g, 0.9 * pow(0.98, i));
+    g_assert_cmpint(pfx_level(g, "no_update", NULL), ==, FL_LEVEL_WARNING);
+}
+
+static void test_no_update_quiet(void)
+{
+    /* Still weights because the gradient is ~0 (dead or saturated units): not ours. */
+    g_autoptr(pfx) f = still_stream(1e-9, 1e-7, 10, 1.0);
+    g_assert_cmpint(pfx_level(f, "no_update", NULL), ==, 0);
+    /* Just above min_ratio in the first layer (the others move more). */
+    g_autoptr(pfx) g = still_stream(1.05e-6, 0.05, 10, 1.0);
+    g_assert_cmpint(pfx_level(g, "no_update", NULL), ==, 0);
+    const char *opts[] = {"min_ratio=1.1e-6", NULL};
+    g_assert_cmpint(pfx_level(g, "no_update", opts), ==, 0); /* l1, l2 still move more */
+    const char *opts3[] = {"min_ratio=3.2e-6", NULL};
+    g_assert_cmpint(pfx_level(g, "no_update", opts3), ==, FL_LEVEL_COLLAPSED);
+    /* A run that fitted the data (loss 0.05 of predicting the mean's) before its
+     * schedule took the rate to 1e-7: converged, not stuck. */
+    g_autoptr(pfx) c = pfx_new(1, 3, 2, 20);
+    pfx_push(c);
+    pfx_push_healthy(c, 60);
+    for (int i = 0; i < 10; i++) {
+        pfx_epoch e = pfx_push(c);
+        e.e->lr = 1e-7;
+        for (size_t k = 0; k < 3; k++)
+            e.layers[k].update_ratio = 1e-8;
+    }
+    g_assert_cmpint(pfx_level(c, "no_update", NULL), ==, 0);
+    const char *strict[] = {"learned=0.01", NULL};
+    g_assert_cmpint(pfx_level(c, "no_update", strict), ==, FL_LEVEL_COLLAPSED);
+    /* Tiny updates while the loss still falls 5% an epoch. */
+    g_autoptr(pfx) h = still_stream(1e-8, 0.05, 10, 0.95);
+    g_assert_cmpint(pfx_level(h, "no_update", NULL), ==, 0);
+    /* Rates on the safe side of tiny_lr, before and after the schedule. */
+    g_autoptr(pfx) q = pfx_new(1, 2, 2, 20);
+    pfx_probes(q)->base_lr = 1.5e-5;
+    pfx_probes(q)->final_lr = 1.5e-5;
+    pfx_push(q);
+    pfx_push_healthy(q, 60);
+    g_assert_cmpint(pfx_level(q, "no_update", NULL), ==, 0);
+}
+
+/* ---------------------------------------------------------------- divergence */
+
+static void test_divergence_nan(void)
+{
+    g_autoptr(pfx) f = pfx_new(1, 2, 2, 20);
+    pfx_push(f);
+    pfx_push_healthy(f, 6);
+    double before = fl_probes_epoch(pfx_probes(f), 6)->loss;
+    pfx_push_loss(f, NAN);
+    g_autoptr(detect_set) d = pfx_run_one(f, "divergence", NULL);
+    const finding_rec *r = pfx_finding(d, "divergence");
+    pfx_check(r, FL_LEVEL_COLLAPSED, 7);
+    pfx_assert_has(r->evidence, "training loss is NaN at epoch 7");
+    pfx_assert_has(r->evidence, pfx_num(before));
+    pfx_assert_has(r->advice, "lower optimizer.lr from 0.001 (try 0.0001)");
+
+    /* Validation loss Inf with a validation split. */
+    g_autoptr(pfx) g = pfx_new(1, 2, 2, 20);
+    pfx_probes(g)->n_val = 20;
+    pfx_push(g);
+    pfx_push_healthy(g, 4);
+    pfx_epoch e = pfx_push(g);
+    e.e->val_loss = INFINITY;
+    g_autoptr(detect_set) d2 = pfx_run_one(g, "divergence", NULL);
+    pfx_check(pfx_finding(d2, "divergence"), FL_LEVEL_COLLAPSED, 5);
+    pfx_assert_has(pfx_finding(d2, "divergence")->evidence, "validation loss is +Inf");
+
+    /* Without a validation split val_loss is NaN by design. */
+    g_autoptr(pfx) h = pfx_new(1, 2, 2, 20);
+    pfx_push(h);
+    pfx_push_healthy(h, 10);
+    for (size_t k = 0; k <= 10; k++)
+        ((fl_epoch_probe *)fl_probes_epoch(pfx_probes(h), k))->val_loss = NAN;
+    g_assert_cmpint(pfx_level(h, "divergence", NULL), ==, 0);
+
+    /* An untrained network with a NaN loss: pre-flight, epoch 0. */
+    g_autoptr(pfx) q = pfx_new(1, 2, 2, 20);
+    pfx_epoch z = pfx_push(q);
+    z.e->loss = NAN;
+    g_autoptr(detect_set) d3 = pfx_run_one(q, "divergence", NULL);
+    pfx_check(pfx_finding(d3, "divergence"), FL_LEVEL_COLLAPSED, 0);
+}
+
+/* Epoch-0 loss 1; healthy epochs 1-5; then the given losses. */
+static pfx *growth_stream(const double *losses, size_t n)
+{
+    pfx *f = pfx_new(1, 2, 2, 20);
+    pfx_push(f);
+    pfx_push_healthy(f, 5);
+    for (size_t i = 0; i < n; i++)
+        pfx_push_loss(f, losses[i]);
+    return f;
+}
+
+static void test_divergence_growth(void)
+{
+    const double rising[] = {5, 12, 30, 70, 150};
+    g_autoptr(pfx) f = growth_stream(rising, 5);
+    pfx_arrays(f).input_absmax[1] = 500;
+    g_autoptr(detect_set) d = pfx_run_one(f, "divergence", NULL);
+    const finding_rec *r = pfx_finding(d, "divergence");
+    double l0 = fl_probes_epoch(pfx_probes(f), 0)->loss;
+    pfx_check(r, FL_LEVEL_COLLAPSED, 7); /* epoch 7: first above 10 x 1 and rising */
+    /* Final at epoch 9, the third rising epoch (patience 3): its loss is the evidence. */
+    pfx_assert_has(r->evidence, "training loss 70 at epoch 9");
+    pfx_assert_has(r->evidence, pfx_num(rising[3] / l0));
+    g_autofree char *from = g_strdup_printf("last 3 epochs (from %s at epoch 6)",
+                                            pfx_num(rising[0]));
+    pfx_assert_has(r->evidence, from);
+    pfx_assert_has(r->advice, "lower optimizer.lr from 0.001 (try 0.0001)");
+    pfx_assert_has(r->advice, "input x1 reaches |x| = 500");
+
+    /* Two rising epochs above the bound: a warning so far. */
+    g_autoptr(pfx) g = growth_stream(rising, 3);
+    g_autoptr(detect_set) d2 = pfx_run_one(g, "divergence", NULL);
+    pfx_check(pfx_finding(d2, "divergence"), FL_LEVEL_WARNING, 7);
+    pfx_assert_has(pfx_finding(d2, "divergence")->advice, "check the scale");
+}
+
+static void test_divergence_quiet(void)
+{
+    /* Rising, but to 9.9 x the epoch-0 loss only. */
+    const double below[] = {2, 4, 6, 8, 9.9};
+    g_autoptr(pfx) f = growth_stream(below, 5);
+    g_assert_cmpint(pfx_level(f, "divergence", NULL), ==, 0);
+    const char *opts[] = {"grow_factor=9", NULL};
+    g_assert_cmpint(pfx_level(f, "divergence", opts), ==, FL_LEVEL_WARNING);
+    /* Far above, but no longer rising. */
+    const double flat[] = {15, 15, 15, 15};
+    g_autoptr(pfx) g = growth_stream(flat, 4);
+    g_assert_cmpint(pfx_level(g, "divergence", NULL), ==, 0);
+}
+
+/* ---------------------------------------------------------------- exploding_gradient */
+
+/* Three layers; healthy epochs 1-3, then gradient norms g[0..2] for n epochs with the
+ * loss from 0.9 by per_epoch. */
+static pfx *grad_stream(const double *g, int n, double per_epoch)
+{
+    pfx *f = pfx_new(1, 3, 2, 20);
+    pfx_push(f);
+    pfx_push_healthy(f, 3);
+    double loss = 0.9;
+    for (int i = 0; i < n; i++, loss *= per_epoch) {
+        pfx_epoch e = pfx_push_loss(f, loss);
+        for (size_t k = 0; k < 3; k++)
+            e.layers[k].grad_norm = g[k];
+    }
+    return f;
+}
+
+static void test_exploding_gradient_nonfinite(void)
+{
+    g_autoptr(pfx) f = pfx_new(1, 3, 2, 20);
+    pfx_push(f);
+    pfx_push_healthy(f, 5);
+    pfx_epoch e = pfx_push(f);
+    e.layers[1].grad_norm = INFINITY;
+    pfx_push_healthy(f, 2);
+    g_autoptr(detect_set) d = pfx_run_one(f, "exploding_gradient", NULL);
+    const finding_rec *r = pfx_finding(d, "exploding_gradient");
+    pfx_check(r, FL_LEVEL_COLLAPSED, 6);
+    pfx_assert_has(r->evidence, "layer l1 at epoch 6: gradient norm +Inf");
+}
+
+static void test_exploding_gradient_ratio(void)
+{
+    const double g[] = {2000, 100, 10};
+    g_autoptr(pfx) f = grad_stream(g, 10, 1.0);
+    pfx_set_init(f, 0, "normal");
+    pfx_layer(f, 0)->init_std = 3.0;
+    g_autoptr(detect_set) d = pfx_run_one(f, "exploding_gradient", NULL);
+    const finding_rec *r = pfx_finding(d, "exploding_gradient");
+    pfx_check(r, FL_LEVEL_COLLAPSED, 4);
+    /* The worst upstream/downstream pair is l0 over l2. */
+    g_autofree char *pair = g_strdup_printf("gradient norm of l0 %s = %s x that of l2 %s",
+                                            pfx_num(2000), pfx_num(2000.0 / 10), pfx_num(10));
+    pfx_assert_has(r->evidence, pair);
+    pfx_assert_has(r->evidence, "since epoch 4");
+    pfx_assert_has(r->advice, "lower optimizer.lr from 0.001 (try 0.0001)");
+    pfx_assert_has(r->advice, "model.l0.init = \"glorot_uniform\" (now normal with std 3)");
+
+    /* Still learning: a warning. */
+    g_autoptr(pfx) h = grad_stream(g, 10, 0.9);
+    g_autoptr(detect_set) d2 = pfx_run_one(h, "exploding_gradient", NULL);
+    pfx_check(pfx_finding(d2, "exploding_gradient"), FL_LEVEL_WARNING, 4);
+}
+
+/* Layer l1 of grad_stream's network is 8 x 8: a Glorot kernel of that shape has norm
+ * sqrt(64 weights x variance 2 / 16). */
+static double glorot_norm_8x8(void)
+{
+    double sum = 0;
+    for (int i = 0; i < 64; i++)
+        sum += 2.0 / 16.0;
+    return sqrt(sum);
+}
+
+/* Healthy epochs 1-3, then l1's weight norm at `w` for 8 flat epochs. */
+static pfx *weights_stream(double w)
+{
+    pfx *f = pfx_new(1, 3, 2, 20);
+    pfx_push(f);
+    pfx_push_healthy(f, 3);
+    for (int i = 0; i < 8; i++)
+        pfx_push_loss(f, 0.9).layers[1].weight_norm = w;
+    return f;
+}
+
+static void test_exploding_gradient_weights(void)
+{
+    /* l1 starts at norm 1, below a Glorot kernel's: growth counts from the latter. */
+    double ref = glorot_norm_8x8();
+    g_autoptr(pfx) f = weights_stream(150 * ref);
+    g_assert_cmpfloat(fl_epoch_layer(fl_probes_epoch(pfx_probes(f), 0), 1)->weight_norm, <, ref);
+    g_autoptr(detect_set) d = pfx_run_one(f, "exploding_gradient", NULL);
+    const finding_rec *r = pfx_finding(d, "exploding_gradient");
+    pfx_check(r, FL_LEVEL_COLLAPSED, 4);
+    g_autofree char *w = g_strdup_printf("weight norm of l1 %s = %s x %s", pfx_num(150 * ref),
+                                         pfx_num(150), pfx_num(ref));
+    pfx_assert_has(r->evidence, w);
+    /* 95 x: below the bound. */
+    g_autoptr(pfx) g = weights_stream(95 * ref);
+    g_assert_cmpint(pfx_level(g, "exploding_gradient", NULL), ==, 0);
+    /* 150 x its own norm of 1 but under 100 x Glorot's: a small init growing up. */
+    g_autoptr(pfx) h = weights_stream(150);
+    g_assert_cmpint(pfx_level(h, "exploding_gradient", NULL), ==, 0);
+}
+
+static void test_exploding_gradient_quiet(void)
+{
+    const double close[] = {600, 100, 10.0}; /* ratio 60 */
+    g_autoptr(pfx) f = grad_stream(close, 10, 1.0);
+    g_assert_cmpint(pfx_level(f, "exploding_gradient", NULL), ==, 0);
+    const char *opts[] = {"ratio=55", NULL};
+    g_assert_cmpint(pfx_level(f, "exploding_gradient", opts), ==, FL_LEVEL_COLLAPSED);
+    const double small[] = {5, 0.5, 0.025}; /* ratio 200, but norms below 10 */
+    g_autoptr(pfx) g = grad_stream(small, 10, 1.0);
+    g_assert_cmpint(pfx_level(g, "exploding_gradient", NULL), ==, 0);
+    const double dead[] = {0, 20, 50}; /* larger downstream: vanishing, not exploding */
+    g_autoptr(pfx) h = grad_stream(dead, 10, 1.0);
+    g_assert_cmpint(pfx_level(h, "exploding_gradient", NULL), ==, 0);
+    /* Two heads on l0: l1 and l2 do not feed each other, so their ratio says nothing. */
+    const double heads[] = {20, 2000, 10};
+    g_autoptr(pfx) q = grad_stream(heads, 10, 1.0);
+    pfx_layer(q, 2)->input = 0;
+    g_assert_cmpint(pfx_level(q, "exploding_gradient", NULL), ==, 0);
+    pfx_layer(q, 2)->input = 1;
+    g_assert_cmpint(pfx_level(q, "exploding_gradient", NULL), ==, FL_LEVEL_COLLAPSED);
+}
+
+/* ---------------------------------------------------------------- vanishing_gradient */
+
+static void test_vanishing_gradient_collapse(void)
+{
+    const double g[] = {1e-7, 1e-5, 0.05};
+    g_autoptr(pfx) f = grad_stream(g, 10, 1.0);
+    pfx_layer(f, 0)->activation.kind = FL_ACT_SIGMOID;
+    pfx_layer(f, 1)->activation.kind = FL_ACT_SIGMOID;
+    g_autoptr(detect_set) d = pfx_run_one(f, "vanishing_gradient", NULL);
+    const finding_rec *r = pfx_finding(d, "vanishing_gradient");
+    pfx_check(r, FL_LEVEL_COLLAPSED, 4);
+    g_autofree char *norms =
+        g_strdup_printf("l0 %s l1 %s l2 %s", pfx_num(1e-7), pfx_num(1e-5), pfx_num(0.05));
+    pfx_assert_has(r->evidence, norms);
+    g_autofree char *ratio = g_strdup_printf("l0 / l2 = %s", pfx_num(1e-7 / 0.05));
+    pfx_assert_has(r->evidence, ratio);
+    pfx_assert_has(r->evidence, "since epoch 4");
+    pfx_assert_has(r->advice, "relu with init he_uniform in l0, l1 (now sigmoid)");
+    pfx_assert_has(r->advice, "3 weighted layers");
+
+    g_autoptr(pfx) h = grad_stream(g, 10, 0.9);
+    g_autoptr(detect_set) d2 = pfx_run_one(h, "vanishing_gradient", NULL);
+    pfx_check(pfx_finding(d2, "vanishing_gradient"), FL_LEVEL_WARNING, 4);
+}
+
+static void test_vanishing_gradient_quiet(void)
+{
+    const double big_first[] = {1.1e-4, 1e-2, 1.0}; /* ratio 1.1e-4, but first >= 1e-4 */
+    g_autoptr(pfx) f = grad_stream(big_first, 10, 1.0);
+    g_assert_cmpint(pfx_level(f, "vanishing_gradient", NULL), ==, 0);
+    const char *opts[] = {"first_norm=1.2e-4", NULL};
+    g_assert_cmpint(pfx_level(f, "vanishing_gradient", opts), ==, FL_LEVEL_COLLAPSED);
+    const double ratio[] = {5e-5, 1e-3, 0.045}; /* ratio 1.11e-3 */
+    g_autoptr(pfx) g = grad_stream(ratio, 10, 1.0);
+    g_assert_cmpint(pfx_level(g, "vanishing_gradient", NULL), ==, 0);
+    const double zero[] = {0, 0, 0};
+    g_autoptr(pfx) h = grad_stream(zero, 10, 1.0);
+    g_assert_cmpint(pfx_level(h, "vanishing_gradient", NULL), ==, 0);
+    /* An exactly zero first-layer gradient is blocked (dead units), not fading. */
+    const double blocked[] = {0, 1e-5, 0.05};
+    g_autoptr(pfx) b = grad_stream(blocked, 10, 1.0);
+    g_assert_cmpint(pfx_level(b, "vanishing_gradient", NULL), ==, 0);
+    /* One weighted layer: nothing to compare. */
+    const double g2[] = {1e-7, 1e-5, 0.05};
+    g_autoptr(pfx) q = grad_stream(g2, 10, 1.0);
+    pfx_layer(q, 0)->has_weights = FALSE;
+    pfx_layer(q, 1)->has_weights = FALSE;
+    g_assert_cmpint(pfx_level(q, "vanishing_gradient", NULL), ==, 0);
+}
+
+/* ---------------------------------------------------------------- oscillation */
+
+/* Epoch-0 loss 1, epochs 1-5 at `base`, then alternating hi, lo, hi, ... up to epoch n. */
+static pfx *osc_stream(double base, double hi, double lo, int n)
+{
+    pfx *f = pfx_new(1, 2, 2, 20);
+    pfx_push(f);
+    for (int k = 1; k <= n; k++)
+        pfx_push_loss(f, k <= 5 ? base : ((k - 6) % 2 ? lo : hi));
+    return f;
+}
+
+static void test_oscillation_collapse(void)
+{
+    g_autoptr(pfx) f = osc_stream(1.0, 1.6, 1.0, 21);
+    g_autoptr(detect_set) d = pfx_run_one(f, "oscillation", NULL);
+    const finding_rec *r = pfx_finding(d, "oscillation");
+    pfx_check(r, FL_LEVEL_COLLAPSED, 6);
+    /* Epochs 12-21 alternate every epoch: 10 moves, 9 reversals. */
+    pfx_assert_has(r->evidence, "reversed direction 9 times in epochs 12-21");
+    pfx_assert_has(r->evidence, pfx_num(100 * 0.6)); /* largest jump: 1 -> 1.6 */
+    pfx_assert_has(r->advice, "lower optimizer.lr from 0.001 (try 0.0001)");
+    pfx_assert_has(r->advice, "raise train.batch from 32 (try 100)");
+
+    /* One epoch earlier only one window is complete after the first jumps: a warning. */
+    g_autoptr(pfx) g = osc_stream(1.0, 1.6, 1.0, 20);
+    g_autoptr(detect_set) d2 = pfx_run_one(g, "oscillation", NULL);
+    pfx_check(pfx_finding(d2, "oscillation"), FL_LEVEL_WARNING, 6);
+}
+
+static void test_oscillation_quiet(void)
+{
+    /* Jumps of 9.5% and 8.7%: below rel_jump. */
+    g_autoptr(pfx) f = osc_stream(1.0, 1.095, 1.0, 30);
+    g_assert_cmpint(pfx_level(f, "oscillation", NULL), ==, 0);
+    const char *opts[] = {"rel_jump=0.08", NULL};
+    g_assert_cmpint(pfx_level(f, "oscillation", opts), ==, FL_LEVEL_COLLAPSED);
+    /* Bouncing well below the untrained loss: a warning, not a collapse. */
+    g_autoptr(pfx) g = osc_stream(0.6, 0.8, 0.5, 40);
+    g_assert_cmpint(pfx_level(g, "oscillation", NULL), ==, FL_LEVEL_WARNING);
+    /* Bouncing but settling: every window ends 10% lower. */
+    g_autoptr(pfx) h = pfx_new(1, 2, 2, 20);
+    pfx_push(h);
+    for (int k = 1; k <= 40; k++)
+        pfx_push_loss(h, (k % 2 ? 1.6 : 1.0) * pow(0.99, k));
+    g_assert_cmpint(pfx_level(h, "oscillation", NULL), ==, 0);
+    /* A fitted network wobbling by 15% of a loss 1% of the untrained one. */
+    g_autoptr(pfx) q = pfx_new(1, 2, 2, 20);
+    pfx_push(q);
+    pfx_push_healthy(q, 60);
+    for (int k = 0; k < 20; k++)
+        pfx_push_loss(q, 0.008 * (k % 2 ? 1.15 : 0.87));
+    g_assert_cmpint(pfx_level(q, "oscillation", NULL), ==, 0);
+    const char *noise[] = {"min_jump0=0", NULL};
+    g_assert_cmpint(pfx_level(q, "oscillation", noise), ==, FL_LEVEL_WARNING);
+}
+
+void test_detect_dynamics_add(void)
+{
+    pfx_add_detector_tests("/detect/dynamics", detectors, G_N_ELEMENTS(detectors));
+    g_test_add_func("/detect/dynamics/no_update/preflight", test_no_update_preflight);
+    g_test_add_func("/detect/dynamics/no_update/schedule", test_no_update_schedule);
+    g_test_add_func("/detect/dynamics/no_update/observed", test_no_update_observed);
+    g_test_add_func("/detect/dynamics/no_update/tiny-rate", test_no_update_tiny_rate);
+    g_test_add_func("/detect/dynamics/no_update/quiet", test_no_update_quiet);
+    g_test_add_func("/detect/dynamics/divergence/nan", test_divergence_nan);
+    g_test_add_func("/detect/dynamics/divergence/growth", test_divergence_growth);
+    g_test_add_func("/detect/dynamics/divergence/quiet", test_divergence_quiet);
+    g_test_add_func("/detect/dynamics/exploding_gradient/nonfinite",
+                    test_exploding_gradient_nonfinite);
+    g_test_add_func("/detect/dynamics/exploding_gradient/ratio", test_exploding_gradient_ratio);
+    g_test_add_func("/detect/dynamics/exploding_gradient/weights", test_exploding_gradient_weights);
+    g_test_add_func("/detect/dynamics/exploding_gradient/quiet", test_exploding_gradient_quiet);
+    g_test_add_func("/detect/dynamics/vanishing_gradient/collapse",
+                    test_vanishing_gradient_collapse);
+    g_test_add_func("/detect/dynamics/vanishing_gradient/quiet", test_vanishing_gradient_quiet);
+    g_test_add_func("/detect/dynamics/oscillation/collapse", test_oscillation_collapse);
+    g_test_add_func("/detect/dynamics/oscillation/quiet", test_oscillation_quiet);
+}

@@ -1,0 +1,471 @@
+/* test-detect-output.c — the symptom detectors: a network that predicts one value whatever
+ * the input.  What each detector is tested on: probe-fixture.h. */
+#include "detect-topics.h"
+#include "probe-fixture.h"
+#include "testutil.h"
+#include "detect.h"
+#include "priorities.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+static const pfx_detector detectors[] = {
+    {"constant_output", FL_DETECTS_SYMPTOM, PRIORITY_SYMPTOM, 2},
+    {"zero_output", FL_DETECTS_SYMPTOM, PRIORITY_SYMPTOM, 2},
+    {"identical_heads", FL_DETECTS_SYMPTOM, PRIORITY_SYMPTOM, 2},
+    {"single_class", FL_DETECTS_SYMPTOM, PRIORITY_SYMPTOM, 2},
+};
+
+/* ---------------------------------------------------------------- constant_output */
+
+/* Two outputs; y0's targets have std 2.  Epochs 1-3 healthy, then y0's spread drops to
+ * `std` from epoch 4 for `n` epochs with the loss given by loss(k). */
+static pfx *constant_stream(double std, int n, double start_loss, double per_epoch)
+{
+    pfx *f = pfx_new(2, 2, 2, 50);
+    pfx_arrays(f).target_std[0] = 2.0;
+    pfx_push(f);
+    pfx_push_healthy(f, 3);
+    double loss = start_loss;
+    for (int i = 0; i < n; i++, loss *= per_epoch) {
+        pfx_epoch e = pfx_push_loss(f, loss);
+        e.out_std[0] = std;
+        e.out_min[0] = 0.3 - 2 * std;
+        e.out_max[0] = 0.3 + 2 * std;
+    }
+    return f;
+}
+
+static void test_constant_output_collapse(void)
+{
+    g_autoptr(pfx) f = constant_stream(1e-4, 10, 0.98, 1.0);
+    g_autoptr(detect_set) d = pfx_run_one(f, "constant_output", NULL);
+    const finding_rec *r = pfx_finding(d, "constant_output");
+    pfx_check(r, FL_LEVEL_COLLAPSED, 4);
+    pfx_assert_has(r->evidence, "output y0");
+    pfx_assert_lacks(r->evidence, "y1");
+    pfx_assert_has(r->evidence, pfx_num(1e-4));       /* the std */
+    pfx_assert_has(r->evidence, pfx_num(1e-4 / 2.0)); /* = ratio x target std */
+    pfx_assert_has(r->evidence, "target std 2");
+    pfx_assert_has(r->evidence, "since epoch 4");
+    pfx_assert_has(r->evidence, "50 probe inputs");
+    pfx_assert_has(r->advice, "causes listed first");
+}
+
+static void test_constant_output_recovering(void)
+{
+    /* Spread low, but the loss falls 5% an epoch: still learning, a warning. */
+    g_autoptr(pfx) f = constant_stream(1e-4, 7, 0.8, 0.95);
+    g_autoptr(detect_set) d = pfx_run_one(f, "constant_output", NULL);
+    pfx_check(pfx_finding(d, "constant_output"), FL_LEVEL_WARNING, 4);
+    /* Then the spread comes back: the warning no longer holds. */
+    for (int i = 0; i < 3; i++) {
+        pfx_epoch e = pfx_push_loss(f, 0.5);
+        e.out_std[0] = 1.0;
+    }
+    g_assert_cmpint(pfx_level(f, "constant_output", NULL), ==, 0);
+}
+
+static void test_constant_output_growing(void)
+{
+    /* Flat loss but the spread grows 1.3x per epoch (3.7x over 5): small init learning. */
+    g_autoptr(pfx) f = pfx_new(1, 2, 2, 50);
+    pfx_push(f);
+    pfx_push_healthy(f, 2);
+    double std = 1e-5;
+    for (int i = 0; i < 10; i++, std *= 1.3) {
+        pfx_epoch e = pfx_push_loss(f, 0.98);
+        e.out_std[0] = std;
+        e.out_min[0] = -std;
+        e.out_max[0] = std;
+    }
+    g_assert_cmpint(pfx_level(f, "constant_output", NULL), ==, FL_LEVEL_WARNING);
+    /* The same stream with max_growth 4 is not growing fast enough: a collapse. */
+    const char *opts[] = {"max_growth=4", NULL};
+    g_assert_cmpint(pfx_level(f, "constant_output", opts), ==, FL_LEVEL_COLLAPSED);
+}
+
+static void test_constant_output_exact(void)
+{
+    /* Exactly the same prediction everywhere is final even while the loss still falls
+     * (the bias alone is learning the mean). */
+    g_autoptr(pfx) f = constant_stream(0, 8, 0.8, 0.9);
+    g_autoptr(detect_set) d = pfx_run_one(f, "constant_output", NULL);
+    const finding_rec *r = pfx_finding(d, "constant_output");
+    pfx_check(r, FL_LEVEL_COLLAPSED, 4);
+    pfx_assert_has(r->evidence, "exactly 0.3");
+}
+
+static void test_constant_output_quiet(void)
+{
+    /* Just above the threshold: 1.01% of the targets' std, for 20 flat epochs. */
+    g_autoptr(pfx) f = constant_stream(0.0101 * 2.0, 20, 0.98, 1.0);
+    g_assert_cmpint(pfx_level(f, "constant_output", NULL), ==, 0);
+    /* Just below it with rel_std raised past it: fires, so the margin is what counts. */
+    const char *opts[] = {"rel_std=0.0102", NULL};
+    g_assert_cmpint(pfx_level(f, "constant_output", opts), ==, FL_LEVEL_COLLAPSED);
+    /* Four epochs only: patience 5 not reached. */
+    g_autoptr(pfx) g = constant_stream(1e-4, 4, 0.98, 1.0);
+    g_assert_cmpint(pfx_level(g, "constant_output", NULL), ==, 0);
+    /* Constant targets are constant_target's case, however flat the predictions. */
+    g_autoptr(pfx) h = constant_stream(0, 10, 0.98, 1.0);
+    pfx_arrays(h).target_std[0] = 0;
+    pfx_arrays(h).target_mean[0] = 3;
+    g_assert_cmpint(pfx_level(h, "constant_output", NULL), ==, 0);
+}
+
+/* ---------------------------------------------------------------- zero_output */
+
+/* One output, targets with mean 0.5 and std 1; healthy epochs 1-3, then every
+ * prediction within [lo, hi] from epoch 4 for n epochs. */
+static pfx *zero_stream(double lo, double hi, int n, double start_loss, double per_epoch)
+{
+    pfx *f = pfx_new(1, 2, 2, 50);
+    pfx_arrays(f).target_mean[0] = 0.5;
+    pfx_push(f);
+    pfx_push_healthy(f, 3);
+    double loss = start_loss;
+    for (int i = 0; i < n; i++, loss *= per_epoch) {
+        pfx_epoch e = pfx_push_loss(f, loss);
+        e.out_min[0] = lo;
+        e.out_max[0] = hi;
+        e.out_std[0] = (hi - lo) / 4;
+        e.out_mean[0] = (hi + lo) / 2;
+    }
+    return f;
+}
+
+static void test_zero_output_collapse(void)
+{
+    g_autoptr(pfx) f = zero_stream(-1e-7, 2e-7, 10, 1.2, 1.0);
+    g_autoptr(detect_set) d = pfx_run_one(f, "zero_output", NULL);
+    const finding_rec *r = pfx_finding(d, "zero_output");
+    pfx_check(r, FL_LEVEL_COLLAPSED, 4);
+    double tol = 1e-6 + 1e-3 * fmax(0.5, 1.0);
+    pfx_assert_has(r->evidence, "output y0");
+    pfx_assert_has(r->evidence, pfx_num(2e-7));
+    pfx_assert_has(r->evidence, pfx_num(tol));
+    pfx_assert_has(r->evidence, "since epoch 4");
+    pfx_assert_has(r->advice, "causes listed first");
+}
+
+static void test_zero_output_exact_and_recovering(void)
+{
+    /* Exactly zero: final even while the loss falls. */
+    g_autoptr(pfx) f = zero_stream(0, 0, 8, 0.8, 0.9);
+    g_autoptr(detect_set) d = pfx_run_one(f, "zero_output", NULL);
+    pfx_check(pfx_finding(d, "zero_output"), FL_LEVEL_COLLAPSED, 4);
+    pfx_assert_has(pfx_finding(d, "zero_output")->evidence, "exactly 0");
+    /* Near zero while the loss falls 5% an epoch: a warning, gone once outputs grow. */
+    g_autoptr(pfx) g = zero_stream(-1e-5, 1e-5, 7, 0.8, 0.95);
+    g_autoptr(detect_set) d2 = pfx_run_one(g, "zero_output", NULL);
+    pfx_check(pfx_finding(d2, "zero_output"), FL_LEVEL_WARNING, 4);
+    pfx_epoch e = pfx_push_loss(g, 0.9);
+    e.out_min[0] = -1;
+    e.out_max[0] = 2;
+    g_assert_cmpint(pfx_level(g, "zero_output", NULL), ==, 0);
+}
+
+static void test_zero_output_quiet(void)
+{
+    double tol = 1e-6 + 1e-3 * 1.0;
+    g_autoptr(pfx) f = zero_stream(-0.5 * tol, 1.05 * tol, 20, 1.2, 1.0);
+    g_assert_cmpint(pfx_level(f, "zero_output", NULL), ==, 0);
+    const char *opts[] = {"rel_tol=1.1e-3", NULL};
+    g_assert_cmpint(pfx_level(f, "zero_output", opts), ==, FL_LEVEL_COLLAPSED);
+    /* Targets centred at 0 (mean 0.05 std): predicting ~0 is predicting the mean. */
+    g_autoptr(pfx) c = zero_stream(-1e-7, 2e-7, 10, 1.2, 1.0);
+    pfx_arrays(c).target_mean[0] = 0.05;
+    g_assert_cmpint(pfx_level(c, "zero_output", NULL), ==, 0);
+    const char *centred[] = {"min_mean=0.04", NULL};
+    g_assert_cmpint(pfx_level(c, "zero_output", centred), ==, FL_LEVEL_COLLAPSED);
+    /* Targets that are themselves all 0: zero predictions are right. */
+    g_autoptr(pfx) g = zero_stream(0, 0, 10, 1.2, 1.0);
+    pfx_data a = pfx_arrays(g);
+    a.target_mean[0] = a.target_std[0] = a.target_min[0] = a.target_max[0] = 0;
+    g_assert_cmpint(pfx_level(g, "zero_output", NULL), ==, 0);
+}
+
+/* ---------------------------------------------------------------- identical_heads */
+
+/* Three outputs; the predictions of y1 copy y0's within +-eps (alternating). */
+static void heads_copy(pfx *f, double eps)
+{
+    pfx_data a = pfx_arrays(f);
+    size_t P = pfx_probes(f)->n_probe;
+    for (size_t r = 0; r < P; r++) {
+        a.probe_pred[r * 3 + 0] = (float)(0.5 * a.probe_y[r * 3 + 0]);
+        a.probe_pred[r * 3 + 1] = (float)(0.5 * a.probe_y[r * 3 + 0] + (r % 2 ? eps : -eps));
+        a.probe_pred[r * 3 + 2] = (float)(0.5 * a.probe_y[r * 3 + 2]);
+    }
+}
+
+static double heads_maxdiff(const float *m, size_t rows, size_t i, size_t j)
+{
+    double d = 0;
+    for (size_t r = 0; r < rows; r++)
+        d = fmax(d, fabs((double)m[r * 3 + i] - (double)m[r * 3 + j]));
+    return d;
+}
+
+static void test_identical_heads_collapse(void)
+{
+    g_autoptr(pfx) f = pfx_new(3, 2, 2, 40);
+    pfx_set_init(f, 1, "zeros");
+    pfx_push(f);
+    pfx_live l = pfx_live_start(f, "identical_heads", NULL);
+    pfx_live_healthy(&l, 2);
+    heads_copy(f, 2e-5);
+    for (int i = 0; i < 8; i++) {
+        pfx_push_loss(f, 0.9);
+        pfx_live_observe(&l);
+    }
+    const finding_rec *r = pfx_finding(l.d, "identical_heads");
+    pfx_check(r, FL_LEVEL_COLLAPSED, 3);
+    pfx_data a = pfx_arrays(f);
+    pfx_assert_has(r->evidence, "outputs y0 and y1");
+    pfx_assert_lacks(r->evidence, "y2");
+    pfx_assert_has(r->evidence, pfx_num(heads_maxdiff(a.probe_pred, 40, 0, 1)));
+    pfx_assert_has(r->evidence, pfx_num(heads_maxdiff(a.probe_y, 40, 0, 1)));
+    pfx_assert_has(r->evidence, "since epoch 3");
+    pfx_assert_has(r->advice, "model.l1.init = \"glorot_uniform\" (now zeros)");
+    pfx_live_end(&l);
+}
+
+static void test_identical_heads_recovering(void)
+{
+    g_autoptr(pfx) f = pfx_new(3, 2, 2, 40);
+    pfx_push(f);
+    pfx_live l = pfx_live_start(f, "identical_heads", NULL);
+    pfx_live_healthy(&l, 2);
+    heads_copy(f, 0);
+    double loss = 0.9;
+    for (int i = 0; i < 6; i++, loss *= 0.95) {
+        pfx_push_loss(f, loss);
+        pfx_live_observe(&l);
+    }
+    pfx_check(pfx_finding(l.d, "identical_heads"), FL_LEVEL_WARNING, 3);
+    /* The heads split: the warning is gone the next epoch. */
+    heads_copy(f, 0.3);
+    pfx_push_loss(f, loss);
+    pfx_live_observe(&l);
+    g_assert_null(pfx_finding(l.d, "identical_heads"));
+    pfx_live_end(&l);
+}
+
+static void test_identical_heads_quiet(void)
+{
+    /* Predictions 1.2e-3 apart with target std 1 (tolerance 1e-3): not identical. */
+    g_autoptr(pfx) f = pfx_new(3, 2, 2, 40);
+    pfx_push(f);
+    pfx_push_healthy(f, 3);
+    heads_copy(f, 1.2e-3);
+    for (int i = 0; i < 10; i++)
+        pfx_push_loss(f, 0.9);
+    g_assert_cmpint(pfx_level(f, "identical_heads", NULL), ==, 0);
+    const char *opts[] = {"tol=1.3e-3", NULL};
+    g_assert_cmpint(pfx_level(f, "identical_heads", opts), ==, FL_LEVEL_COLLAPSED);
+    /* Two columns of one softmax: equal class probabilities are not copied heads. */
+    pfx_layer(f, 1)->activation.kind = FL_ACT_SOFTMAX;
+    g_assert_cmpint(pfx_level(f, "identical_heads", opts), ==, 0);
+    pfx_layer(f, 1)->activation.kind = FL_ACT_LINEAR;
+    /* Identical predictions for identical targets are right. */
+    pfx_data a = pfx_arrays(f);
+    for (size_t r = 0; r < 40; r++)
+        a.probe_y[r * 3 + 1] = a.probe_y[r * 3 + 0];
+    heads_copy(f, 0);
+    g_assert_cmpint(pfx_level(f, "identical_heads", NULL), ==, 0);
+}
+
+/* ---------------------------------------------------------------- single_class */
+
+/* A classification stream: n_out one-hot columns (or one 0/1 column), class of probe row
+ * r is r % 3 == 0 (binary) or r % n_out. */
+static pfx *class_stream(size_t n_out, const char *loss, double neg)
+{
+    pfx *f = pfx_new(n_out, 2, 2, 30);
+    fl_probes *p = pfx_probes(f);
+    pfx_set_loss(f, loss);
+    p->n_classes = n_out == 1 ? 2 : n_out;
+    pfx_data a = pfx_arrays(f);
+    for (size_t c = 0; c < p->n_classes; c++)
+        a.class_fraction[c] = 1.0 / (double)p->n_classes;
+    a.class_fraction[0] += 0.1;
+    a.class_fraction[1] -= 0.1;
+    for (size_t r = 0; r < 30; r++)
+        for (size_t o = 0; o < n_out; o++)
+            a.probe_y[r * n_out + o] =
+                n_out == 1 ? (r % 3 == 0 ? 1.0f : (float)neg) : (r % n_out == o ? 1.0f : 0.0f);
+    return f;
+}
+
+/* Set every prediction row to `row` plus a small ramp over the rows. */
+static void class_predict(pfx *f, const float *row, double ramp)
+{
+    size_t no = pfx_probes(f)->n_outputs;
+    for (size_t r = 0; r < 30; r++)
+        for (size_t o = 0; o < no; o++)
+            pfx_arrays(f).probe_pred[r * no + o] = row[o] + (float)(ramp * (double)r / 29.0);
+}
+
+static void class_true_predictions(pfx *f)
+{
+    pfx_data a = pfx_arrays(f);
+    size_t no = pfx_probes(f)->n_outputs;
+    memcpy(a.probe_pred, a.probe_y, 30 * no * sizeof(float));
+}
+
+/* Run live: 2 healthy epochs with right predictions, then n epochs predicting `row`. */
+static void class_run(pfx *f, pfx_live *l, const float *row, double ramp, int n, double per_epoch)
+{
+    for (int i = 0; i < 2; i++) {
+        pfx_push_healthy(f, 1);
+        class_true_predictions(f);
+        pfx_live_observe(l);
+    }
+    class_predict(f, row, ramp);
+    double loss = 0.7;
+    for (int i = 0; i < n; i++, loss *= per_epoch) {
+        pfx_push_loss(f, loss);
+        pfx_live_observe(l);
+    }
+}
+
+static void test_single_class_multiclass(void)
+{
+    g_autoptr(pfx) f = class_stream(3, "cce", 0);
+    pfx_push(f);
+    pfx_live l = pfx_live_start(f, "single_class", NULL);
+    const float row[] = {0.2f, 0.5f, 0.3f};
+    class_run(f, &l, row, 0.05, 8, 1.0);
+    const finding_rec *r = pfx_finding(l.d, "single_class");
+    pfx_check(r, FL_LEVEL_COLLAPSED, 3);
+    size_t count[3] = {0};
+    for (size_t i = 0; i < 30; i++)
+        count[i % 3]++;
+    pfx_assert_has(r->evidence, "all 30 probe inputs");
+    pfx_assert_has(r->evidence, "class y1");
+    pfx_assert_has(r->evidence, "3 classes");
+    g_autofree char *c0 = g_strdup_printf("y0: %zu", count[0]);
+    pfx_assert_has(r->evidence, c0);
+    const double *frac = pfx_probes(f)->class_fraction;
+    g_autofree char *f0 = g_strdup_printf("y0 %s%%", pfx_num(100 * frac[0]));
+    g_autofree char *f1 = g_strdup_printf("y1 %s%%", pfx_num(100 * frac[1]));
+    pfx_assert_has(r->evidence, f0);
+    pfx_assert_has(r->evidence, f1);
+    pfx_assert_has(r->cause, "class y1");
+    pfx_live_end(&l);
+}
+
+static void test_single_class_binary(void)
+{
+    /* One sigmoid column, every probability below 0.5: class 0 throughout. */
+    g_autoptr(pfx) f = class_stream(1, "bce", 0);
+    pfx_push(f);
+    pfx_live l = pfx_live_start(f, "single_class", NULL);
+    const float row[] = {0.3f};
+    class_run(f, &l, row, 0.15, 8, 1.0);
+    const finding_rec *r = pfx_finding(l.d, "single_class");
+    pfx_check(r, FL_LEVEL_COLLAPSED, 3);
+    pfx_assert_has(r->evidence, "class y0 = 0");
+    pfx_assert_has(r->evidence, "y0 = 1: 10");
+    pfx_live_end(&l);
+
+    /* The same margins under a hinge loss (targets -1/+1) all lie above 0: class 1. */
+    g_autoptr(pfx) g = class_stream(1, "hinge", -1);
+    pfx_push(g);
+    pfx_live m = pfx_live_start(g, "single_class", NULL);
+    class_run(g, &m, row, 0.15, 8, 1.0);
+    r = pfx_finding(m.d, "single_class");
+    pfx_check(r, FL_LEVEL_COLLAPSED, 3);
+    pfx_assert_has(r->evidence, "class y0 = 1");
+    pfx_live_end(&m);
+
+    /* Hinge margins straddling 0 are two classes. */
+    g_autoptr(pfx) h = class_stream(1, "hinge", -1);
+    pfx_push(h);
+    pfx_live k = pfx_live_start(h, "single_class", NULL);
+    const float low[] = {-0.2f};
+    class_run(h, &k, low, 0.6, 8, 1.0);
+    g_assert_null(pfx_finding(k.d, "single_class"));
+    pfx_live_end(&k);
+}
+
+static void test_single_class_recovering(void)
+{
+    g_autoptr(pfx) f = class_stream(3, "cce", 0);
+    pfx_push(f);
+    pfx_live l = pfx_live_start(f, "single_class", NULL);
+    const float row[] = {0.2f, 0.5f, 0.3f};
+    class_run(f, &l, row, 0.05, 6, 0.95);
+    pfx_check(pfx_finding(l.d, "single_class"), FL_LEVEL_WARNING, 3);
+    class_true_predictions(f);
+    pfx_push_loss(f, 0.3);
+    pfx_live_observe(&l);
+    g_assert_null(pfx_finding(l.d, "single_class"));
+    pfx_live_end(&l);
+}
+
+static void test_single_class_quiet(void)
+{
+    const float row[] = {0.2f, 0.5f, 0.3f};
+    /* Healthy classifier. */
+    g_autoptr(pfx) f = class_stream(3, "cce", 0);
+    pfx_push(f);
+    pfx_live l = pfx_live_start(f, "single_class", NULL);
+    for (int i = 0; i < 60; i++) {
+        pfx_push_healthy(f, 1);
+        class_true_predictions(f);
+        pfx_live_observe(&l);
+    }
+    g_assert_null(pfx_finding(l.d, "single_class"));
+    pfx_live_end(&l);
+    /* A regression loss: not a classifier, whatever the columns hold. */
+    g_autoptr(pfx) g = class_stream(3, "mse", 0);
+    pfx_probes(g)->n_classes = 0;
+    pfx_push(g);
+    pfx_live m = pfx_live_start(g, "single_class", NULL);
+    class_run(g, &m, row, 0.05, 8, 1.0);
+    g_assert_null(pfx_finding(m.d, "single_class"));
+    pfx_live_end(&m);
+    /* Probe targets of one class only: one predicted class is right. */
+    g_autoptr(pfx) h = class_stream(3, "cce", 0);
+    pfx_data a = pfx_arrays(h);
+    for (size_t r = 0; r < 30; r++)
+        for (size_t o = 0; o < 3; o++)
+            a.probe_y[r * 3 + o] = o == 1;
+    pfx_push(h);
+    pfx_live k = pfx_live_start(h, "single_class", NULL);
+    class_run(h, &k, row, 0.05, 8, 1.0);
+    g_assert_null(pfx_finding(k.d, "single_class"));
+    pfx_live_end(&k);
+    /* Four epochs: patience not reached. */
+    g_autoptr(pfx) q = class_stream(3, "cce", 0);
+    pfx_push(q);
+    pfx_live n = pfx_live_start(q, "single_class", NULL);
+    class_run(q, &n, row, 0.05, 4, 1.0);
+    g_assert_null(pfx_finding(n.d, "single_class"));
+    pfx_live_end(&n);
+}
+
+void test_detect_output_add(void)
+{
+    pfx_add_detector_tests("/detect/output", detectors, G_N_ELEMENTS(detectors));
+    g_test_add_func("/detect/output/constant_output/collapse", test_constant_output_collapse);
+    g_test_add_func("/detect/output/constant_output/recovering", test_constant_output_recovering);
+    g_test_add_func("/detect/output/constant_output/growing", test_constant_output_growing);
+    g_test_add_func("/detect/output/constant_output/exact", test_constant_output_exact);
+    g_test_add_func("/detect/output/constant_output/quiet", test_constant_output_quiet);
+    g_test_add_func("/detect/output/zero_output/collapse", test_zero_output_collapse);
+    g_test_add_func("/detect/output/zero_output/exact-recovering",
+                    test_zero_output_exact_and_recovering);
+    g_test_add_func("/detect/output/zero_output/quiet", test_zero_output_quiet);
+    g_test_add_func("/detect/output/identical_heads/collapse", test_identical_heads_collapse);
+    g_test_add_func("/detect/output/identical_heads/recovering", test_identical_heads_recovering);
+    g_test_add_func("/detect/output/identical_heads/quiet", test_identical_heads_quiet);
+    g_test_add_func("/detect/output/single_class/multiclass", test_single_class_multiclass);
+    g_test_add_func("/detect/output/single_class/binary", test_single_class_binary);
+    g_test_add_func("/detect/output/single_class/recovering", test_single_class_recovering);
+    g_test_add_func("/detect/output/single_class/quiet", test_single_class_quiet);
+}
