@@ -22,9 +22,16 @@ cp -a "$build" "$tmp/build" 2>"$tmp/cp.log"
     { echo "1..1"; echo "not ok 1 - copy the build tree: $(head -1 "$tmp/cp.log")"; exit 1; }
 rm -rf "$tmp/build/results"
 # A VPATH build's Makefile names the source tree relatively: name it absolutely in the copy.
+# So do the dependency files the compiler wrote (make distcheck builds in _build/sub).
 srcvars=()
-[ "$(cd "$src" && pwd -P)" != "$(cd "$build" && pwd -P)" ] &&
+if [ "$(cd "$src" && pwd -P)" != "$(cd "$build" && pwd -P)" ]; then
     srcvars=(srcdir="$src" top_srcdir="$src" VPATH="$src")
+    rel=$(sed -n 's/^srcdir = //p' "$tmp/build/Makefile")
+    case $rel in
+    /*) ;;
+    *) find "$tmp/build" -path '*/.deps/*' -type f -exec sed -i "s|$rel/|$src/|g" {} + ;;
+    esac
+fi
 prefix=$tmp/inst
 # Outside make's jobserver: the install runs serially, without a warning about it.
 unset MAKEFLAGS MFLAGS
