@@ -270,6 +270,18 @@ static void test_underfit(void)
     pfx_assert_has(r->advice, "raise model.l0.units");
     detect_free(d);
 
+    /* A convolution (an output with rows, columns and channels) grows by its filters: the
+     * advice and the fix name the key its layer has. */
+    fl_layer_desc *conv = pfx_layer(f, 0);
+    fl_shape flat = conv->out_shape;
+    conv->out_shape = (fl_shape){.rank = 3, .dims = {1, 1, 8}};
+    r = pfx_run_find(f, "underfit", NULL, &d);
+    g_assert_nonnull(r);
+    pfx_assert_has(r->advice, pfx_fmt("raise model.l0.filters from %d (try %d)", 8, 32));
+    pfx_assert_lacks(r->advice, "units");
+    detect_free(d);
+    conv->out_shape = flat;
+
     /* A linear model: the advice is a nonlinear hidden layer. */
     pfx_layer(f, 0)->activation.kind = FL_ACT_LINEAR;
     r = pfx_run_find(f, "underfit", NULL, &d);

@@ -124,9 +124,11 @@ static char *underfit_advice(const fl_probes *p, fl_fix_set *fixes)
     }
     char *shape = underfit_shape(p);
     char *advice;
+    /* A layer with a spatial output grows by its filters (conv2d), a flat one by units. */
+    const char *width_key = narrow && narrow->out_shape.rank > 1 ? "filters" : "units";
     if (narrow)
-        fl_fixes_add(fixes, "more units give the model the capacity to fit",
-                     "model.%s.units=%zu", narrow->name, 4 * narrow->units);
+        fl_fixes_add(fixes, "a wider layer gives the model the capacity to fit",
+                     "model.%s.%s=%zu", narrow->name, width_key, 4 * narrow->units);
     if (p->max_epochs > 0)
         fl_fixes_add(fixes, "more epochs let a slow fit finish", "train.epochs=%d",
                      4 * p->max_epochs);
@@ -138,10 +140,11 @@ static char *underfit_advice(const fl_probes *p, fl_fix_set *fixes)
             shape, first_out ? first_out->name : "the output", p->max_epochs);
     else
         advice =
-            g_strdup_printf("the model is %s: raise model.%s.units from %zu (try %zu) or "
+            g_strdup_printf("the model is %s: raise model.%s.%s from %zu (try %zu) or "
                             "add a hidden layer; raise train.epochs from %d only if the "
                             "loss is still creeping down",
-                            shape, narrow->name, narrow->units, 4 * narrow->units, p->max_epochs);
+                            shape, narrow->name, width_key, narrow->units, 4 * narrow->units,
+                            p->max_epochs);
     g_free(shape);
     return advice;
 }
