@@ -382,7 +382,8 @@ static void test_npy_bad(void)
     write_bytes(dir, "object.npy", npy_image("|O", FALSE, (size_t[]){3}, 1, x6, 24));
     write_bytes(dir, "big.npy", npy_image(">f4", FALSE, (size_t[]){3, 2}, 2, x6, sizeof x6));
     write_bytes(dir, "half.npy", npy_image("<f2", FALSE, (size_t[]){3, 2}, 2, x6, 12));
-    write_bytes(dir, "str.npy", npy_image("<U3", FALSE, (size_t[]){3}, 1, x6, 36));
+    guint32 ucs4[9] = {'a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i'}; /* three "<U3" strings */
+    write_bytes(dir, "str.npy", npy_image("<U3", FALSE, (size_t[]){3}, 1, ucs4, sizeof ucs4));
     write_bytes(dir, "truncated.npy", npy_image("<f4", FALSE, (size_t[]){3, 2}, 2, x6, 20));
     write_bytes(dir, "trailing.npy", npy_image("<f4", FALSE, (size_t[]){3, 1}, 2, x6, sizeof x6));
     write_bytes(dir, "scalar.npy", npy_image("<f4", FALSE, NULL, 0, x6, 4));
