@@ -550,8 +550,8 @@ static run_record *bench_record(plan *s, int i, const run_output *out)
     rec->fingerprint = g_strdup(s->fingerprint);
     rec->axis_keys = g_strdupv(s->axis_keys);
     rec->axis_values = plan_cell_labels(s, rec->cell);
-    rec->status = g_strdup("ok");
-    rec->verdict = g_strdup(verdict_name(out->verdict));
+    rec->status = RUN_OK;
+    rec->verdict = out->verdict;
     rec->causes = g_strdup(out->causes ? out->causes : "");
     rec->final_loss = out->final_loss;
     rec->epochs_run = out->epochs_run;

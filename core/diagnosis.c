@@ -33,6 +33,16 @@ const char *verdict_name(verdict_kind v)
     return "healthy";
 }
 
+gboolean verdict_from_name(const char *name, verdict_kind *v)
+{
+    for (verdict_kind k = VERDICT_HEALTHY; k <= VERDICT_COLLAPSED; k++)
+        if (name && strcmp(name, verdict_name(k)) == 0) {
+            *v = k;
+            return TRUE;
+        }
+    return FALSE;
+}
+
 gboolean diagnosis_is_cause(const finding_rec *f)
 {
     /* A detector that declares neither sort is taken as a cause: it explains something. */

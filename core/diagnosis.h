@@ -18,6 +18,8 @@ void diagnose(GPtrArray *findings, gboolean final, diagnosis *out);
 void diagnosis_clear(diagnosis *d);
 
 const char *verdict_name(verdict_kind v);
+/* The verdict a name stands for (as verdict_name writes it); FALSE for any other text. */
+gboolean verdict_from_name(const char *name, verdict_kind *v);
 /* The finding explains the collapse (FL_DETECTS_CAUSE) rather than only showing it; a
  * detector that declares neither is taken as a cause. */
 gboolean diagnosis_is_cause(const finding_rec *f);

@@ -288,9 +288,9 @@ static void plot_log_tics(plot_job *j, double lo, double hi)
 /* The name that picks a run's colour: its primary cause, or its outcome without one. */
 static char *plot_color_key(const run_record *r)
 {
-    if (strcmp(r->status, "ok") != 0)
+    if (r->status != RUN_OK)
         return g_strdup("crashed");
-    if (strcmp(r->verdict, "healthy") == 0)
+    if (r->verdict == VERDICT_HEALTHY)
         return g_strdup("healthy");
     char *c = plotdata_primary_cause(r);
     if (!*c) {
@@ -328,7 +328,7 @@ G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(plot_marks, plot_marks_clear)
 /* A run drawn: its colour and whether it is faded go into the key. */
 static void plot_mark_run(plot_marks *mk, const run_record *r, const char *key)
 {
-    g_autofree char *k = g_strdup_printf("%d%s", strcmp(r->verdict, "warning") == 0, key);
+    g_autofree char *k = g_strdup_printf("%d%s", r->verdict == VERDICT_WARNING, key);
     plot_add_unique(mk->keys, k);
 }
 
@@ -386,7 +386,7 @@ static int plot_row_of_epoch(const plotdata_metrics *m, int epoch)
 static gboolean plot_marker(const run_record *r, const plotdata_metrics *m, int col,
                             const char *key, GString *e, plot_marks *mk)
 {
-    if (strcmp(r->status, "ok") != 0 || strcmp(r->verdict, "collapsed") != 0)
+    if (r->status != RUN_OK || r->verdict != VERDICT_COLLAPSED)
         return FALSE;
     int row, pt;
     if (r->stopped_early) {
@@ -421,7 +421,7 @@ static void plot_block_head(GString *s, const run_record *r, double blocks)
     g_string_append_printf(s, "%s# run", blocks ? "\n\n" : "");
     plot_text_field(s, r->id);
     g_string_append_printf(s, "\tseed %" G_GINT64_FORMAT, r->seed);
-    plot_text_field(s, r->verdict);
+    plot_text_field(s, verdict_name(r->verdict));
     g_string_append_c(s, '\n');
 }
 
@@ -531,8 +531,8 @@ static const run_record *plot_representative(const plotdata_cell *cell)
     for (guint i = 0; i < cell->members->len; i++) {
         const run_record *r = cell->members->pdata[i];
         g_autofree char *p = plotdata_primary_cause(r);
-        gboolean coll = strcmp(r->status, "ok") == 0 && strcmp(r->verdict, "collapsed") == 0;
-        if (mostly ? coll && strcmp(p, top) == 0 : !coll && strcmp(r->status, "ok") == 0)
+        gboolean coll = r->status == RUN_OK && r->verdict == VERDICT_COLLAPSED;
+        if (mostly ? coll && strcmp(p, top) == 0 : !coll && r->status == RUN_OK)
             return r;
     }
     return cell->members->len ? cell->members->pdata[0] : NULL;
@@ -545,8 +545,8 @@ static char *plot_cell_title(const plot_ctx *c, const plotdata_cell *cell)
     int crashed = 0, timeout = 0;
     for (guint i = 0; i < cell->members->len; i++) {
         const run_record *r = cell->members->pdata[i];
-        timeout += strcmp(r->status, "timeout") == 0;
-        crashed += strcmp(r->status, "ok") != 0 && strcmp(r->status, "timeout") != 0;
+        timeout += r->status == RUN_TIMEOUT;
+        crashed += r->status != RUN_OK && r->status != RUN_TIMEOUT;
     }
     g_autofree char *point = plot_point_name(c, cell);
     GString *s = g_string_new(point);
@@ -564,11 +564,11 @@ static char *plot_cell_title(const plot_ctx *c, const plotdata_cell *cell)
 static char *plot_run_outcome(const run_record *r)
 {
     g_autofree char *p = plotdata_primary_cause(r);
-    if (strcmp(r->status, "ok") != 0)
-        return g_strdup(r->status);
+    if (r->status != RUN_OK)
+        return g_strdup(run_status_name(r->status));
     if (*p)
-        return g_strdup_printf("%s (%s)", r->verdict, p);
-    return g_strdup(r->verdict);
+        return g_strdup_printf("%s (%s)", verdict_name(r->verdict), p);
+    return g_strdup(verdict_name(r->verdict));
 }
 
 /* Each panel's x axis: it ends at the panel's last epoch drawn, and its label says when
@@ -734,7 +734,7 @@ static gboolean plot_loss(plot_ctx *c, const plot_chart *chart, GError **error)
                 plot_num_field(s, l);
                 plot_num_field(s, vl);
                 plot_text_field(s, key);
-                plot_text_field(s, r->verdict);
+                plot_text_field(s, verdict_name(r->verdict));
                 g_string_append_c(s, '\n');
                 for (int k = 0; k < 2; k++) {
                     double x = k ? vl : l;
@@ -1150,7 +1150,7 @@ static gboolean plot_spread(plot_ctx *c, const plot_chart *chart, GError **error
                         top = MAX(top, x);
                 }
                 plot_text_field(s, key);
-                plot_text_field(s, r->verdict);
+                plot_text_field(s, verdict_name(r->verdict));
                 g_string_append_c(s, '\n');
             }
             blocks++;
@@ -1247,7 +1247,7 @@ static void plot_tally_add(plot_tally *t, const plotdata_cell *cell)
  * second cause of that primary one. */
 static void plot_tally_run(plot_tally *t, const run_record *r)
 {
-    if (strcmp(r->status, "ok") != 0 || strcmp(r->verdict, "collapsed") != 0 ||
+    if (r->status != RUN_OK || r->verdict != VERDICT_COLLAPSED ||
         !r->findings->len)
         return;
     const finding_rec *first = r->findings->pdata[0];

@@ -202,7 +202,7 @@ static void progress_clear(progress *pr)
 /* Save the failure of a run (crashed or timeout) in its place.  When even that cannot be
  * saved (a full disk), say so and count the run as unsaved: the sweep goes on, and the
  * runs saved so far stay as they are. */
-static void record_failure(plan *s, const sweep_options *opt, int index, const char *status,
+static void record_failure(plan *s, const sweep_options *opt, int index, run_status status,
                            const char *why, double wall_ms, pool_result *result, progress *pr)
 {
     g_autoptr(GError) err = NULL;
@@ -212,7 +212,7 @@ static void record_failure(plan *s, const sweep_options *opt, int index, const c
         g_autofree char *id = plan_run_id(s, index);
         progress_clear(pr);
         g_printerr("flatline: run %s: %s (%s), and not even that could be saved: %s\n", id,
-                   status, g_str_has_prefix(why, POOL_UNSAVED) ? "see above" : why,
+                   run_status_name(status), g_str_has_prefix(why, POOL_UNSAVED) ? "see above" : why,
                    err->message);
         result->unsaved++;
     }
@@ -229,7 +229,7 @@ static void finish_job(const plan *s, const sweep_options *opt, int index, progr
     g_autoptr(GError) err = NULL;
     g_autofree char *id = plan_run_id(s, index);
     g_autoptr(run_record) rec = results_load_run(opt->out_dir, id, &err);
-    if (rec && strcmp(rec->verdict, "collapsed") == 0)
+    if (rec && rec->verdict == VERDICT_COLLAPSED)
         pr->collapsed++;
     if (rec && pr->on) {
         progress_clear(pr);
@@ -301,7 +301,7 @@ static gboolean has_saved_result(const sweep_options *opt, const plan *s, guint 
  * status and why; the others were not its fault: whole if their run.result is on disk
  * (it died between writing the marker and saying so), else handed out again. */
 static void settle_jobs(plan *s, const sweep_options *opt, GArray *jobs, int charged,
-                        const char *status, const char *why, double took, job_source *js,
+                        run_status status, const char *why, double took, job_source *js,
                         pool_result *result, progress *pr)
 {
     for (guint k = 0; k < jobs->len; k++) {
@@ -378,7 +378,7 @@ static gboolean handle_line(plan *s, const sweep_options *opt, worker *w, const 
         g_autofree char *id = plan_run_id(s, index);
         progress_clear(pr);
         g_printerr("flatline: run %s: %s\n", id, reason);
-        record_failure(s, opt, index, "crashed", reason, 0, result, pr);
+        record_failure(s, opt, index, RUN_CRASHED, reason, 0, result, pr);
     }
     finish_job(s, opt, index, pr);
     return TRUE;
@@ -487,7 +487,7 @@ gboolean pool_run(plan *s, const sweep_options *opt, GArray *pending, pool_resul
                     g_autofree char *why = g_strdup_printf(
                         "exceeded train.timeout = %g s (killed after %.1f s without finishing)",
                         limit, took);
-                    settle_jobs(s, opt, jobs, index, "timeout", why, took, &js, result, &pr);
+                    settle_jobs(s, opt, jobs, index, RUN_TIMEOUT, why, took, &js, result, &pr);
                     if (ok && jobs_left(&js))
                         ok = spawn_worker(w, opt, error);
                     continue;
@@ -511,7 +511,7 @@ gboolean pool_run(plan *s, const sweep_options *opt, GArray *pending, pool_resul
                     break;
                 }
                 if (jobs->len) {
-                    settle_jobs(s, opt, jobs, charged, "crashed",
+                    settle_jobs(s, opt, jobs, charged, RUN_CRASHED,
                                 why ? why : "the worker ended without a result", took, &js,
                                 result, &pr);
                 } else if (why && js.next == 0) {

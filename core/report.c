@@ -125,13 +125,13 @@ static void report_tally(GString *h, const plotdata *d)
     int n[5] = {0}; /* collapsed, warning, healthy, crashed, timeout */
     for (guint i = 0; i < d->runs->len; i++) {
         const run_record *r = d->runs->pdata[i];
-        if (strcmp(r->status, "timeout") == 0)
+        if (r->status == RUN_TIMEOUT)
             n[4]++;
-        else if (strcmp(r->status, "ok") != 0)
+        else if (r->status != RUN_OK)
             n[3]++;
-        else if (strcmp(r->verdict, "collapsed") == 0)
+        else if (r->verdict == VERDICT_COLLAPSED)
             n[0]++;
-        else if (strcmp(r->verdict, "warning") == 0)
+        else if (r->verdict == VERDICT_WARNING)
             n[1]++;
         else
             n[2]++;
@@ -481,7 +481,7 @@ static void report_runs(GString *h, const plotdata *d, GHashTable *colors)
                        "</tr></thead>\n<tbody>\n");
     for (guint i = 0; i < d->runs->len; i++) {
         const run_record *r = d->runs->pdata[i];
-        const char *state = strcmp(r->status, "ok") == 0 ? r->verdict : r->status;
+        const char *state = r->status == RUN_OK ? verdict_name(r->verdict) : run_status_name(r->status);
         g_autofree char *cls = g_markup_escape_text(state, -1);
         g_string_append_printf(h, "<tr class=\"run %s\">", cls);
         if (r->findings->len || r->reason) {
@@ -497,8 +497,8 @@ static void report_runs(GString *h, const plotdata *d, GHashTable *colors)
         }
         g_autofree char *seed = g_strdup_printf("%" G_GINT64_FORMAT, r->seed);
         report_td(h, "num", seed);
-        report_td(h, NULL, r->status);
-        report_td(h, "verdict", strcmp(r->status, "ok") == 0 ? r->verdict : "");
+        report_td(h, NULL, run_status_name(r->status));
+        report_td(h, "verdict", r->status == RUN_OK ? verdict_name(r->verdict) : "");
         g_string_append(h, "<td>");
         report_causes(h, colors, r->causes);
         g_string_append(h, "</td>");
@@ -532,13 +532,13 @@ static void report_findings(GString *h, const plotdata *d, GHashTable *colors)
             g_string_append_c(h, ' ');
         }
         g_string_append_printf(h, "seed %" G_GINT64_FORMAT ": ", r->seed);
-        report_esc(h, strcmp(r->status, "ok") == 0 ? r->verdict : r->status);
+        report_esc(h, r->status == RUN_OK ? verdict_name(r->verdict) : run_status_name(r->status));
         g_string_append(h, " ");
         report_causes(h, colors, r->causes);
         g_string_append(h, "</summary>\n");
         if (r->reason) {
             g_string_append(h, "<p>");
-            report_esc(h, r->status);
+            report_esc(h, run_status_name(r->status));
             g_string_append(h, ": ");
             report_esc(h, r->reason);
             g_string_append(h, "</p>\n");

@@ -76,9 +76,7 @@ void run_record_free(run_record *r)
     if (!r)
         return;
     g_free(r->id);
-    g_free(r->status);
     g_free(r->reason);
-    g_free(r->verdict);
     g_free(r->causes);
     g_free(r->fingerprint);
     g_free(r->advice);
@@ -194,7 +192,7 @@ static char *verdict_json(const run_record *rec, const run_output *out)
     GString *j = g_string_new("{\n  \"run\": ");
     json_string(j, rec->id);
     g_string_append(j, ",\n  \"verdict\": ");
-    json_string(j, rec->verdict);
+    json_string(j, verdict_name(rec->verdict));
     g_string_append(j, ",\n  \"causes\": [");
     g_auto(GStrv) causes = g_strsplit(rec->causes ? rec->causes : "", ";", -1);
     gboolean first = TRUE;
@@ -225,7 +223,7 @@ static char *verdict_json(const run_record *rec, const run_output *out)
     if (out && out->findings && out->findings->len)
         g_string_append(j, "\n  ");
     g_string_append(j, "],\n  \"status\": ");
-    json_string(j, rec->status);
+    json_string(j, run_status_name(rec->status));
     if (rec->reason) {
         g_string_append(j, ",\n  \"reason\": ");
         json_string(j, rec->reason);
@@ -254,10 +252,10 @@ static char *result_text(const run_record *rec, const run_output *out, gsize *le
     g_key_file_set_integer(kf, "run", "index", rec->index);
     g_key_file_set_integer(kf, "run", "cell", rec->cell);
     g_key_file_set_int64(kf, "run", "seed", rec->seed);
-    g_key_file_set_string(kf, "run", "status", rec->status);
+    g_key_file_set_string(kf, "run", "status", run_status_name(rec->status));
     if (rec->reason)
         g_key_file_set_string(kf, "run", "reason", rec->reason);
-    g_key_file_set_string(kf, "run", "verdict", rec->verdict);
+    g_key_file_set_string(kf, "run", "verdict", verdict_name(rec->verdict));
     g_key_file_set_string(kf, "run", "causes", rec->causes ? rec->causes : "");
     g_key_file_set_double(kf, "run", "final_loss", rec->final_loss);
     g_key_file_set_integer(kf, "run", "epochs_run", rec->epochs_run);
@@ -440,10 +438,17 @@ run_record *results_load_run(const char *dir, const char *id, GError **error)
         r->cell = g_key_file_get_integer(kf, "run", "cell", &err);
     if (!err)
         r->seed = g_key_file_get_int64(kf, "run", "seed", &err);
+    g_autofree char *status = NULL, *verdict = NULL;
     if (!err)
-        r->status = g_key_file_get_string(kf, "run", "status", &err);
+        status = g_key_file_get_string(kf, "run", "status", &err);
     if (!err)
-        r->verdict = g_key_file_get_string(kf, "run", "verdict", &err);
+        verdict = g_key_file_get_string(kf, "run", "verdict", &err);
+    if (!err && !run_status_from_name(status, &r->status))
+        g_set_error(&err, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
+                    "status \"%s\" is none of ok, crashed, timeout", status);
+    if (!err && !verdict_from_name(verdict, &r->verdict))
+        g_set_error(&err, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
+                    "verdict \"%s\" is none of healthy, warning, collapsed", verdict);
     if (!err)
         r->causes = g_key_file_get_string(kf, "run", "causes", &err);
     if (!err)
@@ -520,9 +525,9 @@ gboolean results_write_summary(const char *dir, GPtrArray *records, GStrv axis_k
             csv_append_field(s, v);
         }
         g_string_append_printf(s, ",%" G_GINT64_FORMAT ",", r->seed);
-        csv_append_field(s, r->status);
+        csv_append_field(s, run_status_name(r->status));
         g_string_append_c(s, ',');
-        csv_append_field(s, r->verdict);
+        csv_append_field(s, verdict_name(r->verdict));
         g_string_append_c(s, ',');
         csv_append_field(s, r->causes ? r->causes : "");
         g_string_append_c(s, ',');
@@ -610,11 +615,11 @@ GPtrArray *results_cells(GPtrArray *records, GPtrArray *cell_labels)
     }
     for (guint i = 0; i < records->len; i++) {
         const run_record *r = records->pdata[i];
-        if (r->cell < 0 || (guint)r->cell >= n || strcmp(r->status, "ok") != 0)
+        if (r->cell < 0 || (guint)r->cell >= n || r->status != RUN_OK)
             continue;
         cell_stats *cs = cells->pdata[r->cell];
         cs->runs++;
-        if (strcmp(r->verdict, "collapsed") != 0)
+        if (r->verdict != VERDICT_COLLAPSED)
             continue;
         cs->collapsed++;
         const char *causes = r->causes ? r->causes : "";

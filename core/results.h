@@ -18,9 +18,9 @@ typedef struct run_record {
     int index;
     int cell;             /* grid point */
     gint64 seed;
-    char *status;         /* ok | crashed | timeout */
+    run_status status;
     char *reason;
-    char *verdict;        /* healthy | warning | collapsed */
+    verdict_kind verdict; /* VERDICT_HEALTHY unless status is RUN_OK */
     char *causes;         /* ';'-separated, primary first */
     double final_loss;
     int epochs_run;

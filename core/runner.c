@@ -7,16 +7,6 @@
 #include <math.h>
 #include <string.h>
 
-static const char *status_name(run_status st)
-{
-    switch (st) {
-    case RUN_OK: return "ok";
-    case RUN_CRASHED: return "crashed";
-    case RUN_TIMEOUT: return "timeout";
-    }
-    return "crashed";
-}
-
 /* What every record of a run holds, known from the plan alone. */
 static run_record *record_new(const plan *p, int index)
 {
@@ -44,13 +34,13 @@ static char *unresolved_cfg(const char *why)
 
 /* Into batch when there is one (a worker's run), else saved at once (the coordinator). */
 static gboolean save_failure(plan *p, int index, const char *out_dir, results_batch *batch,
-                             const char *status, const char *reason, double wall_ms,
+                             run_status status, const char *reason, double wall_ms,
                              const char *cfg_text, GError **error)
 {
     g_autoptr(run_record) rec = record_new(p, index);
-    rec->status = g_strdup(status);
+    rec->status = status;
     rec->reason = g_strdup(reason);
-    rec->verdict = g_strdup("healthy");
+    rec->verdict = VERDICT_HEALTHY;
     rec->causes = g_strdup("");
     rec->wall_ms = wall_ms;
     run_output out = {0};
@@ -62,7 +52,7 @@ static gboolean save_failure(plan *p, int index, const char *out_dir, results_ba
     return saved;
 }
 
-gboolean runner_record_failure(plan *p, int index, const char *out_dir, const char *status,
+gboolean runner_record_failure(plan *p, int index, const char *out_dir, run_status status,
                                const char *reason, double wall_ms, GError **error)
 {
     GError *err = NULL;
@@ -144,7 +134,7 @@ gboolean runner_run(plan *p, int index, runner_cache *cache, results_batch *batc
         g_autofree char *cfg = unresolved_cfg(err->message);
         g_autofree char *why = g_strdup(err->message);
         g_clear_error(&err);
-        return save_failure(p, index, NULL, batch, "crashed", why, 0, cfg, error);
+        return save_failure(p, index, NULL, batch, RUN_CRASHED, why, 0, cfg, error);
     }
     run_output out;
     if (!train_run(exp, (uint64_t)seed, host, &out, &err)) {
@@ -154,9 +144,9 @@ gboolean runner_run(plan *p, int index, runner_cache *cache, results_batch *batc
         g_clear_error(&err);
     }
     g_autoptr(run_record) rec = record_new(p, index);
-    rec->status = g_strdup(status_name(out.status));
+    rec->status = out.status;
     rec->reason = g_strdup(out.reason);
-    rec->verdict = g_strdup(out.status == RUN_OK ? verdict_name(out.verdict) : "healthy");
+    rec->verdict = out.status == RUN_OK ? out.verdict : VERDICT_HEALTHY;
     rec->causes = g_strdup(out.causes ? out.causes : "");
     if (out.findings && out.findings->len)
         rec->advice = g_strdup(((finding_rec *)out.findings->pdata[0])->advice);
@@ -182,21 +172,21 @@ void runner_print(const run_record *rec)
     for (guint a = 0; rec->axis_keys && rec->axis_keys[a]; a++)
         g_string_append_printf(line, " %s=%s", rec->axis_keys[a], rec->axis_values[a]);
     g_string_append_printf(line, " seed=%" G_GINT64_FORMAT ": ", rec->seed);
-    if (strcmp(rec->status, "ok") != 0) {
-        g_string_append_printf(line, "%s: %s", rec->status, rec->reason ? rec->reason : "");
+    if (rec->status != RUN_OK) {
+        g_string_append_printf(line, "%s: %s", run_status_name(rec->status), rec->reason ? rec->reason : "");
     } else {
         g_autofree char *primary = g_strdup(rec->causes);
         char *semi = strchr(primary, ';');
         if (semi)
             *semi = '\0';
-        g_string_append(line, rec->verdict);
+        g_string_append(line, verdict_name(rec->verdict));
         if (*primary)
             g_string_append_printf(line, " (%s)", primary);
         if (rec->stopped_early)
             g_string_append_printf(line, ", stopped at epoch %d of %d", rec->epochs_run,
                                    rec->epochs_planned);
         g_string_append_printf(line, ", loss %.4g", rec->final_loss);
-        if (rec->advice && *rec->advice && strcmp(rec->verdict, "healthy") != 0)
+        if (rec->advice && *rec->advice && rec->verdict != VERDICT_HEALTHY)
             g_string_append_printf(line, " - fix: %s", rec->advice);
     }
     /* Values from files may hold control characters: shown escaped, one line per run. */

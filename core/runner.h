@@ -21,7 +21,7 @@ gboolean runner_run(plan *p, int index, runner_cache *cache, results_batch *batc
                     fl_host *host, GError **error);
 
 /* Save a run that died or ran out of time (status "crashed" or "timeout"), with why. */
-gboolean runner_record_failure(plan *p, int index, const char *out_dir, const char *status,
+gboolean runner_record_failure(plan *p, int index, const char *out_dir, run_status status,
                                const char *reason, double wall_ms, GError **error);
 
 /* "r0007 lr=0.1 seed=7: collapsed (dead_relu), stopped at epoch 5 of 100, loss 0.25 -

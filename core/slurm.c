@@ -250,7 +250,7 @@ static gboolean slurm_check_dir(plan *s, const char *dir, int *finished, GError 
                         dir, id);
             return FALSE;
         }
-        if (strcmp(rec->status, "ok") == 0)
+        if (rec->status == RUN_OK)
             (*finished)++;
     }
     return TRUE;

@@ -216,7 +216,7 @@ static gboolean sweep_run_locked(plan *s, const sweep_options *opt, sweep_totals
             continue;
         totals->planned++;
         /* Finished means finished well: crashed and timed-out runs are tried again. */
-        if (rec && !opt->force && strcmp(rec->status, "ok") == 0)
+        if (rec && !opt->force && rec->status == RUN_OK)
             totals->skipped++;
         else {
             guint u = (guint)i;
@@ -258,9 +258,9 @@ static gboolean sweep_run_locked(plan *s, const sweep_options *opt, sweep_totals
     for (guint i = 0; i < finished->len; i++) {
         const run_record *rec = finished->pdata[i];
         gboolean mine = opt->shard_count <= 1 || rec->index % opt->shard_count == opt->shard_index;
-        if (mine && strcmp(rec->status, "ok") == 0)
+        if (mine && rec->status == RUN_OK)
             totals->ok++;
-        else if (mine && strcmp(rec->status, "timeout") == 0)
+        else if (mine && rec->status == RUN_TIMEOUT)
             totals->timeout++;
         else if (mine)
             totals->crashed++;

@@ -18,6 +18,26 @@
 #include <math.h>
 #include <string.h>
 
+const char *run_status_name(run_status st)
+{
+    switch (st) {
+    case RUN_OK: return "ok";
+    case RUN_CRASHED: return "crashed";
+    case RUN_TIMEOUT: return "timeout";
+    }
+    return "crashed";
+}
+
+gboolean run_status_from_name(const char *name, run_status *st)
+{
+    for (run_status k = RUN_OK; k <= RUN_TIMEOUT; k++)
+        if (name && strcmp(name, run_status_name(k)) == 0) {
+            *st = k;
+            return TRUE;
+        }
+    return FALSE;
+}
+
 void run_output_clear(run_output *out)
 {
     g_clear_pointer(&out->reason, g_free);

@@ -8,6 +8,10 @@
 #include "diagnosis.h"
 
 typedef enum { RUN_OK, RUN_CRASHED, RUN_TIMEOUT } run_status;
+/* "ok", "crashed", "timeout": the words of run.result, summary.csv and the report. */
+const char *run_status_name(run_status st);
+/* The status a name stands for; FALSE for any other text. */
+gboolean run_status_from_name(const char *name, run_status *st);
 
 typedef struct run_output {
     run_status status;

@@ -101,7 +101,7 @@ char *verify_cell_text(const verify_report *r, int cell)
 /* Did the run learn (verify.h)? */
 static gboolean record_learned(const run_record *r)
 {
-    if (strcmp(r->status, "ok") != 0 || strcmp(r->verdict, "collapsed") == 0)
+    if (r->status != RUN_OK || r->verdict == VERDICT_COLLAPSED)
         return FALSE;
     double base = r->baseline_loss, data = r->final_data_loss;
     gboolean fits = isfinite(base) && base > 0 && isfinite(data) && data <= 0.5 * base;
@@ -147,7 +147,7 @@ static void evaluate(verify_trial *t, GPtrArray *recs)
     t->after_k = t->learned = 0;
     for (guint i = 0; i < recs->len; i++) {
         const run_record *r = recs->pdata[i];
-        if (strcmp(r->status, "ok") != 0 || strcmp(r->verdict, "collapsed") == 0)
+        if (r->status != RUN_OK || r->verdict == VERDICT_COLLAPSED)
             t->after_k++;
         if (record_learned(r))
             t->learned++;
@@ -283,7 +283,7 @@ static GPtrArray *cell_candidates(GPtrArray *recs, char **data_cause)
     GPtrArray *out = g_ptr_array_new_with_free_func((GDestroyNotify)candidate_free);
     for (guint r = 0; r < recs->len; r++) {
         const run_record *rec = recs->pdata[r];
-        if (strcmp(rec->verdict, "collapsed") != 0)
+        if (rec->verdict != VERDICT_COLLAPSED)
             continue;
         g_autoptr(GHashTable) seen = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
         for (guint f = 0; rec->findings && f < rec->findings->len; f++) {
@@ -886,9 +886,9 @@ verify_report *verify_sweep(plan *s, const verify_options *opt, GError **error)
             g_ptr_array_add(r->cell_labels, plan_cell_labels(s, cell));
         if (rec) {
             runs[cell]++;
-            collapsed[cell] += strcmp(rec->verdict, "collapsed") == 0;
-            unhealthy[cell] += strcmp(rec->verdict, "collapsed") == 0 ||
-                               strcmp(rec->status, "ok") != 0;
+            collapsed[cell] += rec->verdict == VERDICT_COLLAPSED;
+            unhealthy[cell] += rec->verdict == VERDICT_COLLAPSED ||
+                               rec->status != RUN_OK;
             r->sweep_ms += rec->wall_ms;
         }
     }

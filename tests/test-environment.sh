@@ -225,6 +225,19 @@ else
         not_ok "a garbage run.result" "$(said)"
     fi
 
+    # 4b. run.result whose status or verdict is not one of flatline's words.
+    cp -r "$tmp/res" "$tmp/word"
+    sed -i 's/^verdict=.*/verdict=fine/' "$tmp/word/runs/r0000/run.result"
+    (cd "$tmp/word" && find . -type f ! -name .lock -exec cksum {} + | sort) >"$tmp/word.before"
+    run_ok -o "$tmp/word"
+    (cd "$tmp/word" && find . -type f ! -name .lock -exec cksum {} + | sort) >"$tmp/word.after"
+    if [ "$status" = 2 ] && clean_exit && has "word/runs/r0000/run.result" && has '"fine"' &&
+       has "healthy, warning, collapsed" && cmp -s "$tmp/word.before" "$tmp/word.after"; then
+        ok "an unknown verdict in run.result: exit 2 naming the file and the word, runs untouched"
+    else
+        not_ok "an unknown verdict in run.result" "$(said)"
+    fi
+
     # 5. --force replaces what it cannot read.
     run_ok -o "$tmp/junk" --force
     if [ "$status" = 0 ] && grep -q '^status=ok' "$tmp/junk/runs/r0000/run.result" &&
