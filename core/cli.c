@@ -18,6 +18,7 @@
 #include "term.h"
 #include "verify.h"
 
+#include <glib/gstdio.h>
 #include <libconfig.h>
 #include <oneapi/dnnl/dnnl.h>
 #include <stdio.h>
@@ -88,6 +89,7 @@ typedef struct run_args {
     gboolean quiet;
     gboolean all; /* check: list every run */
     gboolean no_verify;
+    double min_verify; /* fix: a verification budget of at least this, whatever the file says */
     gboolean strict; /* check: exit 1 on a collapsed-level pre-flight finding */
 } run_args;
 
@@ -172,8 +174,9 @@ static void draw_and_report(const char *dir, gboolean quiet)
 }
 
 /* Plan (and for run, execute) the sweep of one experiment file. */
+/* dir_used, when not NULL, receives the results directory of a run (else NULL). */
 static int run_experiment(const run_args *a, const char *path, int shard_i, int shard_n,
-                          gboolean check_only)
+                          gboolean check_only, char **dir_used)
 {
     g_autoptr(GError) err = NULL;
     g_autoptr(GPtrArray) sets = parse_sets(a->sets, &err);
@@ -236,6 +239,8 @@ static int run_experiment(const run_args *a, const char *path, int shard_i, int 
     }
     g_autofree char *out_dir =
         a->out_dir ? g_strdup(a->out_dir) : g_build_filename("results", s->base->top.name, NULL);
+    if (dir_used)
+        *dir_used = g_strdup(out_dir);
     int cores = (int)g_get_num_processors();
     int jobs = a->jobs != G_MININT ? a->jobs : MIN(cores, POOL_MAX_JOBS);
     int threads = a->threads != G_MININT ? a->threads : 1;
@@ -254,7 +259,7 @@ static int run_experiment(const run_args *a, const char *path, int shard_i, int 
                          .path = path,
                          .sets = a->sets};
     /* Fixes are verified over the whole grid: not by one shard. */
-    double budget = a->no_verify || shard_n > 1 ? 0 : s->base->verify;
+    double budget = a->no_verify || shard_n > 1 ? 0 : MAX(s->base->verify, a->min_verify);
     opt.verifying = budget > 0;
     sweep_totals t;
     if (!sweep_run(s, &opt, &t, &err))
@@ -369,7 +374,7 @@ static int cmd_run_or_check(int argc, char **argv, gboolean check_only)
         status = usage_error("%s", err->message);
         goto out;
     }
-    status = run_experiment(&a, argv[1], shard_i, shard_n, check_only);
+    status = run_experiment(&a, argv[1], shard_i, shard_n, check_only, NULL);
 out:
     g_free(a.out_dir);
     g_strfreev(a.sets);
@@ -481,37 +486,112 @@ static int cmd_plot_or_report(int argc, char **argv, gboolean report)
 
 /* ---------------------------------------------------------------- fix */
 
+/* The verification budget of `fix FILE.cfg` (extra runs per sweep run) unless --set
+ * verify= says otherwise. */
+#define FIX_MIN_VERIFY 4.0
+
+/* Whether two paths name the same existing file. */
+static gboolean same_file(const char *a, const char *b)
+{
+    GStatBuf sa, sb;
+    return g_stat(a, &sa) == 0 && g_stat(b, &sb) == 0 && sa.st_dev == sb.st_dev &&
+           sa.st_ino == sb.st_ino;
+}
+
 static int cmd_fix(int argc, char **argv)
 {
     int cell = -1;
+    run_args a = {.jobs = G_MININT, .threads = G_MININT};
     g_autofree char *out = NULL;
     GOptionEntry entries[] = {
-        {"cell", 0, 0, G_OPTION_ARG_INT, &cell, "the grid point to repair, as numbered in "
-         "DIR/cells.csv (needed when several collapsed)", "N"},
         {"output", 'o', 0, G_OPTION_ARG_FILENAME, &out, "the file to write (default "
-         "DIR/fixed.cfg, or DIR/fixed-cell<N>.cfg with a grid)", "FILE"},
+         "RESULTS/fixed.cfg, or RESULTS/fixed-cell<N>.cfg with a grid)", "FILE"},
+        {"cell", 0, 0, G_OPTION_ARG_INT, &cell, "the grid point to repair, as numbered in "
+         "cells.csv (needed when several collapsed)", "N"},
+        {"jobs", 'j', 0, G_OPTION_ARG_INT, &a.jobs, "runs at once (default: the number of "
+         "cores)", "JOBS"},
+        {"set", 0, 0, G_OPTION_ARG_STRING_ARRAY, &a.sets,
+         "override a key of the file, grid keys included (repeatable)", "KEY=VALUE"},
+        {"results", 0, 0, G_OPTION_ARG_FILENAME, &a.out_dir, "where the runs go (default: "
+         "results/<experiment name>; finished runs there are reused)", "RESULTS"},
+        {"quiet", 'q', 0, G_OPTION_ARG_NONE, &a.quiet, "print only errors and the summary", NULL},
         {NULL, 0, 0, 0, NULL, NULL, NULL}};
     /* Its own exit statuses: not command_context's, which are about runs. */
     g_set_prgname("flatline fix");
-    g_autoptr(GOptionContext) ctx =
-        g_option_context_new("DIR - write the experiment of DIR with its verified fix applied");
+    g_autoptr(GOptionContext) ctx = g_option_context_new(
+        "FILE.cfg|RESULTS - write the experiment with its verified fix applied");
     g_option_context_set_description(
-        ctx, "Reads DIR/verify/verification.result (written by flatline run) and writes one\n"
-             "experiment file, its header listing each edit with the before/after evidence.\n\n"
+        ctx, "Given an experiment file, runs it as flatline run does (reusing the finished runs\n"
+             "in RESULTS), which reruns each collapsed grid point with its candidate fixes;\n"
+             "given the results directory of such a run, reads its verification.  Then writes\n"
+             "one experiment file, its header listing each edit with the before/after evidence.\n"
+             "-j, --set and --results apply to an experiment file only.\n\n"
              "exit status: 0 it wrote the file (or nothing collapsed: it says so), 1 no fix\n"
              "verified (it lists what was tried) or the file could not be written, 2 usage\n"
-             "error or no verification in DIR.\nSee man flatline.");
+             "or configuration error, or no verification in RESULTS.\nSee man flatline.");
     g_option_context_add_main_entries(ctx, entries, NULL);
     g_autoptr(GError) err = NULL;
-    if (!g_option_context_parse(ctx, &argc, &argv, &err))
-        return usage_error("%s: %s", argv[0], err->message);
-    if (argc != 2)
-        return usage_error("%s needs exactly one results directory", argv[0]);
-    g_autoptr(registry) reg = registry_new();
-    g_autoptr(fl_host) host = host_new(1, &err);
-    if (!host)
-        return usage_error("%s", err->message);
-    return fixes_command(argv[1], cell, out, reg, host);
+    int status = EXIT_USAGE;
+    g_autofree char *dir = NULL;
+    if (!g_option_context_parse(ctx, &argc, &argv, &err)) {
+        status = usage_error("%s: %s", argv[0], err->message);
+        goto out;
+    }
+    if (argc != 2) {
+        status = usage_error("%s needs exactly one experiment file or results directory",
+                             argv[0]);
+        goto out;
+    }
+    if (g_file_test(argv[1], G_FILE_TEST_IS_DIR)) {
+        if (a.sets || a.jobs != G_MININT || a.out_dir) {
+            status = usage_error("%s: -j, --set and --results apply to an experiment file; a "
+                                 "results directory is repaired as it was run",
+                                 argv[1]);
+            goto out;
+        }
+        dir = g_strdup(argv[1]);
+    } else {
+        if (a.jobs != G_MININT && (a.jobs < 1 || a.jobs > POOL_MAX_JOBS)) {
+            status = usage_error("-j %d: give between 1 and %d runs at once", a.jobs,
+                                 POOL_MAX_JOBS);
+            goto out;
+        }
+        for (char **set = a.sets; set && *set; set++)
+            if (!strchr(*set, '=')) {
+                status = usage_error("--set %s: expected KEY=VALUE", *set);
+                goto out;
+            }
+        if (out && same_file(out, argv[1])) {
+            status = usage_error("-o %s: that is the experiment being repaired; write the "
+                                 "repaired file beside it under another name",
+                                 out);
+            goto out;
+        }
+        /* Asked for a repair, spend more on finding it than a sweep does by default: the
+         * candidates of experiments/ need up to four trials before one heals (measured).
+         * A budget given with --set is taken as it is. */
+        a.min_verify = FIX_MIN_VERIFY;
+        for (char **set = a.sets; set && *set; set++)
+            if (g_str_has_prefix(*set, "verify="))
+                a.min_verify = 0;
+        /* Verification needs the whole grid: never one shard of it. */
+        status = run_experiment(&a, argv[1], 0, 1, FALSE, &dir);
+        if (status == EXIT_USAGE || status == EXIT_INTERRUPTED || !dir)
+            goto out;
+    }
+    {
+        g_autoptr(registry) reg = registry_new();
+        g_autoptr(fl_host) host = host_new(1, &err);
+        if (!host) {
+            status = usage_error("%s", err->message);
+            goto out;
+        }
+        status = fixes_command(dir, cell, out, reg, host);
+    }
+out:
+    g_free(a.out_dir);
+    g_strfreev(a.sets);
+    return status;
 }
 
 /* ---------------------------------------------------------------- plugins */

@@ -96,4 +96,30 @@ fl fix "$tmp/g2" > "$tmp/out" 2>&1
 st=$?
 check "fix without a verification is a usage error that says what to run" \
   "[ $st = 2 ] && grep -q 'no verification saved' '$tmp/out'"
+
+# fix FILE.cfg: runs the experiment into --results, verifies, writes the repaired file; a
+# second call reuses the finished runs.
+cp "$tmp/one.cfg" "$tmp/one.before"
+fl fix "$tmp/one.cfg" --results "$tmp/f" -o "$tmp/f.cfg" -j 2 --set verify=2 -q > "$tmp/out" 2>&1
+st=$?
+check "fix FILE.cfg runs, verifies and writes the repaired file" \
+  "[ $st = 0 ] && test -f '$tmp/f/summary.csv' && grep -q '^# On the same seeds: collapsed 3/3 before, 0/3 after' '$tmp/f.cfg' && grep -q 'lr = 0.001;' '$tmp/f.cfg' && cmp -s '$tmp/one.cfg' '$tmp/one.before'"
+fl fix "$tmp/one.cfg" --results "$tmp/f" -o "$tmp/f2.cfg" -j 2 --set verify=2 > "$tmp/out" 2>&1
+st=$?
+check "fix FILE.cfg again reuses the finished runs and writes the same file" \
+  "[ $st = 0 ] && grep -q '3 runs already finished' '$tmp/out' && cmp -s '$tmp/f.cfg' '$tmp/f2.cfg'"
+fl fix "$tmp/one.cfg" --results "$tmp/f" -o "$tmp/one.cfg" > "$tmp/out" 2>&1
+st=$?
+check "fix refuses to write over the experiment it repairs" \
+  "[ $st = 2 ] && grep -q 'the experiment being repaired' '$tmp/out' && cmp -s '$tmp/one.cfg' '$tmp/one.before'"
+fl fix "$tmp/f" --set verify=2 > "$tmp/out" 2>&1
+st=$?
+check "fix DIR with --set is a usage error" "[ $st = 2 ] && grep -q 'apply to an experiment file' '$tmp/out'"
+fl fix "$tmp/missing.cfg" > "$tmp/out" 2>&1
+st=$?
+check "fix on a missing file is a usage error naming it" "[ $st = 2 ] && grep -q 'missing.cfg' '$tmp/out'"
+fl fix "$tmp/one.cfg" --results "$tmp/ob" -o "$tmp/ob.cfg" --set verify=1 -q > "$tmp/out" 2>&1
+st=$?
+check "fix FILE.cfg without a verified fix exits 1 and writes nothing" \
+  "[ $st = 1 ] && ! test -e '$tmp/ob.cfg' && grep -q 'no fix verified' '$tmp/out'"
 echo "1..$n"
