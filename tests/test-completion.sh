@@ -19,6 +19,19 @@ check "commands" "$(complete_line "$fl" ru)" run
 check "run's options" "$(complete_line "$fl" run --no)" --no-plots
 check "plugin kinds" "$(complete_line "$fl" plugins det)" detector
 check "plugin names" "$(complete_line "$fl" plugins detector dead)" dead_relu
+# Every long option a command's --help lists is completed (the lists are kept by hand).
+for cmd in run check plot report fix slurm plugins; do
+    offered=$(complete_line "$fl" "$cmd" -)
+    missing=
+    for opt in $("$fl" "$cmd" --help-all 2>/dev/null |
+               sed -n 's/^  *\(-[a-zA-Z], \)\{0,1\}\(--[a-z][a-z-]*\).*/\2/p' | sort -u); do
+        case $opt in --help-all | --help-application) continue ;; esac
+        echo "$offered" | grep -qx -- "$opt" || missing="$missing $opt"
+    done
+    n=$((n + 1))
+    if [ -z "$missing" ]; then echo "ok $n - $cmd: every option of --help is completed"
+    else fail=1; echo "not ok $n - $cmd: not completed:$missing"; fi
+done
 cd "$FL_TEST_SRCDIR/experiments" || exit 1
 check ".cfg files" "$(complete_line "$fl" check seed-f)" seed-failures.cfg
 echo "1..$n"
