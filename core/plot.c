@@ -692,105 +692,149 @@ static gboolean plot_run(const plot_ctx *c, plot_job *j, GError **error)
 
 /* ------------------------------------------------------------------ loss */
 
-static gboolean plot_loss(plot_ctx *c, const plot_chart *chart, GError **error)
+/* What the panels of a loss chart gather for its common scale, key and markers. */
+typedef struct plot_loss_state {
+    GArray *nrun, *nend, *xmax; /* per panel */
+    plot_marks mk;
+    double lo, hi; /* the smallest and largest positive loss drawn */
+    gboolean any_val, capped_runs;
+    int per_panel; /* runs in the fullest panel */
+} plot_loss_state;
+
+static void plot_loss_state_init(plot_loss_state *st)
 {
-    g_auto(plot_job) j = {0};
-    plot_job_init(&j, chart);
-    g_autoptr(GArray) nrun = g_array_new(FALSE, FALSE, sizeof(double));
-    g_autoptr(GArray) nend = g_array_new(FALSE, FALSE, sizeof(double));
-    g_autoptr(GArray) xmax = g_array_new(FALSE, FALSE, sizeof(double));
-    g_auto(plot_marks) mk = {0};
-    plot_marks_init(&mk);
-    double lo = INFINITY, hi = -INFINITY;
-    gboolean any_val = FALSE, capped_runs = FALSE;
-    int per_panel = 0;
-    for (guint p = 0; p < c->panels->len; p++) {
-        const plotdata_cell *cell = c->panels->pdata[p];
-        g_autoptr(GString) s = g_string_new(NULL);
-        g_autoptr(GString) e = g_string_new(NULL);
-        double blocks = 0, ends = 0;
-        int last = -1, planned = 0;
-        per_panel = MAX(per_panel, (int)cell->members->len);
-        for (guint i = 0; i < cell->members->len; i++) {
-            const run_record *r = cell->members->pdata[i];
-            if (i >= PLOT_MAX_RUNS) {
-                capped_runs = TRUE;
-                break;
-            }
-            planned = MAX(planned, r->epochs_planned);
-            g_autoptr(plotdata_metrics) m = plotdata_metrics_read(c->d->dir, r->id, NULL);
-            if (!m || !m->n_rows)
-                continue;
-            g_autofree char *key = plot_color_key(r);
-            plot_mark_run(&mk, r, key);
-            int ce = plotdata_metrics_column(m, "epoch"), cl = plotdata_metrics_column(m, "loss"),
-                cv = plotdata_metrics_column(m, "val_loss");
-            plot_block_head(s, r, blocks);
-            for (guint row = 0; row < m->n_rows; row++) {
-                double l = plotdata_metrics_at(m, row, cl), vl = plotdata_metrics_at(m, row, cv);
-                int epoch = (int)plotdata_metrics_at(m, row, ce);
-                last = MAX(last, epoch);
-                g_string_append_printf(s, "%d", epoch);
-                plot_num_field(s, l);
-                plot_num_field(s, vl);
-                plot_text_field(s, key);
-                plot_text_field(s, verdict_name(r->verdict));
-                g_string_append_c(s, '\n');
-                for (int k = 0; k < 2; k++) {
-                    double x = k ? vl : l;
-                    if (isfinite(x) && x > 0) {
-                        lo = MIN(lo, x);
-                        hi = MAX(hi, x);
-                    }
-                }
-                any_val |= isfinite(vl);
-            }
-            blocks++;
-            ends += plot_marker(r, m, cl, key, e, &mk);
+    st->nrun = g_array_new(FALSE, FALSE, sizeof(double));
+    st->nend = g_array_new(FALSE, FALSE, sizeof(double));
+    st->xmax = g_array_new(FALSE, FALSE, sizeof(double));
+    plot_marks_init(&st->mk);
+    st->lo = INFINITY;
+    st->hi = -INFINITY;
+}
+
+static void plot_loss_state_clear(plot_loss_state *st)
+{
+    if (st->nrun)
+        g_array_unref(st->nrun);
+    if (st->nend)
+        g_array_unref(st->nend);
+    if (st->xmax)
+        g_array_unref(st->xmax);
+    plot_marks_clear(&st->mk);
+}
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(plot_loss_state, plot_loss_state_clear)
+
+/* Panel p of a loss chart: the runs `members` (run_record*, their metrics.csv under `dir`)
+ * written to data/<chart>-PP.dat, one block per run, and their markers to -end.dat. */
+static gboolean plot_loss_panel(plot_ctx *c, plot_job *j, plot_loss_state *st, guint p,
+                                const char *title, const char *dir, const GPtrArray *members,
+                                GError **error)
+{
+    g_autoptr(GString) s = g_string_new(NULL);
+    g_autoptr(GString) e = g_string_new(NULL);
+    double blocks = 0, ends = 0;
+    int last = -1, planned = 0;
+    st->per_panel = MAX(st->per_panel, (int)members->len);
+    for (guint i = 0; i < members->len; i++) {
+        const run_record *r = members->pdata[i];
+        if (i >= PLOT_MAX_RUNS) {
+            st->capped_runs = TRUE;
+            break;
         }
-        g_autofree char *name = g_strdup_printf("loss-%02u.dat", p + 1);
-        g_autofree char *end_name = g_strdup_printf("loss-%02u-end.dat", p + 1);
-        if (!plot_write(c, name, s, error) || !plot_write(c, end_name, e, error))
-            return FALSE;
-        g_autofree char *title = plot_cell_title(c, cell);
-        plot_panel_title(&j, p, title);
-        plot_xaxis(c, &j, xmax, p, last, planned);
-        plot_push(nrun, blocks);
-        plot_push(nend, ends);
+        planned = MAX(planned, r->epochs_planned);
+        g_autoptr(plotdata_metrics) m = plotdata_metrics_read(dir, r->id, NULL);
+        if (!m || !m->n_rows)
+            continue;
+        g_autofree char *key = plot_color_key(r);
+        plot_mark_run(&st->mk, r, key);
+        int ce = plotdata_metrics_column(m, "epoch"), cl = plotdata_metrics_column(m, "loss"),
+            cv = plotdata_metrics_column(m, "val_loss");
+        plot_block_head(s, r, blocks);
+        for (guint row = 0; row < m->n_rows; row++) {
+            double l = plotdata_metrics_at(m, row, cl), vl = plotdata_metrics_at(m, row, cv);
+            int epoch = (int)plotdata_metrics_at(m, row, ce);
+            last = MAX(last, epoch);
+            g_string_append_printf(s, "%d", epoch);
+            plot_num_field(s, l);
+            plot_num_field(s, vl);
+            plot_text_field(s, key);
+            plot_text_field(s, verdict_name(r->verdict));
+            g_string_append_c(s, '\n');
+            for (int k = 0; k < 2; k++) {
+                double x = k ? vl : l;
+                if (isfinite(x) && x > 0) {
+                    st->lo = MIN(st->lo, x);
+                    st->hi = MAX(st->hi, x);
+                }
+            }
+            st->any_val |= isfinite(vl);
+        }
+        blocks++;
+        ends += plot_marker(r, m, cl, key, e, &st->mk);
     }
+    g_autofree char *name = g_strdup_printf("%s-%02u.dat", j->chart->name, p + 1);
+    g_autofree char *end_name = g_strdup_printf("%s-%02u-end.dat", j->chart->name, p + 1);
+    if (!plot_write(c, name, s, error) || !plot_write(c, end_name, e, error))
+        return FALSE;
+    plot_panel_title(j, p, title);
+    plot_xaxis(c, j, st->xmax, p, last, planned);
+    plot_push(st->nrun, blocks);
+    plot_push(st->nend, ends);
+    return TRUE;
+}
 
-    g_autoptr(GString) title = g_string_new(NULL);
-    g_string_append_printf(title, "%s: training loss%s", c->d->name,
-                           c->d->axes->len ? " per grid point" : "");
-    if (per_panel > 1)
-        g_string_append_printf(title, " (%s%d %s, one line per run)",
-                               capped_runs ? "first 20 of " : "", per_panel,
-                               c->d->axes->len ? "replicates each" : "runs");
-    if (c->cap_note)
-        g_string_append_printf(title, "\n%s", c->cap_note);
-    plot_panel_vars(&j, plot_title(&j, title->str));
-    plot_var_nums(&j, "xmax", xmax);
-    plot_var_nums(&j, "nrun", nrun);
-    plot_var_nums(&j, "nend", nend);
-    plot_mark_vars(&j, &mk);
-    plot_var_int(&j, "has_val", any_val);
+/* The rest of a loss chart once its panels are written: title, key, one y scale. */
+static gboolean plot_loss_finish(plot_ctx *c, plot_job *j, plot_loss_state *st,
+                                 const char *title, GError **error)
+{
+    plot_panel_vars(j, plot_title(j, title));
+    plot_var_word(j, "stem", j->chart->name);
+    plot_var_nums(j, "xmax", st->xmax);
+    plot_var_nums(j, "nrun", st->nrun);
+    plot_var_nums(j, "nend", st->nend);
+    plot_mark_vars(j, &st->mk);
+    plot_var_int(j, "has_val", st->any_val);
 
-    /* One y range for every panel, so grid points compare at a glance; a log scale when
-     * the losses span more than two orders of magnitude. */
+    /* One y range for every panel, so panels compare at a glance; a log scale when the
+     * losses span more than two orders of magnitude. */
+    double lo = st->lo, hi = st->hi;
     gboolean logy = isfinite(lo) && hi / lo > 100;
     double ylo = 0, yhi = isfinite(hi) ? hi * 1.05 : 1;
     if (logy) {
         ylo = pow(10, floor(log10(lo)));
         yhi = pow(10, ceil(log10(hi)));
-        plot_log_tics(&j, ylo, yhi);
+        plot_log_tics(j, ylo, yhi);
     }
-    plot_var_int(&j, "logy", logy);
-    plot_var_num(&j, "ylo", ylo);
-    plot_var_num(&j, "yhi", yhi);
+    plot_var_int(j, "logy", logy);
+    plot_var_num(j, "ylo", ylo);
+    plot_var_num(j, "yhi", yhi);
     g_autofree char *ylabel = g_strdup_printf("loss (%s)", c->d->loss_name ? c->d->loss_name
                                                                            : "as trained");
-    plot_text(&j, "ylabel", 1, ylabel);
-    return plot_run(c, &j, error);
+    plot_text(j, "ylabel", 1, ylabel);
+    return plot_run(c, j, error);
+}
+
+static gboolean plot_loss(plot_ctx *c, const plot_chart *chart, GError **error)
+{
+    g_auto(plot_job) j = {0};
+    plot_job_init(&j, chart);
+    g_auto(plot_loss_state) st = {0};
+    plot_loss_state_init(&st);
+    for (guint p = 0; p < c->panels->len; p++) {
+        const plotdata_cell *cell = c->panels->pdata[p];
+        g_autofree char *title = plot_cell_title(c, cell);
+        if (!plot_loss_panel(c, &j, &st, p, title, c->d->dir, cell->members, error))
+            return FALSE;
+    }
+    g_autoptr(GString) title = g_string_new(NULL);
+    g_string_append_printf(title, "%s: training loss%s", c->d->name,
+                           c->d->axes->len ? " per grid point" : "");
+    if (st.per_panel > 1)
+        g_string_append_printf(title, " (%s%d %s, one line per run)",
+                               st.capped_runs ? "first 20 of " : "", st.per_panel,
+                               c->d->axes->len ? "replicates each" : "runs");
+    if (c->cap_note)
+        g_string_append_printf(title, "\n%s", c->cap_note);
+    return plot_loss_finish(c, &j, &st, title->str, error);
 }
 
 /* ------------------------------------------------------------------ layers */
@@ -1569,6 +1613,116 @@ static gboolean plot_fixes(plot_ctx *c, const plot_chart *chart, GError **error)
     return plot_run(c, &j, error);
 }
 
+/* The grid point `cell` of the results, or NULL. */
+static const plotdata_cell *plot_find_cell(const plotdata *d, int cell)
+{
+    for (guint i = 0; i < d->cells->len; i++) {
+        const plotdata_cell *pc = d->cells->pdata[i];
+        if (pc->cell == cell)
+            return pc;
+    }
+    return NULL;
+}
+
+/* Training loss of each collapsed grid point whose fix verified (left) beside the same
+ * seeds with the fix applied (right): the reruns under DIR/verify/, or the grid point
+ * that already is the fixed configuration.  One y scale for every panel. */
+static gboolean plot_fixed_loss(plot_ctx *c, const plot_chart *chart, GError **error)
+{
+    const plotdata *d = c->d;
+    g_autoptr(verify_report) vr = verify_load(d->dir, error);
+    if (!vr) {
+        if (error && !*error)
+            g_set_error(error, FL_PLOT_ERROR, PLOT_ERROR_FAILED,
+                        "%s: no verification saved: run the experiment without --no-verify",
+                        d->dir);
+        return FALSE;
+    }
+    /* The pairs to draw: a panel pair per grid point, in the verification's order. */
+    g_autoptr(GPtrArray) pairs = g_ptr_array_new();
+    guint verified = 0;
+    for (guint i = 0; i < vr->cells->len; i++) {
+        const verify_cell *vc = vr->cells->pdata[i];
+        if (vc->verified < 0 || !plot_find_cell(d, vc->cell))
+            continue;
+        verified++;
+        if (pairs->len < PLOT_MAX_PANELS / 2)
+            g_ptr_array_add(pairs, (gpointer)vc);
+    }
+    if (!pairs->len) {
+        g_set_error(error, FL_PLOT_ERROR, PLOT_ERROR_FAILED,
+                    "%s: no fix verified: no fixed runs to draw", d->dir);
+        return FALSE;
+    }
+    /* Two columns, a row per grid point: the layout plot_xaxis and the canvas read. */
+    plot_ctx two = *c;
+    g_autoptr(GPtrArray) slots = g_ptr_array_new();
+    for (guint k = 0; k < 2 * pairs->len; k++)
+        g_ptr_array_add(slots, (gpointer)d);
+    two.panels = slots;
+    two.cols = 2;
+    two.rows = (int)pairs->len;
+    two.cap_note = NULL;
+
+    g_auto(plot_job) j = {0};
+    plot_job_init(&j, chart);
+    g_auto(plot_loss_state) st = {0};
+    plot_loss_state_init(&st);
+    g_autoptr(GPtrArray) reruns = g_ptr_array_new_with_free_func((GDestroyNotify)plotdata_free);
+    for (guint k = 0; k < pairs->len; k++) {
+        const verify_cell *vc = pairs->pdata[k];
+        const verify_trial *t = vr->trials->pdata[vc->verified];
+        const plotdata_cell *before = plot_find_cell(d, vc->cell);
+        g_autofree char *where = plot_fix_point(d, vr, vc->cell);
+        g_autofree char *left = g_strdup_printf("%s: %d/%d collapsed", where, vc->collapsed,
+                                                vc->runs);
+        if (!plot_loss_panel(&two, &j, &st, 2 * k, left, d->dir, before->members, error))
+            return FALSE;
+        /* The fixed runs: the grid point cited, or the reruns' own results directory. */
+        const char *after_dir = d->dir;
+        const GPtrArray *after = NULL;
+        if (t->cited_cell >= 0) {
+            const plotdata_cell *cited = plot_find_cell(d, t->cited_cell);
+            after = cited ? cited->members : NULL;
+        } else if (t->dir) {
+            g_autofree char *rd = g_build_filename(d->dir, t->dir, NULL);
+            plotdata *rerun = plotdata_load(rd, NULL);
+            if (rerun) {
+                g_ptr_array_add(reruns, rerun);
+                after_dir = rerun->dir;
+                after = rerun->runs;
+            }
+        }
+        g_autoptr(GPtrArray) none = g_ptr_array_new();
+        g_autofree char *label = plot_fix_label(t);
+        g_autofree char *right =
+            g_strdup_printf("%s: %d/%d collapsed (%s)", label, t->after_k, t->after_n,
+                            t->cited_cell >= 0 ? "the grid" : after ? "rerun" : "not saved");
+        if (!plot_loss_panel(&two, &j, &st, 2 * k + 1, right, after_dir, after ? after : none,
+                             error))
+            return FALSE;
+    }
+    g_autoptr(GString) title = g_string_new(NULL);
+    g_string_append_printf(title, "%s: training loss before (left) and after (right) the "
+                                  "verified fix, on the same seeds",
+                           d->name);
+    if (verified > pairs->len)
+        g_string_append_printf(title, "\nthe first %u of %u grid points with a verified fix",
+                               pairs->len, verified);
+    return plot_loss_finish(&two, &j, &st, title->str, error);
+}
+
+/* Whether verification verified a fix in `dir`. */
+static gboolean plot_has_verified(const plotdata *d)
+{
+    g_autoptr(GError) err = NULL;
+    g_autoptr(verify_report) vr = verify_load(d->dir, &err);
+    for (guint i = 0; vr && i < vr->cells->len; i++)
+        if (((const verify_cell *)vr->cells->pdata[i])->verified >= 0)
+            return TRUE;
+    return FALSE;
+}
+
 /* Whether verification found a grid point to fix in `dir`. */
 static gboolean plot_has_fixes(const plotdata *d)
 {
@@ -1618,6 +1772,12 @@ static const plot_chart plot_chart_table[] = {
      "learning) sits on a green band. A fix whose runs stopped collapsing but learned "
      "nothing is not verified.",
      FALSE, plot_fixes},
+    {"fixed-loss", "loss.gp", "Training loss before and after the verified fix",
+     "For each grid point where most runs collapsed and a fix verified: the training loss "
+     "of its runs as the sweep ran them (left), and beside it the same seeds with the fix "
+     "applied (right; rerun, or read from the grid point that already is the fixed "
+     "configuration), on one y scale. Colours and markers as in the training loss chart.",
+     FALSE, plot_fixed_loss},
 };
 
 const plot_chart *plot_charts(guint *n)
@@ -1631,6 +1791,8 @@ gboolean plot_chart_applies(const plot_chart *chart, const plotdata *d)
     /* The fixes chart needs a verification that found something to fix. */
     if (chart->draw == plot_fixes)
         return plot_has_fixes(d);
+    if (chart->draw == plot_fixed_loss)
+        return plot_has_verified(d);
     return !chart->needs_grid || d->axes->len > 0;
 }
 

@@ -4,11 +4,14 @@
 # a collapsed run, an open one where a collapse began in a run left to finish.  Each
 # panel's x axis ends with its runs; the y range is the same in every panel.
 #
-# Given: n panels; xmax[p]; nrun[p] (runs in data/loss-PP.dat, one block each: epoch,
-# loss, val_loss, colour, verdict) and nend[p] (lines of data/loss-PP-end.dat: epoch,
+# Drawn for two charts: loss (one panel per grid point) and fixed-loss (a collapsed grid
+# point and, beside it, the same seeds with its verified fix); stem names the chart's files.
+#
+# Given: stem; n panels; xmax[p]; nrun[p] (runs in data/STEM-PP.dat, one block each: epoch,
+# loss, val_loss, colour, verdict) and nend[p] (lines of data/STEM-PP-end.dat: epoch,
 # value or 'top', colour, point type); logy, ylo, yhi, and on a log axis nyt tics at yt[i];
 # nkey and keyfade[k] (the key's run colours); has_val, has_stop, has_detect, has_top.
-# Text (data/loss-text.tsv): title; panel p; xlabel p; ylabel; ytic i; key k; keycolor k.
+# Text (data/STEM-text.tsv): title; panel p; xlabel p; ylabel; ytic i; key k; keycolor k.
 load scripts.'/style.gp'
 
 array ptitle[n]
@@ -18,7 +21,7 @@ array key_color[nkey + 1]
 array ytic_text[exists('nyt') ? nyt + 1 : 1]
 do for [i=1:n] { ptitle[i] = ''; pxlabel[i] = '' }
 ctitle = ''; ytitle = ''
-stats 'data/loss-text.tsv' using (k = strcol(1), i = int($2), t = text(3), \
+stats sprintf('data/%s-text.tsv', stem) using (k = strcol(1), i = int($2), t = text(3), \
     k eq 'title' ? (ctitle = t) : k eq 'ylabel' ? (ytitle = t) : \
     k eq 'panel' ? (ptitle[i] = t) : k eq 'xlabel' ? (pxlabel[i] = t) : \
     k eq 'key' ? (key_text[i] = t) : k eq 'keycolor' ? (key_color[i] = t) : \
@@ -38,8 +41,8 @@ do for [p=1:n] {
     set xlabel pxlabel[p]
     if (panel_col(p) == 0) { set ylabel ytitle } else { set ylabel '' }
     if (p == n) { eval set_key } else { unset key }
-    f = sprintf('data/loss-%02d.dat', p)
-    e = sprintf('data/loss-%02d-end.dat', p)
+    f = sprintf('data/%s-%02d.dat', stem, p)
+    e = sprintf('data/%s-%02d-end.dat', stem, p)
     last = p == n
     if (nrun[p] == 0) {
         set label 1 'no metrics saved (crashed or timed out)' at graph 0.5, 0.5 center

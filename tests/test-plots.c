@@ -36,9 +36,15 @@ static const char tiny_cfg[] =
     "grid = ( { key = \"optimizer.lr\"; values = [ 1e-6, 1e-2 ]; },\n"
     "         { key = \"model.h1.init\"; values = [ \"zeros\", \"he_uniform\" ]; } );\n";
 
-/* lr = 1e-6 collapses in most runs, so verification finds fixes and "fixes" is drawn. */
-static const char *const charts[] = {"loss",  "heatmap", "gradients", "spread",
-                                     "units", "fixes",   NULL};
+/* lr = 1e-6 collapses in most runs, so verification finds fixes and "fixes" is drawn; a
+ * fix verifies (lr = 1e-2 is in the grid), so "fixed-loss" is drawn too. */
+static const char *const charts[] = {"loss",  "heatmap", "gradients",  "spread",
+                                     "units", "fixes",   "fixed-loss", NULL};
+
+static guint n_charts(void)
+{
+    return g_strv_length((GStrv)charts);
+}
 
 /* A results directory under a fresh temporary directory (returned in *tmp). */
 static char *make_results(char **tmp)
@@ -446,6 +452,60 @@ static void check_fixes_table(const char *dir)
     g_assert_cmpuint(fix_rows, ==, csv_rows);
 }
 
+/* The run blocks ("# run" lines) of a table. */
+static guint table_blocks(const char *dir, const char *name)
+{
+    g_autofree char *path = g_build_filename(dir, "plots", "data", name, NULL);
+    g_autofree char *text = read_file(path, NULL);
+    guint n = 0;
+    for (const char *p = text; (p = strstr(p, "# run")); p++)
+        n++;
+    return n;
+}
+
+/* fixed-loss against fixes.csv: a pair of panels per verified fix, in order, the left
+ * drawing the grid point's runs (as many as collapsed_before counts), the right the same
+ * seeds with the fix (as many as collapsed_after counts), each titled with its rate. */
+static void check_fixed_loss_tables(const char *dir)
+{
+    g_autofree char *path = g_build_filename(dir, "fixes.csv", NULL);
+    g_autofree char *csv = read_file(path, NULL);
+    g_auto(GStrv) lines = g_strsplit(csv, "\n", -1);
+    g_auto(GStrv) head = g_strsplit(lines[0], ",", -1);
+    int c_before = column(head, "collapsed_before"), c_after = column(head, "collapsed_after"),
+        c_verified = column(head, "verified"), c_fix = column(head, "fix");
+    g_autoptr(GHashTable) texts = chart_texts(dir, "fixed-loss");
+    guint panel = 0;
+    for (char **l = lines + 1; *l; l++) {
+        if (!**l)
+            continue;
+        g_auto(GStrv) c = g_strsplit(*l, ",", -1);
+        if (strcmp(c[c_verified], "yes") != 0)
+            continue;
+        const char *ratio[2] = {c[c_before], c[c_after]};
+        for (int side = 0; side < 2; side++) {
+            panel++;
+            int k = 0, n = 0;
+            g_assert_cmpint(sscanf(ratio[side], "%d/%d", &k, &n), ==, 2);
+            g_autofree char *table = g_strdup_printf("fixed-loss-%02u.dat", panel);
+            g_assert_cmpuint(table_blocks(dir, table), ==, (guint)n);
+            g_autofree char *key = g_strdup_printf("panel %u", panel);
+            /* Long titles are wrapped: a line break where there was a space. */
+            g_autofree char *title = g_strdup(g_hash_table_lookup(texts, key));
+            g_autofree char *rate = g_strdup_printf(": %d/%d collapsed", k, n);
+            g_test_message("fixed-loss panel %u: %s", panel, title);
+            g_assert_nonnull(title);
+            g_strdelimit(title, "\n", ' ');
+            g_assert_nonnull(strstr(title, rate));
+            if (side)
+                g_assert_true(g_str_has_prefix(title, c[c_fix]));
+        }
+    }
+    g_assert_cmpuint(panel, >, 0);
+    g_autofree char *past = g_strdup_printf("panel %u", panel + 1);
+    g_assert_null(g_hash_table_lookup(texts, past));
+}
+
 static void test_png(void)
 {
     g_autofree char *tmp = NULL;
@@ -475,6 +535,7 @@ static void test_png(void)
     check_heatmap_table(dir, rows, header);
     check_units_series(dir);
     check_fixes_table(dir);
+    check_fixed_loss_tables(dir);
     g_strfreev(header);
     tu_rmtree(tmp);
 }
@@ -661,9 +722,9 @@ static void test_report(void)
     g_assert_nonnull(strstr(html, "tiny &lt;grid&gt; &amp; co"));
     g_assert_null(strstr(html, "<grid>"));
 
-    /* Five charts, each the PNG of plots/ as a data: URI. */
-    g_assert_cmpuint(count(html, "<img "), ==, 6);
-    g_assert_cmpuint(count(html, "src=\"data:image/png;base64,"), ==, 6);
+    /* Every chart, each the PNG of plots/ as a data: URI. */
+    g_assert_cmpuint(count(html, "<img "), ==, n_charts());
+    g_assert_cmpuint(count(html, "src=\"data:image/png;base64,"), ==, n_charts());
     g_assert_null(strstr(html, "http://"));
     g_assert_null(strstr(html, "https://"));
     const char *b64 = strstr(html, "base64,") + 7;
@@ -764,9 +825,9 @@ static void test_report_verification(void)
     g_assert_nonnull(strstr(html2, "ran without verification"));
     g_assert_cmpuint(count(html2, "<tr class=\"verified\">"), ==, 0);
     g_assert_cmpuint(count(html2, "<span class=\"check "), ==, 0);
-    /* ... and no fixes chart: the one drawn before is not shown, and goes at the next
+    /* ... and no fixes charts: the ones drawn before are not shown, and go at the next
      * drawing. */
-    g_assert_cmpuint(count(html2, "<img "), ==, 5);
+    g_assert_cmpuint(count(html2, "<img "), ==, n_charts() - 2);
     g_autofree char *fixes_png = g_build_filename(dir, "plots", "fixes.png", NULL);
     g_assert_true(g_file_test(fixes_png, G_FILE_TEST_IS_REGULAR));
     g_assert_true(plot_all(dir, "png", &error));
@@ -813,12 +874,23 @@ static gboolean svg_has(const char *dir, const char *chart, const char *text)
     return strstr(svg, plain2) != NULL;
 }
 
+/* Whether fixes.csv has a verified fix. */
+static gboolean has_verified_fix(const char *dir)
+{
+    g_autofree char *csv_path = g_build_filename(dir, "fixes.csv", NULL);
+    g_autofree char *csv = NULL;
+    return g_file_get_contents(csv_path, &csv, NULL, NULL) && strstr(csv, ",yes,");
+}
+
+/* Every chart is drawn; fixed-loss exactly when fixes.csv has a verified fix. */
 static void assert_charts(const char *dir, const char *fmt)
 {
+    gboolean verified = has_verified_fix(dir);
     for (const char *const *c = charts; *c; c++) {
         g_autofree char *path = g_strdup_printf("%s/plots/%s.%s", dir, *c, fmt);
         g_test_message("%s", path);
-        g_assert_true(g_file_test(path, G_FILE_TEST_IS_REGULAR));
+        g_assert_true(g_file_test(path, G_FILE_TEST_IS_REGULAR) ==
+                      (strcmp(*c, "fixed-loss") != 0 || verified));
     }
 }
 
@@ -858,8 +930,11 @@ static void test_hostile_strings(void)
     g_autofree char *csv = g_build_filename(tmp, "data.csv", NULL);
     GString *rows = g_string_new(NULL);
     g_string_append_printf(rows, "u 50%%,%s,%s\n", input, target);
+    /* A target the network learns at lr = 0.01, so the fix of lr = 1e-6 verifies and the
+     * fixed-loss chart is drawn too. */
     for (int i = 0; i < 40; i++)
-        g_string_append_printf(rows, "%d,%d,%g\n", i % 7, (i * 3) % 11, sin(i * 0.7));
+        g_string_append_printf(rows, "%d,%d,%g\n", i % 7, (i * 3) % 11,
+                               0.3 * (i % 7) - 0.2 * ((i * 3) % 11));
     g_assert_true(g_file_set_contents(csv, rows->str, -1, NULL));
     g_string_free(rows, TRUE);
     g_autofree char *q_name = cfg_string(name), *q_a = cfg_string(grid_a),
@@ -871,7 +946,7 @@ static void test_hostile_strings(void)
         "model = ( { name = \"h1\"; units = 6; activation = \"relu\"; init = \"he_uniform\"; },\n"
         "          { name = \"out\"; units = 1; } );\n"
         "loss = \"mse\";\noptimizer = { plugin = \"adam\"; lr = 0.001; };\n"
-        "train = { epochs = 6; batch = 8; };\n"
+        "train = { epochs = 40; batch = 8; };\n"
         "grid = ( { key = \"optimizer.lr\"; values = [ 1e-6, 0.01 ]; },\n"
         "         { key = \"name\"; values = [ %s, %s ]; } );\n",
         q_name, q_target, q_a, q_b);
@@ -899,6 +974,8 @@ static void test_hostile_strings(void)
     g_autofree char *target_label = g_strdup_printf("target %s", target);
     g_assert_true(svg_has(dir, "spread", target_label));
     g_assert_true(svg_has(dir, "fixes", grid_a));
+    g_assert_true(has_verified_fix(dir));
+    g_assert_true(svg_has(dir, "fixed-loss", grid_a));
 
     /* A directory someone sent, under a hostile name, its runs naming hostile layers and
      * causes: flatline plot and report merge it and draw from it. */
@@ -935,7 +1012,7 @@ static void test_hostile_strings(void)
     run_ok(report);
     g_autofree char *html_path = g_build_filename(sent, "report.html", NULL);
     g_autofree char *html = read_file(html_path, NULL);
-    g_assert_cmpuint(count(html, "<img "), ==, 6);
+    g_assert_cmpuint(count(html, "<img "), ==, n_charts());
     g_assert_null(strstr(html, "class=\"missing\""));
 
     /* Without experiment.cfg the charts take the grid from cells.csv, whose key may be
@@ -985,7 +1062,7 @@ static void test_failed_chart(void)
     g_autofree char *script = g_strdup_printf(
         "#!/bin/sh\n"
         "# Fails on the loss chart after writing half a file, draws the others.\n"
-        "case \"$3\" in *loss.gp) printf 'half a chart' > loss.png; "
+        "case \"$2\" in *\"out='loss.png'\"*) printf 'half a chart' > loss.png; "
         "echo 'gnuplot stand-in: loss refused' >&2; exit 1;; esac\n"
         "exec '%s' \"$@\"\n",
         real);
@@ -1022,7 +1099,7 @@ static void test_failed_chart(void)
     g_assert_true(rok);
     g_autofree char *html_path = g_build_filename(dir, "report.html", NULL);
     g_autofree char *html = read_file(html_path, NULL);
-    g_assert_cmpuint(count(html, "<img "), ==, 5);
+    g_assert_cmpuint(count(html, "<img "), ==, n_charts() - 1);
     g_assert_cmpuint(count(html, "class=\"missing\""), ==, 1);
     g_assert_nonnull(strstr(html, "Training loss: chart not drawn. "));
     g_assert_nonnull(strstr(html, "loss refused"));

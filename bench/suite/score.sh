@@ -17,8 +17,8 @@
 #   fails for real  independent of the detectors: in at least 3 of 5 seeds the loss is
 #                   NaN/Inf or every output's spread across the probe inputs is below 10% of
 #                   its targets' spread (the run's last saved epoch).
-#   repaired        the file `flatline fix` writes from the case's results (its verified
-#                   fix applied) is healthy in at least 3 of 5 seeds.
+#   repaired        the file `flatline fix FILE.cfg` writes (reusing the case's results,
+#                   its verified fix applied) is healthy in at least 3 of 5 seeds.
 #
 # Environment: FLATLINE (default: the flatline binary of this checkout), OUT (results,
 # default ${TMPDIR:-/tmp}/flatline-suite), JOBS (default 2).  -k keeps earlier results
@@ -73,10 +73,12 @@ for f in $cases; do
     run_one "$f" "$OUT/$stem"
     if [ -f "$twin" ]; then run_one "$twin" "$OUT/$stem-twin"; fi
     if [ "$has_fix" = yes ] && [ "$(cat "$OUT/$stem.status")" != unrunnable ]; then
-        # flatline fix reads the verification the case's own run did (it wrote nothing
-        # when nothing collapsed: then there is no fixed file to run).
+        # flatline fix on the case file, as a user repairs it: it reuses the case's
+        # finished runs and verifies with its own budget (it writes nothing when nothing
+        # collapsed: then there is no fixed file to run).
         rm -f "$OUT/$stem-fixed.cfg"
-        if "$FLATLINE" fix "$OUT/$stem" -o "$OUT/$stem-fixed.cfg" >/dev/null 2>"$OUT/$stem-fixed.err" &&
+        if "$FLATLINE" fix "$f" --results "$OUT/$stem" --set repeats=5 -j "$JOBS" -q \
+            -o "$OUT/$stem-fixed.cfg" >/dev/null 2>"$OUT/$stem-fixed.err" &&
             [ -f "$OUT/$stem-fixed.cfg" ]; then
             run_one "$OUT/$stem-fixed.cfg" "$OUT/$stem-fixed"
         fi
