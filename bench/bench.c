@@ -219,7 +219,7 @@ static plan *bench_plan(bench *b, const char *name, const char *text)
 }
 
 /* One in-process run of plan position i; returns its wall time in seconds. */
-static double bench_train(bench *b, plan *s, guint i, run_output *keep)
+static double bench_train(bench *b, plan *s, guint i, run_result *keep)
 {
     g_autoptr(GError) err = NULL;
     /* Resolved before the clock starts: the training alone is timed. */
@@ -228,7 +228,7 @@ static double bench_train(bench *b, plan *s, guint i, run_output *keep)
         g_printerr("bench: %s\n", err->message);
         exit(1);
     }
-    run_output out;
+    run_result out = {0};
     double t0 = bench_now();
     if (!train_run(p->exp, (uint64_t)p->seed, b->host, &out, &err)) {
         g_printerr("bench: run %s: %s\n", p->id, err->message);
@@ -248,7 +248,7 @@ static double bench_train(bench *b, plan *s, guint i, run_output *keep)
     if (keep)
         *keep = out;
     else
-        run_output_clear(&out);
+        run_result_clear(&out);
     return t;
 }
 
@@ -430,7 +430,7 @@ static void bench_verdict(bench *b)
     int epochs_min = G_MAXINT, epochs_max = 0;
     bench_train(b, s, 0, NULL);
     for (int r = 0; r < reps; r++) {
-        run_output out;
+        run_result out = {0};
         t[r] = bench_train(b, s, (guint)r, &out);
         if (!out.stopped_early) {
             g_printerr("bench: the doomed run %d was not stopped early (verdict %d)\n",
@@ -439,7 +439,7 @@ static void bench_verdict(bench *b)
         }
         epochs_min = MIN(epochs_min, out.epochs_run);
         epochs_max = MAX(epochs_max, out.epochs_run);
-        run_output_clear(&out);
+        run_result_clear(&out);
     }
     double ms = 1e3 * bench_median(t, reps);
     g_free(t);
@@ -539,10 +539,11 @@ static void bench_scaling(bench *b)
     }
 }
 
-/* A record like the one a worker saves for run i of s. */
-static run_record *bench_record(plan *s, int i, const run_output *out)
+/* Which run of s a trained result is, as a worker's runner says before saving it. */
+static void bench_identify(plan *s, int i, run_result *rec)
 {
-    run_record *rec = g_new0(run_record, 1);
+    if (rec->id)
+        return;
     rec->id = plan_run_id(s, i);
     rec->index = i;
     rec->cell = plan_cell_of(s, i);
@@ -550,23 +551,11 @@ static run_record *bench_record(plan *s, int i, const run_output *out)
     rec->fingerprint = g_strdup(s->fingerprint);
     rec->axis_keys = g_strdupv(s->axis_keys);
     rec->axis_values = plan_cell_labels(s, rec->cell);
-    rec->status = RUN_OK;
-    rec->verdict = out->verdict;
-    rec->causes = g_strdup(out->causes ? out->causes : "");
-    rec->final_loss = out->final_loss;
-    rec->epochs_run = out->epochs_run;
-    rec->epochs_planned = out->epochs_planned;
-    rec->wall_ms = out->wall_ms;
-    rec->baseline_loss = out->baseline_loss;
-    rec->final_data_loss = out->final_data_loss;
-    rec->final_accuracy = out->final_accuracy;
-    rec->majority_accuracy = out->majority_accuracy;
-    return rec;
 }
 
 /* Seconds per run to save n runs' files into dir: by batches of RESULTS_BATCH_RUNS (what
  * a worker does), or each run on its own with its two syncs (batched = FALSE: before). */
-static double bench_files(bench *b, plan *s, run_output *outs, const char *cfg_text, int n,
+static double bench_files(bench *b, plan *s, run_result *outs, const char *cfg_text, int n,
                           gboolean batched)
 {
     g_autofree char *dir =
@@ -576,9 +565,9 @@ static double bench_files(bench *b, plan *s, run_output *outs, const char *cfg_t
     g_autoptr(results_batch) batch = results_batch_new(dir);
     double t0 = bench_wall();
     for (int i = 0; i < n; i++) {
-        g_autoptr(run_record) rec = bench_record(s, i, &outs[i]);
-        gboolean ok = batched ? results_batch_add(batch, rec, &outs[i], cfg_text, &err)
-                              : results_save_run(dir, rec, &outs[i], cfg_text, &err);
+        bench_identify(s, i, &outs[i]);
+        gboolean ok = batched ? results_batch_add(batch, &outs[i], cfg_text, &err)
+                              : results_save_run(dir, &outs[i], cfg_text, &err);
         if (!ok) {
             g_printerr("bench: %s\n", err->message);
             exit(1);
@@ -610,7 +599,7 @@ static void bench_split(bench *b)
      * time. */
     enum { SEEDS = 20 };
     int cells = all->n_cells, n = cells * SEEDS;
-    run_output *outs = g_new0(run_output, n);
+    run_result *outs = g_new0(run_result, n);
     double t_all = 0, t_none = 0;
     bench_train(b, all, 0, NULL);
     bench_train(b, none, 0, NULL);
@@ -626,7 +615,7 @@ static void bench_split(bench *b)
     double files = bench_files(b, all, outs, one ? one->cfg_text : "", n, TRUE);
     double files_single = bench_files(b, all, outs, one ? one->cfg_text : "", n, FALSE);
     for (int k = 0; k < n; k++)
-        run_output_clear(&outs[k]);
+        run_result_clear(&outs[k]);
     g_free(outs);
     if (!(b->rate_j1 > 0))
         b->rate_j1 = bench_sweep_rate(b, path_all, 1, 3);

@@ -13,6 +13,7 @@ core_libflatline_core_la_SOURCES = \
 	core/loss.c core/loss.h \
 	core/numfmt.c core/numfmt.h \
 	core/probes.c core/probes.h \
+	core/runresult.c core/runresult.h \
 	core/train.c core/train.h \
 	core/csv.c core/csv.h \
 	core/results.c core/results.h \

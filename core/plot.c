@@ -286,7 +286,7 @@ static void plot_log_tics(plot_job *j, double lo, double hi)
 /* ------------------------------------------------------------------ runs and colours */
 
 /* The name that picks a run's colour: its primary cause, or its outcome without one. */
-static char *plot_color_key(const run_record *r)
+static char *plot_color_key(const run_result *r)
 {
     if (r->status != RUN_OK)
         return g_strdup("crashed");
@@ -326,7 +326,7 @@ static void plot_marks_clear(plot_marks *mk)
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(plot_marks, plot_marks_clear)
 
 /* A run drawn: its colour and whether it is faded go into the key. */
-static void plot_mark_run(plot_marks *mk, const run_record *r, const char *key)
+static void plot_mark_run(plot_marks *mk, const run_result *r, const char *key)
 {
     g_autofree char *k = g_strdup_printf("%d%s", r->verdict == VERDICT_WARNING, key);
     plot_add_unique(mk->keys, k);
@@ -383,7 +383,7 @@ static int plot_row_of_epoch(const plotdata_metrics *m, int epoch)
 /* A collapsed run's marker, a line "epoch value colour point-type" in `e`: a filled dot
  * where flatline stopped it, an open one where its collapse began when it ran on, and a
  * triangle on the top edge ("top") where the value was no longer finite. */
-static gboolean plot_marker(const run_record *r, const plotdata_metrics *m, int col,
+static gboolean plot_marker(const run_result *r, const plotdata_metrics *m, int col,
                             const char *key, GString *e, plot_marks *mk)
 {
     if (r->status != RUN_OK || r->verdict != VERDICT_COLLAPSED)
@@ -416,7 +416,7 @@ static gboolean plot_marker(const run_record *r, const plotdata_metrics *m, int 
 }
 
 /* The start of a run's block in a table of runs: blank lines between runs, a comment. */
-static void plot_block_head(GString *s, const run_record *r, double blocks)
+static void plot_block_head(GString *s, const run_result *r, double blocks)
 {
     g_string_append_printf(s, "%s# run", blocks ? "\n\n" : "");
     plot_text_field(s, r->id);
@@ -524,12 +524,12 @@ static char *plot_point_name(const plot_ctx *c, const plotdata_cell *cell)
 /* The run that shows a grid point's usual outcome: when at least half of its runs
  * collapsed, the first collapsed by the point's commonest cause; otherwise the first
  * that did not collapse. */
-static const run_record *plot_representative(const plotdata_cell *cell)
+static const run_result *plot_representative(const plotdata_cell *cell)
 {
     g_autofree char *top = plot_top_cause(cell);
     gboolean mostly = cell->runs > 0 && 2 * cell->collapsed >= cell->runs && cell->collapsed;
     for (guint i = 0; i < cell->members->len; i++) {
-        const run_record *r = cell->members->pdata[i];
+        const run_result *r = cell->members->pdata[i];
         g_autofree char *p = plotdata_primary_cause(r);
         gboolean coll = r->status == RUN_OK && r->verdict == VERDICT_COLLAPSED;
         if (mostly ? coll && strcmp(p, top) == 0 : !coll && r->status == RUN_OK)
@@ -544,7 +544,7 @@ static char *plot_cell_title(const plot_ctx *c, const plotdata_cell *cell)
 {
     int crashed = 0, timeout = 0;
     for (guint i = 0; i < cell->members->len; i++) {
-        const run_record *r = cell->members->pdata[i];
+        const run_result *r = cell->members->pdata[i];
         timeout += r->status == RUN_TIMEOUT;
         crashed += r->status != RUN_OK && r->status != RUN_TIMEOUT;
     }
@@ -561,7 +561,7 @@ static char *plot_cell_title(const plot_ctx *c, const plotdata_cell *cell)
     return g_string_free(s, FALSE);
 }
 
-static char *plot_run_outcome(const run_record *r)
+static char *plot_run_outcome(const run_result *r)
 {
     g_autofree char *p = plotdata_primary_cause(r);
     if (r->status != RUN_OK)
@@ -723,7 +723,7 @@ static void plot_loss_state_clear(plot_loss_state *st)
 }
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(plot_loss_state, plot_loss_state_clear)
 
-/* Panel p of a loss chart: the runs `members` (run_record*, their metrics.csv under `dir`)
+/* Panel p of a loss chart: the runs `members` (run_result*, their metrics.csv under `dir`)
  * written to data/<chart>-PP.dat, one block per run, and their markers to -end.dat. */
 static gboolean plot_loss_panel(plot_ctx *c, plot_job *j, plot_loss_state *st, guint p,
                                 const char *title, const char *dir, const GPtrArray *members,
@@ -735,7 +735,7 @@ static gboolean plot_loss_panel(plot_ctx *c, plot_job *j, plot_loss_state *st, g
     int last = -1, planned = 0;
     st->per_panel = MAX(st->per_panel, (int)members->len);
     for (guint i = 0; i < members->len; i++) {
-        const run_record *r = members->pdata[i];
+        const run_result *r = members->pdata[i];
         if (i >= PLOT_MAX_RUNS) {
             st->capped_runs = TRUE;
             break;
@@ -849,7 +849,7 @@ static void plot_layers_of(const plotdata_metrics *m, const char *suffix, GPtrAr
         }
 }
 
-static char *plot_rep_title(const plot_ctx *c, const plotdata_cell *cell, const run_record *r)
+static char *plot_rep_title(const plot_ctx *c, const plotdata_cell *cell, const run_result *r)
 {
     g_autofree char *outcome = plot_run_outcome(r);
     if (!c->d->axes->len)
@@ -861,7 +861,7 @@ static char *plot_rep_title(const plot_ctx *c, const plotdata_cell *cell, const 
 
 /* The representative run of each panel and its metrics (NULL where none were saved). */
 typedef struct plot_reps {
-    GPtrArray *runs;    /* const run_record* or NULL, per panel */
+    GPtrArray *runs;    /* const run_result* or NULL, per panel */
     GPtrArray *metrics; /* plotdata_metrics* or NULL, per panel */
 } plot_reps;
 
@@ -870,7 +870,7 @@ static void plot_reps_read(const plot_ctx *c, plot_reps *reps)
     reps->runs = g_ptr_array_new();
     reps->metrics = g_ptr_array_new_with_free_func((GDestroyNotify)plotdata_metrics_free);
     for (guint p = 0; p < c->panels->len; p++) {
-        const run_record *r = plot_representative(c->panels->pdata[p]);
+        const run_result *r = plot_representative(c->panels->pdata[p]);
         g_ptr_array_add(reps->runs, (gpointer)r);
         g_ptr_array_add(reps->metrics, r ? plotdata_metrics_read(c->d->dir, r->id, NULL) : NULL);
     }
@@ -893,7 +893,7 @@ static gboolean plot_layer_table(plot_ctx *c, plot_job *j, const plot_reps *reps
                                  GArray *xmax, double *min_pos, double *max_v, GError **error)
 {
     const plotdata_cell *cell = c->panels->pdata[p];
-    const run_record *r = reps->runs->pdata[p];
+    const run_result *r = reps->runs->pdata[p];
     const plotdata_metrics *m = reps->metrics->pdata[p];
     g_autoptr(GString) s = g_string_new("# epoch");
     for (guint l = 0; l < layers->len; l++)
@@ -1131,7 +1131,7 @@ static gboolean plot_spread(plot_ctx *c, const plot_chart *chart, GError **error
     for (guint p = 0; p < c->panels->len; p++) {
         const plotdata_cell *cell = c->panels->pdata[p];
         for (guint i = 0; i < cell->members->len; i++) {
-            const run_record *r = cell->members->pdata[i];
+            const run_result *r = cell->members->pdata[i];
             for (gsize k = 0; k < r->n_outputs; k++)
                 plot_add_unique(outs, r->out_names[k]);
         }
@@ -1140,7 +1140,7 @@ static gboolean plot_spread(plot_ctx *c, const plot_chart *chart, GError **error
         const plotdata_cell *cell = c->panels->pdata[p];
         for (guint i = 0; !outs->len && i < cell->members->len; i++) {
             g_autoptr(plotdata_metrics) m =
-                plotdata_metrics_read(c->d->dir, ((run_record *)cell->members->pdata[i])->id, NULL);
+                plotdata_metrics_read(c->d->dir, ((run_result *)cell->members->pdata[i])->id, NULL);
             if (m)
                 plot_layers_of(m, "_std", outs);
         }
@@ -1166,7 +1166,7 @@ static gboolean plot_spread(plot_ctx *c, const plot_chart *chart, GError **error
         g_autofree double *tsum = g_new0(double, no + 1);
         g_autofree int *tn = g_new0(int, no + 1);
         for (guint i = 0; i < cell->members->len && i < PLOT_MAX_RUNS; i++) {
-            const run_record *r = cell->members->pdata[i];
+            const run_result *r = cell->members->pdata[i];
             planned = MAX(planned, r->epochs_planned);
             for (gsize k = 0; k < r->n_outputs; k++)
                 for (guint o = 0; o < no; o++)
@@ -1289,7 +1289,7 @@ static void plot_tally_add(plot_tally *t, const plotdata_cell *cell)
 /* A collapsed run whose primary finding is only a warning (no_update flagged first, then
  * bad_init collapsed it): the detector of its first collapsed finding counts as the
  * second cause of that primary one. */
-static void plot_tally_run(plot_tally *t, const run_record *r)
+static void plot_tally_run(plot_tally *t, const run_result *r)
 {
     if (r->status != RUN_OK || r->verdict != VERDICT_COLLAPSED ||
         !r->findings->len)

@@ -254,12 +254,12 @@ static void plotdata_cells_from_runs(plotdata *d)
 {
     int n = 0;
     for (guint i = 0; i < d->runs->len; i++)
-        n = MAX(n, ((run_record *)d->runs->pdata[i])->cell + 1);
+        n = MAX(n, ((run_result *)d->runs->pdata[i])->cell + 1);
     g_autoptr(GPtrArray) labels = g_ptr_array_new_with_free_func((GDestroyNotify)g_strfreev);
     for (int c = 0; c < n; c++) {
         GStrv l = NULL;
         for (guint i = 0; i < d->runs->len && !l; i++) {
-            const run_record *r = d->runs->pdata[i];
+            const run_result *r = d->runs->pdata[i];
             if (r->cell == c && r->axis_values)
                 l = g_strdupv(r->axis_values);
         }
@@ -300,7 +300,7 @@ plotdata *plotdata_load(const char *dir, GError **error)
     g_autoptr(plotdata) d = g_new0(plotdata, 1);
     d->dir = g_strdup(dir);
     d->axes = g_ptr_array_new_with_free_func((GDestroyNotify)plotdata_axis_free);
-    d->runs = g_ptr_array_new_with_free_func((GDestroyNotify)run_record_free);
+    d->runs = g_ptr_array_new_with_free_func((GDestroyNotify)run_result_free);
     d->cells = g_ptr_array_new_with_free_func((GDestroyNotify)plotdata_cell_free);
     d->activations = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
 
@@ -325,7 +325,7 @@ plotdata *plotdata_load(const char *dir, GError **error)
         /* Ids name directories: refuse anything that could leave runs/. */
         if (!*id || strchr(id, '/') || strcmp(id, "..") == 0 || strcmp(id, ".") == 0)
             continue;
-        run_record *rec = results_load_run(dir, id, error);
+        run_result *rec = results_load_run(dir, id, error);
         if (!rec && error && *error)
             return NULL;
         if (rec)
@@ -354,7 +354,7 @@ plotdata *plotdata_load(const char *dir, GError **error)
     for (guint i = 0; i < d->cells->len; i++) {
         plotdata_cell *c = d->cells->pdata[i];
         for (guint k = 0; k < d->runs->len; k++)
-            if (((run_record *)d->runs->pdata[k])->cell == c->cell)
+            if (((run_result *)d->runs->pdata[k])->cell == c->cell)
                 g_ptr_array_add(c->members, d->runs->pdata[k]);
     }
     return g_steal_pointer(&d);
@@ -399,7 +399,7 @@ int plotdata_metrics_column(const plotdata_metrics *m, const char *name)
 
 /* ------------------------------------------------------------------------- names */
 
-char *plotdata_primary_cause(const run_record *r)
+char *plotdata_primary_cause(const run_result *r)
 {
     char *c = g_strdup(r->causes ? r->causes : "");
     char *semi = strchr(c, ';');

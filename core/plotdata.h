@@ -33,7 +33,7 @@ typedef struct plotdata_cell {
     int runs, collapsed;
     double rate, lo, hi;
     char *primary;      /* "dead_relu:3;oscillation:1" or "" */
-    GPtrArray *members; /* run_record* (borrowed from plotdata.runs), in run order */
+    GPtrArray *members; /* run_result* (borrowed from plotdata.runs), in run order */
 } plotdata_cell;
 
 /* A grid axis: its key, its values in experiment-file syntax and their short labels. */
@@ -50,7 +50,7 @@ typedef struct plotdata {
     GPtrArray *axes;     /* plotdata_axis*: from experiment.cfg, else from cells.csv */
     char *loss_name;     /* the loss plugin's name, or NULL */
     GHashTable *activations; /* layer name -> its activation's name, from experiment.cfg */
-    GPtrArray *runs;     /* run_record*, in summary.csv order */
+    GPtrArray *runs;     /* run_result*, in summary.csv order */
     GPtrArray *cells;    /* plotdata_cell*, in cells.csv order */
 } plotdata;
 
@@ -78,7 +78,7 @@ static inline double plotdata_metrics_at(const plotdata_metrics *m, guint row, i
 }
 
 /* The primary cause of a run ("" when healthy). Newly allocated. */
-char *plotdata_primary_cause(const run_record *r);
+char *plotdata_primary_cause(const run_result *r);
 /* The activation of `layer` in the runs of `cell` ("relu"; its grid value when an axis
  * sets model.<layer>.activation), or NULL when experiment.cfg does not say.  Newly
  * allocated. */

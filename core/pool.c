@@ -228,7 +228,7 @@ static void finish_job(const plan *s, const sweep_options *opt, int index, progr
         return;
     g_autoptr(GError) err = NULL;
     g_autofree char *id = plan_run_id(s, index);
-    g_autoptr(run_record) rec = results_load_run(opt->out_dir, id, &err);
+    g_autoptr(run_result) rec = results_load_run(opt->out_dir, id, &err);
     if (rec && rec->verdict == VERDICT_COLLAPSED)
         pr->collapsed++;
     if (rec && pr->on) {

@@ -69,7 +69,7 @@ static void report_causes(GString *h, GHashTable *colors, const char *list)
     }
 }
 
-static const char *report_axis_value(const run_record *r, const char *key)
+static const char *report_axis_value(const run_result *r, const char *key)
 {
     for (guint k = 0; r->axis_keys && r->axis_keys[k]; k++)
         if (strcmp(r->axis_keys[k], key) == 0)
@@ -124,7 +124,7 @@ static void report_tally(GString *h, const plotdata *d)
 {
     int n[5] = {0}; /* collapsed, warning, healthy, crashed, timeout */
     for (guint i = 0; i < d->runs->len; i++) {
-        const run_record *r = d->runs->pdata[i];
+        const run_result *r = d->runs->pdata[i];
         if (r->status == RUN_TIMEOUT)
             n[4]++;
         else if (r->status != RUN_OK)
@@ -480,7 +480,7 @@ static void report_runs(GString *h, const plotdata *d, GHashTable *colors)
                        "<th>final loss</th><th>epochs run / planned</th><th>stopped early</th>"
                        "</tr></thead>\n<tbody>\n");
     for (guint i = 0; i < d->runs->len; i++) {
-        const run_record *r = d->runs->pdata[i];
+        const run_result *r = d->runs->pdata[i];
         const char *state = r->status == RUN_OK ? verdict_name(r->verdict) : run_status_name(r->status);
         g_autofree char *cls = g_markup_escape_text(state, -1);
         g_string_append_printf(h, "<tr class=\"run %s\">", cls);
@@ -517,7 +517,7 @@ static void report_findings(GString *h, const plotdata *d, GHashTable *colors)
     g_string_append(h, "<h2 id=\"findings\">Findings per run</h2>\n");
     gboolean any = FALSE;
     for (guint i = 0; i < d->runs->len; i++) {
-        const run_record *r = d->runs->pdata[i];
+        const run_result *r = d->runs->pdata[i];
         if (!r->findings->len && !r->reason)
             continue;
         any = TRUE;

@@ -71,31 +71,13 @@ gboolean results_write(const char *path, const char *data, gssize len, gboolean 
     return FALSE;
 }
 
-void run_record_free(run_record *r)
-{
-    if (!r)
-        return;
-    g_free(r->id);
-    g_free(r->reason);
-    g_free(r->causes);
-    g_free(r->fingerprint);
-    g_free(r->advice);
-    g_strfreev(r->axis_keys);
-    g_strfreev(r->axis_values);
-    if (r->findings)
-        g_ptr_array_free(r->findings, TRUE);
-    g_strfreev(r->out_names);
-    g_free(r->target_std);
-    g_free(r);
-}
-
 /* ---- What fix verification needs (verify.c): each finding's candidate fixes and
  * flags, and the numbers that tell whether the run learned. */
 
 static const char *const learning_keys[] = {"baseline_loss", "final_data_loss",
                                             "final_accuracy", "majority_accuracy"};
 
-static void results_save_learning(GKeyFile *kf, const run_record *rec)
+static void results_save_learning(GKeyFile *kf, const run_result *rec)
 {
     const double v[] = {rec->baseline_loss, rec->final_data_loss, rec->final_accuracy,
                         rec->majority_accuracy};
@@ -104,7 +86,7 @@ static void results_save_learning(GKeyFile *kf, const run_record *rec)
             g_key_file_set_double(kf, "run", learning_keys[i], v[i]);
 }
 
-static void results_load_learning(GKeyFile *kf, run_record *r)
+static void results_load_learning(GKeyFile *kf, run_result *r)
 {
     double *v[] = {&r->baseline_loss, &r->final_data_loss, &r->final_accuracy,
                    &r->majority_accuracy};
@@ -187,7 +169,7 @@ static void json_number(GString *out, double v)
         g_string_append(out, "null"); /* JSON has no NaN or Inf */
 }
 
-static char *verdict_json(const run_record *rec, const run_output *out)
+static char *verdict_json(const run_result *rec)
 {
     GString *j = g_string_new("{\n  \"run\": ");
     json_string(j, rec->id);
@@ -205,8 +187,8 @@ static char *verdict_json(const run_record *rec, const run_output *out)
         first = FALSE;
     }
     g_string_append(j, "],\n  \"findings\": [");
-    for (guint i = 0; out && out->findings && i < out->findings->len; i++) {
-        const finding_rec *f = out->findings->pdata[i];
+    for (guint i = 0; rec->findings && i < rec->findings->len; i++) {
+        const finding_rec *f = rec->findings->pdata[i];
         g_string_append(j, i ? ",\n    {" : "\n    {");
         g_string_append(j, "\"detector\": ");
         json_string(j, f->detector);
@@ -220,7 +202,7 @@ static char *verdict_json(const run_record *rec, const run_output *out)
         json_string(j, f->advice);
         g_string_append_c(j, '}');
     }
-    if (out && out->findings && out->findings->len)
+    if (rec->findings && rec->findings->len)
         g_string_append(j, "\n  ");
     g_string_append(j, "],\n  \"status\": ");
     json_string(j, run_status_name(rec->status));
@@ -237,7 +219,7 @@ static char *verdict_json(const run_record *rec, const run_output *out)
     g_string_append(j, ",\n  \"final_loss\": ");
     json_number(j, rec->final_loss);
     g_string_append(j, ",\n  \"final_val_loss\": ");
-    json_number(j, out ? out->final_val_loss : NAN);
+    json_number(j, rec->final_val_loss);
     g_string_append(j, ",\n  \"wall_ms\": ");
     json_number(j, rec->wall_ms);
     g_string_append(j, "\n}\n");
@@ -245,7 +227,7 @@ static char *verdict_json(const run_record *rec, const run_output *out)
 }
 
 /* run.result's text: the record and its findings as a GLib key file. */
-static char *result_text(const run_record *rec, const run_output *out, gsize *len)
+static char *result_text(const run_result *rec, gsize *len)
 {
     g_autoptr(GKeyFile) kf = g_key_file_new();
     g_key_file_set_string(kf, "run", "id", rec->id);
@@ -269,15 +251,14 @@ static char *result_text(const run_record *rec, const run_output *out, gsize *le
     for (guint i = 0; rec->axis_keys && rec->axis_keys[i]; i++)
         g_key_file_set_string(kf, "grid", rec->axis_keys[i], rec->axis_values[i]);
     /* What charts need beside metrics.csv: the targets' spread per output. */
-    if (out && out->out_names && out->target_std) {
-        g_key_file_set_string_list(kf, "data", "outputs", (const char *const *)out->out_names,
-                                   g_strv_length(out->out_names));
-        g_key_file_set_double_list(kf, "data", "target_std", (double *)(void *)out->target_std->data,
-                                   out->target_std->len);
+    if (rec->out_names && rec->target_std) {
+        g_key_file_set_string_list(kf, "data", "outputs", (const char *const *)rec->out_names,
+                                   g_strv_length(rec->out_names));
+        g_key_file_set_double_list(kf, "data", "target_std", rec->target_std, rec->n_outputs);
     }
     /* The findings too, so reports read one GLib key file per run and no JSON. */
-    for (guint i = 0; out && out->findings && i < out->findings->len; i++) {
-        const finding_rec *f = out->findings->pdata[i];
+    for (guint i = 0; rec->findings && i < rec->findings->len; i++) {
+        const finding_rec *f = rec->findings->pdata[i];
         g_autofree char *group = g_strdup_printf("finding %u", i);
         g_key_file_set_string(kf, group, "detector", f->detector);
         g_key_file_set_string(kf, group, "level",
@@ -349,8 +330,8 @@ const GError *results_batch_error(const results_batch *b, guint i)
     return g_array_index(b->entries, batch_entry, i).error;
 }
 
-gboolean results_batch_add(results_batch *b, const run_record *rec, const run_output *out,
-                           const char *run_cfg, GError **error)
+gboolean results_batch_add(results_batch *b, const run_result *rec, const char *run_cfg,
+                           GError **error)
 {
     g_autofree char *run_dir = g_build_filename(b->dir, "runs", rec->id, NULL);
     /* Never through a link, even one planted after the sweep checked the directory. */
@@ -359,13 +340,14 @@ gboolean results_batch_add(results_batch *b, const run_record *rec, const run_ou
     g_autofree char *metrics = g_build_filename(run_dir, "metrics.csv", NULL);
     g_autofree char *verdict = g_build_filename(run_dir, "verdict.json", NULL);
     g_autofree char *cfg = g_build_filename(run_dir, "run.cfg", NULL);
-    g_autofree char *vj = verdict_json(rec, out);
-    if (!results_write(metrics, out->metrics->str, (gssize)out->metrics->len, FALSE, error) ||
+    g_autofree char *vj = verdict_json(rec);
+    const GString *m = rec->metrics;
+    if (!results_write(metrics, m ? m->str : "", m ? (gssize)m->len : 0, FALSE, error) ||
         !results_write(verdict, vj, -1, FALSE, error) ||
         !results_write(cfg, run_cfg, -1, FALSE, error))
         return FALSE;
     batch_entry e = {rec->index, g_strdup(rec->id), NULL, 0, NULL};
-    e.text = result_text(rec, out, &e.len);
+    e.text = result_text(rec, &e.len);
     if (!b->entries->len)
         b->first = g_get_monotonic_time();
     g_array_append_val(b->entries, e);
@@ -402,11 +384,11 @@ void results_batch_commit(results_batch *b)
 
 void results_batch_clear(results_batch *b) { g_array_set_size(b->entries, 0); }
 
-gboolean results_save_run(const char *dir, const run_record *rec, const run_output *out,
-                          const char *run_cfg, GError **error)
+gboolean results_save_run(const char *dir, const run_result *rec, const char *run_cfg,
+                          GError **error)
 {
     g_autoptr(results_batch) b = results_batch_new(dir);
-    if (!results_batch_add(b, rec, out, run_cfg, error))
+    if (!results_batch_add(b, rec, run_cfg, error))
         return FALSE;
     results_batch_commit(b);
     const GError *err = results_batch_error(b, 0);
@@ -417,7 +399,7 @@ gboolean results_save_run(const char *dir, const run_record *rec, const run_outp
     return TRUE;
 }
 
-run_record *results_load_run(const char *dir, const char *id, GError **error)
+run_result *results_load_run(const char *dir, const char *id, GError **error)
 {
     g_autofree char *path = g_build_filename(dir, "runs", id, "run.result", NULL);
     if (!g_file_test(path, G_FILE_TEST_EXISTS))
@@ -429,7 +411,8 @@ run_record *results_load_run(const char *dir, const char *id, GError **error)
                        path);
         return NULL;
     }
-    g_autoptr(run_record) r = g_new0(run_record, 1);
+    g_autoptr(run_result) r = g_new0(run_result, 1);
+    run_result_init(r);
     GError *err = NULL;
     r->id = g_key_file_get_string(kf, "run", "id", &err);
     if (!err)
@@ -514,7 +497,7 @@ gboolean results_write_summary(const char *dir, GPtrArray *records, GStrv axis_k
     g_string_append(s, ",seed,status,verdict,causes,final_loss,epochs_run,wall_ms,"
                        "stopped_epoch,epochs_saved\n");
     for (guint i = 0; i < records->len; i++) {
-        const run_record *r = records->pdata[i];
+        const run_result *r = records->pdata[i];
         csv_append_field(s, r->id);
         for (guint a = 0; axis_keys && axis_keys[a]; a++) {
             const char *v = "";
@@ -614,7 +597,7 @@ GPtrArray *results_cells(GPtrArray *records, GPtrArray *cell_labels)
         g_ptr_array_add(cells, cs);
     }
     for (guint i = 0; i < records->len; i++) {
-        const run_record *r = records->pdata[i];
+        const run_result *r = records->pdata[i];
         if (r->cell < 0 || (guint)r->cell >= n || r->status != RUN_OK)
             continue;
         cell_stats *cs = cells->pdata[r->cell];

@@ -5,46 +5,18 @@
 #define FL_RESULTS_H
 
 #include <glib.h>
-#include "train.h"
+#include "runresult.h"
 #include "detect.h"
 
 /* Write a file whole: a temporary file renamed over the target (durable: fsync too). */
 gboolean results_write(const char *path, const char *data, gssize len, gboolean durable,
                        GError **error);
 
-/* What a finished run left in its run.result. */
-typedef struct run_record {
-    char *id;
-    int index;
-    int cell;             /* grid point */
-    gint64 seed;
-    run_status status;
-    char *reason;
-    verdict_kind verdict; /* VERDICT_HEALTHY unless status is RUN_OK */
-    char *causes;         /* ';'-separated, primary first */
-    double final_loss;
-    int epochs_run;
-    int epochs_planned;
-    gboolean stopped_early;
-    char *advice;         /* the primary finding's advice, or NULL */
-    double wall_ms;
-    char *fingerprint;    /* of the run's resolved configuration */
-    GStrv axis_keys;      /* grid keys and the run's values (labels) */
-    GStrv axis_values;
-    GPtrArray *findings;  /* finding_rec*, primary first (empty if none) */
-    GStrv out_names;      /* target columns (NULL if the run crashed before loading data) */
-    double *target_std;   /* their spread over the training rows, n_outputs values */
-    gsize n_outputs;
-    /* Whether the run learned (train.h: run_output); NaN where unknown. */
-    double baseline_loss, final_data_loss, final_accuracy, majority_accuracy;
-} run_record;
 
-void run_record_free(run_record *r);
-G_DEFINE_AUTOPTR_CLEANUP_FUNC(run_record, run_record_free)
-
-/* Write runs/<id>/: metrics.csv, verdict.json, run.cfg, then run.result: a batch of one. */
-gboolean results_save_run(const char *dir, const run_record *rec, const run_output *out,
-                          const char *run_cfg, GError **error);
+/* Write runs/<id>/: metrics.csv (rec->metrics), verdict.json, run.cfg, then run.result:
+ * a batch of one. */
+gboolean results_save_run(const char *dir, const run_result *rec, const char *run_cfg,
+                          GError **error);
 
 /* Group commit: the files of several runs, then one sync, then their run.result markers,
  * then one more sync.  Two syncs per batch instead of two per run; a run whose run.result
@@ -66,8 +38,8 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(results_batch, results_batch_free)
 /* Write the run's metrics.csv, verdict.json and run.cfg (each whole, not synced) and keep
  * its run.result for the commit.  FALSE when they cannot be written: the run is not in
  * the batch. */
-gboolean results_batch_add(results_batch *b, const run_record *rec, const run_output *out,
-                           const char *run_cfg, GError **error);
+gboolean results_batch_add(results_batch *b, const run_result *rec, const char *run_cfg,
+                           GError **error);
 guint results_batch_len(const results_batch *b);
 /* Microseconds since the batch's first run was added (0 when empty). */
 gint64 results_batch_age(const results_batch *b);
@@ -78,8 +50,9 @@ int results_batch_index(const results_batch *b, guint i);
 const GError *results_batch_error(const results_batch *b, guint i);
 /* Empty it for the next batch. */
 void results_batch_clear(results_batch *b);
-/* The record of a finished run, or NULL (no error) if the run is not finished. */
-run_record *results_load_run(const char *dir, const char *id, GError **error);
+/* The result of a finished run (without its metrics), or NULL (no error) if the run is
+ * not finished. */
+run_result *results_load_run(const char *dir, const char *id, GError **error);
 
 /* summary.csv from records in run order (missing runs are left out). */
 gboolean results_write_summary(const char *dir, GPtrArray *records, GStrv axis_keys,

@@ -7,10 +7,11 @@
 #include <math.h>
 #include <string.h>
 
-/* What every record of a run holds, known from the plan alone. */
-static run_record *record_new(const plan *p, int index)
+/* A run's result with what the plan alone knows: which run it is. */
+static run_result *record_new(const plan *p, int index)
 {
-    run_record *rec = g_new0(run_record, 1);
+    run_result *rec = g_new0(run_result, 1);
+    run_result_init(rec);
     rec->id = plan_run_id(p, index);
     rec->index = index;
     rec->cell = plan_cell_of(p, index);
@@ -19,9 +20,6 @@ static run_record *record_new(const plan *p, int index)
     rec->axis_keys = g_strdupv(p->axis_keys);
     rec->axis_values = plan_cell_labels(p, rec->cell);
     rec->epochs_planned = p->base->train.epochs;
-    rec->final_loss = NAN;
-    rec->baseline_loss = rec->final_data_loss = rec->final_accuracy = NAN;
-    rec->majority_accuracy = NAN;
     return rec;
 }
 
@@ -37,19 +35,13 @@ static gboolean save_failure(plan *p, int index, const char *out_dir, results_ba
                              run_status status, const char *reason, double wall_ms,
                              const char *cfg_text, GError **error)
 {
-    g_autoptr(run_record) rec = record_new(p, index);
+    g_autoptr(run_result) rec = record_new(p, index);
     rec->status = status;
     rec->reason = g_strdup(reason);
-    rec->verdict = VERDICT_HEALTHY;
     rec->causes = g_strdup("");
     rec->wall_ms = wall_ms;
-    run_output out = {0};
-    out.metrics = g_string_new(NULL);
-    out.final_loss = out.final_val_loss = NAN;
-    gboolean saved = batch ? results_batch_add(batch, rec, &out, cfg_text, error)
-                           : results_save_run(out_dir, rec, &out, cfg_text, error);
-    run_output_clear(&out);
-    return saved;
+    return batch ? results_batch_add(batch, rec, cfg_text, error)
+                 : results_save_run(out_dir, rec, cfg_text, error);
 }
 
 gboolean runner_record_failure(plan *p, int index, const char *out_dir, run_status status,
@@ -136,37 +128,23 @@ gboolean runner_run(plan *p, int index, runner_cache *cache, results_batch *batc
         g_clear_error(&err);
         return save_failure(p, index, NULL, batch, RUN_CRASHED, why, 0, cfg, error);
     }
-    run_output out;
-    if (!train_run(exp, (uint64_t)seed, host, &out, &err)) {
+    g_autoptr(run_result) rec = record_new(p, index);
+    if (!train_run(exp, (uint64_t)seed, host, rec, &err)) {
         /* Checked before the sweep; if it still fails (a file changed), say so per run. */
-        out.status = RUN_CRASHED;
-        out.reason = g_strdup(err->message);
+        rec->status = RUN_CRASHED;
+        g_free(rec->reason);
+        rec->reason = g_strdup(err->message);
         g_clear_error(&err);
     }
-    g_autoptr(run_record) rec = record_new(p, index);
-    rec->status = out.status;
-    rec->reason = g_strdup(out.reason);
-    rec->verdict = out.status == RUN_OK ? out.verdict : VERDICT_HEALTHY;
-    rec->causes = g_strdup(out.causes ? out.causes : "");
-    if (out.findings && out.findings->len)
-        rec->advice = g_strdup(((finding_rec *)out.findings->pdata[0])->advice);
-    rec->final_loss = out.final_loss;
-    rec->epochs_run = out.epochs_run;
-    rec->epochs_planned = out.epochs_planned;
-    rec->stopped_early = out.stopped_early;
-    rec->wall_ms = out.wall_ms;
-    rec->baseline_loss = out.baseline_loss;
-    rec->final_data_loss = out.final_data_loss;
-    rec->final_accuracy = out.final_accuracy;
-    rec->majority_accuracy = out.majority_accuracy;
-    if (!out.metrics)
-        out.metrics = g_string_new(NULL);
-    gboolean saved = results_batch_add(batch, rec, &out, cfg_text, error);
-    run_output_clear(&out);
-    return saved;
+    /* A run that did not finish has no verdict. */
+    if (rec->status != RUN_OK)
+        rec->verdict = VERDICT_HEALTHY;
+    if (!rec->causes)
+        rec->causes = g_strdup("");
+    return results_batch_add(batch, rec, cfg_text, error);
 }
 
-void runner_print(const run_record *rec)
+void runner_print(const run_result *rec)
 {
     g_autoptr(GString) line = g_string_new(rec->id);
     for (guint a = 0; rec->axis_keys && rec->axis_keys[a]; a++)

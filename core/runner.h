@@ -26,6 +26,6 @@ gboolean runner_record_failure(plan *p, int index, const char *out_dir, run_stat
 
 /* "r0007 lr=0.1 seed=7: collapsed (dead_relu), stopped at epoch 5 of 100, loss 0.25 -
  * fix: ...", control characters escaped. */
-void runner_print(const run_record *rec);
+void runner_print(const run_result *rec);
 
 #endif

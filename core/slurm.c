@@ -237,7 +237,7 @@ static gboolean slurm_check_dir(plan *s, const char *dir, int *finished, GError 
     *finished = 0;
     for (int i = 0; i < s->n_runs; i++) {
         g_autofree char *id = plan_run_id(s, i);
-        g_autoptr(run_record) rec = results_load_run(dir, id, error);
+        g_autoptr(run_result) rec = results_load_run(dir, id, error);
         if (!rec && error && *error)
             return FALSE;
         if (!rec)

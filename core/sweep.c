@@ -68,7 +68,7 @@ static void print_cells(const plan *s, GPtrArray *cells, GPtrArray *records,
         /* The advice of the first run of this point whose primary cause is that one. */
         const char *run_advice = NULL;
         for (guint r = 0; r < records->len && !run_advice; r++) {
-            const run_record *rec = records->pdata[r];
+            const run_result *rec = records->pdata[r];
             if (rec->cell == c->cell && rec->advice && g_str_has_prefix(rec->causes, cause) &&
                 (rec->causes[strlen(cause)] == ';' || rec->causes[strlen(cause)] == '\0'))
                 run_advice = rec->advice;
@@ -87,16 +87,16 @@ static void print_cells(const plan *s, GPtrArray *cells, GPtrArray *records,
     }
 }
 
-/* The finished runs of the plan found in dir (run_record*, in plan order); missing (may be
+/* The finished runs of the plan found in dir (run_result*, in plan order); missing (may be
  * NULL) receives the plan positions without a result. */
 static gboolean load_records(plan *s, const char *dir, GPtrArray **records, GArray *missing,
                              GError **error)
 {
-    *records = g_ptr_array_new_with_free_func((GDestroyNotify)run_record_free);
+    *records = g_ptr_array_new_with_free_func((GDestroyNotify)run_result_free);
     for (int i = 0; i < s->n_runs; i++) {
         g_autofree char *id = plan_run_id(s, i);
         GError *err = NULL;
-        run_record *rec = results_load_run(dir, id, &err);
+        run_result *rec = results_load_run(dir, id, &err);
         if (err) {
             g_propagate_error(error, err);
             return FALSE;
@@ -106,7 +106,7 @@ static gboolean load_records(plan *s, const char *dir, GPtrArray **records, GArr
                         "%s/runs/%s was run with another configuration than %s/experiment.cfg "
                         "says: the directory mixes experiments",
                         dir, id, dir);
-            run_record_free(rec);
+            run_result_free(rec);
             return FALSE;
         }
         if (rec)
@@ -198,7 +198,7 @@ static gboolean sweep_run_locked(plan *s, const sweep_options *opt, sweep_totals
         g_autofree char *id = plan_run_id(s, i);
         gboolean mine = opt->shard_count <= 1 || i % opt->shard_count == opt->shard_index;
         GError *err = NULL;
-        g_autoptr(run_record) rec = results_load_run(opt->out_dir, id, &err);
+        g_autoptr(run_result) rec = results_load_run(opt->out_dir, id, &err);
         if (err && !opt->force) {
             g_propagate_error(error, err);
             return FALSE;
@@ -256,7 +256,7 @@ static gboolean sweep_run_locked(plan *s, const sweep_options *opt, sweep_totals
         totals->tables_unsaved = TRUE;
     }
     for (guint i = 0; i < finished->len; i++) {
-        const run_record *rec = finished->pdata[i];
+        const run_result *rec = finished->pdata[i];
         gboolean mine = opt->shard_count <= 1 || rec->index % opt->shard_count == opt->shard_index;
         if (mine && rec->status == RUN_OK)
             totals->ok++;

@@ -18,42 +18,6 @@
 #include <math.h>
 #include <string.h>
 
-const char *run_status_name(run_status st)
-{
-    switch (st) {
-    case RUN_OK: return "ok";
-    case RUN_CRASHED: return "crashed";
-    case RUN_TIMEOUT: return "timeout";
-    }
-    return "crashed";
-}
-
-gboolean run_status_from_name(const char *name, run_status *st)
-{
-    for (run_status k = RUN_OK; k <= RUN_TIMEOUT; k++)
-        if (name && strcmp(name, run_status_name(k)) == 0) {
-            *st = k;
-            return TRUE;
-        }
-    return FALSE;
-}
-
-void run_output_clear(run_output *out)
-{
-    g_clear_pointer(&out->reason, g_free);
-    g_clear_pointer(&out->causes, g_free);
-    if (out->findings)
-        g_ptr_array_free(out->findings, TRUE);
-    out->findings = NULL;
-    g_clear_pointer(&out->out_names, g_strfreev);
-    if (out->target_std)
-        g_array_free(out->target_std, TRUE);
-    out->target_std = NULL;
-    if (out->metrics)
-        g_string_free(out->metrics, TRUE);
-    out->metrics = NULL;
-}
-
 static size_t max_batch_of(const experiment *e, const data_split *d)
 {
     size_t train = MIN((size_t)e->train.batch, d->n_train);
@@ -119,7 +83,7 @@ enum { STOP_WAIT_FOR_CAUSE = 5 };
 /* Diagnose the findings that hold now; TRUE when the run should stop here.  *since: the
  * epoch the verdict first became collapsed (-1 until then). */
 static gboolean diagnose_now(const experiment *e, detect_set *det, gboolean final, int epoch,
-                             int *since, run_output *out)
+                             int *since, run_result *out)
 {
     diagnosis dg;
     diagnose(detect_findings(det), final, &dg);
@@ -157,7 +121,7 @@ static gboolean scheduled_lr(const experiment *e, fl_host *host, double lr0, int
 }
 
 static gboolean train_loop(const experiment *e, uint64_t seed, model *m, const data_split *d,
-                           run_loss *loss, probe_book *book, detect_set *det, run_output *out,
+                           run_loss *loss, probe_book *book, detect_set *det, run_result *out,
                            gint64 t0, GError **error)
 {
     const fl_optimizer_ops *opt = e->optimizer.plugin->ops.optimizer;
@@ -271,11 +235,12 @@ static gboolean train_loop(const experiment *e, uint64_t seed, model *m, const d
     return TRUE;
 }
 
-gboolean train_run(const experiment *e, uint64_t seed, fl_host *host, run_output *out,
+gboolean train_run(const experiment *e, uint64_t seed, fl_host *host, run_result *out,
                    GError **error)
 {
     gint64 t0 = g_get_monotonic_time();
-    memset(out, 0, sizeof *out);
+    /* out says which run this is (its identity, or nothing); the outcome is filled here. */
+    g_return_val_if_fail(!out->findings && !out->metrics, FALSE);
     out->status = RUN_OK;
     out->final_loss = NAN;
     out->final_val_loss = NAN;
@@ -299,8 +264,8 @@ gboolean train_run(const experiment *e, uint64_t seed, fl_host *host, run_output
     if (!book)
         return FALSE;
     out->out_names = g_strdupv(d->out_names);
-    out->target_std = g_array_new(FALSE, FALSE, sizeof(double));
-    g_array_append_vals(out->target_std, d->target_std, d->n_out);
+    out->target_std = g_memdup2(d->target_std, d->n_out * sizeof(double));
+    out->n_outputs = d->n_out;
     g_autoptr(detect_set) det = detect_new(e->detectors, host, error);
     if (!det)
         return FALSE;
@@ -320,6 +285,8 @@ gboolean train_run(const experiment *e, uint64_t seed, fl_host *host, run_output
         out->final_accuracy = fl_probes_now(view)->accuracy;
         out->majority_accuracy = fl_majority_accuracy(view);
     }
+    if (out->findings->len)
+        out->advice = g_strdup(((finding_rec *)out->findings->pdata[0])->advice);
     out->metrics = g_string_new_len(probes_csv(book)->str, (gssize)probes_csv(book)->len);
     out->wall_ms = (double)(g_get_monotonic_time() - t0) / 1000.0;
     return TRUE;

@@ -99,7 +99,7 @@ char *verify_cell_text(const verify_report *r, int cell)
 /* ---------------------------------------------------------------- evidence from runs */
 
 /* Did the run learn (verify.h)? */
-static gboolean record_learned(const run_record *r)
+static gboolean record_learned(const run_result *r)
 {
     if (r->status != RUN_OK || r->verdict == VERDICT_COLLAPSED)
         return FALSE;
@@ -110,7 +110,7 @@ static gboolean record_learned(const run_record *r)
     return fits || (classifies && acc >= maj + 0.5 * (1 - maj));
 }
 
-static double record_fit(const run_record *r)
+static double record_fit(const run_result *r)
 {
     if (isfinite(r->baseline_loss) && r->baseline_loss > 0 && isfinite(r->final_data_loss))
         return r->final_data_loss / r->baseline_loss;
@@ -146,7 +146,7 @@ static void evaluate(verify_trial *t, GPtrArray *recs)
     t->after_n = (int)recs->len;
     t->after_k = t->learned = 0;
     for (guint i = 0; i < recs->len; i++) {
-        const run_record *r = recs->pdata[i];
+        const run_result *r = recs->pdata[i];
         if (r->status != RUN_OK || r->verdict == VERDICT_COLLAPSED)
             t->after_k++;
         if (record_learned(r))
@@ -282,7 +282,7 @@ static GPtrArray *cell_candidates(GPtrArray *recs, char **data_cause)
 {
     GPtrArray *out = g_ptr_array_new_with_free_func((GDestroyNotify)candidate_free);
     for (guint r = 0; r < recs->len; r++) {
-        const run_record *rec = recs->pdata[r];
+        const run_result *rec = recs->pdata[r];
         if (rec->verdict != VERDICT_COLLAPSED)
             continue;
         g_autoptr(GHashTable) seen = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
@@ -395,7 +395,7 @@ typedef struct verifier {
     plan *s;
     const verify_options *opt;
     const char *dir;
-    GPtrArray *records;      /* run_record* per plan position, NULL where missing */
+    GPtrArray *records;      /* run_result* per plan position, NULL where missing */
     GPtrArray *cell_fp;      /* char*: each grid point's fingerprint (cell_fingerprint) */
     GHashTable *fp_cell;     /* fingerprint of a first run -> grid point + 1 */
     verify_report *report;
@@ -480,10 +480,10 @@ static gboolean rerun(verifier *v, verify_trial *t, experiment *fixed, const cha
                     "verification interrupted; run the same command again to resume it");
         return FALSE;
     }
-    g_autoptr(GPtrArray) recs = g_ptr_array_new_with_free_func((GDestroyNotify)run_record_free);
+    g_autoptr(GPtrArray) recs = g_ptr_array_new_with_free_func((GDestroyNotify)run_result_free);
     for (int i = 0; i < sub->n_runs; i++) {
         g_autofree char *id = plan_run_id(sub, i);
-        run_record *r = results_load_run(out_dir, id, error);
+        run_result *r = results_load_run(out_dir, id, error);
         if (!r && error && *error)
             return FALSE;
         if (r) {
@@ -864,7 +864,7 @@ verify_report *verify_sweep(plan *s, const verify_options *opt, GError **error)
     g_autoptr(GHashTable) after_cands =
         g_hash_table_new_full(NULL, NULL, NULL, (GDestroyNotify)g_ptr_array_unref);
     v.after_cands = after_cands;
-    g_autoptr(GPtrArray) records = g_ptr_array_new_with_free_func((GDestroyNotify)run_record_free);
+    g_autoptr(GPtrArray) records = g_ptr_array_new_with_free_func((GDestroyNotify)run_result_free);
     g_autoptr(GPtrArray) cell_fp = g_ptr_array_new_with_free_func(g_free);
     g_autoptr(GHashTable) fp_cell = g_hash_table_new(g_str_hash, g_str_equal);
     v.records = records;
@@ -876,11 +876,11 @@ verify_report *verify_sweep(plan *s, const verify_options *opt, GError **error)
     for (int i = 0; i < s->n_runs; i++) {
         g_autofree char *id = plan_run_id(s, i);
         int cell = plan_cell_of(s, i);
-        run_record *rec = results_load_run(dir, id, error);
+        run_result *rec = results_load_run(dir, id, error);
         if (!rec && error && *error)
             return NULL;
         if (rec && !plan_owns_saved_run(s, i, rec->fingerprint))
-            g_clear_pointer(&rec, run_record_free);
+            g_clear_pointer(&rec, run_result_free);
         g_ptr_array_add(records, rec);
         if (i % s->repeats == 0)
             g_ptr_array_add(r->cell_labels, plan_cell_labels(s, cell));

@@ -118,7 +118,7 @@ static void test_cnn_reference(void)
     g_autoptr(run_plan) p = plan_run_at(s, 0, &err);
     g_assert_no_error(err);
 
-    run_output out;
+    run_result out = {0};
     g_assert_true(train_run(p->exp, (uint64_t)p->seed, tu_host(), &out, &err));
     g_assert_no_error(err);
     g_assert_cmpint(out.status, ==, RUN_OK);
@@ -155,7 +155,7 @@ static void test_cnn_reference(void)
     g_test_message("cnn: loss %.6g -> %.6g, worst relative difference %.3g", first, last, worst);
     g_assert_cmpfloat(last, <, 0.5 * first); /* it learns, or agreeing would prove little */
     g_assert_cmpfloat(worst, <, 1e-5);
-    run_output_clear(&out);
+    run_result_clear(&out);
     tu_rmtree(dir);
 }
 

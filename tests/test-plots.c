@@ -739,7 +739,7 @@ static void test_report(void)
 
     /* Findings of a collapsed run: each finding's evidence and advice, escaped. */
     g_assert_nonnull(strstr(html, "<details id=\"run-r0000\">"));
-    g_autoptr(run_record) rec = results_load_run(dir, "r0000", &error);
+    g_autoptr(run_result) rec = results_load_run(dir, "r0000", &error);
     g_assert_no_error(error);
     g_assert_nonnull(rec);
     g_assert_cmpuint(rec->findings->len, >, 0);

@@ -128,7 +128,7 @@ static void run_case(gconstpointer data)
     g_assert_no_error(err);
 
     /* flatline's run. */
-    run_output out;
+    run_result out = {0};
     g_assert_true(train_run(p->exp, (uint64_t)p->seed, tu_host(), &out, &err));
     g_assert_no_error(err);
     g_assert_cmpint(out.status, ==, RUN_OK);
@@ -177,7 +177,7 @@ static void run_case(gconstpointer data)
     /* The run must actually learn, or agreeing would prove little. */
     g_assert_cmpfloat(last, <, 0.5 * first);
     g_assert_cmpfloat(worst, <, 1e-5);
-    run_output_clear(&out);
+    run_result_clear(&out);
     tu_rmtree(dir);
 }
 

@@ -22,7 +22,7 @@ static char *write_cfg(const char *dir, const char *text)
 }
 
 /* Train run 0 of an experiment text; returns its output (caller clears). */
-static run_output train_text(const char *text, gint64 seed_offset)
+static run_result train_text(const char *text, gint64 seed_offset)
 {
     g_autofree char *dir = tu_tmpdir();
     g_autofree char *path = write_cfg(dir, text);
@@ -31,7 +31,7 @@ static run_output train_text(const char *text, gint64 seed_offset)
     g_assert_no_error(err);
     g_autoptr(run_plan) p = plan_run_at(s, (int)0, &err);
     g_assert_no_error(err);
-    run_output out;
+    run_result out = {0};
     g_assert_true(train_run(p->exp, (uint64_t)(p->seed + seed_offset), tu_host(), &out, &err));
     g_assert_no_error(err);
     g_assert_cmpint(out.status, ==, RUN_OK);
@@ -78,7 +78,7 @@ static const char classification_cfg[] =
 
 static void assert_learns(const char *cfg, double factor)
 {
-    run_output out = train_text(cfg, 0);
+    run_result out = train_text(cfg, 0);
     g_autoptr(GArray) loss = metrics_column(out.metrics->str, "loss");
     g_autoptr(GArray) val = metrics_column(out.metrics->str, "val_loss");
     double first = g_array_index(loss, double, 0), last = g_array_index(loss, double, loss->len - 1);
@@ -88,7 +88,7 @@ static void assert_learns(const char *cfg, double factor)
     g_assert_cmpfloat(last, <, factor * first);
     g_assert_cmpfloat(vlast, <, factor * vfirst);
     g_assert_cmpfloat_with_epsilon(out.final_loss, last, 1e-8 * last); /* %.9g in the CSV */
-    run_output_clear(&out);
+    run_result_clear(&out);
 }
 
 static void test_regression_learns(void) { assert_learns(regression_cfg, 0.3); }
@@ -96,15 +96,15 @@ static void test_classification_learns(void) { assert_learns(classification_cfg,
 
 static void test_bit_identical_and_seeds(void)
 {
-    run_output a = train_text(regression_cfg, 0);
-    run_output b = train_text(regression_cfg, 0);
-    run_output c = train_text(regression_cfg, 1);
+    run_result a = train_text(regression_cfg, 0);
+    run_result b = train_text(regression_cfg, 0);
+    run_result c = train_text(regression_cfg, 1);
     g_assert_cmpuint(a.metrics->len, >, 1000);
     g_assert_cmpstr(a.metrics->str, ==, b.metrics->str);
     g_assert_cmpstr(a.metrics->str, !=, c.metrics->str);
-    run_output_clear(&a);
-    run_output_clear(&b);
-    run_output_clear(&c);
+    run_result_clear(&a);
+    run_result_clear(&b);
+    run_result_clear(&c);
 }
 
 /* A trunk and two heads that read it: both heads learn their own target. */
@@ -118,7 +118,7 @@ static void test_branching_heads(void)
         "          { name = \"b\"; from = \"trunk\"; units = 1; output = true; } );\n"
         "loss = \"mse\";\noptimizer = { plugin = \"adam\"; lr = 0.01; };\n"
         "train = { epochs = 60; batch = 20; };\n";
-    run_output out = train_text(cfg, 0);
+    run_result out = train_text(cfg, 0);
     g_autoptr(GArray) loss = metrics_column(out.metrics->str, "loss");
     g_assert_cmpfloat(g_array_index(loss, double, loss->len - 1), <,
                       0.6 * g_array_index(loss, double, 0));
@@ -133,7 +133,7 @@ static void test_branching_heads(void)
     g_assert_cmpfloat(fabs(g_array_index(s0, double, last) - g_array_index(s1, double, last)) +
                           fabs(g_array_index(m0, double, last) - g_array_index(m1, double, last)),
                       >, 1e-3);
-    run_output_clear(&out);
+    run_result_clear(&out);
 }
 
 /* No optimizer step: the weights, and so the predictions, never move. */
@@ -150,7 +150,7 @@ static void test_none_optimizer_freezes(void)
                                             cfg);
     char *old = strstr(full, "train = { epochs = 80; batch = 16; };");
     memcpy(old, "                                     ", strlen("train = { epochs = 80; batch = 16; };"));
-    run_output out = train_text(full, 0);
+    run_result out = train_text(full, 0);
     g_autoptr(GArray) ratio = metrics_column(out.metrics->str, "h1_update_ratio");
     g_autoptr(GArray) loss = metrics_column(out.metrics->str, "loss");
     g_assert_cmpuint(loss->len, ==, 31); /* epochs 0..30 */
@@ -160,7 +160,7 @@ static void test_none_optimizer_freezes(void)
     g_assert_cmpfloat_with_epsilon(g_array_index(loss, double, 1),
                                    g_array_index(loss, double, loss->len - 1),
                                    1e-6 * g_array_index(loss, double, 1));
-    run_output_clear(&out);
+    run_result_clear(&out);
 }
 
 static void test_dead_and_saturated_probes(void)
@@ -174,7 +174,7 @@ static void test_dead_and_saturated_probes(void)
         "init = { plugin = \"constant\"; value = 0.0; }; bias_init = { plugin = \"constant\"; value = 8.0; }; },\n"
         "          { name = \"out\"; units = 1; } );\n"
         "loss = \"mse\";\noptimizer = \"none\";\ntrain = { epochs = 2; stop_on = \"never\"; };\n";
-    run_output out = train_text(dead_cfg, 0);
+    run_result out = train_text(dead_cfg, 0);
     g_autoptr(GArray) dead = metrics_column(out.metrics->str, "h_dead");
     g_autoptr(GArray) sat = metrics_column(out.metrics->str, "s_saturated");
     g_autoptr(GArray) hsat = metrics_column(out.metrics->str, "h_saturated");
@@ -183,12 +183,12 @@ static void test_dead_and_saturated_probes(void)
     /* ReLU has no flat ends: its saturation is not 0 but no number at all. */
     g_assert_true(isnan(g_array_index(hsat, double, 0)));
     g_assert_nonnull(strstr(out.metrics->str, ",nan,"));
-    run_output_clear(&out);
+    run_result_clear(&out);
     /* The healthy regression net has live units. */
-    run_output ok = train_text(regression_cfg, 0);
+    run_result ok = train_text(regression_cfg, 0);
     g_autoptr(GArray) d2 = metrics_column(ok.metrics->str, "h2_dead");
     g_assert_cmpfloat(g_array_index(d2, double, d2->len - 1), <, 0.5);
-    run_output_clear(&ok);
+    run_result_clear(&ok);
 }
 
 /* probes_correct on rows written by hand: the argmax of several outputs, one output above
@@ -254,10 +254,10 @@ static double accuracy_of(model *m, const float *x, const float *y, size_t rows,
  * with its -1/+1 twin (bce at 0.5, hinge at 0). */
 static void test_accuracy_columns(void)
 {
-    run_output reg = train_text(regression_cfg, 0);
+    run_result reg = train_text(regression_cfg, 0);
     g_assert_true(g_str_has_prefix(reg.metrics->str, "epoch,loss,val_loss,lr,y0_std,"));
     g_assert_null(strstr(reg.metrics->str, "accuracy"));
-    run_output_clear(&reg);
+    run_result_clear(&reg);
 
     static const struct {
         const char *dataset, *model, *loss;
@@ -288,7 +288,7 @@ static void test_accuracy_columns(void)
         g_assert_no_error(err);
         g_autoptr(run_plan) p = plan_run_at(s, (int)0, &err);
         g_assert_no_error(err);
-        run_output out;
+        run_result out = {0};
         g_assert_true(train_run(p->exp, (uint64_t)p->seed, tu_host(), &out, &err));
         g_assert_no_error(err);
         g_assert_true(
@@ -313,7 +313,7 @@ static void test_accuracy_columns(void)
             g_assert_cmpfloat_with_epsilon(g_array_index(acc, double, e), want, 1e-8);
             g_assert_cmpfloat_with_epsilon(g_array_index(val, double, e), want_val, 1e-8);
         }
-        run_output_clear(&out);
+        run_result_clear(&out);
         tu_rmtree(dir);
     }
 }
@@ -478,7 +478,7 @@ static void test_allocation_failure(void)
     struct rlimit lim = {.rlim_cur = mapped_bytes() + 560ull * 1000 * 1000,
                          .rlim_max = RLIM_INFINITY};
     g_assert_cmpint(setrlimit(RLIMIT_AS, &lim), ==, 0);
-    run_output out;
+    run_result out = {0};
     g_assert_true(train_run(p->exp, (uint64_t)p->seed, tu_host(), &out, &err));
     g_assert_no_error(err);
     g_test_message("status %d: %s", (int)out.status, out.reason);
@@ -486,7 +486,7 @@ static void test_allocation_failure(void)
     g_autofree char *want = g_strdup_printf("cannot allocate %zu bytes for the optimizer's state",
                                             (size_t)2 * 32000059 * sizeof(float));
     g_assert_nonnull(strstr(out.reason, want));
-    run_output_clear(&out);
+    run_result_clear(&out);
 }
 
 /* ---- the command line and the results directory ---- */
