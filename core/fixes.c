@@ -88,9 +88,9 @@ char *fixes_report_to_data(const verify_report *r)
         if (t->reason)
             g_key_file_set_string(kf, g, "reason", t->reason);
         const int ints[] = {t->before_k, t->before_n, t->after_k, t->after_n, t->learned,
-                            t->verified, t->cited_cell};
+                            t->verified, t->cited_cell, t->healthy};
         const char *const names[] = {"before_k", "before_n", "after_k", "after_n",
-                                     "learned", "verified", "cited_cell"};
+                                     "learned", "verified", "cited_cell", "healthy"};
         for (guint k = 0; k < G_N_ELEMENTS(ints); k++)
             g_key_file_set_integer(kf, g, names[k], ints[k]);
         if (t->dir)
@@ -170,9 +170,9 @@ verify_report *fixes_report_from_file(const char *path, GError **error)
         t->edits = g_key_file_get_string_list(kf, g, "edits", NULL, NULL);
         t->reason = g_key_file_get_string(kf, g, "reason", NULL);
         int *ints[] = {&t->before_k, &t->before_n, &t->after_k, &t->after_n, &t->learned,
-                       &t->verified, &t->cited_cell};
+                       &t->verified, &t->cited_cell, &t->healthy};
         const char *const names[] = {"before_k", "before_n", "after_k", "after_n",
-                                     "learned", "verified", "cited_cell"};
+                                     "learned", "verified", "cited_cell", "healthy"};
         for (guint k = 0; k < G_N_ELEMENTS(ints); k++)
             *ints[k] = g_key_file_get_integer(kf, g, names[k], NULL);
         t->dir = g_key_file_get_string(kf, g, "dir", NULL);

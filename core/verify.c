@@ -19,7 +19,11 @@
  *   inputs and change the output activation).  First each single fix (best first: fewest
  *   collapses, most learning) with a fix its own fixed runs proposed: a fix that moves
  *   the configuration onto another failure is half a repair, and the diagnosis of where
- *   it landed names the other half.  Then pairs of the best single fixes. */
+ *   it landed names the other half.  Then pairs of the best single fixes.
+ * - A fix that verified while most of its runs still draw a warning is half a repair too:
+ *   with budget left, it is tried together with what those warnings propose (at most
+ *   VERIFY_POLISH_TRIES), and a pair that verifies with more healthy runs takes its place.
+ *   A user who runs the repaired file expects it to come out healthy, not just alive. */
 #include "verify.h"
 #include "outdir.h"
 #include "results.h"
@@ -31,6 +35,8 @@
 
 /* Pairs are made of at most this many of the best single fixes (3 pairs). */
 #define VERIFY_PAIR_POOL 3
+/* Pairs tried to turn a verified fix whose runs still warn into a healthy one. */
+#define VERIFY_POLISH_TRIES 2
 
 void verify_report_free(verify_report *r)
 {
@@ -144,11 +150,13 @@ static double median_fit(GPtrArray *recs)
 static void evaluate(verify_trial *t, GPtrArray *recs)
 {
     t->after_n = (int)recs->len;
-    t->after_k = t->learned = 0;
+    t->after_k = t->learned = t->healthy = 0;
     for (guint i = 0; i < recs->len; i++) {
         const run_result *r = recs->pdata[i];
         if (r->status != RUN_OK || r->verdict == VERDICT_COLLAPSED)
             t->after_k++;
+        if (r->status == RUN_OK && r->verdict == VERDICT_HEALTHY)
+            t->healthy++;
         if (record_learned(r))
             t->learned++;
     }
@@ -276,14 +284,15 @@ static void add_layer_unions(GPtrArray *cands)
     }
 }
 
-/* The candidate fixes of a grid point's collapsed runs, most likely first.  data_cause
- * receives a cause no configuration change can help, if one was found. */
-static GPtrArray *cell_candidates(GPtrArray *recs, char **data_cause)
+/* The candidate fixes of a grid point's runs with a verdict of at least `worst`
+ * (collapsed, or warning too), most likely first.  data_cause receives a cause no
+ * configuration change can help, if one was found. */
+static GPtrArray *cell_candidates(GPtrArray *recs, verdict_kind worst, char **data_cause)
 {
     GPtrArray *out = g_ptr_array_new_with_free_func((GDestroyNotify)candidate_free);
     for (guint r = 0; r < recs->len; r++) {
         const run_result *rec = recs->pdata[r];
-        if (rec->verdict != VERDICT_COLLAPSED)
+        if (rec->status != RUN_OK || rec->verdict < worst)
             continue;
         g_autoptr(GHashTable) seen = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
         for (guint f = 0; rec->findings && f < rec->findings->len; f++) {
@@ -400,14 +409,16 @@ typedef struct verifier {
     GHashTable *fp_cell;     /* fingerprint of a first run -> grid point + 1 */
     verify_report *report;
     int budget_left;
-    GHashTable *after_cands; /* verify_trial* -> candidate* array of its fixed runs */
+    GHashTable *after_cands; /* verify_trial* -> candidate* array of its collapsed fixed runs */
+    GHashTable *warn_cands;  /* verify_trial* -> the same of its fixed runs that warn too */
 } verifier;
 
 /* What the fixed runs of a trial proposed in turn: the second edit of a chained pair. */
 static void keep_after_candidates(verifier *v, verify_trial *t, GPtrArray *recs)
 {
-    g_autofree char *data_cause = NULL;
-    g_hash_table_insert(v->after_cands, t, cell_candidates(recs, &data_cause));
+    g_autofree char *data_cause = NULL, *data_cause2 = NULL;
+    g_hash_table_insert(v->after_cands, t, cell_candidates(recs, VERDICT_COLLAPSED, &data_cause));
+    g_hash_table_insert(v->warn_cands, t, cell_candidates(recs, VERDICT_WARNING, &data_cause2));
 }
 
 /* The finished records of a grid point's runs (borrowed). */
@@ -731,6 +742,8 @@ typedef struct cell_work {
     guint next_pair;   /* next pair, once the singles are done */
     GPtrArray *pairs;  /* GStrv edits of each pair to try, built once */
     GPtrArray *pair_causes;
+    verify_trial *polish; /* a verified fix whose runs mostly still warn, or NULL */
+    guint next_polish;    /* next of its runs' candidates to add to it */
     gboolean done;
 } cell_work;
 
@@ -813,9 +826,55 @@ static void build_pairs(verifier *v, cell_work *w)
         }
 }
 
+/* The polishing step of a grid point whose fix verified with its runs still warning:
+ * the fix with the next candidate its warnings propose.  A pair that verifies with more
+ * healthy runs becomes the verified fix. */
+static gboolean polish_step(verifier *v, cell_work *w, GError **error)
+{
+    GPtrArray *next = g_hash_table_lookup(v->warn_cands, w->polish);
+    while (!w->done) {
+        if (!next || w->next_polish >= MIN(next->len, VERIFY_POLISH_TRIES)) {
+            w->done = TRUE;
+            break;
+        }
+        const candidate *c = next->pdata[w->next_polish++];
+        const verify_trial *a = w->polish;
+        if (keys_overlap(a->edits, c->edits))
+            continue;
+        g_autoptr(GStrvBuilder) sb = g_strv_builder_new();
+        g_strv_builder_addv(sb, (const char **)a->edits);
+        g_strv_builder_addv(sb, (const char **)c->edits);
+        g_auto(GStrv) edits = g_strv_builder_end(sb);
+        g_autofree char *cause = strcmp(a->cause, c->cause) == 0
+                                     ? g_strdup(a->cause)
+                                     : g_strdup_printf("%s+%s", a->cause, c->cause);
+        gboolean no_budget = FALSE;
+        verify_trial *t = try_fix(v, w->vc, cause, edits,
+                                  "the verified fix, and what its runs still warn about",
+                                  &no_budget, error);
+        if (error && *error)
+            return FALSE;
+        if (no_budget) {
+            w->done = TRUE;
+            break;
+        }
+        if (!t)
+            continue;
+        if (t->verified && t->healthy > a->healthy) {
+            w->vc->verified = (int)(v->report->trials->len - 1);
+            w->done = TRUE;
+        }
+        if (t->cited_cell < 0 || w->done)
+            return TRUE;
+    }
+    return TRUE;
+}
+
 /* One step for a grid point: its next trial.  FALSE when it has nothing left to try. */
 static gboolean step(verifier *v, cell_work *w, GError **error)
 {
+    if (w->polish)
+        return polish_step(v, w, error);
     while (!w->done) {
         gboolean no_budget = FALSE;
         verify_trial *t = NULL;
@@ -846,6 +905,11 @@ static gboolean step(verifier *v, cell_work *w, GError **error)
             continue; /* not a change, or not applicable: the next one */
         if (t->verified) {
             w->vc->verified = (int)(v->report->trials->len - 1);
+            /* Alive but mostly still warning: try to make it healthy first. */
+            if (2 * t->healthy < t->after_n) {
+                w->polish = t;
+                return t->cited_cell < 0 ? TRUE : polish_step(v, w, error);
+            }
             w->done = TRUE;
         }
         /* A cited trial costs nothing: go on to the next at once. */
@@ -864,6 +928,9 @@ verify_report *verify_sweep(plan *s, const verify_options *opt, GError **error)
     g_autoptr(GHashTable) after_cands =
         g_hash_table_new_full(NULL, NULL, NULL, (GDestroyNotify)g_ptr_array_unref);
     v.after_cands = after_cands;
+    g_autoptr(GHashTable) warn_cands =
+        g_hash_table_new_full(NULL, NULL, NULL, (GDestroyNotify)g_ptr_array_unref);
+    v.warn_cands = warn_cands;
     g_autoptr(GPtrArray) records = g_ptr_array_new_with_free_func((GDestroyNotify)run_result_free);
     g_autoptr(GPtrArray) cell_fp = g_ptr_array_new_with_free_func(g_free);
     g_autoptr(GHashTable) fp_cell = g_hash_table_new(g_str_hash, g_str_equal);
@@ -925,7 +992,7 @@ verify_report *verify_sweep(plan *s, const verify_options *opt, GError **error)
         g_autoptr(GPtrArray) recs = cell_records(&v, c);
         cell_work *w = g_new0(cell_work, 1);
         w->vc = vc;
-        w->cands = cell_candidates(recs, &vc->data_cause);
+        w->cands = cell_candidates(recs, VERDICT_COLLAPSED, &vc->data_cause);
         vc->candidates = (int)w->cands->len;
         g_ptr_array_add(all_cands, g_ptr_array_ref(w->cands));
         g_ptr_array_add(work, w);

@@ -23,6 +23,7 @@ typedef struct verify_trial {
     int before_k, before_n; /* collapsed runs of the grid point, of its runs */
     int after_k, after_n;   /* collapsed (or failed) runs with the fix, of its runs */
     int learned;           /* fixed runs that finished, did not collapse and learned */
+    int healthy;           /* fixed runs that finished healthy: no warning either */
     gboolean verified;
     int cited_cell;        /* the grid point that is the fixed configuration, or -1 */
     char *dir;             /* rerun: "verify/<trial>" under DIR, else NULL */
