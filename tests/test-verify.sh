@@ -122,4 +122,13 @@ fl fix "$tmp/one.cfg" --results "$tmp/ob" -o "$tmp/ob.cfg" --set verify=1 -q > "
 st=$?
 check "fix FILE.cfg without a verified fix exits 1 and writes nothing" \
   "[ $st = 1 ] && ! test -e '$tmp/ob.cfg' && grep -q 'no fix verified' '$tmp/out'"
+
+# A fix that heals the collapse but leaves the runs warning (101 epochs, says the test
+# detector) is completed by what the warning proposes, and the pair is the verified fix.
+fl fix "$tmp/one.cfg" --results "$tmp/p" -o "$tmp/p.cfg" --set train.epochs=101 --set verify=3 -q > "$tmp/out" 2>&1
+st=$?
+check "a verified fix whose runs still warn is completed by the warning's fix" \
+  "[ $st = 0 ] && grep 'optimizer.lr = 0.001; train.epochs = 100' '$tmp/p/fixes.csv' | grep -q ',3/3,0/3,yes,rerun: verify/' && grep -q 'lr = 0.001;' '$tmp/p.cfg' && grep -q 'epochs = 100;' '$tmp/p.cfg'"
+fl run "$tmp/p.cfg" -o "$tmp/pr" -j 2 --no-plots -q > "$tmp/out" 2>&1
+check "the completed fix trains healthy" "test \$(grep -c ',healthy,' '$tmp/pr/summary.csv') -eq 3"
 echo "1..$n"
