@@ -562,6 +562,15 @@ static void test_output_activation_classification(void)
     detect_free(ds);
     out->activation.kind = FL_ACT_SOFTMAX;
     pfx_assert_silent(f, "output_activation", NULL);
+    /* A sigmoid output under cce trains (cce normalizes each row; nothing is clipped):
+     * silent.  A relu one can output 0 for every class: warned. */
+    out->activation.kind = FL_ACT_SIGMOID;
+    pfx_assert_silent(f, "output_activation", NULL);
+    out->activation.kind = FL_ACT_RELU;
+    r = output_run(f, &ds);
+    g_assert_nonnull(r);
+    pfx_assert_has(r->evidence, "l1 has a relu output under cce");
+    detect_free(ds);
 
     /* bce on one-hot targets: the pair that suits them is softmax and cce. */
     out->activation.kind = FL_ACT_LINEAR;
