@@ -691,6 +691,7 @@ int cli_main(int argc, char **argv)
 {
     g_set_prgname("flatline");
     term_install();
+    report_set_command(argc, argv);
     if (argc < 2) {
         g_printerr("%s", usage_text);
         return EXIT_USAGE;

@@ -12,7 +12,25 @@
 #include "verify.h"
 
 #include <math.h>
+#include <oneapi/dnnl/dnnl.h>
 #include <string.h>
+
+static char *report_command; /* set once by the program: report_set_command */
+
+void report_set_command(int argc, char **argv)
+{
+    g_free(report_command);
+    GString *s = g_string_new(NULL);
+    for (int i = 0; i < argc; i++) {
+        g_autofree char *q = g_shell_quote(argv[i]);
+        /* Plain words stay plain: quote only what a shell would read otherwise. */
+        gboolean plain = *argv[i] && strspn(argv[i], "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMN"
+                                                      "OPQRSTUVWXYZ0123456789-_./=:,+@%") ==
+                                                 strlen(argv[i]);
+        g_string_append_printf(s, "%s%s", i ? " " : "", plain ? argv[i] : q);
+    }
+    report_command = g_string_free(s, FALSE);
+}
 
 static void report_esc(GString *h, const char *s)
 {
@@ -114,11 +132,26 @@ static const char report_css[] =
     ".fixcell{margin:14px 0 4px;font-weight:600}.healthy-region{padding:6px 10px;"
     "background:#e5f3e5;border-radius:4px;display:inline-block}";
 
-/* Counts the images that decoded: the test of the report reads body[data-images]. */
+/* Counts the images that decoded (the test of the report reads body[data-images]), and
+ * sorts a table.sortable by the column whose heading is clicked: numbers (a cell's
+ * leading number) as numbers, the rest as text; a second click reverses. */
 static const char report_js[] =
     "window.addEventListener('load',function(){var im=document.images,ok=0;"
     "for(var i=0;i<im.length;i++){if(im[i].complete&&im[i].naturalWidth>0)ok++;}"
-    "document.body.dataset.images=ok+'/'+im.length;});";
+    "document.body.dataset.images=ok+'/'+im.length;"
+    "document.querySelectorAll('table.sortable th').forEach(function(th){"
+    "th.title='sort by this column';th.style.cursor='pointer';"
+    "th.addEventListener('click',function(){"
+    "var t=th.closest('table'),b=t.tBodies[0],k=th.cellIndex,"
+    "up=th.dataset.dir!=='up';t.querySelectorAll('th').forEach(function(x){"
+    "delete x.dataset.dir;});th.dataset.dir=up?'up':'down';"
+    "var key=function(r){var s=r.cells[k]?r.cells[k].textContent.trim():'',"
+    "n=parseFloat(s);return isNaN(n)?[1,s]:[0,n];};"
+    "var rows=Array.prototype.slice.call(b.rows).map(function(r,i){return [key(r),i,r];});"
+    "rows.sort(function(x,y){var a=x[0],c=y[0],o=a[0]-c[0]||"
+    "(a[0]?String(a[1]).localeCompare(c[1]):a[1]-c[1]);return (up?o:-o)||x[1]-y[1];});"
+    "rows.forEach(function(x){b.appendChild(x[2]);});});});"
+    "document.body.dataset.sortable=document.querySelectorAll('table.sortable').length;});";
 
 static void report_tally(GString *h, const plotdata *d)
 {
@@ -243,7 +276,8 @@ static char *report_judgement(const verify_report *vr, const verify_cell *vc,
 static void report_cells(GString *h, const plotdata *d, GHashTable *colors,
                          const verify_report *vr)
 {
-    g_string_append_printf(h, "<h2 id=\"cells\">Collapse rate%s</h2>\n<table><tr>",
+    g_string_append_printf(h, "<h2 id=\"cells\">Collapse rate%s</h2>\n<table id=\"cells-table\" "
+                              "class=\"sortable\"><thead><tr>",
                            d->axes->len ? " per grid point" : "");
     for (guint a = 0; a < d->axes->len; a++) {
         g_string_append(h, "<th>");
@@ -251,7 +285,7 @@ static void report_cells(GString *h, const plotdata *d, GHashTable *colors,
         g_string_append(h, "</th>");
     }
     g_string_append(h, "<th>runs</th><th>collapsed</th><th>rate (Wilson 95% interval)</th>"
-                       "<th>primary causes</th></tr>\n");
+                       "<th>primary causes</th></tr></thead>\n<tbody>\n");
     for (guint i = 0; i < d->cells->len; i++) {
         const plotdata_cell *c = d->cells->pdata[i];
         g_string_append(h, "<tr>");
@@ -280,7 +314,7 @@ static void report_cells(GString *h, const plotdata *d, GHashTable *colors,
         }
         g_string_append(h, "</td></tr>\n");
     }
-    g_string_append(h, "</table>\n");
+    g_string_append(h, "</tbody></table>\n");
 }
 
 static char *report_fit(double v)
@@ -469,15 +503,23 @@ static void report_figures(GString *h, const plotdata *d, GHashTable *failed, co
 
 static void report_runs(GString *h, const plotdata *d, GHashTable *colors)
 {
-    g_string_append(h, "<h2 id=\"verdicts\">Verdict per run</h2>\n<table id=\"runs\"><thead><tr>"
+    g_string_append(h, "<h2 id=\"verdicts\">Verdict per run</h2>\n<table id=\"runs\" class=\"sortable\"><thead><tr>"
                        "<th>run</th>");
     for (guint a = 0; a < d->axes->len; a++) {
         g_string_append(h, "<th>");
         report_esc(h, ((plotdata_axis *)d->axes->pdata[a])->key);
         g_string_append(h, "</th>");
     }
+    /* Classifiers: the accuracy that tells "predicts one class" (equal to the majority
+     * class's) from learning. */
+    gboolean classifies = FALSE;
+    for (guint i = 0; i < d->runs->len && !classifies; i++)
+        classifies = isfinite(((const run_result *)d->runs->pdata[i])->majority_accuracy);
     g_string_append(h, "<th>seed</th><th>status</th><th>verdict</th><th>causes</th>"
-                       "<th>final loss</th><th>epochs run / planned</th><th>stopped early</th>"
+                       "<th>final loss</th>");
+    if (classifies)
+        g_string_append(h, "<th>accuracy (majority class)</th>");
+    g_string_append(h, "<th>epochs run / planned</th><th>stopped early</th>"
                        "</tr></thead>\n<tbody>\n");
     for (guint i = 0; i < d->runs->len; i++) {
         const run_result *r = d->runs->pdata[i];
@@ -504,6 +546,13 @@ static void report_runs(GString *h, const plotdata *d, GHashTable *colors)
         g_string_append(h, "</td>");
         g_autofree char *loss = plotdata_format_number(r->final_loss);
         report_td(h, "num", loss);
+        if (classifies) {
+            g_autofree char *acc =
+                isfinite(r->final_accuracy) && isfinite(r->majority_accuracy)
+                    ? g_strdup_printf("%.3f (%.3f)", r->final_accuracy, r->majority_accuracy)
+                    : g_strdup("");
+            report_td(h, "num", acc);
+        }
         g_autofree char *epochs = g_strdup_printf("%d / %d", r->epochs_run, r->epochs_planned);
         report_td(h, "num", epochs);
         report_td(h, NULL, r->stopped_early ? "yes" : "no");
@@ -614,7 +663,20 @@ gboolean report_write(const char *dir, GError **error)
     report_esc(h, d->name);
     g_string_append(h, "</h1>\n<p class=\"sub\">Results in <code>");
     report_esc(h, dir);
-    g_string_append(h, "</code>, written by flatline " PACKAGE_VERSION ".</p>\n");
+    /* When, where and how the page was made: what a reviewer asks first. */
+    const dnnl_version_t *dv = dnnl_version();
+    g_autoptr(GDateTime) now = g_date_time_new_now_utc();
+    g_autofree char *when = g_date_time_format(now, "%Y-%m-%d %H:%M UTC");
+    g_string_append_printf(h, "</code>; this page written %s on <code>", when);
+    report_esc(h, g_get_host_name());
+    g_string_append_printf(h, "</code> by flatline " PACKAGE_VERSION " (oneDNN %d.%d.%d)",
+                           dv->major, dv->minor, dv->patch);
+    if (report_command) {
+        g_string_append(h, ", as <code>");
+        report_esc(h, report_command);
+        g_string_append(h, "</code>");
+    }
+    g_string_append(h, ".</p>\n");
     report_tally(h, d);
     if (d->cfg_text) {
         g_string_append(h, "<details id=\"experiment\"><summary>Experiment file: "

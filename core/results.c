@@ -495,7 +495,7 @@ gboolean results_write_summary(const char *dir, GPtrArray *records, GStrv axis_k
         csv_append_field(s, axis_keys[a]);
     }
     g_string_append(s, ",seed,status,verdict,causes,final_loss,epochs_run,wall_ms,"
-                       "stopped_epoch,epochs_saved\n");
+                       "stopped_epoch,epochs_saved,accuracy,majority_accuracy\n");
     for (guint i = 0; i < records->len; i++) {
         const run_result *r = records->pdata[i];
         csv_append_field(s, r->id);
@@ -518,9 +518,18 @@ gboolean results_write_summary(const char *dir, GPtrArray *records, GStrv axis_k
         g_string_append_printf(s, ",%d,", r->epochs_run);
         csv_append_number(s, r->wall_ms);
         if (r->stopped_early)
-            g_string_append_printf(s, ",%d,%d\n", r->epochs_run, r->epochs_planned - r->epochs_run);
+            g_string_append_printf(s, ",%d,%d", r->epochs_run, r->epochs_planned - r->epochs_run);
         else
-            g_string_append(s, ",,0\n");
+            g_string_append(s, ",,0");
+        /* A classifier's last accuracy beside that of always answering the majority class:
+         * "predicts one class" reads as the one equal to the other.  Empty for regression. */
+        for (int k = 0; k < 2; k++) {
+            double v = k ? r->majority_accuracy : r->final_accuracy;
+            g_string_append_c(s, ',');
+            if (isfinite(v))
+                csv_append_number(s, v);
+        }
+        g_string_append_c(s, '\n');
     }
     g_autofree char *path = g_build_filename(dir, "summary.csv", NULL);
     gboolean ok = results_write(path, s->str, (gssize)s->len, TRUE, error);

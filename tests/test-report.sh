@@ -2,7 +2,8 @@
 # The report as a reader sees it: generated for a small sweep, loaded in headless Chromium,
 # it must raise no console error, show every chart (the page's own script counts the
 # images that decoded into body[data-images], and no chart is a "not drawn" note) and hold
-# one verdict row per run, and the verified fixes of fixes.csv, one row each.  The experiment's name holds markup, a %, an apostrophe and a
+# one verdict row per run, and the verified fixes of fixes.csv, one row each; it says when,
+# where and by which command it was made, and a click on a column heading sorts the table.  The experiment's name holds markup, a %, an apostrophe and a
 # backquoted command, which must show as text and never run.  TAP output; skipped without
 # /usr/bin/chromium ($CHROMIUM overrides the path).
 set -u
@@ -13,7 +14,7 @@ if [ ! -x "$chromium" ]; then
     echo "ok 1 # SKIP chromium not installed"
     exit 0
 fi
-echo "1..6"
+echo "1..8"
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/flatline-report-XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
 n=0
@@ -99,4 +100,31 @@ if grep -q '<h2 id="fixes">Verified fixes</h2>' "$tmp/dom.html" && [ $((yes + no
 else
     not_ok "the verified fixes show as fixes.csv has them" "fixes.csv: $yes verified, $no not" \
         "report: $shown_yes verified, $shown_no not" "$(cat "$tmp/res/fixes.csv")"
+fi
+
+# When, where and how: the date, the host, the versions and the command that wrote it.
+if grep -q "this page written [0-9-]* [0-9:]* UTC on <code>$(hostname)</code> by flatline [0-9.]* (oneDNN [0-9.]*), as <code>[^<]*flatline report $tmp/res</code>" "$tmp/dom.html"; then
+    ok "the report says when, where and by which command it was made"
+else
+    not_ok "the report says when, where and by which command it was made" \
+        "$(grep -o '<p class="sub">.*</p>' "$tmp/dom.html")"
+fi
+
+# A click on the seed heading sorts the runs by seed (stably); a second click reverses.
+sed 's|</body>|<script>window.addEventListener("load",function(){setTimeout(function(){var th=[].filter.call(document.querySelectorAll("#runs th"),function(x){return x.textContent==="seed";})[0];var ids=function(){return [].map.call(document.querySelectorAll("#runs tbody tr"),function(r){return r.cells[0].textContent;}).join(" ");};th.click();document.body.dataset.up=ids();th.click();document.body.dataset.down=ids();},0);});</script></body>|' \
+    "$tmp/res/report.html" >"$tmp/sort.html"
+"$chromium" --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \
+    --disable-background-networking --disable-component-update --disable-sync \
+    --user-data-dir="$tmp/profile" --enable-logging=stderr --v=0 --virtual-time-budget=2000 \
+    --dump-dom "file://$tmp/sort.html" >"$tmp/sort-dom.html" 2>/dev/null
+up=$(sed -n 's/.*<body[^>]*data-up="\([^"]*\)".*/\1/p' "$tmp/sort-dom.html" | head -n 1)
+down=$(sed -n 's/.*<body[^>]*data-down="\([^"]*\)".*/\1/p' "$tmp/sort-dom.html" | head -n 1)
+seed_col=$(head -n 1 "$tmp/res/summary.csv" | tr ',' '\n' | grep -nx seed | cut -d: -f1)
+want_up=$(tail -n +2 "$tmp/res/summary.csv" | cut -d, -f1,"$seed_col" | sort -s -t, -k2,2n | cut -d, -f1 | tr '\n' ' ')
+want_down=$(tail -n +2 "$tmp/res/summary.csv" | cut -d, -f1,"$seed_col" | sort -s -t, -k2,2nr | cut -d, -f1 | tr '\n' ' ')
+if [ -n "$up" ] && [ "$up " = "$want_up" ] && [ "$down " = "$want_down" ]; then
+    ok "a click on a heading sorts the table, a second click reverses it"
+else
+    not_ok "a click on a heading sorts the table, a second click reverses it" \
+        "sorted up:   $up" "expected:    $want_up" "sorted down: $down" "expected:    $want_down"
 fi

@@ -516,7 +516,7 @@ static void test_cli_results_resume_force(void)
     g_auto(GStrv) rows = g_strsplit(summary, "\n", -1);
     g_assert_cmpstr(rows[0], ==,
                     "run,optimizer.lr,seed,status,verdict,causes,final_loss,epochs_run,wall_ms,"
-                    "stopped_epoch,epochs_saved");
+                    "stopped_epoch,epochs_saved,accuracy,majority_accuracy");
     g_assert_cmpuint(g_strv_length(rows), ==, 6); /* header, 4 runs, trailing empty */
     g_assert_true(g_str_has_prefix(rows[1], "r0000,0.01,3,ok,healthy,,"));
     g_assert_true(g_str_has_prefix(rows[4], "r0003,0.001,4,ok,healthy,,"));
