@@ -538,6 +538,39 @@ static void test_output_activation_regression(void)
     detect_free(ds);
 }
 
+/* One unit under cce: each row divided by its sum is always 1.0, whatever the activation:
+ * collapsed before training, repaired by bce (with a sigmoid where it is not one). */
+static void test_output_activation_one_unit_cce(void)
+{
+    g_autoptr(pfx) f = pfx_new(1, 2, 2, 20);
+    fl_probes *p = pfx_probes(f);
+    fl_layer_desc *out = pfx_layer(f, 1);
+    pfx_set_loss(f, "cce");
+    p->n_classes = 2;
+    pfx_data d = pfx_arrays(f);
+    d.target_min[0] = 0, d.target_max[0] = 1, d.target_mean[0] = 0.5, d.target_std[0] = 0.5;
+    pfx_push_healthy(f, 1);
+    out->activation.kind = FL_ACT_SIGMOID;
+    detect_set *ds;
+    const finding_rec *r = output_run(f, &ds);
+    g_assert_nonnull(r);
+    g_assert_cmpint(r->level, ==, FL_LEVEL_COLLAPSED);
+    pfx_assert_has(r->evidence, "l1 has one unit under cce");
+    g_assert_true(pfx_has_fix(r, (const char *const[]){"loss=bce", NULL}));
+    detect_free(ds);
+    out->activation.kind = FL_ACT_LINEAR;
+    r = output_run(f, &ds);
+    g_assert_nonnull(r);
+    g_assert_cmpint(r->level, ==, FL_LEVEL_COLLAPSED);
+    g_assert_true(pfx_has_fix(r, (const char *const[]){"loss=bce", "model.l1.activation=sigmoid",
+                                                       NULL}));
+    detect_free(ds);
+    /* The same unit under bce is what it should be. */
+    out->activation.kind = FL_ACT_SIGMOID;
+    pfx_set_loss(f, "bce");
+    pfx_assert_silent(f, "output_activation", NULL);
+}
+
 static void test_output_activation_classification(void)
 {
     g_autoptr(pfx) f = pfx_new(3, 2, 2, 20);
@@ -729,5 +762,6 @@ void test_detect_data_add(void)
     g_test_add_func("/detect/data/output_activation/regression", test_output_activation_regression);
     g_test_add_func("/detect/data/output_activation/classification",
                     test_output_activation_classification);
+    g_test_add_func("/detect/data/output_activation/one-unit-cce", test_output_activation_one_unit_cce);
     g_test_add_func("/detect/data/class_imbalance", test_class_imbalance);
 }

@@ -3,7 +3,8 @@
  *
  * Pre-flight, from the output layers (fl_layer_desc.is_output) and the training targets.
  * Collapsed where the mismatch makes the targets unreachable whatever training does: a
- * softmax over one unit is always 1.0; a relu/softplus output when every target of a column
+ * softmax over one unit is always 1.0, and so is any one unit under a one-class-per-row loss
+ * (cce divides each row by its sum); a relu/softplus output when every target of a column
  * is negative; a sigmoid (tanh) output when every target lies outside [0, 1] ([-1, 1]).
  * Warnings where part of the targets is out of reach or the activation fights the loss:
  * some targets below a relu/softplus output's 0 or outside a sigmoid/tanh range, a softmax
@@ -290,6 +291,26 @@ static int output_activation_preflight(void *state, const void *opts_, const fl_
                                                  l->name, l->name)
                                : output_activation_set(l, "linear"),
                 fixes);
+            continue;
+        }
+        /* A one-class-per-row loss divides each row by its sum: over one unit that is
+         * always 1.0, whatever the activation, so the loss is constant and nothing learns. */
+        if ((p->loss_flags & FL_LOSS_ONE_HOT) && l->units == 1) {
+            fl_fix_set *fixes = fixes_new();
+            fl_fixes_add(fixes, "a loss for one 0/1 output", "loss=bce");
+            if (l->activation.kind != FL_ACT_SIGMOID)
+                fl_fixes_also(fixes, "model.%s.activation=sigmoid", l->name);
+            issue_add(issues, FL_LEVEL_COLLAPSED, 0,
+                      g_strdup_printf("%s has one unit under %s", l->name,
+                                      p->loss ? p->loss : "a one-class-per-row loss"),
+                      g_strdup_printf("%s divides each row of predictions by its sum: over "
+                                      "one unit that is always 1.0, so the loss is constant "
+                                      "and passes no gradient",
+                                      p->loss ? p->loss : "the loss"),
+                      g_strdup_printf("set loss = \"bce\" with a sigmoid output for one 0/1 "
+                                      "column, or give %s one unit per class (softmax)",
+                                      l->name),
+                      fixes);
             continue;
         }
         if (classification)
