@@ -1537,19 +1537,24 @@ static GPtrArray *plot_fix_trials(const verify_report *vr, const verify_cell *vc
     return out;
 }
 
+/* The verification saved in the results, or NULL with an error saying how to make one. */
+static verify_report *plot_verification(const plotdata *d, GError **error)
+{
+    verify_report *vr = verify_load(d->dir, error);
+    if (!vr && error && !*error)
+        g_set_error(error, FL_PLOT_ERROR, PLOT_ERROR_FAILED,
+                    "%s: no verification saved: run the experiment without --no-verify", d->dir);
+    return vr;
+}
+
 /* Collapse rate of each collapsed grid point before and after each fix tried on the same
  * seeds, the verified fix on a green band. */
 static gboolean plot_fixes(plot_ctx *c, const plot_chart *chart, GError **error)
 {
     const plotdata *d = c->d;
-    g_autoptr(verify_report) vr = verify_load(d->dir, error);
-    if (!vr) {
-        if (error && !*error)
-            g_set_error(error, FL_PLOT_ERROR, PLOT_ERROR_FAILED,
-                        "%s: no verification saved: run the experiment without --no-verify",
-                        d->dir);
+    g_autoptr(verify_report) vr = plot_verification(d, error);
+    if (!vr)
         return FALSE;
-    }
     g_autoptr(GString) s = g_string_new(NULL);
     guint row = 0, cells = 0, left_out = 0;
     glong tic_chars = 8;
@@ -1630,14 +1635,9 @@ static const plotdata_cell *plot_find_cell(const plotdata *d, int cell)
 static gboolean plot_fixed_loss(plot_ctx *c, const plot_chart *chart, GError **error)
 {
     const plotdata *d = c->d;
-    g_autoptr(verify_report) vr = verify_load(d->dir, error);
-    if (!vr) {
-        if (error && !*error)
-            g_set_error(error, FL_PLOT_ERROR, PLOT_ERROR_FAILED,
-                        "%s: no verification saved: run the experiment without --no-verify",
-                        d->dir);
+    g_autoptr(verify_report) vr = plot_verification(d, error);
+    if (!vr)
         return FALSE;
-    }
     /* The pairs to draw: a panel pair per grid point, in the verification's order. */
     g_autoptr(GPtrArray) pairs = g_ptr_array_new();
     guint verified = 0;

@@ -770,25 +770,36 @@ static gboolean keys_overlap(GStrv a, GStrv b)
     return FALSE;
 }
 
+/* The edits of a and b together. */
+static GStrv pair_edits(GStrv a, GStrv b)
+{
+    g_autoptr(GStrvBuilder) sb = g_strv_builder_new();
+    g_strv_builder_addv(sb, (const char **)a);
+    g_strv_builder_addv(sb, (const char **)b);
+    return g_strv_builder_end(sb);
+}
+
+/* The cause of a pair: "a+b", or a when both fixes came from one detector. */
+static char *pair_cause(const char *cause_a, const char *cause_b)
+{
+    return strcmp(cause_a, cause_b) == 0 ? g_strdup(cause_a)
+                                         : g_strdup_printf("%s+%s", cause_a, cause_b);
+}
+
 /* Add the pair a + b to a grid point's list, once per distinct set of edits. */
 static void add_pair(cell_work *w, GHashTable *seen, const char *cause_a, GStrv a,
                      const char *cause_b, GStrv b)
 {
     if (keys_overlap(a, b))
         return;
-    g_autoptr(GStrvBuilder) sb = g_strv_builder_new();
-    g_strv_builder_addv(sb, (const char **)a);
-    g_strv_builder_addv(sb, (const char **)b);
-    GStrv edits = g_strv_builder_end(sb);
+    GStrv edits = pair_edits(a, b);
     char *key = edits_key(edits);
     if (!g_hash_table_add(seen, key)) {
         g_strfreev(edits);
         return;
     }
     g_ptr_array_add(w->pairs, edits);
-    g_ptr_array_add(w->pair_causes, strcmp(cause_a, cause_b) == 0
-                                        ? g_strdup(cause_a)
-                                        : g_strdup_printf("%s+%s", cause_a, cause_b));
+    g_ptr_array_add(w->pair_causes, pair_cause(cause_a, cause_b));
 }
 
 /* Pairs, most promising first.  Chained ones come first: a single fix, then a fix that
@@ -841,13 +852,8 @@ static gboolean polish_step(verifier *v, cell_work *w, GError **error)
         const verify_trial *a = w->polish;
         if (keys_overlap(a->edits, c->edits))
             continue;
-        g_autoptr(GStrvBuilder) sb = g_strv_builder_new();
-        g_strv_builder_addv(sb, (const char **)a->edits);
-        g_strv_builder_addv(sb, (const char **)c->edits);
-        g_auto(GStrv) edits = g_strv_builder_end(sb);
-        g_autofree char *cause = strcmp(a->cause, c->cause) == 0
-                                     ? g_strdup(a->cause)
-                                     : g_strdup_printf("%s+%s", a->cause, c->cause);
+        g_auto(GStrv) edits = pair_edits(a->edits, c->edits);
+        g_autofree char *cause = pair_cause(a->cause, c->cause);
         gboolean no_budget = FALSE;
         verify_trial *t = try_fix(v, w->vc, cause, edits,
                                   "the verified fix, and what its runs still warn about",
