@@ -522,11 +522,12 @@ static int cmd_fix(int argc, char **argv)
         "FILE.cfg|RESULTS - write the experiment with its verified fix applied");
     g_option_context_set_description(
         ctx, "Given an experiment file, runs it as flatline run does (reusing the finished runs\n"
-             "in RESULTS), which reruns each collapsed grid point with its candidate fixes;\n"
+             "in RESULTS), which reruns each grid point that collapsed (or warned) in most\n"
+             "of its runs with its candidate fixes;\n"
              "given the results directory of such a run, reads its verification.  Then writes\n"
              "one experiment file, its header listing each edit with the before/after evidence.\n"
              "-j, --set and --results apply to an experiment file only.\n\n"
-             "exit status: 0 it wrote the file (or nothing collapsed: it says so), 1 no fix\n"
+             "exit status: 0 it wrote the file (or all was healthy: it says so), 1 no fix\n"
              "verified (it lists what was tried) or the file could not be written, 2 usage\n"
              "or configuration error, or no verification in RESULTS.\nSee man flatline.");
     g_option_context_add_main_entries(ctx, entries, NULL);

@@ -9,6 +9,18 @@
 #include <math.h>
 #include <string.h>
 
+/* Is trial i its grid point's fix?  A verified single fix can give way to a pair that
+ * verified with more healthy runs: both verified, one chosen. */
+static gboolean fixes_chosen(const verify_report *r, guint i)
+{
+    for (guint c = 0; c < r->cells->len; c++) {
+        const verify_cell *vc = r->cells->pdata[c];
+        if (vc->verified == (int)i)
+            return TRUE;
+    }
+    return FALSE;
+}
+
 gboolean fixes_write_csv(const char *dir, const verify_report *r, GError **error)
 {
     g_autoptr(GString) s = g_string_new(NULL);
@@ -18,7 +30,7 @@ gboolean fixes_write_csv(const char *dir, const verify_report *r, GError **error
         g_string_append_c(s, ',');
     }
     g_string_append(s, "cause,fix,collapsed_before,collapsed_after,verified,evidence,"
-                       "learned_after,fit_before,fit_after\n");
+                       "learned_after,fit_before,fit_after,healthy_before,healthy_after,chosen\n");
     for (guint i = 0; i < r->trials->len; i++) {
         const verify_trial *t = r->trials->pdata[i];
         GStrv labels = r->cell_labels->pdata[t->cell];
@@ -41,7 +53,8 @@ gboolean fixes_write_csv(const char *dir, const verify_report *r, GError **error
         csv_append_number(s, t->before_fit);
         g_string_append_c(s, ',');
         csv_append_number(s, t->after_fit);
-        g_string_append_c(s, '\n');
+        g_string_append_printf(s, ",%d/%d,%d/%d,%s\n", t->before_healthy, t->before_n,
+                               t->healthy, t->after_n, fixes_chosen(r, i) ? "yes" : "no");
     }
     g_autofree char *path = g_build_filename(dir, "fixes.csv", NULL);
     return results_write(path, s->str, (gssize)s->len, FALSE, error);
@@ -72,6 +85,7 @@ char *fixes_report_to_data(const verify_report *r)
         g_key_file_set_integer(kf, g, "cell", vc->cell);
         g_key_file_set_integer(kf, g, "collapsed", vc->collapsed);
         g_key_file_set_integer(kf, g, "runs", vc->runs);
+        g_key_file_set_integer(kf, g, "healthy", vc->healthy);
         g_key_file_set_integer(kf, g, "verified", vc->verified);
         g_key_file_set_integer(kf, g, "candidates", vc->candidates);
         g_key_file_set_integer(kf, g, "tried", vc->tried);
@@ -88,9 +102,11 @@ char *fixes_report_to_data(const verify_report *r)
         if (t->reason)
             g_key_file_set_string(kf, g, "reason", t->reason);
         const int ints[] = {t->before_k, t->before_n, t->after_k, t->after_n, t->learned,
-                            t->verified, t->cited_cell, t->healthy};
+                            t->verified, t->cited_cell, t->healthy, t->before_healthy,
+                            t->warning_point};
         const char *const names[] = {"before_k", "before_n", "after_k", "after_n",
-                                     "learned", "verified", "cited_cell", "healthy"};
+                                     "learned", "verified", "cited_cell", "healthy",
+                                     "before_healthy", "warning_point"};
         for (guint k = 0; k < G_N_ELEMENTS(ints); k++)
             g_key_file_set_integer(kf, g, names[k], ints[k]);
         if (t->dir)
@@ -154,6 +170,7 @@ verify_report *fixes_report_from_file(const char *path, GError **error)
         vc->cell = g_key_file_get_integer(kf, g, "cell", NULL);
         vc->collapsed = g_key_file_get_integer(kf, g, "collapsed", NULL);
         vc->runs = g_key_file_get_integer(kf, g, "runs", NULL);
+        vc->healthy = g_key_file_get_integer(kf, g, "healthy", NULL);
         vc->verified = g_key_file_get_integer(kf, g, "verified", NULL);
         vc->candidates = g_key_file_get_integer(kf, g, "candidates", NULL);
         vc->tried = g_key_file_get_integer(kf, g, "tried", NULL);
@@ -170,9 +187,11 @@ verify_report *fixes_report_from_file(const char *path, GError **error)
         t->edits = g_key_file_get_string_list(kf, g, "edits", NULL, NULL);
         t->reason = g_key_file_get_string(kf, g, "reason", NULL);
         int *ints[] = {&t->before_k, &t->before_n, &t->after_k, &t->after_n, &t->learned,
-                       &t->verified, &t->cited_cell, &t->healthy};
+                       &t->verified, &t->cited_cell, &t->healthy, &t->before_healthy,
+                       &t->warning_point};
         const char *const names[] = {"before_k", "before_n", "after_k", "after_n",
-                                     "learned", "verified", "cited_cell", "healthy"};
+                                     "learned", "verified", "cited_cell", "healthy",
+                                     "before_healthy", "warning_point"};
         for (guint k = 0; k < G_N_ELEMENTS(ints); k++)
             *ints[k] = g_key_file_get_integer(kf, g, names[k], NULL);
         t->dir = g_key_file_get_string(kf, g, "dir", NULL);
@@ -250,10 +269,16 @@ static char *fixes_header(const verify_report *r, const verify_trial *t, const c
         fixes_comment_text(h, t->reason);
         g_string_append_c(h, '\n');
     }
-    g_string_append_printf(h, "# On the same seeds: collapsed %d/%d before, %d/%d after; %d/%d "
-                              "fixed runs learned",
-                           t->before_k, t->before_n, t->after_k, t->after_n, t->learned,
-                           t->after_n);
+    if (t->warning_point)
+        g_string_append_printf(h, "# On the same seeds: healthy %d/%d before, %d/%d after; %d/%d "
+                                  "fixed runs learned",
+                               t->before_healthy, t->before_n, t->healthy, t->after_n,
+                               t->learned, t->after_n);
+    else
+        g_string_append_printf(h, "# On the same seeds: collapsed %d/%d before, %d/%d after; "
+                                  "%d/%d fixed runs learned",
+                               t->before_k, t->before_n, t->after_k, t->after_n, t->learned,
+                               t->after_n);
     if (isfinite(t->before_fit) && isfinite(t->after_fit))
         g_string_append_printf(h, "; loss %.3g -> %.3g of predicting the mean", t->before_fit,
                                t->after_fit);
@@ -301,17 +326,17 @@ int fixes_command(const char *dir, int cell, const char *out, registry *reg, fl_
     if (!r->cells->len || (cell >= 0 && !vc)) {
         g_autofree char *where = cell >= 0 ? verify_cell_text(r, cell) : NULL;
         g_autofree char *msg =
-            where ? g_strdup_printf("%s: grid point %d (%s) did not collapse in most of its "
-                                    "runs: nothing to fix",
-                                    dir, cell, where)
-                  : g_strdup_printf("%s: no grid point collapsed in most of its runs: "
+            where ? g_strdup_printf("%s: grid point %d (%s) is healthy in most of its runs: "
                                     "nothing to fix",
+                                    dir, cell, where)
+                  : g_strdup_printf("%s: every grid point is healthy in most of its "
+                                    "runs: nothing to fix",
                                     dir);
         fixes_print(msg);
         return 0;
     }
     if (!vc) {
-        g_autofree char *msg = g_strdup_printf("%s: %u grid points collapsed; choose one with "
+        g_autofree char *msg = g_strdup_printf("%s: %u grid points collapsed or warned; choose one with "
                                                "--cell N:",
                                                dir, r->cells->len);
         fixes_printerr(msg);
@@ -347,10 +372,9 @@ int fixes_command(const char *dir, int cell, const char *out, registry *reg, fl_
             if (t->cell != vc->cell)
                 continue;
             g_autofree char *fix = verify_fix_text(t);
-            g_autofree char *line = g_strdup_printf("  tried %s (%s): collapsed %d/%d -> %d/%d, "
-                                                    "%d learned",
-                                                    fix, t->cause, t->before_k, t->before_n,
-                                                    t->after_k, t->after_n, t->learned);
+            g_autofree char *change = verify_change_text(t);
+            g_autofree char *line = g_strdup_printf("  tried %s (%s): %s, %d learned", fix,
+                                                    t->cause, change, t->learned);
             g_autofree char *shown = term_escape(line, FALSE);
             g_printerr("%s\n", shown);
         }
@@ -390,10 +414,9 @@ int fixes_command(const char *dir, int cell, const char *out, registry *reg, fl_
         return 1;
     }
     g_autofree char *fix = verify_fix_text(t);
-    g_autofree char *done = g_strdup_printf("%s%s%s -> %s (collapsed %d/%d -> %d/%d); run it "
-                                            "with: flatline run %s",
-                                            where, *where ? ": " : "", fix, path, t->before_k,
-                                            t->before_n, t->after_k, t->after_n, path);
+    g_autofree char *change = verify_change_text(t);
+    g_autofree char *done = g_strdup_printf("%s%s%s -> %s (%s); run it with: flatline run %s",
+                                            where, *where ? ": " : "", fix, path, change, path);
     fixes_print(done);
     return 0;
 }

@@ -1567,7 +1567,11 @@ static gboolean plot_fixes(plot_ctx *c, const plot_chart *chart, GError **error)
                                                                    : "no fix tried";
         g_autofree char *head = g_strdup_printf("%s: %s", where, outcome);
         plot_fix_row(s, row++, 0, 0, head, "", "");
-        g_autofree char *before = g_strdup_printf("collapsed %d/%d", vc->collapsed, vc->runs);
+        g_autofree char *before =
+            verify_cell_warning_point(vc)
+                ? g_strdup_printf("collapsed %d/%d, healthy %d/%d", vc->collapsed, vc->runs,
+                                  vc->healthy, vc->runs)
+                : g_strdup_printf("collapsed %d/%d", vc->collapsed, vc->runs);
         plot_fix_row(s, row++, 1, vc->runs ? 100.0 * vc->collapsed / vc->runs : 0, "before",
                      before, "");
         guint more = 0;
@@ -1578,8 +1582,9 @@ static gboolean plot_fixes(plot_ctx *c, const plot_chart *chart, GError **error)
             g_autofree char *cause = g_strdup(t->cause);
             cause[strcspn(cause, "+")] = '\0';
             g_autofree char *value = g_strdup_printf(
-                "%d/%d collapsed, %d/%d learned (%s)%s", t->after_k, t->after_n, t->learned,
-                t->after_n, t->cited_cell >= 0 ? "the grid" : "rerun",
+                "%d/%d collapsed, %d/%d %s (%s)%s", t->after_k, t->after_n,
+                t->warning_point ? t->healthy : t->learned, t->after_n,
+                t->warning_point ? "healthy" : "learned", t->cited_cell >= 0 ? "the grid" : "rerun",
                 t->verified ? "  \u2713 verified" : "");
             plot_fix_row(s, row++, t->verified ? 3 : 2,
                          t->after_n ? 100.0 * t->after_k / t->after_n : 0, label, value, cause);
@@ -1593,7 +1598,8 @@ static gboolean plot_fixes(plot_ctx *c, const plot_chart *chart, GError **error)
     left_out = vr->cells->len - cells;
     if (!row) {
         g_set_error(error, FL_PLOT_ERROR, PLOT_ERROR_FAILED,
-                    "%s: no grid point collapsed in most of its runs: no fix to draw", d->dir);
+                    "%s: every grid point is healthy in most of its runs: no fix to draw",
+                    d->dir);
         return FALSE;
     }
     if (!plot_write(c, "fixes.dat", s, error))

@@ -365,9 +365,11 @@ static void report_fix_cell(GString *h, const verify_report *vr, const verify_ce
                            vc->candidates == 1 ? "" : "s", vc->tried);
     if (!vc->tried)
         return;
-    g_string_append(h, "<table class=\"fixes\"><tr><th>cause</th><th>fix</th><th>evidence</th>"
-                       "<th>collapsed before \u2192 after</th><th>learned after</th>"
-                       "<th>fit before \u2192 after</th><th>outcome</th></tr>\n");
+    g_string_append_printf(h, "<table class=\"fixes\"><tr><th>cause</th><th>fix</th>"
+                              "<th>evidence</th>"
+                       "<th>%s before \u2192 after</th><th>learned after</th>"
+                       "<th>fit before \u2192 after</th><th>outcome</th></tr>\n",
+                           verify_cell_warning_point(vc) ? "healthy" : "collapsed");
     /* The verified fix first, then the others in the order tried. */
     for (int pass = 0; pass < 2; pass++)
         for (guint i = 0; i < vr->trials->len; i++) {
@@ -399,8 +401,11 @@ static void report_fix_cell(GString *h, const verify_report *vr, const verify_ce
                                         : g_strdup_printf("rerun, same seeds: %s",
                                                           t->dir ? t->dir : "?");
             report_td(h, "evidence", ev);
-            g_autofree char *ba = g_strdup_printf("%d/%d \u2192 %d/%d", t->before_k, t->before_n,
-                                                  t->after_k, t->after_n);
+            g_autofree char *ba =
+                t->warning_point ? g_strdup_printf("%d/%d \u2192 %d/%d", t->before_healthy,
+                                                   t->before_n, t->healthy, t->after_n)
+                                 : g_strdup_printf("%d/%d \u2192 %d/%d", t->before_k,
+                                                   t->before_n, t->after_k, t->after_n);
             report_td(h, "num", ba);
             g_autofree char *learned = g_strdup_printf("%d/%d", t->learned, t->after_n);
             report_td(h, "num", learned);
@@ -431,8 +436,10 @@ static void report_verification(GString *h, const verify_report *vr, const char 
     g_string_append(h, "<p>Each grid point where most runs collapsed was rerun on the same "
                        "seeds with each candidate fix its findings proposed (or the grid "
                        "point that already is the fixed configuration was cited), and with "
-                       "pairs of fixes where no single one healed. A fix is verified when "
-                       "at least two thirds of the fixed runs are healthy and learn. "
+                       "pairs of fixes where no single one healed; with budget left, so was "
+                       "each grid point where most runs drew a warning. A fix is verified "
+                       "when at least two thirds of the fixed runs learn and do not collapse "
+                       "(and, where the runs only warned, are healthy). "
                        "<i>Fit</i> is the median final loss over the loss of predicting the "
                        "mean: 1 learned nothing.</p>\n");
     if (vr->healthy) {
@@ -441,8 +448,8 @@ static void report_verification(GString *h, const verify_report *vr, const char 
         g_string_append(h, "</p>\n");
     }
     if (!vr->cells->len)
-        g_string_append(h, "<p>No grid point collapsed in most of its runs: nothing to "
-                           "fix.</p>\n");
+        g_string_append(h, "<p>Every grid point is healthy in most of its runs: nothing "
+                           "to fix.</p>\n");
     for (guint i = 0; i < vr->cells->len; i++)
         report_fix_cell(h, vr, vr->cells->pdata[i], colors);
     if (vr->cells->len) {

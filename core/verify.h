@@ -1,7 +1,8 @@
 /* verify.h — diagnosis by intervention: after a sweep, every grid point whose runs
  * collapsed (a majority of them) is rerun with the candidate fixes its findings proposed,
  * same seeds, and a fix is verified when the fixed runs are healthy in a clear majority
- * and actually learn.  The sweep itself is evidence first: when another grid point already
+ * and actually learn.  With budget left after those, so is every grid point whose runs
+ * mostly draw a warning (a "warning point"): its fix must also make them healthy.  The sweep itself is evidence first: when another grid point already
  * is the fixed configuration, its runs are cited instead of rerunning.
  *
  * Reruns are sweeps of their own (one grid point, the cell's seeds, the edits applied),
@@ -24,16 +25,19 @@ typedef struct verify_trial {
     int after_k, after_n;   /* collapsed (or failed) runs with the fix, of its runs */
     int learned;           /* fixed runs that finished, did not collapse and learned */
     int healthy;           /* fixed runs that finished healthy: no warning either */
+    int before_healthy;    /* the grid point's runs that finished healthy */
+    gboolean warning_point; /* the grid point mostly warned (verify_cell_warning_point) */
     gboolean verified;
     int cited_cell;        /* the grid point that is the fixed configuration, or -1 */
     char *dir;             /* rerun: "verify/<trial>" under DIR, else NULL */
     double before_fit, after_fit; /* median final loss / loss of predicting the mean */
 } verify_trial;
 
-/* What was found for one collapsed grid point. */
+/* What was found for one grid point that collapsed (or warned) in most of its runs. */
 typedef struct verify_cell {
     int cell;
     int collapsed, runs;
+    int healthy;           /* its runs that finished healthy */
     int verified;          /* index into trials of the verified fix, or -1 */
     char *data_cause;      /* a cause no configuration change can help (fix the data) */
     int candidates;        /* distinct candidate fixes its findings proposed */
@@ -88,6 +92,13 @@ void verify_print(const verify_report *r);
 
 /* "optimizer.lr = 0.001; model.h1.init = he_uniform" (caller frees). */
 char *verify_fix_text(const verify_trial *t);
+
+/* What the fix changed: "collapsed 4/5 -> 0/5", or for a warning point
+ * "healthy 0/5 -> 5/5" (caller frees). */
+char *verify_change_text(const verify_trial *t);
+
+/* A grid point that mostly warned, not collapsed: its fix has to make it healthy. */
+gboolean verify_cell_warning_point(const verify_cell *vc);
 
 /* "optimizer.lr=1e-06 model.h1.init=zeros" of a grid point (caller frees). */
 char *verify_cell_text(const verify_report *r, int cell);

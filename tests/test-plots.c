@@ -463,9 +463,10 @@ static guint table_blocks(const char *dir, const char *name)
     return n;
 }
 
-/* fixed-loss against fixes.csv: a pair of panels per verified fix, in order, the left
- * drawing the grid point's runs (as many as collapsed_before counts), the right the same
- * seeds with the fix (as many as collapsed_after counts), each titled with its rate. */
+/* fixed-loss against fixes.csv: a pair of panels per grid point's chosen (verified) fix,
+ * the left drawing the grid point's runs (as many as collapsed_before counts), the right
+ * the same seeds with the fix (as many as collapsed_after counts), each titled with its
+ * rate, the right one with the fix. */
 static void check_fixed_loss_tables(const char *dir)
 {
     g_autofree char *path = g_build_filename(dir, "fixes.csv", NULL);
@@ -473,36 +474,53 @@ static void check_fixed_loss_tables(const char *dir)
     g_auto(GStrv) lines = g_strsplit(csv, "\n", -1);
     g_auto(GStrv) head = g_strsplit(lines[0], ",", -1);
     int c_before = column(head, "collapsed_before"), c_after = column(head, "collapsed_after"),
-        c_verified = column(head, "verified"), c_fix = column(head, "fix");
+        c_verified = column(head, "verified"), c_fix = column(head, "fix"),
+        c_chosen = column(head, "chosen");
     g_autoptr(GHashTable) texts = chart_texts(dir, "fixed-loss");
-    guint panel = 0;
+    g_autoptr(GPtrArray) chosen = g_ptr_array_new_with_free_func((GDestroyNotify)g_strfreev);
     for (char **l = lines + 1; *l; l++) {
         if (!**l)
             continue;
-        g_auto(GStrv) c = g_strsplit(*l, ",", -1);
-        if (strcmp(c[c_verified], "yes") != 0)
-            continue;
-        const char *ratio[2] = {c[c_before], c[c_after]};
-        for (int side = 0; side < 2; side++) {
-            panel++;
-            int k = 0, n = 0;
-            g_assert_cmpint(sscanf(ratio[side], "%d/%d", &k, &n), ==, 2);
-            g_autofree char *table = g_strdup_printf("fixed-loss-%02u.dat", panel);
-            g_assert_cmpuint(table_blocks(dir, table), ==, (guint)n);
-            g_autofree char *key = g_strdup_printf("panel %u", panel);
-            /* Long titles are wrapped: a line break where there was a space. */
-            g_autofree char *title = g_strdup(g_hash_table_lookup(texts, key));
-            g_autofree char *rate = g_strdup_printf(": %d/%d collapsed", k, n);
-            g_test_message("fixed-loss panel %u: %s", panel, title);
-            g_assert_nonnull(title);
-            g_strdelimit(title, "\n", ' ');
-            g_assert_nonnull(strstr(title, rate));
-            if (side)
-                g_assert_true(g_str_has_prefix(title, c[c_fix]));
+        g_test_message("fixes.csv: %s", *l);
+        GStrv c = g_strsplit(*l, ",", -1);
+        if (strcmp(c[c_chosen], "yes") == 0) {
+            g_assert_cmpstr(c[c_verified], ==, "yes");
+            g_ptr_array_add(chosen, c);
+        } else {
+            g_strfreev(c);
         }
     }
-    g_assert_cmpuint(panel, >, 0);
-    g_autofree char *past = g_strdup_printf("panel %u", panel + 1);
+    g_assert_cmpuint(chosen->len, >, 0);
+    /* The panels go by grid point, the rows by the order tried: match each pair of panels
+     * to the chosen row its right title names. */
+    for (guint pair = 0; pair < chosen->len; pair++) {
+        g_autofree char *titles[2] = {NULL, NULL};
+        for (int side = 0; side < 2; side++) {
+            g_autofree char *key = g_strdup_printf("panel %u", 2 * pair + side + 1);
+            /* Long titles are wrapped: a line break where there was a space. */
+            titles[side] = g_strdup(g_hash_table_lookup(texts, key));
+            g_assert_nonnull(titles[side]);
+            g_strdelimit(titles[side], "\n", ' ');
+            g_test_message("fixed-loss %s: %s", key, titles[side]);
+        }
+        GStrv row = NULL;
+        for (guint i = 0; i < chosen->len && !row; i++) {
+            GStrv c = chosen->pdata[i];
+            if (g_str_has_prefix(titles[1], c[c_fix]))
+                row = c;
+        }
+        g_assert_nonnull(row);
+        const char *ratio[2] = {row[c_before], row[c_after]};
+        for (int side = 0; side < 2; side++) {
+            int k = 0, n = 0;
+            g_assert_cmpint(sscanf(ratio[side], "%d/%d", &k, &n), ==, 2);
+            g_autofree char *table = g_strdup_printf("fixed-loss-%02u.dat", 2 * pair + side + 1);
+            g_assert_cmpuint(table_blocks(dir, table), ==, (guint)n);
+            g_autofree char *rate = g_strdup_printf(": %d/%d collapsed", k, n);
+            g_assert_nonnull(strstr(titles[side], rate));
+        }
+    }
+    g_autofree char *past = g_strdup_printf("panel %u", 2 * chosen->len + 1);
     g_assert_null(g_hash_table_lookup(texts, past));
 }
 
