@@ -711,9 +711,23 @@ int cli_main(int argc, char **argv)
         g_print("%s", usage_text);
         return EXIT_OK;
     }
-    /* Subcommands parse argv from their own name on. */
-    int sub_argc = argc - 1;
-    char **sub_argv = argv + 1;
+    /* Subcommands parse argv from their own name on.  "-j2" is split into "-j 2" as
+     * getopt users type it (GOption would take the next argument as the value). */
+    g_autoptr(GPtrArray) owned = g_ptr_array_new_with_free_func(g_free);
+    g_autoptr(GPtrArray) args = g_ptr_array_new(); /* the parsers rearrange this one */
+    for (int i = 1; i < argc; i++) {
+        char *a = argv[i];
+        if (g_str_has_prefix(a, "-j") && a[2] && strspn(a + 2, "0123456789") == strlen(a + 2)) {
+            g_ptr_array_add(owned, g_strdup(a + 2));
+            g_ptr_array_add(args, "-j");
+            g_ptr_array_add(args, g_ptr_array_index(owned, owned->len - 1));
+        } else {
+            g_ptr_array_add(args, a);
+        }
+    }
+    g_ptr_array_add(args, NULL);
+    int sub_argc = (int)args->len - 1;
+    char **sub_argv = (char **)args->pdata;
     if (strcmp(cmd, "run") == 0)
         return cmd_run_or_check(sub_argc, sub_argv, FALSE);
     if (strcmp(cmd, "__worker") == 0)
