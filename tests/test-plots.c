@@ -494,7 +494,7 @@ static void check_fixed_loss_tables(const char *dir)
     /* The panels go by grid point, the rows by the order tried: match each pair of panels
      * to the chosen row its right title names. */
     for (guint pair = 0; pair < chosen->len; pair++) {
-        g_autofree char *titles[2] = {NULL, NULL};
+        char *titles[2] = {NULL, NULL}; /* freed below (g_autofree frees one pointer) */
         for (int side = 0; side < 2; side++) {
             g_autofree char *key = g_strdup_printf("panel %u", 2 * pair + side + 1);
             /* Long titles are wrapped: a line break where there was a space. */
@@ -519,6 +519,8 @@ static void check_fixed_loss_tables(const char *dir)
             g_autofree char *rate = g_strdup_printf(": %d/%d collapsed", k, n);
             g_assert_nonnull(strstr(titles[side], rate));
         }
+        g_free(titles[0]);
+        g_free(titles[1]);
     }
     g_autofree char *past = g_strdup_printf("panel %u", 2 * chosen->len + 1);
     g_assert_null(g_hash_table_lookup(texts, past));
