@@ -704,8 +704,10 @@ static char *cell_json(const verify_report *r, const verify_cell *vc, GPtrArray 
         }
         g_string_append_printf(j, "], \"collapsed_before\": %d, \"runs_before\": %d, "
                                   "\"collapsed_after\": %d, \"runs_after\": %d, "
+                                  "\"healthy_before\": %d, \"healthy_after\": %d, "
                                   "\"learned_after\": %d, \"fit_before\": ",
-                               t->before_k, t->before_n, t->after_k, t->after_n, t->learned);
+                               t->before_k, t->before_n, t->after_k, t->after_n,
+                               t->before_healthy, t->healthy, t->learned);
         json_num(j, t->before_fit);
         g_string_append(j, ", \"fit_after\": ");
         json_num(j, t->after_fit);

@@ -131,4 +131,10 @@ check "a verified fix whose runs still warn is completed by the warning's fix" \
   "[ $st = 0 ] && grep 'optimizer.lr = 0.001; train.epochs = 100' '$tmp/p/fixes.csv' | grep -q ',3/3,0/3,yes,rerun: verify/' && grep -q 'lr = 0.001;' '$tmp/p.cfg' && grep -q 'epochs = 100;' '$tmp/p.cfg'"
 fl run "$tmp/p.cfg" -o "$tmp/pr" -j 2 --no-plots -q > "$tmp/out" 2>&1
 check "the completed fix trains healthy" "test \$(grep -c ',healthy,' '$tmp/pr/summary.csv') -eq 3"
+# A grid point whose runs only warn (at a rate that learns, 101 epochs) is repaired too: its
+# fix has to make the runs healthy, and the numbers say healthy before and after.
+fl fix "$tmp/one.cfg" --results "$tmp/w" -o "$tmp/w.cfg" --set optimizer.lr=0.001 --set train.epochs=101 -q > "$tmp/out" 2>&1
+st=$?
+check "a grid point that mostly warns gets a verified fix that makes it healthy" \
+  "[ $st = 0 ] && grep 'train.epochs = 100' '$tmp/w/fixes.csv' | grep -q ',0/3,0/3,yes,rerun: verify/.*,0/3,3/3,yes\$' && grep -q '^# On the same seeds: healthy 0/3 before, 3/3 after' '$tmp/w.cfg' && grep -q '\"healthy_before\": 0, \"healthy_after\": 3' '$tmp/w/runs/r0000/verdict.json'"
 echo "1..$n"
