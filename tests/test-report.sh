@@ -41,7 +41,8 @@ sed -i "s|MARKER|pwned|" "$tmp/tiny.cfg"
 "$flatline" report "$tmp/res" >"$tmp/report.log" 2>&1
 status=$?
 
-"$chromium" --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \
+# A headless Chromium that stalls must not stall the suite: two minutes, then this test fails.
+timeout -k 5 120 "$chromium" --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \
     --disable-background-networking --disable-component-update --disable-sync \
     --user-data-dir="$tmp/profile" --enable-logging=stderr --v=0 \
     --dump-dom "file://$tmp/res/report.html" >"$tmp/dom.html" 2>"$tmp/chromium.err"
@@ -113,7 +114,7 @@ fi
 # A click on the seed heading sorts the runs by seed (stably); a second click reverses.
 sed 's|</body>|<script>window.addEventListener("load",function(){setTimeout(function(){var th=[].filter.call(document.querySelectorAll("#runs th"),function(x){return x.textContent==="seed";})[0];var ids=function(){return [].map.call(document.querySelectorAll("#runs tbody tr"),function(r){return r.cells[0].textContent;}).join(" ");};th.click();document.body.dataset.up=ids();th.click();document.body.dataset.down=ids();},0);});</script></body>|' \
     "$tmp/res/report.html" >"$tmp/sort.html"
-"$chromium" --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \
+timeout -k 5 120 "$chromium" --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \
     --disable-background-networking --disable-component-update --disable-sync \
     --user-data-dir="$tmp/profile" --enable-logging=stderr --v=0 --virtual-time-budget=2000 \
     --dump-dom "file://$tmp/sort.html" >"$tmp/sort-dom.html" 2>/dev/null

@@ -172,11 +172,21 @@ if [ -n "$reason" ]; then
     exit 0
 fi
 
+# Every Slurm client call has a time limit: a controller that stops answering fails the
+# test that asked, by name, instead of stalling the suite (squeue retries for minutes).
+sq() { timeout -k 2 15 squeue "$@"; }
+# before SECONDS T0: true while less than SECONDS have passed since T0.
+before() { awk -v a="$2" -v b="$(now)" -v s="$1" 'BEGIN { exit !(b - a < s) }'; }
 # wait_job ID: until squeue lists nothing of the job (2 minutes at most).
 wait_job() {
-    local i
-    for i in $(seq 600); do
-        [ -z "$(squeue -h -j "$1" 2>/dev/null)" ] && return 0
+    local t0 out; t0=$(now)
+    while before 120 "$t0"; do
+        out=$(sq -h -j "$1" 2>&1)
+        case $? in
+        0) [ -z "$out" ] && return 0 ;;
+        124 | 137) ;;
+        *) grep -q 'Invalid job id' <<<"$out" && return 0 ;; # finished and purged
+        esac
         sleep 0.2
     done
     return 1
@@ -215,7 +225,7 @@ if [ "$status" = 0 ] && [ -n "$job" ] && wait_job "$job"; then
         "$(tail -n 3 "$tmp/array/slurm"/task-*.out)"
 else
     not_ok "a 4-task array ran 24 runs" "exit $status, job '$job'" "$(cat "$tmp/submit.out")" \
-        "$(squeue -j "$job" 2>&1)"
+        "$(sq -j "$job" 2>&1)"
 fi
 
 # 6. Merged by flatline report: 24 rows, each run once; equal to the same sweep run here.
@@ -237,9 +247,9 @@ t0=$(now)
 "$flatline" slurm "$tmp/slow.cfg" --tasks 4 -o "$tmp/killed" >"$tmp/submit2.out" 2>&1
 job=$(sed -n 's/^job_id=//p' "$tmp/killed/slurm.info" 2>/dev/null)
 victim=
-for _ in $(seq 600); do
-    [ -n "$job" ] || break
-    for t in $(squeue -h -j "$job" -t RUNNING -o %K 2>/dev/null); do
+t1=$(now)
+while [ -n "$job" ] && before 120 "$t1"; do
+    for t in $(sq -h -j "$job" -t RUNNING -o %K 2>/dev/null); do
         done_runs=0
         for i in $(seq "$t" 4 23); do
             [ -f "$tmp/killed/runs/$(printf 'r%04d' "$i")/run.result" ] && done_runs=$((done_runs + 1))
@@ -251,7 +261,7 @@ for _ in $(seq 600); do
     done
     sleep 0.2
 done
-[ -n "$victim" ] && scancel "${job}_$victim"
+[ -n "$victim" ] && timeout -k 2 15 scancel "${job}_$victim"
 wait_job "$job"
 missing=
 for i in $(seq 0 23); do
@@ -277,7 +287,7 @@ check "task $victim cancelled: flatline report names its missing runs and the ta
 # again (6 runs, the finished ones kept as they are), not the whole sweep.
 before=$(cd "$tmp/killed/runs" && ls -l --time-style=full-iso */run.result)
 t0=$(now)
-job2=$(sbatch --parsable --array="$victim" "$tmp/killed/slurm/job.sh" 2>"$tmp/sbatch2.err")
+job2=$(timeout -k 2 30 sbatch --parsable --array="$victim" "$tmp/killed/slurm/job.sh" 2>"$tmp/sbatch2.err")
 job2=${job2%%;*}
 wait_job "$job2"
 echo "# task $victim resubmitted as job $job2: done in $(elapsed "$t0") s"

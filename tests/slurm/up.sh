@@ -173,7 +173,7 @@ alive "$base/run/slurmd.pid" slurmd || slurmd -f "$conf" -N "$host"
 # 5. Wait for the node: "idle*" or "unknown" means slurmd has not reported in yet.
 state=
 for _ in $(seq $((timeout * 5))); do
-    state=$(sinfo -h -N -n "$host" -o %T 2>/dev/null | head -1 || true)
+    state=$(timeout -k 2 10 sinfo -h -N -n "$host" -o %T 2>/dev/null | head -1 || true)
     case $state in idle | mixed | allocated) break ;; esac
     sleep 0.2
 done
