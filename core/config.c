@@ -7,6 +7,7 @@
  * tables just like plugins' options, so every key gets the same type and range checks,
  * unknown-key errors and "did you mean". */
 #include "config.h"
+#include "about.h"
 #include "params.h"
 #include "suggest.h"
 #include "term.h"
@@ -227,6 +228,7 @@ void experiment_file_free(experiment_file *f)
     if (f->axes)
         g_ptr_array_free(f->axes, TRUE);
     g_free(f->path);
+    g_free(f->about);
     g_free(f);
 }
 
@@ -465,6 +467,9 @@ experiment_file *experiment_file_read(const char *path, GError **error)
     if (!read_tree(&f->cfg, path, error) || !check_int_literals(path, error) ||
         !read_grid(f, error))
         return NULL;
+    g_autofree char *text = NULL;
+    if (g_file_get_contents(path, &text, NULL, NULL))
+        f->about = about_from_text(text);
     return g_steal_pointer(&f);
 }
 
@@ -652,6 +657,7 @@ void experiment_free(experiment *e)
     if (!e)
         return;
     g_free(e->path);
+    g_free(e->about);
     g_free(e->dataset_where);
     g_free(e->base_dir);
     g_free(e->top.name);
@@ -1073,6 +1079,7 @@ experiment *experiment_resolve(experiment_file *f, GPtrArray *overrides, registr
 {
     g_autoptr(experiment) e = g_new0(experiment, 1);
     e->path = g_strdup(f->path);
+    e->about = g_strdup(f->about);
     GError *err = NULL;
     void *defaults;
     /* Start from the defaults of the experiment's own tables. */
@@ -1148,8 +1155,11 @@ static void write_ref_group(GString *out, const char *key, const fl_ref *ref, co
 char *experiment_to_text(const experiment *e, GPtrArray *axes)
 {
     GString *out = g_string_new(NULL);
-    g_string_append_printf(out, "# Resolved by flatline " PACKAGE_VERSION " from %s\n", e->path);
+    g_string_append_printf(out, RESOLVED_HEADER PACKAGE_VERSION " from %s\n", e->path);
     g_string_append(out, "# Every default is written out; `flatline run` reads it as it is.\n");
+    /* The experiment's own file only (a run's file is about training): what it is for. */
+    if (axes)
+        about_write(out, e->about);
     /* data_dir is written out (absolute) so relative data paths still resolve from the
      * resolved file wherever it is read. */
     top_opts top = e->top;

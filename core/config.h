@@ -53,6 +53,7 @@ typedef struct train_opts {
 
 typedef struct experiment {
     char *path;     /* the experiment file */
+    char *about;    /* its header comment (about.h), or NULL */
     char *base_dir; /* where relative data paths start */
     top_opts top;
     fl_ref dataset;
@@ -88,6 +89,7 @@ void override_free(override *o);
 /* The file as read, with its grid. */
 typedef struct experiment_file {
     char *path;
+    char *about; /* its header comment (about.h), or NULL */
     config_t cfg;
     GPtrArray *axes; /* grid_axis* */
 } experiment_file;

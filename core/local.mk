@@ -6,6 +6,7 @@ core_libflatline_core_la_SOURCES = \
 	core/paramtable.c core/paramtable.h \
 	core/params.c core/params.h \
 	core/suggest.c core/suggest.h \
+	core/about.c core/about.h \
 	core/config.c core/config.h \
 	core/data.c core/data.h \
 	core/memory.c core/memory.h \

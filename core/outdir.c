@@ -12,8 +12,8 @@
 #include <unistd.h>
 #include <glib/gstdio.h>
 
-/* The first line of every resolved experiment file (config.c, experiment_to_text). */
-#define OUTDIR_RESOLVED_HEADER "# Resolved by flatline "
+#include "about.h"
+
 #define OUTDIR_LOCK ".lock"
 #define OUTDIR_SHARD_LOCK ".lock-shard-"
 
@@ -111,12 +111,12 @@ gboolean outdir_holds_results(const char *dir)
     int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
     if (fd < 0)
         return FALSE;
-    char head[sizeof OUTDIR_RESOLVED_HEADER] = "";
+    char head[sizeof RESOLVED_HEADER] = "";
     GStatBuf st;
     ssize_t n = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) ? read(fd, head, sizeof head - 1) : 0;
     close(fd);
     head[n > 0 ? n : 0] = '\0';
-    return strcmp(head, OUTDIR_RESOLVED_HEADER) == 0;
+    return strcmp(head, RESOLVED_HEADER) == 0;
 }
 
 /* input is a file flatline writes in dir (experiment.cfg, runs/r0007/run.cfg...). */

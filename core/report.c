@@ -6,6 +6,7 @@
  * as the charts themselves do.  When a PNG is missing the charts are drawn first; a chart
  * that still cannot be drawn is a note saying why, never an empty image. */
 #include "report.h"
+#include "about.h"
 #include "plot.h"
 #include "plotdata.h"
 #include "results.h"
@@ -102,6 +103,8 @@ static const char report_css[] =
     "h1{font-size:26px;margin:0 0 4px}h2{font-size:19px;margin:36px 0 10px;"
     "border-bottom:1px solid #ddd;padding-bottom:4px}"
     ".sub{color:#555;margin:0 0 16px}"
+    ".about{max-width:980px;margin:0 0 18px;padding:2px 14px;border-left:3px solid #bbb;"
+    "color:#333}.about p{margin:6px 0}"
     ".tally span{display:inline-block;margin:0 14px 6px 0;padding:4px 10px;border-radius:4px;"
     "background:#eee}"
     ".tally .collapsed{background:#fbe3e3}.tally .warning{background:#fdf1d8}"
@@ -152,6 +155,43 @@ static const char report_js[] =
     "(a[0]?String(a[1]).localeCompare(c[1]):a[1]-c[1]);return (up?o:-o)||x[1]-y[1];});"
     "rows.forEach(function(x){b.appendChild(x[2]);});});});"
     "document.body.dataset.sortable=document.querySelectorAll('table.sortable').length;});";
+
+/* A list item of a comment ("- ...", "* ...", "1. ...") starts a line of its own. */
+static gboolean report_starts_item(const char *line)
+{
+    if ((line[0] == '-' || line[0] == '*') && line[1] == ' ')
+        return TRUE;
+    const char *c = line;
+    while (g_ascii_isdigit(*c))
+        c++;
+    return c > line && (*c == '.' || *c == ')') && c[1] == ' ';
+}
+
+/* The experiment file's own header comment, as its author wrote it: paragraphs at blank
+ * lines, wrapped lines joined, list items kept on lines of their own. */
+static void report_about(GString *h, const char *cfg_text)
+{
+    g_autofree char *about = about_from_text(cfg_text);
+    if (!about)
+        return;
+    g_string_append(h, "<div class=\"about\" id=\"about\"><p>");
+    g_auto(GStrv) lines = g_strsplit(about, "\n", -1);
+    gboolean fresh = TRUE; /* at the start of a paragraph */
+    for (char **l = lines; *l; l++) {
+        const char *text = g_strstrip(*l);
+        if (!*text) {
+            if (!fresh)
+                g_string_append(h, "</p><p>");
+            fresh = TRUE;
+            continue;
+        }
+        if (!fresh)
+            g_string_append(h, report_starts_item(text) ? "<br>" : " ");
+        report_esc(h, text);
+        fresh = FALSE;
+    }
+    g_string_append(h, "</p></div>\n");
+}
 
 static void report_tally(GString *h, const plotdata *d)
 {
@@ -684,6 +724,7 @@ gboolean report_write(const char *dir, GError **error)
         g_string_append(h, "</code>");
     }
     g_string_append(h, ".</p>\n");
+    report_about(h, d->cfg_text);
     report_tally(h, d);
     if (d->cfg_text) {
         g_string_append(h, "<details id=\"experiment\"><summary>Experiment file: "

@@ -3,8 +3,9 @@
 # it must raise no console error, show every chart (the page's own script counts the
 # images that decoded into body[data-images], and no chart is a "not drawn" note) and hold
 # one verdict row per run, and the verified fixes of fixes.csv, one row each; it says when,
-# where and by which command it was made, and a click on a column heading sorts the table.  The experiment's name holds markup, a %, an apostrophe and a
-# backquoted command, which must show as text and never run.  TAP output; skipped without
+# where and by which command it was made, shows the experiment file's header comment, and
+# a click on a column heading sorts the table.  The experiment's name holds markup, a %, an
+# apostrophe and a backquoted command, which must show as text and never run.  TAP output; skipped without
 # /usr/bin/chromium ($CHROMIUM overrides the path).
 set -u
 flatline=${FLATLINE:?}
@@ -14,7 +15,7 @@ if [ ! -x "$chromium" ]; then
     echo "ok 1 # SKIP chromium not installed"
     exit 0
 fi
-echo "1..8"
+echo "1..9"
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/flatline-report-XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
 n=0
@@ -23,6 +24,11 @@ ok() { n=$((n + 1)); echo "ok $n - $1"; }
 not_ok() { n=$((n + 1)); echo "not ok $n - $1"; shift; for l in "$@"; do printf '%s\n' "$l" | sed 's/^/# /'; done; }
 
 cat > "$tmp/tiny.cfg" <<'CFG'
+# A tiny sweep for the report's test: <b>markup</b> & "quotes",
+#   wrapped onto a second line.
+//
+// - an item
+# - another item
 name = "report <check> & co `touch MARKER` 5% it's";
 seed = 5;
 repeats = 2;
@@ -128,4 +134,16 @@ if [ -n "$up" ] && [ "$up " = "$want_up" ] && [ "$down " = "$want_down" ]; then
 else
     not_ok "a click on a heading sorts the table, a second click reverses it" \
         "sorted up:   $up" "expected:    $want_up" "sorted down: $down" "expected:    $want_down"
+fi
+
+# 9. The experiment file's own header comment opens the page as its author wrote it:
+# paragraphs at blank lines, wrapped lines joined, list items on lines of their own, markup
+# shown as text.  It comes from experiment.cfg, so the report needs nothing else.
+want='<div class="about" id="about"><p>A tiny sweep for the report'"'"'s test: &lt;b&gt;markup&lt;/b&gt; &amp; "quotes", wrapped onto a second line.</p><p>- an item<br>- another item</p></div>'
+got=$(grep -o '<div class="about"[^>]*>.*</div>' "$tmp/dom.html" | sed 's|</div>.*|</div>|')
+if [ "$got" = "$want" ] && grep -q '^#| - another item$' "$tmp/res/experiment.cfg"; then
+    ok "the experiment file's header comment shows as written, markup as text"
+else
+    not_ok "the experiment file's header comment shows as written" "got:  $got" "want: $want" \
+        "$(head -12 "$tmp/res/experiment.cfg")"
 fi
