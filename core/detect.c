@@ -48,7 +48,21 @@ void finding_rec_free(finding_rec *f)
     g_free(f->advice);
     if (f->fixes)
         g_ptr_array_free(f->fixes, TRUE);
+    if (f->measures)
+        g_array_unref(f->measures);
     g_free(f);
+}
+
+static void finding_measure_clear(gpointer p)
+{
+    g_free(((finding_measure *)p)->name);
+}
+
+static GArray *measures_new(void)
+{
+    GArray *m = g_array_new(FALSE, FALSE, sizeof(finding_measure));
+    g_array_set_clear_func(m, finding_measure_clear);
+    return m;
 }
 
 finding_rec *finding_rec_copy(const finding_rec *f)
@@ -66,13 +80,56 @@ finding_rec *finding_rec_copy(const finding_rec *f)
             g_ptr_array_add(c->fixes, finding_fix_new(g_strdupv(x->edits), x->reason));
         }
     }
+    c->measures = NULL;
+    if (f->measures) {
+        c->measures = measures_new();
+        for (guint i = 0; i < f->measures->len; i++) {
+            const finding_measure *m = &g_array_index(f->measures, finding_measure, i);
+            finding_measure x = {.name = g_strdup(m->name), .value = m->value};
+            g_array_append_val(c->measures, x);
+        }
+    }
     return c;
 }
 
 static const fl_detector_ops *ops_of(const slot *s) { return s->plugin->ops.detector; }
 
 /* Bounds on what a detector may hand over, so a garbled finding cannot run away. */
-enum { MAX_FIXES = 64, MAX_EDITS = 64 };
+enum { MAX_FIXES = 64, MAX_EDITS = 64, MAX_MEASURES = 64, MAX_MEASURE_NAME = 63 };
+
+static gboolean measure_name_ok(const char *name)
+{
+    size_t n = 0;
+    for (const char *c = name; c && *c; c++, n++)
+        if (!(g_ascii_islower(*c) || g_ascii_isdigit(*c) || *c == '_') || n >= MAX_MEASURE_NAME)
+            return FALSE;
+    return n > 0;
+}
+
+/* The measures of a finding (ABI 2.1), read as far as its size and each one's size say;
+ * a malformed or repeated name is dropped. */
+static GArray *copy_measures(const fl_finding *f)
+{
+    if (!FL_HAS(fl_finding, f, measure_stride) || !f->measures || !f->n_measures ||
+        f->measure_stride < sizeof(uint32_t))
+        return NULL;
+    GArray *out = measures_new();
+    for (size_t i = 0; i < f->n_measures && i < MAX_MEASURES; i++) {
+        const fl_measure *m = FL_AT_CONST(fl_measure, f->measures, f->measure_stride, i);
+        if (!FL_HAS(fl_measure, m, value) || !measure_name_ok(m->name))
+            continue;
+        gboolean seen = FALSE;
+        for (guint k = 0; k < out->len && !seen; k++)
+            seen = strcmp(g_array_index(out, finding_measure, k).name, m->name) == 0;
+        if (seen)
+            continue;
+        finding_measure x = {.name = g_strdup(m->name), .value = m->value};
+        g_array_append_val(out, x);
+    }
+    if (!out->len)
+        g_clear_pointer(&out, g_array_unref);
+    return out;
+}
 
 /* The fixes of a finding, read as far as its size and each fix's size say. */
 static GPtrArray *copy_fixes(const fl_finding *f)
@@ -175,6 +232,7 @@ static void on_report(void *ctx, const fl_finding *f)
     n->evidence = g_strdup(evidence ? evidence : "");
     n->cause = g_strdup(cause ? cause : "");
     n->fixes = copy_fixes(f);
+    n->measures = copy_measures(f);
     n->advice = advice ? g_strdup(advice) : advice_from_fixes(n->fixes);
     n->finding_flags = FL_HAS(fl_finding, f, flags) ? f->flags : 0;
     n->flags = ops_of(s)->flags;

@@ -15,6 +15,12 @@ typedef struct finding_fix {
     char *reason;
 } finding_fix;
 
+/* One number of a finding's evidence, by name (flatline/plugin.h: fl_measure). */
+typedef struct finding_measure {
+    char *name; /* [a-z0-9_]{1,63} */
+    double value;
+} finding_measure;
+
 typedef struct finding_rec {
     char *detector;
     fl_level level;
@@ -22,6 +28,7 @@ typedef struct finding_rec {
     int reported;       /* epoch of the latest report */
     char *evidence, *cause, *advice;
     GPtrArray *fixes;       /* finding_fix*, most likely first, or NULL */
+    GArray *measures;       /* finding_measure, in the detector's order, or NULL */
     unsigned finding_flags; /* FL_FINDING_* */
     unsigned flags;     /* FL_DETECTS_* of the detector */
     int priority;

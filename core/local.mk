@@ -18,6 +18,7 @@ core_libflatline_core_la_SOURCES = \
 	core/train.c core/train.h \
 	core/csv.c core/csv.h \
 	core/results.c core/results.h \
+	core/verdict.c core/verdict.h \
 	core/outdir.c core/outdir.h \
 	core/plan.c core/plan.h \
 	core/runner.c core/runner.h \
@@ -33,12 +34,12 @@ core_libflatline_core_la_SOURCES = \
 	core/report.c core/report.h \
 	core/verify.c core/verify.h core/fixes.c
 core_libflatline_core_la_SOURCES += core/slurm.c core/slurm.h
-core_libflatline_core_la_CPPFLAGS = $(AM_CPPFLAGS) $(LIBCONFIG_CFLAGS)
+core_libflatline_core_la_CPPFLAGS = $(AM_CPPFLAGS) $(LIBCONFIG_CFLAGS) $(JSON_GLIB_CFLAGS)
 core_libflatline_core_la_CFLAGS = $(AM_CFLAGS) $(OPENMP_CFLAGS)
-core_libflatline_core_la_LIBADD = $(GLIB_LIBS) $(LIBCONFIG_LIBS) $(DNNL_LIBS) -lm
+core_libflatline_core_la_LIBADD = $(JSON_GLIB_LIBS) $(GLIB_LIBS) $(LIBCONFIG_LIBS) $(DNNL_LIBS) -lm
 
 bin_PROGRAMS += flatline
 flatline_SOURCES = core/main.c
 flatline_CPPFLAGS = $(AM_CPPFLAGS) $(LIBCONFIG_CFLAGS)
 flatline_LDFLAGS = $(AM_LDFLAGS) $(OPENMP_CFLAGS)
-flatline_LDADD = core/libflatline-core.la $(GLIB_LIBS) $(LIBCONFIG_LIBS) $(DNNL_LIBS) -lm
+flatline_LDADD = core/libflatline-core.la $(JSON_GLIB_LIBS) $(GLIB_LIBS) $(LIBCONFIG_LIBS) $(DNNL_LIBS) -lm

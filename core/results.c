@@ -5,6 +5,7 @@
 #include "csv.h"
 #include "outdir.h"
 #include "detect.h"
+#include "verdict.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -141,91 +142,6 @@ static void results_load_fixes(GKeyFile *kf, const char *group, finding_rec *f)
     }
 }
 
-static void json_string(GString *out, const char *s)
-{
-    g_string_append_c(out, '"');
-    for (const unsigned char *c = (const unsigned char *)(s ? s : ""); *c; c++) {
-        switch (*c) {
-        case '"': g_string_append(out, "\\\""); break;
-        case '\\': g_string_append(out, "\\\\"); break;
-        case '\n': g_string_append(out, "\\n"); break;
-        case '\t': g_string_append(out, "\\t"); break;
-        case '\r': g_string_append(out, "\\r"); break;
-        default:
-            if (*c < 0x20)
-                g_string_append_printf(out, "\\u%04x", *c);
-            else
-                g_string_append_c(out, (char)*c);
-        }
-    }
-    g_string_append_c(out, '"');
-}
-
-static void json_number(GString *out, double v)
-{
-    if (isfinite(v))
-        g_string_append_printf(out, "%.9g", v);
-    else
-        g_string_append(out, "null"); /* JSON has no NaN or Inf */
-}
-
-static char *verdict_json(const run_result *rec)
-{
-    GString *j = g_string_new("{\n  \"run\": ");
-    json_string(j, rec->id);
-    g_string_append(j, ",\n  \"verdict\": ");
-    json_string(j, verdict_name(rec->verdict));
-    g_string_append(j, ",\n  \"causes\": [");
-    g_auto(GStrv) causes = g_strsplit(rec->causes ? rec->causes : "", ";", -1);
-    gboolean first = TRUE;
-    for (char **c = causes; *c; c++) {
-        if (!**c)
-            continue;
-        if (!first)
-            g_string_append(j, ", ");
-        json_string(j, *c);
-        first = FALSE;
-    }
-    g_string_append(j, "],\n  \"findings\": [");
-    for (guint i = 0; rec->findings && i < rec->findings->len; i++) {
-        const finding_rec *f = rec->findings->pdata[i];
-        g_string_append(j, i ? ",\n    {" : "\n    {");
-        g_string_append(j, "\"detector\": ");
-        json_string(j, f->detector);
-        g_string_append(j, ", \"level\": ");
-        json_string(j, f->level == FL_LEVEL_COLLAPSED ? "collapsed" : "warning");
-        g_string_append_printf(j, ", \"epoch\": %d, \"evidence\": ", f->epoch);
-        json_string(j, f->evidence);
-        g_string_append(j, ", \"cause\": ");
-        json_string(j, f->cause);
-        g_string_append(j, ", \"advice\": ");
-        json_string(j, f->advice);
-        g_string_append_c(j, '}');
-    }
-    if (rec->findings && rec->findings->len)
-        g_string_append(j, "\n  ");
-    g_string_append(j, "],\n  \"status\": ");
-    json_string(j, run_status_name(rec->status));
-    if (rec->reason) {
-        g_string_append(j, ",\n  \"reason\": ");
-        json_string(j, rec->reason);
-    }
-    g_string_append_printf(j, ",\n  \"seed\": %" G_GINT64_FORMAT ",\n  \"epochs_run\": %d"
-                              ",\n  \"epochs_planned\": %d,\n  \"stopped_early\": %s"
-                              ",\n  \"epochs_saved\": %d",
-                           rec->seed, rec->epochs_run, rec->epochs_planned,
-                           rec->stopped_early ? "true" : "false",
-                           rec->stopped_early ? rec->epochs_planned - rec->epochs_run : 0);
-    g_string_append(j, ",\n  \"final_loss\": ");
-    json_number(j, rec->final_loss);
-    g_string_append(j, ",\n  \"final_val_loss\": ");
-    json_number(j, rec->final_val_loss);
-    g_string_append(j, ",\n  \"wall_ms\": ");
-    json_number(j, rec->wall_ms);
-    g_string_append(j, "\n}\n");
-    return g_string_free(j, FALSE);
-}
-
 /* run.result's text: the record and its findings as a GLib key file. */
 static char *result_text(const run_result *rec, gsize *len)
 {
@@ -340,7 +256,7 @@ gboolean results_batch_add(results_batch *b, const run_result *rec, const char *
     g_autofree char *metrics = g_build_filename(run_dir, "metrics.csv", NULL);
     g_autofree char *verdict = g_build_filename(run_dir, "verdict.json", NULL);
     g_autofree char *cfg = g_build_filename(run_dir, "run.cfg", NULL);
-    g_autofree char *vj = verdict_json(rec);
+    g_autofree char *vj = verdict_json_text(rec);
     const GString *m = rec->metrics;
     if (!results_write(metrics, m ? m->str : "", m ? (gssize)m->len : 0, FALSE, error) ||
         !results_write(verdict, vj, -1, FALSE, error) ||

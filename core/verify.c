@@ -28,6 +28,7 @@
 #include "outdir.h"
 #include "results.h"
 #include "term.h"
+#include "verdict.h"
 
 #include <math.h>
 #include <string.h>
@@ -644,120 +645,98 @@ static char *healthy_region(const verify_report *r, const int *collapsed, const 
 
 /* ---------------------------------------------------------------- verdict.json */
 
-static void json_str(GString *j, const char *s)
+static void add_str(JsonBuilder *b, const char *name, const char *value)
 {
-    g_string_append_c(j, '"');
-    for (const unsigned char *c = (const unsigned char *)(s ? s : ""); *c; c++) {
-        if (*c == '"' || *c == '\\')
-            g_string_append_printf(j, "\\%c", *c);
-        else if (*c < 0x20)
-            g_string_append_printf(j, "\\u%04x", *c);
-        else
-            g_string_append_c(j, (char)*c);
-    }
-    g_string_append_c(j, '"');
-}
-
-static void json_num(GString *j, double v)
-{
-    if (isfinite(v))
-        g_string_append_printf(j, "%.6g", v);
+    json_builder_set_member_name(b, name);
+    if (value)
+        json_builder_add_string_value(b, value);
     else
-        g_string_append(j, "null");
+        json_builder_add_null_value(b);
 }
 
-#define VERIFY_JSON_MEMBER ",\n  \"verification\": "
+static void add_int(JsonBuilder *b, const char *name, int value)
+{
+    json_builder_set_member_name(b, name);
+    json_builder_add_int_value(b, value);
+}
+
+static void add_edits(JsonBuilder *b, char **edits)
+{
+    json_builder_set_member_name(b, "fix");
+    json_builder_begin_array(b);
+    for (char **e = edits; *e; e++)
+        json_builder_add_string_value(b, *e);
+    json_builder_end_array(b);
+}
 
 /* The "verification" member of a collapsed grid point's runs' verdict.json: candidates,
  * what was tried with its before/after numbers, the verified fix and cause. */
-static char *cell_json(const verify_report *r, const verify_cell *vc, GPtrArray *cands)
+static JsonNode *cell_json(const verify_report *r, const verify_cell *vc, GPtrArray *cands)
 {
-    GString *j = g_string_new("{\n    \"candidates\": [");
+    g_autoptr(JsonBuilder) b = json_builder_new();
+    json_builder_begin_object(b);
+    json_builder_set_member_name(b, "candidates");
+    json_builder_begin_array(b);
     for (guint i = 0; cands && i < cands->len; i++) {
         const candidate *c = cands->pdata[i];
-        g_string_append(j, i ? ",\n      {\"cause\": " : "\n      {\"cause\": ");
-        json_str(j, c->cause);
-        g_string_append(j, ", \"fix\": [");
-        for (char **e = c->edits; *e; e++) {
-            if (e != c->edits)
-                g_string_append(j, ", ");
-            json_str(j, *e);
-        }
-        g_string_append(j, "], \"reason\": ");
-        json_str(j, c->reason);
-        g_string_append_printf(j, ", \"runs_proposing\": %d}", c->votes);
+        json_builder_begin_object(b);
+        add_str(b, "cause", c->cause);
+        add_edits(b, c->edits);
+        add_str(b, "reason", c->reason);
+        add_int(b, "runs_proposing", c->votes);
+        json_builder_end_object(b);
     }
-    g_string_append(j, "],\n    \"tried\": [");
-    gboolean first = TRUE;
+    json_builder_end_array(b);
+    json_builder_set_member_name(b, "tried");
+    json_builder_begin_array(b);
     for (guint i = 0; i < r->trials->len; i++) {
         const verify_trial *t = r->trials->pdata[i];
         if (t->cell != vc->cell)
             continue;
-        g_string_append(j, first ? "\n      {\"cause\": " : ",\n      {\"cause\": ");
-        first = FALSE;
-        json_str(j, t->cause);
-        g_string_append(j, ", \"fix\": [");
-        for (char **e = t->edits; *e; e++) {
-            if (e != t->edits)
-                g_string_append(j, ", ");
-            json_str(j, *e);
-        }
-        g_string_append_printf(j, "], \"collapsed_before\": %d, \"runs_before\": %d, "
-                                  "\"collapsed_after\": %d, \"runs_after\": %d, "
-                                  "\"healthy_before\": %d, \"healthy_after\": %d, "
-                                  "\"learned_after\": %d, \"fit_before\": ",
-                               t->before_k, t->before_n, t->after_k, t->after_n,
-                               t->before_healthy, t->healthy, t->learned);
-        json_num(j, t->before_fit);
-        g_string_append(j, ", \"fit_after\": ");
-        json_num(j, t->after_fit);
-        g_string_append_printf(j, ", \"verified\": %s, \"evidence\": ",
-                               t->verified ? "true" : "false");
+        json_builder_begin_object(b);
+        add_str(b, "cause", t->cause);
+        add_edits(b, t->edits);
+        add_int(b, "collapsed_before", t->before_k);
+        add_int(b, "runs_before", t->before_n);
+        add_int(b, "collapsed_after", t->after_k);
+        add_int(b, "runs_after", t->after_n);
+        add_int(b, "healthy_before", t->before_healthy);
+        add_int(b, "healthy_after", t->healthy);
+        add_int(b, "learned_after", t->learned);
+        json_builder_set_member_name(b, "fit_before");
+        verdict_json_add_number(b, t->before_fit);
+        json_builder_set_member_name(b, "fit_after");
+        verdict_json_add_number(b, t->after_fit);
+        json_builder_set_member_name(b, "verified");
+        json_builder_add_boolean_value(b, t->verified);
         if (t->cited_cell >= 0) {
             g_autofree char *cell = verify_cell_text(r, t->cited_cell);
             g_autofree char *ev = g_strdup_printf("cited: %s", cell);
-            json_str(j, ev);
+            add_str(b, "evidence", ev);
         } else {
-            json_str(j, t->dir);
+            add_str(b, "evidence", t->dir);
         }
-        g_string_append_c(j, '}');
+        json_builder_end_object(b);
     }
-    g_string_append(j, "],\n    \"verified_fix\": ");
+    json_builder_end_array(b);
     const verify_trial *ok = vc->verified >= 0 ? r->trials->pdata[vc->verified] : NULL;
-    if (ok) {
-        g_autofree char *fix = verify_fix_text(ok);
-        json_str(j, fix);
-        g_string_append(j, ",\n    \"primary_cause\": ");
-        json_str(j, ok->cause);
-    } else {
-        g_string_append(j, "null,\n    \"primary_cause\": null");
-    }
-    if (vc->data_cause) {
-        g_string_append(j, ",\n    \"fix_the_data\": ");
-        json_str(j, vc->data_cause);
-    }
-    g_string_append(j, "\n  }");
-    return g_string_free(j, FALSE);
+    g_autofree char *fix = ok ? verify_fix_text(ok) : NULL;
+    add_str(b, "verified_fix", fix);
+    add_str(b, "primary_cause", ok ? ok->cause : NULL);
+    if (vc->data_cause)
+        add_str(b, "fix_the_data", vc->data_cause);
+    json_builder_end_object(b);
+    return json_builder_get_root(b);
 }
 
-/* Add (or replace) the member at the end of a verdict.json flatline wrote. */
-static gboolean add_to_verdict(const char *dir, const char *id, const char *member,
+/* Add (or replace) the "verification" member of a verdict.json flatline wrote (taking
+ * MEMBER); a file that is missing or not a JSON object is left alone. */
+static gboolean add_to_verdict(const char *dir, const char *id, JsonNode *member,
                                GError **error)
 {
     g_autofree char *path = g_build_filename(dir, "runs", id, "verdict.json", NULL);
-    g_autofree char *text = NULL;
-    if (!g_file_get_contents(path, &text, NULL, NULL))
-        return TRUE; /* nothing to add to */
-    char *old = strstr(text, VERIFY_JSON_MEMBER);
-    char *end = old ? old : strrchr(text, '}');
-    if (!end)
-        return TRUE;
-    /* Back over the newline before the closing brace. */
-    while (!old && end > text && (end[-1] == '\n' || end[-1] == ' '))
-        end--;
-    g_autoptr(GString) out = g_string_new_len(text, end - text);
-    g_string_append_printf(out, VERIFY_JSON_MEMBER "%s\n}\n", member);
-    return results_write(path, out->str, (gssize)out->len, FALSE, error);
+    g_autofree char *text = verdict_json_with_member(path, "verification", member);
+    return !text || results_write(path, text, -1, FALSE, error);
 }
 
 /* ---------------------------------------------------------------- the whole */
@@ -1109,10 +1088,10 @@ verify_report *verify_sweep(plan *s, const verify_options *opt, GError **error)
         return NULL;
     for (guint i = 0; i < r->cells->len; i++) {
         const verify_cell *vc = r->cells->pdata[i];
-        g_autofree char *member = cell_json(r, vc, all_cands->pdata[i]);
+        g_autoptr(JsonNode) member = cell_json(r, vc, all_cands->pdata[i]);
         for (int k = vc->cell * s->repeats; k < (vc->cell + 1) * s->repeats; k++) {
             g_autofree char *id = plan_run_id(s, k);
-            if (records->pdata[k] && !add_to_verdict(dir, id, member, error))
+            if (records->pdata[k] && !add_to_verdict(dir, id, json_node_copy(member), error))
                 return NULL;
         }
     }

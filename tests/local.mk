@@ -5,8 +5,14 @@ tests_libtestutil_la_SOURCES = tests/testutil.c tests/testutil.h tests/gradcheck
 tests_libtestutil_la_CPPFLAGS = $(AM_CPPFLAGS) $(LIBCONFIG_CFLAGS)
 
 # What a test program links with.
-FL_TEST_LIBS = $(OPENMP_CFLAGS) tests/libtestutil.la core/libflatline-core.la $(GLIB_LIBS) $(LIBCONFIG_LIBS) $(DNNL_LIBS) -lm
-FL_TEST_FLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/tests $(LIBCONFIG_CFLAGS)
+FL_TEST_LIBS = $(OPENMP_CFLAGS) tests/libtestutil.la core/libflatline-core.la $(JSON_GLIB_LIBS) $(GLIB_LIBS) $(LIBCONFIG_LIBS) $(DNNL_LIBS) -lm
+FL_TEST_FLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/tests $(LIBCONFIG_CFLAGS) $(JSON_GLIB_CFLAGS)
+
+# jsonpath FILE EXPR: the shell tests read verdict.json by its structure (tests/jsonpath.c).
+check_PROGRAMS += tests/jsonpath
+tests_jsonpath_SOURCES = tests/jsonpath.c
+tests_jsonpath_CPPFLAGS = $(AM_CPPFLAGS) $(JSON_GLIB_CFLAGS)
+tests_jsonpath_LDADD = $(JSON_GLIB_LIBS) $(GLIB_LIBS)
 
 include tests/core.mk
 include tests/layers.mk

@@ -48,9 +48,14 @@ train = { epochs = 60; batch = 20; };
 detectors = ( { plugin = "stuck_above_baseline"; ratio = 0.5; patience = 8; } );
 CFG
 "$bin" run "$tmp/stuck.cfg" -o "$tmp/out" --quiet >"$tmp/run.log" 2>&1
-if grep -q '"detector": "stuck_above_baseline"' "$tmp/out/runs/r0000/verdict.json" &&
-   grep -q 'stuck_above_baseline' "$tmp/out/summary.csv"; then
-    echo "ok 4 - it fires on a run that stalls above the baseline"
+# Its measures arrive in verdict.json: the fit is the loss over the baseline, above 0.5.
+m() { "$builddir/tests/jsonpath" "$tmp/out/runs/r0000/verdict.json" "\$.findings[*].measures.$1" | tr -d '[]'; }
+if "$builddir/tests/jsonpath" "$tmp/out/runs/r0000/verdict.json" '$.findings[*].detector' |
+       grep -q '"stuck_above_baseline"' &&
+   grep -q 'stuck_above_baseline' "$tmp/out/summary.csv" &&
+   awk -v l="$(m loss)" -v b="$(m baseline_loss)" -v f="$(m fit)" \
+       'BEGIN { exit !(l > 0 && b > 0 && f > 0.5 && (f - l / b) ^ 2 < 1e-12) }'; then
+    echo "ok 4 - it fires on a run that stalls above the baseline, its measures in verdict.json"
 else
     fail 4 "it fires on a run that stalls above the baseline" "$(cat "$tmp/run.log")" \
         "$(cat "$tmp/out/runs/r0000/verdict.json" 2>/dev/null)"

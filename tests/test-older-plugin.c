@@ -66,6 +66,7 @@ static void test_older_finding(void)
     g_assert_cmpstr(r->cause, ==, "an older plugin's finding");
     g_assert_cmpstr(r->advice, ==, "nothing to do");
     g_assert_null(r->fixes);
+    g_assert_null(r->measures);
     g_assert_cmpuint(r->finding_flags, ==, 0);
     g_assert_cmpuint(r->flags, ==, FL_DETECTS_CAUSE);
     finding_rec_free(r);
@@ -90,6 +91,16 @@ static void test_finding_with_fixes(void)
     g_assert_cmpstr(a->reason, ==, "the rate is too large");
     g_assert_cmpuint(g_strv_length(b->edits), ==, 2);
     g_assert_cmpstr(b->edits[1], ==, "model.h1.init=he_uniform");
+    /* The measures: the first of a repeated name kept, a malformed or missing name
+     * dropped, a value that is not finite kept as it is. */
+    g_assert_nonnull(r->measures);
+    g_assert_cmpuint(r->measures->len, ==, 2);
+    const finding_measure *m0 = &g_array_index(r->measures, finding_measure, 0);
+    const finding_measure *m1 = &g_array_index(r->measures, finding_measure, 1);
+    g_assert_cmpstr(m0->name, ==, "h1_dead");
+    g_assert_cmpfloat(m0->value, ==, 0.25);
+    g_assert_cmpstr(m1->name, ==, "loss");
+    g_assert_true(isnan(m1->value));
     /* No advice in words: the core says the fixes. */
     g_assert_cmpstr(r->advice, ==,
                     "set optimizer.lr=0.0001 (the rate is too large); or set "
@@ -97,10 +108,34 @@ static void test_finding_with_fixes(void)
     finding_rec_free(r);
 }
 
+/* fl_measure_set, the header's builder: names made lower-case [a-z0-9_], a name too long
+ * or a full set refused, and what it hands over is what it holds. */
+static void test_measure_set(void)
+{
+    fl_measure_set m = {0};
+    g_assert_true(fl_measures_add(&m, 1.5, "%s.Dead-%d", "H1", 2));
+    g_assert_false(fl_measures_add(&m, 1.0, "%s", ""));
+    char longname[FL_MEASURE_NAME_MAX + 1];
+    memset(longname, 'a', FL_MEASURE_NAME_MAX);
+    longname[FL_MEASURE_NAME_MAX] = '\0';
+    g_assert_false(fl_measures_add(&m, 1.0, "%s", longname));
+    for (int i = 1; i < FL_MEASURES_MAX; i++)
+        g_assert_true(fl_measures_add(&m, i, "m%d", i));
+    g_assert_false(fl_measures_add(&m, 0, "one_too_many"));
+    fl_finding f = {.size = sizeof f};
+    fl_finding_measures(&f, &m);
+    g_assert_cmpuint(f.n_measures, ==, FL_MEASURES_MAX);
+    g_assert_cmpuint(f.measure_stride, ==, sizeof(fl_measure));
+    g_assert_cmpstr(f.measures[0].name, ==, "h1_dead_2");
+    g_assert_cmpfloat(f.measures[0].value, ==, 1.5);
+    g_assert_cmpstr(f.measures[FL_MEASURES_MAX - 1].name, ==, "m15");
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
     g_test_add_func("/abi/older-finding", test_older_finding);
     g_test_add_func("/abi/finding-with-fixes", test_finding_with_fixes);
+    g_test_add_func("/abi/measure-set", test_measure_set);
     return g_test_run();
 }

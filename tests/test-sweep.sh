@@ -14,6 +14,22 @@ n=0
 ok() { n=$((n + 1)); echo "ok $n - $1"; }
 # Diagnostics go out as TAP comments, every line of them.
 not_ok() { n=$((n + 1)); echo "not ok $n - $1"; shift; for l in "$@"; do printf '%s\n' "$l" | sed 's/^/# /'; done; }
+# running PID: alive and not a zombie waiting to be reaped.
+running() { st=$(ps -o stat= -p "$1" 2>/dev/null) && [ "${st#Z}" = "$st" ]; }
+# reap PID [SECONDS]: wait for a flatline started in the background, at most SECONDS (60).
+# One still running then hangs: say what it and its workers were doing, kill them, and
+# return 124, so the test that waited fails by name instead of the suite stalling.
+reap() {
+    limit=$(( ${2:-60} * 10 )) waited=0
+    while running "$1" && [ "$waited" -lt "$limit" ]; do sleep 0.1; waited=$((waited + 1)); done
+    if running "$1"; then
+        echo "# pid $1 still running after ${2:-60} s:"
+        ps -o pid,stat,wchan:24,args --ppid "$1" -p "$1" 2>&1 | sed 's/^/#   /'
+        pkill -9 -P "$1"; kill -9 "$1"; wait "$1" 2>/dev/null
+        return 124
+    fi
+    wait "$1"
+}
 
 # A small grid: 4 learning rates x 2 inits x 3 seeds = 24 runs of a few milliseconds.
 cat > "$tmp/grid.cfg" <<'CFG'
@@ -82,7 +98,7 @@ for attempt in 1 2 3 4 5; do
     pid=$!
     sleep "0.0$(( (attempt * 37) % 9 + 1 ))"
     kill -9 "$pid" 2>/dev/null
-    wait "$pid" 2>/dev/null
+    reap "$pid" 2>/dev/null
     sleep 0.1 # the workers die with their coordinator
     "$flatline" run "$tmp/grid.cfg" -o "$dir" -j 2 -q >/dev/null 2>&1 || bad=$((bad + 1))
     rows=$(tail -n +2 "$dir/summary.csv" | cut -d, -f1 | sort | uniq | wc -l)
@@ -107,7 +123,7 @@ sed 's/epochs = 40;/epochs = 4000; stop_on = "never";/' "$tmp/grid.cfg" >"$tmp/s
 pid=$!
 sleep 1
 kill -INT "$pid"
-wait "$pid"
+reap "$pid"
 status=$?
 if [ "$status" = 130 ] && grep -q 'run the same command again to resume' "$tmp/int.out" &&
    [ -z "$(pgrep -f "__worker $tmp/slow.cfg")" ]; then
@@ -122,7 +138,7 @@ pid=$!
 sleep 0.5
 "$flatline" run "$tmp/slow.cfg" -o "$tmp/lock" -q >"$tmp/lock.out" 2>&1
 status=$?
-kill -INT "$pid"; wait "$pid" 2>/dev/null
+kill -INT "$pid"; reap "$pid" 2>/dev/null
 if [ "$status" = 2 ] && grep -q 'is being written by another flatline' "$tmp/lock.out"; then
     ok "a second flatline on the same directory is refused (exit 2)"
 else
@@ -130,7 +146,9 @@ else
 fi
 
 # 6. The progress line: on a pseudo-terminal yes (never "0 running"), on a pipe no.
-script -qfec "$flatline run $tmp/grid.cfg -o $tmp/tty -j 2" /dev/null >"$tmp/tty.out" 2>&1
+# script(1) passes its stdin on to the run: /dev/null, so nothing the harness left there
+# reaches it.
+script -qfec "$flatline run $tmp/grid.cfg -o $tmp/tty -j 2" /dev/null </dev/null >"$tmp/tty.out" 2>&1
 "$flatline" run "$tmp/grid.cfg" -o "$tmp/pipe" -j 2 >"$tmp/pipe.out" 2>&1
 if grep -q 'running, .* collapsed, .* elapsed' "$tmp/tty.out" &&
    ! grep -q ' 0 running' "$tmp/tty.out" &&
@@ -306,14 +324,14 @@ pairing() { # FIRST-ARGS SECOND-ARGS refused|shared
         sleep 0.05
     done
     kill -INT "$p2" 2>/dev/null
-    wait "$p2"
+    reap "$p2"
     status=$?
     if [ "$outcome" = exited ] && [ "$status" = 2 ] && grep -q 'is being written by another flatline' "$tmp/e" &&
        kill -0 "$p1" 2>/dev/null; then
         outcome=refused
     fi
     kill -INT "$p1" 2>/dev/null
-    wait "$p1"
+    reap "$p1"
     [ "$outcome" = "$3" ] || echo "[$1] then [$2]: $outcome, expected $3; $(said)"
 }
 bad=$(
@@ -357,7 +375,7 @@ fi
 # line's own ESC[K aside).
 sed 's/"ok", "segv", "abort", "hang", "ok"/"ok", "error"/' "$tmp/faulty.cfg" >"$tmp/esc.cfg"
 FLATLINE_PLUGIN_PATH="$builddir/tests/faulty:${FLATLINE_PLUGIN_PATH:-}" \
-    script -qfec "$flatline run $tmp/esc.cfg -o $tmp/esc -j 1 --no-plots" /dev/null >"$tmp/esc.out" 2>&1
+    script -qfec "$flatline run $tmp/esc.cfg -o $tmp/esc -j 1 --no-plots" /dev/null </dev/null >"$tmp/esc.out" 2>&1
 status=$?
 osc=$(printf '\033]0;')
 clear=$(printf '\033[2J')
@@ -389,7 +407,7 @@ for i in $(seq 1 100); do
     sleep 0.02
 done
 [ -n "$victim" ] && kill -9 "$victim" 2>/dev/null
-wait "$pid"
+reap "$pid" 300
 status=$?
 crashed=$(tail -n +2 "$tmp/wkill/summary.csv" | grep -c ',crashed,')
 okruns=$(tail -n +2 "$tmp/wkill/summary.csv" | grep -c ',ok,')

@@ -14,6 +14,15 @@ n=0
 ok() { n=$((n + 1)); echo "ok $n - $1"; }
 not_ok() { n=$((n + 1)); echo "not ok $n - $1"; shift; for l in "$@"; do printf '%s\n' "$l" | sed 's/^/# /'; done; }
 check() { if eval "$2"; then ok "$1"; else not_ok "$1" "$(cat "$tmp/out" 2>/dev/null)"; fi; }
+# jp FILE MEMBER: the verification's MEMBER in a verdict.json, as a JSON array of matches.
+jp() { "$builddir/tests/jsonpath" "$1" "\$.verification.$2"; }
+# tried FILE: "verified healthy_before healthy_after" of each fix tried, a line each.
+tried() {
+    for k in verified healthy_before healthy_after; do
+        jp "$1" "tried[*].$k" | tr -d '[]' | tr ',' '\n' >"$tmp/tried.$k"
+    done
+    paste -d' ' "$tmp/tried.verified" "$tmp/tried.healthy_before" "$tmp/tried.healthy_after"
+}
 export FLATLINE_PLUGIN_PATH="$builddir/tests/plugins/.libs:$builddir/plugins"
 fl() { "$flatline" "$@"; }
 
@@ -43,7 +52,7 @@ check "the table names the healthy region" "grep -q '^healthy: optimizer.lr = 0.
 check "the rerun is a resumable sweep of its own" \
   "test \$(ls -d '$tmp'/g/verify/cell0-*/runs/r* | wc -l) -eq 3"
 check "verdict.json records the verification" \
-  "grep -q '\"verified_fix\": \"optimizer.lr = 0.001\"' '$tmp/g/runs/r0000/verdict.json' && grep -q '\"primary_cause\": \"fixer\"' '$tmp/g/runs/r0000/verdict.json'"
+  "[ \"\$(jp '$tmp/g/runs/r0000/verdict.json' verified_fix)\" = '[\"optimizer.lr = 0.001\"]' ] && [ \"\$(jp '$tmp/g/runs/r0000/verdict.json' primary_cause)\" = '[\"fixer\"]' ]"
 check "the cost is reported" "grep -q '^verification: 3 runs added (budget 6, the sweep had 6)' '$tmp/out'"
 
 # flatline fix: the verified fix applied to the grid point, the evidence in the header,
@@ -136,5 +145,5 @@ check "the completed fix trains healthy" "test \$(grep -c ',healthy,' '$tmp/pr/s
 fl fix "$tmp/one.cfg" --results "$tmp/w" -o "$tmp/w.cfg" --set optimizer.lr=0.001 --set train.epochs=101 -q > "$tmp/out" 2>&1
 st=$?
 check "a grid point that mostly warns gets a verified fix that makes it healthy" \
-  "[ $st = 0 ] && grep 'train.epochs = 100' '$tmp/w/fixes.csv' | grep -q ',0/3,0/3,yes,rerun: verify/.*,0/3,3/3,yes\$' && grep -q '^# On the same seeds: healthy 0/3 before, 3/3 after' '$tmp/w.cfg' && grep -q '\"healthy_before\": 0, \"healthy_after\": 3' '$tmp/w/runs/r0000/verdict.json'"
+  "[ $st = 0 ] && grep 'train.epochs = 100' '$tmp/w/fixes.csv' | grep -q ',0/3,0/3,yes,rerun: verify/.*,0/3,3/3,yes\$' && grep -q '^# On the same seeds: healthy 0/3 before, 3/3 after' '$tmp/w.cfg' && tried '$tmp/w/runs/r0000/verdict.json' | grep -qx 'true 0 3'"
 echo "1..$n"

@@ -63,7 +63,7 @@ extern "C" {
 #endif
 
 #define FL_ABI_MAJOR 2
-#define FL_ABI_MINOR 0
+#define FL_ABI_MINOR 1
 
 #if defined(__GNUC__)
 #define FL_EXPORT __attribute__((visibility("default")))
@@ -644,6 +644,17 @@ enum {
                                           targets): the advice is about the data */
 };
 
+/* One number of a finding's evidence, by name: what a program reading verdict.json
+ * compares ("h1_dead": 1.0, "lr": 1e-06), where the evidence sentence is for people.  A
+ * name is 1-63 characters of [a-z0-9_], unique within its finding (the core keeps the first
+ * of a repeated name and drops a malformed one).  A value that is not finite is written as
+ * null. */
+typedef struct fl_measure {
+    uint32_t size;
+    const char *name;
+    double value;
+} fl_measure;
+
 /* A detector's finding; the core copies everything.  A warning holds for the epoch it is
  * reported in (report it again while it still holds); a collapsed finding is final. */
 typedef struct fl_finding {
@@ -657,6 +668,10 @@ typedef struct fl_finding {
     size_t n_fixes;
     size_t fix_stride;    /* sizeof(fl_fix) */
     unsigned flags;       /* FL_FINDING_* */
+    /* Since ABI 2.1: the evidence's numbers as fields (fl_measure_set builds them). */
+    const fl_measure *measures; /* may be NULL */
+    size_t n_measures;
+    size_t measure_stride;      /* sizeof(fl_measure) */
 } fl_finding;
 
 typedef void (*fl_report_fn)(void *ctx, const fl_finding *finding);
@@ -1065,6 +1080,64 @@ static inline void fl_fixes_hand_(fl_fix_set *s, const fl_fix **fixes, size_t *n
 }
 #define fl_finding_fixes(finding, set) \
     fl_fixes_hand_((set), &(finding)->fixes, &(finding)->n_fixes, &(finding)->fix_stride)
+
+/* -------- the evidence's numbers
+ * fl_measure_set builds a finding's measures in the caller's storage, like fl_fix_set:
+ *
+ *     fl_measure_set m = {0};
+ *     fl_measures_add(&m, dead / (double)units, "%s_dead", layer->name);
+ *     fl_measures_add(&m, lr, "lr");
+ *     fl_finding_measures(&f, &m);
+ *
+ * A name is lower-cased and every character outside [a-z0-9_] becomes '_' ("h1.dead" ->
+ * "h1_dead"), so a layer's name can go into it as it is. */
+#define FL_MEASURES_MAX 16
+#define FL_MEASURE_NAME_MAX 64
+
+typedef struct fl_measure_set {
+    size_t n;
+    fl_measure measures[FL_MEASURES_MAX];
+    char names[FL_MEASURES_MAX][FL_MEASURE_NAME_MAX];
+} fl_measure_set;
+
+/* Add one measure (its name a printf format); false when the set is full or the name
+ * empty or too long. */
+static inline bool fl_measures_add(fl_measure_set *s, double value, const char *fmt, ...)
+    FL_PRINTF(3, 4);
+static inline bool fl_measures_add(fl_measure_set *s, double value, const char *fmt, ...)
+{
+    if (s->n >= FL_MEASURES_MAX)
+        return false;
+    char *name = s->names[s->n];
+    va_list ap;
+    va_start(ap, fmt);
+    int len = vsnprintf(name, FL_MEASURE_NAME_MAX, fmt, ap);
+    va_end(ap);
+    if (len <= 0 || len >= FL_MEASURE_NAME_MAX)
+        return false;
+    for (char *c = name; *c; c++) {
+        if (*c >= 'A' && *c <= 'Z')
+            *c = (char)(*c - 'A' + 'a');
+        else if (!((*c >= 'a' && *c <= 'z') || (*c >= '0' && *c <= '9') || *c == '_'))
+            *c = '_';
+    }
+    s->measures[s->n] = (fl_measure){.size = sizeof(fl_measure), .name = name, .value = value};
+    s->n++;
+    return true;
+}
+
+/* Hand the measures to a finding, fl_finding_measures(&finding, &set): the set must
+ * outlive the report() call.  (A macro, for the same reason as fl_finding_fixes.) */
+static inline void fl_measures_hand_(const fl_measure_set *s, const fl_measure **m, size_t *n,
+                                     size_t *stride)
+{
+    *m = s->n ? s->measures : NULL;
+    *n = s->n;
+    *stride = sizeof(fl_measure);
+}
+#define fl_finding_measures(finding, set) \
+    fl_measures_hand_((set), &(finding)->measures, &(finding)->n_measures, \
+                      &(finding)->measure_stride)
 
 /* Learning-rate candidates for a rate `lr` judged too large (direction < 0) or too small
  * (direction > 0): one and two orders of magnitude away, since how far off a rate is can

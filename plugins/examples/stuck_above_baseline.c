@@ -83,6 +83,12 @@ static int stuck_observe(void *state, const void *opts, const fl_probes *p,
     fl_fixes_add(&fixes, "more epochs let a slow fit finish", "train.epochs=%d",
                  2 * p->max_epochs);
     /* Name the fields: `size` tells flatline how much of the struct this file knows. */
+    /* The evidence's numbers by name, for programs reading verdict.json (its "measures"). */
+    fl_measure_set measures = {0};
+    fl_measures_add(&measures, loss, "loss");
+    fl_measures_add(&measures, p->baseline_loss, "baseline_loss");
+    fl_measures_add(&measures, loss / p->baseline_loss, "fit");
+    /* Name the fields: `size` tells flatline how much of the struct this file knows. */
     fl_finding f = {.size = sizeof f,
                     .level = FL_LEVEL_WARNING,
                     .epoch = (int)(now - (size_t)o->patience),
@@ -90,6 +96,7 @@ static int stuck_observe(void *state, const void *opts, const fl_probes *p,
                     .cause = "the loss is stuck near that of predicting the mean",
                     .advice = advice};
     fl_finding_fixes(&f, &fixes);
+    fl_finding_measures(&f, &measures);
     report(ctx, &f);
     return 0;
 }

@@ -1,6 +1,6 @@
 /* reporter.c — a detector that reports one finding before training, built twice: against
- * this tree's flatline/plugin.h (detector-reporter.so: with candidate fixes and a flag, and
- * advice left to the fixes), and against a copy in which fl_finding ends before `fixes`, as
+ * this tree's flatline/plugin.h (detector-reporter.so: with candidate fixes, a flag and
+ * measures, and advice left to the fixes), and against a copy in which fl_finding ends before `fixes`, as
  * a plugin built for an older minor would have it (detector-older.so, REPORTER_OLDER).
  *
  * The older one places its finding at the very end of a readable page followed by one that
@@ -46,6 +46,14 @@ static int reporter_preflight(void *state, const void *opts, const fl_probes *p,
         {.size = sizeof(fl_fix), .edits = lower, .reason = "the rate is too large"},
         {.size = sizeof(fl_fix), .edits = both, .reason = "a gentler start"},
     };
+    /* Two good measures (one not finite), then a repeated name, a malformed one and none. */
+    const fl_measure measures[] = {
+        {.size = sizeof(fl_measure), .name = "h1_dead", .value = 0.25},
+        {.size = sizeof(fl_measure), .name = "loss", .value = NAN},
+        {.size = sizeof(fl_measure), .name = "h1_dead", .value = 2.0},
+        {.size = sizeof(fl_measure), .name = "Bad name", .value = 3.0},
+        {.size = sizeof(fl_measure), .name = NULL, .value = 4.0},
+    };
     report(ctx, &(fl_finding){.size = sizeof(fl_finding),
                               .level = FL_LEVEL_COLLAPSED,
                               .epoch = 0,
@@ -55,7 +63,10 @@ static int reporter_preflight(void *state, const void *opts, const fl_probes *p,
                               .fixes = fixes,
                               .n_fixes = 2,
                               .fix_stride = sizeof(fl_fix),
-                              .flags = FL_FINDING_FIX_THE_DATA});
+                              .flags = FL_FINDING_FIX_THE_DATA,
+                              .measures = measures,
+                              .n_measures = 5,
+                              .measure_stride = sizeof(fl_measure)});
 #endif
     return 0;
 }
