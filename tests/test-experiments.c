@@ -10,11 +10,14 @@
  *  - a failure experiment must show the expected verdict together with one of the
  *    expected primary causes (the first entry of `causes`) in a majority of the seeds;
  *  - a fixed twin or a healthy experiment must be healthy in every seed, without warnings.
+ * Every finding whose evidence states a number carries that number by name in its
+ * verdict.json "measures", as numbers (or null).
  * A further case checks the pairing: every failure has its <name>-fixed.cfg twin that
  * expects healthy, or is listed below as intentionally single, and every -fixed file
  * has its failure. */
 #include "testutil.h"
 
+#include <json-glib/json-glib.h>
 #include <string.h>
 
 #define EXPERIMENTS_SEEDS 5
@@ -204,6 +207,51 @@ static char *experiments_primary(const experiments_row *r)
     return semi ? g_strndup(r->causes, (gsize)(semi - r->causes)) : g_strdup(r->causes);
 }
 
+/* Every finding of the run's verdict.json whose evidence states a number (a digit that is
+ * not part of a name such as "h1") has measures, each a number or null.  Returns the
+ * number of findings checked, or -1 after failing the test. */
+static int experiments_check_measures(const char *res, const char *run)
+{
+    g_autofree char *path = g_build_filename(res, "runs", run, "verdict.json", NULL);
+    g_autoptr(JsonParser) parser = json_parser_new();
+    g_autoptr(GError) err = NULL;
+    if (!json_parser_load_from_file(parser, path, &err)) {
+        g_test_fail_printf("%s: not JSON: %s", path, err->message);
+        return -1;
+    }
+    g_autoptr(GRegex) number = g_regex_new("(?<![A-Za-z0-9_.])[0-9]", 0, 0, NULL);
+    JsonObject *root = json_node_get_object(json_parser_get_root(parser));
+    JsonArray *findings = json_object_get_array_member(root, "findings");
+    int checked = 0;
+    for (guint i = 0; i < json_array_get_length(findings); i++) {
+        JsonObject *f = json_array_get_object_element(findings, i);
+        const char *detector = json_object_get_string_member(f, "detector");
+        const char *evidence = json_object_get_string_member(f, "evidence");
+        if (!g_regex_match(number, evidence, 0, NULL))
+            continue;
+        JsonObject *m = json_object_has_member(f, "measures")
+                            ? json_object_get_object_member(f, "measures")
+                            : NULL;
+        if (!m || json_object_get_size(m) == 0) {
+            g_test_fail_printf("%s: %s states numbers but has no measures: %s", path, detector,
+                               evidence);
+            return -1;
+        }
+        g_autoptr(GList) names = json_object_get_members(m);
+        for (GList *n = names; n; n = n->next) {
+            JsonNode *v = json_object_get_member(m, n->data);
+            if (!JSON_NODE_HOLDS_NULL(v) && json_node_get_value_type(v) != G_TYPE_DOUBLE &&
+                json_node_get_value_type(v) != G_TYPE_INT64) {
+                g_test_fail_printf("%s: %s measure %s is not a number", path, detector,
+                                   (const char *)n->data);
+                return -1;
+            }
+        }
+        checked++;
+    }
+    return checked;
+}
+
 static void test_experiment(gconstpointer data)
 {
     const experiment_file *e = data;
@@ -252,6 +300,10 @@ static void test_experiment(gconstpointer data)
                        r->causes);
         if (!strcmp(r->verdict, "healthy"))
             healthy_runs++;
+        if (experiments_check_measures(res, r->run) < 0) {
+            tu_rmtree(dir);
+            return;
+        }
         if (!healthy && !strcmp(r->verdict, e->verdict) &&
             g_strv_contains((const char *const *)e->causes, primary))
             matches++;

@@ -141,6 +141,14 @@ static double bad_init_pre_std(const fl_layer_desc *l)
     return bad_init_kernel(l) ? l->init_std * sqrt((double)l->fan_in) : 0.0;
 }
 
+/* The widest kernel first. */
+static gint bad_init_wider(gconstpointer a, gconstpointer b, gpointer p)
+{
+    double x = bad_init_pre_std(fl_probes_layer(p, *(const size_t *)a));
+    double y = bad_init_pre_std(fl_probes_layer(p, *(const size_t *)b));
+    return x > y ? -1 : x < y;
+}
+
 /* Output layer k: predictions spread far wider than the targets at epoch 0, with kernels
  * too wide for their fan-in on the way. */
 static void bad_init_wide_output(const fl_probes *p, const bad_init_opts *o, size_t k,
@@ -169,11 +177,13 @@ static void bad_init_wide_output(const fl_probes *p, const bad_init_opts *o, siz
     }
     GString *wide = g_string_new(NULL), *advice = g_string_new(NULL);
     fl_fix_set *fixes = fixes_new();
+    GArray *wide_k = g_array_new(FALSE, FALSE, sizeof(size_t));
     /* One fix: every wide kernel on the path at once (one left wide still blows up). */
     for (guint i = 0; i < path->len; i++) {
         const fl_layer_desc *w = fl_probes_layer(p, g_array_index(path, size_t, i));
         if (bad_init_pre_std(w) <= o->big)
             continue;
+        g_array_append_val(wide_k, g_array_index(path, size_t, i));
         g_string_append_printf(wide, "%s%s (init \"%s\", std %.3g over %zu inputs: ~%.3g)",
                                wide->len ? ", " : "", w->name, w->init ? w->init : "?",
                                w->init_std, w->n_in, bad_init_pre_std(w));
@@ -187,7 +197,7 @@ static void bad_init_wide_output(const fl_probes *p, const bad_init_opts *o, siz
     }
     g_array_free(path, TRUE);
     char buf[32];
-    if (wide->len)
+    if (wide->len) {
         issue_add(
             issues, FL_LEVEL_WARNING, 0,
             g_strdup_printf("before training the predictions of %s spread with std %.3g across "
@@ -200,8 +210,24 @@ static void bad_init_wide_output(const fl_probes *p, const bad_init_opts *o, siz
                             "and steps are huge",
                             l->name, worst_ratio),
             g_strdup(advice->str), fixes);
-    else
+        /* The spread, and the three widest kernels with the count of them all (the other
+         * issues of the finding need room too). */
+        fl_measure_set *m = issue_measures(issues);
+        const char *out = fl_output_name(p, worst, buf, sizeof buf);
+        fl_measures_add(m, h0->out_std[worst], "%s_std", out);
+        fl_measures_add(m, p->target_std[worst], "%s_target_std", out);
+        fl_measures_add(m, worst_ratio, "%s_ratio", out);
+        fl_measures_add(m, (double)wide_k->len, "wide_layers");
+        g_array_sort_with_data(wide_k, bad_init_wider, (gpointer)p);
+        for (guint i = 0; i < wide_k->len && i < 3; i++) {
+            const fl_layer_desc *w = fl_probes_layer(p, g_array_index(wide_k, size_t, i));
+            fl_measures_add(m, bad_init_pre_std(w), "%s_pre_std", w->name);
+            fl_measures_add(m, w->init_std, "%s_init_std", w->name);
+        }
+    } else {
         g_free(fixes);
+    }
+    g_array_free(wide_k, TRUE);
     g_string_free(wide, TRUE);
     g_string_free(advice, TRUE);
 }
@@ -247,6 +273,7 @@ static int bad_init_preflight(void *state, const void *opts_, const fl_probes *p
     (void)state;
     const bad_init_opts *o = opts_;
     GArray *issues = issues_new();
+    size_t n_constant = 0;
     for (size_t k = 0; k < p->n_layers; k++) {
         const fl_layer_desc *l = fl_probes_layer(p, k);
         GString *consumers = g_string_new(NULL);
@@ -291,12 +318,21 @@ static int bad_init_preflight(void *state, const void *opts_, const fl_probes *p
             g_free(advice);
             break;
         }
+        /* The issue just added: its constant weight ("all-zero" too), and the units where
+         * the evidence counts them. */
+        if (kind != BAD_INIT_NONE) {
+            fl_measure_set *m = issue_measures(issues);
+            fl_measures_add(m, l->init_min, "%s_init_weight", l->name);
+            if (kind != BAD_INIT_FROZEN)
+                fl_measures_add(m, (double)l->units, "%s_units", l->name);
+            n_constant++;
+        }
         g_string_free(consumers, TRUE);
         fl_activation_kind act = l->activation.kind;
         double pre_std = bad_init_pre_std(l);
         double sat0 = fl_epoch_layer(fl_probes_epoch(p, 0), k)->saturated;
         if (bad_init_kernel(l) && (act == FL_ACT_SIGMOID || act == FL_ACT_TANH) &&
-            pre_std > o->big && sat0 > o->saturated)
+            pre_std > o->big && sat0 > o->saturated) {
             issue_add(
                 issues, FL_LEVEL_WARNING, 0,
                 g_strdup_printf("%s (%s, %zu inputs) starts with weights of std %.3g (init "
@@ -309,6 +345,14 @@ static int bad_init_preflight(void *state, const void *opts_, const fl_probes *p
                                 pre_std, l->name, fl_activation_name(act)),
                 g_strdup_printf("set model.%s.init = \"glorot_uniform\"", l->name),
                 bad_init_fixes(p, k, BAD_INIT_NONE));
+            /* The finding keeps a name once: a kernel the wide-output issue (reported
+             * first) names too keeps that issue's _pre_std and _init_std. */
+            fl_measure_set *m = issue_measures(issues);
+            fl_measures_add(m, sat0, "%s_saturated", l->name);
+            fl_measures_add(m, pre_std, "%s_pre_std", l->name);
+            fl_measures_add(m, l->init_std, "%s_init_std", l->name);
+            fl_measures_add(m, (double)l->fan_in, "%s_fan_in", l->name);
+        }
     }
     /* The spread of the predictions first: it says what the wide kernels do to the run. */
     GArray *spread = issues_new();
@@ -319,7 +363,10 @@ static int bad_init_preflight(void *state, const void *opts_, const fl_probes *p
         g_array_append_val(spread, g_array_index(issues, issue, i));
     g_array_free(issues, TRUE);
     issues = spread;
-    issues_report(issues, 0, report, ctx);
+    fl_measure_set shared = {0};
+    if (n_constant > 1)
+        fl_measures_add(&shared, (double)n_constant, "constant_layers");
+    issues_report_measured(issues, 0, &shared, report, ctx);
     return 0;
 }
 
@@ -387,9 +434,17 @@ static int bad_init_observe(void *state, const void *opts_, const fl_probes *p,
                             "for every input, so the model's outputs cannot vary",
                             l->name),
             bad_init_advice(l), bad_init_fixes(p, k, kind));
+        fl_measure_set *m = issue_measures(issues);
+        fl_measures_add(m, l->init_min, "%s_init_weight", l->name);
+        fl_measures_add(m, (double)l->units, "%s_units", l->name);
+        fl_measures_add(m, fl_epoch_layer(fl_probes_now(p), k)->dead, "%s_dead", l->name);
     }
-    if (issues)
-        issues_report(issues, 0, report, ctx);
+    if (issues) {
+        fl_measure_set shared = {0};
+        if (issues->len > 1)
+            fl_measures_add(&shared, (double)issues->len, "constant_layers");
+        issues_report_measured(issues, 0, &shared, report, ctx);
+    }
     return 0;
 }
 

@@ -89,6 +89,18 @@ static char *class_imbalance_class(const fl_probes *p, size_t c)
     return g_strdup(fl_output_name(p, c, buf, sizeof buf));
 }
 
+/* Adds class c's share of the training rows: "y1_fraction", or "y0_1_fraction" for class 1
+ * of one 0/1 column. */
+static void class_imbalance_fraction(fl_measure_set *m, const fl_probes *p, size_t c)
+{
+    char buf[32];
+    const char *name = fl_output_name(p, p->n_outputs == 1 ? 0 : c, buf, sizeof buf);
+    if (p->n_outputs == 1)
+        fl_measures_add(m, p->class_fraction[c], "%s_%zu_fraction", name, c);
+    else
+        fl_measures_add(m, p->class_fraction[c], "%s_fraction", name);
+}
+
 static int class_imbalance_observe(void *state, const void *opts_, const fl_probes *p,
                                    fl_report_fn report, void *ctx)
 {
@@ -166,6 +178,23 @@ static int class_imbalance_observe(void *state, const void *opts_, const fl_prob
                                              "(oversample %s or undersample %s), or use a "
                                              "loss that takes class weights",
                                              o->ratio, small_name, big_name);
+    /* "since epoch" is the finding's epoch: not repeated.  The two classes compared first,
+     * then the other shares while they leave room for the nine that follow. */
+    fl_measure_set measures = {0};
+    fl_measures_add(&measures, (double)p->n_train, "train_rows");
+    fl_measures_add(&measures, (double)p->n_classes, "classes");
+    class_imbalance_fraction(&measures, p, big);
+    class_imbalance_fraction(&measures, p, small);
+    for (size_t c = 0; c < p->n_classes && measures.n < FL_MEASURES_MAX - 9; c++)
+        if (c != big && c != small)
+            class_imbalance_fraction(&measures, p, c);
+    fl_measures_add(&measures, ratio, "ratio");
+    fl_measures_add(&measures, (double)others, "other_probe_rows");
+    fl_measures_add(&measures, (double)swallowed, "answered_majority");
+    fl_measures_add(&measures, fl_data_loss(fl_probes_now(p)), "loss");
+    fl_measures_add(&measures, fit, "fit");
+    fl_measures_add(&measures, p->baseline_loss, "baseline_loss");
+    loss_measures(&measures, p, o->patience);
     fl_finding f = {.size = sizeof f,
                     .level = settled ? FL_LEVEL_COLLAPSED : FL_LEVEL_WARNING,
                     .epoch = (int)st->since,
@@ -173,6 +202,7 @@ static int class_imbalance_observe(void *state, const void *opts_, const fl_prob
                     .cause = cause,
                     .advice = advice};
     fl_finding_fixes(&f, &fixes);
+    fl_finding_measures(&f, &measures);
     report(ctx, &f);
     g_string_free(fractions, TRUE);
     g_free(big_name);

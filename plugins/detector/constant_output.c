@@ -10,6 +10,7 @@
 
 #include <limits.h>
 #include <stddef.h>
+#include <stdlib.h>
 
 typedef struct constant_output_opts {
     double rel_std;
@@ -52,6 +53,21 @@ static bool constant_output_exact(const fl_probes *p, size_t k, size_t o, const 
     return isfinite(e->out_min[o]) && e->out_min[o] == e->out_max[o];
 }
 
+/* An output found constant, for its measures. */
+typedef struct constant_output_hit {
+    size_t o;
+    int since;
+    bool exact, growing;
+    double ratio, then;
+} constant_output_hit;
+
+/* The flattest output first: the one to keep when not all fit. */
+static int constant_output_by_ratio(const void *a, const void *b)
+{
+    const constant_output_hit *x = a, *y = b;
+    return x->ratio < y->ratio ? -1 : x->ratio > y->ratio;
+}
+
 static int constant_output_observe(void *state, const void *opts, const fl_probes *p,
                                    fl_report_fn report, void *ctx)
 {
@@ -65,6 +81,8 @@ static int constant_output_observe(void *state, const void *opts, const fl_probe
     bool exact_any = false;
     GString *evidence = g_string_new(NULL);
     char buf[32];
+    constant_output_hit *hits = g_new(constant_output_hit, p->n_outputs);
+    size_t n_hits = 0;
     for (size_t o = 0; o < p->n_outputs; o++) {
         if (target_flat(p, o))
             continue;
@@ -94,6 +112,8 @@ static int constant_output_observe(void *state, const void *opts, const fl_probe
         else if (growing)
             g_string_append_printf(evidence, ", growing (%.3g %d epochs ago)", then,
                                    (int)patience - 1);
+        hits[n_hits++] = (constant_output_hit){o, s, exact, growing,
+                                               now->out_std[o] / p->target_std[o], then};
     }
     if (level) {
         char *loss = loss_note(p, op->patience, op->min_delta);
@@ -112,6 +132,30 @@ static int constant_output_observe(void *state, const void *opts, const fl_probe
             fl_fixes_add(&fixes, "a larger rate moves the weights", "optimizer.lr=%.3g",
                          fl_lr_raise(p->base_lr, 1));
         }
+        /* Per output the spread, the targets', their ratio, its own start when later than
+         * the finding's, and the exact value or the spread it grew from; the flattest
+         * outputs while they fit beside the loss and, for several, their count. */
+        fl_measure_set measures = {0};
+        if (n_hits > 1)
+            fl_measures_add(&measures, (double)n_hits, "constant_outputs");
+        qsort(hits, n_hits, sizeof *hits, constant_output_by_ratio);
+        for (size_t i = 0; i < n_hits; i++) {
+            const constant_output_hit *h = &hits[i];
+            size_t need = 3 + (h->since != since) + (h->exact || h->growing);
+            if (measures.n + need > FL_MEASURES_MAX - 3)
+                break;
+            const char *name = fl_output_name(p, h->o, buf, sizeof buf);
+            fl_measures_add(&measures, now->out_std[h->o], "%s_std", name);
+            fl_measures_add(&measures, p->target_std[h->o], "%s_target_std", name);
+            fl_measures_add(&measures, h->ratio, "%s_ratio", name);
+            if (h->since != since)
+                fl_measures_add(&measures, (double)h->since, "%s_since_epoch", name);
+            if (h->exact)
+                fl_measures_add(&measures, now->out_min[h->o], "%s_prediction", name);
+            else if (h->growing)
+                fl_measures_add(&measures, h->then, "%s_std_first", name);
+        }
+        loss_measures(&measures, p, op->patience);
         fl_finding f = {.size = sizeof f,
                         .level = level,
                         .epoch = since,
@@ -121,8 +165,10 @@ static int constant_output_observe(void *state, const void *opts, const fl_probe
                                    "rate, the initialization); if none is listed, check that "
                                    "the inputs carry information about the targets"};
         fl_finding_fixes(&f, &fixes);
+        fl_finding_measures(&f, &measures);
         report(ctx, &f);
     }
+    g_free(hits);
     g_string_free(evidence, TRUE);
     return 0;
 }

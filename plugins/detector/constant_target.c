@@ -56,14 +56,20 @@ static int constant_target_preflight(void *state, const void *opts_, const fl_pr
             char *cause = g_strdup_printf("every training row is class %s: any classifier "
                                           "learns to answer %s for every input",
                                           cls, cls);
-            report(ctx, &(fl_finding){.size = sizeof(fl_finding),
-                                      .level = FL_LEVEL_COLLAPSED,
-                                      .epoch = 0,
-                                      .evidence = evidence,
-                                      .cause = cause,
-                                      .advice = "check the dataset and its target columns: the "
-                                                "training rows must contain at least two classes",
-                                      .flags = FL_FINDING_FIX_THE_DATA});
+            fl_measure_set measures = {0};
+            fl_measures_add(&measures, (double)p->n_train, "train_rows");
+            fl_measures_add(&measures, p->class_fraction[c], "class_fraction");
+            fl_measures_add(&measures, (double)p->n_classes, "classes");
+            fl_finding f = {.size = sizeof f,
+                            .level = FL_LEVEL_COLLAPSED,
+                            .epoch = 0,
+                            .evidence = evidence,
+                            .cause = cause,
+                            .advice = "check the dataset and its target columns: the "
+                                      "training rows must contain at least two classes",
+                            .flags = FL_FINDING_FIX_THE_DATA};
+            fl_finding_measures(&f, &measures);
+            report(ctx, &f);
             g_free(cls);
             g_free(evidence);
             g_free(cause);
@@ -73,6 +79,10 @@ static int constant_target_preflight(void *state, const void *opts_, const fl_pr
     GString *evidence = g_string_new(NULL), *names = g_string_new(NULL);
     size_t n_const = 0;
     char buf[32];
+    /* The columns' measures in the order found, as many as fit beside the two added last:
+     * the row count and (for more than one column) the count of constant columns. */
+    fl_measure_set measures = {0};
+    const size_t room = FL_MEASURES_MAX - 2;
     for (size_t c = 0; c < p->n_outputs; c++) {
         double sd = p->target_std[c], mean = p->target_mean[c];
         if (!(sd <= opt->tol * MAX(1.0, fabs(mean))))
@@ -80,7 +90,8 @@ static int constant_target_preflight(void *state, const void *opts_, const fl_pr
         const char *name = fl_output_name(p, c, buf, sizeof buf);
         if (n_const)
             g_string_append(evidence, "; ");
-        if (p->target_min[c] == p->target_max[c])
+        bool same = p->target_min[c] == p->target_max[c];
+        if (same)
             g_string_append_printf(evidence, "the targets of %s are all %.6g", name,
                                    p->target_min[c]);
         else
@@ -88,10 +99,23 @@ static int constant_target_preflight(void *state, const void *opts_, const fl_pr
                                    "the targets of %s have std %.3g around %.6g (min %.6g, "
                                    "max %.6g)",
                                    name, sd, mean, p->target_min[c], p->target_max[c]);
+        /* Equal targets: their value exactly (a float sum for the mean can be off by an
+         * ulp), and no min and max to repeat it. */
+        if (measures.n + (same ? 2 : 4) <= room) {
+            fl_measures_add(&measures, sd, "%s_target_std", name);
+            fl_measures_add(&measures, same ? p->target_min[c] : mean, "%s_target_mean", name);
+            if (!same) {
+                fl_measures_add(&measures, p->target_min[c], "%s_target_min", name);
+                fl_measures_add(&measures, p->target_max[c], "%s_target_max", name);
+            }
+        }
         g_string_append_printf(names, "%s%s", n_const ? ", " : "", name);
         n_const++;
     }
     if (n_const) {
+        fl_measures_add(&measures, (double)p->n_train, "train_rows");
+        if (n_const > 1)
+            fl_measures_add(&measures, (double)n_const, "constant_targets");
         bool all = n_const == p->n_outputs;
         g_string_append_printf(evidence, " (%zu training rows)", p->n_train);
         char *cause = all ? g_strdup_printf("the targets do not vary: any network learns to "
@@ -104,13 +128,15 @@ static int constant_target_preflight(void *state, const void *opts_, const fl_pr
                                        "columns that vary, or %s",
                                        n_const > 1 ? "s" : "", names->str,
                                        all ? "fix the data source" : "drop them from the targets");
-        report(ctx, &(fl_finding){.size = sizeof(fl_finding),
-                                  .level = all ? FL_LEVEL_COLLAPSED : FL_LEVEL_WARNING,
-                                  .epoch = 0,
-                                  .evidence = evidence->str,
-                                  .cause = cause,
-                                  .advice = advice,
-                                  .flags = FL_FINDING_FIX_THE_DATA});
+        fl_finding f = {.size = sizeof f,
+                        .level = all ? FL_LEVEL_COLLAPSED : FL_LEVEL_WARNING,
+                        .epoch = 0,
+                        .evidence = evidence->str,
+                        .cause = cause,
+                        .advice = advice,
+                        .flags = FL_FINDING_FIX_THE_DATA};
+        fl_finding_measures(&f, &measures);
+        report(ctx, &f);
         g_free(cause);
         g_free(advice);
     }

@@ -80,8 +80,15 @@ static int dead_relu_preflight(void *state, const void *opts, const fl_probes *p
                             "gets no gradient",
                             l->name),
             g_strdup_printf("set model.%s.init = \"he_uniform\"", l->name), fixes);
+        fl_measure_set *m = issue_measures(issues);
+        fl_measures_add(m, 0.0, "%s_init_weight", l->name);
+        fl_measures_add(m, dead0, "%s_dead", l->name);
+        fl_measures_add(m, (double)l->units, "%s_units", l->name);
     }
-    issues_report(issues, 0, report, ctx);
+    fl_measure_set shared = {0};
+    if (issues->len > 1)
+        fl_measures_add(&shared, (double)issues->len, "zero_init_layers");
+    issues_report_measured(issues, 0, &shared, report, ctx);
     return 0;
 }
 
@@ -147,6 +154,8 @@ static int dead_relu_observe(void *state, const void *opts_, const fl_probes *p,
      * too: name the first one, and the rest as its consequence. */
     int first_whole = -1;
     GString *behind = g_string_new(NULL);
+    size_t n_behind = 0;
+    bool loss_stated = false;
     for (size_t k = 0; k < p->n_layers; k++) {
         const fl_layer_desc *l = fl_probes_layer(p, k);
         if (!dead_relu_is_relu(l) || l->units == 0)
@@ -164,14 +173,21 @@ static int dead_relu_observe(void *state, const void *opts_, const fl_probes *p,
         bool whole = held_all >= o->patience;
         if (whole && first_whole >= 0) {
             g_string_append_printf(behind, "%s%s", behind->len ? ", " : "", l->name);
+            n_behind++;
+            /* Named in that layer's evidence, so measured with it; room is left for the
+             * finding's own measures (the count of layers, the loss: four at most). */
+            fl_measure_set *m = g_array_index(issues, issue, first_whole).measures;
+            if (m->n < FL_MEASURES_MAX - 4)
+                fl_measures_add(m, dead, "%s_dead", l->name);
             continue;
         }
         if (whole)
             first_whole = (int)issues->len;
         fl_level level = whole || (flat && poor) ? FL_LEVEL_COLLAPSED : FL_LEVEL_WARNING;
         char *flat_text = loss_note(p, o->patience, o->min_delta);
-        char *tail = level == FL_LEVEL_COLLAPSED && !whole ? g_strdup_printf("; %s", flat_text)
-                                                           : g_strdup("");
+        bool states_loss = level == FL_LEVEL_COLLAPSED && !whole;
+        loss_stated |= states_loss;
+        char *tail = states_loss ? g_strdup_printf("; %s", flat_text) : g_strdup("");
         g_free(flat_text);
         char *evidence = g_strdup_printf(
             "%zu of %zu ReLU units in %s (%.0f%%) output the same value for every probe input "
@@ -191,6 +207,12 @@ static int dead_relu_observe(void *state, const void *opts_, const fl_probes *p,
         fl_fix_set *fixes = fixes_new();
         issue_add(issues, level, whole ? since_all : since, evidence, cause,
                   dead_relu_advice(p, l, dead0, o->threshold, fixes), fixes);
+        /* The onset too: the finding's epoch is only that of the most severe layer. */
+        fl_measure_set *m = issue_measures(issues);
+        fl_measures_add(m, dead, "%s_dead", l->name);
+        fl_measures_add(m, (double)n_dead, "%s_dead_units", l->name);
+        fl_measures_add(m, (double)l->units, "%s_units", l->name);
+        fl_measures_add(m, (double)(whole ? since_all : since), "%s_since_epoch", l->name);
     }
     if (behind->len) {
         issue *is = &g_array_index(issues, issue, first_whole);
@@ -201,7 +223,13 @@ static int dead_relu_observe(void *state, const void *opts_, const fl_probes *p,
         is->evidence = more;
     }
     g_string_free(behind, TRUE);
-    issues_report(issues, 0, report, ctx);
+    /* The loss is the same in every evidence that states it: once for the finding. */
+    fl_measure_set shared = {0};
+    if (issues->len + n_behind > 1)
+        fl_measures_add(&shared, (double)(issues->len + n_behind), "dead_layers");
+    if (loss_stated)
+        loss_measures(&shared, p, o->patience);
+    issues_report_measured(issues, 0, &shared, report, ctx);
     return 0;
 }
 

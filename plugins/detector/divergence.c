@@ -76,6 +76,17 @@ static void divergence_report_nonfinite(const fl_probes *p, size_t k, fl_report_
                                      : fl_probes_epoch(p, k - 1)->val_loss);
     if (k > 0)
         g_string_append(evidence, ")");
+    /* The non-finite loss itself goes out as null: its name says which loss it was. */
+    fl_measure_set measures = {0};
+    const char *which = train ? "loss" : "val_loss";
+    fl_measures_add(&measures, train ? e->loss : e->val_loss, "%s", which);
+    if (k > 0)
+        fl_measures_add(&measures, fl_probes_epoch(p, 0)->loss, "loss_first");
+    if (k > 1)
+        fl_measures_add(&measures,
+                        train ? fl_probes_epoch(p, k - 1)->loss
+                              : fl_probes_epoch(p, k - 1)->val_loss,
+                        "%s_before", which);
     fl_fix_set fixes = {0};
     char *advice = divergence_advice(p, &fixes);
     fl_finding f = {.size = sizeof f,
@@ -87,6 +98,7 @@ static void divergence_report_nonfinite(const fl_probes *p, size_t k, fl_report_
                                  "are too large (or not finite)",
                     .advice = advice};
     fl_finding_fixes(&f, &fixes);
+    fl_finding_measures(&f, &measures);
     report(ctx, &f);
     g_string_free(evidence, TRUE);
     g_free(advice);
@@ -157,6 +169,13 @@ static int divergence_observe(void *state, const void *opts, const fl_probes *p,
                         "last %zu epochs (from %.3g at epoch %zu)",
                         fl_probes_epoch(p, n)->loss, n, fl_probes_epoch(p, n)->loss / l0, l0,
                         op->grow_factor, streak, fl_probes_epoch(p, since - 1)->loss, since - 1);
+    /* "loss_before": the epoch before the rise, as for a non-finite loss. */
+    fl_measure_set measures = {0};
+    fl_measures_add(&measures, fl_probes_epoch(p, n)->loss, "loss");
+    fl_measures_add(&measures, fl_probes_epoch(p, n)->loss / l0, "ratio");
+    fl_measures_add(&measures, l0, "loss_first");
+    fl_measures_add(&measures, (double)streak, "rising_epochs");
+    fl_measures_add(&measures, fl_probes_epoch(p, since - 1)->loss, "loss_before");
     fl_fix_set fixes = {0};
     char *advice = divergence_advice(p, &fixes);
     fl_finding f = {.size = sizeof f,
@@ -167,6 +186,7 @@ static int divergence_observe(void *state, const void *opts, const fl_probes *p,
                     .cause = "the loss grows without bound: the steps overshoot",
                     .advice = advice};
     fl_finding_fixes(&f, &fixes);
+    fl_finding_measures(&f, &measures);
     report(ctx, &f);
     g_free(evidence);
     g_free(advice);

@@ -43,6 +43,29 @@ static inline char *loss_note(const fl_probes *p, int window, double min_delta)
                            gain < min_delta ? "below" : "at least", 100.0 * min_delta);
 }
 
+/* The numbers loss_note() states, as measures: the loss at the start of the window
+ * ("loss_first"), the lowest after it ("loss_best") and the improvement (a fraction, 0 where
+ * the sentence says 0); the loss now ("loss") while the history is shorter than the window. */
+static inline void loss_measures(fl_measure_set *m, const fl_probes *p, int window)
+{
+    size_t n = p->n_epochs;
+    if (window < 1 || n < (size_t)window + 1) {
+        fl_measures_add(m, fl_probes_epoch(p, n)->loss, "loss");
+        return;
+    }
+    size_t from = n - (size_t)window;
+    double best = INFINITY;
+    for (size_t k = from + 1; k <= n; k++) {
+        double l = fl_probes_epoch(p, k)->loss;
+        if (isfinite(l))
+            best = fmin(best, l);
+    }
+    fl_measures_add(m, fl_probes_epoch(p, from)->loss, "loss_first");
+    fl_measures_add(m, best, "loss_best");
+    double gain = fl_loss_improvement(p, window);
+    fl_measures_add(m, isnan(gain) ? 0.0 : gain, "improvement");
+}
+
 /* ---------------------------------------------------------------- data and layers */
 
 /* A target column that (nearly) does not vary: float32 targets hold about 7 digits, so a
@@ -113,14 +136,15 @@ static inline void fixes_init(fl_fix_set *fixes, const fl_layer_desc *l, const c
 /* ---------------------------------------------------------------- issue lists
  * A detector slot holds one finding at a time (a new report replaces the previous one), so
  * a detector that finds several problems in one call (two dead layers, two bad heads)
- * collects them here and reports them once, the most severe first, with the fixes of every
- * issue in that order. */
+ * collects them here and reports them once, the most severe first, with the fixes and the
+ * measures of every issue in that order. */
 
 typedef struct issue {
     fl_level level;
     int epoch;
     char *evidence, *cause, *advice; /* g_malloc'ed, owned by the list */
     fl_fix_set *fixes;               /* g_malloc'ed, owned by the list; may be NULL */
+    fl_measure_set *measures;        /* g_malloc'ed, owned by the list; may be NULL */
 } issue;
 
 static inline GArray *issues_new(void) { return g_array_new(FALSE, TRUE, sizeof(issue)); }
@@ -133,8 +157,41 @@ static inline fl_fix_set *fixes_new(void) { return g_new0(fl_fix_set, 1); }
 static inline void issue_add(GArray *list, fl_level level, int epoch, char *evidence,
                              char *cause, char *advice, fl_fix_set *fixes)
 {
-    issue i = {level, epoch, evidence, cause, advice, fixes};
+    issue i = {level, epoch, evidence, cause, advice, fixes, NULL};
     g_array_append_val(list, i);
+}
+
+/* The measures of the issue added last, for fl_measures_add(): the numbers its evidence
+ * states (created on first use; NULL when the list is empty). */
+static inline fl_measure_set *issue_measures(GArray *list)
+{
+    if (!list->len)
+        return NULL;
+    issue *is = &g_array_index(list, issue, list->len - 1);
+    if (!is->measures)
+        is->measures = g_new0(fl_measure_set, 1);
+    return is->measures;
+}
+
+/* Copy the measures of `from` into `to` if all of them fit; a name `to` has is skipped. */
+static inline void measures_merge_whole(fl_measure_set *to, const fl_measure_set *from)
+{
+    size_t fresh = 0;
+    for (size_t i = 0; i < from->n; i++) {
+        bool seen = false;
+        for (size_t k = 0; k < to->n && !seen; k++)
+            seen = strcmp(to->measures[k].name, from->measures[i].name) == 0;
+        fresh += !seen;
+    }
+    if (to->n + fresh > FL_MEASURES_MAX)
+        return;
+    for (size_t i = 0; i < from->n; i++) {
+        bool seen = false;
+        for (size_t k = 0; k < to->n && !seen; k++)
+            seen = strcmp(to->measures[k].name, from->measures[i].name) == 0;
+        if (!seen)
+            fl_measures_add(to, from->measures[i].value, "%s", from->measures[i].name);
+    }
 }
 
 static inline gint issue_compare(gconstpointer a, gconstpointer b)
@@ -147,9 +204,13 @@ static inline gint issue_compare(gconstpointer a, gconstpointer b)
 
 /* Report the issues as one finding and free the list: the most severe issue's level, epoch
  * and cause; every issue's evidence, most severe first; the distinct pieces of advice and
- * the distinct fixes in the same order (as many as a finding holds).  `flags` go to the
- * finding (FL_FINDING_*).  Nothing is reported for an empty list. */
-static inline void issues_report(GArray *list, unsigned flags, fl_report_fn report, void *ctx)
+ * the distinct fixes in the same order (as many as a finding holds); the measures of the
+ * whole finding (`shared`, may be NULL: a count of layers, the loss) and then each issue's
+ * in the same order, an issue's all or none, as many as a finding holds.  `flags` go to
+ * the finding (FL_FINDING_*).  Nothing is reported for an empty list. */
+static inline void issues_report_measured(GArray *list, unsigned flags,
+                                          const fl_measure_set *shared, fl_report_fn report,
+                                          void *ctx)
 {
     if (list->len) {
         g_array_sort(list, issue_compare);
@@ -178,6 +239,14 @@ static inline void issues_report(GArray *list, unsigned flags, fl_report_fn repo
                     fl_fixes_also(all, "%s", e[k]);
             }
         }
+        fl_measure_set *measures = g_new0(fl_measure_set, 1);
+        if (shared)
+            measures_merge_whole(measures, shared);
+        for (guint i = 0; i < list->len; i++) {
+            const issue *is = &g_array_index(list, issue, i);
+            if (is->measures)
+                measures_merge_whole(measures, is->measures);
+        }
         fl_finding f = {.size = sizeof(fl_finding),
                         .level = first->level,
                         .epoch = first->epoch,
@@ -186,8 +255,10 @@ static inline void issues_report(GArray *list, unsigned flags, fl_report_fn repo
                         .advice = advice->str,
                         .flags = flags};
         fl_finding_fixes(&f, all);
+        fl_finding_measures(&f, measures);
         report(ctx, &f);
         g_free(all);
+        g_free(measures);
         g_string_free(evidence, TRUE);
         g_string_free(advice, TRUE);
     }
@@ -197,8 +268,15 @@ static inline void issues_report(GArray *list, unsigned flags, fl_report_fn repo
         g_free(is->cause);
         g_free(is->advice);
         g_free(is->fixes);
+        g_free(is->measures);
     }
     g_array_free(list, TRUE);
+}
+
+/* issues_report_measured() with no measures of the whole finding. */
+static inline void issues_report(GArray *list, unsigned flags, fl_report_fn report, void *ctx)
+{
+    issues_report_measured(list, flags, NULL, report, ctx);
 }
 
 #endif

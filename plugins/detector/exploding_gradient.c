@@ -215,8 +215,13 @@ static int exploding_gradient_observe(void *state, const void *opts, const fl_pr
     if (!k && !streak)
         return 0;
     GString *evidence = g_string_new(NULL);
+    fl_measure_set m = {0};
     if (k) {
         const fl_layer_probe *lp = fl_epoch_layer(fl_probes_epoch(p, k), l);
+        const char *name = fl_probes_layer(p, l)->name;
+        /* Non-finite values stay as they are: verdict.json writes them as null. */
+        fl_measures_add(&m, lp->grad_norm, "%s_grad_norm", name);
+        fl_measures_add(&m, lp->weight_norm, "%s_weight_norm", name);
         char g[32], w[32];
         snprintf(g, sizeof g, "%.3g", lp->grad_norm);
         snprintf(w, sizeof w, "%.3g", lp->weight_norm);
@@ -224,10 +229,13 @@ static int exploding_gradient_observe(void *state, const void *opts, const fl_pr
                                fl_probes_layer(p, l)->name, k,
                                isfinite(lp->grad_norm) ? g : fl_nonfinite_name(lp->grad_norm),
                                isfinite(lp->weight_norm) ? w : fl_nonfinite_name(lp->weight_norm));
-        if (k > 1)
+        if (k > 1) {
+            const fl_layer_probe *before = fl_epoch_layer(fl_probes_epoch(p, k - 1), l);
             g_string_append_printf(evidence, " (epoch %zu: %.3g, %.3g)", k - 1,
-                                   fl_epoch_layer(fl_probes_epoch(p, k - 1), l)->grad_norm,
-                                   fl_epoch_layer(fl_probes_epoch(p, k - 1), l)->weight_norm);
+                                   before->grad_norm, before->weight_norm);
+            fl_measures_add(&m, before->grad_norm, "%s_grad_norm_prev", name);
+            fl_measures_add(&m, before->weight_norm, "%s_weight_norm_prev", name);
+        }
         level = FL_LEVEL_COLLAPSED;
         since = (int)k;
     } else {
@@ -236,7 +244,7 @@ static int exploding_gradient_observe(void *state, const void *opts, const fl_pr
         double r = exploding_gradient_worst_pair(op, p, n, &a, &b);
         double g = exploding_gradient_worst_growth(p, n, &gl);
         const fl_epoch_probe *now = fl_probes_epoch(p, n);
-        if (r > op->ratio)
+        if (r > op->ratio) {
             g_string_append_printf(evidence,
                                    "gradient norm of %s %.3g = %.3g x that of %s "
                                    "%.3g (ratio above %.3g, norm above %.3g)",
@@ -244,7 +252,13 @@ static int exploding_gradient_observe(void *state, const void *opts, const fl_pr
                                    fl_epoch_layer(now, a)->grad_norm, r,
                                    fl_probes_layer(p, b)->name,
                                    fl_epoch_layer(now, b)->grad_norm, op->ratio, op->min_norm);
-        if (g > op->growth)
+            fl_measures_add(&m, fl_epoch_layer(now, a)->grad_norm, "%s_grad_norm",
+                            fl_probes_layer(p, a)->name);
+            fl_measures_add(&m, fl_epoch_layer(now, b)->grad_norm, "%s_grad_norm",
+                            fl_probes_layer(p, b)->name);
+            fl_measures_add(&m, r, "ratio");
+        }
+        if (g > op->growth) {
             g_string_append_printf(
                 evidence,
                 "%sweight norm of %s %.3g = %.3g x %.3g, the "
@@ -253,6 +267,13 @@ static int exploding_gradient_observe(void *state, const void *opts, const fl_pr
                 evidence->len ? "; " : "", fl_probes_layer(p, gl)->name,
                 fl_epoch_layer(now, gl)->weight_norm, g, exploding_gradient_weight_ref(p, gl),
                 fl_epoch_layer(fl_probes_epoch(p, 0), gl)->weight_norm, op->growth);
+            const char *name = fl_probes_layer(p, gl)->name;
+            fl_measures_add(&m, fl_epoch_layer(now, gl)->weight_norm, "%s_weight_norm", name);
+            fl_measures_add(&m, g, "%s_weight_growth", name);
+            fl_measures_add(&m, exploding_gradient_weight_ref(p, gl), "%s_weight_norm_ref", name);
+            fl_measures_add(&m, fl_epoch_layer(fl_probes_epoch(p, 0), gl)->weight_norm,
+                            "%s_weight_norm_init", name);
+        }
         g_string_append_printf(evidence, "; since epoch %d", since);
         bool stalled = fl_loss_plateau(p, op->patience, op->min_delta);
         level = streak >= (size_t)op->patience && stalled ? FL_LEVEL_COLLAPSED
@@ -260,6 +281,7 @@ static int exploding_gradient_observe(void *state, const void *opts, const fl_pr
         char *loss = loss_note(p, op->patience, op->min_delta);
         g_string_append_printf(evidence, "; %s", loss);
         g_free(loss);
+        loss_measures(&m, p, op->patience);
     }
     fl_fix_set fixes = {0};
     char *advice = exploding_gradient_advice(p, &fixes);
@@ -270,6 +292,7 @@ static int exploding_gradient_observe(void *state, const void *opts, const fl_pr
                     .cause = "the gradients or weights blow up, so each step overshoots",
                     .advice = advice};
     fl_finding_fixes(&f, &fixes);
+    fl_finding_measures(&f, &m);
     report(ctx, &f);
     g_free(advice);
     g_string_free(evidence, TRUE);

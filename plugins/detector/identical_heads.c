@@ -75,6 +75,47 @@ static double identical_heads_maxdiff(const float *m, size_t rows, size_t n, siz
     return d;
 }
 
+/* A pair reported, for the finding's measures. */
+typedef struct identical_heads_pair {
+    size_t i, j;
+    double dp, dy;
+    int first;
+} identical_heads_pair;
+
+/* The finding's measures: the counts and the loss first, then pair by pair (in the order
+ * of the evidence) each where it fits whole: the largest prediction and target differences,
+ * the target std of each output not named yet (the larger of a pair's two is its scale),
+ * and the epoch the pair became identical where that is not the finding's. */
+static void identical_heads_measures(fl_measure_set *m, const fl_probes *p,
+                                     const identical_heads_opts *op, const GArray *pairs,
+                                     int since)
+{
+    char bi[32], bj[32];
+    fl_measures_add(m, (double)pairs->len, "identical_pairs");
+    fl_measures_add(m, (double)p->n_probe, "probe_rows");
+    loss_measures(m, p, op->patience);
+    bool *named = g_new0(bool, p->n_outputs);
+    for (guint k = 0; k < pairs->len; k++) {
+        const identical_heads_pair *q = &g_array_index(pairs, identical_heads_pair, k);
+        size_t need = 2 + !named[q->i] + !named[q->j] + (q->first != since);
+        if (m->n + need > FL_MEASURES_MAX)
+            continue; /* a later pair may need fewer */
+        const char *ni = fl_output_name(p, q->i, bi, sizeof bi);
+        const char *nj = fl_output_name(p, q->j, bj, sizeof bj);
+        fl_measures_add(m, q->dp, "%s_%s_pred_diff", ni, nj);
+        fl_measures_add(m, q->dy, "%s_%s_target_diff", ni, nj);
+        for (size_t t = 0; t < 2; t++) {
+            size_t o = t ? q->j : q->i;
+            if (!named[o])
+                fl_measures_add(m, p->target_std[o], "%s_target_std", t ? nj : ni);
+            named[o] = true;
+        }
+        if (q->first != since)
+            fl_measures_add(m, q->first, "%s_%s_since_epoch", ni, nj);
+    }
+    g_free(named);
+}
+
 static int identical_heads_observe(void *state, const void *opts, const fl_probes *p,
                                    fl_report_fn report, void *ctx)
 {
@@ -97,6 +138,7 @@ static int identical_heads_observe(void *state, const void *opts, const fl_probe
     GString *evidence = g_string_new(NULL);
     GString *advice = g_string_new(NULL);
     fl_fix_set fixes = {0};
+    GArray *pairs = g_array_new(FALSE, FALSE, sizeof(identical_heads_pair));
     char bi[32], bj[32];
     for (size_t i = 0; i < no; i++)
         for (size_t j = i + 1; j < no; j++) {
@@ -133,6 +175,8 @@ static int identical_heads_observe(void *state, const void *opts, const fl_probe
                                    "epoch %d",
                                    evidence->len ? "; " : "", ni, nj, dp, p->n_probe,
                                    op->tol * scale, op->tol, scale, dy, *first);
+            identical_heads_pair q = {i, j, dp, dy, *first};
+            g_array_append_val(pairs, q);
             /* Name the heads' layers when their initializer makes them copies. */
             for (size_t t = 0; t < 2; t++) {
                 size_t k = t ? lj : li;
@@ -167,8 +211,12 @@ static int identical_heads_observe(void *state, const void *opts, const fl_probe
                                  "their targets differ: the heads are not told apart",
                         .advice = advice->str};
         fl_finding_fixes(&f, &fixes);
+        fl_measure_set m = {0};
+        identical_heads_measures(&m, p, op, pairs, since);
+        fl_finding_measures(&f, &m);
         report(ctx, &f);
     }
+    g_array_free(pairs, TRUE);
     g_string_free(evidence, TRUE);
     g_string_free(advice, TRUE);
     return 0;

@@ -86,6 +86,7 @@ static int no_update_preflight(void *state, const void *opts, const fl_probes *p
     g_autofree char *never = NULL;
     fl_level level = 0;
     fl_fix_set fixes = {0};
+    fl_measure_set m = {0};
     if (no_update_structural_optimizer(p)) {
         fl_fixes_add(&fixes, "an optimizer that steps", "optimizer=adam");
         fl_fixes_add(&fixes, "an optimizer that steps", "optimizer=sgd");
@@ -116,6 +117,7 @@ static int no_update_preflight(void *state, const void *opts, const fl_probes *p
             cause = "the learning rate is 0: the weights never change";
             g_string_append_printf(evidence, "optimizer.lr = %.3g (%s)", p->base_lr,
                                    p->optimizer);
+            fl_measures_add(&m, p->base_lr, "lr");
             g_string_append_printf(advice, "raise optimizer.lr from %.3g (try %.3g)", p->base_lr,
                                    try_lr);
             fixes_lr_raise(&fixes, p, "a rate that moves the weights");
@@ -127,6 +129,10 @@ static int no_update_preflight(void *state, const void *opts, const fl_probes *p
                                    "(%d epochs x %zu)",
                                    p->base_lr, p->optimizer, op->tiny_lr, total, p->max_epochs,
                                    p->steps_per_epoch);
+            fl_measures_add(&m, p->base_lr, "lr");
+            fl_measures_add(&m, total, "steps");
+            fl_measures_add(&m, p->max_epochs, "epochs");
+            fl_measures_add(&m, (double)p->steps_per_epoch, "steps_per_epoch");
             g_string_append_printf(advice, "raise optimizer.lr from %.3g (try %.3g)", p->base_lr,
                                    try_lr);
             fixes_lr_raise(&fixes, p, "a rate that moves the weights");
@@ -138,6 +144,9 @@ static int no_update_preflight(void *state, const void *opts, const fl_probes *p
             double last = total - 1;
             g_string_append_printf(evidence, "%s takes lr from %.3g to %.3g by step %.0f",
                                    p->schedule, p->base_lr, p->final_lr, last);
+            fl_measures_add(&m, p->base_lr, "lr");
+            fl_measures_add(&m, p->final_lr, "lr_final");
+            fl_measures_add(&m, last, "last_step");
             if ((p->schedule_flags & FL_SCHEDULE_DECAYS) && p->final_lr > 0 && p->steps_per_epoch &&
                 last > 0) {
                 /* The rate is base * r^(t / T): it falls below tiny_lr after a fixed share
@@ -145,8 +154,13 @@ static int no_update_preflight(void *state, const void *opts, const fl_probes *p
                  * this by less than one decay period). */
                 double t = floor(last * log(p->base_lr / op->tiny_lr) /
                                  log(p->base_lr / p->final_lr)) + 1;
+                double epoch = floor(t / (double)p->steps_per_epoch) + 1;
                 g_string_append_printf(evidence, " (below %.3g from about step %.0f, epoch %.0f)",
-                                       op->tiny_lr, t, floor(t / (double)p->steps_per_epoch) + 1);
+                                       op->tiny_lr, t, epoch);
+                /* The finding's epoch is 0 (pre-flight): the epoch the rate gets too small
+                 * differs from it. */
+                fl_measures_add(&m, t, "since_step");
+                fl_measures_add(&m, epoch, "since_epoch");
                 g_string_append(advice, "raise optimizer.schedule.decay_steps (or decay_rate "
                                         "towards 1)");
             } else {
@@ -166,6 +180,7 @@ static int no_update_preflight(void *state, const void *opts, const fl_probes *p
                         .cause = cause,
                         .advice = advice->str};
         fl_finding_fixes(&f, &fixes);
+        fl_finding_measures(&f, &m);
         report(ctx, &f);
     }
     g_string_free(evidence, TRUE);
@@ -196,6 +211,41 @@ static bool no_update_still(const fl_probes *p, size_t k, size_t unused, const v
     return weighted > 0;
 }
 
+/* Weighted layers, largest gradient norm first (NaN last): where a gradient is there
+ * and the weights still do not move is the best witness. */
+static gint no_update_by_grad(gconstpointer a, gconstpointer b, gpointer probes)
+{
+    const fl_epoch_probe *now = fl_probes_now(probes);
+    double x = fl_epoch_layer(now, *(const size_t *)a)->grad_norm,
+           y = fl_epoch_layer(now, *(const size_t *)b)->grad_norm;
+    if (isnan(x) || isnan(y))
+        return (isnan(x) != 0) - (isnan(y) != 0);
+    return x > y ? -1 : x < y;
+}
+
+/* Each weighted layer's update ratio and gradient norm, as many layers as fit beside the
+ * `reserve` measures still to come; when not all do, the largest gradients and the count
+ * of weighted layers. */
+static void no_update_layer_measures(fl_measure_set *m, const fl_probes *p, size_t reserve)
+{
+    const fl_epoch_probe *now = fl_probes_now(p);
+    GArray *order = g_array_new(FALSE, FALSE, sizeof(size_t));
+    for (size_t l = 0; l < p->n_layers; l++)
+        if (fl_probes_layer(p, l)->has_weights)
+            g_array_append_val(order, l);
+    if (m->n + reserve + 2 * order->len > FL_MEASURES_MAX) {
+        g_array_sort_with_data(order, no_update_by_grad, (gpointer)p);
+        fl_measures_add(m, (double)order->len, "weighted_layers");
+    }
+    for (guint i = 0; i < order->len && m->n + reserve + 2 <= FL_MEASURES_MAX; i++) {
+        size_t l = g_array_index(order, size_t, i);
+        const char *name = fl_probes_layer(p, l)->name;
+        fl_measures_add(m, fl_epoch_layer(now, l)->update_ratio, "%s_update_ratio", name);
+        fl_measures_add(m, fl_epoch_layer(now, l)->grad_norm, "%s_grad_norm", name);
+    }
+    g_array_free(order, TRUE);
+}
+
 static int no_update_observe(void *state, const void *opts, const fl_probes *p,
                              fl_report_fn report, void *ctx)
 {
@@ -222,6 +272,12 @@ static int no_update_observe(void *state, const void *opts, const fl_probes *p,
 
     int since = (int)(n - streak + 1);
     GString *evidence = g_string_new(NULL);
+    /* The rate (stated either way), the layers, and room kept for the loss's three numbers
+     * (the plateau above means the window fits). */
+    fl_measure_set m = {0};
+    if (isfinite(now->lr))
+        fl_measures_add(&m, now->lr, "lr");
+    no_update_layer_measures(&m, p, 3);
     if (lr_tiny)
         g_string_append_printf(evidence, "lr below %.3g since epoch %d (%.3g now); update "
                                          "ratio per epoch:",
@@ -244,6 +300,7 @@ static int no_update_observe(void *state, const void *opts, const fl_probes *p,
     char *loss = loss_note(p, op->patience, op->min_delta);
     g_string_append_printf(evidence, "; %s", loss);
     g_free(loss);
+    loss_measures(&m, p, op->patience);
 
     char *cause, *advice;
     fl_fix_set fixes = {0};
@@ -294,6 +351,7 @@ static int no_update_observe(void *state, const void *opts, const fl_probes *p,
                     .cause = cause,
                     .advice = advice};
     fl_finding_fixes(&f, &fixes);
+    fl_finding_measures(&f, &m);
     report(ctx, &f);
     g_free(cause);
     g_free(advice);

@@ -118,10 +118,22 @@ static int oscillation_observe(void *state, const void *opts, const fl_probes *p
                            now.changes, n - W + 1, n, 100 * op->rel_jump, 100 * now.biggest,
                            now.biggest_at, h[now.biggest_at - 1].loss, h[now.biggest_at].loss,
                            h[n - W].loss, n - W, h[n].loss, n, l0);
-    if (level == FL_LEVEL_COLLAPSED)
+    /* The same numbers by name; the largest jump as a fraction of the loss before it. */
+    fl_measure_set m = {0};
+    fl_measures_add(&m, now.changes, "reversals");
+    fl_measures_add(&m, now.biggest, "largest_jump");
+    fl_measures_add(&m, (double)now.biggest_at, "largest_jump_epoch");
+    fl_measures_add(&m, h[now.biggest_at - 1].loss, "largest_jump_from");
+    fl_measures_add(&m, h[now.biggest_at].loss, "largest_jump_to");
+    fl_measures_add(&m, h[n - W].loss, "loss_first");
+    fl_measures_add(&m, h[n].loss, "loss");
+    fl_measures_add(&m, l0, "loss_epoch0");
+    if (level == FL_LEVEL_COLLAPSED) {
         g_string_append_printf(evidence, "; also %d reversals in epochs %zu-%zu, and the loss "
                                          "never fell below %.3g x the epoch-0 loss",
                                before.changes, n - 2 * W + 1, n - W, op->stay);
+        fl_measures_add(&m, before.changes, "reversals_prev");
+    }
     GString *advice = g_string_new(NULL);
     if (isfinite(p->base_lr) && p->base_lr > 0)
         g_string_append_printf(advice, "lower optimizer.lr from %.3g (try %.3g)", p->base_lr,
@@ -146,6 +158,7 @@ static int oscillation_observe(void *state, const void *opts, const fl_probes *p
                              "large",
                     .advice = advice->str};
     fl_finding_fixes(&f, &fixes);
+    fl_finding_measures(&f, &m);
     report(ctx, &f);
     g_string_free(evidence, TRUE);
     g_string_free(advice, TRUE);

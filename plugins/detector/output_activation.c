@@ -141,6 +141,7 @@ static void output_activation_regression(const fl_probes *p, const fl_layer_desc
                                           "which regression targets do not",
                                           l->name),
                           output_activation_set(l, "linear"), fixes);
+        fl_measures_add(issue_measures(issues), (double)l->units, "%s_units", l->name);
         return;
     }
     output_activation_range r;
@@ -170,6 +171,9 @@ static void output_activation_regression(const fl_probes *p, const fl_layer_desc
                      l->name);
         issue_add(issues, none_inside ? FL_LEVEL_COLLAPSED : FL_LEVEL_WARNING, 0, evidence,
                   cause, output_activation_set(l, "linear"), linear);
+        fl_measure_set *m = issue_measures(issues);
+        fl_measures_add(m, lo, "%s_target_min", name);
+        fl_measures_add(m, hi, "%s_target_max", name);
         reported = true;
     }
     bool relu = l->activation.kind == FL_ACT_RELU ||
@@ -226,6 +230,9 @@ static void output_activation_classification(const fl_probes *p, const fl_layer_
                                   "\"linear\"); for classes, one-hot encode the labels",
                                   l->name),
                   fixes);
+        fl_measure_set *m = issue_measures(issues);
+        fl_measures_add(m, p->target_min[bad], "%s_target_min", name);
+        fl_measures_add(m, p->target_max[bad], "%s_target_max", name);
         return;
     }
     /* Measured: a sigmoid (or softplus) output under cce trains as well as a softmax one,
@@ -295,6 +302,7 @@ static int output_activation_preflight(void *state, const void *opts_, const fl_
                                                  l->name, l->name)
                                : output_activation_set(l, "linear"),
                 fixes);
+            fl_measures_add(issue_measures(issues), (double)l->units, "%s_units", l->name);
             continue;
         }
         /* A one-class-per-row loss divides each row by its sum: over one unit that is
@@ -315,6 +323,7 @@ static int output_activation_preflight(void *state, const void *opts_, const fl_
                                       "column, or give %s one unit per class (softmax)",
                                       l->name),
                       fixes);
+            fl_measures_add(issue_measures(issues), (double)l->units, "%s_units", l->name);
             continue;
         }
         if (classification)

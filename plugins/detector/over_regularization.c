@@ -111,6 +111,20 @@ static void over_regularization_fixes(const fl_probes *p, fl_fix_set *fixes)
     }
 }
 
+/* "<layer>_l1" and "<layer>_l2" of every penalized layer (those over_regularization_keys()
+ * names), as many as fit. */
+static void over_regularization_factor_measures(const fl_probes *p, fl_measure_set *m)
+{
+    for (size_t k = 0; k < p->n_layers; k++) {
+        const fl_layer_desc *l = fl_probes_layer(p, k);
+        for (int which = 0; over_regularization_penalized(l) && which < 2; which++) {
+            double v = which ? l->l1 : l->l2;
+            if (v > 0)
+                fl_measures_add(m, v, "%s_%s", l->name, which ? "l1" : "l2");
+        }
+    }
+}
+
 static int over_regularization_preflight(void *state, const void *opts_, const fl_probes *p,
                                          fl_report_fn report, void *ctx)
 {
@@ -129,6 +143,11 @@ static int over_regularization_preflight(void *state, const void *opts_, const f
                                          h0->penalty, h0->penalty / data0, data0, keys->str);
         fl_fix_set fixes = {0};
         over_regularization_fixes(p, &fixes);
+        fl_measure_set m = {0};
+        fl_measures_add(&m, h0->penalty, "penalty");
+        fl_measures_add(&m, h0->penalty / data0, "ratio");
+        fl_measures_add(&m, data0, "data_loss");
+        over_regularization_factor_measures(p, &m);
         fl_finding f = {.size = sizeof f,
                         .level = FL_LEVEL_WARNING,
                         .epoch = 0,
@@ -137,6 +156,7 @@ static int over_regularization_preflight(void *state, const void *opts_, const f
                                  "training will shrink the weights instead of fitting the data",
                         .advice = advice->str};
         fl_finding_fixes(&f, &fixes);
+        fl_finding_measures(&f, &m);
         report(ctx, &f);
         g_free(evidence);
     }
@@ -162,6 +182,72 @@ static char *over_regularization_factors(const fl_layer_desc *l)
     return g_strdup_printf("%s = %.3g", l->l1 > 0 ? "l1" : "l2", l->l1 > 0 ? l->l1 : l->l2);
 }
 
+/* A shrunk layer, for the finding's measures. */
+typedef struct over_regularization_shrunk_layer {
+    size_t k;
+    double ratio; /* weight norm now over that at epoch 0 */
+    int from;     /* the epoch it stayed shrunk since */
+} over_regularization_shrunk_layer;
+
+static gint over_regularization_by_ratio(gconstpointer a, gconstpointer b)
+{
+    double x = ((const over_regularization_shrunk_layer *)a)->ratio,
+           y = ((const over_regularization_shrunk_layer *)b)->ratio;
+    return x < y ? -1 : x > y;
+}
+
+/* The measures a shrunk layer needs: its penalty factors, what fraction of its epoch-0
+ * norm it kept, and the epoch it stayed shrunk since where that is not the finding's. */
+static size_t over_regularization_layer_need(const fl_layer_desc *l,
+                                             const over_regularization_shrunk_layer *s,
+                                             int since)
+{
+    return 1 + (l->l1 > 0) + (l->l2 > 0) + (s->from != since);
+}
+
+/* The shrunk layers' numbers, most shrunk first: each layer's over_regularization_layer_need()
+ * where it fits whole (the count of layers when not all do), then the weight norm of each
+ * layer named while there is room.  The epoch-0 norm is left out: it is the norm over the
+ * fraction. */
+static void over_regularization_layer_measures(const fl_probes *p, GArray *shrunk, int since,
+                                               fl_measure_set *m)
+{
+    const fl_epoch_probe *now = fl_probes_now(p);
+    g_array_sort(shrunk, over_regularization_by_ratio);
+    size_t need = 0;
+    for (guint i = 0; i < shrunk->len; i++) {
+        const over_regularization_shrunk_layer *s =
+            &g_array_index(shrunk, over_regularization_shrunk_layer, i);
+        need += over_regularization_layer_need(fl_probes_layer(p, s->k), s, since);
+    }
+    if (m->n + need > FL_MEASURES_MAX)
+        fl_measures_add(m, (double)shrunk->len, "shrunk_layers");
+    bool *named = g_new0(bool, shrunk->len);
+    for (guint i = 0; i < shrunk->len; i++) {
+        const over_regularization_shrunk_layer *s =
+            &g_array_index(shrunk, over_regularization_shrunk_layer, i);
+        const fl_layer_desc *l = fl_probes_layer(p, s->k);
+        if (m->n + over_regularization_layer_need(l, s, since) > FL_MEASURES_MAX)
+            continue; /* a later layer may need fewer */
+        if (l->l1 > 0)
+            fl_measures_add(m, l->l1, "%s_l1", l->name);
+        if (l->l2 > 0)
+            fl_measures_add(m, l->l2, "%s_l2", l->name);
+        fl_measures_add(m, s->ratio, "%s_weight_ratio", l->name);
+        if (s->from != since)
+            fl_measures_add(m, s->from, "%s_since_epoch", l->name);
+        named[i] = true;
+    }
+    for (guint i = 0; i < shrunk->len; i++) {
+        const over_regularization_shrunk_layer *s =
+            &g_array_index(shrunk, over_regularization_shrunk_layer, i);
+        if (named[i])
+            fl_measures_add(m, fl_epoch_layer(now, s->k)->weight_norm, "%s_weight_norm",
+                            fl_probes_layer(p, s->k)->name);
+    }
+    g_free(named);
+}
+
 static int over_regularization_observe(void *state, const void *opts_, const fl_probes *p,
                                        fl_report_fn report, void *ctx)
 {
@@ -181,6 +267,7 @@ static int over_regularization_observe(void *state, const void *opts_, const fl_
     GString *layers = g_string_new(NULL), *advice = g_string_new(NULL);
     bool collapsed = false;
     int since = -1;
+    GArray *shrunk = g_array_new(FALSE, FALSE, sizeof(over_regularization_shrunk_layer));
     for (size_t k = 0; k < p->n_layers; k++) {
         const fl_layer_desc *l = fl_probes_layer(p, k);
         if (!over_regularization_penalized(l))
@@ -201,6 +288,8 @@ static int over_regularization_observe(void *state, const void *opts_, const fl_
                                layers->len ? "; " : "", l->name, factors, w0, w, 100.0 * w / w0,
                                o->shrink, from);
         g_free(factors);
+        over_regularization_shrunk_layer sl = {k, w / w0, from};
+        g_array_append_val(shrunk, sl);
         for (int which = 0; which < 2; which++) {
             double v = which ? l->l1 : l->l2;
             if (v > 0)
@@ -220,6 +309,15 @@ static int over_regularization_observe(void *state, const void *opts_, const fl_
             100.0 * data / p->baseline_loss, collapsed ? "; " : "", flat_text);
         fl_fix_set fixes = {0};
         over_regularization_fixes(p, &fixes);
+        fl_measure_set m = {0};
+        fl_measures_add(&m, now->penalty, "penalty");
+        fl_measures_add(&m, share, "penalty_share");
+        fl_measures_add(&m, now->loss, "loss");
+        fl_measures_add(&m, data, "data_loss");
+        fl_measures_add(&m, data / p->baseline_loss, "fit");
+        if (collapsed)
+            loss_measures(&m, p, o->patience);
+        over_regularization_layer_measures(p, shrunk, since, &m);
         fl_finding f = {.size = sizeof f,
                         .level = collapsed ? FL_LEVEL_COLLAPSED : FL_LEVEL_WARNING,
                         .epoch = since,
@@ -228,10 +326,12 @@ static int over_regularization_observe(void *state, const void *opts_, const fl_
                                  "data, so training holds them near 0 instead of fitting",
                         .advice = advice->str};
         fl_finding_fixes(&f, &fixes);
+        fl_finding_measures(&f, &m);
         report(ctx, &f);
         g_free(flat_text);
         g_free(evidence);
     }
+    g_array_free(shrunk, TRUE);
     g_string_free(layers, TRUE);
     g_string_free(advice, TRUE);
     return 0;

@@ -205,8 +205,23 @@ static int saturation_observe(void *state, const void *opts_, const fl_probes *p
         fl_fix_set *fixes = fixes_new();
         issue_add(issues, final ? FL_LEVEL_COLLAPSED : FL_LEVEL_WARNING, since, evidence, cause,
                   saturation_advice(p, l, at_init, fixes), fixes);
+        /* The numbers this layer's evidence states; its onset too, since the finding's
+         * epoch is only that of the most severe layer. */
+        fl_measure_set *m = issue_measures(issues);
+        fl_measures_add(m, now, "%s_saturated", l->name);
+        fl_measures_add(m, (double)l->units, "%s_units", l->name);
+        fl_measures_add(m, init, "%s_saturated_epoch0", l->name);
+        if (collapse)
+            fl_measures_add(m, moved, "%s_update_ratio", l->name);
+        fl_measures_add(m, since, "%s_since_epoch", l->name);
     }
-    issues_report(issues, 0, report, ctx);
+    /* The loss is stated once per layer in the evidence but is the same for all of them. */
+    fl_measure_set shared = {0};
+    if (collapse)
+        loss_measures(&shared, p, o->patience);
+    if (issues->len > 1)
+        fl_measures_add(&shared, (double)issues->len, "saturated_layers");
+    issues_report_measured(issues, 0, &shared, report, ctx);
     return 0;
 }
 

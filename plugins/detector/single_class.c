@@ -68,6 +68,31 @@ static char *single_class_name(const fl_probes *p, size_t c)
     return g_strdup(fl_output_name(p, c, buf, sizeof buf));
 }
 
+/* The measure key of class c: the column's name, or for one column "y0_1". */
+static const char *single_class_key(const fl_probes *p, size_t c, char *buf, size_t size)
+{
+    char out[32];
+    if (p->n_outputs == 1) {
+        snprintf(buf, size, "%s_%zu", fl_output_name(p, 0, out, sizeof out), c);
+        return buf;
+    }
+    return fl_output_name(p, c, buf, size);
+}
+
+/* Class c's probe targets and share of the training rows, both or neither (a class
+ * half-described would read as a class without training rows). */
+static void single_class_class_measures(fl_measure_set *m, const fl_probes *p, size_t c,
+                                        const size_t *target_count, bool fractions)
+{
+    char buf[FL_MEASURE_NAME_MAX];
+    const char *key = single_class_key(p, c, buf, sizeof buf);
+    if (FL_MEASURES_MAX - m->n < (fractions ? 2u : 1u))
+        return;
+    fl_measures_add(m, (double)target_count[c], "%s_targets", key);
+    if (fractions)
+        fl_measures_add(m, p->class_fraction[c], "%s_fraction", key);
+}
+
 static int single_class_observe(void *state, const void *opts, const fl_probes *p,
                                 fl_report_fn report, void *ctx)
 {
@@ -137,13 +162,28 @@ static int single_class_observe(void *state, const void *opts, const fl_probes *
         char *loss = loss_note(p, op->patience, op->min_delta);
         g_string_append_printf(evidence, "; since epoch %zu; %s", s->since, loss);
         char *cause = g_strdup_printf("the classifier predicts class %s for every input", name);
-        report(ctx, &(fl_finding){.size = sizeof(fl_finding),
-                                  .level = stalled ? FL_LEVEL_COLLAPSED : FL_LEVEL_WARNING,
-                                  .epoch = (int)s->since,
-                                  .evidence = evidence->str,
-                                  .cause = cause,
-                                  .advice = "see the causes listed first (class imbalance, dead or "
-                                            "saturated units, the learning rate)"});
+        fl_measure_set m = {0};
+        fl_measures_add(&m, (double)cls, "predicted_class");
+        fl_measures_add(&m, (double)pred_count[cls] / (double)p->n_probe,
+                        "predicted_class_share");
+        fl_measures_add(&m, (double)p->n_probe, "probe_rows");
+        fl_measures_add(&m, (double)target_classes, "target_classes");
+        loss_measures(&m, p, op->patience);
+        /* Per class, the predicted one first, then as many others as the set holds. */
+        bool fractions = p->class_fraction && p->n_classes == n_cls;
+        single_class_class_measures(&m, p, cls, target_count, fractions);
+        for (size_t c = 0; c < n_cls; c++)
+            if (c != cls)
+                single_class_class_measures(&m, p, c, target_count, fractions);
+        fl_finding f = {.size = sizeof f,
+                        .level = stalled ? FL_LEVEL_COLLAPSED : FL_LEVEL_WARNING,
+                        .epoch = (int)s->since,
+                        .evidence = evidence->str,
+                        .cause = cause,
+                        .advice = "see the causes listed first (class imbalance, dead or "
+                                  "saturated units, the learning rate)"};
+        fl_finding_measures(&f, &m);
+        report(ctx, &f);
         g_free(cause);
         g_free(loss);
         g_free(name);

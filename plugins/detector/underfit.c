@@ -236,6 +236,19 @@ static int underfit_observe(void *state, const void *opts_, const fl_probes *p,
                                        "fit it",
                     .advice = advice};
     fl_finding_fixes(&f, &fixes);
+    /* "loss" is the data loss the fit is judged by; the plateau's losses are the total. */
+    fl_measure_set m = {0};
+    fl_measures_add(&m, data, "loss");
+    fl_measures_add(&m, p->baseline_loss, "baseline_loss");
+    fl_measures_add(&m, share, "fit");
+    if (!no_mean && mse)
+        fl_measures_add(&m, fmax(0.0, 1.0 - share), "variance_explained");
+    loss_measures(&m, p, o->patience);
+    if (isfinite(noise)) {
+        fl_measures_add(&m, noise, "noise_floor");
+        fl_measures_add(&m, (double)p->n_probe, "probe_rows");
+    }
+    fl_finding_measures(&f, &m);
     report(ctx, &f);
     g_free(flat);
     g_free(explained);

@@ -57,28 +57,43 @@ static int unscaled_input_preflight(void *state, const void *opts_, const fl_pro
     }
     char a[32], b[32];
     GString *evidence = g_string_new(NULL);
+    fl_measure_set m = {0};
     double ratio = lo < p->n_in ? p->input_std[hi] / p->input_std[lo] : 1.0;
-    if (ratio >= o->ratio)
+    bool spread = ratio >= o->ratio;
+    if (spread) {
         g_string_append_printf(evidence,
                                "raw input std ranges from %.3g (%s) to %.3g (%s): ratio %.3g",
                                p->input_std[lo], fl_input_name(p, lo, a, sizeof a),
                                p->input_std[hi], fl_input_name(p, hi, b, sizeof b),
                                ratio);
+        fl_measures_add(&m, ratio, "ratio");
+        fl_measures_add(&m, p->input_std[lo], "%s_std", fl_input_name(p, lo, a, sizeof a));
+        fl_measures_add(&m, p->input_std[hi], "%s_std", fl_input_name(p, hi, b, sizeof b));
+    }
     size_t n_big = 0;
     double biggest = 0;
     for (size_t i = 0; p->input_absmax && i < p->n_in; i++) {
         if (!(p->input_absmax[i] > o->max_abs))
             continue;
         biggest = MAX(biggest, p->input_absmax[i]);
-        if (n_big < UNSCALED_INPUT_LIST)
+        if (n_big < UNSCALED_INPUT_LIST) {
+            const char *name = fl_input_name(p, i, a, sizeof a);
             g_string_append_printf(evidence, "%s|%s| reaches %.3g (std %.3g)",
-                                   evidence->len ? (n_big ? ", " : "; ") : "",
-                                   fl_input_name(p, i, a, sizeof a),
+                                   evidence->len ? (n_big ? ", " : "; ") : "", name,
                                    p->input_absmax[i], p->input_std[i]);
+            /* The columns the sentence names; the extreme stds are there already. */
+            fl_measures_add(&m, p->input_absmax[i], "%s_max_abs", name);
+            if (!spread || (i != lo && i != hi))
+                fl_measures_add(&m, p->input_std[i], "%s_std", name);
+        }
         n_big++;
     }
     if (n_big > UNSCALED_INPUT_LIST)
         g_string_append_printf(evidence, " and %zu more", n_big - UNSCALED_INPUT_LIST);
+    if (n_big) {
+        fl_measures_add(&m, biggest, "max_abs");
+        fl_measures_add(&m, (double)n_big, "large_columns");
+    }
     if (evidence->len) {
         g_string_append(evidence, "; dataset.normalize = \"none\"");
         char *cause =
@@ -102,6 +117,7 @@ static int unscaled_input_preflight(void *state, const void *opts_, const fl_pro
                         .cause = cause,
                         .advice = "set dataset.normalize = \"standard\""};
         fl_finding_fixes(&f, &fixes);
+        fl_finding_measures(&f, &m);
         report(ctx, &f);
         g_free(cause);
     }

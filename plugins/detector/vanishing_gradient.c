@@ -169,6 +169,10 @@ static int vanishing_gradient_observe(void *state, const void *opts, const fl_pr
     double g_first = fl_epoch_layer(now, first)->grad_norm;
     double g_last = fl_epoch_layer(now, last)->grad_norm;
     int since = (int)(n - streak + 1);
+    fl_measure_set m = {0};
+    fl_measures_add(&m, g_first / g_last, "grad_ratio");
+    fl_measures_add(&m, g_first, "%s_grad_norm", fl_probes_layer(p, first)->name);
+    fl_measures_add(&m, g_last, "%s_grad_norm", fl_probes_layer(p, last)->name);
     GString *evidence = g_string_new("gradient norms (mean per step):");
     for (size_t l = 0; l < p->n_layers; l++)
         if (fl_probes_layer(p, l)->has_weights)
@@ -189,6 +193,11 @@ static int vanishing_gradient_observe(void *state, const void *opts, const fl_pr
                                fl_probes_layer(p, first)->name, fl_probes_layer(p, last)->name,
                                g_first / g_last, op->soft_ratio, p->out_names[worst], spread,
                                op->signal, since);
+        char buf[32];
+        const char *out = fl_output_name(p, worst, buf, sizeof buf);
+        fl_measures_add(&m, spread, "%s_ratio", out);
+        fl_measures_add(&m, fl_probes_epoch(p, n)->out_std[worst], "%s_std", out);
+        fl_measures_add(&m, p->target_std[worst], "%s_target_std", out);
     } else {
         g_string_append_printf(evidence,
                                "; %s / %s = %.3g (below %.3g) and %s %.3g below %.3g, since "
@@ -200,6 +209,14 @@ static int vanishing_gradient_observe(void *state, const void *opts, const fl_pr
     char *loss = loss_note(p, op->patience, op->min_delta);
     g_string_append_printf(evidence, "; %s", loss);
     g_free(loss);
+    loss_measures(&m, p, op->patience);
+    fl_measures_add(&m, (double)weighted, "weighted_layers");
+    /* The layers between, nearest the input first (where the gradient is weakest), as
+     * many as the set holds. */
+    for (size_t l = first + 1; l < last && m.n < FL_MEASURES_MAX; l++)
+        if (fl_probes_layer(p, l)->has_weights)
+            fl_measures_add(&m, fl_epoch_layer(now, l)->grad_norm, "%s_grad_norm",
+                            fl_probes_layer(p, l)->name);
 
     GString *advice = g_string_new(NULL);
     GString *squashing = g_string_new(NULL);
@@ -235,6 +252,7 @@ static int vanishing_gradient_observe(void *state, const void *opts, const fl_pr
                     .cause = "the gradient fades on its way back: the first layers barely learn",
                     .advice = advice->str};
     fl_finding_fixes(&f, &fixes);
+    fl_finding_measures(&f, &m);
     report(ctx, &f);
     g_string_free(evidence, TRUE);
     g_string_free(advice, TRUE);

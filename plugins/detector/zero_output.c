@@ -73,6 +73,51 @@ static bool zero_output_exact(const fl_probes *p, size_t k, size_t o, const void
     return zero_output_absmax(fl_probes_epoch(p, k), o) == 0;
 }
 
+/* An output that shows it, for the measures. */
+typedef struct zero_output_hit {
+    size_t o;
+    int since;
+    double max_abs, tol, before; /* before: the |prediction| `patience`-1 epochs ago, when
+                                  * it is growing away from zero; NaN otherwise */
+} zero_output_hit;
+
+/* Closest to zero for its tolerance first: the worst output leads the measures. */
+static int zero_output_hit_compare(const void *a, const void *b)
+{
+    const zero_output_hit *x = a, *y = b;
+    double rx = x->max_abs / x->tol, ry = y->max_abs / y->tol;
+    return rx < ry ? -1 : rx > ry ? 1 : 0;
+}
+
+/* The outputs' numbers, the worst first and whole outputs only, as many as fit beside the
+ * loss, the probe rows and (for several outputs) their count. */
+static void zero_output_measures(fl_measure_set *m, const fl_probes *p, zero_output_hit *hits,
+                                 size_t n_hits, int since, int patience)
+{
+    qsort(hits, n_hits, sizeof *hits, zero_output_hit_compare);
+    size_t shared = (p->n_epochs >= (size_t)patience + 1 ? 3 : 1) + 1 + (n_hits > 1);
+    char buf[32];
+    for (size_t i = 0; i < n_hits; i++) {
+        const zero_output_hit *h = &hits[i];
+        size_t group = 4 + !isnan(h->before) + (h->since != since);
+        if (m->n + group + shared > FL_MEASURES_MAX)
+            break;
+        const char *out = fl_output_name(p, h->o, buf, sizeof buf);
+        fl_measures_add(m, h->max_abs, "%s_max_abs", out);
+        fl_measures_add(m, h->tol, "%s_tol", out);
+        fl_measures_add(m, p->target_mean[h->o], "%s_target_mean", out);
+        fl_measures_add(m, p->target_std[h->o], "%s_target_std", out);
+        if (!isnan(h->before))
+            fl_measures_add(m, h->before, "%s_max_abs_first", out);
+        if (h->since != since)
+            fl_measures_add(m, h->since, "%s_since_epoch", out);
+    }
+    loss_measures(m, p, patience);
+    fl_measures_add(m, (double)p->n_probe, "probe_rows");
+    if (n_hits > 1)
+        fl_measures_add(m, (double)n_hits, "zero_outputs");
+}
+
 static int zero_output_observe(void *state, const void *opts, const fl_probes *p,
                                fl_report_fn report, void *ctx)
 {
@@ -87,6 +132,8 @@ static int zero_output_observe(void *state, const void *opts, const fl_probes *p
     GString *evidence = NULL; /* made for the first output that shows it: a healthy epoch
                                * allocates nothing */
     char buf[32];
+    zero_output_hit *hits = NULL;
+    size_t n_hits = 0;
     for (size_t o = 0; o < p->n_outputs; o++) {
         /* Targets that are all ~0 make zero predictions right, not a symptom. */
         if (fmax(fabs(p->target_min[o]), fabs(p->target_max[o])) <= op->abs_tol)
@@ -116,6 +163,10 @@ static int zero_output_observe(void *state, const void *opts, const fl_probes *p
                                p->n_probe, m, zero_output_tol(op, p, o), op->abs_tol, op->rel_tol,
                                fmax(fabs(p->target_mean[o]), p->target_std[o]),
                                p->target_mean[o], p->target_std[o], s);
+        if (!hits)
+            hits = g_new(zero_output_hit, p->n_outputs);
+        hits[n_hits++] = (zero_output_hit){o, s, m, zero_output_tol(op, p, o),
+                                           !exact && growing ? then : NAN};
         if (exact)
             g_string_append(evidence, ", every prediction exactly 0");
         else if (growing)
@@ -147,8 +198,12 @@ static int zero_output_observe(void *state, const void *opts, const fl_probes *p
                         .advice = "see the causes listed first (dead units, zero initialization, an "
                                    "overwhelming l1/l2 penalty, the learning rate)"};
         fl_finding_fixes(&f, &fixes);
+        fl_measure_set measures = {0};
+        zero_output_measures(&measures, p, hits, n_hits, since, op->patience);
+        fl_finding_measures(&f, &measures);
         report(ctx, &f);
     }
+    g_free(hits);
     if (evidence)
         g_string_free(evidence, TRUE);
     return 0;
