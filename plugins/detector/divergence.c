@@ -81,7 +81,7 @@ static void divergence_report_nonfinite(const fl_probes *p, size_t k, fl_report_
     const char *which = train ? "loss" : "val_loss";
     fl_measures_add(&measures, train ? e->loss : e->val_loss, "%s", which);
     if (k > 0)
-        fl_measures_add(&measures, fl_probes_epoch(p, 0)->loss, "loss_first");
+        fl_measures_add(&measures, fl_probes_epoch(p, 0)->loss, "loss_epoch0");
     if (k > 1)
         fl_measures_add(&measures,
                         train ? fl_probes_epoch(p, k - 1)->loss
@@ -173,7 +173,7 @@ static int divergence_observe(void *state, const void *opts, const fl_probes *p,
     fl_measure_set measures = {0};
     fl_measures_add(&measures, fl_probes_epoch(p, n)->loss, "loss");
     fl_measures_add(&measures, fl_probes_epoch(p, n)->loss / l0, "ratio");
-    fl_measures_add(&measures, l0, "loss_first");
+    fl_measures_add(&measures, l0, "loss_epoch0");
     fl_measures_add(&measures, (double)streak, "rising_epochs");
     fl_measures_add(&measures, fl_probes_epoch(p, since - 1)->loss, "loss_before");
     fl_fix_set fixes = {0};
