@@ -183,26 +183,61 @@ static void describe_layers(probe_book *b)
     }
 }
 
+/* The columns of metrics.csv after epoch, loss, val_loss, lr (and accuracy, val_accuracy
+ * for a classifier): per output, then per layer, then the penalty.  One table each drives
+ * the header and every row, so a probe added here lands in both. */
+typedef struct probe_column {
+    const char *suffix; /* after the output's or layer's name */
+    size_t offset;      /* of the field in fl_epoch_probe (an array per output) or
+                           fl_layer_probe */
+} probe_column;
+
+static const probe_column output_columns[] = {
+    {"_std", offsetof(fl_epoch_probe, out_std)},
+    {"_min", offsetof(fl_epoch_probe, out_min)},
+    {"_max", offsetof(fl_epoch_probe, out_max)},
+    {"_mean", offsetof(fl_epoch_probe, out_mean)},
+};
+
+static const probe_column layer_columns[] = {
+    {"_grad_norm", offsetof(fl_layer_probe, grad_norm)},
+    {"_weight_norm", offsetof(fl_layer_probe, weight_norm)},
+    {"_update_ratio", offsetof(fl_layer_probe, update_ratio)},
+    {"_dead", offsetof(fl_layer_probe, dead)},
+    {"_saturated", offsetof(fl_layer_probe, saturated)},
+};
+
+static double output_value(const fl_epoch_probe *ep, const probe_column *c, size_t o)
+{
+    const double *values;
+    memcpy(&values, (const char *)ep + c->offset, sizeof values);
+    return values[o];
+}
+
+static double layer_value(const fl_layer_probe *lp, const probe_column *c)
+{
+    double v;
+    memcpy(&v, (const char *)lp + c->offset, sizeof v);
+    return v;
+}
+
 static void write_header(probe_book *b, const data_split *d)
 {
     /* Output names come from the data (a CSV header may say "a,b"): each column is quoted
      * as it needs. */
-    static const char *const out_cols[] = {"_std", "_min", "_max", "_mean"};
-    static const char *const layer_cols[] = {"_grad_norm", "_weight_norm", "_update_ratio",
-                                             "_dead", "_saturated"};
     GString *s = b->csv;
     g_string_append(s, "epoch,loss,val_loss,lr");
     if (b->classifies)
         g_string_append(s, ",accuracy,val_accuracy");
     for (size_t o = 0; o < d->n_out; o++)
-        for (size_t c = 0; c < G_N_ELEMENTS(out_cols); c++) {
+        for (size_t c = 0; c < G_N_ELEMENTS(output_columns); c++) {
             g_string_append_c(s, ',');
-            csv_append_field2(s, d->out_names[o], out_cols[c]);
+            csv_append_field2(s, d->out_names[o], output_columns[c].suffix);
         }
     for (size_t k = 0; k < b->m->n_layers; k++)
-        for (size_t c = 0; c < G_N_ELEMENTS(layer_cols); c++) {
+        for (size_t c = 0; c < G_N_ELEMENTS(layer_columns); c++) {
             g_string_append_c(s, ',');
-            csv_append_field2(s, b->m->layers[k].name, layer_cols[c]);
+            csv_append_field2(s, b->m->layers[k].name, layer_columns[c].suffix);
         }
     g_string_append(s, ",penalty\n");
 }
@@ -456,19 +491,12 @@ gboolean probes_record(probe_book *b, int epoch, const probe_scores *sc, GError 
         csv_value(s, ep.accuracy);
         csv_value(s, ep.val_accuracy);
     }
-    for (size_t o = 0; o < no; o++) {
-        csv_value(s, ep.out_std[o]);
-        csv_value(s, ep.out_min[o]);
-        csv_value(s, ep.out_max[o]);
-        csv_value(s, ep.out_mean[o]);
-    }
-    for (size_t k = 0; k < nl; k++) {
-        csv_value(s, layers[k].grad_norm);
-        csv_value(s, layers[k].weight_norm);
-        csv_value(s, layers[k].update_ratio);
-        csv_value(s, layers[k].dead);
-        csv_value(s, layers[k].saturated);
-    }
+    for (size_t o = 0; o < no; o++)
+        for (size_t c = 0; c < G_N_ELEMENTS(output_columns); c++)
+            csv_value(s, output_value(&ep, &output_columns[c], o));
+    for (size_t k = 0; k < nl; k++)
+        for (size_t c = 0; c < G_N_ELEMENTS(layer_columns); c++)
+            csv_value(s, layer_value(&layers[k], &layer_columns[c]));
     csv_value(s, ep.penalty);
     g_string_append_c(s, '\n');
     return TRUE;
