@@ -1067,6 +1067,7 @@ verify_report *verify_sweep(plan *s, const verify_options *opt, GError **error)
     }
     for (guint i = 0; i < work->len; i++) {
         cell_work *w = work->pdata[i];
+        g_ptr_array_unref(w->cands); /* all_cands keeps its own reference */
         if (w->pairs)
             g_ptr_array_free(w->pairs, TRUE);
         if (w->pair_causes)

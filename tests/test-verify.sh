@@ -146,4 +146,19 @@ fl fix "$tmp/one.cfg" --results "$tmp/w" -o "$tmp/w.cfg" --set optimizer.lr=0.00
 st=$?
 check "a grid point that mostly warns gets a verified fix that makes it healthy" \
   "[ $st = 0 ] && grep 'train.epochs = 100' '$tmp/w/fixes.csv' | grep -q ',0/3,0/3,yes,rerun: verify/.*,0/3,3/3,yes\$' && grep -q '^# On the same seeds: healthy 0/3 before, 3/3 after' '$tmp/w.cfg' && tried '$tmp/w/runs/r0000/verdict.json' | grep -qx 'true 0 3'"
+# The coordinator, which plans, verifies and writes verdict.json, under valgrind (its
+# workers are not traced): no invalid access and no definite leak on a grid that collapses
+# and is repaired.  Skipped without valgrind or in a sanitizer build (the two do not mix).
+if command -v valgrind >/dev/null && ! ldd "$flatline" 2>/dev/null | grep -q libasan; then
+    printf 'name = "vg";\n%s\ngrid = ( { key = "model.h1.init"; values = [ "zeros", "he_uniform" ]; } );\n' \
+        "$body" | sed 's/epochs = 100/epochs = 20/' >"$tmp/vg.cfg"
+    valgrind -q --error-exitcode=97 --leak-check=full --errors-for-leak-kinds=definite \
+        --show-leak-kinds=definite "$flatline" run "$tmp/vg.cfg" -o "$tmp/vg" -j 1 -q \
+        --no-plots >"$tmp/out" 2>&1
+    st=$?
+    check "the coordinator verifies under valgrind without an error or a definite leak" \
+      "[ $st = 0 ] && [ -s '$tmp/vg/fixes.csv' ] && ! grep -q '==[0-9]*==' '$tmp/out'"
+else
+    n=$((n + 1)); echo "ok $n # SKIP valgrind missing or a sanitizer build"
+fi
 echo "1..$n"
