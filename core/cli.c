@@ -19,6 +19,7 @@
 #include "verify.h"
 
 #include <glib/gstdio.h>
+#include <json-glib/json-glib.h>
 #include <libconfig.h>
 #include <oneapi/dnnl/dnnl.h>
 #include <stdio.h>
@@ -701,10 +702,11 @@ int cli_main(int argc, char **argv)
     if (strcmp(cmd, "--version") == 0 || strcmp(cmd, "-V") == 0) {
         const dnnl_version_t *dnnl = dnnl_version();
         g_print("flatline %s (plugin ABI %d.%d)\n", PACKAGE_VERSION, FL_ABI_MAJOR, FL_ABI_MINOR);
-        g_print("oneDNN %d.%d.%d, libconfig %d.%d.%d, GLib %u.%u.%u\n", dnnl->major,
-                dnnl->minor, dnnl->patch, LIBCONFIG_VER_MAJOR, LIBCONFIG_VER_MINOR,
+        /* json-glib states its version at build time only. */
+        g_print("oneDNN %d.%d.%d, libconfig %d.%d.%d, GLib %u.%u.%u, json-glib %d.%d.%d\n",
+                dnnl->major, dnnl->minor, dnnl->patch, LIBCONFIG_VER_MAJOR, LIBCONFIG_VER_MINOR,
                 LIBCONFIG_VER_REVISION, glib_major_version, glib_minor_version,
-                glib_micro_version);
+                glib_micro_version, JSON_MAJOR_VERSION, JSON_MINOR_VERSION, JSON_MICRO_VERSION);
         return EXIT_OK;
     }
     if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 || strcmp(cmd, "help") == 0) {

@@ -13,8 +13,8 @@ for cmd in run check plot report plugins fix; do
 done
 check "run --help says where results go" '"$fl" run --help | grep -q "results/<experiment name>"'
 check "--help prints each line once" '[ -z "$("$fl" --help | grep -v "^$" | sort | uniq -d)" ]'
-check "--version names oneDNN, libconfig and GLib" \
-    '"$fl" --version | grep -q "oneDNN [0-9].*libconfig [0-9].*GLib [0-9]"'
+check "--version names oneDNN, libconfig, GLib and json-glib" \
+    '"$fl" --version | grep -q "oneDNN [0-9].*libconfig [0-9].*GLib [0-9].*json-glib [0-9]"'
 out=$("$fl" check "${FL_TEST_SRCDIR:?}/experiments/seed-failures.cfg" --set optimizer.lr 1 2>&1)
 st=$?
 check "--set KEY VALUE exits 2 and shows KEY=VALUE" \
