@@ -371,12 +371,9 @@ static gboolean read_grid(experiment_file *f, GError **error)
 
 /* libconfig 1.5 wraps an integer beyond 32 bits written without L (seed = 4294967297;
  * reads as 1), silently.  Find such literals in the text before trusting the tree. */
-static gboolean check_int_literals(const char *path, GError **error)
+static gboolean check_int_literals(const char *path, const char *text, gsize len,
+                                   GError **error)
 {
-    g_autofree char *text = NULL;
-    gsize len = 0;
-    if (!g_file_get_contents(path, &text, &len, NULL))
-        return TRUE; /* read_tree reports it */
     /* libconfig reads past a NUL byte but this scan would stop at it, and miss a wrapped
      * integer after it: refuse the byte, which has no place in a text file anyway. */
     const char *nul = memchr(text, '\0', len);
@@ -464,12 +461,19 @@ experiment_file *experiment_file_read(const char *path, GError **error)
 {
     g_autoptr(experiment_file) f = g_new0(experiment_file, 1);
     f->path = g_strdup(path);
-    if (!read_tree(&f->cfg, path, error) || !check_int_literals(path, error) ||
-        !read_grid(f, error))
+    if (!read_tree(&f->cfg, path, error))
         return NULL;
+    /* The text itself, read once: for what libconfig does not say, and the header comment.
+     * (Unreadable after libconfig read it: nothing to add.) */
     g_autofree char *text = NULL;
-    if (g_file_get_contents(path, &text, NULL, NULL))
+    gsize len = 0;
+    if (g_file_get_contents(path, &text, &len, NULL)) {
+        if (!check_int_literals(path, text, len, error))
+            return NULL;
         f->about = about_from_text(text);
+    }
+    if (!read_grid(f, error))
+        return NULL;
     return g_steal_pointer(&f);
 }
 

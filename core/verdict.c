@@ -3,28 +3,55 @@
 
 #include <math.h>
 
-void verdict_json_add_number(JsonBuilder *b, double v)
+void verdict_json_set_string(JsonBuilder *b, const char *name, const char *value)
 {
-    if (isfinite(v))
-        json_builder_add_double_value(b, v);
+    json_builder_set_member_name(b, name);
+    if (value)
+        json_builder_add_string_value(b, value);
     else
         json_builder_add_null_value(b);
 }
 
-static void add_string(JsonBuilder *b, const char *name, const char *value)
+void verdict_json_set_int(JsonBuilder *b, const char *name, gint64 value)
 {
     json_builder_set_member_name(b, name);
-    json_builder_add_string_value(b, value ? value : "");
+    json_builder_add_int_value(b, value);
 }
+
+void verdict_json_set_number(JsonBuilder *b, const char *name, double value)
+{
+    json_builder_set_member_name(b, name);
+    if (isfinite(value))
+        json_builder_add_double_value(b, value);
+    else
+        json_builder_add_null_value(b);
+}
+
+void verdict_json_set_bool(JsonBuilder *b, const char *name, gboolean value)
+{
+    json_builder_set_member_name(b, name);
+    json_builder_add_boolean_value(b, value);
+}
+
+void verdict_json_set_strv(JsonBuilder *b, const char *name, char **values)
+{
+    json_builder_set_member_name(b, name);
+    json_builder_begin_array(b);
+    for (char **v = values; v && *v; v++)
+        json_builder_add_string_value(b, *v);
+    json_builder_end_array(b);
+}
+
+/* A run's own texts are written as strings even when missing. */
+static const char *or_empty(const char *s) { return s ? s : ""; }
 
 static void add_finding(JsonBuilder *b, const finding_rec *f)
 {
     json_builder_begin_object(b);
-    add_string(b, "detector", f->detector);
-    add_string(b, "level", f->level == FL_LEVEL_COLLAPSED ? "collapsed" : "warning");
-    json_builder_set_member_name(b, "epoch");
-    json_builder_add_int_value(b, f->epoch);
-    add_string(b, "evidence", f->evidence);
+    verdict_json_set_string(b, "detector", or_empty(f->detector));
+    verdict_json_set_string(b, "level", f->level == FL_LEVEL_COLLAPSED ? "collapsed" : "warning");
+    verdict_json_set_int(b, "epoch", f->epoch);
+    verdict_json_set_string(b, "evidence", or_empty(f->evidence));
     /* The evidence's numbers by name, for programs (the sentence above is for people);
      * left out when the detector gave none. */
     if (f->measures && f->measures->len) {
@@ -32,25 +59,20 @@ static void add_finding(JsonBuilder *b, const finding_rec *f)
         json_builder_begin_object(b);
         for (guint i = 0; i < f->measures->len; i++) {
             const finding_measure *m = &g_array_index(f->measures, finding_measure, i);
-            json_builder_set_member_name(b, m->name);
-            verdict_json_add_number(b, m->value);
+            verdict_json_set_number(b, m->name, m->value);
         }
         json_builder_end_object(b);
     }
-    add_string(b, "cause", f->cause);
-    add_string(b, "advice", f->advice);
+    verdict_json_set_string(b, "cause", or_empty(f->cause));
+    verdict_json_set_string(b, "advice", or_empty(f->advice));
     if (f->fixes && f->fixes->len) {
         json_builder_set_member_name(b, "fixes");
         json_builder_begin_array(b);
         for (guint i = 0; i < f->fixes->len; i++) {
             const finding_fix *x = f->fixes->pdata[i];
             json_builder_begin_object(b);
-            json_builder_set_member_name(b, "edits");
-            json_builder_begin_array(b);
-            for (char **e = x->edits; *e; e++)
-                json_builder_add_string_value(b, *e);
-            json_builder_end_array(b);
-            add_string(b, "reason", x->reason);
+            verdict_json_set_strv(b, "edits", x->edits);
+            verdict_json_set_string(b, "reason", or_empty(x->reason));
             json_builder_end_object(b);
         }
         json_builder_end_array(b);
@@ -75,8 +97,8 @@ char *verdict_json_text(const run_result *rec)
 {
     g_autoptr(JsonBuilder) b = json_builder_new();
     json_builder_begin_object(b);
-    add_string(b, "run", rec->id);
-    add_string(b, "verdict", verdict_name(rec->verdict));
+    verdict_json_set_string(b, "run", or_empty(rec->id));
+    verdict_json_set_string(b, "verdict", verdict_name(rec->verdict));
     json_builder_set_member_name(b, "causes");
     json_builder_begin_array(b);
     g_auto(GStrv) causes = g_strsplit(rec->causes ? rec->causes : "", ";", -1);
@@ -89,25 +111,18 @@ char *verdict_json_text(const run_result *rec)
     for (guint i = 0; rec->findings && i < rec->findings->len; i++)
         add_finding(b, rec->findings->pdata[i]);
     json_builder_end_array(b);
-    add_string(b, "status", run_status_name(rec->status));
+    verdict_json_set_string(b, "status", run_status_name(rec->status));
     if (rec->reason)
-        add_string(b, "reason", rec->reason);
-    json_builder_set_member_name(b, "seed");
-    json_builder_add_int_value(b, rec->seed);
-    json_builder_set_member_name(b, "epochs_run");
-    json_builder_add_int_value(b, rec->epochs_run);
-    json_builder_set_member_name(b, "epochs_planned");
-    json_builder_add_int_value(b, rec->epochs_planned);
-    json_builder_set_member_name(b, "stopped_early");
-    json_builder_add_boolean_value(b, rec->stopped_early);
-    json_builder_set_member_name(b, "epochs_saved");
-    json_builder_add_int_value(b, rec->stopped_early ? rec->epochs_planned - rec->epochs_run : 0);
-    json_builder_set_member_name(b, "final_loss");
-    verdict_json_add_number(b, rec->final_loss);
-    json_builder_set_member_name(b, "final_val_loss");
-    verdict_json_add_number(b, rec->final_val_loss);
-    json_builder_set_member_name(b, "wall_ms");
-    verdict_json_add_number(b, rec->wall_ms);
+        verdict_json_set_string(b, "reason", rec->reason);
+    verdict_json_set_int(b, "seed", rec->seed);
+    verdict_json_set_int(b, "epochs_run", rec->epochs_run);
+    verdict_json_set_int(b, "epochs_planned", rec->epochs_planned);
+    verdict_json_set_bool(b, "stopped_early", rec->stopped_early);
+    verdict_json_set_int(b, "epochs_saved",
+                         rec->stopped_early ? rec->epochs_planned - rec->epochs_run : 0);
+    verdict_json_set_number(b, "final_loss", rec->final_loss);
+    verdict_json_set_number(b, "final_val_loss", rec->final_val_loss);
+    verdict_json_set_number(b, "wall_ms", rec->wall_ms);
     json_builder_end_object(b);
     g_autoptr(JsonNode) root = json_builder_get_root(b);
     return to_text(root);

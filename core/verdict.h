@@ -18,7 +18,13 @@ char *verdict_json_text(const run_result *rec);
  * edit).  Caller frees and writes it. */
 char *verdict_json_with_member(const char *path, const char *name, JsonNode *value);
 
-/* A JSON number for v, or null when v is not finite (JSON has no NaN or Inf). */
-void verdict_json_add_number(JsonBuilder *b, double v);
+/* Members of the object a JsonBuilder is building, as verdict.json writes them: a string
+ * (null for NULL), an integer, a number (null when not finite: JSON has no NaN or Inf), a
+ * boolean, an array of strings. */
+void verdict_json_set_string(JsonBuilder *b, const char *name, const char *value);
+void verdict_json_set_int(JsonBuilder *b, const char *name, gint64 value);
+void verdict_json_set_number(JsonBuilder *b, const char *name, double value);
+void verdict_json_set_bool(JsonBuilder *b, const char *name, gboolean value);
+void verdict_json_set_strv(JsonBuilder *b, const char *name, char **values);
 
 #endif

@@ -645,30 +645,6 @@ static char *healthy_region(const verify_report *r, const int *collapsed, const 
 
 /* ---------------------------------------------------------------- verdict.json */
 
-static void add_str(JsonBuilder *b, const char *name, const char *value)
-{
-    json_builder_set_member_name(b, name);
-    if (value)
-        json_builder_add_string_value(b, value);
-    else
-        json_builder_add_null_value(b);
-}
-
-static void add_int(JsonBuilder *b, const char *name, int value)
-{
-    json_builder_set_member_name(b, name);
-    json_builder_add_int_value(b, value);
-}
-
-static void add_edits(JsonBuilder *b, char **edits)
-{
-    json_builder_set_member_name(b, "fix");
-    json_builder_begin_array(b);
-    for (char **e = edits; *e; e++)
-        json_builder_add_string_value(b, *e);
-    json_builder_end_array(b);
-}
-
 /* The "verification" member of a collapsed grid point's runs' verdict.json: candidates,
  * what was tried with its before/after numbers, the verified fix and cause. */
 static JsonNode *cell_json(const verify_report *r, const verify_cell *vc, GPtrArray *cands)
@@ -680,10 +656,10 @@ static JsonNode *cell_json(const verify_report *r, const verify_cell *vc, GPtrAr
     for (guint i = 0; cands && i < cands->len; i++) {
         const candidate *c = cands->pdata[i];
         json_builder_begin_object(b);
-        add_str(b, "cause", c->cause);
-        add_edits(b, c->edits);
-        add_str(b, "reason", c->reason);
-        add_int(b, "runs_proposing", c->votes);
+        verdict_json_set_string(b, "cause", c->cause);
+        verdict_json_set_strv(b, "fix", c->edits);
+        verdict_json_set_string(b, "reason", c->reason);
+        verdict_json_set_int(b, "runs_proposing", c->votes);
         json_builder_end_object(b);
     }
     json_builder_end_array(b);
@@ -694,37 +670,34 @@ static JsonNode *cell_json(const verify_report *r, const verify_cell *vc, GPtrAr
         if (t->cell != vc->cell)
             continue;
         json_builder_begin_object(b);
-        add_str(b, "cause", t->cause);
-        add_edits(b, t->edits);
-        add_int(b, "collapsed_before", t->before_k);
-        add_int(b, "runs_before", t->before_n);
-        add_int(b, "collapsed_after", t->after_k);
-        add_int(b, "runs_after", t->after_n);
-        add_int(b, "healthy_before", t->before_healthy);
-        add_int(b, "healthy_after", t->healthy);
-        add_int(b, "learned_after", t->learned);
-        json_builder_set_member_name(b, "fit_before");
-        verdict_json_add_number(b, t->before_fit);
-        json_builder_set_member_name(b, "fit_after");
-        verdict_json_add_number(b, t->after_fit);
-        json_builder_set_member_name(b, "verified");
-        json_builder_add_boolean_value(b, t->verified);
+        verdict_json_set_string(b, "cause", t->cause);
+        verdict_json_set_strv(b, "fix", t->edits);
+        verdict_json_set_int(b, "collapsed_before", t->before_k);
+        verdict_json_set_int(b, "runs_before", t->before_n);
+        verdict_json_set_int(b, "collapsed_after", t->after_k);
+        verdict_json_set_int(b, "runs_after", t->after_n);
+        verdict_json_set_int(b, "healthy_before", t->before_healthy);
+        verdict_json_set_int(b, "healthy_after", t->healthy);
+        verdict_json_set_int(b, "learned_after", t->learned);
+        verdict_json_set_number(b, "fit_before", t->before_fit);
+        verdict_json_set_number(b, "fit_after", t->after_fit);
+        verdict_json_set_bool(b, "verified", t->verified);
         if (t->cited_cell >= 0) {
             g_autofree char *cell = verify_cell_text(r, t->cited_cell);
             g_autofree char *ev = g_strdup_printf("cited: %s", cell);
-            add_str(b, "evidence", ev);
+            verdict_json_set_string(b, "evidence", ev);
         } else {
-            add_str(b, "evidence", t->dir);
+            verdict_json_set_string(b, "evidence", t->dir);
         }
         json_builder_end_object(b);
     }
     json_builder_end_array(b);
     const verify_trial *ok = vc->verified >= 0 ? r->trials->pdata[vc->verified] : NULL;
     g_autofree char *fix = ok ? verify_fix_text(ok) : NULL;
-    add_str(b, "verified_fix", fix);
-    add_str(b, "primary_cause", ok ? ok->cause : NULL);
+    verdict_json_set_string(b, "verified_fix", fix);
+    verdict_json_set_string(b, "primary_cause", ok ? ok->cause : NULL);
     if (vc->data_cause)
-        add_str(b, "fix_the_data", vc->data_cause);
+        verdict_json_set_string(b, "fix_the_data", vc->data_cause);
     json_builder_end_object(b);
     return json_builder_get_root(b);
 }

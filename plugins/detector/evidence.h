@@ -19,28 +19,46 @@
 
 /* ---------------------------------------------------------------- the loss history */
 
-/* One sentence on the loss over the window fl_loss_improvement() judges, for evidence
- * ("loss 0.98 at epoch 7, lowest in epochs 8-12 0.975: improved by 0.51%, below the 1% that
- * counts as learning").  Caller frees. */
-static inline char *loss_note(const fl_probes *p, int window, double min_delta)
+/* The window fl_loss_improvement() judges over the last `window` epochs: the epoch it
+ * starts at, the lowest finite loss after it and the improvement (0 where it is not
+ * defined).  False while the history is shorter than the window. */
+typedef struct loss_window {
+    size_t from;
+    double best, gain;
+} loss_window;
+
+static inline bool loss_window_of(const fl_probes *p, int window, loss_window *w)
 {
     size_t n = p->n_epochs;
     if (window < 1 || n < (size_t)window + 1)
-        return g_strdup_printf("loss %.3g at epoch %zu", fl_probes_epoch(p, n)->loss, n);
-    size_t from = n - (size_t)window;
-    double best = INFINITY;
-    for (size_t k = from + 1; k <= n; k++) {
+        return false;
+    w->from = n - (size_t)window;
+    w->best = INFINITY;
+    for (size_t k = w->from + 1; k <= n; k++) {
         double l = fl_probes_epoch(p, k)->loss;
         if (isfinite(l))
-            best = fmin(best, l);
+            w->best = fmin(w->best, l);
     }
-    double gain = fl_loss_improvement(p, window);
-    if (isnan(gain))
-        gain = 0;
+    w->gain = fl_loss_improvement(p, window);
+    if (isnan(w->gain))
+        w->gain = 0;
+    return true;
+}
+
+/* One sentence on the loss over that window, for evidence ("loss 0.98 at epoch 7, lowest
+ * in epochs 8-12 0.975: improved by 0.51%, below the 1% that counts as learning").  Caller
+ * frees. */
+static inline char *loss_note(const fl_probes *p, int window, double min_delta)
+{
+    size_t n = p->n_epochs;
+    loss_window w;
+    if (!loss_window_of(p, window, &w))
+        return g_strdup_printf("loss %.3g at epoch %zu", fl_probes_epoch(p, n)->loss, n);
     return g_strdup_printf("loss %.3g at epoch %zu, lowest in epochs %zu-%zu %.3g: improved by "
                            "%.3g%%, %s the %.3g%% that counts as learning",
-                           fl_probes_epoch(p, from)->loss, from, from + 1, n, best, 100.0 * gain,
-                           gain < min_delta ? "below" : "at least", 100.0 * min_delta);
+                           fl_probes_epoch(p, w.from)->loss, w.from, w.from + 1, n, w.best,
+                           100.0 * w.gain, w.gain < min_delta ? "below" : "at least",
+                           100.0 * min_delta);
 }
 
 /* The numbers loss_note() states, as measures: the loss at the start of the window
@@ -48,22 +66,14 @@ static inline char *loss_note(const fl_probes *p, int window, double min_delta)
  * the sentence says 0); the loss now ("loss") while the history is shorter than the window. */
 static inline void loss_measures(fl_measure_set *m, const fl_probes *p, int window)
 {
-    size_t n = p->n_epochs;
-    if (window < 1 || n < (size_t)window + 1) {
-        fl_measures_add(m, fl_probes_epoch(p, n)->loss, "loss");
+    loss_window w;
+    if (!loss_window_of(p, window, &w)) {
+        fl_measures_add(m, fl_probes_now(p)->loss, "loss");
         return;
     }
-    size_t from = n - (size_t)window;
-    double best = INFINITY;
-    for (size_t k = from + 1; k <= n; k++) {
-        double l = fl_probes_epoch(p, k)->loss;
-        if (isfinite(l))
-            best = fmin(best, l);
-    }
-    fl_measures_add(m, fl_probes_epoch(p, from)->loss, "loss_first");
-    fl_measures_add(m, best, "loss_best");
-    double gain = fl_loss_improvement(p, window);
-    fl_measures_add(m, isnan(gain) ? 0.0 : gain, "improvement");
+    fl_measures_add(m, fl_probes_epoch(p, w.from)->loss, "loss_first");
+    fl_measures_add(m, w.best, "loss_best");
+    fl_measures_add(m, w.gain, "improvement");
 }
 
 /* ---------------------------------------------------------------- data and layers */
@@ -173,25 +183,26 @@ static inline fl_measure_set *issue_measures(GArray *list)
     return is->measures;
 }
 
+/* Does the set hold a measure of that name? */
+static inline bool measures_has(const fl_measure_set *s, const char *name)
+{
+    for (size_t k = 0; k < s->n; k++)
+        if (strcmp(s->measures[k].name, name) == 0)
+            return true;
+    return false;
+}
+
 /* Copy the measures of `from` into `to` if all of them fit; a name `to` has is skipped. */
 static inline void measures_merge_whole(fl_measure_set *to, const fl_measure_set *from)
 {
     size_t fresh = 0;
-    for (size_t i = 0; i < from->n; i++) {
-        bool seen = false;
-        for (size_t k = 0; k < to->n && !seen; k++)
-            seen = strcmp(to->measures[k].name, from->measures[i].name) == 0;
-        fresh += !seen;
-    }
+    for (size_t i = 0; i < from->n; i++)
+        fresh += !measures_has(to, from->measures[i].name);
     if (to->n + fresh > FL_MEASURES_MAX)
         return;
-    for (size_t i = 0; i < from->n; i++) {
-        bool seen = false;
-        for (size_t k = 0; k < to->n && !seen; k++)
-            seen = strcmp(to->measures[k].name, from->measures[i].name) == 0;
-        if (!seen)
+    for (size_t i = 0; i < from->n; i++)
+        if (!measures_has(to, from->measures[i].name))
             fl_measures_add(to, from->measures[i].value, "%s", from->measures[i].name);
-    }
 }
 
 static inline gint issue_compare(gconstpointer a, gconstpointer b)
