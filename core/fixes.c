@@ -72,6 +72,8 @@ char *fixes_report_to_data(const verify_report *r)
     g_key_file_set_integer(kf, "verification", "runs_added", r->runs_added);
     g_key_file_set_double(kf, "verification", "sweep_ms", r->sweep_ms);
     g_key_file_set_double(kf, "verification", "added_ms", r->added_ms);
+    g_key_file_set_int64(kf, "verification", "sweep_epochs", r->sweep_epochs);
+    g_key_file_set_int64(kf, "verification", "added_epochs", r->added_epochs);
     if (r->healthy)
         g_key_file_set_string(kf, "verification", "healthy", r->healthy);
     for (guint c = 0; c < r->cell_labels->len; c++) {
@@ -148,6 +150,9 @@ verify_report *fixes_report_from_file(const char *path, GError **error)
     r->runs_added = g_key_file_get_integer(kf, "verification", "runs_added", NULL);
     r->sweep_ms = get_double(kf, "verification", "sweep_ms");
     r->added_ms = get_double(kf, "verification", "added_ms");
+    /* Absent (0) in what an older flatline saved: then the epochs are not shown. */
+    r->sweep_epochs = g_key_file_get_int64(kf, "verification", "sweep_epochs", NULL);
+    r->added_epochs = g_key_file_get_int64(kf, "verification", "added_epochs", NULL);
     r->healthy = g_key_file_get_string(kf, "verification", "healthy", NULL);
     for (int c = 0; c < n_cells && c < 10000000; c++) {
         g_autofree char *key = g_strdup_printf("cell%d", c);

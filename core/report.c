@@ -493,14 +493,8 @@ static void report_verification(GString *h, const verify_report *vr, const char 
     for (guint i = 0; i < vr->cells->len; i++)
         report_fix_cell(h, vr, vr->cells->pdata[i], colors);
     if (vr->cells->len) {
-        g_autofree char *cost =
-            g_strdup_printf("Cost: %d run%s added (budget %d, the sweep had %d), %.1f s of "
-                            "compute (%.0f%% of the sweep's).",
-                            vr->runs_added, vr->runs_added == 1 ? "" : "s", vr->budget,
-                            vr->sweep_runs, isfinite(vr->added_ms) ? vr->added_ms / 1000 : 0.0,
-                            vr->sweep_ms > 0 && isfinite(vr->added_ms)
-                                ? 100 * vr->added_ms / vr->sweep_ms
-                                : 0.0);
+        g_autofree char *text = verify_cost_text(vr);
+        g_autofree char *cost = g_strdup_printf("Cost: %s.", text);
         g_string_append(h, "<p id=\"fix-cost\">");
         report_esc(h, cost);
         g_string_append(h, "</p>\n");

@@ -6,6 +6,8 @@
  *   causes first), each distinct set of edits once; a fix proposed by more runs goes
  *   first among equals.  A finding that says no configuration change can help (constant
  *   targets) proposes nothing, and the grid point says so.
+ * - The sweep is evidence first: a candidate, or a pair of candidates, that another grid
+ *   point already is, is read off that grid point's runs before anything is rerun.
  * - Every rerun uses the grid point's own seeds: a before/after pair differs only by the
  *   edits.  An edit that leaves the configuration as it is, is no fix and is skipped.
  * - Verified means healthy in a clear majority (at least two thirds of the runs) AND
@@ -21,8 +23,9 @@
  *   the configuration onto another failure is half a repair, and the diagnosis of where
  *   it landed names the other half.  Then pairs of the best single fixes.
  * - A fix that verified while most of its runs still draw a warning is half a repair too:
- *   with budget left, it is tried together with what those warnings propose (at most
- *   VERIFY_POLISH_TRIES), and a pair that verifies with more healthy runs takes its place.
+ *   with budget left, the diagnosis' next single fixes are tried in its place, then it is
+ *   tried together with what those warnings propose (at most VERIFY_POLISH_TRIES each),
+ *   and a fix that verifies with more healthy runs takes its place.
  *   A user who runs the repaired file expects it to come out healthy, not just alive. */
 #include "verify.h"
 #include "outdir.h"
@@ -38,6 +41,8 @@
 #define VERIFY_PAIR_POOL 3
 /* Pairs tried to turn a verified fix whose runs still warn into a healthy one. */
 #define VERIFY_POLISH_TRIES 2
+/* Runs of the sweep shorter than this on average (ms) are rerun by one worker. */
+#define VERIFY_SHORT_RUN_MS 20.0
 /* A run learned when its loss is at most this share of the loss of predicting the mean. */
 #define VERIFY_FIT_LEARNED 0.8
 
@@ -201,6 +206,7 @@ typedef struct candidate {
     GHashTable *runs; /* the records (by index) that proposed it */
     struct candidate *whole; /* the union of layers it is part of (add_layer_unions) */
     gboolean failed;         /* tried, and did not verify */
+    gboolean tried;          /* tried already (cited from the grid): not again */
 } candidate;
 
 static void candidate_free(candidate *c)
@@ -504,7 +510,15 @@ static gboolean rerun(verifier *v, verify_trial *t, experiment *fixed, const cha
     o.no_table = TRUE;
     o.shard_index = 0;
     o.shard_count = 1;
-    o.jobs = MAX(1, MIN(o.jobs, t->before_n));
+    /* A worker's first run pays for starting it (oneDNN compiling its kernels, the
+     * plugins' first calls): measured on the seed-failure sweep, 10-20 ms against 2 ms for
+     * each run after it.  Runs shorter than that go to one worker; a second would cost
+     * more in starting than it saves. */
+    int counted = 0;
+    for (guint i = 0; i < v->records->len; i++)
+        counted += v->records->pdata[i] != NULL;
+    double mean_ms = counted ? v->report->sweep_ms / counted : 0;
+    o.jobs = mean_ms < VERIFY_SHORT_RUN_MS ? 1 : MAX(1, MIN(o.jobs, t->before_n));
     o.path = cfg_path;
     o.sets = NULL;
     sweep_totals tot;
@@ -523,6 +537,7 @@ static gboolean rerun(verifier *v, verify_trial *t, experiment *fixed, const cha
             return FALSE;
         if (r) {
             v->report->added_ms += r->wall_ms;
+            v->report->added_epochs += r->epochs_run;
             g_ptr_array_add(recs, r);
         }
     }
@@ -723,6 +738,8 @@ typedef struct cell_work {
     GPtrArray *pair_causes;
     verify_trial *polish; /* a verified fix whose runs mostly still warn, or NULL */
     guint next_polish;    /* next of its runs' candidates to add to it */
+    guint polish_singles; /* other single fixes tried in its place */
+    gboolean evidence_read; /* the fixes the grid already holds have been read */
     gboolean done;
 } cell_work;
 
@@ -848,8 +865,64 @@ static void build_pairs(verifier *v, cell_work *w)
 /* The polishing step of a grid point whose fix verified with its runs still warning:
  * the fix with the next candidate its warnings propose.  A pair that verifies with more
  * healthy runs becomes the verified fix. */
+/* Every edit of part is one of whole's: part is a piece of that fix, not another one. */
+static gboolean edits_within(GStrv part, GStrv whole)
+{
+    for (char **p = part; *p; p++)
+        if (!g_strv_contains((const char *const *)whole, *p))
+            return FALSE;
+    return TRUE;
+}
+
+/* The next single fix of the diagnosis in place of a verified one whose runs mostly still
+ * warn: a different change may heal outright where that one only keeps the runs alive
+ * (measured on circle-relu-16-dead of the suite: wider dead layers keep 4 of 5 seeds
+ * alive but 2 healthy; leaky ReLUs on the same layers, next in the list, make 4 healthy).
+ * It takes the verified fix's place when it verifies with more healthy runs.  TRUE with
+ * *more when the caller should go on at once (a cited trial: it cost nothing). */
+static gboolean polish_single(verifier *v, cell_work *w, gboolean *more, GError **error)
+{
+    *more = FALSE;
+    while (w->polish_singles < VERIFY_POLISH_TRIES && w->next < w->cands->len) {
+        candidate *c = w->cands->pdata[w->next++];
+        if (c->tried || (c->whole && c->whole->failed) || edits_within(c->edits, w->polish->edits))
+            continue;
+        w->polish_singles++;
+        gboolean no_budget = FALSE;
+        verify_trial *t = try_fix(v, w->vc, c->cause, c->edits, c->reason, &no_budget, error);
+        if (error && *error)
+            return FALSE;
+        if (no_budget) {
+            w->done = TRUE;
+            return TRUE;
+        }
+        if (!t)
+            continue;
+        c->tried = TRUE;
+        c->failed = !t->verified;
+        if (t->verified && t->healthy > w->polish->healthy) {
+            w->vc->verified = (int)(v->report->trials->len - 1);
+            w->polish = t;
+            w->next_polish = 0;
+            if (2 * t->healthy >= t->after_n)
+                w->done = TRUE;
+        }
+        *more = t->cited_cell >= 0 && !w->done;
+        return TRUE;
+    }
+    w->polish_singles = VERIFY_POLISH_TRIES;
+    *more = TRUE;
+    return TRUE;
+}
+
 static gboolean polish_step(verifier *v, cell_work *w, GError **error)
 {
+    gboolean more = TRUE;
+    while (!w->done && more && w->polish_singles < VERIFY_POLISH_TRIES)
+        if (!polish_single(v, w, &more, error))
+            return FALSE;
+    if (w->done || w->polish_singles < VERIFY_POLISH_TRIES)
+        return TRUE;
     GPtrArray *next = g_hash_table_lookup(v->warn_cands, w->polish);
     while (!w->done) {
         if (!next || w->next_polish >= MIN(next->len, VERIFY_POLISH_TRIES)) {
@@ -884,9 +957,79 @@ static gboolean polish_step(verifier *v, cell_work *w, GError **error)
     return TRUE;
 }
 
+/* t verified: it is the grid point's fix.  One whose runs mostly still warn is polished
+ * first (a cited one at once: it cost nothing). */
+static gboolean take_verified(verifier *v, cell_work *w, verify_trial *t, GError **error)
+{
+    w->vc->verified = (int)(v->report->trials->len - 1);
+    if (2 * t->healthy < t->after_n) {
+        w->polish = t;
+        return t->cited_cell < 0 ? TRUE : polish_step(v, w, error);
+    }
+    w->done = TRUE;
+    return TRUE;
+}
+
+/* Another grid point of the sweep that already is this one with the edits, or -1. */
+static int grid_holds(verifier *v, const verify_cell *vc, GStrv edits)
+{
+    g_autoptr(GError) bad = NULL;
+    g_autoptr(experiment) fixed = fixed_experiment(v->s, vc->cell, edits, v->opt->reg, &bad);
+    if (!fixed)
+        return -1;
+    g_autofree char *text = experiment_to_text(fixed, NULL);
+    g_autofree char *fp = fingerprint_of(text);
+    return GPOINTER_TO_INT(g_hash_table_lookup(v->fp_cell, fp)) - 1;
+}
+
+/* The sweep as evidence first: before any rerun, every candidate fix and every pair of
+ * them that the grid already holds is read off it (free), in the diagnosis' order, singles
+ * before pairs.  Measured on the seed-failure sweep: lr = 1e-6 x zeros tried four single
+ * fixes by rerun (12 runs, none healed) before the pair the grid showed healthy. */
+static gboolean read_evidence(verifier *v, cell_work *w, GError **error)
+{
+    w->evidence_read = TRUE;
+    if (!g_hash_table_size(v->fp_cell))
+        return TRUE;
+    GPtrArray *cands = w->cands;
+    for (guint i = 0; i < cands->len && !w->done && !w->polish; i++) {
+        candidate *c = cands->pdata[i];
+        if (grid_holds(v, w->vc, c->edits) < 0)
+            continue;
+        gboolean no_budget = FALSE;
+        verify_trial *t = try_fix(v, w->vc, c->cause, c->edits, c->reason, &no_budget, error);
+        if (error && *error)
+            return FALSE;
+        c->tried = TRUE;
+        c->failed = t && !t->verified;
+        if (t && t->verified)
+            return take_verified(v, w, t, error);
+    }
+    for (guint i = 0; i < cands->len && !w->done && !w->polish; i++)
+        for (guint k = i + 1; k < cands->len && !w->done && !w->polish; k++) {
+            const candidate *a = cands->pdata[i], *b = cands->pdata[k];
+            if (keys_overlap(a->edits, b->edits))
+                continue;
+            g_auto(GStrv) edits = pair_edits(a->edits, b->edits);
+            if (grid_holds(v, w->vc, edits) < 0)
+                continue;
+            g_autofree char *cause = pair_cause(a->cause, b->cause);
+            gboolean no_budget = FALSE;
+            verify_trial *t = try_fix(v, w->vc, cause, edits, "two fixes together", &no_budget,
+                                      error);
+            if (error && *error)
+                return FALSE;
+            if (t && t->verified)
+                return take_verified(v, w, t, error);
+        }
+    return TRUE;
+}
+
 /* One step for a grid point: its next trial.  FALSE when it has nothing left to try. */
 static gboolean step(verifier *v, cell_work *w, GError **error)
 {
+    if (!w->evidence_read && !read_evidence(v, w, error))
+        return FALSE;
     if (w->polish)
         return polish_step(v, w, error);
     while (!w->done) {
@@ -894,7 +1037,7 @@ static gboolean step(verifier *v, cell_work *w, GError **error)
         verify_trial *t = NULL;
         if (w->next < w->cands->len) {
             candidate *c = w->cands->pdata[w->next++];
-            if (c->whole && c->whole->failed)
+            if (c->tried || (c->whole && c->whole->failed))
                 continue;
             t = try_fix(v, w->vc, c->cause, c->edits, c->reason, &no_budget, error);
             c->failed = t && !t->verified;
@@ -917,15 +1060,8 @@ static gboolean step(verifier *v, cell_work *w, GError **error)
         }
         if (!t)
             continue; /* not a change, or not applicable: the next one */
-        if (t->verified) {
-            w->vc->verified = (int)(v->report->trials->len - 1);
-            /* Alive but mostly still warning: try to make it healthy first. */
-            if (2 * t->healthy < t->after_n) {
-                w->polish = t;
-                return t->cited_cell < 0 ? TRUE : polish_step(v, w, error);
-            }
-            w->done = TRUE;
-        }
+        if (t->verified)
+            return take_verified(v, w, t, error);
         /* A cited trial costs nothing: go on to the next at once. */
         if (t->cited_cell < 0 || w->done)
             return TRUE;
@@ -975,6 +1111,7 @@ verify_report *verify_sweep(plan *s, const verify_options *opt, GError **error)
             warned[cell] += rec->status == RUN_OK && rec->verdict == VERDICT_WARNING;
             healthy[cell] += rec->status == RUN_OK && rec->verdict == VERDICT_HEALTHY;
             r->sweep_ms += rec->wall_ms;
+            r->sweep_epochs += rec->epochs_run;
         }
     }
     /* A grid point whose runs all finished is evidence for another, for a fix or
@@ -1173,9 +1310,30 @@ void verify_print(const verify_report *r)
     }
     if (r->healthy)
         print_line(r->healthy);
-    if (r->cells->len)
-        g_print("verification: %d run%s added (budget %d, the sweep had %d), %.1f s of "
-                "compute (%.0f%% of the sweep's)\n",
-                r->runs_added, r->runs_added == 1 ? "" : "s", r->budget, r->sweep_runs,
-                r->added_ms / 1000, r->sweep_ms > 0 ? 100 * r->added_ms / r->sweep_ms : 0.0);
+    if (r->cells->len) {
+        g_autofree char *cost = verify_cost_text(r);
+        g_print("verification: %s\n", cost);
+    }
+}
+
+char *verify_cost_text(const verify_report *r)
+{
+    GString *s = g_string_new(NULL);
+    g_string_append_printf(s, "%d run%s added (budget %d, the sweep had %d)", r->runs_added,
+                           r->runs_added == 1 ? "" : "s", r->budget, r->sweep_runs);
+    /* Both 0: saved by a flatline that did not count epochs, or nothing trained. */
+    if (r->sweep_epochs > 0)
+        g_string_append_printf(s, ", %" G_GINT64_FORMAT " epochs trained (%.0f%% of the "
+                               "sweep's %" G_GINT64_FORMAT ")",
+                               r->added_epochs, 100.0 * (double)r->added_epochs /
+                               (double)r->sweep_epochs, r->sweep_epochs);
+    else if (r->added_epochs > 0)
+        g_string_append_printf(s, ", %" G_GINT64_FORMAT " epochs trained (the sweep's runs "
+                               "stopped before their first epoch)", r->added_epochs);
+    double added_s = isfinite(r->added_ms) ? r->added_ms / 1000 : 0.0;
+    g_string_append_printf(s, ", %.1f s of compute (%.0f%% of the sweep's)", added_s,
+                           r->sweep_ms > 0 && isfinite(r->added_ms)
+                               ? 100 * r->added_ms / r->sweep_ms
+                               : 0.0);
+    return g_string_free(s, FALSE);
 }

@@ -53,6 +53,8 @@ typedef struct verify_report {
     int budget;            /* extra runs allowed */
     int runs_added;        /* reruns planned (resumed ones included) */
     double sweep_ms, added_ms; /* compute: the sweep's runs, the reruns' (wall_ms sums) */
+    gint64 sweep_epochs, added_epochs; /* the same in epochs trained: the work itself,
+                                          without what starting a process costs */
     char *healthy;         /* "healthy: key = v with key2 = a, b", or NULL without a grid */
 } verify_report;
 
@@ -89,6 +91,10 @@ void verify_forget(const char *dir);
 /* The closing lines of `flatline run`: per collapsed grid point, the verified fix with its
  * before/after numbers, or what was tried; the healthy region; the cost. */
 void verify_print(const verify_report *r);
+
+/* "12 runs added (budget 36, the sweep had 36), 1200 epochs trained (85% of the sweep's
+ * 1404), 0.1 s of compute (113% of the sweep's)" (caller frees). */
+char *verify_cost_text(const verify_report *r);
 
 /* "optimizer.lr = 0.001; model.h1.init = he_uniform" (caller frees). */
 char *verify_fix_text(const verify_trial *t);

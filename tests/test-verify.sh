@@ -1,8 +1,8 @@
 #!/bin/sh
 # Fix verification after a sweep, with a test detector (tests/plugins/fixer.c) whose
-# findings propose a no-op fix, a wrong fix and a right one: the no-op is skipped, the
-# wrong one is rerun and not verified, the right one is verified (cited from the grid when
-# the grid holds it, rerun when it does not); a healthy experiment gets no fix; --no-verify
+# findings propose a no-op fix, a wrong fix and a right one: the no-op is skipped; the
+# grid's evidence is read first (a fix the grid holds is cited, nothing rerun); without it
+# the wrong one is rerun and not verified, the right one rerun and verified; a healthy experiment gets no fix; --no-verify
 # and verify = 0 run none; `flatline fix` writes the repaired experiment, which trains
 # healthy, or says why it cannot.  TAP output.
 set -u
@@ -41,19 +41,18 @@ detectors = ( "fixer" );'
 printf '%s\ngrid = ( { key = "optimizer.lr"; values = [ 1e-6, 1e-3 ]; } );\n' "$body" > "$tmp/grid.cfg"
 fl run "$tmp/grid.cfg" -o "$tmp/g" -j 2 --no-plots > "$tmp/out" 2>&1
 csv="$tmp/g/fixes.csv"
-check "a collapsing grid point gets fixes.csv rows" "test -f '$csv' && test \$(wc -l < '$csv') -eq 3"
+# The grid holds the right fix: it is read off the grid before anything is rerun, so the
+# wrong fix (proposed first) costs nothing.
+check "a collapsing grid point gets fixes.csv rows, the grid's evidence first" \
+  "test -f '$csv' && test \$(wc -l < '$csv') -eq 2 && ! grep -q 'model.h1.init = zeros' '$csv' && ! test -e '$tmp/g/verify/cell0-model.h1.init=zeros'*"
 check "the no-op fix is skipped" "! grep -q 'optimizer.lr = 1e-6' '$csv'"
-check "the wrong fix is rerun and not verified" \
-  "grep 'model.h1.init = zeros' '$csv' | grep -q ',3/3,3/3,no,rerun: verify/'"
 check "the right fix is cited from the grid and verified" \
   "grep 'optimizer.lr = 0.001' '$csv' | grep -q ',3/3,0/3,yes,cited: optimizer.lr=0.001,3,'"
 check "the table names the verified fix" "grep -q 'fixer: set optimizer.lr = 0.001 - collapsed 3/3 -> 0/3' '$tmp/out'"
 check "the table names the healthy region" "grep -q '^healthy: optimizer.lr = 0.001$' '$tmp/out'"
-check "the rerun is a resumable sweep of its own" \
-  "test \$(ls -d '$tmp'/g/verify/cell0-*/runs/r* | wc -l) -eq 3"
 check "verdict.json records the verification" \
   "[ \"\$(jp '$tmp/g/runs/r0000/verdict.json' verified_fix)\" = '[\"optimizer.lr = 0.001\"]' ] && [ \"\$(jp '$tmp/g/runs/r0000/verdict.json' primary_cause)\" = '[\"fixer\"]' ]"
-check "the cost is reported" "grep -q '^verification: 3 runs added (budget 6, the sweep had 6)' '$tmp/out'"
+check "the cost is reported" "grep -q '^verification: 0 runs added (budget 6, the sweep had 6), 0 epochs trained (0% of the sweep.s [1-9][0-9]*), 0.0 s of compute' '$tmp/out'"
 
 # flatline fix: the verified fix applied to the grid point, the evidence in the header,
 # and the file trains healthy.
@@ -84,6 +83,14 @@ printf '%s\n' "$body" > "$tmp/one.cfg"
 fl run "$tmp/one.cfg" -o "$tmp/o" -j 2 --no-plots --set verify=2 > "$tmp/out" 2>&1
 check "a fix the grid does not hold is rerun and verified" \
   "grep 'optimizer.lr = 0.001' '$tmp/o/fixes.csv' | grep -q ',3/3,0/3,yes,rerun: verify/'"
+check "the wrong fix is rerun and not verified" \
+  "grep 'model.h1.init = zeros' '$tmp/o/fixes.csv' | grep -q ',3/3,3/3,no,rerun: verify/'"
+check "the rerun is a resumable sweep of its own" \
+  "test \$(ls -d '$tmp'/o/verify/cell0-optimizer.lr=0.001+*/runs/r* | wc -l) -eq 3"
+# The epochs the summary counts are those the reruns' summaries record.
+epochs=$(cat "$tmp"/o/verify/cell0-*/summary.csv | awk -F, '$1 ~ /^r[0-9]/ { e += $7 } END { print e + 0 }')
+check "the cost counts the reruns' epochs" \
+  "grep -q '^verification: 6 runs added (budget 6, the sweep had 3), $epochs epochs trained (' '$tmp/out' && [ $epochs -ge 300 ]"
 # The budget: one trial of 3 runs only.
 fl run "$tmp/one.cfg" -o "$tmp/b" -j 2 --no-plots --set verify=1 > "$tmp/out" 2>&1
 check "verify = 1 stops after one trial" "test \$(wc -l < '$tmp/b/fixes.csv') -eq 2 && grep -q 'no fix verified' '$tmp/out'"
