@@ -195,6 +195,45 @@ static void test_dead_relu_preflight(void)
     pfx_assert_silent(f, "dead_relu", NULL);
 }
 
+/* A deep narrow ReLU stack whose units die from the start despite He's initializer: the
+ * first fix is a leaky ReLU on every hidden layer at once; a shallow net has no such fix. */
+static void test_dead_relu_deep_stack(void)
+{
+    g_autoptr(pfx) f = pfx_new(1, 5, 2, 40); /* l0..l3 ReLU (8 units), l4 the output */
+    for (size_t k = 0; k < 4; k++)
+        pfx_set_init(f, k, "he_uniform");
+    pfx_push_healthy(f, 10);
+    for (size_t e = 0; e <= pfx_probes(f)->n_epochs; e++)
+        pfx_layers_at(f, e)[2].dead = 1.0; /* l2 dead from epoch 0 */
+    detect_set *d;
+    const finding_rec *r = pfx_run_find(f, "dead_relu", NULL, &d);
+    g_assert_nonnull(r);
+    const char *const stack[] = {"model.l0.activation=leaky_relu",
+                                 "model.l1.activation=leaky_relu",
+                                 "model.l2.activation=leaky_relu",
+                                 "model.l3.activation=leaky_relu", NULL};
+    g_assert_true(pfx_has_fix(r, stack));
+    const char *const wider[] = {"model.l2.units=32", NULL};
+    g_assert_true(pfx_has_fix(r, wider));
+    g_assert_cmpuint(r->fixes->len, >=, 3);
+    g_assert_true(g_strv_equal((const char *const *)((const finding_fix *)r->fixes->pdata[0])->edits,
+                               stack));
+    detect_free(d);
+
+    /* Two ReLU layers are no deep stack: per-layer fixes only. */
+    g_autoptr(pfx) g = pfx_new(1, 3, 2, 40);
+    for (size_t k = 0; k < 2; k++)
+        pfx_set_init(g, k, "he_uniform");
+    pfx_push_healthy(g, 10);
+    for (size_t e = 0; e <= pfx_probes(g)->n_epochs; e++)
+        pfx_layers_at(g, e)[1].dead = 1.0;
+    r = pfx_run_find(g, "dead_relu", NULL, &d);
+    g_assert_nonnull(r);
+    for (guint i = 0; i < r->fixes->len; i++)
+        g_assert_cmpuint(g_strv_length(((const finding_fix *)r->fixes->pdata[i])->edits), ==, 1);
+    detect_free(d);
+}
+
 /* ---------------------------------------------------------------- saturation */
 
 static pfx *tanh_stream(void)
@@ -555,6 +594,7 @@ void test_detect_units_add(void)
     g_test_add_func("/detect/units/dead_relu/collapses", test_dead_relu_collapses);
     g_test_add_func("/detect/units/dead_relu/quiet", test_dead_relu_quiet);
     g_test_add_func("/detect/units/dead_relu/preflight", test_dead_relu_preflight);
+    g_test_add_func("/detect/units/dead_relu/deep-stack", test_dead_relu_deep_stack);
     g_test_add_func("/detect/units/saturation/warns", test_saturation_warns);
     g_test_add_func("/detect/units/saturation/collapses", test_saturation_collapses);
     g_test_add_func("/detect/units/saturation/quiet", test_saturation_quiet);
