@@ -42,6 +42,10 @@ static const fl_plugin top_table = {.name = "experiment",
 static const fl_param dataset_params[] = {
     {"normalize", FL_PARAM_CHOICE, "\"none\"", NULL, "none|standard|minmax",
      "scale inputs with statistics of the training split", offsetof(dataset_opts, normalize)},
+    {"normalize_targets", FL_PARAM_CHOICE, "\"none\"", NULL, "none|standard",
+     "scale regression targets with statistics of the training split (losses and metrics "
+     "are then in those units)",
+     offsetof(dataset_opts, normalize_targets)},
     {"validation", FL_PARAM_FLOAT, "0.0", "[0, 1)", NULL, "fraction of samples held out",
      offsetof(dataset_opts, validation)},
     {"shuffle", FL_PARAM_BOOL, "true", NULL, NULL, "shuffle samples once before the split",
@@ -50,6 +54,8 @@ static const fl_param dataset_params[] = {
      "seed of generated data and of the split (-1: the experiment's seed)",
      offsetof(dataset_opts, seed)},
     FL_PARAM_END};
+/* Dataset keys added after results were first saved: written only when set. */
+static const char *const dataset_late_keys[] = {"normalize_targets", NULL};
 static const fl_plugin dataset_table = {.name = "dataset",
                                         .summary = "dataset",
                                         .params = dataset_params,
@@ -1055,6 +1061,15 @@ static gboolean resolve_tree(experiment *e, config_t *cfg, registry *reg, GError
     if (!resolve_ref(&e->loss, config_setting_get_member(root, "loss"), FL_KIND_LOSS, "loss",
                      "plugin", NULL, NULL, NULL, NULL, reg, error))
         return FALSE;
+    /* Classes and probabilities mean what they are: only regression targets are scaled. */
+    unsigned loss_flags = e->loss.plugin->ops.loss->flags;
+    if (e->data.normalize_targets != NORMALIZE_NONE &&
+        (loss_flags & (FL_LOSS_CLASSIFICATION | FL_LOSS_PROBABILITIES)))
+        return fail(error, config_setting_get_member(s, "normalize_targets"), e->path,
+                    "dataset.normalize_targets = \"standard\" with the loss \"%s\", whose "
+                    "targets are classes or probabilities: scaled, they would no longer be; "
+                    "set it to \"none\", or use a regression loss such as mse",
+                    e->loss.plugin->name);
     static const char *const opt_reserved[] = {"schedule", NULL};
     s = config_setting_get_member(root, "optimizer");
     if (!resolve_ref(&e->optimizer, s, FL_KIND_OPTIMIZER, "optimizer", "plugin", NULL, NULL,
@@ -1171,7 +1186,7 @@ char *experiment_to_text(const experiment *e, GPtrArray *axes)
     params_write_text(&top_table, &top, out, 0);
 
     GString *common = g_string_new(NULL);
-    params_write_text(&dataset_table, &e->data, common, 2);
+    params_write_text_late(&dataset_table, &e->data, common, 2, dataset_late_keys);
     g_autofree char *common_text = g_string_free(common, FALSE);
     write_ref_group(out, "dataset", &e->dataset, common_text, 0);
 

@@ -37,6 +37,7 @@ typedef struct top_opts {
 
 typedef struct dataset_opts {
     int normalize;     /* normalize_mode */
+    int normalize_targets; /* normalize_mode: none or standard, regression targets */
     double validation; /* fraction held out */
     bool shuffle;      /* shuffle rows once before the split */
     int seed;          /* data seed; -1: the experiment's seed */

@@ -72,6 +72,21 @@ static void column_stats(const float *rows, size_t n, size_t cols, double *mean,
     }
 }
 
+/* Regression targets to mean 0 and std 1 per column, with the training rows' statistics
+ * (a constant column is only shifted).  Everything after reads the scaled targets: losses,
+ * metrics and detectors are in these units. */
+static void standardize_targets(data_split *d)
+{
+    for (size_t c = 0; c < d->n_out; c++) {
+        double shift = d->target_mean[c];
+        double scale = d->target_std[c] > 0 ? d->target_std[c] : 1.0;
+        for (size_t r = 0; r < d->n_train; r++)
+            d->y_train[r * d->n_out + c] = (float)((d->y_train[r * d->n_out + c] - shift) / scale);
+        for (size_t r = 0; r < d->n_val; r++)
+            d->y_val[r * d->n_out + c] = (float)((d->y_val[r * d->n_out + c] - shift) / scale);
+    }
+}
+
 static void normalize(data_split *d, normalize_mode mode)
 {
     if (mode == NORMALIZE_NONE)
@@ -207,6 +222,10 @@ data_split *data_load(const experiment *e, fl_host *host, GError **error)
     d->target_mean = g_new(double, d->n_out);
     d->target_std = g_new(double, d->n_out);
     column_stats(d->y_train, d->n_train, d->n_out, d->target_mean, d->target_std, NULL);
+    if (e->data.normalize_targets == NORMALIZE_STANDARD) {
+        standardize_targets(d);
+        column_stats(d->y_train, d->n_train, d->n_out, d->target_mean, d->target_std, NULL);
+    }
     normalize(d, e->data.normalize);
     return g_steal_pointer(&d);
 }

@@ -720,13 +720,21 @@ char *params_value_to_string(const fl_param *p, const void *opts)
     return g_string_free(out, FALSE);
 }
 
-void params_write_text(const fl_plugin *plugin, const void *opts, GString *out, int indent)
+void params_write_text_late(const fl_plugin *plugin, const void *opts, GString *out, int indent,
+                            const char *const *late)
 {
     for (const fl_param *p = params_first(plugin); p; p = params_next(plugin, p)) {
         /* An unset optional string list (csv's default target) is left out, not "[]". */
         if (!field_is_set(p, opts))
             continue;
         g_autofree char *v = params_value_to_string(p, opts);
+        if (late && g_strv_contains(late, p->key) && p->def && strcmp(v, p->def) == 0)
+            continue;
         g_string_append_printf(out, "%*s%s = %s;\n", indent, "", p->key, v);
     }
+}
+
+void params_write_text(const fl_plugin *plugin, const void *opts, GString *out, int indent)
+{
+    params_write_text_late(plugin, opts, out, indent, NULL);
 }

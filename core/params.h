@@ -50,6 +50,11 @@ gboolean params_check_required(const fl_plugin *plugin, const void *opts, GError
 char *params_value_to_string(const fl_param *param, const void *opts);
 /* Append every parameter as "key = value;" lines, indented, for experiment.cfg. */
 void params_write_text(const fl_plugin *plugin, const void *opts, GString *out, int indent);
+/* The same, leaving out the keys in `late` (NULL-terminated) while they hold their default:
+ * keys added after results were first saved, so that those results keep their
+ * fingerprint (the resolved text is what is hashed). */
+void params_write_text_late(const fl_plugin *plugin, const void *opts, GString *out, int indent,
+                            const char *const *late);
 /* A plugin reference in experiment-file syntax: "\"zeros\"" or "{ plugin = ...; ... }". */
 char *params_ref_to_string(const fl_ref *ref);
 

@@ -62,6 +62,25 @@ static void test_unscaled_input(void)
                               (const char *const[]){"dataset.normalize=standard", NULL}));
     detect_free(ds);
 
+    /* Regression targets far from unit scale too: named, and the first fix scales both. */
+    d.target_std[0] = 3e6;
+    d.target_max[0] = 1e7;
+    r = pfx_run_find(f, "unscaled_input", NULL, &ds);
+    g_assert_nonnull(r);
+    pfx_assert_has(r->evidence, pfx_fmt("target y0 reaches %.3g (std %.3g)", 1e7, 3e6));
+    pfx_assert_has(r->advice, "dataset.normalize_targets = \"standard\"");
+    g_assert_true(g_strv_equal(
+        (const char *const *)((const finding_fix *)r->fixes->pdata[0])->edits,
+        (const char *const[]){"dataset.normalize=standard", "dataset.normalize_targets=standard",
+                              NULL}));
+    detect_free(ds);
+    d.target_std[0] = 1.0;
+    d.target_max[0] = 2.5;
+    r = pfx_run_find(f, "unscaled_input", NULL, &ds);
+    pfx_assert_lacks(r->evidence, "target");
+    pfx_assert_lacks(r->advice, "normalize_targets");
+    detect_free(ds);
+
     /* Raw 0-255 pixels: every feature of one scale, but far from unit scale. */
     for (size_t i = 0; i < 3; i++)
         d.input_std[i] = 80, d.input_absmax[i] = 255;

@@ -53,6 +53,69 @@ static void test_constant_output_collapse(void)
     pfx_assert_has(r->advice, "causes listed first");
 }
 
+static pfx *zero_stream(double lo, double hi, int n, double start_loss, double per_epoch);
+
+/* No fix of the set makes an edit of `key`. */
+static void assert_no_edit_of(const finding_rec *r, const char *key)
+{
+    for (guint i = 0; r->fixes && i < r->fixes->len; i++)
+        for (char **e = ((const finding_fix *)r->fixes->pdata[i])->edits; *e; e++)
+            g_assert_false(g_str_has_prefix(*e, key));
+}
+
+/* Regression targets far from unit scale: scaling them is the first fix, with the inputs
+ * too while those are raw; targets of modest size or a classifier's never. */
+static void test_constant_output_unscaled_targets(void)
+{
+    static const char *const targets[] = {"dataset.normalize_targets=standard", NULL};
+    static const char *const both[] = {"dataset.normalize_targets=standard",
+                                       "dataset.normalize=standard", NULL};
+    g_autoptr(pfx) f = constant_stream(1e-4, 10, 0.98, 1.0);
+    pfx_data a = pfx_arrays(f);
+    a.target_std[0] = 2e5;
+    a.target_min[0] = -1e3;
+    a.target_max[0] = 5e5;
+    g_autoptr(detect_set) d = pfx_run_one(f, "constant_output", NULL);
+    const finding_rec *r = pfx_finding(d, "constant_output");
+    g_assert_nonnull(r);
+    g_assert_cmpint(r->level, ==, FL_LEVEL_COLLAPSED);
+    g_assert_true(g_strv_equal((const char *const *)((const finding_fix *)r->fixes->pdata[0])->edits,
+                               targets));
+    g_assert_true(pfx_has_fix(r, both));
+
+    pfx_probes(f)->normalize = FL_NORMALIZE_STANDARD;
+    g_autoptr(detect_set) d2 = pfx_run_one(f, "constant_output", NULL);
+    r = pfx_finding(d2, "constant_output");
+    g_assert_true(pfx_has_fix(r, targets));
+    g_assert_false(pfx_has_fix(r, both));
+    pfx_probes(f)->normalize = FL_NORMALIZE_NONE;
+
+    /* 100 is still unit-ish scale: nothing about the targets. */
+    a.target_min[0] = -100;
+    a.target_max[0] = 100;
+    g_autoptr(detect_set) d3 = pfx_run_one(f, "constant_output", NULL);
+    assert_no_edit_of(pfx_finding(d3, "constant_output"), "dataset.normalize_targets");
+    a.target_max[0] = 5e5;
+    /* Probabilities are what they are. */
+    pfx_set_loss(f, "bce");
+    g_autoptr(detect_set) d4 = pfx_run_one(f, "constant_output", NULL);
+    assert_no_edit_of(pfx_finding(d4, "constant_output"), "dataset.normalize_targets");
+
+    /* zero_output proposes the same. */
+    pfx_set_loss(f, "mse");
+    g_autoptr(pfx) z = zero_stream(-1e-7, 2e-7, 10, 1.2, 1.0);
+    pfx_data za = pfx_arrays(z);
+    za.target_mean[0] = 5e5;
+    za.target_std[0] = 2e5;
+    za.target_min[0] = 0;
+    za.target_max[0] = 1e6;
+    g_autoptr(detect_set) d5 = pfx_run_one(z, "zero_output", NULL);
+    r = pfx_finding(d5, "zero_output");
+    g_assert_nonnull(r);
+    g_assert_true(g_strv_equal((const char *const *)((const finding_fix *)r->fixes->pdata[0])->edits,
+                               targets));
+}
+
 static void test_constant_output_recovering(void)
 {
     /* Spread low, but the loss falls 5% an epoch: still learning, a warning. */
@@ -454,6 +517,8 @@ void test_detect_output_add(void)
     pfx_add_detector_tests("/detect/output", detectors, G_N_ELEMENTS(detectors));
     g_test_add_func("/detect/output/constant_output/collapse", test_constant_output_collapse);
     g_test_add_func("/detect/output/constant_output/recovering", test_constant_output_recovering);
+    g_test_add_func("/detect/output/constant_output/unscaled-targets",
+                    test_constant_output_unscaled_targets);
     g_test_add_func("/detect/output/constant_output/growing", test_constant_output_growing);
     g_test_add_func("/detect/output/constant_output/exact", test_constant_output_exact);
     g_test_add_func("/detect/output/constant_output/quiet", test_constant_output_quiet);

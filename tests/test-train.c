@@ -318,6 +318,79 @@ static void test_accuracy_columns(void)
     }
 }
 
+/* dataset.normalize_targets = "standard": the training targets come out with mean 0 and
+ * std 1 per column, the validation rows scaled by the training rows' statistics (not their
+ * own), the target statistics describe the scaled targets; a classification loss refuses
+ * the key naming it; the resolved text carries the key only when it is set, so results
+ * saved before the key existed keep their fingerprint. */
+static void test_normalize_targets(void)
+{
+    static const char base[] =
+        "seed = 3;\n"
+        "dataset = { plugin = \"linear\"; samples = 80; validation = 0.25;%s };\n"
+        "model = ( { name = \"out\"; units = 1; } );\n"
+        "loss = \"%s\";\n"
+        "optimizer = \"adam\";\n"
+        "train = { epochs = 2; };\n";
+    g_autofree char *dir = tu_tmpdir();
+    g_autoptr(GError) err = NULL;
+
+    g_autofree char *raw_text = g_strdup_printf(base, "", "mse");
+    g_autofree char *raw_path = write_cfg(dir, raw_text);
+    g_autoptr(plan) raw = plan_new(raw_path, NULL, tu_registry(), tu_host(), FALSE, &err);
+    g_assert_no_error(err);
+    g_autoptr(run_plan) rr = plan_run_at(raw, 0, &err);
+    g_assert_no_error(err);
+    g_assert_null(strstr(rr->cfg_text, "normalize_targets"));
+    g_autoptr(data_split) a = data_load(rr->exp, tu_host(), &err);
+    g_assert_no_error(err);
+
+    g_autofree char *dir2 = tu_tmpdir();
+    g_autofree char *std_text = g_strdup_printf(base, " normalize_targets = \"standard\";", "mse");
+    g_autofree char *std_path = write_cfg(dir2, std_text);
+    g_autoptr(plan) sc = plan_new(std_path, NULL, tu_registry(), tu_host(), FALSE, &err);
+    g_assert_no_error(err);
+    g_autoptr(run_plan) rs = plan_run_at(sc, 0, &err);
+    g_assert_no_error(err);
+    g_assert_nonnull(strstr(rs->cfg_text, "normalize_targets = \"standard\";"));
+    g_autoptr(data_split) b = data_load(rs->exp, tu_host(), &err);
+    g_assert_no_error(err);
+
+    g_assert_cmpuint(a->n_train, ==, 60);
+    g_assert_cmpuint(b->n_val, ==, a->n_val);
+    g_assert_cmpfloat(a->target_std[0], >, 0);
+    double sum = 0, sq = 0;
+    for (size_t r = 0; r < b->n_train; r++) {
+        double y = b->y_train[r];
+        double want = (a->y_train[r] - a->target_mean[0]) / a->target_std[0];
+        g_assert_cmpfloat_with_epsilon(y, want, 1e-5 * MAX(1.0, fabs(want)));
+        sum += y;
+        sq += y * y;
+    }
+    g_assert_cmpfloat_with_epsilon(sum / (double)b->n_train, 0.0, 1e-5);
+    g_assert_cmpfloat_with_epsilon(sqrt(sq / (double)b->n_train), 1.0, 1e-5);
+    g_assert_cmpfloat_with_epsilon(b->target_mean[0], 0.0, 1e-5);
+    g_assert_cmpfloat_with_epsilon(b->target_std[0], 1.0, 1e-5);
+    for (size_t r = 0; r < b->n_val; r++) {
+        double want = (a->y_val[r] - a->target_mean[0]) / a->target_std[0];
+        g_assert_cmpfloat_with_epsilon(b->y_val[r], want, 1e-5 * MAX(1.0, fabs(want)));
+    }
+    /* Inputs are untouched by the target key. */
+    g_assert_cmpmem(a->x_train, a->n_train * a->n_in * sizeof(float), b->x_train,
+                    b->n_train * b->n_in * sizeof(float));
+
+    g_autofree char *dir3 = tu_tmpdir();
+    g_autofree char *bce_text =
+        g_strdup_printf(base, " normalize_targets = \"standard\";", "bce");
+    g_autofree char *bce_path = write_cfg(dir3, bce_text);
+    g_autoptr(plan) bad = plan_new(bce_path, NULL, tu_registry(), tu_host(), FALSE, &err);
+    g_assert_null(bad);
+    g_assert_nonnull(err);
+    g_assert_nonnull(strstr(err->message, ":2: "));
+    g_assert_nonnull(strstr(err->message, "dataset.normalize_targets"));
+    g_assert_nonnull(strstr(err->message, "\"bce\""));
+}
+
 /* What detectors are told about a run: every field of fl_probes and fl_layer_desc filled
  * from the configuration and the model, layers found by index, initial values measured on
  * the model's own tensors. */
@@ -609,6 +682,7 @@ int main(int argc, char **argv)
     g_test_add_func("/train/accuracy-columns", test_accuracy_columns);
     g_test_add_func("/train/allocation-failure", test_allocation_failure);
     g_test_add_func("/train/probes-describe", test_probes_describe);
+    g_test_add_func("/train/normalize-targets", test_normalize_targets);
     g_test_add_func("/cli/results-resume-force", test_cli_results_resume_force);
     g_test_add_func("/cli/check-and-plugins", test_cli_check_and_plugins);
     return g_test_run();

@@ -123,9 +123,11 @@ static int constant_output_observe(void *state, const void *opts, const fl_probe
             exact_any ? "the predictions are exactly the same for every input: nothing "
                         "from the inputs reaches the output any more"
                       : "the network predicts (nearly) the same value for every input";
-        /* A symptom's own candidates, for when no cause explains it: the rate, both ways
-         * (which way it is off cannot be told from a flat output). */
+        /* A symptom's own candidates, for when no cause explains it: regression targets
+         * far from unit scale scaled, then the rate, both ways (which way it is off cannot
+         * be told from a flat output). */
         fl_fix_set fixes = {0};
+        fixes_targets_scale(&fixes, p);
         if (isfinite(p->base_lr) && p->base_lr > 0) {
             fl_fixes_add(&fixes, "a smaller rate stops overshooting", "optimizer.lr=%.3g",
                          fl_lr_lower(p->base_lr, 1));
