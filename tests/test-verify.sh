@@ -139,6 +139,27 @@ st=$?
 check "fix FILE.cfg without a verified fix exits 1 and writes nothing" \
   "[ $st = 1 ] && ! test -e '$tmp/ob.cfg' && grep -q 'no fix verified' '$tmp/out'"
 
+# A fix whose runs come out healthy but have not learned in their one epoch is tried next
+# with four times the epochs, and that verifies (real plugins: a relu output under cce).
+cat > "$tmp/short.cfg" <<'EOF'
+seed = 1;
+repeats = 3;
+dataset = { plugin = "blobs"; samples = 300; classes = 3; features = 4; spread = 1.0; normalize = "standard"; };
+model = (
+  { name = "h1"; units = 16; activation = "relu"; init = "he_uniform"; },
+  { name = "out"; units = 3; activation = "relu"; }
+);
+loss = "cce";
+optimizer = { plugin = "adam"; lr = 0.003; };
+train = { epochs = 1; batch = 32; };
+detectors = ( "all" );
+EOF
+# The build's own plugins only: "all" would take in the test detectors too.
+FLATLINE_PLUGIN_PATH="$builddir/plugins" fl fix "$tmp/short.cfg" --results "$tmp/short" -o "$tmp/short-fixed.cfg" -j 2 -q > "$tmp/out" 2>&1
+st=$?
+check "a healthy fix that has not learned yet is tried with more epochs" \
+  "[ $st = 0 ] && grep -q '^output_activation,model.out.activation = softmax,3/3,0/3,no,' '$tmp/short/fixes.csv' && grep -q '^output_activation,model.out.activation = softmax; train.epochs = 4,3/3,0/3,yes,' '$tmp/short/fixes.csv' && grep -q 'epochs = 4;' '$tmp/short-fixed.cfg'"
+
 # A fix that heals the collapse but leaves the runs warning (101 epochs, says the test
 # detector) is completed by what the warning proposes, and the pair is the verified fix.
 fl fix "$tmp/one.cfg" --results "$tmp/p" -o "$tmp/p.cfg" --set train.epochs=101 --set verify=3 -q > "$tmp/out" 2>&1
