@@ -72,19 +72,25 @@ static void column_stats(const float *rows, size_t n, size_t cols, double *mean,
     }
 }
 
+/* Column c of the training and validation rows (cols values each) as (v - shift) / scale:
+ * both splits with the training rows' numbers. */
+static void scale_column(float *train, size_t n_train, float *val, size_t n_val, size_t cols,
+                         size_t c, double shift, double scale)
+{
+    for (size_t r = 0; r < n_train; r++)
+        train[r * cols + c] = (float)((train[r * cols + c] - shift) / scale);
+    for (size_t r = 0; r < n_val; r++)
+        val[r * cols + c] = (float)((val[r * cols + c] - shift) / scale);
+}
+
 /* Regression targets to mean 0 and std 1 per column, with the training rows' statistics
  * (a constant column is only shifted).  Everything after reads the scaled targets: losses,
  * metrics and detectors are in these units. */
 static void standardize_targets(data_split *d)
 {
-    for (size_t c = 0; c < d->n_out; c++) {
-        double shift = d->target_mean[c];
-        double scale = d->target_std[c] > 0 ? d->target_std[c] : 1.0;
-        for (size_t r = 0; r < d->n_train; r++)
-            d->y_train[r * d->n_out + c] = (float)((d->y_train[r * d->n_out + c] - shift) / scale);
-        for (size_t r = 0; r < d->n_val; r++)
-            d->y_val[r * d->n_out + c] = (float)((d->y_val[r * d->n_out + c] - shift) / scale);
-    }
+    for (size_t c = 0; c < d->n_out; c++)
+        scale_column(d->y_train, d->n_train, d->y_val, d->n_val, d->n_out, c, d->target_mean[c],
+                     d->target_std[c] > 0 ? d->target_std[c] : 1.0);
 }
 
 static void normalize(data_split *d, normalize_mode mode)
@@ -105,10 +111,7 @@ static void normalize(data_split *d, normalize_mode mode)
             shift = lo;
             scale = hi > lo ? hi - lo : 1.0;
         }
-        for (size_t r = 0; r < d->n_train; r++)
-            d->x_train[r * d->n_in + c] = (float)((d->x_train[r * d->n_in + c] - shift) / scale);
-        for (size_t r = 0; r < d->n_val; r++)
-            d->x_val[r * d->n_in + c] = (float)((d->x_val[r * d->n_in + c] - shift) / scale);
+        scale_column(d->x_train, d->n_train, d->x_val, d->n_val, d->n_in, c, shift, scale);
     }
 }
 

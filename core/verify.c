@@ -443,6 +443,7 @@ typedef struct verifier {
     GHashTable *fp_cell;     /* fingerprint of a first run -> grid point + 1 */
     verify_report *report;
     int budget_left;
+    double mean_run_ms;      /* the sweep's runs on average (wall_ms), 0 without any */
     GHashTable *after_cands; /* verify_trial* -> candidate* array of its collapsed fixed runs */
     GHashTable *warn_cands;  /* verify_trial* -> the same of its fixed runs that warn too */
 } verifier;
@@ -518,11 +519,7 @@ static gboolean rerun(verifier *v, verify_trial *t, experiment *fixed, const cha
      * plugins' first calls): measured on the seed-failure sweep, 10-20 ms against 2 ms for
      * each run after it.  Runs shorter than that go to one worker; a second would cost
      * more in starting than it saves. */
-    int counted = 0;
-    for (guint i = 0; i < v->records->len; i++)
-        counted += v->records->pdata[i] != NULL;
-    double mean_ms = counted ? v->report->sweep_ms / counted : 0;
-    o.jobs = mean_ms < VERIFY_SHORT_RUN_MS ? 1 : MAX(1, MIN(o.jobs, t->before_n));
+    o.jobs = v->mean_run_ms < VERIFY_SHORT_RUN_MS ? 1 : MAX(1, MIN(o.jobs, t->before_n));
     o.path = cfg_path;
     o.sets = NULL;
     sweep_totals tot;
@@ -866,9 +863,6 @@ static void build_pairs(verifier *v, cell_work *w)
         }
 }
 
-/* The polishing step of a grid point whose fix verified with its runs still warning:
- * the fix with the next candidate its warnings propose.  A pair that verifies with more
- * healthy runs becomes the verified fix. */
 /* Every edit of part is one of whole's: part is a piece of that fix, not another one. */
 static gboolean edits_within(GStrv part, GStrv whole)
 {
@@ -919,6 +913,10 @@ static gboolean polish_single(verifier *v, cell_work *w, gboolean *more, GError 
     return TRUE;
 }
 
+/* The polishing step of a grid point whose fix verified with its runs still warning: the
+ * diagnosis' next single fixes in its place (polish_single), then the fix with the next
+ * candidate its warnings propose.  One that verifies with more healthy runs becomes the
+ * verified fix. */
 static gboolean polish_step(verifier *v, cell_work *w, GError **error)
 {
     gboolean more = TRUE;
@@ -1127,6 +1125,7 @@ verify_report *verify_sweep(plan *s, const verify_options *opt, GError **error)
     g_autofree int *unhealthy = g_new0(int, MAX(s->n_cells, 1)); /* collapsed or failed */
     g_autofree int *warned = g_new0(int, MAX(s->n_cells, 1));
     g_autofree int *healthy = g_new0(int, MAX(s->n_cells, 1));
+    int finished = 0; /* runs with a record */
     for (int i = 0; i < s->n_runs; i++) {
         g_autofree char *id = plan_run_id(s, i);
         int cell = plan_cell_of(s, i);
@@ -1147,8 +1146,10 @@ verify_report *verify_sweep(plan *s, const verify_options *opt, GError **error)
             healthy[cell] += rec->status == RUN_OK && rec->verdict == VERDICT_HEALTHY;
             r->sweep_ms += rec->wall_ms;
             r->sweep_epochs += rec->epochs_run;
+            finished++;
         }
     }
+    v.mean_run_ms = finished ? r->sweep_ms / finished : 0;
     /* A grid point whose runs all finished is evidence for another, for a fix or
      * against it. */
     gboolean any_collapsed = FALSE;

@@ -318,6 +318,32 @@ static void test_accuracy_columns(void)
     }
 }
 
+/* Run 0 of an experiment text, resolved (from a directory of its own, removed after: for
+ * generated data, which reads no file). */
+static run_plan *resolve_run0(const char *text)
+{
+    g_autofree char *dir = tu_tmpdir();
+    g_autofree char *path = write_cfg(dir, text);
+    g_autoptr(GError) err = NULL;
+    g_autoptr(plan) s = plan_new(path, NULL, tu_registry(), tu_host(), FALSE, &err);
+    g_assert_no_error(err);
+    run_plan *r = plan_run_at(s, 0, &err);
+    g_assert_no_error(err);
+    tu_rmtree(dir);
+    return r;
+}
+
+/* The data of run 0 of an experiment text, and its resolved text in *cfg_text. */
+static data_split *load_run0(const char *text, char **cfg_text)
+{
+    g_autoptr(run_plan) r = resolve_run0(text);
+    g_autoptr(GError) err = NULL;
+    *cfg_text = g_strdup(r->cfg_text);
+    data_split *d = data_load(r->exp, tu_host(), &err);
+    g_assert_no_error(err);
+    return d;
+}
+
 /* dataset.normalize_targets = "standard": the training targets come out with mean 0 and
  * std 1 per column, the validation rows scaled by the training rows' statistics (not their
  * own), the target statistics describe the scaled targets; a classification loss refuses
@@ -332,29 +358,17 @@ static void test_normalize_targets(void)
         "loss = \"%s\";\n"
         "optimizer = \"adam\";\n"
         "train = { epochs = 2; };\n";
-    g_autofree char *dir = tu_tmpdir();
     g_autoptr(GError) err = NULL;
 
     g_autofree char *raw_text = g_strdup_printf(base, "", "mse");
-    g_autofree char *raw_path = write_cfg(dir, raw_text);
-    g_autoptr(plan) raw = plan_new(raw_path, NULL, tu_registry(), tu_host(), FALSE, &err);
-    g_assert_no_error(err);
-    g_autoptr(run_plan) rr = plan_run_at(raw, 0, &err);
-    g_assert_no_error(err);
-    g_assert_null(strstr(rr->cfg_text, "normalize_targets"));
-    g_autoptr(data_split) a = data_load(rr->exp, tu_host(), &err);
-    g_assert_no_error(err);
+    g_autofree char *raw_cfg = NULL;
+    g_autoptr(data_split) a = load_run0(raw_text, &raw_cfg);
+    g_assert_null(strstr(raw_cfg, "normalize_targets"));
 
-    g_autofree char *dir2 = tu_tmpdir();
     g_autofree char *std_text = g_strdup_printf(base, " normalize_targets = \"standard\";", "mse");
-    g_autofree char *std_path = write_cfg(dir2, std_text);
-    g_autoptr(plan) sc = plan_new(std_path, NULL, tu_registry(), tu_host(), FALSE, &err);
-    g_assert_no_error(err);
-    g_autoptr(run_plan) rs = plan_run_at(sc, 0, &err);
-    g_assert_no_error(err);
-    g_assert_nonnull(strstr(rs->cfg_text, "normalize_targets = \"standard\";"));
-    g_autoptr(data_split) b = data_load(rs->exp, tu_host(), &err);
-    g_assert_no_error(err);
+    g_autofree char *std_cfg = NULL;
+    g_autoptr(data_split) b = load_run0(std_text, &std_cfg);
+    g_assert_nonnull(strstr(std_cfg, "normalize_targets = \"standard\";"));
 
     g_assert_cmpuint(a->n_train, ==, 60);
     g_assert_cmpuint(b->n_val, ==, a->n_val);
@@ -389,6 +403,7 @@ static void test_normalize_targets(void)
     g_assert_nonnull(strstr(err->message, ":2: "));
     g_assert_nonnull(strstr(err->message, "dataset.normalize_targets"));
     g_assert_nonnull(strstr(err->message, "\"bce\""));
+    tu_rmtree(dir3);
 }
 
 /* What detectors are told about a run: every field of fl_probes and fl_layer_desc filled
@@ -408,13 +423,8 @@ static void test_probes_describe(void)
         "optimizer = { plugin = \"sgd\"; lr = 0.05; schedule = { plugin = "
         "\"exponential_decay\"; decay_steps = 10; decay_rate = 0.5; }; };\n"
         "train = { epochs = 4; batch = 15; };\n";
-    g_autofree char *dir = tu_tmpdir();
-    g_autofree char *path = write_cfg(dir, cfg);
+    g_autoptr(run_plan) rp = resolve_run0(cfg);
     g_autoptr(GError) err = NULL;
-    g_autoptr(plan) s = plan_new(path, NULL, tu_registry(), tu_host(), FALSE, &err);
-    g_assert_no_error(err);
-    g_autoptr(run_plan) rp = plan_run_at(s, 0, &err);
-    g_assert_no_error(err);
     g_autoptr(data_split) d = data_load(rp->exp, tu_host(), &err);
     g_assert_no_error(err);
     g_autoptr(fl_rng) init = rng_derive((uint64_t)rp->seed, TRAIN_STREAM_INIT);
@@ -501,7 +511,6 @@ static void test_probes_describe(void)
     g_assert_true(isnan(fl_epoch_layer(e0, 0)->saturated));
     g_assert_true(isnan(fl_epoch_layer(e0, 1)->saturated));
     g_assert_true(isfinite(fl_epoch_layer(e0, 2)->saturated));
-    tu_rmtree(dir);
 }
 
 /* Bytes of address space this process maps now (/proc/self/statm: pages). */

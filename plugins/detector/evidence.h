@@ -141,15 +141,22 @@ static inline void fixes_lr_lower(fl_fix_set *fixes, const fl_probes *p, const c
 #define TARGETS_MAX_ABS 100.0
 
 /* The largest |target| of a regression whose targets are far from unit scale, or 0 (a
- * classification, probabilities, targets already scaled or of modest size). */
-static inline double targets_unscaled(const fl_probes *p)
+ * classification, probabilities, targets already scaled or of modest size); *at (unless
+ * NULL) receives the output it belongs to. */
+static inline double targets_unscaled(const fl_probes *p, size_t *at)
 {
     double big = 0;
     if (p->n_classes || (p->loss_flags & (FL_LOSS_CLASSIFICATION | FL_LOSS_PROBABILITIES)) ||
         !p->target_min || !p->target_max)
         return 0;
-    for (size_t o = 0; o < p->n_outputs; o++)
-        big = MAX(big, MAX(fabs(p->target_min[o]), fabs(p->target_max[o])));
+    for (size_t o = 0; o < p->n_outputs; o++) {
+        double m = MAX(fabs(p->target_min[o]), fabs(p->target_max[o]));
+        if (m >= big) { /* the last of equals, as named before */
+            big = m;
+            if (at)
+                *at = o;
+        }
+    }
     return big > TARGETS_MAX_ABS ? big : 0;
 }
 
@@ -159,7 +166,7 @@ static inline double targets_unscaled(const fl_probes *p)
  * standardized), with the inputs too when they are raw. */
 static inline void fixes_targets_scale(fl_fix_set *fixes, const fl_probes *p)
 {
-    if (!targets_unscaled(p))
+    if (!targets_unscaled(p, NULL))
         return;
     fl_fixes_add(fixes, "targets of unit scale", "dataset.normalize_targets=standard");
     if (p->normalize == FL_NORMALIZE_NONE) {

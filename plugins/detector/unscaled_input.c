@@ -99,11 +99,8 @@ static int unscaled_input_preflight(void *state, const void *opts_, const fl_pro
      * targets' size squared.  Scaling the inputs alone leaves that (measured on the suite's
      * pow4-unscaled: inputs standardized, still collapsed in 5 of 5 seeds; targets
      * standardized too, healthy in 5 of 5). */
-    double target_big = evidence->len ? targets_unscaled(p) : 0;
     size_t target_at = 0;
-    for (size_t t = 0; target_big > 0 && t < p->n_outputs; t++)
-        if (MAX(fabs(p->target_min[t]), fabs(p->target_max[t])) == target_big)
-            target_at = t;
+    double target_big = evidence->len ? targets_unscaled(p, &target_at) : 0;
     if (target_big > 0) {
         g_string_append_printf(evidence, "; target %s reaches %.3g (std %.3g)",
                                fl_output_name(p, target_at, a, sizeof a), target_big,
