@@ -17,6 +17,8 @@
 #include "slurm.h"
 #include "term.h"
 #include "verify.h"
+#include "outdir.h"
+#include "results.h"
 
 #include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
@@ -44,6 +46,7 @@ static const char usage_text[] =
     "                    fix applied, or say why there is none\n"
     "  slurm FILE.cfg    submit an experiment as a Slurm job array\n"
     "                    (sbatch options after --)\n"
+    "  unpack DIR [RUN...]  write runs/<run>/ of a sweep run with --compact\n"
     "\n"
     "  flatline COMMAND --help   options of a command\n"
     "  flatline --version\n";
@@ -90,6 +93,7 @@ typedef struct run_args {
     gboolean quiet;
     gboolean all; /* check: list every run */
     gboolean no_verify;
+    gboolean compact; /* run: results as journal records, not run directories */
     double min_verify; /* fix: a verification budget of at least this, whatever the file says */
     gboolean strict; /* check: exit 1 on a collapsed-level pre-flight finding */
 } run_args;
@@ -258,7 +262,8 @@ static int run_experiment(const run_args *a, const char *path, int shard_i, int 
                          .jobs = jobs,
                          .threads = threads,
                          .path = path,
-                         .sets = a->sets};
+                         .sets = a->sets,
+                         .compact = a->compact};
     /* Fixes are verified over the whole grid: not by one shard. */
     double budget = a->no_verify || shard_n > 1 ? 0 : MAX(s->base->verify, a->min_verify);
     opt.verifying = budget > 0;
@@ -318,6 +323,9 @@ static int cmd_run_or_check(int argc, char **argv, gboolean check_only)
         {"quiet", 'q', 0, G_OPTION_ARG_NONE, &a.quiet, "print only errors and the summary", NULL},
         {"no-verify", 0, 0, G_OPTION_ARG_NONE, &a.no_verify,
          "do not rerun collapsed grid points with their candidate fixes", NULL},
+        {"compact", 0, 0, G_OPTION_ARG_NONE, &a.compact,
+         "save each worker's runs in one journal file (DIR/journal/) instead of a directory "
+         "per run", NULL},
         {NULL, 0, 0, 0, NULL, NULL, NULL}};
     GOptionEntry check_entries[] = {
         {"set", 0, 0, G_OPTION_ARG_STRING_ARRAY, &a.sets,
@@ -687,6 +695,57 @@ static int cmd_plugins(int argc, char **argv)
     return any_refused ? EXIT_RUNS_FAILED : EXIT_OK;
 }
 
+/* ---------------------------------------------------------------- unpack */
+
+static int cmd_unpack(int argc, char **argv)
+{
+    GOptionEntry entries[] = {{NULL, 0, 0, 0, NULL, NULL, NULL}};
+    g_autoptr(GOptionContext) ctx = command_context(
+        "unpack", "DIR [RUN...] - write the run directories of a sweep run with --compact",
+        "Writes DIR/runs/<run>/ (metrics.csv, verdict.json, run.cfg, run.result) from the\n"
+        "journal records of the runs named (r0007 ...), or of every finished run; runs\n"
+        "that have their directory already are left as they are.");
+    g_option_context_add_main_entries(ctx, entries, NULL);
+    g_autoptr(GError) err = NULL;
+    if (!g_option_context_parse(ctx, &argc, &argv, &err))
+        return usage_error("%s: %s", argv[0], err->message);
+    if (argc < 2)
+        return usage_error("unpack needs a results directory (and, if not all, the runs)");
+    const char *dir = argv[1];
+    if (!outdir_holds_results(dir))
+        return usage_error("%s holds no flatline results (no experiment.cfg written by "
+                           "flatline): give the directory a sweep wrote",
+                           dir);
+    g_autoptr(GPtrArray) ids = g_ptr_array_new_with_free_func(g_free);
+    if (argc > 2) {
+        for (int i = 2; i < argc; i++) {
+            if (!outdir_is_run_name(argv[i]) || !results_run_saved(dir, argv[i]))
+                return usage_error("%s: no finished run named \"%s\" (runs are named as in "
+                                   "summary.csv: r0007)",
+                                   dir, argv[i]);
+            g_ptr_array_add(ids, g_strdup(argv[i]));
+        }
+    } else {
+        g_autofree char *summary_path = g_build_filename(dir, "summary.csv", NULL);
+        g_autofree char *text = NULL;
+        if (!g_file_get_contents(summary_path, &text, NULL, &err))
+            return usage_error("%s", err->message);
+        g_auto(GStrv) lines = g_strsplit(text, "\n", -1);
+        for (guint i = 1; lines[i]; i++) {
+            g_autofree char *id = g_strndup(lines[i], strcspn(lines[i], ","));
+            if (outdir_is_run_name(id) && results_run_saved(dir, id))
+                g_ptr_array_add(ids, g_steal_pointer(&id));
+        }
+    }
+    for (guint i = 0; i < ids->len; i++)
+        if (!results_unpack_run(dir, ids->pdata[i], &err)) {
+            g_printerr("flatline: %s\n", err->message);
+            return EXIT_RUNS_FAILED;
+        }
+    g_print("%u run%s in %s/runs\n", ids->len, ids->len == 1 ? "" : "s", dir);
+    return EXIT_OK;
+}
+
 /* ---------------------------------------------------------------- main */
 
 int cli_main(int argc, char **argv)
@@ -744,8 +803,10 @@ int cli_main(int argc, char **argv)
         return slurm_main(sub_argc, sub_argv);
     if (strcmp(cmd, "fix") == 0)
         return cmd_fix(sub_argc, sub_argv);
-    static const char *const commands[] = {"run",    "check", "plugins", "plot",
-                                           "report", "slurm", "fix"};
+    if (strcmp(cmd, "unpack") == 0)
+        return cmd_unpack(sub_argc, sub_argv);
+    static const char *const commands[] = {"run",   "check", "plugins", "plot",  "report",
+                                           "slurm", "fix",   "unpack"};
     g_autofree char *hint = suggest_name(cmd, commands, G_N_ELEMENTS(commands));
     g_printerr("flatline: unknown command \"%s\"%s\n\n%s", cmd, hint, usage_text);
     return EXIT_USAGE;

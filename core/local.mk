@@ -17,7 +17,7 @@ core_libflatline_core_la_SOURCES = \
 	core/runresult.c core/runresult.h \
 	core/train.c core/train.h \
 	core/csv.c core/csv.h \
-	core/results.c core/results.h \
+	core/results.c core/results.h core/journal.c core/journal.h \
 	core/verdict.c core/verdict.h \
 	core/outdir.c core/outdir.h \
 	core/plan.c core/plan.h \

@@ -13,6 +13,7 @@
 #include <glib/gstdio.h>
 
 #include "about.h"
+#include "journal.h"
 
 #define OUTDIR_LOCK ".lock"
 #define OUTDIR_SHARD_LOCK ".lock-shard-"
@@ -20,7 +21,8 @@
 static const char *const outdir_top_files[] = {"experiment.cfg", "summary.csv", "cells.csv",
                                                "fixes.csv",      "report.html", "slurm.info",
                                                NULL};
-static const char *const outdir_top_dirs[] = {"plots", "slurm", "runs", "verify", NULL};
+static const char *const outdir_top_dirs[] = {"plots", "slurm", "runs", "verify", JOURNAL_DIR,
+                                              NULL};
 static const char *const outdir_tables[] = {"summary.csv", "cells.csv", "fixes.csv",
                                             "report.html", NULL};
 static const char *const outdir_run_files[] = {"metrics.csv", "verdict.json", "run.cfg",
@@ -48,7 +50,7 @@ static gboolean outdir_is_file_or_twin(const char *name, const char *const *file
 }
 
 /* "r0007": a run's directory name. */
-static gboolean outdir_is_run_name(const char *name)
+gboolean outdir_is_run_name(const char *name)
 {
     if (name[0] != 'r' || strlen(name + 1) < 4)
         return FALSE;
@@ -404,6 +406,7 @@ static void outdir_clear_run(const char *run_dir)
 
 void outdir_clear(const char *dir)
 {
+    journal_clear(dir);
     g_autofree char *runs = g_build_filename(dir, "runs", NULL);
     if (outdir_is_real_dir(runs)) {
         g_autoptr(GDir) d = g_dir_open(runs, 0, NULL);

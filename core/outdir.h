@@ -47,4 +47,8 @@ gboolean outdir_prepare_run(const char *dir, const char *id, GError **error);
 /* runs/<id>/ made (or found) as a real directory to write the run's files into. */
 gboolean outdir_make_run_dir(const char *dir, const char *id, GError **error);
 
+/* Is name a run's name as flatline gives them ("r0007": r and at least four digits)?
+ * Nothing else names a run directory, so no name read from a file can lead outside runs/. */
+gboolean outdir_is_run_name(const char *name);
+
 #endif

@@ -61,11 +61,20 @@ static GPtrArray *plotdata_csv_parse(const char *text)
     return rows;
 }
 
+static plotdata_csv *plotdata_csv_from_text(const char *path, const char *text,
+                                            GError **error);
+
 plotdata_csv *plotdata_csv_read(const char *path, GError **error)
 {
     g_autofree char *text = NULL;
     if (!g_file_get_contents(path, &text, NULL, error))
         return NULL;
+    return plotdata_csv_from_text(path, text, error);
+}
+
+/* The table in text, read from path (named in messages). */
+static plotdata_csv *plotdata_csv_from_text(const char *path, const char *text, GError **error)
+{
     GPtrArray *rows = plotdata_csv_parse(text);
     if (rows->len == 0) {
         g_ptr_array_free(rows, TRUE);
@@ -374,7 +383,8 @@ void plotdata_metrics_free(plotdata_metrics *m)
 plotdata_metrics *plotdata_metrics_read(const char *dir, const char *run_id, GError **error)
 {
     g_autofree char *path = g_build_filename(dir, "runs", run_id, "metrics.csv", NULL);
-    g_autoptr(plotdata_csv) t = plotdata_csv_read(path, error);
+    g_autofree char *text = results_read_part(dir, run_id, "metrics.csv", NULL, error);
+    g_autoptr(plotdata_csv) t = text ? plotdata_csv_from_text(path, text, error) : NULL;
     if (!t)
         return NULL;
     plotdata_metrics *m = g_new0(plotdata_metrics, 1);

@@ -74,6 +74,8 @@ static gboolean spawn_worker(worker *w, const sweep_options *opt, GError **error
     g_ptr_array_add(argv, g_strdup("-o"));
     g_ptr_array_add(argv, g_strdup(opt->out_dir));
     g_ptr_array_add(argv, g_strdup_printf("--threads=%d", opt->threads));
+    if (opt->compact)
+        g_ptr_array_add(argv, g_strdup("--compact"));
     for (char **s = opt->sets; s && *s; s++)
         g_ptr_array_add(argv, g_strdup_printf("--set=%s", *s));
     g_ptr_array_add(argv, NULL);
@@ -293,8 +295,7 @@ static gboolean wants_job(const worker *w)
 static gboolean has_saved_result(const sweep_options *opt, const plan *s, guint index)
 {
     g_autofree char *id = plan_run_id(s, (int)index);
-    g_autofree char *path = g_build_filename(opt->out_dir, "runs", id, "run.result", NULL);
-    return g_file_test(path, G_FILE_TEST_IS_REGULAR);
+    return results_run_saved(opt->out_dir, id);
 }
 
 /* A worker is gone with the runs it held (jobs, reaped already): charge `charged` with

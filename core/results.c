@@ -5,6 +5,7 @@
 #include "csv.h"
 #include "outdir.h"
 #include "detect.h"
+#include "journal.h"
 #include "verdict.h"
 
 #include <errno.h>
@@ -199,6 +200,7 @@ typedef struct batch_entry {
 
 struct results_batch {
     char *dir;
+    journal_writer *journal; /* the compact layout: records instead of run directories */
     GArray *entries; /* batch_entry */
     gint64 first;    /* when the first entry was added (monotonic, us) */
 };
@@ -225,8 +227,16 @@ void results_batch_free(results_batch *b)
     if (!b)
         return;
     g_array_unref(b->entries);
+    journal_writer_free(b->journal);
     g_free(b->dir);
     g_free(b);
+}
+
+results_batch *results_batch_new_compact(const char *dir)
+{
+    results_batch *b = results_batch_new(dir);
+    b->journal = journal_writer_new(dir);
+    return b;
 }
 
 guint results_batch_len(const results_batch *b) { return b->entries->len; }
@@ -246,9 +256,36 @@ const GError *results_batch_error(const results_batch *b, guint i)
     return g_array_index(b->entries, batch_entry, i).error;
 }
 
+/* The compact layout: the run's four texts as one record of the worker's journal. */
+static void results_batch_add_record(results_batch *b, const run_result *rec,
+                                     const char *run_cfg)
+{
+    gsize len = 0;
+    g_autofree char *result = result_text(rec, &len);
+    g_autofree char *vj = verdict_json_text(rec);
+    const GString *m = rec->metrics;
+    const char *texts[JOURNAL_N_PARTS] = {[JOURNAL_RESULT] = result,
+                                          [JOURNAL_METRICS] = m ? m->str : "",
+                                          [JOURNAL_VERDICT] = vj,
+                                          [JOURNAL_CFG] = run_cfg};
+    const gssize lens[JOURNAL_N_PARTS] = {[JOURNAL_RESULT] = (gssize)len,
+                                          [JOURNAL_METRICS] = m ? (gssize)m->len : 0,
+                                          [JOURNAL_VERDICT] = -1,
+                                          [JOURNAL_CFG] = -1};
+    journal_writer_add(b->journal, rec->id, texts, lens);
+}
+
 gboolean results_batch_add(results_batch *b, const run_result *rec, const char *run_cfg,
                            GError **error)
 {
+    if (b->journal) {
+        results_batch_add_record(b, rec, run_cfg);
+        batch_entry e = {rec->index, g_strdup(rec->id), NULL, 0, NULL};
+        if (!b->entries->len)
+            b->first = g_get_monotonic_time();
+        g_array_append_val(b->entries, e);
+        return TRUE;
+    }
     g_autofree char *run_dir = g_build_filename(b->dir, "runs", rec->id, NULL);
     /* Never through a link, even one planted after the sweep checked the directory. */
     if (!outdir_make_run_dir(b->dir, rec->id, error))
@@ -286,6 +323,14 @@ void results_batch_commit(results_batch *b)
 {
     if (!b->entries->len)
         return;
+    if (b->journal) {
+        GError *err = NULL;
+        if (!journal_writer_commit(b->journal, &err))
+            for (guint i = 0; i < b->entries->len; i++)
+                g_array_index(b->entries, batch_entry, i).error = g_error_copy(err);
+        g_clear_error(&err);
+        return;
+    }
     /* The batch's files on disk first, so that no run.result written next can mark as
      * done a run whose files a power loss could still take; then the markers, renamed
      * in whole; then one more sync, so that a run answered as saved stays saved. */
@@ -315,13 +360,76 @@ gboolean results_save_run(const char *dir, const run_result *rec, const char *ru
     return TRUE;
 }
 
+gboolean results_run_saved(const char *dir, const char *id)
+{
+    g_autofree char *path = g_build_filename(dir, "runs", id, "run.result", NULL);
+    return g_file_test(path, G_FILE_TEST_IS_REGULAR) || journal_has(dir, id);
+}
+
+char *results_read_part(const char *dir, const char *id, const char *file, gsize *len,
+                        GError **error)
+{
+    g_autofree char *path = g_build_filename(dir, "runs", id, file, NULL);
+    char *text = NULL;
+    if (g_file_test(path, G_FILE_TEST_EXISTS)) {
+        g_file_get_contents(path, &text, len, error);
+        return text;
+    }
+    for (int p = 0; p < JOURNAL_N_PARTS; p++)
+        if (strcmp(journal_part_file(p), file) == 0) {
+            text = journal_read(dir, id, p, len, error);
+            break;
+        }
+    if (!text && error && !*error)
+        g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_NOENT,
+                    "%s: no such file, and no record of run %s in %s/%s", path, id, dir,
+                    JOURNAL_DIR);
+    return text;
+}
+
+gboolean results_unpack_run(const char *dir, const char *id, GError **error)
+{
+    static const char *const files[] = {"metrics.csv", "verdict.json", "run.cfg",
+                                        "run.result"};
+    g_autofree char *run_dir = g_build_filename(dir, "runs", id, NULL);
+    g_autofree char *marker = g_build_filename(run_dir, "run.result", NULL);
+    if (g_file_test(marker, G_FILE_TEST_IS_REGULAR) || !journal_has(dir, id))
+        return TRUE; /* unpacked already, or never packed */
+    if (!outdir_make_run_dir(dir, id, error))
+        return FALSE;
+    /* run.result last: a directory without it is not a finished run, and the journal
+     * still answers for it. */
+    for (guint i = 0; i < G_N_ELEMENTS(files); i++) {
+        gsize len = 0;
+        g_autofree char *text = results_read_part(dir, id, files[i], &len, error);
+        g_autofree char *path = g_build_filename(run_dir, files[i], NULL);
+        if (!text || !results_write(path, text, (gssize)len, FALSE, error))
+            return FALSE;
+    }
+    return TRUE;
+}
+
 run_result *results_load_run(const char *dir, const char *id, GError **error)
 {
     g_autofree char *path = g_build_filename(dir, "runs", id, "run.result", NULL);
-    if (!g_file_test(path, G_FILE_TEST_EXISTS))
-        return NULL;
     g_autoptr(GKeyFile) kf = g_key_file_new();
-    if (!g_key_file_load_from_file(kf, path, G_KEY_FILE_NONE, error)) {
+    gboolean loaded;
+    if (g_file_test(path, G_FILE_TEST_EXISTS)) {
+        loaded = g_key_file_load_from_file(kf, path, G_KEY_FILE_NONE, error);
+    } else {
+        /* The compact layout: the run's record in a worker's journal. */
+        gsize len = 0;
+        GError *err = NULL;
+        g_autofree char *text = journal_read(dir, id, JOURNAL_RESULT, &len, &err);
+        if (!text && !err)
+            return NULL;
+        g_free(path);
+        path = g_strdup_printf("%s/%s (run %s)", dir, JOURNAL_DIR, id);
+        loaded = text && g_key_file_load_from_data(kf, text, len, G_KEY_FILE_NONE, &err);
+        if (err)
+            g_propagate_error(error, err);
+    }
+    if (!loaded) {
         g_prefix_error(error, "%s: damaged or from another version of flatline; rerun with "
                               "--force or use another -o: ",
                        path);

@@ -33,6 +33,9 @@ typedef struct results_batch results_batch;
 #define RESULTS_BATCH_MS 250
 
 results_batch *results_batch_new(const char *dir);
+/* The compact layout (journal.h): the batch's runs become records of one journal file,
+ * committed with one fdatasync of that file. */
+results_batch *results_batch_new_compact(const char *dir);
 void results_batch_free(results_batch *b);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(results_batch, results_batch_free)
 /* Write the run's metrics.csv, verdict.json and run.cfg (each whole, not synced) and keep
@@ -53,6 +56,18 @@ void results_batch_clear(results_batch *b);
 /* The result of a finished run (without its metrics), or NULL (no error) if the run is
  * not finished. */
 run_result *results_load_run(const char *dir, const char *id, GError **error);
+
+/* Does run id have a result in dir: runs/<id>/run.result, or a record in a journal? */
+gboolean results_run_saved(const char *dir, const char *id);
+/* One of a run's files ("metrics.csv", "verdict.json", "run.cfg", "run.result") from its
+ * directory, or from its journal record in the compact layout; NULL with error set when
+ * there is neither. */
+char *results_read_part(const char *dir, const char *id, const char *file, gsize *len,
+                        GError **error);
+
+/* Write runs/<id>/ from the run's journal record (the compact layout), as the default
+ * layout has it; nothing to do when it has its directory already or no record. */
+gboolean results_unpack_run(const char *dir, const char *id, GError **error);
 
 /* summary.csv from records in run order (missing runs are left out). */
 gboolean results_write_summary(const char *dir, GPtrArray *records, GStrv axis_keys,

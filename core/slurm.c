@@ -37,6 +37,7 @@ typedef struct slurm_args {
     int jobs;
     int threads;
     gboolean dry_run;
+    gboolean compact;
 } slurm_args;
 
 /* Everything the job script and the submission are made of. */
@@ -52,6 +53,7 @@ typedef struct slurm_job {
     const char *partition, *time; /* NULL: the cluster's default */
     char **sets;         /* --set arguments as given (borrowed, may be NULL) */
     char **extra;        /* sbatch arguments after "--" (borrowed, NULL-terminated) */
+    gboolean compact;    /* the tasks run with --compact */
 } slurm_job;
 
 static void slurm_job_clear(slurm_job *j)
@@ -198,6 +200,8 @@ static char *slurm_script_text(const slurm_job *j)
                            " --shard \"${SLURM_ARRAY_TASK_ID:?is not set: submit this script "
                            "with sbatch}/%d\" -j %d --threads %d --quiet --no-plots",
                            j->tasks, j->jobs, j->threads);
+    if (j->compact)
+        g_string_append(s, " --compact");
     for (char **set = j->sets; set && *set; set++) {
         g_autofree char *arg = g_strconcat("--set=", *set, NULL);
         slurm_append_quoted(s, arg);
@@ -367,6 +371,7 @@ static gboolean slurm_job_init(slurm_job *j, const slurm_args *a, const char *pa
     j->partition = a->partition;
     j->time = a->time;
     j->sets = a->sets;
+    j->compact = a->compact;
     j->tasks = a->tasks > 0 ? a->tasks : MIN(j->n_runs, SLURM_DEFAULT_MAX_TASKS);
     if (j->tasks > j->n_runs) {
         g_printerr("flatline: slurm: --tasks %d is more than the %d run%s: using %d tasks\n",
@@ -511,6 +516,8 @@ int slurm_main(int argc, char **argv)
          "oneDNN threads per run (default 1); each task asks for J x T CPUs", "T"},
         {"dry-run", 0, 0, G_OPTION_ARG_NONE, &a.dry_run,
          "print the job script and the sbatch command; write and submit nothing", NULL},
+        {"compact", 0, 0, G_OPTION_ARG_NONE, &a.compact,
+         "the tasks save runs in journal files (DIR/journal/), not a directory per run", NULL},
         {NULL, 0, 0, 0, NULL, NULL, NULL}};
     g_autoptr(GOptionContext) ctx =
         g_option_context_new("FILE.cfg [-- SBATCH-OPTIONS...] - submit an experiment as a "

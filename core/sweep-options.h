@@ -18,6 +18,7 @@ typedef struct sweep_options {
     char **sets;        /* the --set arguments as given, for the workers */
     gboolean no_table;  /* print no table at the end (verification reruns: verify.c) */
     gboolean verifying; /* fixes are verified next: the table leaves unverified advice out */
+    gboolean compact;   /* results as journal records, not run directories (journal.h) */
 } sweep_options;
 
 typedef struct sweep_totals {

@@ -723,6 +723,9 @@ static JsonNode *cell_json(const verify_report *r, const verify_cell *vc, GPtrAr
 static gboolean add_to_verdict(const char *dir, const char *id, JsonNode *member,
                                GError **error)
 {
+    /* The compact layout: a run the verification speaks of gets its directory. */
+    if (!results_unpack_run(dir, id, error))
+        return FALSE;
     g_autofree char *path = g_build_filename(dir, "runs", id, "verdict.json", NULL);
     g_autofree char *text = verdict_json_with_member(path, "verification", member);
     return !text || results_write(path, text, -1, FALSE, error);

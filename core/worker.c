@@ -90,10 +90,12 @@ int worker_main(int argc, char **argv)
     char *out_dir = NULL;
     char **sets = NULL;
     int threads = 1;
+    gboolean compact = FALSE;
     GOptionEntry entries[] = {
         {"output", 'o', 0, G_OPTION_ARG_FILENAME, &out_dir, NULL, NULL},
         {"threads", 0, 0, G_OPTION_ARG_INT, &threads, NULL, NULL},
         {"set", 0, 0, G_OPTION_ARG_STRING_ARRAY, &sets, NULL, NULL},
+        {"compact", 0, 0, G_OPTION_ARG_NONE, &compact, NULL, NULL},
         {NULL, 0, 0, 0, NULL, NULL, NULL}};
     g_autoptr(GOptionContext) ctx = g_option_context_new(NULL);
     g_option_context_add_main_entries(ctx, entries, NULL);
@@ -126,7 +128,8 @@ int worker_main(int argc, char **argv)
         g_printerr("flatline __worker: %s\n", err->message);
         return 2;
     }
-    g_autoptr(results_batch) batch = results_batch_new(out_dir);
+    g_autoptr(results_batch) batch =
+        compact ? results_batch_new_compact(out_dir) : results_batch_new(out_dir);
     g_autoptr(runner_cache) cache = runner_cache_new();
     g_autoptr(GString) in = g_string_new(NULL);
     char *line;

@@ -20,7 +20,7 @@ check "run's options" "$(complete_line "$fl" run --no)" --no-plots
 check "plugin kinds" "$(complete_line "$fl" plugins det)" detector
 check "plugin names" "$(complete_line "$fl" plugins detector dead)" dead_relu
 # Every long option a command's --help lists is completed (the lists are kept by hand).
-for cmd in run check plot report fix slurm plugins; do
+for cmd in run check plot report fix slurm plugins unpack; do
     offered=$(complete_line "$fl" "$cmd" -)
     missing=
     for opt in $("$fl" "$cmd" --help-all 2>/dev/null |

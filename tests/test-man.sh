@@ -26,7 +26,7 @@ for page in "$src/doc/flatline.1" "$src/doc/flatline-plugin.7"; do
 done
 # Every option a command's --help offers is in flatline(1).
 if [ -n "${FLATLINE:-}" ]; then
-    for cmd in run check plugins plot report slurm fix; do
+    for cmd in run check plugins plot report slurm fix unpack; do
         n=$((n + 1))
         missing=
         for opt in $("$FLATLINE" "$cmd" --help 2>/dev/null | sed -n 's/^  *\(-., \)\{0,1\}\(--[a-z][a-z-]*\).*/\2/p'); do
