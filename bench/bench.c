@@ -19,12 +19,13 @@
  *              --quiet --no-plots --no-verify` for J = 1 and every power of two up to the
  *              cores: runs per second, parallel efficiency (rate / (J x rate at -j 1)), the
  *              serial fraction that efficiency implies (Karp-Flatt) and what Amdahl's law
- *              then gives for 16 cores.
+ *              then gives for 16 cores; then the same sweeps with --compact (a journal file
+ *              per worker instead of four files per run).
  * 7. split:    where a run of that sweep goes at -j 1, per run: training (probes
  *              included: they are the metrics), detectors (all against none, in process),
  *              files (metrics.csv, verdict.json, run.cfg, run.result written and committed
  *              by batches as a worker does, and as they were before, one sync pair per
- *              run), and coordination (the rest of the sweep's wall time per run: process
+ *              run, and as --compact writes them), and coordination (the rest of the sweep's wall time per run: process
  *              start, planning, dispatch, summary tables).
  * 8. torch:    the same sweep in PyTorch (bench/torch_ensemble.py with Debian's
  *              python3-torch, when installed): all runs as one stacked ensemble with the
@@ -473,13 +474,14 @@ static char *bench_seed1200_cfg(bench *b, gboolean detectors)
 
 /* Seconds for `flatline run` of path at -j jobs, result files included (a fresh
  * directory, removed afterwards). */
-static double bench_sweep_once(bench *b, const char *path, int jobs)
+static double bench_sweep_once(bench *b, const char *path, int jobs, gboolean compact)
 {
     static int serial;
     g_autofree char *out = g_strdup_printf("%s/sweep1200-%d", b->tmp, serial++);
     g_autofree char *j = g_strdup_printf("%d", jobs);
-    char *argv[] = {FL_BUILD_EXE, "run", (char *)path, "-o", out, "-j", j, "--quiet",
-                    "--no-plots", "--no-verify", NULL};
+    char *argv[] = {FL_BUILD_EXE, "run",   (char *)path,  "-o",          out,
+                    "-j",         j,       "--quiet",     "--no-plots",  "--no-verify",
+                    compact ? "--compact" : NULL, NULL};
     g_autofree char *so = NULL, *se = NULL;
     g_autoptr(GError) err = NULL;
     int status = 0;
@@ -497,11 +499,12 @@ static double bench_sweep_once(bench *b, const char *path, int jobs)
 }
 
 /* Median runs/s of the 1200-run sweep at -j jobs over reps sweeps. */
-static double bench_sweep_rate(bench *b, const char *path, int jobs, int reps)
+static double bench_sweep_rate(bench *b, const char *path, int jobs, int reps,
+                               gboolean compact)
 {
     double *t = g_new(double, reps);
     for (int r = 0; r < reps; r++)
-        t[r] = bench_sweep_once(b, path, jobs);
+        t[r] = bench_sweep_once(b, path, jobs, compact);
     double rate = BENCH_SEED1200_RUNS / bench_median(t, reps);
     g_free(t);
     return rate;
@@ -512,10 +515,10 @@ static void bench_scaling(bench *b)
     g_autofree char *path = bench_seed1200_cfg(b, TRUE);
     /* Sweeps are long: three each, after one that warms the page cache. */
     int reps = 3;
-    bench_sweep_once(b, path, MIN(b->cores, 2));
+    bench_sweep_once(b, path, MIN(b->cores, 2), FALSE);
     double r1 = 0;
     for (int j = 1; j <= b->cores; j *= 2) {
-        double rate = bench_sweep_rate(b, path, j, reps);
+        double rate = bench_sweep_rate(b, path, j, reps, FALSE);
         if (j == 1) {
             r1 = b->rate_j1 = rate;
             bench_report(b, "sweep1200_runs_per_s", 1, rate, "runs/s", NULL, -1);
@@ -537,6 +540,22 @@ static void bench_scaling(bench *b)
                "runs as fast as here)\n",
                s16, s16 * r1);
     }
+    /* The compact layout (run --compact): one journal file per worker, no file per run. */
+    double c1 = 0;
+    for (int j = 1; j <= b->cores; j *= 2) {
+        double rate = bench_sweep_rate(b, path, j, reps, TRUE);
+        g_autofree char *name = g_strdup_printf("sweep1200_compact_runs_per_s_j%d", j);
+        if (j == 1) {
+            c1 = rate;
+            bench_report(b, name, 1, rate, "runs/s", NULL, -1);
+            continue;
+        }
+        g_autofree char *eff_name = g_strdup_printf("parallel_efficiency_compact_j%d", j);
+        bench_report(b, name, j, rate, "runs/s", j == 2 ? ">= 1000" : NULL,
+                     j == 2 ? rate >= 1000 : -1);
+        bench_report(b, eff_name, j, 100 * rate / (j * c1), "%", ">= 90",
+                     rate / (j * c1) >= 0.9);
+    }
 }
 
 /* Which run of s a trained result is, as a worker's runner says before saving it. */
@@ -556,13 +575,14 @@ static void bench_identify(plan *s, int i, run_result *rec)
 /* Seconds per run to save n runs' files into dir: by batches of RESULTS_BATCH_RUNS (what
  * a worker does), or each run on its own with its two syncs (batched = FALSE: before). */
 static double bench_files(bench *b, plan *s, run_result *outs, const char *cfg_text, int n,
-                          gboolean batched)
+                          gboolean batched, gboolean compact)
 {
-    g_autofree char *dir =
-        g_strdup_printf("%s/files-%s", b->tmp, batched ? "batched" : "single");
+    g_autofree char *dir = g_strdup_printf("%s/files-%s", b->tmp,
+                                           compact ? "compact" : batched ? "batched" : "single");
     g_mkdir_with_parents(dir, 0755);
     g_autoptr(GError) err = NULL;
-    g_autoptr(results_batch) batch = results_batch_new(dir);
+    g_autoptr(results_batch) batch =
+        compact ? results_batch_new_compact(dir) : results_batch_new(dir);
     double t0 = bench_wall();
     for (int i = 0; i < n; i++) {
         bench_identify(s, i, &outs[i]);
@@ -612,24 +632,28 @@ static void bench_split(bench *b)
     t_none /= n;
     g_autoptr(GError) err = NULL;
     g_autoptr(run_plan) one = plan_run_at(all, 0, &err);
-    double files = bench_files(b, all, outs, one ? one->cfg_text : "", n, TRUE);
-    double files_single = bench_files(b, all, outs, one ? one->cfg_text : "", n, FALSE);
+    double files = bench_files(b, all, outs, one ? one->cfg_text : "", n, TRUE, FALSE);
+    double files_single = bench_files(b, all, outs, one ? one->cfg_text : "", n, FALSE, FALSE);
+    double files_compact = bench_files(b, all, outs, one ? one->cfg_text : "", n, TRUE, TRUE);
     for (int k = 0; k < n; k++)
         run_result_clear(&outs[k]);
     g_free(outs);
     if (!(b->rate_j1 > 0))
-        b->rate_j1 = bench_sweep_rate(b, path_all, 1, 3);
+        b->rate_j1 = bench_sweep_rate(b, path_all, 1, 3, FALSE);
     double per_run = 1 / b->rate_j1;
     double coord = per_run - t_all - files;
     bench_report(b, "split_train_ms", 1, 1e3 * t_none, "ms/run", NULL, -1);
     bench_report(b, "split_detectors_ms", 1, 1e3 * (t_all - t_none), "ms/run", NULL, -1);
     bench_report(b, "split_files_ms", 1, 1e3 * files, "ms/run", NULL, -1);
     bench_report(b, "split_files_per_run_sync_ms", 1, 1e3 * files_single, "ms/run", NULL, -1);
+    bench_report(b, "split_files_compact_ms", 1, 1e3 * files_compact, "ms/run", NULL, -1);
     bench_report(b, "split_coordination_ms", 1, 1e3 * coord, "ms/run", NULL, -1);
     printf("  (at -j 1 a run takes %.3f ms: train and probes %.0f%%, detectors %.0f%%, files "
-           "%.0f%%, coordination %.0f%%; files with a sync pair per run would take %.3f ms)\n",
+           "%.0f%%, coordination %.0f%%; files with a sync pair per run would take %.3f ms, "
+           "with --compact %.3f ms)\n",
            1e3 * per_run, 100 * t_none / per_run, 100 * (t_all - t_none) / per_run,
-           100 * files / per_run, 100 * coord / per_run, 1e3 * files_single);
+           100 * files / per_run, 100 * coord / per_run, 1e3 * files_single,
+           1e3 * files_compact);
 }
 
 static void bench_torch(bench *b)
