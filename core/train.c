@@ -80,10 +80,8 @@ static void shuffle(size_t *idx, size_t n, fl_rng *rng)
  * dead_relu only at epoch 6). */
 enum { STOP_WAIT_FOR_CAUSE = 5 };
 
-/* Diagnose the findings that hold now; TRUE when the run should stop here.  *since: the
- * epoch the verdict first became collapsed (-1 until then). */
-static gboolean diagnose_now(const experiment *e, detect_set *det, gboolean final, int epoch,
-                             int *since, run_result *out)
+/* The diagnosis of the findings that hold now, as the run's outcome. */
+static void record_diagnosis(detect_set *det, gboolean final, run_result *out)
 {
     diagnosis dg;
     diagnose(detect_findings(det), final, &dg);
@@ -91,18 +89,35 @@ static gboolean diagnose_now(const experiment *e, detect_set *det, gboolean fina
     g_free(out->causes);
     out->causes = diagnosis_causes(&dg);
     g_ptr_array_set_size(out->findings, 0);
-    gboolean has_cause = FALSE;
-    for (guint i = 0; i < dg.ordered->len; i++) {
-        const finding_rec *f = dg.ordered->pdata[i];
-        has_cause |= diagnosis_is_cause(f);
-        g_ptr_array_add(out->findings, finding_rec_copy(f));
-    }
+    for (guint i = 0; i < dg.ordered->len; i++)
+        g_ptr_array_add(out->findings, finding_rec_copy(dg.ordered->pdata[i]));
     diagnosis_clear(&dg);
-    if (final || e->train.stop_on != STOP_ON_COLLAPSED || out->verdict != VERDICT_COLLAPSED)
+}
+
+/* TRUE when the run should stop here: its diagnosis is a certain collapse (recorded in
+ * out then).  *since: the epoch the verdict first became collapsed (-1 until then).  Only
+ * the verdict is needed to decide, so the findings are copied out only when the run
+ * stops: a run that goes on is diagnosed again at its end (measured: copying them every
+ * epoch was a fifth of what the detectors cost on the seed-scale sweep). */
+static gboolean diagnose_now(const experiment *e, detect_set *det, int epoch, int *since,
+                             run_result *out)
+{
+    if (e->train.stop_on != STOP_ON_COLLAPSED)
+        return FALSE;
+    diagnosis dg;
+    diagnose(detect_findings(det), FALSE, &dg);
+    gboolean collapsed = dg.verdict == VERDICT_COLLAPSED, has_cause = FALSE;
+    for (guint i = 0; i < dg.ordered->len; i++)
+        has_cause |= diagnosis_is_cause(dg.ordered->pdata[i]);
+    diagnosis_clear(&dg);
+    if (!collapsed)
         return FALSE;
     if (*since < 0)
         *since = epoch;
-    return has_cause || epoch - *since >= STOP_WAIT_FOR_CAUSE;
+    if (!has_cause && epoch - *since < STOP_WAIT_FOR_CAUSE)
+        return FALSE;
+    record_diagnosis(det, FALSE, out);
+    return TRUE;
 }
 
 /* The schedule's rate for the step after `steps` steps (NaN: an optimizer without lr). */
@@ -160,7 +175,7 @@ static gboolean train_loop(const experiment *e, uint64_t seed, model *m, const d
         !probes_record(book, 0, &sc, error) || !detect_preflight(det, view, error))
         return FALSE;
     int collapsed_since = -1;
-    if (diagnose_now(e, det, FALSE, 0, &collapsed_since, out)) {
+    if (diagnose_now(e, det, 0, &collapsed_since, out)) {
         out->stopped_early = TRUE;
         return TRUE;
     }
@@ -215,7 +230,7 @@ static gboolean train_loop(const experiment *e, uint64_t seed, model *m, const d
         out->epochs_run = epoch;
         out->final_loss = sc.loss;
         out->final_val_loss = sc.val_loss;
-        if (diagnose_now(e, det, FALSE, epoch, &collapsed_since, out)) {
+        if (diagnose_now(e, det, epoch, &collapsed_since, out)) {
             out->stopped_early = epoch < e->train.epochs;
             break;
         }
@@ -274,9 +289,9 @@ gboolean train_run(const experiment *e, uint64_t seed, fl_host *host, run_result
         out->status = RUN_CRASHED;
         out->reason = g_strdup(err->message);
     }
-    int unused = -1;
-    if (out->status == RUN_OK)
-        diagnose_now(e, det, TRUE, out->epochs_run, &unused, out);
+    /* The final diagnosis; a run that crashed or timed out keeps what held at its last
+     * epoch. */
+    record_diagnosis(det, out->status == RUN_OK, out);
     /* Only a run that trained has a last epoch to read. */
     if (out->status == RUN_OK) {
         const fl_probes *view = probes_view(book);
