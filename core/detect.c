@@ -268,6 +268,11 @@ gboolean detect_observe(detect_set *d, const fl_probes *p, GError **error)
         slot *s = &g_array_index(d->slots, slot, i);
         if (!ops_of(s)->observe)
             continue;
+        /* A collapsed finding is final and nothing the detector reports can change it
+         * (on_report): it is not asked again (measured: a run that goes on after its
+         * collapse spent most of its detectors' time re-reporting it). */
+        if (s->finding && s->finding->sticky && s->finding->level == FL_LEVEL_COLLAPSED)
+            continue;
         s->epoch = epoch;
         host_clear_error(d->host);
         if (ops_of(s)->observe(s->state, s->opts, p, on_report, s) < 0) {

@@ -691,7 +691,8 @@ typedef struct fl_detector_ops {
      * untrained network).  May be NULL. */
     int (*preflight)(void *state, const void *opts, const fl_probes *p, fl_report_fn report,
                      void *ctx);
-    /* After every epoch.  May be NULL. */
+    /* After every epoch, until the detector has reported a collapse: that finding is
+     * final, and the detector is not asked again in the run.  May be NULL. */
     int (*observe)(void *state, const void *opts, const fl_probes *p, fl_report_fn report,
                    void *ctx);
     void (*destroy)(void *state); /* may be NULL */
