@@ -14,8 +14,8 @@
 #define JOURNAL_SUFFIX ".log"
 /* A header line is short; anything longer is not a header. */
 #define JOURNAL_HEADER_MAX 256
-/* No part of a run is near this large: a length beyond it is damage, not data. */
-#define JOURNAL_PART_MAX ((gsize)1 << 30)
+/* No run's record is near this large: a length beyond it is damage, not data. */
+#define JOURNAL_RECORD_MAX ((gsize)1 << 30)
 
 static const char *const journal_part_files[JOURNAL_N_PARTS] = {"run.result", "metrics.csv",
                                                                  "verdict.json", "run.cfg"};
@@ -200,10 +200,24 @@ static gboolean journal_pread(int fd, void *buf, gsize len, goffset off)
     return TRUE;
 }
 
+/* Open a journal for reading: a regular file only (a FIFO put in its place would block a
+ * plain open, a link is not followed). */
+static int journal_open_read(const char *path)
+{
+    int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+    struct stat st;
+    if (fd >= 0 && (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))) {
+        close(fd);
+        errno = EINVAL;
+        return -1;
+    }
+    return fd;
+}
+
 /* Read f's whole records from where the last scan stopped up to size. */
 static void journal_scan(journal_index *x, journal_file *f, goffset size)
 {
-    int fd = open(f->path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    int fd = journal_open_read(f->path);
     if (fd < 0)
         return;
     g_autoptr(GByteArray) payload = g_byte_array_new();
@@ -228,9 +242,10 @@ static void journal_scan(journal_index *x, journal_file *f, goffset size)
         gsize total = 0;
         gboolean sane = TRUE;
         for (int i = 0; i < JOURNAL_N_PARTS; i++) {
-            sane = sane && len[i] < JOURNAL_PART_MAX;
+            sane = sane && len[i] < JOURNAL_RECORD_MAX;
             total += len[i];
         }
+        sane = sane && total < JOURNAL_RECORD_MAX;
         goffset body = f->scanned + (goffset)(nl - head) + 1;
         /* Cut short (a kill while appending, or an append still under way): not yet. */
         if (!sane || body + (goffset)total + 1 > size)
@@ -307,7 +322,7 @@ char *journal_read(const char *dir, const char *run, journal_part part, gsize *l
     const journal_entry *e = g_hash_table_lookup(journal_index_of(dir)->runs, run);
     if (!e)
         return NULL;
-    int fd = open(e->file->path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    int fd = journal_open_read(e->file->path);
     if (fd < 0) {
         journal_fail(error, e->file->path, "open it", errno);
         return NULL;

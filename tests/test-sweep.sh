@@ -489,4 +489,18 @@ else
     not_ok "--compact survives kills and torn records" "$bad problems; the torn run named by report: $missing"
 fi
 
+# 17. A journal directory that is a link is refused before anything is written through it.
+mkdir -p "$tmp/elsewhere"
+cp -r "$tmp/compact" "$tmp/jlink"
+rm -rf "$tmp/jlink/journal"
+ln -s "$tmp/elsewhere" "$tmp/jlink/journal"
+"$flatline" run "$tmp/grid.cfg" -o "$tmp/jlink" -j 2 -q --compact --force --no-verify --no-plots >"$tmp/jlink.out" 2>&1
+status=$?
+if [ "$status" = 2 ] && grep -q 'journal is a symbolic link' "$tmp/jlink.out" &&
+   [ -z "$(ls "$tmp/elsewhere")" ]; then
+    ok "--compact: a journal directory that is a link is refused (exit 2), nothing written through it"
+else
+    not_ok "a linked journal directory is refused" "exit $status" "$(cat "$tmp/jlink.out")" "$(ls "$tmp/elsewhere")"
+fi
+
 echo "1..$n"
