@@ -234,6 +234,32 @@ static void test_dead_relu_deep_stack(void)
     detect_free(d);
 }
 
+/* A deep stack dead from the start under an initializer not made for ReLU: the first fix
+ * is leaky ReLU with He on every hidden layer; He on the dead layer alone comes after. */
+static void test_dead_relu_deep_stack_small_init(void)
+{
+    g_autoptr(pfx) f = pfx_new(1, 5, 2, 40); /* l0..l3 ReLU (8 units), l4 the output */
+    for (size_t k = 0; k < 4; k++)
+        pfx_set_init(f, k, "uniform");
+    pfx_push_healthy(f, 10);
+    for (size_t e = 0; e <= pfx_probes(f)->n_epochs; e++)
+        pfx_layers_at(f, e)[2].dead = 1.0; /* l2 dead from epoch 0 */
+    detect_set *d;
+    const finding_rec *r = pfx_run_find(f, "dead_relu", NULL, &d);
+    g_assert_nonnull(r);
+    const char *const stack[] = {"model.l0.activation=leaky_relu", "model.l0.init=he_uniform",
+                                 "model.l1.activation=leaky_relu", "model.l1.init=he_uniform",
+                                 "model.l2.activation=leaky_relu", "model.l2.init=he_uniform",
+                                 "model.l3.activation=leaky_relu", "model.l3.init=he_uniform",
+                                 NULL};
+    g_assert_cmpuint(r->fixes->len, >=, 2);
+    g_assert_true(g_strv_equal((const char *const *)((const finding_fix *)r->fixes->pdata[0])->edits,
+                               stack));
+    const char *const he[] = {"model.l2.init=he_uniform", NULL};
+    g_assert_true(pfx_has_fix(r, he));
+    detect_free(d);
+}
+
 /* ---------------------------------------------------------------- saturation */
 
 static pfx *tanh_stream(void)
@@ -595,6 +621,8 @@ void test_detect_units_add(void)
     g_test_add_func("/detect/units/dead_relu/quiet", test_dead_relu_quiet);
     g_test_add_func("/detect/units/dead_relu/preflight", test_dead_relu_preflight);
     g_test_add_func("/detect/units/dead_relu/deep-stack", test_dead_relu_deep_stack);
+    g_test_add_func("/detect/units/dead_relu/deep-stack-small-init",
+                    test_dead_relu_deep_stack_small_init);
     g_test_add_func("/detect/units/saturation/warns", test_saturation_warns);
     g_test_add_func("/detect/units/saturation/collapses", test_saturation_collapses);
     g_test_add_func("/detect/units/saturation/quiet", test_saturation_quiet);
