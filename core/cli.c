@@ -18,6 +18,7 @@
 #include "term.h"
 #include "verify.h"
 #include "outdir.h"
+#include "plotdata.h"
 #include "results.h"
 
 #include <glib/gstdio.h>
@@ -727,14 +728,13 @@ static int cmd_unpack(int argc, char **argv)
         }
     } else {
         g_autofree char *summary_path = g_build_filename(dir, "summary.csv", NULL);
-        g_autofree char *text = NULL;
-        if (!g_file_get_contents(summary_path, &text, NULL, &err))
+        g_autoptr(plotdata_csv) summary = plotdata_csv_read(summary_path, &err);
+        if (!summary)
             return usage_error("%s", err->message);
-        g_auto(GStrv) lines = g_strsplit(text, "\n", -1);
-        for (guint i = 1; lines[i]; i++) {
-            g_autofree char *id = g_strndup(lines[i], strcspn(lines[i], ","));
-            if (outdir_is_run_name(id) && results_run_saved(dir, id))
-                g_ptr_array_add(ids, g_steal_pointer(&id));
+        for (guint i = 0; i < summary->rows->len; i++) {
+            const char *id = ((char **)summary->rows->pdata[i])[0];
+            if (id && outdir_is_run_name(id) && results_run_saved(dir, id))
+                g_ptr_array_add(ids, g_strdup(id));
         }
     }
     for (guint i = 0; i < ids->len; i++)

@@ -389,20 +389,19 @@ char *results_read_part(const char *dir, const char *id, const char *file, gsize
 
 gboolean results_unpack_run(const char *dir, const char *id, GError **error)
 {
-    static const char *const files[] = {"metrics.csv", "verdict.json", "run.cfg",
-                                        "run.result"};
     g_autofree char *run_dir = g_build_filename(dir, "runs", id, NULL);
     g_autofree char *marker = g_build_filename(run_dir, "run.result", NULL);
     if (g_file_test(marker, G_FILE_TEST_IS_REGULAR) || !journal_has(dir, id))
         return TRUE; /* unpacked already, or never packed */
     if (!outdir_make_run_dir(dir, id, error))
         return FALSE;
-    /* run.result last: a directory without it is not a finished run, and the journal
-     * still answers for it. */
-    for (guint i = 0; i < G_N_ELEMENTS(files); i++) {
+    /* run.result (part 0) last: a directory without it is not a finished run, and the
+     * journal still answers for it. */
+    for (int i = 1; i <= JOURNAL_N_PARTS; i++) {
+        journal_part part = (journal_part)(i % JOURNAL_N_PARTS);
         gsize len = 0;
-        g_autofree char *text = results_read_part(dir, id, files[i], &len, error);
-        g_autofree char *path = g_build_filename(run_dir, files[i], NULL);
+        g_autofree char *text = journal_read(dir, id, part, &len, error);
+        g_autofree char *path = g_build_filename(run_dir, journal_part_file(part), NULL);
         if (!text || !results_write(path, text, (gssize)len, FALSE, error))
             return FALSE;
     }

@@ -195,19 +195,28 @@ static void test_dead_relu_preflight(void)
     pfx_assert_silent(f, "dead_relu", NULL);
 }
 
+/* A stack of four 8-unit ReLU layers (l0..l3, l4 the output) initialized with init, whose
+ * l2 is dead from epoch 0: dead_relu's finding (*d to be freed). */
+static const finding_rec *dead_stack_finding(pfx **f, const char *init, detect_set **d)
+{
+    *f = pfx_new(1, 5, 2, 40);
+    for (size_t k = 0; k < 4; k++)
+        pfx_set_init(*f, k, init);
+    pfx_push_healthy(*f, 10);
+    for (size_t e = 0; e <= pfx_probes(*f)->n_epochs; e++)
+        pfx_layers_at(*f, e)[2].dead = 1.0;
+    const finding_rec *r = pfx_run_find(*f, "dead_relu", NULL, d);
+    g_assert_nonnull(r);
+    return r;
+}
+
 /* A deep narrow ReLU stack whose units die from the start despite He's initializer: the
  * first fix is a leaky ReLU on every hidden layer at once; a shallow net has no such fix. */
 static void test_dead_relu_deep_stack(void)
 {
-    g_autoptr(pfx) f = pfx_new(1, 5, 2, 40); /* l0..l3 ReLU (8 units), l4 the output */
-    for (size_t k = 0; k < 4; k++)
-        pfx_set_init(f, k, "he_uniform");
-    pfx_push_healthy(f, 10);
-    for (size_t e = 0; e <= pfx_probes(f)->n_epochs; e++)
-        pfx_layers_at(f, e)[2].dead = 1.0; /* l2 dead from epoch 0 */
+    g_autoptr(pfx) f = NULL;
     detect_set *d;
-    const finding_rec *r = pfx_run_find(f, "dead_relu", NULL, &d);
-    g_assert_nonnull(r);
+    const finding_rec *r = dead_stack_finding(&f, "he_uniform", &d);
     const char *const stack[] = {"model.l0.activation=leaky_relu",
                                  "model.l1.activation=leaky_relu",
                                  "model.l2.activation=leaky_relu",
@@ -238,15 +247,9 @@ static void test_dead_relu_deep_stack(void)
  * is leaky ReLU with He on every hidden layer; He on the dead layer alone comes after. */
 static void test_dead_relu_deep_stack_small_init(void)
 {
-    g_autoptr(pfx) f = pfx_new(1, 5, 2, 40); /* l0..l3 ReLU (8 units), l4 the output */
-    for (size_t k = 0; k < 4; k++)
-        pfx_set_init(f, k, "uniform");
-    pfx_push_healthy(f, 10);
-    for (size_t e = 0; e <= pfx_probes(f)->n_epochs; e++)
-        pfx_layers_at(f, e)[2].dead = 1.0; /* l2 dead from epoch 0 */
+    g_autoptr(pfx) f = NULL;
     detect_set *d;
-    const finding_rec *r = pfx_run_find(f, "dead_relu", NULL, &d);
-    g_assert_nonnull(r);
+    const finding_rec *r = dead_stack_finding(&f, "uniform", &d);
     const char *const stack[] = {"model.l0.activation=leaky_relu", "model.l0.init=he_uniform",
                                  "model.l1.activation=leaky_relu", "model.l1.init=he_uniform",
                                  "model.l2.activation=leaky_relu", "model.l2.init=he_uniform",

@@ -104,7 +104,6 @@ static bool dead_relu_needs_he(const fl_layer_desc *l)
 /* Leaky ReLU on every hidden ReLU layer as one fix (with He's initializer where a layer
  * has another), when there are enough of them to be a deep stack and the fix can hold an
  * edit for each. */
-
 static void dead_relu_stack_fix(const fl_probes *p, fl_fix_set *fixes, const char *leaky)
 {
     size_t n = 0, edits = 0;
