@@ -23,7 +23,7 @@ core_libflatline_core_la_SOURCES = \
 	core/plan.c core/plan.h \
 	core/runner.c core/runner.h \
 	core/sweep.c core/sweep.h core/sweep-options.h \
-	core/pool.c core/pool.h \
+	core/pool.c core/pool.h core/stop.c core/stop.h \
 	core/worker.c core/worker.h \
 	core/detect.c core/detect.h \
 	core/diagnosis.c core/diagnosis.h \

@@ -18,6 +18,7 @@
 #include "outdir.h"
 #include "results.h"
 #include "runner.h"
+#include "stop.h"
 
 #include <errno.h>
 #include <poll.h>
@@ -47,10 +48,6 @@ typedef struct worker {
 
 /* The reason of a run whose worker could not save its files. */
 #define POOL_UNSAVED "its files could not be saved: "
-
-static volatile sig_atomic_t stop_signal;
-
-static void on_stop_signal(int sig) { stop_signal = sig; }
 
 static void worker_child_setup(gpointer data)
 {
@@ -396,13 +393,8 @@ gboolean pool_run(plan *s, const sweep_options *opt, GArray *pending, pool_resul
     g_autofree struct pollfd *fds = g_new0(struct pollfd, n_workers);
     g_autoptr(GArray) retry = g_array_new(FALSE, FALSE, sizeof(guint));
     job_source js = {pending, 0, retry};
-    struct sigaction sa = {0}, old_int, old_term, old_pipe;
-    sa.sa_handler = on_stop_signal;
-    sigemptyset(&sa.sa_mask);
-    stop_signal = 0;
+    struct sigaction old_pipe;
     run_us = 0;
-    sigaction(SIGINT, &sa, &old_int);
-    sigaction(SIGTERM, &sa, &old_term);
     struct sigaction ign = {0};
     ign.sa_handler = SIG_IGN;
     sigaction(SIGPIPE, &ign, &old_pipe); /* a dead worker's pipe must not kill us */
@@ -413,7 +405,7 @@ gboolean pool_run(plan *s, const sweep_options *opt, GArray *pending, pool_resul
         ok = spawn_worker(&workers[i], opt, error);
     while (ok && !result->interrupted &&
            result->finished + result->unsaved < (int)pending->len) {
-        if (stop_signal) {
+        if (stop_requested()) {
             result->interrupted = TRUE;
             break;
         }
@@ -507,7 +499,7 @@ gboolean pool_run(plan *s, const sweep_options *opt, GArray *pending, pool_resul
                 g_autofree char *why = reap_worker(w, TRUE, &sig);
                 /* Stopped from outside (Ctrl-C, scancel, kill): the run did not fail, it
                  * was interrupted; leave it unfinished so a resume runs it. */
-                if (stop_signal || sig == SIGTERM || sig == SIGINT || sig == SIGHUP) {
+                if (stop_requested() || sig == SIGTERM || sig == SIGINT || sig == SIGHUP) {
                     result->interrupted = TRUE;
                     break;
                 }
@@ -529,8 +521,6 @@ gboolean pool_run(plan *s, const sweep_options *opt, GArray *pending, pool_resul
     progress_clear(&pr);
     for (guint i = 0; i < n_workers; i++)
         g_free(reap_worker(&workers[i], result->interrupted || !ok, NULL));
-    sigaction(SIGINT, &old_int, NULL);
-    sigaction(SIGTERM, &old_term, NULL);
     sigaction(SIGPIPE, &old_pipe, NULL);
     return ok;
 }

@@ -8,6 +8,7 @@
 #include "pool.h"
 #include "outdir.h"
 #include "term.h"
+#include "stop.h"
 
 #include <errno.h>
 #include <math.h>
@@ -176,11 +177,13 @@ gboolean sweep_run(plan *s, const sweep_options *opt, sweep_totals *totals, GErr
     /* Before anything is created in it: a directory that is not flatline's stays as it is. */
     if (!outdir_check(opt->out_dir, opt->path, error) || !ensure_dir(opt->out_dir, error))
         return FALSE;
+    stop_guard stop;
+    stop_catch(&stop);
     g_autoptr(outdir_lock) lock =
         outdir_lock_take(opt->out_dir, opt->shard_index, opt->shard_count, error);
-    if (!lock)
-        return FALSE;
-    return sweep_run_locked(s, opt, totals, error);
+    gboolean ok = lock && sweep_run_locked(s, opt, totals, error);
+    stop_release(&stop);
+    return ok;
 }
 
 static gboolean sweep_run_locked(plan *s, const sweep_options *opt, sweep_totals *totals,

@@ -503,4 +503,23 @@ else
     not_ok "a linked journal directory is refused" "exit $status" "$(cat "$tmp/jlink.out")" "$(ls "$tmp/elsewhere")"
 fi
 
+# 18. A stop sent the moment the lock is taken is obeyed, not lost: a shell starts a
+# background command with SIGINT ignored, and the sweep must catch it from before the
+# lock, not only once workers run.  The window is short: try several times.
+lost=0
+for k in 1 2 3 4 5 6 7 8; do
+    rm -rf "$tmp/early"
+    "$flatline" run "$tmp/forever.cfg" -o "$tmp/early" -j 1 -q --no-plots >/dev/null 2>&1 &
+    pid=$!
+    for i in $(seq 2000); do [ "$(cat "$tmp/early/.lock" 2>/dev/null)" = "$pid" ] && break; sleep 0.005; done
+    kill -INT "$pid"
+    reap "$pid" 20 >/dev/null
+    [ $? = 130 ] || lost=$((lost + 1))
+done
+if [ "$lost" = 0 ]; then
+    ok "SIGINT sent as the lock is taken stops the sweep (exit 130), 8 times of 8"
+else
+    not_ok "SIGINT sent as the lock is taken" "$lost of 8 times not stopped with exit 130"
+fi
+
 echo "1..$n"
