@@ -276,6 +276,26 @@ static void test_underfit(void)
     pfx_assert_has(r->evidence, "worse than predicting the mean");
     pfx_assert_has(r->advice, "more capacity will not help");
     pfx_assert_lacks(r->advice, "units");
+    /* The loss rose from 1.0 to 1.2: a smaller rate is tried first. */
+    g_assert_true(g_strv_equal((const char *const *)((const finding_fix *)r->fixes->pdata[0])->edits,
+                               (const char *const[]){"optimizer.lr=0.0001", NULL}));
+    detect_free(d);
+
+    /* A loss that never left its value before training: the steps move nothing, a larger
+     * rate is tried first (Adam at its usual 0.001: ten times it). */
+    g_autoptr(pfx) still = pfx_new_hidden(2, 8);
+    smooth_targets(still);
+    pfx_push_healthy(still, 1);
+    ((fl_epoch_probe *)fl_probes_epoch(pfx_probes(still), 0))->loss = 1.2;
+    for (int e = 1; e <= 30; e++)
+        pfx_push_losses(still, 1, 1.2 - 0.001 * e);
+    r = pfx_run_find(still, "underfit", NULL, &d);
+    g_assert_nonnull(r);
+    g_assert_cmpuint(r->fixes->len, ==, 2);
+    g_assert_true(g_strv_equal((const char *const *)((const finding_fix *)r->fixes->pdata[0])->edits,
+                               (const char *const[]){"optimizer.lr=0.01", NULL}));
+    g_assert_true(g_strv_equal((const char *const *)((const finding_fix *)r->fixes->pdata[1])->edits,
+                               (const char *const[]){"optimizer.lr=0.0001", NULL}));
     detect_free(d);
 
     /* At the mean's loss itself it may be capacity (a linear model on a target without a

@@ -174,6 +174,42 @@ static void test_no_update_tiny_rate(void)
     for (int i = 0; i < 8; i++)
         pfx_push_loss(g, 0.9 * pow(0.98, i));
     g_assert_cmpint(pfx_level(g, "no_update", NULL), ==, FL_LEVEL_WARNING);
+
+    /* SGD, whose usual rate is 0.01, at 5e-5: above tiny_lr, so nothing before training;
+     * a loss that does not improve then names the rate (a hundredth of SGD's usual), and
+     * the first fix is that usual rate.  Adam at the same rate is its own half of usual:
+     * not reported. */
+    for (int sgd = 1; sgd >= 0; sgd--) {
+        g_autoptr(pfx) h = pfx_new(1, 3, 2, 20);
+        pfx_set_optimizer(h, sgd ? "sgd" : "adam");
+        pfx_probes(h)->base_lr = pfx_probes(h)->final_lr = 5e-5;
+        pfx_push(h);
+        for (int i = 0; i < 8; i++) {
+            pfx_epoch e = pfx_push_loss(h, 0.9 - 1e-4 * i);
+            for (size_t k = 0; k < 3; k++) {
+                e.layers[k].update_ratio = 2e-4;
+                e.layers[k].grad_norm = 0.3;
+            }
+        }
+        g_autoptr(detect_set) dh = pfx_run_one(h, "no_update", NULL);
+        r = pfx_finding(dh, "no_update");
+        if (!sgd) {
+            g_assert_null(r);
+            continue;
+        }
+        pfx_check(r, FL_LEVEL_COLLAPSED, 1);
+        pfx_assert_has(r->evidence, "lr below 0.0001 since epoch 1 (5e-05 now)");
+        pfx_assert_has(r->advice, "raise optimizer.lr from 5e-05 (try 0.01)");
+        g_assert_true(pfx_has_fix(r, (const char *const[]){"optimizer.lr=0.01", NULL}));
+        /* The same rate while the loss falls 2% an epoch: nothing at all. */
+        g_autoptr(pfx) fall = pfx_new(1, 3, 2, 20);
+        pfx_set_optimizer(fall, "sgd");
+        pfx_probes(fall)->base_lr = pfx_probes(fall)->final_lr = 5e-5;
+        pfx_push(fall);
+        for (int i = 0; i < 8; i++)
+            pfx_push_loss(fall, 0.9 * pow(0.98, i));
+        g_assert_cmpint(pfx_level(fall, "no_update", NULL), ==, 0);
+    }
 }
 
 static void test_no_update_quiet(void)

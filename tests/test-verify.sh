@@ -174,6 +174,30 @@ fl fix "$tmp/one.cfg" --results "$tmp/w" -o "$tmp/w.cfg" --set optimizer.lr=0.00
 st=$?
 check "a grid point that mostly warns gets a verified fix that makes it healthy" \
   "[ $st = 0 ] && grep 'train.epochs = 100' '$tmp/w/fixes.csv' | grep -q ',0/3,0/3,yes,rerun: verify/.*,0/3,3/3,yes\$' && grep -q '^# On the same seeds: healthy 0/3 before, 3/3 after' '$tmp/w.cfg' && tried '$tmp/w/runs/r0000/verdict.json' | grep -qx 'true 0 3'"
+# Half a repair, then the other half: XOR's four points fitted with mae through a sigmoid
+# under SGD sit at the loss of 0.5 from the start.  The in-tree detectors propose a larger
+# rate first (the loss never moved), then bce (the loss made for 0/1 labels); the larger
+# rate makes most runs learn without making them healthy, so it is tried next together
+# with what those runs still warn about, before the other single fixes.
+printf 'a,b,y\n1,1,0\n1,0,1\n0,0,0\n0,1,1\n' >"$tmp/xor.csv"
+cat >"$tmp/xor.cfg" <<EOF
+seed = 1;
+repeats = 5;
+dataset = { plugin = "csv"; path = "$tmp/xor.csv"; validation = 0.0; };
+model = (
+  { name = "h1"; units = 4; activation = "sigmoid"; init = "glorot_uniform"; },
+  { name = "out"; units = 1; activation = "sigmoid"; init = "glorot_uniform"; }
+);
+loss = "mae";
+optimizer = { plugin = "sgd"; lr = 0.05; momentum = 0.11; nesterov = true; };
+train = { epochs = 1000; batch = 4; };
+EOF
+FLATLINE_PLUGIN_PATH="$builddir/plugins" fl fix "$tmp/xor.cfg" -o "$tmp/xor-fixed.cfg" \
+    --results "$tmp/xor" -j 2 -q >"$tmp/out" 2>&1
+st=$?
+check "a fix that makes runs learn but not heal is tried with what they still warn about" \
+  "[ $st = 0 ] && grep -qx '#   optimizer.lr=0.5' '$tmp/xor-fixed.cfg' && grep -qx '#   loss=bce' '$tmp/xor-fixed.cfg' && [ \$(tried '$tmp/xor/runs/r0000/verdict.json' | wc -l) = 2 ]"
+
 # The coordinator, which plans, verifies and writes verdict.json, under valgrind (its
 # workers are not traced): no invalid access and no definite leak on a grid that collapses
 # and is repaired.  Skipped without valgrind or in a sanitizer build (the two do not mix).

@@ -124,16 +124,11 @@ static int constant_output_observe(void *state, const void *opts, const fl_probe
                         "from the inputs reaches the output any more"
                       : "the network predicts (nearly) the same value for every input";
         /* A symptom's own candidates, for when no cause explains it: regression targets
-         * far from unit scale scaled, then the rate, both ways (which way it is off cannot
-         * be told from a flat output). */
+         * far from unit scale scaled, then the rate, both ways (a loss that never moved
+         * asks for a larger one first). */
         fl_fix_set fixes = {0};
         fixes_targets_scale(&fixes, p);
-        if (isfinite(p->base_lr) && p->base_lr > 0) {
-            fl_fixes_add(&fixes, "a smaller rate stops overshooting", "optimizer.lr=%.3g",
-                         fl_lr_lower(p->base_lr, 1));
-            fl_fixes_add(&fixes, "a larger rate moves the weights", "optimizer.lr=%.3g",
-                         fl_lr_raise(p->base_lr, 1));
-        }
+        fixes_lr_either_way(&fixes, p);
         /* Per output the spread, the targets', their ratio, its own start when later than
          * the finding's, and the exact value or the spread it grew from; the flattest
          * outputs while they fit beside the loss and, for several, their count. */

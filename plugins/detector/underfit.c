@@ -107,8 +107,29 @@ static char *underfit_shape(const fl_probes *p)
     return s;
 }
 
-/* The advice in words, and its candidate fixes: more capacity where a layer can grow (a
- * hidden layer cannot be added by an edit), and more epochs. */
+/* Every probe target exactly 0 or 1, both present, under a loss not made for classes:
+ * labels fitted as values.  A regression loss there has no pull towards confident
+ * predictions (mae's is the same for every prediction between the labels, so the loss of
+ * 0.5 on balanced labels is a plateau), which bce with a sigmoid output has. */
+static bool underfit_labels_as_values(const fl_probes *p)
+{
+    if ((p->loss_flags & FL_LOSS_CLASSIFICATION) || !p->probe_y || p->n_probe < 2)
+        return false;
+    bool zero = false, one = false;
+    for (size_t i = 0; i < p->n_probe * p->n_outputs; i++) {
+        float y = p->probe_y[i];
+        if (y != 0.0f && y != 1.0f)
+            return false;
+        zero |= y == 0.0f;
+        one |= y == 1.0f;
+    }
+    return zero && one;
+}
+
+/* The advice in words, and its candidate fixes: first, for a loss that never moved from
+ * its start, a larger rate (a model too small still learns what it can: its loss falls
+ * before it settles); for 0/1 labels under a regression loss, bce; then more capacity
+ * where a layer can grow (a hidden layer cannot be added by an edit), and more epochs. */
 static char *underfit_advice(const fl_probes *p, fl_fix_set *fixes)
 {
     const fl_layer_desc *narrow = NULL, *first_out = NULL;
@@ -126,6 +147,14 @@ static char *underfit_advice(const fl_probes *p, fl_fix_set *fixes)
     char *advice;
     /* A layer with a spatial output grows by its filters (conv2d), a flat one by units. */
     const char *width_key = narrow && narrow->out_shape.rank > 1 ? "filters" : "units";
+    if (loss_still_since_start(p) && isfinite(p->base_lr) && p->base_lr > 0)
+        fl_fixes_add(fixes, "a larger rate moves the weights", "optimizer.lr=%.3g",
+                     lr_raised(p, p->base_lr));
+    if (underfit_labels_as_values(p) && first_out && first_out->units == p->n_outputs) {
+        fl_fixes_add(fixes, "the loss made for 0/1 labels", "loss=bce");
+        if (first_out->activation.kind != FL_ACT_SIGMOID)
+            fl_fixes_also(fixes, "model.%s.activation=sigmoid", first_out->name);
+    }
     if (narrow)
         fl_fixes_add(fixes, "a wider layer gives the model the capacity to fit",
                      "model.%s.%s=%zu", narrow->name, width_key, 4 * narrow->units);
@@ -212,13 +241,8 @@ static int underfit_observe(void *state, const void *opts_, const fl_probes *p,
                                      floor_text);
     g_free(floor_text);
     fl_fix_set fixes = {0};
-    if (no_mean && isfinite(p->base_lr) && p->base_lr > 0) {
-        /* Which way the rate is off cannot be told from a loss above the mean's. */
-        fl_fixes_add(&fixes, "a smaller rate stops overshooting", "optimizer.lr=%.3g",
-                     fl_lr_lower(p->base_lr, 1));
-        fl_fixes_add(&fixes, "a larger rate moves the weights", "optimizer.lr=%.3g",
-                     fl_lr_raise(p->base_lr, 1));
-    }
+    if (no_mean)
+        fixes_lr_either_way(&fixes, p);
     char *advice = no_mean ? g_strdup("the model has not learned even the mean, which its "
                                       "output bias alone can: more capacity will not help; "
                                       "look at the causes listed before this one (learning "
