@@ -253,6 +253,13 @@ static gboolean train_loop(const experiment *e, uint64_t seed, model *m, const d
 gboolean train_run(const experiment *e, uint64_t seed, fl_host *host, run_result *out,
                    GError **error)
 {
+    g_autoptr(data_split) d = data_load(e, host, error);
+    return d && train_run_on(e, d, seed, host, out, error);
+}
+
+gboolean train_run_on(const experiment *e, const data_split *d, uint64_t seed, fl_host *host,
+                      run_result *out, GError **error)
+{
     gint64 t0 = g_get_monotonic_time();
     /* out says which run this is (its identity, or nothing); the outcome is filled here. */
     g_return_val_if_fail(!out->findings && !out->metrics, FALSE);
@@ -264,9 +271,6 @@ gboolean train_run(const experiment *e, uint64_t seed, fl_host *host, run_result
     out->epochs_planned = e->train.epochs;
     out->causes = g_strdup("");
     out->findings = g_ptr_array_new_with_free_func((GDestroyNotify)finding_rec_free);
-    g_autoptr(data_split) d = data_load(e, host, error);
-    if (!d)
-        return FALSE;
     g_autoptr(fl_rng) init_rng = rng_derive(seed, TRAIN_STREAM_INIT);
     g_autoptr(model) m =
         model_build(e, &d->in_shape, d->n_in, d->n_out, max_batch_of(e, d), host, init_rng, error);

@@ -5,6 +5,7 @@
 #include <glib.h>
 #include <flatline/plugin.h>
 #include "config.h"
+#include "data.h"
 #include "diagnosis.h"
 #include "runresult.h"
 
@@ -18,6 +19,10 @@ enum { TRAIN_STREAM_INIT = 1, TRAIN_STREAM_SHUFFLE = 2, TRAIN_STREAM_DROPOUT = 3
  * them as configuration errors); a failure while training is recorded in out->status. */
 gboolean train_run(const experiment *e, uint64_t seed, fl_host *host, run_result *out,
                    GError **error);
+/* The same on data already loaded for e (data_load): the runs of one grid point share
+ * their data (its seed is the experiment's, not the run's), so a worker loads it once. */
+gboolean train_run_on(const experiment *e, const data_split *d, uint64_t seed, fl_host *host,
+                      run_result *out, GError **error);
 
 /* Load the data and build the model of a resolved experiment, then discard them: checks
  * what only the data can tell (files, shapes) before a sweep starts. */
