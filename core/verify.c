@@ -457,6 +457,13 @@ static void keep_after_candidates(verifier *v, verify_trial *t, GPtrArray *recs)
     g_hash_table_insert(v->warn_cands, t, cell_candidates(recs, VERDICT_WARNING, &data_cause2));
 }
 
+/* What a trial's fixed runs still fail of: their collapses, or at a warning point their
+ * warnings too (borrowed; NULL before the trial ran). */
+static GPtrArray *proposed_after(verifier *v, const verify_trial *t)
+{
+    return g_hash_table_lookup(t->warning_point ? v->warn_cands : v->after_cands, t);
+}
+
 /* The finished records of a grid point's runs (borrowed). */
 static GPtrArray *cell_records(verifier *v, int cell)
 {
@@ -851,9 +858,7 @@ static void build_pairs(verifier *v, cell_work *w)
     g_ptr_array_sort(singles, compare_trials_best); /* stable: the diagnosis' order */
     for (guint i = 0; i < singles->len; i++) {
         verify_trial *a = singles->pdata[i];
-        /* What a's runs still fail of: collapses, or at a warning point warnings too. */
-        GPtrArray *next = g_hash_table_lookup(a->warning_point ? v->warn_cands : v->after_cands,
-                                              a);
+        GPtrArray *next = proposed_after(v, a);
         for (guint k = 0; next && k < next->len; k++) {
             const candidate *b = next->pdata[k];
             add_pair(w, seen, a->cause, a->edits, b->cause, b->edits, TRUE);
@@ -1031,6 +1036,18 @@ static gboolean read_evidence(verifier *v, cell_work *w, GError **error)
     return TRUE;
 }
 
+/* A candidate built from a trial, tried next (taking cause and edits). */
+static void try_next(cell_work *w, char *cause, GStrv edits, const char *reason)
+{
+    candidate *c = g_new0(candidate, 1);
+    c->cause = cause;
+    c->edits = edits;
+    c->reason = g_strdup(reason);
+    c->key = edits_key(c->edits);
+    c->runs = g_hash_table_new(NULL, NULL);
+    g_ptr_array_insert(w->cands, (gint)w->next, c);
+}
+
 /* A fix whose runs came out healthy in a clear majority but had not learned yet may only
  * lack time (measured on the suite's mnist-relu-output-one-epoch: softmax made 5 of 5 runs
  * healthy and 2 learned in its one epoch): it is tried next with VERIFY_MORE_EPOCHS times
@@ -1047,18 +1064,12 @@ static void try_longer_next(verifier *v, cell_work *w, const verify_trial *t)
     int epochs = recs->len ? ((const run_result *)recs->pdata[0])->epochs_planned : 0;
     if (epochs <= 0 || epochs > G_MAXINT / VERIFY_MORE_EPOCHS)
         return;
-    candidate *c = g_new0(candidate, 1);
-    c->cause = g_strdup(t->cause);
     g_autoptr(GStrvBuilder) sb = g_strv_builder_new();
     g_strv_builder_addv(sb, (const char **)t->edits);
     g_autofree char *longer = g_strdup_printf("train.epochs=%d", epochs * VERIFY_MORE_EPOCHS);
     g_strv_builder_add(sb, longer);
-    c->edits = g_strv_builder_end(sb);
-    c->reason = g_strdup("the same fix with more epochs: its runs were healthy but had not "
-                         "learned yet");
-    c->key = edits_key(c->edits);
-    c->runs = g_hash_table_new(NULL, NULL);
-    g_ptr_array_insert(w->cands, (gint)w->next, c);
+    try_next(w, g_strdup(t->cause), g_strv_builder_end(sb),
+             "the same fix with more epochs: its runs were healthy but had not learned yet");
 }
 
 /* A single fix that made most runs learn without making them healthy went half the way
@@ -1070,18 +1081,13 @@ static void try_chained_next(verifier *v, cell_work *w, const verify_trial *t)
 {
     if (t->verified || strchr(t->cause, '+') || 3 * t->learned < 2 * t->after_n)
         return;
-    GPtrArray *next = g_hash_table_lookup(t->warning_point ? v->warn_cands : v->after_cands, t);
+    GPtrArray *next = proposed_after(v, t);
     for (guint k = 0; next && k < next->len; k++) {
         const candidate *b = next->pdata[k];
         if (keys_overlap(t->edits, b->edits))
             continue;
-        candidate *c = g_new0(candidate, 1);
-        c->cause = pair_cause(t->cause, b->cause);
-        c->edits = pair_edits(t->edits, b->edits);
-        c->reason = g_strdup("the fix that made the runs learn, and what they still fail of");
-        c->key = edits_key(c->edits);
-        c->runs = g_hash_table_new(NULL, NULL);
-        g_ptr_array_insert(w->cands, (gint)w->next, c);
+        try_next(w, pair_cause(t->cause, b->cause), pair_edits(t->edits, b->edits),
+                 "the fix that made the runs learn, and what they still fail of");
         return;
     }
 }
