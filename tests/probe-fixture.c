@@ -314,6 +314,14 @@ const finding_rec *pfx_finding(detect_set *d, const char *detector)
     return best;
 }
 
+const char *const *pfx_fix_at(const finding_rec *r, guint k)
+{
+    g_assert_nonnull(r);
+    g_assert_nonnull(r->fixes);
+    g_assert_cmpuint(k, <, r->fixes->len);
+    return (const char *const *)((const finding_fix *)r->fixes->pdata[k])->edits;
+}
+
 gboolean pfx_has_fix(const finding_rec *r, const char *const *edits)
 {
     for (guint i = 0; r && r->fixes && i < r->fixes->len; i++) {

@@ -70,6 +70,9 @@ const finding_rec *pfx_finding(detect_set *d, const char *detector);
 /* Does the finding propose a fix making exactly these edits ("key=value", NULL-ended), in
  * this order?  Lists the fixes it has in the test log when not. */
 gboolean pfx_has_fix(const finding_rec *r, const char *const *edits);
+/* The edits of r's k-th candidate fix (most likely first); the test fails when r has
+ * fewer. */
+const char *const *pfx_fix_at(const finding_rec *r, guint k);
 
 /* ---------------------------------------------------------------- streams */
 

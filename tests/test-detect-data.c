@@ -69,8 +69,7 @@ static void test_unscaled_input(void)
     g_assert_nonnull(r);
     pfx_assert_has(r->evidence, pfx_fmt("target y0 reaches %.3g (std %.3g)", 1e7, 3e6));
     pfx_assert_has(r->advice, "dataset.normalize_targets = \"standard\"");
-    g_assert_true(g_strv_equal(
-        (const char *const *)((const finding_fix *)r->fixes->pdata[0])->edits,
+    g_assert_true(g_strv_equal(pfx_fix_at(r, 0),
         (const char *const[]){"dataset.normalize=standard", "dataset.normalize_targets=standard",
                               NULL}));
     detect_free(ds);
@@ -277,7 +276,7 @@ static void test_underfit(void)
     pfx_assert_has(r->advice, "more capacity will not help");
     pfx_assert_lacks(r->advice, "units");
     /* The loss rose from 1.0 to 1.2: a smaller rate is tried first. */
-    g_assert_true(g_strv_equal((const char *const *)((const finding_fix *)r->fixes->pdata[0])->edits,
+    g_assert_true(g_strv_equal(pfx_fix_at(r, 0),
                                (const char *const[]){"optimizer.lr=0.0001", NULL}));
     detect_free(d);
 
@@ -292,9 +291,9 @@ static void test_underfit(void)
     r = pfx_run_find(still, "underfit", NULL, &d);
     g_assert_nonnull(r);
     g_assert_cmpuint(r->fixes->len, ==, 2);
-    g_assert_true(g_strv_equal((const char *const *)((const finding_fix *)r->fixes->pdata[0])->edits,
+    g_assert_true(g_strv_equal(pfx_fix_at(r, 0),
                                (const char *const[]){"optimizer.lr=0.01", NULL}));
-    g_assert_true(g_strv_equal((const char *const *)((const finding_fix *)r->fixes->pdata[1])->edits,
+    g_assert_true(g_strv_equal(pfx_fix_at(r, 1),
                                (const char *const[]){"optimizer.lr=0.0001", NULL}));
     detect_free(d);
 

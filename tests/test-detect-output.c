@@ -79,7 +79,7 @@ static void test_constant_output_unscaled_targets(void)
     const finding_rec *r = pfx_finding(d, "constant_output");
     g_assert_nonnull(r);
     g_assert_cmpint(r->level, ==, FL_LEVEL_COLLAPSED);
-    g_assert_true(g_strv_equal((const char *const *)((const finding_fix *)r->fixes->pdata[0])->edits,
+    g_assert_true(g_strv_equal(pfx_fix_at(r, 0),
                                targets));
     g_assert_true(pfx_has_fix(r, both));
 
@@ -112,7 +112,7 @@ static void test_constant_output_unscaled_targets(void)
     g_autoptr(detect_set) d5 = pfx_run_one(z, "zero_output", NULL);
     r = pfx_finding(d5, "zero_output");
     g_assert_nonnull(r);
-    g_assert_true(g_strv_equal((const char *const *)((const finding_fix *)r->fixes->pdata[0])->edits,
+    g_assert_true(g_strv_equal(pfx_fix_at(r, 0),
                                targets));
 }
 

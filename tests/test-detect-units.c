@@ -225,7 +225,7 @@ static void test_dead_relu_deep_stack(void)
     const char *const wider[] = {"model.l2.units=32", NULL};
     g_assert_true(pfx_has_fix(r, wider));
     g_assert_cmpuint(r->fixes->len, >=, 3);
-    g_assert_true(g_strv_equal((const char *const *)((const finding_fix *)r->fixes->pdata[0])->edits,
+    g_assert_true(g_strv_equal(pfx_fix_at(r, 0),
                                stack));
     detect_free(d);
 
@@ -256,7 +256,7 @@ static void test_dead_relu_deep_stack_small_init(void)
                                  "model.l3.activation=leaky_relu", "model.l3.init=he_uniform",
                                  NULL};
     g_assert_cmpuint(r->fixes->len, >=, 2);
-    g_assert_true(g_strv_equal((const char *const *)((const finding_fix *)r->fixes->pdata[0])->edits,
+    g_assert_true(g_strv_equal(pfx_fix_at(r, 0),
                                stack));
     const char *const he[] = {"model.l2.init=he_uniform", NULL};
     g_assert_true(pfx_has_fix(r, he));
