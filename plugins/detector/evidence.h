@@ -147,6 +147,13 @@ static inline bool loss_still_since_start(const fl_probes *p)
     return true;
 }
 
+/* One candidate fix for a rate that moves nothing: lr_raised(). */
+static inline void fix_lr_raised(fl_fix_set *fixes, const fl_probes *p)
+{
+    fl_fixes_add(fixes, "a larger rate moves the weights", "optimizer.lr=%.3g",
+                 lr_raised(p, p->base_lr));
+}
+
 /* Candidate rates when no detector of its own says which way the rate is off (a loss
  * stuck at or above the mean's, a flat output): a loss that never moved from its start
  * asks for larger steps first (lr_raised()), any other for a tenth of the rate first; the
@@ -156,8 +163,7 @@ static inline void fixes_lr_either_way(fl_fix_set *fixes, const fl_probes *p)
     if (!isfinite(p->base_lr) || !(p->base_lr > 0))
         return;
     if (loss_still_since_start(p)) {
-        fl_fixes_add(fixes, "a larger rate moves the weights", "optimizer.lr=%.3g",
-                     lr_raised(p, p->base_lr));
+        fix_lr_raised(fixes, p);
         fl_fixes_add(fixes, "a smaller rate stops overshooting", "optimizer.lr=%.3g",
                      fl_lr_lower(p->base_lr, 1));
     } else {

@@ -207,9 +207,9 @@ static double no_update_tiny_observed(const no_update_opts *op, const fl_probes 
 }
 
 /* Every weighted layer moved less than min_ratio in epoch k, or the epoch ran at a rate
- * below no_update_tiny_observed().  Adam moves every weight by about lr per step whatever the gradient, so
- * at lr = 1e-6 a layer of weight norm 0.25 still shows a ratio ~5e-5 per epoch: the rate
- * itself is the better witness there. */
+ * below no_update_tiny_observed().  Adam moves every weight by about lr per step whatever
+ * the gradient, so at lr = 1e-6 a layer of weight norm 0.25 still shows a ratio ~5e-5 per
+ * epoch: the rate itself is the better witness there. */
 static bool no_update_still(const fl_probes *p, size_t k, size_t unused, const void *opts)
 {
     (void)unused;

@@ -148,8 +148,7 @@ static char *underfit_advice(const fl_probes *p, fl_fix_set *fixes)
     /* A layer with a spatial output grows by its filters (conv2d), a flat one by units. */
     const char *width_key = narrow && narrow->out_shape.rank > 1 ? "filters" : "units";
     if (loss_still_since_start(p) && isfinite(p->base_lr) && p->base_lr > 0)
-        fl_fixes_add(fixes, "a larger rate moves the weights", "optimizer.lr=%.3g",
-                     lr_raised(p, p->base_lr));
+        fix_lr_raised(fixes, p);
     if (underfit_labels_as_values(p) && first_out && first_out->units == p->n_outputs) {
         fl_fixes_add(fixes, "the loss made for 0/1 labels", "loss=bce");
         if (first_out->activation.kind != FL_ACT_SIGMOID)
