@@ -225,11 +225,17 @@ static void candidate_free(candidate *c)
     g_free(c);
 }
 
+/* qsort hands the comparator pointers to the array's elements, not the strings. */
+static int compare_edit_ptrs(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The edits in one order: the same fix proposed by two runs is one candidate. */
 static char *edits_key(GStrv edits)
 {
     g_auto(GStrv) sorted = g_strdupv(edits);
-    qsort(sorted, g_strv_length(sorted), sizeof(char *), (int (*)(const void *, const void *))
-                                                             g_strcmp0);
+    qsort(sorted, g_strv_length(sorted), sizeof(char *), compare_edit_ptrs);
     return g_strjoinv("\n", sorted);
 }
 

@@ -198,6 +198,28 @@ st=$?
 check "a fix that makes runs learn but not heal is tried with what they still warn about" \
   "[ $st = 0 ] && grep -qx '#   optimizer.lr=0.5' '$tmp/xor-fixed.cfg' && grep -qx '#   loss=bce' '$tmp/xor-fixed.cfg' && [ \$(tried '$tmp/xor/runs/r0000/verdict.json' | wc -l) = 2 ]"
 
+# Every run proposes the same two-edit fix (both layers' l1): it is one candidate, counted
+# once per run.  The edits are put in one order before they are compared: a fix must not
+# split into copies whose order depends on where its strings sit in memory.
+cat >"$tmp/l1.cfg" <<EOF
+seed = 1;
+repeats = 5;
+dataset = { plugin = "sine2d"; samples = 200; };
+model = (
+  { name = "h1"; units = 16; activation = "tanh"; l1 = 1.0; },
+  { name = "out"; units = 1; l1 = 1.0; }
+);
+loss = "mse";
+optimizer = { plugin = "adam"; lr = 0.01; };
+train = { epochs = 100; batch = 32; };
+EOF
+FLATLINE_PLUGIN_PATH="$builddir/plugins" fl run "$tmp/l1.cfg" -o "$tmp/l1" -j 2 --no-plots -q >"$tmp/out" 2>&1
+v="$tmp/l1/runs/r0000/verdict.json"
+jp "$v" 'candidates[*].fix' | tr -d ' \n' | sed 's/\],\[/]\n[/g' >"$tmp/l1.fixes"
+jp "$v" 'candidates[0].runs_proposing' >"$tmp/l1.votes"
+check "a fix every run proposes is one candidate with every run's vote" \
+  "grep -q 'model.h1.l1=0.0001' '$tmp/l1.fixes' && [ \"\$(cat '$tmp/l1.votes')\" = '[5]' ] && [ -z \"\$(sort '$tmp/l1.fixes' | uniq -d)\" ]"
+
 # The coordinator, which plans, verifies and writes verdict.json, under valgrind (its
 # workers are not traced): no invalid access and no definite leak on a grid that collapses
 # and is repaired.  Skipped without valgrind or in a sanitizer build (the two do not mix).
