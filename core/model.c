@@ -230,6 +230,28 @@ static gboolean alloc_arrays(model *m, GError **error)
     return TRUE;
 }
 
+/* Fill layer l's tensors: its initializer's draws from init_rng, or its constant. */
+static gboolean fill_tensors(model *m, model_layer *l, fl_rng *init_rng, GError **error)
+{
+    for (size_t t = 0; t < l->info.n_tensors; t++) {
+        const fl_tensor_spec *ts = model_tensor(l, t);
+        float *dst = l->tensors[t];
+        if (ts->init.plugin) {
+            host_clear_error(m->host);
+            if (ts->init.plugin->ops.init->fill(m->host, ts->init.opts, dst, ts->n, ts->fan_in,
+                                                ts->fan_out, init_rng) < 0) {
+                host_take_error(m->host, error, "model.%s: %s initializer \"%s\": ", l->name,
+                                ts->name, ts->init.plugin->name);
+                return FALSE;
+            }
+        } else {
+            for (size_t i = 0; i < ts->n; i++)
+                dst[i] = (float)ts->fill_value;
+        }
+    }
+    return TRUE;
+}
+
 static gboolean init_tensors(model *m, fl_rng *init_rng, GError **error)
 {
     m->penalties = g_array_new(FALSE, FALSE, sizeof(model_penalty_term));
@@ -240,9 +262,8 @@ static gboolean init_tensors(model *m, fl_rng *init_rng, GError **error)
         l->grads = g_new0(float *, MAX(l->info.n_tensors, (size_t)1));
         for (size_t t = 0; t < l->info.n_tensors; t++) {
             const fl_tensor_spec *ts = model_tensor(l, t);
-            float *dst;
             if (ts->trainable) {
-                dst = m->w + wo;
+                l->tensors[t] = m->w + wo;
                 l->grads[t] = m->dw + wo;
                 if (ts->l1 > 0 || ts->l2 > 0) {
                     model_penalty_term term = {wo, ts->n, ts->l1, ts->l2};
@@ -250,24 +271,13 @@ static gboolean init_tensors(model *m, fl_rng *init_rng, GError **error)
                 }
                 wo += ts->n;
             } else {
-                dst = m->state + so;
+                l->tensors[t] = m->state + so;
                 l->grads[t] = NULL;
                 so += ts->n;
             }
-            l->tensors[t] = dst;
-            if (ts->init.plugin) {
-                host_clear_error(m->host);
-                if (ts->init.plugin->ops.init->fill(m->host, ts->init.opts, dst, ts->n, ts->fan_in,
-                                                    ts->fan_out, init_rng) < 0) {
-                    host_take_error(m->host, error, "model.%s: %s initializer \"%s\": ", l->name,
-                                    ts->name, ts->init.plugin->name);
-                    return FALSE;
-                }
-            } else {
-                for (size_t i = 0; i < ts->n; i++)
-                    dst[i] = (float)ts->fill_value;
-            }
         }
+        if (!fill_tensors(m, l, init_rng, error))
+            return FALSE;
         fl_bind bind = {.size = sizeof bind, .tensors = l->tensors, .grads = l->grads};
         host_clear_error(m->host);
         if (l->plugin->ops.layer->bind(l->state, &bind) < 0) {
@@ -319,6 +329,25 @@ model *model_build(const experiment *e, const fl_shape *in_shape, size_t n_in, s
     if (!check_memory(m, e, error) || !alloc_arrays(m, error) || !init_tensors(m, init_rng, error))
         return NULL;
     return g_steal_pointer(&m);
+}
+
+gboolean model_reusable(const model *m)
+{
+    for (size_t k = 0; k < m->n_layers; k++)
+        if (!(m->layers[k].plugin->ops.layer->flags & FL_LAYER_REUSABLE))
+            return FALSE;
+    return TRUE;
+}
+
+gboolean model_reinit(model *m, fl_rng *init_rng, GError **error)
+{
+    g_return_val_if_fail(model_reusable(m), FALSE);
+    /* The same draws in the same order as model_build: the weights are a new model's. */
+    for (size_t k = 0; k < m->n_layers; k++)
+        if (!fill_tensors(m, &m->layers[k], init_rng, error))
+            return FALSE;
+    memset(m->dw, 0, m->n_w * sizeof(float));
+    return TRUE;
 }
 
 void model_free(model *m)

@@ -65,6 +65,12 @@ typedef struct model {
  * bytes it needs and its largest layer. */
 model *model_build(const experiment *e, const fl_shape *in_shape, size_t n_in, size_t n_out,
                    size_t max_batch, fl_host *host, fl_rng *init_rng, GError **error);
+/* Whether every layer is FL_LAYER_REUSABLE: the model may then train the next run of the
+ * same configuration after model_reinit, keeping its layers' primitives. */
+gboolean model_reusable(const model *m);
+/* Initialize the tensors anew from init_rng, exactly as model_build would with it, and clear
+ * the gradients.  Only for a reusable model. */
+gboolean model_reinit(model *m, fl_rng *init_rng, GError **error);
 void model_free(model *m);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(model, model_free)
 

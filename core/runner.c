@@ -58,7 +58,7 @@ gboolean runner_record_failure(plan *p, int index, const char *out_dir, run_stat
  * cell's runs one after another, resolves the cell once and gives each run its own seed,
  * name and run.cfg, as plan_run_at does (plan.c).  They share their data too (the data
  * seed is the experiment's): loaded once per grid point (measured: loading it was 4% of a
- * seed-scale run). */
+ * seed-scale run), and their model when its layers allow it (FL_LAYER_REUSABLE). */
 struct runner_cache {
     const plan *p;
     int cell;
@@ -66,6 +66,7 @@ struct runner_cache {
     gint64 cell_seed;  /* its seed less its repeat */
     char *cell_name;   /* its experiment name less "-<id>" */
     data_split *data;  /* the cell's data, once a run loaded it */
+    model *model;      /* the cell's last model when reusable (train_run_on) */
 };
 
 runner_cache *runner_cache_new(void) { return g_new0(runner_cache, 1); }
@@ -74,6 +75,7 @@ static void runner_cache_clear(runner_cache *c)
 {
     g_clear_pointer(&c->r, run_plan_free);
     g_clear_pointer(&c->cell_name, g_free);
+    g_clear_pointer(&c->model, model_free);
     g_clear_pointer(&c->data, data_free);
     c->p = NULL;
 }
@@ -135,7 +137,7 @@ gboolean runner_run(plan *p, int index, runner_cache *cache, results_batch *batc
     g_autoptr(run_result) rec = record_new(p, index);
     if (!cache->data)
         cache->data = data_load(exp, host, &err);
-    if (!cache->data || !train_run_on(exp, cache->data, (uint64_t)seed, host, rec, &err)) {
+    if (!cache->data || !train_run_on(exp, cache->data, &cache->model, (uint64_t)seed, host, rec, &err)) {
         /* Checked before the sweep; if it still fails (a file changed), say so per run. */
         rec->status = RUN_CRASHED;
         g_free(rec->reason);

@@ -254,11 +254,11 @@ gboolean train_run(const experiment *e, uint64_t seed, fl_host *host, run_result
                    GError **error)
 {
     g_autoptr(data_split) d = data_load(e, host, error);
-    return d && train_run_on(e, d, seed, host, out, error);
+    return d && train_run_on(e, d, NULL, seed, host, out, error);
 }
 
-gboolean train_run_on(const experiment *e, const data_split *d, uint64_t seed, fl_host *host,
-                      run_result *out, GError **error)
+gboolean train_run_on(const experiment *e, const data_split *d, model **kept, uint64_t seed,
+                      fl_host *host, run_result *out, GError **error)
 {
     gint64 t0 = g_get_monotonic_time();
     /* out says which run this is (its identity, or nothing); the outcome is filled here. */
@@ -272,8 +272,12 @@ gboolean train_run_on(const experiment *e, const data_split *d, uint64_t seed, f
     out->causes = g_strdup("");
     out->findings = g_ptr_array_new_with_free_func((GDestroyNotify)finding_rec_free);
     g_autoptr(fl_rng) init_rng = rng_derive(seed, TRAIN_STREAM_INIT);
-    g_autoptr(model) m =
-        model_build(e, &d->in_shape, d->n_in, d->n_out, max_batch_of(e, d), host, init_rng, error);
+    g_autoptr(model) m = kept ? g_steal_pointer(kept) : NULL;
+    if (m && !model_reinit(m, init_rng, error))
+        return FALSE;
+    if (!m)
+        m = model_build(e, &d->in_shape, d->n_in, d->n_out, max_batch_of(e, d), host, init_rng,
+                        error);
     if (!m)
         return FALSE;
     g_autoptr(run_loss) loss = loss_new(&e->loss, host, d->y_train, d->n_train, d->n_out, error);
@@ -308,6 +312,9 @@ gboolean train_run_on(const experiment *e, const data_split *d, uint64_t seed, f
         out->advice = g_strdup(((finding_rec *)out->findings->pdata[0])->advice);
     out->metrics = g_string_new_len(probes_csv(book)->str, (gssize)probes_csv(book)->len);
     out->wall_ms = (double)(g_get_monotonic_time() - t0) / 1000.0;
+    /* A crashed run may have left a layer mid-pass: only a finished run's model is kept. */
+    if (kept && out->status != RUN_CRASHED && model_reusable(m))
+        *kept = g_steal_pointer(&m);
     return TRUE;
 }
 

@@ -107,6 +107,48 @@ static void test_bit_identical_and_seeds(void)
     run_result_clear(&c);
 }
 
+/* The runs of one configuration share a model (train_run_on's kept): a run on the model
+ * the previous run left trains to the same bytes as the same seed on a new model, with
+ * the moving statistics of a batchnorm, dropout masks, a leaky ReLU and a softmax head. */
+static void test_reused_model(void)
+{
+    static const char cfg[] =
+        "seed = 5;\n"
+        "dataset = { plugin = \"blobs\"; samples = 150; classes = 3; validation = 0.2; };\n"
+        "model = ( { name = \"h1\"; units = 12; activation = \"leaky_relu\"; },\n"
+        "          { name = \"bn\"; layer = \"batchnorm\"; },\n"
+        "          { name = \"drop\"; layer = \"dropout\"; rate = 0.2; },\n"
+        "          { name = \"out\"; units = 3; activation = \"softmax\"; } );\n"
+        "loss = \"cce\";\noptimizer = { plugin = \"adam\"; lr = 0.01; };\n"
+        "train = { epochs = 30; batch = 16; };\n";
+    g_autofree char *dir = tu_tmpdir();
+    g_autofree char *path = write_cfg(dir, cfg);
+    g_autoptr(GError) err = NULL;
+    g_autoptr(plan) s = plan_new(path, NULL, tu_registry(), tu_host(), TRUE, &err);
+    g_assert_no_error(err);
+    g_autoptr(run_plan) p = plan_run_at(s, 0, &err);
+    g_assert_no_error(err);
+    g_autoptr(data_split) d = data_load(p->exp, tu_host(), &err);
+    g_assert_no_error(err);
+    uint64_t seeds[] = {11, 12, 11};
+    g_autoptr(model) kept = NULL;
+    for (size_t i = 0; i < G_N_ELEMENTS(seeds); i++) {
+        run_result shared = {0}, fresh = {0};
+        g_assert_true(train_run_on(p->exp, d, &kept, seeds[i], tu_host(), &shared, &err));
+        g_assert_no_error(err);
+        /* Every built-in layer may be kept. */
+        g_assert_nonnull(kept);
+        g_assert_true(train_run_on(p->exp, d, NULL, seeds[i], tu_host(), &fresh, &err));
+        g_assert_cmpint(shared.status, ==, RUN_OK);
+        g_assert_cmpuint(shared.metrics->len, >, 1000);
+        g_assert_cmpstr(shared.metrics->str, ==, fresh.metrics->str);
+        g_assert_cmpstr(shared.causes, ==, fresh.causes);
+        run_result_clear(&shared);
+        run_result_clear(&fresh);
+    }
+    tu_rmtree(dir);
+}
+
 /* A trunk and two heads that read it: both heads learn their own target. */
 static void test_branching_heads(void)
 {
@@ -684,6 +726,7 @@ int main(int argc, char **argv)
     g_test_add_func("/train/regression-learns", test_regression_learns);
     g_test_add_func("/train/classification-learns", test_classification_learns);
     g_test_add_func("/train/bit-identical-and-seeds", test_bit_identical_and_seeds);
+    g_test_add_func("/train/reused-model", test_reused_model);
     g_test_add_func("/train/branching-heads", test_branching_heads);
     g_test_add_func("/train/none-optimizer-freezes", test_none_optimizer_freezes);
     g_test_add_func("/train/dead-and-saturated-probes", test_dead_and_saturated_probes);

@@ -363,6 +363,13 @@ typedef struct fl_pass {
 enum {
     /* Layer flags (fl_layer_ops.flags). */
     FL_LAYER_RESHAPES = 1u << 0, /* only moves values (flatten): no units of its own */
+    /* Everything a run changes lives in the layer's tensors: its state holds only what
+     * create() and bind() derived from the options, the shape and the tensors' addresses
+     * (never their values), plus caches such as primitives per batch size.  The core may
+     * then keep the layer for the next run of the same configuration: it refills the
+     * tensors in place, at the same addresses, and does not call bind() again.  A flag
+     * bit: a layer built without it reads 0 and is created anew for every run. */
+    FL_LAYER_REUSABLE = 1u << 1,
 };
 
 typedef struct fl_layer_ops {
@@ -373,7 +380,7 @@ typedef struct fl_layer_ops {
     int (*create)(const fl_host *host, const void *opts, const fl_shape *in,
                   fl_layer_info *info, void **state);
     /* Hand the layer its tensors and their gradients.  Called once, after
-     * initialization. */
+     * initialization (see FL_LAYER_REUSABLE for the tensors refilled afterwards). */
     int (*bind)(void *state, const fl_bind *bind);
     /* y (B, out) from x (B, in). */
     int (*forward)(void *state, const fl_pass *pass, float *y, const float *x);

@@ -17,7 +17,8 @@
  * oneDNN 2.6 has no SELU, so SELU is ELU(alpha) followed by a linear scale (lambda).
  * ReLU and leaky ReLU (slope >= 0) run as a post-op of the forward matmul instead, with
  * no pre-activation kept: their derivative is read off the output exactly (y > 0 exactly
- * when the pre-activation is), and backward gets y from the caller.
+ * when the pre-activation is), and backward gets y from the caller.  That derivative is a
+ * loop here, not a primitive: a call cost more than the loop (2% of a seed-scale run).
  * Primitives and memory objects are built once per batch size (training batches, the last
  * short batch and the probe batch differ) and reused; each call only points the memory
  * objects at the caller's buffers.  A training forward keeps the pre-activation (B, units)
@@ -233,22 +234,6 @@ static int dense_batch_new(dense *d, size_t batch, dense_batch **out)
     LAYER_DNNL(host, "dense",
                dense_matmul(&bt->bwd_data, &y_md, &w_md, NULL, &x_md, NULL, engine));
 
-    if (bt->fused) {
-        /* Backward only: the ReLU derivative from the output y (slope alpha below 0).
-         * The forward descriptor is the hint oneDNN asks for; it runs nothing. */
-        dnnl_eltwise_desc_t el;
-        LAYER_DNNL(host, "dense",
-                   dnnl_eltwise_forward_desc_init(&el, dnnl_forward_training,
-                                                  dnnl_eltwise_relu_use_dst_for_bwd, &y_md,
-                                                  d->stages[0].alpha, 0.0f));
-        LAYER_DNNL(host, "dense",
-                   dnnl_primitive_desc_create(&stage_pd[0], &el, NULL, engine, NULL));
-        LAYER_DNNL(host, "dense",
-                   dnnl_eltwise_backward_desc_init(&el, dnnl_eltwise_relu_use_dst_for_bwd,
-                                                   &y_md, &y_md, d->stages[0].alpha, 0.0f));
-        LAYER_DNNL(host, "dense",
-                   layer_dnnl_primitive(&bt->stage_bwd[0], NULL, &el, engine, stage_pd[0]));
-    }
     for (int i = 0; i < d->n_stages && !bt->fused; i++) {
         const dense_stage *s = &d->stages[i];
         if (s->softmax) {
@@ -526,12 +511,24 @@ static int dense_backward(void *state, const fl_pass *pass, float *dx, const flo
      * first write dz in place (oneDNN allows diff_dst == diff_src). */
     dnnl_memory_t diff = bt->dy, diff_t = bt->dy_t;
     const float *diff_buf = dy;
-    for (int i = d->n_stages - 1; i >= 0; i--) {
+    if (bt->fused) {
+        /* The (leaky) ReLU's derivative read off its output, as oneDNN's relu backward
+         * from dst computes it (dy, or dy times the slope): on a small layer the
+         * primitive call cost more than the loop. */
+        size_t count = batch * d->n_out;
+        float slope = d->stages[0].alpha;
+        for (size_t i = 0; i < count; i++)
+            bt->dz_buf[i] = y[i] > 0 ? dy[i] : dy[i] * slope;
+        diff = bt->dz;
+        diff_t = bt->dz_t;
+        diff_buf = bt->dz_buf;
+    }
+    for (int i = bt->fused ? -1 : d->n_stages - 1; i >= 0; i--) {
         dnnl_memory_t src = i == 0 ? bt->z : bt->t;
         dnnl_memory_t dst = i == d->n_stages - 1 ? bt->y : bt->t;
         dnnl_exec_arg_t args[] = {
-            d->stages[i].softmax || bt->fused ? (dnnl_exec_arg_t){DNNL_ARG_DST, dst}
-                                              : (dnnl_exec_arg_t){DNNL_ARG_SRC, src},
+            d->stages[i].softmax ? (dnnl_exec_arg_t){DNNL_ARG_DST, dst}
+                                 : (dnnl_exec_arg_t){DNNL_ARG_SRC, src},
             {DNNL_ARG_DIFF_DST, diff},
             {DNNL_ARG_DIFF_SRC, bt->dz},
         };
@@ -590,5 +587,5 @@ static void dense_destroy(void *state)
 }
 
 FL_LAYER_PLUGIN("dense", "fully connected layer: act(x W^T + b) (Keras Dense)", dense_params,
-                dense_opts, .create = dense_create, .bind = dense_bind, .forward = dense_forward,
+                dense_opts, .flags = FL_LAYER_REUSABLE, .create = dense_create, .bind = dense_bind, .forward = dense_forward,
                 .backward = dense_backward, .destroy = dense_destroy);

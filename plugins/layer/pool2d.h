@@ -256,7 +256,8 @@ static void pool2d_destroy(void *state)
 
 #define POOL2D_PLUGIN(summary_)                                                             \
     FL_LAYER_PLUGIN(POOL2D_NAME, summary_, POOL2D_PARAMS, pool2d_opts,                      \
-                    .create = pool2d_create, .bind = pool2d_bind, .forward = pool2d_forward, \
-                    .backward = pool2d_backward, .destroy = pool2d_destroy)
+                    .flags = FL_LAYER_REUSABLE, .create = pool2d_create, .bind = pool2d_bind, \
+                    .forward = pool2d_forward, .backward = pool2d_backward,                   \
+                    .destroy = pool2d_destroy)
 
 #endif
