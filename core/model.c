@@ -388,7 +388,9 @@ gboolean model_forward(model *m, size_t batch, gboolean training, fl_rng *rng, G
             host_take_error(m->host, error, "model.%s (%s) forward: ", l->name, l->plugin->name);
             return FALSE;
         }
-        if (l->is_output) {
+        if (l->is_output && l->n_out == m->n_out) {
+            memcpy(m->pred, l->y, batch * m->n_out * sizeof(float)); /* the only head */
+        } else if (l->is_output) {
             size_t w = l->n_out;
             for (size_t r = 0; r < batch; r++)
                 memcpy(m->pred + r * m->n_out + l->out_offset, l->y + r * w, w * sizeof(float));
@@ -402,7 +404,9 @@ gboolean model_backward(model *m, size_t batch, GError **error)
     for (size_t k = 0; k < m->n_layers; k++) {
         model_layer *l = &m->layers[k];
         l->dy_set = l->is_output;
-        if (l->is_output) {
+        if (l->is_output && l->n_out == m->n_out) {
+            memcpy(l->dy, m->dpred, batch * m->n_out * sizeof(float)); /* the only head */
+        } else if (l->is_output) {
             size_t w = l->n_out;
             for (size_t r = 0; r < batch; r++)
                 memcpy(l->dy + r * w, m->dpred + r * m->n_out + l->out_offset, w * sizeof(float));

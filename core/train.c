@@ -64,6 +64,22 @@ static gboolean eval_loss(model *m, run_loss *loss, const float *x, const float 
     return TRUE;
 }
 
+/* dst (n, width) = rows idx[0..n) of src.  Rows of a few values (the seed-scale sweep has
+ * two inputs and one target) are copied value by value: a memcpy call per row was 4% of
+ * a run. */
+static void gather_rows(float *restrict dst, const float *restrict src, const size_t *idx,
+                        size_t n, size_t width)
+{
+    if (width > 8) {
+        for (size_t r = 0; r < n; r++)
+            memcpy(dst + r * width, src + idx[r] * width, width * sizeof(float));
+        return;
+    }
+    for (size_t r = 0; r < n; r++)
+        for (size_t j = 0; j < width; j++)
+            dst[r * width + j] = src[idx[r] * width + j];
+}
+
 static void shuffle(size_t *idx, size_t n, fl_rng *rng)
 {
     for (size_t i = n; i-- > 1;) {
@@ -188,12 +204,8 @@ static gboolean train_loop(const experiment *e, uint64_t seed, model *m, const d
         size_t right = 0;
         for (size_t start = 0; start < d->n_train; start += B) {
             size_t b = MIN(B, d->n_train - start);
-            for (size_t r = 0; r < b; r++) {
-                memcpy(m->x + r * m->n_in, d->x_train + idx[start + r] * m->n_in,
-                       m->n_in * sizeof(float));
-                memcpy(y_batch + r * m->n_out, d->y_train + idx[start + r] * m->n_out,
-                       m->n_out * sizeof(float));
-            }
+            gather_rows(m->x, d->x_train, idx + start, b, m->n_in);
+            gather_rows(y_batch, d->y_train, idx + start, b, m->n_out);
             if (!model_forward(m, b, TRUE, dropout_rng, error))
                 return FALSE;
             double batch_loss;
