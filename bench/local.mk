@@ -4,7 +4,7 @@ EXTRA_PROGRAMS = bench/bench
 bench_bench_SOURCES = bench/bench.c
 bench_bench_CPPFLAGS = $(AM_CPPFLAGS) $(LIBCONFIG_CFLAGS)
 bench_bench_LDFLAGS = $(AM_LDFLAGS) $(OPENMP_CFLAGS)
-bench_bench_LDADD = core/libflatline-core.la $(JSON_GLIB_LIBS) $(GLIB_LIBS) $(LIBCONFIG_LIBS) $(DNNL_LIBS) -lm
+bench_bench_LDADD = core/libflatline-core.la $(JSON_GLIB_LIBS) $(GLIB_LIBS) $(LIBCONFIG_LIBS) $(ZLIB_LIBS) $(DNNL_LIBS) -lm
 CLEANFILES += bench/bench$(EXEEXT)
 EXTRA_DIST += bench/local.mk bench/suite bench/torch_ensemble.py bench/cnn-torch.sh
 

@@ -9,8 +9,11 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <zlib.h>
 
-#define JOURNAL_MAGIC "FLJ1"
+#define JOURNAL_MAGIC "FLJ2"
+/* Records a flatline before FLJ2 wrote (a SHA-1 over the run and its texts): still read. */
+#define JOURNAL_MAGIC_SHA1 "FLJ1"
 #define JOURNAL_SUFFIX ".log"
 /* A header line is short; anything longer is not a header. */
 #define JOURNAL_HEADER_MAX 256
@@ -22,12 +25,26 @@ static const char *const journal_part_files[JOURNAL_N_PARTS] = {"run.result", "m
 
 const char *journal_part_file(journal_part part) { return journal_part_files[part]; }
 
-static char *journal_digest(const char *run, const char *payload, gsize len)
+/* An FLJ1 record's check: SHA-1 over the run's name (with its NUL) and the texts. */
+static char *journal_digest_sha1(const char *run, const char *payload, gsize len)
 {
     g_autoptr(GChecksum) sum = g_checksum_new(G_CHECKSUM_SHA1);
     g_checksum_update(sum, (const guchar *)run, (gssize)strlen(run) + 1);
     g_checksum_update(sum, (const guchar *)payload, (gssize)len);
     return g_strdup(g_checksum_get_string(sum));
+}
+
+/* An FLJ2 record's check: CRC-32 over its header line up to the check (run, stamp,
+ * lengths) and the texts.  A CRC finds the torn and zeroed records a checksum is here for
+ * as surely as SHA-1 and five times faster: SHA-1 of a seed-scale sweep's 27 MB of
+ * records was a third of the time its coordinator spent after the workers, and 2% of
+ * each worker's. */
+static char *journal_digest_crc(const char *head, gsize head_len, const char *payload, gsize len)
+{
+    uLong crc = crc32(0L, Z_NULL, 0);
+    crc = crc32_z(crc, (const Bytef *)head, head_len);
+    crc = crc32_z(crc, (const Bytef *)payload, len);
+    return g_strdup_printf("%08lx", crc & 0xffffffffUL);
 }
 
 /* ---------------------------------------------------------------- writing */
@@ -70,9 +87,12 @@ void journal_writer_add(journal_writer *w, const char *run, const char *const *t
         n[i] = lens[i] < 0 || !texts[i] ? strlen(t) : (gsize)lens[i];
         g_string_append_len(payload, t, (gssize)n[i]);
     }
-    g_autofree char *digest = journal_digest(run, payload->str, payload->len);
-    g_string_append_printf(w->queue, JOURNAL_MAGIC " %s %" G_GINT64_FORMAT " %zu %zu %zu %zu %s\n",
-                           run, g_get_real_time(), n[0], n[1], n[2], n[3], digest);
+    g_autofree char *head = g_strdup_printf(JOURNAL_MAGIC " %s %" G_GINT64_FORMAT
+                                                          " %zu %zu %zu %zu",
+                                            run, g_get_real_time(), n[0], n[1], n[2], n[3]);
+    g_autofree char *digest =
+        journal_digest_crc(head, strlen(head), payload->str, payload->len);
+    g_string_append_printf(w->queue, "%s %s\n", head, digest);
     g_string_append_len(w->queue, payload->str, (gssize)payload->len);
     g_string_append_c(w->queue, '\n');
 }
@@ -231,13 +251,16 @@ static void journal_scan(journal_index *x, journal_file *f, goffset size)
         if (!nl)
             break;
         *nl = '\0';
-        char run[65], digest[41];
+        char magic[5], run[65], digest[41];
         gint64 stamp;
         gsize len[JOURNAL_N_PARTS];
-        int used = 0;
-        if (sscanf(head, JOURNAL_MAGIC " %64s %" G_GINT64_FORMAT " %zu %zu %zu %zu %40s%n", run,
-                   &stamp, &len[0], &len[1], &len[2], &len[3], digest, &used) != 7 ||
+        int used = 0, checked = 0;
+        if (sscanf(head, "%4s %64s %" G_GINT64_FORMAT " %zu %zu %zu %zu%n %40s%n", magic, run,
+                   &stamp, &len[0], &len[1], &len[2], &len[3], &checked, digest, &used) != 8 ||
             head + used != nl)
+            break;
+        gboolean sha1 = strcmp(magic, JOURNAL_MAGIC_SHA1) == 0;
+        if (!sha1 && strcmp(magic, JOURNAL_MAGIC) != 0)
             break;
         gsize total = 0;
         gboolean sane = TRUE;
@@ -253,7 +276,9 @@ static void journal_scan(journal_index *x, journal_file *f, goffset size)
         g_byte_array_set_size(payload, (guint)total + 1);
         if (!journal_pread(fd, payload->data, total + 1, body) || payload->data[total] != '\n')
             break;
-        g_autofree char *sum = journal_digest(run, (const char *)payload->data, total);
+        g_autofree char *sum =
+            sha1 ? journal_digest_sha1(run, (const char *)payload->data, total)
+                 : journal_digest_crc(head, (gsize)checked, (const char *)payload->data, total);
         if (strcmp(sum, digest) != 0)
             break;
         journal_entry *old = g_hash_table_lookup(x->runs, run);

@@ -34,12 +34,12 @@ core_libflatline_core_la_SOURCES = \
 	core/report.c core/report.h \
 	core/verify.c core/verify.h core/fixes.c
 core_libflatline_core_la_SOURCES += core/slurm.c core/slurm.h
-core_libflatline_core_la_CPPFLAGS = $(AM_CPPFLAGS) $(LIBCONFIG_CFLAGS) $(JSON_GLIB_CFLAGS)
+core_libflatline_core_la_CPPFLAGS = $(AM_CPPFLAGS) $(LIBCONFIG_CFLAGS) $(JSON_GLIB_CFLAGS) $(ZLIB_CFLAGS)
 core_libflatline_core_la_CFLAGS = $(AM_CFLAGS) $(OPENMP_CFLAGS)
-core_libflatline_core_la_LIBADD = $(JSON_GLIB_LIBS) $(GLIB_LIBS) $(LIBCONFIG_LIBS) $(DNNL_LIBS) -lm
+core_libflatline_core_la_LIBADD = $(JSON_GLIB_LIBS) $(GLIB_LIBS) $(LIBCONFIG_LIBS) $(ZLIB_LIBS) $(DNNL_LIBS) -lm
 
 bin_PROGRAMS += flatline
 flatline_SOURCES = core/main.c
 flatline_CPPFLAGS = $(AM_CPPFLAGS) $(LIBCONFIG_CFLAGS)
 flatline_LDFLAGS = $(AM_LDFLAGS) $(OPENMP_CFLAGS)
-flatline_LDADD = core/libflatline-core.la $(JSON_GLIB_LIBS) $(GLIB_LIBS) $(LIBCONFIG_LIBS) $(DNNL_LIBS) -lm
+flatline_LDADD = core/libflatline-core.la $(JSON_GLIB_LIBS) $(GLIB_LIBS) $(LIBCONFIG_LIBS) $(ZLIB_LIBS) $(DNNL_LIBS) -lm

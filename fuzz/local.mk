@@ -13,7 +13,7 @@ FUZZ_SMOKE_SECONDS = 30
 FUZZ_SANITIZE = -fsanitize=address,undefined -fno-sanitize-recover=undefined
 FUZZ_CCFLAGS = -std=c11 -g -O1 -Wall -Wextra -fno-omit-frame-pointer $(FUZZ_SANITIZE)
 FUZZ_INCLUDES = $(DEFS) $(AM_CPPFLAGS) $(LIBCONFIG_CFLAGS) $(JSON_GLIB_CFLAGS) $(GLIB_CFLAGS)
-FUZZ_LINK = $(JSON_GLIB_LIBS) $(GLIB_LIBS) $(LIBCONFIG_LIBS) $(DNNL_LIBS) -ldl -lm
+FUZZ_LINK = $(JSON_GLIB_LIBS) $(GLIB_LIBS) $(LIBCONFIG_LIBS) $(ZLIB_LIBS) $(DNNL_LIBS) -ldl -lm
 # The whole core library, from its own source list, so a new core file never breaks the
 # fuzz build.  Make finds the prerequisites through VPATH; the compile line takes the .c
 # files of the list from the source tree.

@@ -5,7 +5,7 @@ tests_libtestutil_la_SOURCES = tests/testutil.c tests/testutil.h tests/gradcheck
 tests_libtestutil_la_CPPFLAGS = $(AM_CPPFLAGS) $(LIBCONFIG_CFLAGS)
 
 # What a test program links with.
-FL_TEST_LIBS = $(OPENMP_CFLAGS) tests/libtestutil.la core/libflatline-core.la $(JSON_GLIB_LIBS) $(GLIB_LIBS) $(LIBCONFIG_LIBS) $(DNNL_LIBS) -lm
+FL_TEST_LIBS = $(OPENMP_CFLAGS) tests/libtestutil.la core/libflatline-core.la $(JSON_GLIB_LIBS) $(GLIB_LIBS) $(LIBCONFIG_LIBS) $(ZLIB_LIBS) $(DNNL_LIBS) -lm
 FL_TEST_FLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/tests $(LIBCONFIG_CFLAGS) $(JSON_GLIB_CFLAGS)
 
 # jsonpath FILE EXPR: the shell tests read verdict.json by its structure (tests/jsonpath.c).

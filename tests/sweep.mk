@@ -5,3 +5,10 @@ tests_faulty_layer_faulty_la_LDFLAGS = $(PLUGIN_LDFLAGS) -rpath /nowhere
 tests_faulty_layer_faulty_la_LIBADD = $(GLIB_LIBS)
 TESTS += tests/test-sweep.sh
 EXTRA_DIST += tests/test-sweep.sh
+
+# The compact layout's records (core/journal.c).
+check_PROGRAMS += tests/test-journal
+TESTS += tests/test-journal
+tests_test_journal_SOURCES = tests/test-journal.c
+tests_test_journal_CPPFLAGS = $(FL_TEST_FLAGS)
+tests_test_journal_LDADD = $(FL_TEST_LIBS)
