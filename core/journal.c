@@ -175,10 +175,11 @@ gboolean journal_writer_commit(journal_writer *w, GError **error)
 typedef struct journal_file {
     char *path;
     goffset scanned; /* records before this offset are read (and whole) */
+    int fd;          /* kept open for reading records, or -1 */
 } journal_file;
 
 typedef struct journal_entry {
-    const journal_file *file;
+    journal_file *file;
     gint64 stamp;
     goffset off[JOURNAL_N_PARTS];
     gsize len[JOURNAL_N_PARTS];
@@ -192,9 +193,24 @@ typedef struct journal_index {
 /* What has been read of each results directory's journals, by the directory's path. */
 static GHashTable *journal_indexes;
 
+/* Journal files open for reading, over every index: reading a sweep's records back
+ * opened and closed a file per run. */
+static int journal_fds_open;
+#define JOURNAL_FDS_MAX 16
+
+static void journal_file_close(journal_file *f)
+{
+    if (f->fd >= 0) {
+        close(f->fd);
+        f->fd = -1;
+        journal_fds_open--;
+    }
+}
+
 static void journal_file_free(gpointer p)
 {
     journal_file *f = p;
+    journal_file_close(f);
     g_free(f->path);
     g_free(f);
 }
@@ -327,6 +343,7 @@ static journal_index *journal_index_of(const char *dir)
         journal_file *f = g_hash_table_lookup(x->files, name);
         if (!f) {
             f = g_new0(journal_file, 1);
+            f->fd = -1;
             f->path = g_steal_pointer(&path);
             g_hash_table_insert(x->files, g_strdup(name), f);
         }
@@ -336,25 +353,53 @@ static journal_index *journal_index_of(const char *dir)
     return x;
 }
 
+/* run's record in dir's journals, or NULL.  The journals are listed again only when the
+ * index lacks the run: a record is never rewritten, and one found stays right (a run
+ * recorded twice was run twice on the same configuration and seed).  Listing the
+ * directory for every run read back was a fifth of what a sweep did after its workers. */
+static journal_entry *journal_entry_of(const char *dir, const char *run)
+{
+    journal_entry *e = NULL;
+    if (journal_indexes) {
+        journal_index *x = g_hash_table_lookup(journal_indexes, dir);
+        e = x ? g_hash_table_lookup(x->runs, run) : NULL;
+    }
+    return e ? e : g_hash_table_lookup(journal_index_of(dir)->runs, run);
+}
+
 gboolean journal_has(const char *dir, const char *run)
 {
-    return g_hash_table_contains(journal_index_of(dir)->runs, run);
+    return journal_entry_of(dir, run) != NULL;
 }
 
 char *journal_read(const char *dir, const char *run, journal_part part, gsize *len,
                    GError **error)
 {
-    const journal_entry *e = g_hash_table_lookup(journal_index_of(dir)->runs, run);
+    journal_entry *e = journal_entry_of(dir, run);
     if (!e)
         return NULL;
-    int fd = journal_open_read(e->file->path);
-    if (fd < 0) {
-        journal_fail(error, e->file->path, "open it", errno);
-        return NULL;
+    journal_file *f = e->file;
+    if (f->fd < 0) {
+        if (journal_fds_open >= JOURNAL_FDS_MAX) {
+            /* Many files (many workers over many sessions): start the set afresh. */
+            GHashTableIter it, fit;
+            gpointer x, file;
+            g_hash_table_iter_init(&it, journal_indexes);
+            while (g_hash_table_iter_next(&it, NULL, &x)) {
+                g_hash_table_iter_init(&fit, ((journal_index *)x)->files);
+                while (g_hash_table_iter_next(&fit, NULL, &file))
+                    journal_file_close(file);
+            }
+        }
+        f->fd = journal_open_read(f->path);
+        if (f->fd < 0) {
+            journal_fail(error, f->path, "open it", errno);
+            return NULL;
+        }
+        journal_fds_open++;
     }
     char *text = g_malloc(e->len[part] + 1);
-    gboolean ok = journal_pread(fd, text, e->len[part], e->off[part]);
-    close(fd);
+    gboolean ok = journal_pread(f->fd, text, e->len[part], e->off[part]);
     if (!ok) {
         g_free(text);
         g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_IO,
