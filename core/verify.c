@@ -208,6 +208,7 @@ typedef struct candidate {
     int level;    /* the most severe level of a finding that proposed it */
     int position; /* best place in a run's diagnosis (finding x 64 + fix) */
     int votes;    /* runs that proposed it */
+    gboolean everyone; /* every run of the grid point considered proposed it */
     GHashTable *runs; /* the records (by index) that proposed it */
     struct candidate *whole; /* the union of layers it is part of (add_layer_unions) */
     gboolean failed;         /* tried, and did not verify */
@@ -239,9 +240,14 @@ static char *edits_key(GStrv edits)
     return g_strjoinv("\n", sorted);
 }
 
+/* A fix every failing seed asks for goes first: the grid point's cause has to explain all
+ * of its runs, and a fix some seeds propose from a finding of theirs (a layer that died in
+ * one run) rarely heals the others.  Then the diagnosis' order: level, place, votes. */
 static gint compare_candidates(gconstpointer a, gconstpointer b)
 {
     const candidate *x = *(const candidate *const *)a, *y = *(const candidate *const *)b;
+    if (x->everyone != y->everyone)
+        return x->everyone ? -1 : 1;
     if (x->level != y->level)
         return x->level > y->level ? -1 : 1;
     if (x->position != y->position)
@@ -331,10 +337,12 @@ static void add_layer_unions(GPtrArray *cands)
 static GPtrArray *cell_candidates(GPtrArray *recs, verdict_kind worst, char **data_cause)
 {
     GPtrArray *out = g_ptr_array_new_with_free_func((GDestroyNotify)candidate_free);
+    int considered = 0;
     for (guint r = 0; r < recs->len; r++) {
         const run_result *rec = recs->pdata[r];
         if (rec->status != RUN_OK || rec->verdict < worst)
             continue;
+        considered++;
         g_autoptr(GHashTable) seen = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
         for (guint f = 0; rec->findings && f < rec->findings->len; f++) {
             const finding_rec *fr = rec->findings->pdata[f];
@@ -374,6 +382,10 @@ static GPtrArray *cell_candidates(GPtrArray *recs, verdict_kind worst, char **da
         }
     }
     add_layer_unions(out);
+    for (guint i = 0; i < out->len; i++) {
+        candidate *c = out->pdata[i];
+        c->everyone = (int)g_hash_table_size(c->runs) == considered;
+    }
     g_ptr_array_sort(out, compare_candidates);
     return out;
 }

@@ -220,6 +220,29 @@ jp "$v" 'candidates[0].runs_proposing' >"$tmp/l1.votes"
 check "a fix every run proposes is one candidate with every run's vote" \
   "grep -q 'model.h1.l1=0.0001' '$tmp/l1.fixes' && [ \"\$(cat '$tmp/l1.votes')\" = '[5]' ] && [ -z \"\$(sort '$tmp/l1.fixes' | uniq -d)\" ]"
 
+# Seven points of y = 2x - 1 through a 4-2-1 network that is ReLU to its output: every seed
+# warns that a ReLU output cannot reach the negative targets, and the seeds that collapse
+# each name their own collapse (a dead h2 in one, a constant output in another).  The fix
+# every seed proposes is tried first, and it is the one that heals.
+printf 'x,y\n-1,-3\n0,-1\n1,1\n2,3\n3,5\n4,7\n5,9\n' >"$tmp/line7.csv"
+cat >"$tmp/line7.cfg" <<EOF
+seed = 1;
+repeats = 5;
+dataset = { plugin = "csv"; path = "$tmp/line7.csv"; validation = 0.0; };
+model = (
+  { name = "h1"; units = 4; activation = "relu"; },
+  { name = "h2"; units = 2; activation = "relu"; },
+  { name = "out"; units = 1; activation = "relu"; }
+);
+loss = "mse";
+optimizer = { plugin = "adam"; lr = 0.001; };
+train = { epochs = 500; batch = 32; };
+EOF
+FLATLINE_PLUGIN_PATH="$builddir/plugins" fl run "$tmp/line7.cfg" -o "$tmp/line7" -j 2 --no-plots -q >"$tmp/out" 2>&1
+jp "$tmp/line7/runs/r0000/verdict.json" 'tried[0].fix' | tr -d ' \n' >"$tmp/line7.first"
+check "the fix every seed proposes is tried first, and heals" \
+  "[ \"\$(cat '$tmp/line7.first')\" = '[[\"model.out.activation=linear\"]]' ] && tried '$tmp/line7/runs/r0000/verdict.json' | head -1 | grep -q '^true '"
+
 # The coordinator, which plans, verifies and writes verdict.json, under valgrind (its
 # workers are not traced): no invalid access and no definite leak on a grid that collapses
 # and is repaired.  Skipped without valgrind or in a sanitizer build (the two do not mix).
