@@ -146,21 +146,30 @@ static void test_no_update_observed(void)
     pfx_assert_has(r->advice, "decay_steps");
 }
 
+/* Eight epochs of an optimizer at rate lr whose loss falls by `step` an epoch (next to
+ * nothing) while every layer's weights move by `update` of their norm. */
+static pfx *tiny_rate_stream(const char *optimizer, double lr, double step, double update)
+{
+    pfx *f = pfx_new(1, 3, 2, 20);
+    if (optimizer)
+        pfx_set_optimizer(f, optimizer);
+    pfx_probes(f)->base_lr = pfx_probes(f)->final_lr = lr;
+    pfx_push(f);
+    for (int i = 0; i < 8; i++) {
+        pfx_epoch e = pfx_push_loss(f, 0.9 - step * i);
+        for (size_t k = 0; k < 3; k++) {
+            e.layers[k].update_ratio = update;
+            e.layers[k].grad_norm = 0.3;
+        }
+    }
+    return f;
+}
+
 static void test_no_update_tiny_rate(void)
 {
     /* Adam at lr 1e-6 still moves weights by ~1e-5 of their norm per epoch, above
      * min_ratio: the rate is what shows the run is stuck. */
-    g_autoptr(pfx) f = pfx_new(1, 3, 2, 20);
-    fl_probes *p = pfx_probes(f);
-    p->base_lr = p->final_lr = 1e-6;
-    pfx_push(f);
-    for (int i = 0; i < 8; i++) {
-        pfx_epoch e = pfx_push_loss(f, 0.9 - 1e-5 * i);
-        for (size_t k = 0; k < 3; k++) {
-            e.layers[k].update_ratio = 5e-5;
-            e.layers[k].grad_norm = 0.3;
-        }
-    }
+    g_autoptr(pfx) f = tiny_rate_stream(NULL, 1e-6, 1e-5, 5e-5);
     g_autoptr(detect_set) d = pfx_run_one(f, "no_update", NULL);
     const finding_rec *r = pfx_finding(d, "no_update");
     pfx_check(r, FL_LEVEL_COLLAPSED, 1);
@@ -180,17 +189,7 @@ static void test_no_update_tiny_rate(void)
      * the first fix is that usual rate.  Adam at the same rate is its own half of usual:
      * not reported. */
     for (int sgd = 1; sgd >= 0; sgd--) {
-        g_autoptr(pfx) h = pfx_new(1, 3, 2, 20);
-        pfx_set_optimizer(h, sgd ? "sgd" : "adam");
-        pfx_probes(h)->base_lr = pfx_probes(h)->final_lr = 5e-5;
-        pfx_push(h);
-        for (int i = 0; i < 8; i++) {
-            pfx_epoch e = pfx_push_loss(h, 0.9 - 1e-4 * i);
-            for (size_t k = 0; k < 3; k++) {
-                e.layers[k].update_ratio = 2e-4;
-                e.layers[k].grad_norm = 0.3;
-            }
-        }
+        g_autoptr(pfx) h = tiny_rate_stream(sgd ? "sgd" : "adam", 5e-5, 1e-4, 2e-4);
         g_autoptr(detect_set) dh = pfx_run_one(h, "no_update", NULL);
         r = pfx_finding(dh, "no_update");
         if (!sgd) {
