@@ -217,24 +217,38 @@ static void record_failure(plan *s, const sweep_options *opt, int index, run_sta
     }
 }
 
-/* A run is over (saved by its worker, or recorded here): count and show it. */
-static void finish_job(const plan *s, const sweep_options *opt, int index, progress *pr)
+/* A run is over (saved by its worker, or recorded here): count it, read it back for the
+ * tables while the other workers train, and show it. */
+static void finish_job(const plan *s, const sweep_options *opt, int index, pool_result *result,
+                       progress *pr)
 {
     pr->done++;
     pr->running -= pr->running > 0; /* until the next hand-out counts again */
-    /* Without the progress line nothing below is shown: spare reading run.result back. */
-    if (!pr->on)
-        return;
     g_autoptr(GError) err = NULL;
     g_autofree char *id = plan_run_id(s, index);
-    g_autoptr(run_result) rec = results_load_run(opt->out_dir, id, &err);
+    run_result *rec = results_load_run(opt->out_dir, id, &err);
+    if (err)
+        g_debug("%s", err->message); /* read again, and reported, with the tables */
+    g_clear_pointer(&result->records[index], run_result_free);
+    result->records[index] = rec;
+    if (!pr->on)
+        return;
     if (rec && rec->verdict == VERDICT_COLLAPSED)
         pr->collapsed++;
-    if (rec && pr->on) {
+    if (rec) {
         progress_clear(pr);
         runner_print(rec);
     }
     progress_draw(pr, TRUE);
+}
+
+void pool_result_clear(pool_result *result, int n_runs)
+{
+    if (!result->records)
+        return;
+    for (int i = 0; i < n_runs; i++)
+        run_result_free(result->records[i]);
+    g_clear_pointer(&result->records, g_free);
 }
 
 /* The runs still to hand out: those a dead worker held first, then the plan's. */
@@ -306,10 +320,10 @@ static void settle_jobs(plan *s, const sweep_options *opt, GArray *jobs, int cha
         guint idx = g_array_index(jobs, guint, k);
         if (has_saved_result(opt, s, idx)) {
             result->finished++;
-            finish_job(s, opt, (int)idx, pr);
+            finish_job(s, opt, (int)idx, result, pr);
         } else if ((int)idx == charged) {
             record_failure(s, opt, (int)idx, status, why, took * 1000, result, pr);
-            finish_job(s, opt, (int)idx, pr);
+            finish_job(s, opt, (int)idx, result, pr);
         } else {
             /* A marker it was writing when it died leaves a temporary twin: cleared now,
              * since the rerun's run.result will keep a resume from looking again. */
@@ -378,7 +392,7 @@ static gboolean handle_line(plan *s, const sweep_options *opt, worker *w, const 
         g_printerr("flatline: run %s: %s\n", id, reason);
         record_failure(s, opt, index, RUN_CRASHED, reason, 0, result, pr);
     }
-    finish_job(s, opt, index, pr);
+    finish_job(s, opt, index, result, pr);
     return TRUE;
 }
 
@@ -386,6 +400,7 @@ gboolean pool_run(plan *s, const sweep_options *opt, GArray *pending, pool_resul
                   GError **error)
 {
     memset(result, 0, sizeof *result);
+    result->records = g_new0(run_result *, MAX(s->n_runs, 1));
     if (pending->len == 0)
         return TRUE;
     guint n_workers = MIN((guint)MAX(opt->jobs, 1), pending->len);

@@ -16,6 +16,7 @@
 
 #include <glib.h>
 #include "plan.h"
+#include "runresult.h"
 #include "sweep-options.h"
 
 typedef struct pool_result {
@@ -23,7 +24,13 @@ typedef struct pool_result {
     int unsaved;           /* runs that ended without a result: not even their failure could
                             * be saved (a full disk); each one was named on stderr */
     gboolean interrupted;  /* stopped by a signal */
+    run_result **records;  /* (the plan's n_runs) each run finished here, read back the
+                            * moment it finished, NULL for the others: reading them all
+                            * after the last worker was the sweep's serial tail */
 } pool_result;
+
+/* Free what pool_run left in result (the records not taken). */
+void pool_result_clear(pool_result *result, int n_runs);
 
 /* The range of -j (worker processes) and --threads (oneDNN threads per run). */
 #define POOL_MAX_JOBS 1024

@@ -89,15 +89,18 @@ static void print_cells(const plan *s, GPtrArray *cells, GPtrArray *records,
 }
 
 /* The finished runs of the plan found in dir (run_result*, in plan order); missing (may be
- * NULL) receives the plan positions without a result. */
+ * NULL) receives the plan positions without a result.  read (may be NULL): records read
+ * already, by plan position, taken from there. */
 static gboolean load_records(plan *s, const char *dir, GPtrArray **records, GArray *missing,
-                             GError **error)
+                             run_result **read, GError **error)
 {
     *records = g_ptr_array_new_with_free_func((GDestroyNotify)run_result_free);
     for (int i = 0; i < s->n_runs; i++) {
         g_autofree char *id = plan_run_id(s, i);
         GError *err = NULL;
-        run_result *rec = results_load_run(dir, id, &err);
+        run_result *rec = read ? g_steal_pointer(&read[i]) : NULL;
+        if (!rec)
+            rec = results_load_run(dir, id, &err);
         if (err) {
             g_propagate_error(error, err);
             return FALSE;
@@ -162,7 +165,7 @@ plan *sweep_merge(const char *dir, registry *reg, fl_host *host, GArray *missing
     }
     g_autoptr(GPtrArray) records = NULL;
     g_autoptr(GPtrArray) cells = NULL;
-    if (!load_records(s, dir, &records, missing, error) ||
+    if (!load_records(s, dir, &records, missing, NULL, error) ||
         !write_tables(s, dir, records, &cells, error))
         return NULL;
     return g_steal_pointer(&s);
@@ -238,8 +241,11 @@ static gboolean sweep_run_locked(plan *s, const sweep_options *opt, sweep_totals
         return FALSE;
 
     pool_result pr;
-    if (!pool_run(s, opt, pending, &pr, error))
+    gboolean pool_ok = pool_run(s, opt, pending, &pr, error);
+    if (!pool_ok) {
+        pool_result_clear(&pr, s->n_runs);
         return FALSE;
+    }
     totals->ran = pr.finished;
     totals->unsaved = pr.unsaved;
     totals->interrupted = pr.interrupted;
@@ -251,7 +257,9 @@ static gboolean sweep_run_locked(plan *s, const sweep_options *opt, sweep_totals
     g_autoptr(GPtrArray) finished = NULL;
     g_autoptr(GPtrArray) cells = NULL;
     GError *tables_err = NULL;
-    if (!load_records(s, opt->out_dir, &finished, NULL, error))
+    gboolean loaded = load_records(s, opt->out_dir, &finished, NULL, pr.records, error);
+    pool_result_clear(&pr, s->n_runs);
+    if (!loaded)
         return FALSE;
     if (!write_tables(s, opt->out_dir, finished, &cells, &tables_err)) {
         g_printerr("flatline: %s\n", tables_err->message);
