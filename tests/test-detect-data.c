@@ -234,6 +234,39 @@ static double smooth_targets(pfx *f)
     return sum / (2.0 * (double)P);
 }
 
+/* 0/1 labels for a bce classifier: the side of x0 (what neighbours predict), or labels
+ * that alternate with the row (what they cannot); the model's probe predictions class the
+ * first `right` share of the rows correctly.  Returns the leave-one-out accuracy of the
+ * nearest neighbour, computed here, naively. */
+static double class_targets(pfx *f, gboolean by_input, double right)
+{
+    pfx_set_loss(f, "bce");
+    fl_probes *p = pfx_probes(f);
+    pfx_data d = pfx_arrays(f);
+    size_t P = p->n_probe, n = p->n_in;
+    for (size_t r = 0; r < P; r++) {
+        d.probe_y[r] = by_input ? (float)(d.probe_x[r * n] > 0) : (float)(r % 2);
+        gboolean ok = (double)r < right * (double)P;
+        d.probe_pred[r] = ok ? 0.1f + 0.8f * d.probe_y[r] : 0.9f - 0.8f * d.probe_y[r];
+    }
+    size_t agree = 0;
+    for (size_t i = 0; i < P; i++) {
+        double best = INFINITY;
+        size_t nn = i;
+        for (size_t j = 0; j < P; j++) {
+            double dist = 0;
+            for (size_t k = 0; k < n; k++)
+                dist += pow((double)d.probe_x[i * n + k] - d.probe_x[j * n + k], 2);
+            if (j != i && dist < best) {
+                best = dist;
+                nn = j;
+            }
+        }
+        agree += d.probe_y[i] == d.probe_y[nn];
+    }
+    return (double)agree / (double)P;
+}
+
 static void test_underfit(void)
 {
     g_autoptr(pfx) f = pfx_new_hidden(2, 8);
@@ -351,6 +384,26 @@ static void test_underfit_quiet(void)
     g_assert_nonnull(pfx_run_find(n, "underfit", NULL, &dn));
     pfx_assert_lacks(pfx_finding(dn, "underfit")->evidence, "noise floor");
     detect_free(dn);
+    /* A classifier flat at 0.9 of the prior's loss with 60% of the probe rows right, on
+     * labels that the nearest neighbour gets right about half the time (they alternate
+     * with the row): the labels allow no better, and it is not reported; without the
+     * floor it is.  On labels its neighbours predict (the side of x0), 60% is an underfit. */
+    g_autoptr(pfx) c = pfx_new_hidden(2, 8);
+    pfx_push_healthy(c, 1);
+    pfx_push_losses(c, 40, 0.9);
+    double nn = class_targets(c, FALSE, 0.6);
+    g_assert_cmpfloat(nn, <, 0.6);
+    pfx_assert_silent(c, "underfit", NULL);
+    const char *const no_nn[] = {"nn_floor=false", NULL};
+    g_assert_nonnull(pfx_run_find(c, "underfit", no_nn, &dn));
+    detect_free(dn);
+    nn = class_targets(c, TRUE, 0.6);
+    g_assert_cmpfloat(nn, >, 0.8);
+    g_assert_nonnull(pfx_run_find(c, "underfit", NULL, &dn));
+    detect_free(dn);
+    /* ... and as right as its neighbours there, it is quiet again. */
+    class_targets(c, TRUE, nn);
+    pfx_assert_silent(c, "underfit", NULL);
     /* Poor but still improving by more than 1% per 10 epochs. */
     g_autoptr(pfx) g = pfx_new_hidden(2, 8);
     smooth_targets(g);

@@ -17,7 +17,11 @@
  * Computation 1994): half the mean squared target difference between each probe row and
  * its nearest neighbour in input space.  A plateau within `floor_factor` times that floor
  * is the data's limit, not the model's, and is not reported.  Neighbours far apart (many
- * inputs, few rows) make the estimate too high, which only makes the detector quieter. */
+ * inputs, few rows) make the estimate too high, which only makes the detector quieter.
+ * A classifier's floor is the same neighbours' leave-one-out accuracy: a model that classes
+ * the probe rows as well as their nearest neighbours do has learned what overlapping
+ * classes allow.  Neighbours far apart make that accuracy too low, which again only makes
+ * the detector quieter. */
 #include <flatline/plugin.h>
 #include <stddef.h>
 #include "evidence.h"
@@ -30,6 +34,7 @@ typedef struct underfit_opts {
     double min_delta;
     double ratio;
     double floor_factor;
+    bool nn_floor;
 } underfit_opts;
 
 static const fl_param underfit_params[] = {
@@ -52,32 +57,99 @@ static const fl_param underfit_params[] = {
      "mse: not reported while the data loss is within this times the noise floor estimated "
      "from nearest neighbours (0: off)",
      offsetof(underfit_opts, floor_factor)},
+    {"nn_floor", FL_PARAM_BOOL, "true", NULL, NULL,
+     "classification: not reported while the model classes the probe rows at least as well "
+     "as each row's nearest neighbour does (leave-one-out)",
+     offsetof(underfit_opts, nn_floor)},
     FL_PARAM_END};
+
+/* The probe row nearest to probe row i in input space (i itself if there is no other). */
+static size_t underfit_nearest(const fl_probes *p, size_t i)
+{
+    size_t P = p->n_probe, n = p->n_in, best = i;
+    double best_d = INFINITY;
+    for (size_t j = 0; j < P; j++) {
+        if (j == i)
+            continue;
+        double d = 0;
+        for (size_t f = 0; f < n && d < best_d; f++) {
+            double dx = (double)p->probe_x[i * n + f] - p->probe_x[j * n + f];
+            d += dx * dx;
+        }
+        if (d < best_d) {
+            best_d = d;
+            best = j;
+        }
+    }
+    return best;
+}
+
+/* The class of a row of targets or predictions: the largest of one-hot columns, the side
+ * of the threshold of one column; (size_t)-1 for a value that is not finite, or targets of
+ * several columns that are not one class per row. */
+static size_t underfit_class(const fl_probes *p, const float *row)
+{
+    size_t no = p->n_outputs;
+    if (no == 1)
+        return isfinite(row[0]) ? (size_t)(row[0] > (p->loss_flags & FL_LOSS_SIGNED ? 0.0f
+                                                                                   : 0.5f))
+                                : (size_t)-1;
+    if (!(p->loss_flags & FL_LOSS_ONE_HOT))
+        return (size_t)-1;
+    size_t best = 0;
+    for (size_t c = 0; c < no; c++) {
+        if (!isfinite(row[c]))
+            return (size_t)-1;
+        if (row[c] > row[best])
+            best = c;
+    }
+    return best;
+}
+
+/* Share of the probe rows whose nearest neighbour (leave-one-out) has their class: what the
+ * labels allow a classifier without any model.  Its error is at most about twice the
+ * least any classifier can have (Cover and Hart, 1967), so a model that classifies the
+ * probe rows as well has learned what the noise in the labels leaves.  NaN with fewer
+ * than 10 rows, or targets that are not one class per row. */
+static double underfit_nn_accuracy(const fl_probes *p)
+{
+    size_t P = p->n_probe, no = p->n_outputs;
+    if (P < 10 || !p->probe_x || !p->probe_y || no == 0 ||
+        !(p->loss_flags & FL_LOSS_CLASSIFICATION))
+        return NAN;
+    size_t right = 0;
+    for (size_t i = 0; i < P; i++) {
+        size_t c = underfit_class(p, p->probe_y + i * no);
+        if (c == (size_t)-1)
+            return NAN;
+        right += underfit_class(p, p->probe_y + underfit_nearest(p, i) * no) == c;
+    }
+    return (double)right / (double)P;
+}
+
+/* The model's share of probe rows classed right (the current epoch's predictions). */
+static double underfit_probe_accuracy(const fl_probes *p)
+{
+    size_t P = p->n_probe, no = p->n_outputs, right = 0;
+    if (!P || !p->probe_pred || !p->probe_y)
+        return NAN;
+    for (size_t i = 0; i < P; i++) {
+        size_t c = underfit_class(p, p->probe_y + i * no);
+        right += c != (size_t)-1 && underfit_class(p, p->probe_pred + i * no) == c;
+    }
+    return (double)right / (double)P;
+}
 
 /* The delta test over the probe rows: (1 / 2P) sum_i mean_o (y_i - y_nn(i))^2, with nn(i)
  * the row nearest to row i in input space.  NaN with fewer than 10 rows. */
 static double underfit_noise_floor(const fl_probes *p)
 {
-    size_t P = p->n_probe, n = p->n_in, no = p->n_outputs;
+    size_t P = p->n_probe, no = p->n_outputs;
     if (P < 10 || !p->probe_x || !p->probe_y || no == 0)
         return NAN;
     double sum = 0;
     for (size_t i = 0; i < P; i++) {
-        size_t best = i;
-        double best_d = INFINITY;
-        for (size_t j = 0; j < P; j++) {
-            if (j == i)
-                continue;
-            double d = 0;
-            for (size_t f = 0; f < n && d < best_d; f++) {
-                double dx = (double)p->probe_x[i * n + f] - p->probe_x[j * n + f];
-                d += dx * dx;
-            }
-            if (d < best_d) {
-                best_d = d;
-                best = j;
-            }
-        }
+        size_t best = underfit_nearest(p, i);
         double sq = 0;
         for (size_t o = 0; o < no; o++) {
             double dy = (double)p->probe_y[i * no + o] - p->probe_y[best * no + o];
@@ -180,8 +252,8 @@ static char *underfit_advice(const fl_probes *p, fl_fix_set *fixes)
 /* The noise floor depends on the probe rows alone: computed once per run (it is
  * quadratic in them), not at every epoch of a plateau. */
 typedef struct underfit_state {
-    bool have_floor;
-    double floor;
+    bool have_floor, have_nn;
+    double floor, nn_accuracy;
 } underfit_state;
 
 static int underfit_create(const fl_host *host, const void *opts, void **state)
@@ -204,6 +276,17 @@ static double underfit_floor(underfit_state *st, const fl_probes *p)
     return st->floor;
 }
 
+static double underfit_nn(underfit_state *st, const fl_probes *p)
+{
+    if (!st)
+        return underfit_nn_accuracy(p);
+    if (!st->have_nn) {
+        st->nn_accuracy = underfit_nn_accuracy(p);
+        st->have_nn = true;
+    }
+    return st->nn_accuracy;
+}
+
 static int underfit_observe(void *state, const void *opts_, const fl_probes *p,
                             fl_report_fn report, void *ctx)
 {
@@ -217,6 +300,12 @@ static int underfit_observe(void *state, const void *opts_, const fl_probes *p,
     bool mse = p->loss_flags & FL_LOSS_SQUARED_ERROR;
     double noise = mse && o->floor_factor > 0 ? underfit_floor(state, p) : NAN;
     if (isfinite(noise) && data <= o->floor_factor * noise)
+        return 0;
+    /* A classifier's floor: classing the probe rows as well as their nearest neighbours
+     * do is what overlapping classes allow (noisy circles plateau at half the prior's
+     * loss with 84% right, which is all the labels leave to learn). */
+    double nn = o->nn_floor ? underfit_nn(state, p) : NAN;
+    if (isfinite(nn) && underfit_probe_accuracy(p) >= nn)
         return 0;
     char *flat = loss_note(p, o->patience, o->min_delta);
     /* Clearly above the baseline the model has not even learned the mean, which its
