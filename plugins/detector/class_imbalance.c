@@ -66,19 +66,6 @@ static int class_imbalance_create(const fl_host *host, const void *opts, void **
 
 static void class_imbalance_destroy(void *state) { g_free(state); }
 
-/* The class of a row: argmax of one-hot columns, or the side of 0.5 (0 for a loss that
- * reads the sign, FL_LOSS_SIGNED) of one column. */
-static size_t class_imbalance_of(const fl_probes *p, const float *row)
-{
-    if (p->n_outputs == 1)
-        return row[0] > (p->loss_flags & FL_LOSS_SIGNED ? 0.0f : 0.5f);
-    size_t c = 0;
-    for (size_t o = 1; o < p->n_outputs; o++)
-        if (row[o] > row[c])
-            c = o;
-    return c;
-}
-
 /* Name of class c: the one-hot column, or "y0 = 0"/"y0 = 1" for one 0/1 column. */
 static char *class_imbalance_class(const fl_probes *p, size_t c)
 {
@@ -129,10 +116,10 @@ static int class_imbalance_observe(void *state, const void *opts_, const fl_prob
         return 0;
     size_t others = 0, swallowed = 0;
     for (size_t r = 0; r < p->n_probe; r++) {
-        if (class_imbalance_of(p, p->probe_y + r * p->n_outputs) == big)
+        if (row_class(p, p->probe_y + r * p->n_outputs) == big)
             continue;
         others++;
-        swallowed += class_imbalance_of(p, p->probe_pred + r * p->n_outputs) == big;
+        swallowed += row_class(p, p->probe_pred + r * p->n_outputs) == big;
     }
     if (others == 0 || (double)swallowed < o->harm * (double)others)
         return 0;

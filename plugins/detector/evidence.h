@@ -17,6 +17,28 @@
 #include <stdio.h>
 #include <string.h>
 
+/* ---------------------------------------------------------------- classes */
+
+/* The class of a row of targets or predictions (n_outputs values): for one column the side
+ * of the decision threshold (0 for a loss that reads the sign, such as hinge; else 0.5),
+ * for several the largest column.  (size_t)-1 when a value is not finite. */
+static inline size_t row_class(const fl_probes *p, const float *row)
+{
+    size_t n = p->n_outputs;
+    if (n == 1)
+        return isfinite(row[0]) ? (size_t)(row[0] > (p->loss_flags & FL_LOSS_SIGNED ? 0.0f
+                                                                                   : 0.5f))
+                                : (size_t)-1;
+    size_t best = 0;
+    for (size_t c = 0; c < n; c++) {
+        if (!isfinite(row[c]))
+            return (size_t)-1;
+        if (row[c] > row[best])
+            best = c;
+    }
+    return best;
+}
+
 /* ---------------------------------------------------------------- the loss history */
 
 /* The window fl_loss_improvement() judges over the last `window` epochs: the epoch it

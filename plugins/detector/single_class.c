@@ -42,23 +42,6 @@ static int single_class_create(const fl_host *host, const void *opts, void **sta
 
 static void single_class_destroy(void *state) { g_free(state); }
 
-/* The class of row r of m (n_probe, n), or (size_t)-1 if a value is not finite.
- * threshold: the decision threshold of a single column. */
-static size_t single_class_of(const float *m, size_t r, size_t n, double threshold)
-{
-    const float *row = m + r * n;
-    if (n == 1)
-        return isfinite(row[0]) ? (row[0] > threshold ? 1 : 0) : (size_t)-1;
-    size_t best = 0;
-    for (size_t c = 0; c < n; c++) {
-        if (!isfinite(row[c]))
-            return (size_t)-1;
-        if (row[c] > row[best])
-            best = c;
-    }
-    return best;
-}
-
 /* "y1", or for one column "y0 = 1". */
 static char *single_class_name(const fl_probes *p, size_t c)
 {
@@ -110,12 +93,11 @@ static int single_class_observe(void *state, const void *opts, const fl_probes *
     /* A loss that reads the sign (hinge) predicts margins and takes -1/+1 (or 0/1) targets:
      * both split at 0.  Otherwise a column holds probabilities and 0/1 targets: split at
      * 0.5. */
-    double threshold = p->loss_flags & FL_LOSS_SIGNED ? 0.0 : 0.5;
     size_t *pred_count = g_new0(size_t, n_cls), *target_count = g_new0(size_t, n_cls);
     bool ok = true;
     for (size_t r = 0; r < p->n_probe && ok; r++) {
-        size_t pc = single_class_of(p->probe_pred, r, no, threshold);
-        size_t tc = single_class_of(p->probe_y, r, no, threshold);
+        size_t pc = row_class(p, p->probe_pred + r * no);
+        size_t tc = row_class(p, p->probe_y + r * no);
         if (pc == (size_t)-1 || tc == (size_t)-1)
             ok = false;
         else

@@ -85,26 +85,13 @@ static size_t underfit_nearest(const fl_probes *p, size_t i)
     return best;
 }
 
-/* The class of a row of targets or predictions: the largest of one-hot columns, the side
- * of the threshold of one column; (size_t)-1 for a value that is not finite, or targets of
- * several columns that are not one class per row. */
+/* The class of a row (row_class), or (size_t)-1 for targets of several columns that are
+ * not one class per row (multi-label). */
 static size_t underfit_class(const fl_probes *p, const float *row)
 {
-    size_t no = p->n_outputs;
-    if (no == 1)
-        return isfinite(row[0]) ? (size_t)(row[0] > (p->loss_flags & FL_LOSS_SIGNED ? 0.0f
-                                                                                   : 0.5f))
-                                : (size_t)-1;
-    if (!(p->loss_flags & FL_LOSS_ONE_HOT))
+    if (p->n_outputs > 1 && !(p->loss_flags & FL_LOSS_ONE_HOT))
         return (size_t)-1;
-    size_t best = 0;
-    for (size_t c = 0; c < no; c++) {
-        if (!isfinite(row[c]))
-            return (size_t)-1;
-        if (row[c] > row[best])
-            best = c;
-    }
-    return best;
+    return row_class(p, row);
 }
 
 /* Share of the probe rows whose nearest neighbour (leave-one-out) has their class: what the
