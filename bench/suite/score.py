@@ -4,6 +4,7 @@
 Usage (score.sh calls it): score.py OUT CASES_LIST HAS_FIX
 The rules are written at the top of score.sh; this file only applies them."""
 import collections
+import json
 import csv
 import math
 import os
@@ -34,8 +35,20 @@ def runs(d):
         rows = list(csv.DictReader(f))
     for r in rows:
         r["primary"] = r["causes"].split(";")[0] if r["causes"] else ""
+        r["verified_primary"] = verified_cause(os.path.join(d, "runs", r["run"])) or r["primary"]
         r["fails"] = fails_for_real(os.path.join(d, "runs", r["run"]))
     return rows
+
+
+def verified_cause(rd):
+    """The primary cause verification gave the run's grid point (the cause whose fix
+    verified), or None when its grid point was not verified or nothing verified."""
+    try:
+        with open(os.path.join(rd, "verdict.json")) as f:
+            v = json.load(f).get("verification") or {}
+    except (OSError, ValueError):
+        return None
+    return v.get("primary_cause") or None
 
 
 def fails_for_real(rd):
@@ -79,14 +92,14 @@ def majority(rows, pred):
     return sum(1 for r in rows if pred(r)) >= 3
 
 
-def top_primary(rows):
-    counts = collections.Counter(r["primary"] for r in rows if r["primary"])
+def top_primary(rows, key="primary"):
+    counts = collections.Counter(r[key] for r in rows if r[key])
     if not counts:
         return "-"
     best = max(counts.values())
     for r in sorted(rows, key=lambda r: int(r["seed"])):
-        if counts.get(r["primary"]) == best:
-            return r["primary"]
+        if counts.get(r[key]) == best:
+            return r[key]
     return "-"
 
 
@@ -113,6 +126,7 @@ def figures(table, has_fix, title):
     print("\nfigures over %s (5 seeds each):" % title)
     print("  detected (warning or collapsed, majority of 5):      %s" % pct(len(det), n))
     print("  primary cause right (over detected):                 %s" % pct(sum(t["right"] for t in det), len(det)))
+    print("    after verification (the cause whose fix verified):  %s" % pct(sum(t["verified_right"] for t in det), len(det)))
     print("  false alarms on healthy twins (majority of 5):       %s" % pct(sum(t["alarm"] for t in twins), len(twins)))
     print("    on twins that do not themselves go flat:           %s" % pct(sum(t["alarm"] for t in sane), len(sane)))
     if has_fix:
@@ -140,6 +154,8 @@ def main():
         table.append(dict(
             stem=stem, meta=meta, rows=rows, twin=twin, detected=det, primary=prim,
             right=det and prim in meta["causes"],
+            verified_right=det and any(c in meta["causes"]
+                                       for c in top_primary(rows, "verified_primary").split("+")),
             fails=majority(rows, lambda r: r["fails"]),
             alarm=twin is not None and majority(twin, lambda r: r["verdict"] in ("warning", "collapsed")),
             twin_fails=twin is not None and majority(twin, lambda r: r["fails"]),
