@@ -306,9 +306,10 @@ static int underfit_observe(void *state, const void *opts_, const fl_probes *p,
 {
     const underfit_opts *o = opts_;
     int start = MAX(o->min_epochs, (int)ceil(o->min_fraction * p->max_epochs));
+    /* The steady-pace test walks the history: last, once the cheap tests have passed. */
     if ((int)p->n_epochs < start || !fl_loss_plateau(p, o->patience, o->min_delta) ||
-        underfit_steady(p, o->patience, o->min_delta) ||
-        !(fl_fit_ratio(p, fl_probes_now(p)) > o->ratio))
+        !(fl_fit_ratio(p, fl_probes_now(p)) > o->ratio) ||
+        underfit_steady(p, o->patience, o->min_delta))
         return 0;
     const fl_epoch_probe *now = fl_probes_epoch(p, p->n_epochs);
     double data = fl_data_loss(now), share = data / p->baseline_loss;
