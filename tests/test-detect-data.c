@@ -207,6 +207,24 @@ static void test_constant_target_one_class(void)
 
 /* ---------------------------------------------------------------- underfit */
 
+/* The probe row nearest to probe row i in input space, searched naively: the tests'
+ * own account of the neighbours underfit's floors use. */
+static size_t naive_nearest(const fl_probes *p, pfx_data d, size_t i)
+{
+    size_t P = p->n_probe, n = p->n_in, nn = i;
+    double best = INFINITY;
+    for (size_t j = 0; j < P; j++) {
+        double dist = 0;
+        for (size_t k = 0; k < n; k++)
+            dist += pow((double)d.probe_x[i * n + k] - d.probe_x[j * n + k], 2);
+        if (j != i && dist < best) {
+            best = dist;
+            nn = j;
+        }
+    }
+    return nn;
+}
+
 /* Probe targets a smooth function of the probe inputs (the fixture's are independent
  * noise); returns the delta-test noise floor computed here, naively. */
 static double smooth_targets(pfx *f)
@@ -217,20 +235,8 @@ static double smooth_targets(pfx *f)
     for (size_t r = 0; r < P; r++)
         d.probe_y[r] = (float)(sin(d.probe_x[r * n]) + 0.5 * d.probe_x[r * n + 1]);
     double sum = 0;
-    for (size_t i = 0; i < P; i++) {
-        double best = INFINITY;
-        size_t nn = i;
-        for (size_t j = 0; j < P; j++) {
-            double dist = 0;
-            for (size_t k = 0; k < n; k++)
-                dist += pow((double)d.probe_x[i * n + k] - d.probe_x[j * n + k], 2);
-            if (j != i && dist < best) {
-                best = dist;
-                nn = j;
-            }
-        }
-        sum += pow((double)d.probe_y[i] - d.probe_y[nn], 2);
-    }
+    for (size_t i = 0; i < P; i++)
+        sum += pow((double)d.probe_y[i] - d.probe_y[naive_nearest(p, d, i)], 2);
     return sum / (2.0 * (double)P);
 }
 
@@ -250,20 +256,8 @@ static double class_targets(pfx *f, gboolean by_input, double right)
         d.probe_pred[r] = ok ? 0.1f + 0.8f * d.probe_y[r] : 0.9f - 0.8f * d.probe_y[r];
     }
     size_t agree = 0;
-    for (size_t i = 0; i < P; i++) {
-        double best = INFINITY;
-        size_t nn = i;
-        for (size_t j = 0; j < P; j++) {
-            double dist = 0;
-            for (size_t k = 0; k < n; k++)
-                dist += pow((double)d.probe_x[i * n + k] - d.probe_x[j * n + k], 2);
-            if (j != i && dist < best) {
-                best = dist;
-                nn = j;
-            }
-        }
-        agree += d.probe_y[i] == d.probe_y[nn];
-    }
+    for (size_t i = 0; i < P; i++)
+        agree += d.probe_y[i] == d.probe_y[naive_nearest(p, d, i)];
     return (double)agree / (double)P;
 }
 
