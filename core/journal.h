@@ -8,8 +8,8 @@
  * newline.  The CRC-32 (8 hex digits) covers the header line before it and the texts, so a
  * record cut short by a kill, or left as zeros by a power loss, is not read: the run counts
  * as unfinished and a resume runs it again.  Records of the first format (FLJ1, a SHA-1
- * over the run's name and the texts) are read too.  A file is only ever appended to by the worker that created it, so such a
- * record can only be a file's last.  Where a run has records in several files (it was run
+ * over the run's name and the texts) are read too.  A file is only ever appended to by the
+ * worker that created it, so such a record can only be a file's last.  Where a run has records in several files (it was run
  * again), the one with the latest stamp is its result.  A batch of records is written with
  * one write and made durable with one fdatasync of that one file: no file-system-wide
  * sync, nothing shared between workers. */

@@ -137,7 +137,8 @@ gboolean runner_run(plan *p, int index, runner_cache *cache, results_batch *batc
     g_autoptr(run_result) rec = record_new(p, index);
     if (!cache->data)
         cache->data = data_load(exp, host, &err);
-    if (!cache->data || !train_run_on(exp, cache->data, &cache->model, (uint64_t)seed, host, rec, &err)) {
+    if (!cache->data ||
+        !train_run_on(exp, cache->data, &cache->model, (uint64_t)seed, host, rec, &err)) {
         /* Checked before the sweep; if it still fails (a file changed), say so per run. */
         rec->status = RUN_CRASHED;
         g_free(rec->reason);

@@ -8,9 +8,9 @@
  * decreased by 1% over the last 10 epochs (the patience and min_delta of Keras-style early
  * stopping), without the steady slope of a slow run that is still learning at its own pace
  * (underfit_steady), and the data loss is still above half the baseline, the model has
- * settled for a poor fit: too small, too linear or too constrained.  This is a warning, never final: the
- * diagnosis names a more specific cause when one fires, and makes it a collapse together
- * with a symptom.
+ * settled for a poor fit: too small, too linear or too constrained.  This is a warning,
+ * never final: the diagnosis names a more specific cause when one fires, and makes it a
+ * collapse together with a symptom.
  *
  * "What the data allows" is not the mean's loss when the targets are noisy: a healthy net
  * on y = w.x + noise of std 2 plateaus at 93% of the baseline, because that is the noise.

@@ -465,5 +465,6 @@ static void conv_destroy(void *state)
 }
 
 FL_LAYER_PLUGIN("conv2d", "2-D convolution over (H, W, C) images: act(conv(x, K) + b) (Keras Conv2D)",
-                conv_params, conv_opts, .flags = FL_LAYER_REUSABLE, .create = conv_create, .bind = conv_bind,
-                .forward = conv_forward, .backward = conv_backward, .destroy = conv_destroy);
+                conv_params, conv_opts, .flags = FL_LAYER_REUSABLE, .create = conv_create,
+                .bind = conv_bind, .forward = conv_forward, .backward = conv_backward,
+                .destroy = conv_destroy);

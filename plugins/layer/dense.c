@@ -598,5 +598,6 @@ static void dense_destroy(void *state)
 }
 
 FL_LAYER_PLUGIN("dense", "fully connected layer: act(x W^T + b) (Keras Dense)", dense_params,
-                dense_opts, .flags = FL_LAYER_REUSABLE, .create = dense_create, .bind = dense_bind, .forward = dense_forward,
-                .backward = dense_backward, .destroy = dense_destroy);
+                dense_opts, .flags = FL_LAYER_REUSABLE, .create = dense_create,
+                .bind = dense_bind, .forward = dense_forward, .backward = dense_backward,
+                .destroy = dense_destroy);

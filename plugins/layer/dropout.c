@@ -151,5 +151,6 @@ static void dropout_destroy(void *state)
 
 FL_LAYER_PLUGIN(
     "dropout", "inverted dropout: zero a fraction `rate` of the inputs in training (Keras Dropout)",
-    dropout_params, dropout_opts, .flags = FL_LAYER_REUSABLE, .create = dropout_create, .bind = dropout_bind,
-    .forward = dropout_forward, .backward = dropout_backward, .destroy = dropout_destroy);
+    dropout_params, dropout_opts, .flags = FL_LAYER_REUSABLE, .create = dropout_create,
+    .bind = dropout_bind, .forward = dropout_forward, .backward = dropout_backward,
+    .destroy = dropout_destroy);

@@ -60,6 +60,6 @@ static void flatten_destroy(void *state)
 }
 
 FL_LAYER_PLUGIN("flatten", "a sample of any shape as a flat vector, in Keras' order (Flatten)",
-                NULL, fl_no_opts, .flags = FL_LAYER_RESHAPES | FL_LAYER_REUSABLE, .create = flatten_create,
-                .bind = flatten_bind, .forward = flatten_forward, .backward = flatten_backward,
-                .destroy = flatten_destroy);
+                NULL, fl_no_opts, .flags = FL_LAYER_RESHAPES | FL_LAYER_REUSABLE,
+                .create = flatten_create, .bind = flatten_bind, .forward = flatten_forward,
+                .backward = flatten_backward, .destroy = flatten_destroy);
