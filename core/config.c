@@ -75,7 +75,12 @@ static const fl_param train_params[] = {
      offsetof(train_opts, timeout)},
     {"probe", FL_PARAM_INT, "100", "[1, 100000]", NULL,
      "training samples in the fixed probe batch", offsetof(train_opts, probe)},
+    {"pack", FL_PARAM_INT, "16", "[1, 4096]", NULL,
+     "repeats of a grid point trained together as one batched computation",
+     offsetof(train_opts, pack)},
     FL_PARAM_END};
+/* Train keys added after results were first saved: written only when set. */
+static const char *const train_late_keys[] = {"pack", NULL};
 static const fl_plugin train_table = {.name = "train",
                                       .summary = "train",
                                       .params = train_params,
@@ -1208,7 +1213,7 @@ char *experiment_to_text(const experiment *e, GPtrArray *axes)
     g_autofree char *sched_line = g_strdup_printf("  schedule = %s;\n", sched);
     write_ref_group(out, "optimizer", &e->optimizer, sched_line, 0);
     g_string_append(out, "train = {\n");
-    params_write_text(&train_table, &e->train, out, 2);
+    params_write_text_late(&train_table, &e->train, out, 2, train_late_keys);
     g_string_append(out, "};\n");
     g_string_append(out, "detectors = (");
     for (guint i = 0; i < e->detectors->len; i++) {

@@ -50,6 +50,7 @@ typedef struct train_opts {
     int stop_on;  /* stop_mode */
     double timeout;
     int probe;    /* probe batch size */
+    int pack;     /* repeats trained together (model_packs) */
 } train_opts;
 
 typedef struct experiment {

@@ -165,7 +165,8 @@ static guint64 model_bytes(const model *m, size_t n_slots, size_t *largest, guin
     }
     /* The batch, the concatenated heads and their gradient, the scratch buffer. */
     total += (guint64)m->max_batch * (m->n_in + 2 * m->n_out + widest) * sizeof(float);
-    return total;
+    *largest_bytes *= m->pack;
+    return total * m->pack;
 }
 
 static gboolean check_memory(const model *m, const experiment *e, GError **error)
@@ -211,10 +212,11 @@ static gboolean alloc_arrays(model *m, GError **error)
     }
     m->n_w = n_w;
     m->n_state = n_state;
-    size_t B = m->max_batch;
-    if (!(m->w = host_try_new0(n_w, sizeof(float), "the weights", error)) ||
-        !(m->dw = host_try_new0(n_w, sizeof(float), "the gradients", error)) ||
-        !(m->state = host_try_new0(n_state, sizeof(float), "the layers' state", error)) ||
+    /* A pack's arrays hold its runs one after another. */
+    size_t P = m->pack, B = m->max_batch * P;
+    if (!(m->w = host_try_new0(P * n_w, sizeof(float), "the weights", error)) ||
+        !(m->dw = host_try_new0(P * n_w, sizeof(float), "the gradients", error)) ||
+        !(m->state = host_try_new0(P * n_state, sizeof(float), "the layers' state", error)) ||
         !(m->x = host_try_new0(B * m->n_in, sizeof(float), "the input batch", error)) ||
         !(m->pred = host_try_new0(B * m->n_out, sizeof(float), "the predictions", error)) ||
         !(m->dpred = host_try_new0(B * m->n_out, sizeof(float), "the loss gradient", error)) ||
@@ -230,7 +232,8 @@ static gboolean alloc_arrays(model *m, GError **error)
     return TRUE;
 }
 
-/* Fill layer l's tensors: its initializer's draws from init_rng, or its constant. */
+/* Fill layer l's tensors: its initializer's draws from init_rng, or its constant.  l may
+ * be a member's: its tensors are that run's. */
 static gboolean fill_tensors(model *m, model_layer *l, fl_rng *init_rng, GError **error)
 {
     for (size_t t = 0; t < l->info.n_tensors; t++) {
@@ -252,7 +255,37 @@ static gboolean fill_tensors(model *m, model_layer *l, fl_rng *init_rng, GError 
     return TRUE;
 }
 
-static gboolean init_tensors(model *m, fl_rng *init_rng, GError **error)
+/* The members of a pack: each a copy of the model whose arrays are its run's. */
+static void make_members(model *m)
+{
+    m->members = g_new0(model, m->pack);
+    for (size_t r = 0; r < m->pack; r++) {
+        model *v = &m->members[r];
+        *v = *m;
+        v->pack = 1;
+        v->members = NULL;
+        v->owner = m;
+        v->w = m->w + r * m->n_w;
+        v->dw = m->dw + r * m->n_w;
+        v->state = m->state + r * m->n_state;
+        v->scratch = NULL;
+        v->layers = g_memdup2(m->layers, m->n_layers * sizeof(model_layer));
+        for (size_t k = 0; k < m->n_layers; k++) {
+            model_layer *l = &v->layers[k], *src = &m->layers[k];
+            size_t n = MAX(l->info.n_tensors, (size_t)1);
+            l->tensors = g_new0(float *, n);
+            l->grads = g_new0(float *, n);
+            for (size_t t = 0; t < l->info.n_tensors; t++) {
+                gboolean trainable = src->grads[t] != NULL;
+                l->tensors[t] = src->tensors[t] + r * (trainable ? m->n_w : m->n_state);
+                l->grads[t] = trainable ? src->grads[t] + r * m->n_w : NULL;
+            }
+        }
+    }
+    model_set_batch(m, m->max_batch);
+}
+
+static gboolean init_tensors(model *m, fl_rng *const *init_rngs, GError **error)
 {
     m->penalties = g_array_new(FALSE, FALSE, sizeof(model_penalty_term));
     size_t wo = 0, so = 0;
@@ -276,21 +309,53 @@ static gboolean init_tensors(model *m, fl_rng *init_rng, GError **error)
                 so += ts->n;
             }
         }
-        if (!fill_tensors(m, l, init_rng, error))
+        if (m->pack == 1 && !fill_tensors(m, l, init_rngs[0], error))
             return FALSE;
-        fl_bind bind = {.size = sizeof bind, .tensors = l->tensors, .grads = l->grads};
+        g_autofree size_t *strides = g_new0(size_t, MAX(l->info.n_tensors, (size_t)1));
+        for (size_t t = 0; t < l->info.n_tensors; t++)
+            strides[t] = model_tensor(l, t)->trainable ? m->n_w : m->n_state;
+        fl_bind bind = {.size = sizeof bind,
+                        .tensors = l->tensors,
+                        .grads = l->grads,
+                        .pack = m->pack,
+                        .pack_strides = strides};
         host_clear_error(m->host);
         if (l->plugin->ops.layer->bind(l->state, &bind) < 0) {
             host_take_error(m->host, error, "model.%s (%s): ", l->name, l->plugin->name);
             return FALSE;
         }
     }
+    if (m->pack == 1)
+        return TRUE;
+    /* Each run draws its tensors from its own stream, layer by layer as one run does. */
+    make_members(m);
+    for (size_t r = 0; r < m->pack; r++)
+        if (!model_reinit_member(m, r, init_rngs[r], error))
+            return FALSE;
     return TRUE;
 }
 
 model *model_build(const experiment *e, const fl_shape *in_shape, size_t n_in, size_t n_out,
                    size_t max_batch, fl_host *host, fl_rng *init_rng, GError **error)
 {
+    return model_build_pack(e, in_shape, n_in, n_out, max_batch, 1, host, &init_rng, error);
+}
+
+gboolean model_packs(const experiment *e)
+{
+    for (guint i = 0; i < e->layers->len; i++) {
+        unsigned flags = ((layer_spec *)e->layers->pdata[i])->layer.plugin->ops.layer->flags;
+        if (!(flags & FL_LAYER_PACKS) || !(flags & FL_LAYER_REUSABLE))
+            return FALSE;
+    }
+    return TRUE;
+}
+
+model *model_build_pack(const experiment *e, const fl_shape *in_shape, size_t n_in,
+                        size_t n_out, size_t max_batch, size_t pack, fl_host *host,
+                        fl_rng *const *init_rngs, GError **error)
+{
+    g_return_val_if_fail(pack >= 1 && (pack == 1 || model_packs(e)), NULL);
     guint n = e->layers->len;
     g_autofree int *order = g_new(int, n);
     g_autofree int *input_of = g_new(int, n);
@@ -306,6 +371,7 @@ model *model_build(const experiment *e, const fl_shape *in_shape, size_t n_in, s
     m->layers = g_new0(model_layer, n);
     m->n_in = n_in;
     m->max_batch = max_batch;
+    m->pack = pack;
     if (!create_layers(m, e, order, input_of, &data_shape, error))
         return NULL;
     assign_out_offsets(m, e, order);
@@ -326,7 +392,7 @@ model *model_build(const experiment *e, const fl_shape *in_shape, size_t n_in, s
                     n_out == 1 ? "" : "s", n_out);
         return NULL;
     }
-    if (!check_memory(m, e, error) || !alloc_arrays(m, error) || !init_tensors(m, init_rng, error))
+    if (!check_memory(m, e, error) || !alloc_arrays(m, error) || !init_tensors(m, init_rngs, error))
         return NULL;
     return g_steal_pointer(&m);
 }
@@ -341,19 +407,52 @@ gboolean model_reusable(const model *m)
 
 gboolean model_reinit(model *m, fl_rng *init_rng, GError **error)
 {
-    g_return_val_if_fail(model_reusable(m), FALSE);
+    return model_reinit_member(m, 0, init_rng, error);
+}
+
+gboolean model_reinit_member(model *m, size_t r, fl_rng *init_rng, GError **error)
+{
+    g_return_val_if_fail(model_reusable(m) && r < m->pack, FALSE);
+    model *v = model_member(m, r);
     /* The same draws in the same order as model_build: the weights are a new model's. */
-    for (size_t k = 0; k < m->n_layers; k++)
-        if (!fill_tensors(m, &m->layers[k], init_rng, error))
+    for (size_t k = 0; k < v->n_layers; k++)
+        if (!fill_tensors(m, &v->layers[k], init_rng, error))
             return FALSE;
-    memset(m->dw, 0, m->n_w * sizeof(float));
+    memset(v->dw, 0, v->n_w * sizeof(float));
     return TRUE;
+}
+
+model *model_member(model *m, size_t r)
+{
+    return m->pack == 1 ? m : &m->members[r];
+}
+
+void model_set_batch(model *m, size_t batch)
+{
+    for (size_t r = 0; r < m->pack && m->pack > 1; r++) {
+        model *v = &m->members[r];
+        v->x = m->x + r * batch * m->n_in;
+        v->pred = m->pred + r * batch * m->n_out;
+        v->dpred = m->dpred + r * batch * m->n_out;
+        for (size_t k = 0; k < m->n_layers; k++) {
+            v->layers[k].y = m->layers[k].y + r * batch * m->layers[k].n_out;
+            v->layers[k].dy = m->layers[k].dy + r * batch * m->layers[k].n_out;
+        }
+    }
 }
 
 void model_free(model *m)
 {
     if (!m)
         return;
+    for (size_t r = 0; m->members && r < m->pack; r++) {
+        for (size_t k = 0; k < m->n_layers; k++) {
+            g_free(m->members[r].layers[k].tensors);
+            g_free(m->members[r].layers[k].grads);
+        }
+        g_free(m->members[r].layers);
+    }
+    g_free(m->members);
     for (size_t k = 0; k < m->n_layers; k++) {
         model_layer *l = &m->layers[k];
         if (l->state)
@@ -378,7 +477,8 @@ void model_free(model *m)
 
 gboolean model_forward(model *m, size_t batch, gboolean training, fl_rng *rng, GError **error)
 {
-    g_return_val_if_fail(batch <= m->max_batch, FALSE);
+    g_return_val_if_fail(batch <= m->max_batch && !m->owner, FALSE);
+    size_t rows = batch * m->pack; /* the runs' batches one after another */
     fl_pass pass = {.size = sizeof pass, .batch = batch, .training = training, .rng = rng};
     for (size_t k = 0; k < m->n_layers; k++) {
         model_layer *l = &m->layers[k];
@@ -389,10 +489,10 @@ gboolean model_forward(model *m, size_t batch, gboolean training, fl_rng *rng, G
             return FALSE;
         }
         if (l->is_output && l->n_out == m->n_out) {
-            memcpy(m->pred, l->y, batch * m->n_out * sizeof(float)); /* the only head */
+            memcpy(m->pred, l->y, rows * m->n_out * sizeof(float)); /* the only head */
         } else if (l->is_output) {
             size_t w = l->n_out;
-            for (size_t r = 0; r < batch; r++)
+            for (size_t r = 0; r < rows; r++)
                 memcpy(m->pred + r * m->n_out + l->out_offset, l->y + r * w, w * sizeof(float));
         }
     }
@@ -401,14 +501,16 @@ gboolean model_forward(model *m, size_t batch, gboolean training, fl_rng *rng, G
 
 gboolean model_backward(model *m, size_t batch, GError **error)
 {
+    g_return_val_if_fail(!m->owner, FALSE);
+    size_t rows = batch * m->pack;
     for (size_t k = 0; k < m->n_layers; k++) {
         model_layer *l = &m->layers[k];
         l->dy_set = l->is_output;
         if (l->is_output && l->n_out == m->n_out) {
-            memcpy(l->dy, m->dpred, batch * m->n_out * sizeof(float)); /* the only head */
+            memcpy(l->dy, m->dpred, rows * m->n_out * sizeof(float)); /* the only head */
         } else if (l->is_output) {
             size_t w = l->n_out;
-            for (size_t r = 0; r < batch; r++)
+            for (size_t r = 0; r < rows; r++)
                 memcpy(l->dy + r * w, m->dpred + r * m->n_out + l->out_offset, w * sizeof(float));
         }
     }
@@ -427,7 +529,7 @@ gboolean model_backward(model *m, size_t batch, GError **error)
             return FALSE;
         }
         if (src && src->dy_set) {
-            size_t count = batch * src->n_out;
+            size_t count = rows * src->n_out;
             for (size_t i = 0; i < count; i++)
                 src->dy[i] += m->scratch[i];
         }

@@ -4,7 +4,14 @@
  * Trainable tensors of all layers live in one flat array `w` (gradients in `dw`, same
  * layout), so penalties, the optimizer and the probes each make one pass over n floats;
  * each layer's tensors are contiguous in it.  Non-trainable state (moving statistics)
- * lives in `state`. */
+ * lives in `state`.
+ *
+ * A model may hold a pack of runs of one configuration (model_build_pack), trained
+ * together by layers that can (FL_LAYER_PACKS): every array holds the runs one after
+ * another (run r's weights n_w floats after run r-1's; a batch's buffers (pack, B, n)).
+ * Each run is also seen as a model of its own, model_member(): its weights, gradients,
+ * batch, predictions and activations, for everything that works on one run (loss,
+ * penalties, optimizer, probes); forward and backward run on the pack. */
 #ifndef FL_MODEL_H
 #define FL_MODEL_H
 
@@ -55,6 +62,9 @@ typedef struct model {
     float *dpred;         /* (max_batch, n_out): loss gradient */
     float *scratch;       /* (max_batch, widest layer) */
     GArray *penalties;    /* model_penalty_term */
+    size_t pack;          /* runs trained together (1: one) */
+    struct model *members; /* (pack) views of each run, when pack > 1 */
+    struct model *owner;  /* for a member: its pack */
 } model;
 
 /* Build, initialize (with init_rng) and bind every layer.  in_shape: one input sample of
@@ -65,12 +75,27 @@ typedef struct model {
  * bytes it needs and its largest layer. */
 model *model_build(const experiment *e, const fl_shape *in_shape, size_t n_in, size_t n_out,
                    size_t max_batch, fl_host *host, fl_rng *init_rng, GError **error);
+/* The same for a pack of runs, run r's tensors drawn from init_rngs[r]; pack > 1 only when
+ * model_packs(e). */
+model *model_build_pack(const experiment *e, const fl_shape *in_shape, size_t n_in,
+                        size_t n_out, size_t max_batch, size_t pack, fl_host *host,
+                        fl_rng *const *init_rngs, GError **error);
+/* Whether e's layers can train a pack of runs: each FL_LAYER_PACKS and FL_LAYER_REUSABLE. */
+gboolean model_packs(const experiment *e);
+/* Run r of the pack, as a model of its own (m itself when it holds one run).  Its batch
+ * buffers are those of the last model_set_batch. */
+model *model_member(model *m, size_t r);
+/* Point the members' batch buffers (x, pred, dpred, the layers' y and dy) at their place
+ * for batches of B: call before filling a batch of that size or reading its results. */
+void model_set_batch(model *m, size_t batch);
 /* Whether every layer is FL_LAYER_REUSABLE: the model may then train the next run of the
  * same configuration after model_reinit, keeping its layers' primitives. */
 gboolean model_reusable(const model *m);
 /* Initialize the tensors anew from init_rng, exactly as model_build would with it, and clear
  * the gradients.  Only for a reusable model. */
 gboolean model_reinit(model *m, fl_rng *init_rng, GError **error);
+/* The same for run r of a pack. */
+gboolean model_reinit_member(model *m, size_t r, fl_rng *init_rng, GError **error);
 void model_free(model *m);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(model, model_free)
 

@@ -136,10 +136,10 @@ static char *reap_worker(worker *w, gboolean kill_it, int *termsig)
     return g_steal_pointer(&how);
 }
 
-static gboolean send_job(worker *w, const plan *s, guint index)
+static gboolean send_job(worker *w, const plan *s, guint index, gboolean solo)
 {
     char line[128];
-    g_snprintf(line, sizeof line, "%d %s\n", index, s->fingerprint);
+    g_snprintf(line, sizeof line, "%d %s%s\n", index, s->fingerprint, solo ? " solo" : "");
     gsize len = strlen(line), off = 0;
     while (off < len) {
         ssize_t n = write(w->to, line + off, len - off);
@@ -256,6 +256,7 @@ typedef struct job_source {
     GArray *pending; /* guint plan indices */
     guint next;      /* the next of pending to hand out */
     GArray *retry;   /* guint plan indices given back by dead workers */
+    GHashTable *solo; /* plan indices to train alone, not in their pack: those given back */
 } job_source;
 
 static gboolean jobs_left(const job_source *js)
@@ -273,7 +274,51 @@ static guint job_take(job_source *js)
     return g_array_index(js->pending, guint, js->next++);
 }
 
-static void job_give_back(job_source *js, guint idx) { g_array_append_val(js->retry, idx); }
+/* A run given back is trained alone from then on: if its pack killed a worker, the run
+ * that does it kills the next alone and is charged, not a pack mate. */
+static void job_give_back(job_source *js, guint idx)
+{
+    g_array_append_val(js->retry, idx);
+    g_hash_table_add(js->solo, GUINT_TO_POINTER(idx));
+}
+
+static gboolean job_solo(const job_source *js, guint idx)
+{
+    return g_hash_table_contains(js->solo, GUINT_TO_POINTER(idx));
+}
+
+/* How many runs train with run idx in one go: its pack's, unless it runs alone. */
+static int job_pack_count(const job_source *js, plan *s, guint idx)
+{
+    int first, count;
+    runner_pack_of(s, (int)idx, &first, &count);
+    return job_solo(js, idx) ? 1 : count;
+}
+
+/* Send w run idx and the runs of its pack that follow it in the plan's order: a pack
+ * trains in one worker (runner.h), so its runs go together. */
+static gboolean send_pack(worker *w, plan *s, job_source *js, guint idx)
+{
+    if (!send_job(w, s, idx, job_solo(js, idx))) {
+        job_give_back(js, idx); /* it died: its end of file says so next */
+        return FALSE;
+    }
+    if (job_solo(js, idx))
+        return TRUE;
+    int first, count;
+    runner_pack_of(s, (int)idx, &first, &count);
+    while (js->next < js->pending->len) {
+        guint next = g_array_index(js->pending, guint, js->next);
+        if ((int)next < first || (int)next >= first + count)
+            break;
+        js->next++;
+        if (!send_job(w, s, next, FALSE)) {
+            job_give_back(js, next);
+            return FALSE;
+        }
+    }
+    return TRUE;
+}
 
 /* How long runs take, from one "begin" to the next answer of the same worker (an
  * exponential average over all workers, us; 0 until known).  Runs shorter than half a
@@ -321,10 +366,12 @@ static void settle_jobs(plan *s, const sweep_options *opt, GArray *jobs, int cha
         if (has_saved_result(opt, s, idx)) {
             result->finished++;
             finish_job(s, opt, (int)idx, result, pr);
-        } else if ((int)idx == charged) {
+        } else if ((int)idx == charged && job_pack_count(js, s, idx) == 1) {
             record_failure(s, opt, (int)idx, status, why, took * 1000, result, pr);
             finish_job(s, opt, (int)idx, result, pr);
         } else {
+            /* Not its fault, or not known to be: a run of a pack the worker trained when
+             * it died is tried again alone (job_give_back), and charged only then. */
             /* A marker it was writing when it died leaves a temporary twin: cleared now,
              * since the rerun's run.result will keep a resume from looking again. */
             g_autofree char *id = plan_run_id(s, (int)idx);
@@ -407,7 +454,8 @@ gboolean pool_run(plan *s, const sweep_options *opt, GArray *pending, pool_resul
     g_autofree worker *workers = g_new0(worker, n_workers);
     g_autofree struct pollfd *fds = g_new0(struct pollfd, n_workers);
     g_autoptr(GArray) retry = g_array_new(FALSE, FALSE, sizeof(guint));
-    job_source js = {pending, 0, retry};
+    g_autoptr(GHashTable) solo = g_hash_table_new(g_direct_hash, g_direct_equal);
+    job_source js = {pending, 0, retry, solo};
     struct sigaction old_pipe;
     run_us = 0;
     struct sigaction ign = {0};
@@ -431,13 +479,9 @@ gboolean pool_run(plan *s, const sweep_options *opt, GArray *pending, pool_resul
             /* A slot left empty when no run was left, until a dead worker gave some back. */
             if (!w->pid && jobs_left(&js))
                 ok = spawn_worker(w, opt, error);
-            while (ok && wants_job(w) && jobs_left(&js)) {
-                guint idx = job_take(&js);
-                if (!send_job(w, s, idx)) {
-                    job_give_back(&js, idx); /* it died: its end of file says so next */
+            while (ok && wants_job(w) && jobs_left(&js))
+                if (!send_pack(w, s, &js, job_take(&js)))
                     break;
-                }
-            }
             pr.running += w->pid && w->running >= 0;
         }
         progress_draw(&pr, FALSE);
@@ -487,7 +531,8 @@ gboolean pool_run(plan *s, const sweep_options *opt, GArray *pending, pool_resul
              * epochs; this catches code that never returns. */
             if (!dead && w->running >= 0) {
                 int index = w->running;
-                double limit = plan_run_timeout(s, index);
+                /* A pack's runs share their time: its deadline is theirs together. */
+                double limit = plan_run_timeout(s, index) * job_pack_count(&js, s, (guint)index);
                 double took = (double)(g_get_monotonic_time() - w->started) / 1e6;
                 if (limit > 0 && took > limit + MAX(1.0, 0.1 * limit)) {
                     g_autoptr(GArray) jobs = g_steal_pointer(&w->jobs);

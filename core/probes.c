@@ -430,14 +430,25 @@ static void unit_stats(const model_layer *l, size_t P, float *lo, float *hi, dou
     *sat_out = fl_activation_saturates(act) ? (double)sat / (double)(n * P) : NAN;
 }
 
+void probes_stage(probe_book *b)
+{
+    memcpy(b->m->x, b->p.probe_x, b->p.n_probe * b->m->n_in * sizeof(float));
+}
+
 gboolean probes_record(probe_book *b, int epoch, const probe_scores *sc, GError **error)
+{
+    probes_stage(b);
+    if (!model_forward(b->m, b->p.n_probe, FALSE, NULL, error))
+        return FALSE;
+    probes_record_staged(b, epoch, sc);
+    return TRUE;
+}
+
+void probes_record_staged(probe_book *b, int epoch, const probe_scores *sc)
 {
     model *m = b->m;
     fl_probes *p = &b->p;
     size_t P = p->n_probe, no = m->n_out, nl = m->n_layers;
-    memcpy(m->x, p->probe_x, P * m->n_in * sizeof(float));
-    if (!model_forward(m, P, FALSE, NULL, error))
-        return FALSE;
     memcpy(b->probe_pred, m->pred, P * no * sizeof(float));
 
     double *outs = g_new0(double, 4 * no);
@@ -518,7 +529,6 @@ gboolean probes_record(probe_book *b, int epoch, const probe_scores *sc, GError 
             csv_value(s, layer_value(&layers[k], &layer_columns[c]));
     csv_value(s, ep.penalty);
     g_string_append_c(s, '\n');
-    return TRUE;
 }
 
 const fl_probes *probes_view(probe_book *b) { return &b->p; }

@@ -42,6 +42,11 @@ size_t probes_correct(unsigned loss_flags, const float *pred, const float *targe
 void probes_epoch_begin(probe_book *b);
 void probes_add_step(probe_book *b);
 gboolean probes_record(probe_book *b, int epoch, const probe_scores *s, GError **error);
+/* probes_record in two halves, for a pack whose runs share one forward: probes_stage puts
+ * the probe batch in the run's input (the model's batch set to the probe batch's size),
+ * and after the forward probes_record_staged records what it gave. */
+void probes_stage(probe_book *b);
+void probes_record_staged(probe_book *b, int epoch, const probe_scores *s);
 
 /* What detectors read (valid until the next record). */
 const fl_probes *probes_view(probe_book *b);

@@ -67,12 +67,30 @@ struct runner_cache {
     char *cell_name;   /* its experiment name less "-<id>" */
     data_split *data;  /* the cell's data, once a run loaded it */
     model *model;      /* the cell's last model when reusable (train_run_on) */
+    /* The pack trained last (train_pack_on): plan indices [pack_first, pack_first +
+     * pack_count), the outcomes and run.cfg texts not handed out yet (NULL once they
+     * are). */
+    int pack_first, pack_count;
+    run_result **pack_recs;
+    char **pack_cfgs;
 };
 
 runner_cache *runner_cache_new(void) { return g_new0(runner_cache, 1); }
 
+static void cache_drop_pack(runner_cache *c)
+{
+    for (int i = 0; i < c->pack_count; i++) {
+        run_result_free(c->pack_recs[i]);
+        g_free(c->pack_cfgs[i]);
+    }
+    g_clear_pointer(&c->pack_recs, g_free);
+    g_clear_pointer(&c->pack_cfgs, g_free);
+    c->pack_count = 0;
+}
+
 static void runner_cache_clear(runner_cache *c)
 {
+    cache_drop_pack(c);
     g_clear_pointer(&c->r, run_plan_free);
     g_clear_pointer(&c->cell_name, g_free);
     g_clear_pointer(&c->model, model_free);
@@ -120,12 +138,79 @@ static const experiment *cache_resolve(runner_cache *c, plan *p, int index, gint
     return e;
 }
 
-gboolean runner_run(plan *p, int index, runner_cache *cache, results_batch *batch,
-                    fl_host *host, GError **error)
+/* A finished run's outcome as the run's files say it. */
+static void settle_record(run_result *rec, GError *err)
+{
+    if (err) {
+        /* Checked before the sweep; if it still fails (a file changed), say so per run. */
+        rec->status = RUN_CRASHED;
+        g_free(rec->reason);
+        rec->reason = g_strdup(err->message);
+    }
+    /* A run that did not finish has no verdict. */
+    if (rec->status != RUN_OK)
+        rec->verdict = VERDICT_HEALTHY;
+    if (!rec->causes)
+        rec->causes = g_strdup("");
+}
+
+/* The pack of run `index` (pack runs at most): consecutive repeats of its grid point, the
+ * same for every worker and every resume, so a run's outcome never depends on who ran
+ * it or when. */
+static void pack_bounds(const plan *p, int index, int pack, int *first, int *count)
+{
+    int repeat = index % p->repeats, start = repeat - repeat % pack;
+    *first = index - repeat % pack;
+    *count = MIN(pack, p->repeats - start);
+}
+
+void runner_pack_of(plan *p, int index, int *first, int *count)
+{
+    pack_bounds(p, index, (int)train_pack_size(p->base), first, count);
+}
+
+/* Train the pack [first, first + count) into the cache. */
+static void run_pack(plan *p, runner_cache *c, int first, int count, fl_host *host)
+{
+    cache_drop_pack(c);
+    c->pack_first = first;
+    c->pack_count = count;
+    c->pack_recs = g_new0(run_result *, count);
+    c->pack_cfgs = g_new0(char *, count);
+    g_autofree uint64_t *seeds = g_new0(uint64_t, count);
+    GError *err = NULL;
+    const experiment *exp = NULL;
+    /* The runs of one grid point: cache_resolve cannot fail after it resolved one. */
+    for (int i = 0; i < count; i++) {
+        gint64 seed = 0;
+        exp = cache_resolve(c, p, first + i, &seed, &c->pack_cfgs[i], &err);
+        g_assert(exp);
+        seeds[i] = (uint64_t)seed;
+        c->pack_recs[i] = record_new(p, first + i);
+    }
+    if (!c->data)
+        c->data = data_load(exp, host, &err);
+    if (c->data)
+        train_pack_on(exp, c->data, &c->model, seeds, (size_t)count, host, c->pack_recs, &err);
+    for (int i = 0; i < count; i++)
+        settle_record(c->pack_recs[i], err);
+    g_clear_error(&err);
+}
+
+gboolean runner_run(plan *p, int index, gboolean solo, runner_cache *cache,
+                    results_batch *batch, fl_host *host, GError **error)
 {
     GError *err = NULL;
     gint64 seed = 0;
     g_autofree char *cfg_text = NULL;
+    /* A run its pack trained already. */
+    int at = index - cache->pack_first;
+    if (!solo && cache->p == p && cache->pack_count && at >= 0 && at < cache->pack_count &&
+        cache->pack_recs[at]) {
+        g_autoptr(run_result) rec = g_steal_pointer(&cache->pack_recs[at]);
+        cfg_text = g_steal_pointer(&cache->pack_cfgs[at]);
+        return results_batch_add(batch, rec, cfg_text, error);
+    }
     const experiment *exp = cache_resolve(cache, p, index, &seed, &cfg_text, &err);
     if (!exp) {
         /* A combination of grid values that planning did not try on its own. */
@@ -134,22 +219,20 @@ gboolean runner_run(plan *p, int index, runner_cache *cache, results_batch *batc
         g_clear_error(&err);
         return save_failure(p, index, NULL, batch, RUN_CRASHED, why, 0, cfg, error);
     }
+    int first = index, count = 1;
+    if (!solo)
+        pack_bounds(p, index, (int)train_pack_size(exp), &first, &count);
+    if (count > 1) {
+        run_pack(p, cache, first, count, host);
+        return runner_run(p, index, FALSE, cache, batch, host, error);
+    }
     g_autoptr(run_result) rec = record_new(p, index);
     if (!cache->data)
         cache->data = data_load(exp, host, &err);
-    if (!cache->data ||
-        !train_run_on(exp, cache->data, &cache->model, (uint64_t)seed, host, rec, &err)) {
-        /* Checked before the sweep; if it still fails (a file changed), say so per run. */
-        rec->status = RUN_CRASHED;
-        g_free(rec->reason);
-        rec->reason = g_strdup(err->message);
-        g_clear_error(&err);
-    }
-    /* A run that did not finish has no verdict. */
-    if (rec->status != RUN_OK)
-        rec->verdict = VERDICT_HEALTHY;
-    if (!rec->causes)
-        rec->causes = g_strdup("");
+    if (cache->data)
+        train_run_on(exp, cache->data, &cache->model, (uint64_t)seed, host, rec, &err);
+    settle_record(rec, err);
+    g_clear_error(&err);
     return results_batch_add(batch, rec, cfg_text, error);
 }
 

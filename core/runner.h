@@ -16,9 +16,14 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(runner_cache, runner_cache_free)
 
 /* Train run `index` and write its files into batch (results.h: its run.result waits for
  * the batch's commit).  A run that cannot be resolved or trained is saved as crashed with
- * the reason; FALSE only when its files cannot be written. */
-gboolean runner_run(plan *p, int index, runner_cache *cache, results_batch *batch,
-                    fl_host *host, GError **error);
+ * the reason; FALSE only when its files cannot be written.  Runs train in packs of
+ * train.pack repeats of a grid point (train_pack_size): asked for one run of a pack, the
+ * worker trains the whole pack and keeps the others' outcomes for when they are asked
+ * for; `solo` trains the run alone (a run whose pack killed a worker). */
+gboolean runner_run(plan *p, int index, gboolean solo, runner_cache *cache,
+                    results_batch *batch, fl_host *host, GError **error);
+/* The plan indices [*first, *first + *count) that train together with run `index`. */
+void runner_pack_of(plan *p, int index, int *first, int *count);
 
 /* Save a run that died or ran out of time (status "crashed" or "timeout"), with why. */
 gboolean runner_record_failure(plan *p, int index, const char *out_dir, run_status status,

@@ -39,29 +39,137 @@ gboolean train_check(const experiment *e, fl_host *host, GError **error)
     return loss != NULL;
 }
 
-/* Loss (with penalties) over rows (n, n_in)/(n, n_out) in inference mode, in chunks, and
- * for a classification loss the share of rows classed right (*accuracy, else NaN). */
-static gboolean eval_loss(model *m, run_loss *loss, const float *x, const float *y, size_t n,
-                          double *out, double *accuracy, GError **error)
+/* One run of a pack and what it owns besides its share of the model: its loss, probes,
+ * detectors, optimizer state, random streams and batch order.  A run that stops or
+ * crashes is `done`: the pack still computes its rows (they cost a batched call nothing
+ * extra to speak of) but nothing reads them. */
+typedef struct run_slot {
+    model *m; /* its member of the pack */
+    run_result *out;
+    run_loss *loss;
+    probe_book *book;
+    detect_set *det;
+    float *opt_state;
+    fl_rng *shuffle_rng, *dropout_rng;
+    size_t *idx;
+    float *y_batch;
+    probe_scores sc;
+    int collapsed_since;
+    int64_t steps;
+    double loss_sum, batch_loss;
+    size_t right;
+    gboolean done;
+    GError *crash; /* why it crashed, once it did */
+} run_slot;
+
+static void slot_clear(run_slot *s)
 {
-    unsigned flags = loss_flags(loss);
-    double total = 0;
-    size_t right = 0;
-    for (size_t start = 0; start < n; start += m->max_batch) {
-        size_t b = MIN(m->max_batch, n - start);
-        memcpy(m->x, x + start * m->n_in, b * m->n_in * sizeof(float));
-        if (!model_forward(m, b, FALSE, NULL, error))
-            return FALSE;
-        double l;
-        if (!loss_compute(loss, &l, NULL, m->pred, y + start * m->n_out, b, m->n_out, error))
-            return FALSE;
-        total += l * (double)b;
-        if (flags & FL_LOSS_CLASSIFICATION)
-            right += probes_correct(flags, m->pred, y + start * m->n_out, b, m->n_out);
+    g_clear_pointer(&s->loss, loss_free);
+    g_clear_pointer(&s->book, probes_free);
+    g_clear_pointer(&s->det, detect_free);
+    g_clear_pointer(&s->opt_state, g_free);
+    g_clear_pointer(&s->shuffle_rng, rng_free);
+    g_clear_pointer(&s->dropout_rng, rng_free);
+    g_clear_pointer(&s->idx, g_free);
+    g_clear_pointer(&s->y_batch, g_free);
+    g_clear_error(&s->crash);
+}
+
+/* The run fails here (a loss, optimizer or detector error): it leaves the pack. */
+static void slot_crash(run_slot *s, GError **error)
+{
+    if (!s->crash)
+        s->crash = g_steal_pointer(error);
+    g_clear_error(error);
+    s->done = TRUE;
+}
+
+/* What fails the pack's forward or backward fails every run still in it. */
+static void pack_crash(run_slot *slots, size_t n, GError **error)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!slots[i].done) {
+            GError *copy = g_error_copy(*error);
+            slot_crash(&slots[i], &copy);
+        }
+    g_clear_error(error);
+}
+
+/* Loss (with penalties) over rows (n, n_in)/(n, n_out) in inference mode, in chunks, for
+ * every run of the pack still in it, and for a classification loss the share of rows
+ * classed right: into each run's scores, as validation (val) or training figures. */
+static void eval_loss(model *pm, run_slot *slots, const float *x, const float *y, size_t n,
+                      gboolean val)
+{
+    size_t P = pm->pack;
+    g_autofree double *total = g_new0(double, P);
+    g_autofree size_t *right = g_new0(size_t, P);
+    GError *err = NULL;
+    for (size_t start = 0; start < n; start += pm->max_batch) {
+        size_t b = MIN(pm->max_batch, n - start);
+        model_set_batch(pm, b);
+        for (size_t r = 0; r < P; r++)
+            if (!slots[r].done)
+                memcpy(slots[r].m->x, x + start * pm->n_in, b * pm->n_in * sizeof(float));
+        if (!model_forward(pm, b, FALSE, NULL, &err)) {
+            pack_crash(slots, P, &err);
+            return;
+        }
+        for (size_t r = 0; r < P; r++) {
+            run_slot *s = &slots[r];
+            double l;
+            if (s->done)
+                continue;
+            if (!loss_compute(s->loss, &l, NULL, s->m->pred, y + start * pm->n_out, b,
+                              pm->n_out, &err)) {
+                slot_crash(s, &err);
+                continue;
+            }
+            total[r] += l * (double)b;
+            if (loss_flags(s->loss) & FL_LOSS_CLASSIFICATION)
+                right[r] += probes_correct(loss_flags(s->loss), s->m->pred,
+                                           y + start * pm->n_out, b, pm->n_out);
+        }
     }
-    *out = total / (double)n + model_penalty(m);
-    *accuracy = flags & FL_LOSS_CLASSIFICATION ? (double)right / (double)n : NAN;
-    return TRUE;
+    for (size_t r = 0; r < P; r++) {
+        run_slot *s = &slots[r];
+        if (s->done)
+            continue;
+        double loss = total[r] / (double)n + model_penalty(s->m);
+        double accuracy = loss_flags(s->loss) & FL_LOSS_CLASSIFICATION
+                              ? (double)right[r] / (double)n
+                              : NAN;
+        if (val) {
+            s->sc.val_loss = loss;
+            s->sc.val_accuracy = accuracy;
+        } else {
+            s->sc.loss = loss;
+            s->sc.accuracy = accuracy;
+        }
+    }
+}
+
+/* The probes of every run still in the pack, from one forward of the probe batch. */
+static void record_probes(model *pm, run_slot *slots, int epoch)
+{
+    size_t P = pm->pack, n_probe = 0;
+    GError *err = NULL;
+    for (size_t r = 0; r < P; r++)
+        if (!slots[r].done)
+            n_probe = probes_view(slots[r].book)->n_probe;
+    if (!n_probe)
+        return;
+    model_set_batch(pm, n_probe);
+    for (size_t r = 0; r < P; r++)
+        if (!slots[r].done)
+            probes_stage(slots[r].book);
+    if (!model_forward(pm, n_probe, FALSE, NULL, &err)) {
+        pack_crash(slots, P, &err);
+        return;
+    }
+    for (size_t r = 0; r < P; r++)
+        if (!slots[r].done)
+            probes_record_staged(slots[r].book, epoch, &slots[r].sc);
 }
 
 /* dst (n, width) = rows idx[0..n) of src.  Rows of a few values (the seed-scale sweep has
@@ -151,115 +259,250 @@ static gboolean scheduled_lr(const experiment *e, fl_host *host, double lr0, int
     return TRUE;
 }
 
-static gboolean train_loop(const experiment *e, uint64_t seed, model *m, const data_split *d,
-                           run_loss *loss, probe_book *book, detect_set *det, run_result *out,
-                           gint64 t0, GError **error)
+/* Set up run r of the pack: everything of its own, as one run alone would have it.
+ * FALSE (error set) for what the experiment itself gets wrong. */
+static gboolean slot_init(run_slot *s, const experiment *e, const data_split *d, model *pm,
+                          size_t r, uint64_t seed, run_result *out, GError **error)
+{
+    fl_host *host = pm->host;
+    s->m = model_member(pm, r);
+    s->out = out;
+    s->collapsed_since = -1;
+    s->sc = (probe_scores){.val_loss = NAN, .val_accuracy = NAN};
+    /* out says which run this is (its identity, or nothing); the outcome is filled here. */
+    out->status = RUN_OK;
+    out->final_loss = NAN;
+    out->final_val_loss = NAN;
+    out->baseline_loss = out->final_data_loss = out->final_accuracy = NAN;
+    out->majority_accuracy = NAN;
+    out->epochs_planned = e->train.epochs;
+    out->causes = g_strdup("");
+    out->findings = g_ptr_array_new_with_free_func((GDestroyNotify)finding_rec_free);
+    if (!(s->loss = loss_new(&e->loss, host, d->y_train, d->n_train, d->n_out, error)) ||
+        !(s->book = probes_new(e, d, s->loss, s->m, host, error)))
+        return FALSE;
+    out->out_names = g_strdupv(d->out_names);
+    out->target_std = g_memdup2(d->target_std, d->n_out * sizeof(double));
+    out->n_outputs = d->n_out;
+    if (!(s->det = detect_new(e->detectors, host, error)))
+        return FALSE;
+    /* Memory that runs out from here on crashes the run, not the experiment. */
+    const fl_optimizer_ops *opt = e->optimizer.plugin->ops.optimizer;
+    size_t n_slots = opt->n_slots(e->optimizer.opts);
+    GError *err = NULL;
+    s->opt_state = host_try_new0(n_slots * pm->n_w, sizeof(float), "the optimizer's state", &err);
+    s->idx = s->opt_state ? host_try_new0(d->n_train, sizeof(size_t), "the batch order", &err)
+                          : NULL;
+    s->y_batch = s->idx ? host_try_new0(pm->max_batch * pm->n_out, sizeof(float),
+                                        "the batch targets", &err)
+                        : NULL;
+    if (!s->y_batch) {
+        slot_crash(s, &err);
+        return TRUE;
+    }
+    if (opt->init_state)
+        opt->init_state(e->optimizer.opts, s->opt_state, pm->n_w);
+    s->shuffle_rng = rng_derive(seed, TRAIN_STREAM_SHUFFLE);
+    s->dropout_rng = rng_derive(seed, TRAIN_STREAM_DROPOUT);
+    for (size_t i = 0; i < d->n_train; i++)
+        s->idx[i] = i;
+    return TRUE;
+}
+
+/* The run's time: its share of the pack's, from the pack's start. */
+static double slot_wall_s(gint64 t0, size_t pack)
+{
+    return (double)(g_get_monotonic_time() - t0) / 1e6 / (double)pack;
+}
+
+/* One step of every run still in the pack on rows [start, start + b) of their orders. */
+static void train_step(const experiment *e, const data_split *d, model *pm, run_slot *slots,
+                       size_t start, size_t b)
 {
     const fl_optimizer_ops *opt = e->optimizer.plugin->ops.optimizer;
-    const fl_probes *view = probes_view(book);
-    fl_host *host = m->host;
-    unsigned flags = loss_flags(loss);
-    gboolean classifies = (flags & FL_LOSS_CLASSIFICATION) != 0;
-    double lr0 = view->base_lr;
-    size_t n_slots = opt->n_slots(e->optimizer.opts);
-    g_autofree float *opt_state =
-        host_try_new0(n_slots * m->n_w, sizeof(float), "the optimizer's state", error);
-    if (!opt_state)
-        return FALSE;
-    if (opt->init_state)
-        opt->init_state(e->optimizer.opts, opt_state, m->n_w);
-    g_autoptr(fl_rng) shuffle_rng = rng_derive(seed, TRAIN_STREAM_SHUFFLE);
-    g_autoptr(fl_rng) dropout_rng = rng_derive(seed, TRAIN_STREAM_DROPOUT);
-    g_autofree size_t *idx = host_try_new0(d->n_train, sizeof(size_t), "the batch order", error);
-    g_autofree float *y_batch =
-        host_try_new0(m->max_batch * m->n_out, sizeof(float), "the batch targets", error);
-    if (!idx || !y_batch)
-        return FALSE;
-    for (size_t i = 0; i < d->n_train; i++)
-        idx[i] = i;
-    size_t B = view->batch;
-    int64_t steps = 0;
-    probe_scores sc = {.val_loss = NAN, .val_accuracy = NAN};
-    if (!scheduled_lr(e, host, lr0, 0, &sc.lr, error))
-        return FALSE;
+    fl_host *host = pm->host;
+    size_t P = pm->pack;
+    GError *err = NULL;
+    model_set_batch(pm, b);
+    for (size_t r = 0; r < P; r++)
+        if (!slots[r].done) {
+            gather_rows(slots[r].m->x, d->x_train, slots[r].idx + start, b, pm->n_in);
+            gather_rows(slots[r].y_batch, d->y_train, slots[r].idx + start, b, pm->n_out);
+        }
+    /* Only a pack of one holds layers that draw (dropout): its run's stream. */
+    if (!model_forward(pm, b, TRUE, slots[0].dropout_rng, &err)) {
+        pack_crash(slots, P, &err);
+        return;
+    }
+    for (size_t r = 0; r < P; r++) {
+        run_slot *s = &slots[r];
+        unsigned flags = s->done ? 0 : loss_flags(s->loss);
+        if (s->done)
+            continue;
+        if (!loss_compute(s->loss, &s->batch_loss, s->m->dpred, s->m->pred, s->y_batch, b,
+                          pm->n_out, &err)) {
+            slot_crash(s, &err);
+            continue;
+        }
+        /* Keras' accuracy: the predictions of the training forward, as the batch saw
+         * them. */
+        if (flags & FL_LOSS_CLASSIFICATION)
+            s->right += probes_correct(flags, s->m->pred, s->y_batch, b, pm->n_out);
+        s->batch_loss += model_penalty(s->m);
+    }
+    if (!model_backward(pm, b, &err)) {
+        pack_crash(slots, P, &err);
+        return;
+    }
+    for (size_t r = 0; r < P; r++) {
+        run_slot *s = &slots[r];
+        if (s->done)
+            continue;
+        model_add_penalty_grad(s->m);
+        probes_add_step(s->book);
+        if (!scheduled_lr(e, host, probes_view(s->book)->base_lr, s->steps, &s->sc.lr, &err)) {
+            slot_crash(s, &err);
+            continue;
+        }
+        host_clear_error(host);
+        if (pm->n_w && opt->step(host, e->optimizer.opts, s->m->w, s->m->dw, s->opt_state,
+                                 pm->n_w, s->sc.lr, s->steps + 1) < 0) {
+            host_take_error(host, &err, "optimizer \"%s\": ", e->optimizer.plugin->name);
+            slot_crash(s, &err);
+            continue;
+        }
+        s->steps++;
+        s->loss_sum += s->batch_loss * (double)b;
+    }
+}
 
-    /* Epoch 0: the untrained network, then the pre-flight checks. */
-    probes_epoch_begin(book);
-    if (!eval_loss(m, loss, d->x_train, d->y_train, d->n_train, &sc.loss, &sc.accuracy, error) ||
-        (d->n_val && !eval_loss(m, loss, d->x_val, d->y_val, d->n_val, &sc.val_loss,
-                                &sc.val_accuracy, error)) ||
-        !probes_record(book, 0, &sc, error) || !detect_preflight(det, view, error))
-        return FALSE;
-    int collapsed_since = -1;
-    if (diagnose_now(e, det, 0, &collapsed_since, out)) {
-        out->stopped_early = TRUE;
-        return TRUE;
+/* After the epoch's steps, validation and probes: what run r's epoch ends with. */
+static void end_epoch(const experiment *e, const data_split *d, run_slot *s, int epoch,
+                      gint64 t0, size_t pack)
+{
+    GError *err = NULL;
+    if (!detect_observe(s->det, probes_view(s->book), &err)) {
+        slot_crash(s, &err);
+        return;
+    }
+    run_result *out = s->out;
+    out->epochs_run = epoch;
+    out->final_loss = s->sc.loss;
+    out->final_val_loss = s->sc.val_loss;
+    if (diagnose_now(e, s->det, epoch, &s->collapsed_since, out)) {
+        out->stopped_early = epoch < e->train.epochs;
+        s->done = TRUE;
+    } else if (!isfinite(s->sc.loss)) {
+        /* Nothing is learned once the loss is NaN/Inf: the run has diverged. */
+        out->diverged = TRUE;
+        s->done = TRUE;
+    } else if (e->train.timeout > 0 && slot_wall_s(t0, pack) > e->train.timeout) {
+        out->status = RUN_TIMEOUT;
+        out->reason = g_strdup_printf("exceeded train.timeout = %g s after epoch %d",
+                                      e->train.timeout, epoch);
+        s->done = TRUE;
+    }
+    (void)d;
+}
+
+/* Epoch 0 of every run: the untrained network recorded, then the pre-flight checks. */
+static void epoch_zero(const experiment *e, const data_split *d, model *pm, run_slot *slots)
+{
+    size_t P = pm->pack;
+    GError *err = NULL;
+    for (size_t r = 0; r < P; r++) {
+        run_slot *s = &slots[r];
+        if (s->done)
+            continue;
+        if (!scheduled_lr(e, pm->host, probes_view(s->book)->base_lr, 0, &s->sc.lr, &err))
+            slot_crash(s, &err);
+        else
+            probes_epoch_begin(s->book);
+    }
+    eval_loss(pm, slots, d->x_train, d->y_train, d->n_train, FALSE);
+    if (d->n_val)
+        eval_loss(pm, slots, d->x_val, d->y_val, d->n_val, TRUE);
+    record_probes(pm, slots, 0);
+    for (size_t r = 0; r < P; r++)
+        if (!slots[r].done && !detect_preflight(slots[r].det, probes_view(slots[r].book), &err))
+            slot_crash(&slots[r], &err);
+}
+
+static void train_loop(const experiment *e, const data_split *d, model *pm, run_slot *slots,
+                       gint64 t0)
+{
+    size_t P = pm->pack, B = (size_t)MIN((size_t)e->train.batch, d->n_train);
+    B = MAX(B, (size_t)1);
+    epoch_zero(e, d, pm, slots);
+    for (size_t r = 0; r < P; r++) {
+        run_slot *s = &slots[r];
+        if (!s->done && diagnose_now(e, s->det, 0, &s->collapsed_since, s->out)) {
+            s->out->stopped_early = TRUE;
+            s->done = TRUE;
+        }
     }
 
     for (int epoch = 1; epoch <= e->train.epochs; epoch++) {
-        if (e->train.shuffle)
-            shuffle(idx, d->n_train, shuffle_rng);
-        probes_epoch_begin(book);
-        double loss_sum = 0;
-        size_t right = 0;
-        for (size_t start = 0; start < d->n_train; start += B) {
-            size_t b = MIN(B, d->n_train - start);
-            gather_rows(m->x, d->x_train, idx + start, b, m->n_in);
-            gather_rows(y_batch, d->y_train, idx + start, b, m->n_out);
-            if (!model_forward(m, b, TRUE, dropout_rng, error))
-                return FALSE;
-            double batch_loss;
-            if (!loss_compute(loss, &batch_loss, m->dpred, m->pred, y_batch, b, m->n_out, error))
-                return FALSE;
-            /* Keras' accuracy: the predictions of the training forward, as the batch saw
-             * them. */
-            if (classifies)
-                right += probes_correct(flags, m->pred, y_batch, b, m->n_out);
-            batch_loss += model_penalty(m);
-            if (!model_backward(m, b, error))
-                return FALSE;
-            model_add_penalty_grad(m);
-            probes_add_step(book);
-            if (!scheduled_lr(e, host, lr0, steps, &sc.lr, error))
-                return FALSE;
-            host_clear_error(host);
-            if (m->n_w && opt->step(host, e->optimizer.opts, m->w, m->dw, opt_state, m->n_w, sc.lr,
-                                    steps + 1) < 0) {
-                host_take_error(host, error, "optimizer \"%s\": ", e->optimizer.plugin->name);
-                return FALSE;
-            }
-            steps++;
-            loss_sum += batch_loss * (double)b;
+        size_t live = 0;
+        for (size_t r = 0; r < P; r++) {
+            run_slot *s = &slots[r];
+            if (s->done)
+                continue;
+            live++;
+            if (e->train.shuffle)
+                shuffle(s->idx, d->n_train, s->shuffle_rng);
+            probes_epoch_begin(s->book);
+            s->loss_sum = 0;
+            s->right = 0;
         }
-        sc.loss = loss_sum / (double)d->n_train;
-        sc.accuracy = classifies ? (double)right / (double)d->n_train : NAN;
-        sc.val_loss = sc.val_accuracy = NAN;
-        if (d->n_val && !eval_loss(m, loss, d->x_val, d->y_val, d->n_val, &sc.val_loss,
-                                   &sc.val_accuracy, error))
-            return FALSE;
-        if (!probes_record(book, epoch, &sc, error) || !detect_observe(det, view, error))
-            return FALSE;
-        out->epochs_run = epoch;
-        out->final_loss = sc.loss;
-        out->final_val_loss = sc.val_loss;
-        if (diagnose_now(e, det, epoch, &collapsed_since, out)) {
-            out->stopped_early = epoch < e->train.epochs;
+        if (!live)
             break;
+        for (size_t start = 0; start < d->n_train; start += B)
+            train_step(e, d, pm, slots, start, MIN(B, d->n_train - start));
+        for (size_t r = 0; r < P; r++) {
+            run_slot *s = &slots[r];
+            if (s->done)
+                continue;
+            s->sc.loss = s->loss_sum / (double)d->n_train;
+            s->sc.accuracy = loss_flags(s->loss) & FL_LOSS_CLASSIFICATION
+                                 ? (double)s->right / (double)d->n_train
+                                 : NAN;
+            s->sc.val_loss = s->sc.val_accuracy = NAN;
         }
-        if (!isfinite(sc.loss)) {
-            /* Nothing is learned once the loss is NaN/Inf: the run has diverged. */
-            out->diverged = TRUE;
-            break;
-        }
-        if (e->train.timeout > 0 &&
-            (double)(g_get_monotonic_time() - t0) / 1e6 > e->train.timeout) {
-            out->status = RUN_TIMEOUT;
-            out->reason = g_strdup_printf("exceeded train.timeout = %g s after epoch %d",
-                                          e->train.timeout, epoch);
-            break;
-        }
+        if (d->n_val)
+            eval_loss(pm, slots, d->x_val, d->y_val, d->n_val, TRUE);
+        record_probes(pm, slots, epoch);
+        for (size_t r = 0; r < P; r++)
+            if (!slots[r].done)
+                end_epoch(e, d, &slots[r], epoch, t0, P);
     }
-    return TRUE;
+}
+
+/* What a run ends with once it left the pack: its final diagnosis and figures. */
+static void slot_finish(run_slot *s, gint64 t0, size_t pack)
+{
+    run_result *out = s->out;
+    if (s->crash) {
+        out->status = RUN_CRASHED;
+        g_free(out->reason);
+        out->reason = g_strdup(s->crash->message);
+    }
+    /* The final diagnosis; a run that crashed or timed out keeps what held at its last
+     * epoch. */
+    record_diagnosis(s->det, out->status == RUN_OK, out);
+    /* Only a run that trained has a last epoch to read. */
+    if (out->status == RUN_OK) {
+        const fl_probes *view = probes_view(s->book);
+        out->baseline_loss = view->baseline_loss;
+        out->final_data_loss = fl_data_loss(fl_probes_now(view));
+        out->final_accuracy = fl_probes_now(view)->accuracy;
+        out->majority_accuracy = fl_majority_accuracy(view);
+    }
+    if (out->findings->len)
+        out->advice = g_strdup(((finding_rec *)out->findings->pdata[0])->advice);
+    const GString *csv = probes_csv(s->book);
+    out->metrics = g_string_new_len(csv->str, (gssize)csv->len);
+    out->wall_ms = slot_wall_s(t0, pack) * 1000.0;
 }
 
 gboolean train_run(const experiment *e, uint64_t seed, fl_host *host, run_result *out,
@@ -272,62 +515,55 @@ gboolean train_run(const experiment *e, uint64_t seed, fl_host *host, run_result
 gboolean train_run_on(const experiment *e, const data_split *d, model **kept, uint64_t seed,
                       fl_host *host, run_result *out, GError **error)
 {
+    return train_pack_on(e, d, kept, &seed, 1, host, &out, error);
+}
+
+size_t train_pack_size(const experiment *e)
+{
+    return model_packs(e) ? (size_t)MAX(e->train.pack, 1) : 1;
+}
+
+gboolean train_pack_on(const experiment *e, const data_split *d, model **kept,
+                       const uint64_t *seeds, size_t pack, fl_host *host, run_result **outs,
+                       GError **error)
+{
     gint64 t0 = g_get_monotonic_time();
-    /* out says which run this is (its identity, or nothing); the outcome is filled here. */
-    g_return_val_if_fail(!out->findings && !out->metrics, FALSE);
-    out->status = RUN_OK;
-    out->final_loss = NAN;
-    out->final_val_loss = NAN;
-    out->baseline_loss = out->final_data_loss = out->final_accuracy = NAN;
-    out->majority_accuracy = NAN;
-    out->epochs_planned = e->train.epochs;
-    out->causes = g_strdup("");
-    out->findings = g_ptr_array_new_with_free_func((GDestroyNotify)finding_rec_free);
-    g_autoptr(fl_rng) init_rng = rng_derive(seed, TRAIN_STREAM_INIT);
-    g_autoptr(model) m = kept ? g_steal_pointer(kept) : NULL;
-    if (m && !model_reinit(m, init_rng, error))
-        return FALSE;
+    for (size_t r = 0; r < pack; r++)
+        g_return_val_if_fail(!outs[r]->findings && !outs[r]->metrics, FALSE);
+    g_return_val_if_fail(pack == 1 || model_packs(e), FALSE);
+    g_autoptr(GPtrArray) rngs = g_ptr_array_new_with_free_func((GDestroyNotify)rng_free);
+    for (size_t r = 0; r < pack; r++)
+        g_ptr_array_add(rngs, rng_derive(seeds[r], TRAIN_STREAM_INIT));
+    fl_rng *const *init_rngs = (fl_rng *const *)rngs->pdata;
+    g_autoptr(model) m = kept && *kept && (*kept)->pack == pack ? g_steal_pointer(kept) : NULL;
+    for (size_t r = 0; m && r < pack; r++)
+        if (!model_reinit_member(m, r, init_rngs[r], error))
+            return FALSE;
     if (!m)
-        m = model_build(e, &d->in_shape, d->n_in, d->n_out, max_batch_of(e, d), host, init_rng,
-                        error);
+        m = model_build_pack(e, &d->in_shape, d->n_in, d->n_out, max_batch_of(e, d), pack,
+                             host, init_rngs, error);
     if (!m)
         return FALSE;
-    g_autoptr(run_loss) loss = loss_new(&e->loss, host, d->y_train, d->n_train, d->n_out, error);
-    if (!loss)
-        return FALSE;
-    g_autoptr(probe_book) book = probes_new(e, d, loss, m, host, error);
-    if (!book)
-        return FALSE;
-    out->out_names = g_strdupv(d->out_names);
-    out->target_std = g_memdup2(d->target_std, d->n_out * sizeof(double));
-    out->n_outputs = d->n_out;
-    g_autoptr(detect_set) det = detect_new(e->detectors, host, error);
-    if (!det)
-        return FALSE;
-    g_autoptr(GError) err = NULL;
-    if (!train_loop(e, seed, m, d, loss, book, det, out, t0, &err)) {
-        out->status = RUN_CRASHED;
-        out->reason = g_strdup(err->message);
+    g_autofree run_slot *slots = g_new0(run_slot, pack);
+    gboolean ok = TRUE;
+    for (size_t r = 0; r < pack && ok; r++)
+        ok = slot_init(&slots[r], e, d, m, r, seeds[r], outs[r], error);
+    if (ok) {
+        train_loop(e, d, m, slots, t0);
+        for (size_t r = 0; r < pack; r++)
+            slot_finish(&slots[r], t0, pack);
     }
-    /* The final diagnosis; a run that crashed or timed out keeps what held at its last
-     * epoch. */
-    record_diagnosis(det, out->status == RUN_OK, out);
-    /* Only a run that trained has a last epoch to read. */
-    if (out->status == RUN_OK) {
-        const fl_probes *view = probes_view(book);
-        out->baseline_loss = view->baseline_loss;
-        out->final_data_loss = fl_data_loss(fl_probes_now(view));
-        out->final_accuracy = fl_probes_now(view)->accuracy;
-        out->majority_accuracy = fl_majority_accuracy(view);
+    gboolean crashed = FALSE;
+    for (size_t r = 0; r < pack; r++) {
+        crashed |= slots[r].crash != NULL;
+        slot_clear(&slots[r]);
     }
-    if (out->findings->len)
-        out->advice = g_strdup(((finding_rec *)out->findings->pdata[0])->advice);
-    out->metrics = g_string_new_len(probes_csv(book)->str, (gssize)probes_csv(book)->len);
-    out->wall_ms = (double)(g_get_monotonic_time() - t0) / 1000.0;
-    /* A crashed run may have left a layer mid-pass: only a finished run's model is kept. */
-    if (kept && out->status != RUN_CRASHED && model_reusable(m))
+    /* A crashed run may have left a layer mid-pass: only a finished pack's model is kept. */
+    if (ok && kept && !crashed && model_reusable(m)) {
+        model_free(*kept);
         *kept = g_steal_pointer(&m);
-    return TRUE;
+    }
+    return ok;
 }
 
 gboolean train_preflight(const experiment *e, uint64_t seed, fl_host *host, GPtrArray *findings,
@@ -341,28 +577,21 @@ gboolean train_preflight(const experiment *e, uint64_t seed, fl_host *host, GPtr
         model_build(e, &d->in_shape, d->n_in, d->n_out, max_batch_of(e, d), host, init_rng, error);
     if (!m)
         return FALSE;
-    g_autoptr(run_loss) loss = loss_new(&e->loss, host, d->y_train, d->n_train, d->n_out, error);
-    if (!loss)
-        return FALSE;
-    g_autoptr(probe_book) book = probes_new(e, d, loss, m, host, error);
-    if (!book)
-        return FALSE;
-    g_autoptr(detect_set) det = detect_new(e->detectors, host, error);
-    if (!det)
-        return FALSE;
+    g_autoptr(run_result) out = g_new0(run_result, 1);
+    run_slot s = {0};
+    gboolean ok = slot_init(&s, e, d, m, 0, seed, out, error);
     /* Epoch 0 exactly as train_loop records it, then the pre-flight checks. */
-    const fl_probes *view = probes_view(book);
-    probe_scores sc = {.val_loss = NAN, .val_accuracy = NAN};
-    if (!scheduled_lr(e, host, view->base_lr, 0, &sc.lr, error))
-        return FALSE;
-    probes_epoch_begin(book);
-    if (!eval_loss(m, loss, d->x_train, d->y_train, d->n_train, &sc.loss, &sc.accuracy, error) ||
-        (d->n_val && !eval_loss(m, loss, d->x_val, d->y_val, d->n_val, &sc.val_loss,
-                                &sc.val_accuracy, error)) ||
-        !probes_record(book, 0, &sc, error) || !detect_preflight(det, view, error))
-        return FALSE;
-    GPtrArray *now = detect_findings(det);
-    for (guint i = 0; i < now->len; i++)
-        g_ptr_array_add(findings, finding_rec_copy(now->pdata[i]));
-    return TRUE;
+    if (ok)
+        epoch_zero(e, d, m, &s);
+    if (ok && s.crash) {
+        g_propagate_error(error, g_steal_pointer(&s.crash));
+        ok = FALSE;
+    }
+    if (ok) {
+        GPtrArray *now = detect_findings(s.det);
+        for (guint i = 0; i < now->len; i++)
+            g_ptr_array_add(findings, finding_rec_copy(now->pdata[i]));
+    }
+    slot_clear(&s);
+    return ok;
 }

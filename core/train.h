@@ -29,6 +29,17 @@ gboolean train_run(const experiment *e, uint64_t seed, fl_host *host, run_result
 gboolean train_run_on(const experiment *e, const data_split *d, model **kept,
                       uint64_t seed, fl_host *host, run_result *out, GError **error);
 
+/* Train `pack` runs of e, seeds[r] for outs[r], as one pack (model.h: model_build_pack):
+ * each run's outcome is what it would be alone, to rounding (its own data order, weights,
+ * optimizer state, probes, detectors and early stop).  pack > 1 only when model_packs(e).
+ * kept as for train_run_on (a model of another pack size is built anew).  A packed run's
+ * wall time is its share of the pack's. */
+gboolean train_pack_on(const experiment *e, const data_split *d, model **kept,
+                       const uint64_t *seeds, size_t pack, fl_host *host, run_result **outs,
+                       GError **error);
+/* How many repeats of e train as one pack: train.pack when every layer can, else 1. */
+size_t train_pack_size(const experiment *e);
+
 /* Load the data and build the model of a resolved experiment, then discard them: checks
  * what only the data can tell (files, shapes) before a sweep starts. */
 gboolean train_check(const experiment *e, fl_host *host, GError **error);

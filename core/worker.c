@@ -144,8 +144,8 @@ int worker_main(int argc, char **argv)
         if (!(line = worker_read_line(in)))
             break;
         int index = -1;
-        char fingerprint[80] = "";
-        if (sscanf(line, "%d %79s", &index, fingerprint) != 2 || index < 0 ||
+        char fingerprint[80] = "", mode[8] = "";
+        if (sscanf(line, "%d %79s %7s", &index, fingerprint, mode) < 2 || index < 0 ||
             index >= s->n_runs) {
             fprintf(answers, "fail %d unreadable request\n", index);
             fflush(answers);
@@ -163,7 +163,7 @@ int worker_main(int argc, char **argv)
         /* The coordinator times the run from here, and charges this run if we die. */
         fprintf(answers, "begin %d\n", index);
         fflush(answers);
-        if (!runner_run(s, index, cache, batch, host, &run_err)) {
+        if (!runner_run(s, index, strcmp(mode, "solo") == 0, cache, batch, host, &run_err)) {
             /* One line: the message must not end the answer early. */
             g_strdelimit(run_err->message, "\r\n", ' ');
             fprintf(answers, "unsaved %d %s\n", index, run_err->message);

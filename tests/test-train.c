@@ -149,6 +149,138 @@ static void test_reused_model(void)
     tu_rmtree(dir);
 }
 
+static const char packed_relu_cfg[] =
+    "seed = 2;\n"
+    "dataset = { plugin = \"teacher\"; samples = 100; features = 2; validation = 0.2; };\n"
+    "model = ( { name = \"h1\"; units = 10; activation = \"relu\"; init = \"he_uniform\"; "
+    "l2 = 0.001; },\n"
+    "          { name = \"out\"; units = 1; } );\n"
+    "loss = \"mse\";\noptimizer = { plugin = \"adam\"; lr = 0.01; };\n"
+    "train = { epochs = 40; batch = 32; stop_on = \"never\"; };\n";
+
+/* Large rates: some of these runs collapse and stop early, the others go on. */
+static const char packed_stopping_cfg[] =
+    "seed = 2;\n"
+    "dataset = { plugin = \"teacher\"; samples = 100; features = 2; };\n"
+    "model = ( { name = \"h1\"; units = 2; activation = \"relu\"; },\n"
+    "          { name = \"out\"; units = 1; } );\n"
+    "loss = \"mse\";\noptimizer = { plugin = \"adam\"; lr = 1.0; };\n"
+    "train = { epochs = 60; batch = 32; };\n";
+
+static const char packed_softmax_cfg[] =
+    "seed = 5;\n"
+    "dataset = { plugin = \"blobs\"; samples = 150; classes = 3; validation = 0.2; };\n"
+    "model = ( { name = \"h1\"; units = 8; activation = \"sigmoid\"; },\n"
+    "          { name = \"h2\"; units = 6; activation = \"tanh\"; use_bias = false; },\n"
+    "          { name = \"out\"; units = 3; activation = \"softmax\"; } );\n"
+    "loss = \"cce\";\noptimizer = { plugin = \"sgd\"; lr = 0.1; momentum = 0.9; };\n"
+    "train = { epochs = 30; batch = 16; };\n";
+
+static const char packed_heads_cfg[] =
+    "seed = 1;\n"
+    "dataset = { plugin = \"multi_output\"; samples = 120; features = 3; outputs = 2; };\n"
+    "model = ( { name = \"trunk\"; units = 16; activation = \"elu\"; },\n"
+    "          { name = \"a\"; from = \"trunk\"; units = 1; output = true; },\n"
+    "          { name = \"b\"; from = \"trunk\"; units = 1; output = true; } );\n"
+    "loss = \"mse\";\noptimizer = \"adam\";\ntrain = { epochs = 25; batch = 20; };\n";
+
+/* Every number of two metrics.csv texts agrees to 1e-5 relative (1e-6 absolute near
+ * zero); the same rows, the same columns, the same empty fields. */
+static void assert_metrics_close(const char *a, const char *b)
+{
+    g_auto(GStrv) la = g_strsplit(a, "\n", -1), lb = g_strsplit(b, "\n", -1);
+    g_assert_cmpuint(g_strv_length(la), ==, g_strv_length(lb));
+    for (guint i = 0; la[i]; i++) {
+        g_auto(GStrv) fa = g_strsplit(la[i], ",", -1), fb = g_strsplit(lb[i], ",", -1);
+        g_assert_cmpuint(g_strv_length(fa), ==, g_strv_length(fb));
+        for (guint j = 0; fa[j]; j++) {
+            char *end = NULL;
+            double x = g_ascii_strtod(fa[j], &end);
+            if (!*fa[j] || *end || i == 0) {
+                g_assert_cmpstr(fa[j], ==, fb[j]); /* the header, an empty field */
+                continue;
+            }
+            double y = g_ascii_strtod(fb[j], NULL);
+            if (isnan(x) || isinf(x)) {
+                g_assert_cmpstr(fa[j], ==, fb[j]);
+                continue;
+            }
+            if (fabs(x - y) > 1e-5 * fmax(fabs(x), fabs(y)) + 1e-6)
+                g_error("row %u column %u: %s alone, %s in the pack", i, j, fa[j], fb[j]);
+        }
+    }
+}
+
+/* A pack of runs (train_pack_on) trains each run as it trains alone: its metrics agree to
+ * 1e-5 relative, epoch by epoch, and its verdict and causes are the same; a run that stops
+ * early leaves the others training.  Dense layers with a fused ReLU, sigmoid and softmax
+ * activations, two heads on one trunk, a validation split and an L2 penalty. */
+static void test_packed_runs(gconstpointer data)
+{
+    const char *cfg = data;
+    g_autofree char *dir = tu_tmpdir();
+    g_autofree char *path = write_cfg(dir, cfg);
+    g_autoptr(GError) err = NULL;
+    g_autoptr(plan) s = plan_new(path, NULL, tu_registry(), tu_host(), TRUE, &err);
+    g_assert_no_error(err);
+    g_autoptr(run_plan) p = plan_run_at(s, 0, &err);
+    g_assert_no_error(err);
+    g_assert_true(model_packs(p->exp));
+    g_autoptr(data_split) d = data_load(p->exp, tu_host(), &err);
+    g_assert_no_error(err);
+    const uint64_t seeds[] = {3, 4, 5, 6, 7};
+    enum { N = G_N_ELEMENTS(seeds) };
+    run_result packed[N] = {{0}};
+    run_result *outs[N];
+    for (size_t i = 0; i < N; i++)
+        outs[i] = &packed[i];
+    g_autoptr(model) kept = NULL;
+    g_assert_true(train_pack_on(p->exp, d, &kept, seeds, N, tu_host(), outs, &err));
+    g_assert_no_error(err);
+    g_assert_nonnull(kept);
+    g_assert_cmpuint(kept->pack, ==, N);
+    int stopped = 0;
+    for (size_t i = 0; i < N; i++) {
+        run_result alone = {0};
+        g_assert_true(train_run_on(p->exp, d, NULL, seeds[i], tu_host(), &alone, &err));
+        g_assert_cmpint(packed[i].status, ==, RUN_OK);
+        g_assert_cmpint(alone.status, ==, RUN_OK);
+        g_assert_cmpuint(alone.metrics->len, >, 200);
+        assert_metrics_close(alone.metrics->str, packed[i].metrics->str);
+        g_assert_cmpint(packed[i].epochs_run, ==, alone.epochs_run);
+        g_assert_cmpint(packed[i].verdict, ==, alone.verdict);
+        g_assert_cmpstr(packed[i].causes, ==, alone.causes);
+        stopped += alone.stopped_early;
+        run_result_clear(&alone);
+        run_result_clear(&packed[i]);
+    }
+    g_test_message("%d of %d runs stopped early", stopped, (int)N);
+    if (data == packed_stopping_cfg)
+        g_assert_cmpint(stopped, >, 0); /* and the others trained on after them */
+    tu_rmtree(dir);
+}
+
+/* A layer that cannot train a pack (dropout) keeps the model to one run. */
+static void test_pack_needs_every_layer(void)
+{
+    static const char cfg[] =
+        "seed = 1;\ndataset = { plugin = \"teacher\"; samples = 50; features = 2; };\n"
+        "model = ( { name = \"h1\"; units = 4; activation = \"relu\"; },\n"
+        "          { name = \"drop\"; layer = \"dropout\"; rate = 0.2; },\n"
+        "          { name = \"out\"; units = 1; } );\n"
+        "loss = \"mse\";\noptimizer = \"adam\";\ntrain = { epochs = 2; pack = 8; };\n";
+    g_autofree char *dir = tu_tmpdir();
+    g_autofree char *path = write_cfg(dir, cfg);
+    g_autoptr(GError) err = NULL;
+    g_autoptr(plan) s = plan_new(path, NULL, tu_registry(), tu_host(), TRUE, &err);
+    g_assert_no_error(err);
+    g_autoptr(run_plan) p = plan_run_at(s, 0, &err);
+    g_assert_no_error(err);
+    g_assert_false(model_packs(p->exp));
+    g_assert_cmpuint(train_pack_size(p->exp), ==, 1);
+    tu_rmtree(dir);
+}
+
 /* A trunk and two heads that read it: both heads learn their own target. */
 static void test_branching_heads(void)
 {
@@ -727,6 +859,11 @@ int main(int argc, char **argv)
     g_test_add_func("/train/classification-learns", test_classification_learns);
     g_test_add_func("/train/bit-identical-and-seeds", test_bit_identical_and_seeds);
     g_test_add_func("/train/reused-model", test_reused_model);
+    g_test_add_data_func("/train/packed/relu", packed_relu_cfg, test_packed_runs);
+    g_test_add_data_func("/train/packed/stopping", packed_stopping_cfg, test_packed_runs);
+    g_test_add_data_func("/train/packed/softmax", packed_softmax_cfg, test_packed_runs);
+    g_test_add_data_func("/train/packed/two-heads", packed_heads_cfg, test_packed_runs);
+    g_test_add_func("/train/packed/needs-every-layer", test_pack_needs_every_layer);
     g_test_add_func("/train/branching-heads", test_branching_heads);
     g_test_add_func("/train/none-optimizer-freezes", test_none_optimizer_freezes);
     g_test_add_func("/train/dead-and-saturated-probes", test_dead_and_saturated_probes);

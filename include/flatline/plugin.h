@@ -63,7 +63,7 @@ extern "C" {
 #endif
 
 #define FL_ABI_MAJOR 2
-#define FL_ABI_MINOR 1
+#define FL_ABI_MINOR 2
 
 #if defined(__GNUC__)
 #define FL_EXPORT __attribute__((visibility("default")))
@@ -348,6 +348,13 @@ typedef struct fl_bind {
     uint32_t size;
     float *const *tensors;
     float *const *grads;
+    /* Since ABI 2.2, for a layer with FL_LAYER_PACKS: the layer trains a pack of `pack`
+     * runs at once (1 when absent: one run).  tensors[t] and grads[t] are the first run's;
+     * run r's copy of tensor t (and of its gradient) starts pack_strides[t] * r floats
+     * further.  Every batch buffer of a pass (x, y, dx, dy) then holds the runs' batches
+     * one after another: (pack, B, n), run r's B samples after run r-1's. */
+    size_t pack;
+    const size_t *pack_strides; /* (n_tensors) */
 } fl_bind;
 
 /* One forward or backward pass over a batch. */
@@ -370,6 +377,11 @@ enum {
      * tensors in place, at the same addresses, and does not call bind() again.  A flag
      * bit: a layer built without it reads 0 and is created anew for every run. */
     FL_LAYER_REUSABLE = 1u << 1,
+    /* Trains several runs of the same configuration (different seeds) as one batched
+     * computation when bind() says so (fl_bind.pack), each run with its own tensors, and
+     * gives each run's values as it would alone, to rounding.  Only with
+     * FL_LAYER_REUSABLE.  A flag bit: a layer built without it always trains one run. */
+    FL_LAYER_PACKS = 1u << 2,
 };
 
 typedef struct fl_layer_ops {

@@ -21,7 +21,15 @@
  * loop here, not a primitive: a call cost more than the loop (2% of a seed-scale run).
  * Primitives and memory objects are built once per batch size (training batches, the last
  * short batch and the probe batch differ) and reused; each call only points the memory
- * objects at the caller's buffers.  A training forward keeps the pre-activation (B, units)
+ * objects at the caller's buffers.
+ *
+ * A pack of runs (FL_LAYER_PACKS) runs the same primitives with a leading batch dimension
+ * over the runs: one call for all of them, each run's product with its own weights.
+ * oneDNN 2.6 picks its brgemm kernels for that only when each run's weights are dense
+ * (measured: strided weights fall back to plain gemm, 2-3x slower per run than no pack),
+ * so the layer gathers the runs' kernels and biases into its own packed copies before a
+ * forward and scatters the gradients back after a backward: a few dozen floats a run.
+ * The biases join as a binary post-op, (P, 1, units) broadcast over each run's rows.  A training forward keeps the pre-activation (B, units)
  * of its batch size for backward; an inference forward applies the activation in place in
  * y so it never overwrites what a pending backward needs.  Each call queues its
  * primitives on the in-order stream and waits once.
@@ -100,6 +108,10 @@ typedef struct dense {
     dnnl_memory_t w_mem, w_t_mem, b_mem, dw_mem; /* W, Wᵀ (n_in, units), b (1, units), dW */
     dense_batch **batches;
     size_t n_batches;
+    /* A pack of runs (1: one run, the core's tensors used in place): the core's strides
+     * between the runs' copies, and the packed copies the primitives read and write. */
+    size_t pack, w_stride, b_stride;
+    float *w_pack, *b_pack, *dw_pack;
 } dense;
 
 /* The oneDNN stages of an activation; false for an unknown kind. */
@@ -182,16 +194,28 @@ static dnnl_status_t dense_matmul(dnnl_primitive_t *prim, const dnnl_memory_desc
     return layer_dnnl_primitive_attr(prim, NULL, &mm, attr, engine, NULL);
 }
 
+/* A row-major (rows, cols) descriptor of each run's matrix, or its transposed view
+ * (`transposed`: stored as (cols, rows)); with a pack, (pack, rows, cols), the runs one
+ * after another. */
+static dnnl_status_t dense_md(const dense *d, dnnl_memory_desc_t *md, size_t rows, size_t cols,
+                              bool transposed)
+{
+    if (d->pack <= 1)
+        return layer_dnnl_md_2d(md, rows, cols, transposed ? dnnl_ba : dnnl_ab);
+    dnnl_dims_t dims = {(dnnl_dim_t)d->pack, (dnnl_dim_t)rows, (dnnl_dim_t)cols};
+    return dnnl_memory_desc_init_by_tag(md, 3, dims, dnnl_f32, transposed ? dnnl_acb : dnnl_abc);
+}
+
 /* A (B, units) buffer of the layer's own; NULL, said through host->error(), when the
  * memory cannot be had. */
 static float *dense_buffer(const dense *d, size_t batch)
 {
-    float *buf = g_try_new0(float, batch * d->n_out);
+    float *buf = g_try_new0(float, d->pack * batch * d->n_out);
     if (!buf)
         d->host->error(d->host,
                        "dense layer: cannot allocate %zu bytes for a batch of %zu; use "
                        "fewer units or a smaller batch",
-                       batch * d->n_out * sizeof(float), batch);
+                       d->pack * batch * d->n_out * sizeof(float), batch);
     return buf;
 }
 
@@ -208,27 +232,41 @@ static int dense_batch_new(dense *d, size_t batch, dense_batch **out)
     dense_batch *bt = g_new0(dense_batch, 1);
     bt->batch = batch;
 
-    LAYER_DNNL(host, "dense", layer_dnnl_md_2d(&x_md, batch, d->n_in, dnnl_ab));
-    LAYER_DNNL(host, "dense", layer_dnnl_md_2d(&y_md, batch, d->n_out, dnnl_ab));
-    LAYER_DNNL(host, "dense", layer_dnnl_md_2d(&y_t_md, d->n_out, batch, dnnl_ba));
-    LAYER_DNNL(host, "dense", layer_dnnl_md_2d(&w_md, d->n_out, d->n_in, dnnl_ab));
-    LAYER_DNNL(host, "dense", layer_dnnl_md_2d(&w_t_md, d->n_in, d->n_out, dnnl_ba));
-    LAYER_DNNL(host, "dense", layer_dnnl_md_2d(&b_md, 1, d->n_out, dnnl_ab));
+    LAYER_DNNL(host, "dense", dense_md(d, &x_md, batch, d->n_in, false));
+    LAYER_DNNL(host, "dense", dense_md(d, &y_md, batch, d->n_out, false));
+    LAYER_DNNL(host, "dense", dense_md(d, &y_t_md, d->n_out, batch, true));
+    LAYER_DNNL(host, "dense", dense_md(d, &w_md, d->n_out, d->n_in, false));
+    LAYER_DNNL(host, "dense", dense_md(d, &w_t_md, d->n_in, d->n_out, true));
+    LAYER_DNNL(host, "dense", dense_md(d, &b_md, 1, d->n_out, false));
+    /* One run: the bias is the matmul's own argument.  A pack: a binary post-op, the only
+     * form oneDNN 2.6 broadcasts per run with its brgemm kernels. */
+    bool bias_arg = d->use_bias && d->pack <= 1, bias_post = d->use_bias && d->pack > 1;
 
-    if (d->fusable) {
+    if (d->fusable || bias_post) {
         LAYER_DNNL(host, "dense", dnnl_primitive_attr_create(&attr));
         LAYER_DNNL(host, "dense", dnnl_post_ops_create(&post_ops));
-        LAYER_DNNL(host, "dense",
-                   dnnl_post_ops_append_eltwise(post_ops, 1.0f, dnnl_eltwise_relu,
-                                                d->stages[0].alpha, 0.0f));
+        if (bias_post)
+            LAYER_DNNL(host, "dense",
+                       dnnl_post_ops_append_binary(post_ops, dnnl_binary_add, &b_md));
+        if (d->fusable)
+            LAYER_DNNL(host, "dense",
+                       dnnl_post_ops_append_eltwise(post_ops, 1.0f, dnnl_eltwise_relu,
+                                                    d->stages[0].alpha, 0.0f));
         LAYER_DNNL(host, "dense", dnnl_primitive_attr_set_post_ops(attr, post_ops));
-        /* An implementation without the post-op is no error: run the stage apart. */
-        bt->fused = dense_matmul(&bt->fwd, &x_md, &w_t_md, d->use_bias ? &b_md : NULL, &y_md,
-                                 attr, engine) == dnnl_success;
+        /* An implementation without the ReLU post-op is no error: run the stage apart. */
+        bt->fused = d->fusable && dense_matmul(&bt->fwd, &x_md, &w_t_md,
+                                               bias_arg ? &b_md : NULL, &y_md, attr,
+                                               engine) == dnnl_success;
+    }
+    if (!bt->fused && bias_post) {
+        dnnl_post_ops_destroy(post_ops);
+        LAYER_DNNL(host, "dense", dnnl_post_ops_create(&post_ops));
+        LAYER_DNNL(host, "dense", dnnl_post_ops_append_binary(post_ops, dnnl_binary_add, &b_md));
+        LAYER_DNNL(host, "dense", dnnl_primitive_attr_set_post_ops(attr, post_ops));
     }
     if (!bt->fused)
-        LAYER_DNNL(host, "dense", dense_matmul(&bt->fwd, &x_md, &w_t_md,
-                                               d->use_bias ? &b_md : NULL, &y_md, NULL, engine));
+        LAYER_DNNL(host, "dense", dense_matmul(&bt->fwd, &x_md, &w_t_md, bias_arg ? &b_md : NULL,
+                                               &y_md, bias_post ? attr : NULL, engine));
     LAYER_DNNL(host, "dense",
                dense_matmul(&bt->bwd_weights, &y_t_md, &x_md, NULL, &w_md, NULL, engine));
     LAYER_DNNL(host, "dense",
@@ -239,11 +277,13 @@ static int dense_batch_new(dense *d, size_t batch, dense_batch **out)
         if (s->softmax) {
             dnnl_softmax_desc_t sm;
             LAYER_DNNL(host, "dense",
-                       dnnl_softmax_forward_desc_init(&sm, dnnl_forward_training, &y_md, 1));
+                       dnnl_softmax_forward_desc_init(&sm, dnnl_forward_training, &y_md,
+                                                      d->pack > 1 ? 2 : 1));
             LAYER_DNNL(host, "dense",
                        layer_dnnl_primitive(&bt->stage_fwd[i], &stage_pd[i], &sm, engine,
                                             NULL));
-            LAYER_DNNL(host, "dense", dnnl_softmax_backward_desc_init(&sm, &y_md, &y_md, 1));
+            LAYER_DNNL(host, "dense", dnnl_softmax_backward_desc_init(&sm, &y_md, &y_md,
+                                                                      d->pack > 1 ? 2 : 1));
             LAYER_DNNL(host, "dense",
                        layer_dnnl_primitive(&bt->stage_bwd[i], NULL, &sm, engine,
                                             stage_pd[i]));
@@ -360,6 +400,7 @@ static int dense_create(const fl_host *host, const void *opts_, const fl_shape *
 
     dense *d = g_new0(dense, 1);
     d->host = host;
+    d->pack = 1;
     d->n_in = n_in;
     d->n_out = units;
     d->use_bias = opts->use_bias;
@@ -416,19 +457,44 @@ static int dense_bind(void *state, const fl_bind *bind)
         d->b = tensors[1];
         d->db = grads ? grads[1] : NULL;
     }
-    LAYER_DNNL(host, "dense", layer_dnnl_md_2d(&w_md, d->n_out, d->n_in, dnnl_ab));
-    LAYER_DNNL(host, "dense", layer_dnnl_md_2d(&w_t_md, d->n_in, d->n_out, dnnl_ba));
-    LAYER_DNNL(host, "dense", layer_dnnl_md_2d(&b_md, 1, d->n_out, dnnl_ab));
+    /* Primitives are built for one pack size: a new one starts their cache anew. */
+    size_t pack = FL_HAS(fl_bind, bind, pack_strides) && bind->pack > 1 ? bind->pack : 1;
+    if (pack != d->pack) {
+        for (size_t i = 0; i < d->n_batches; i++)
+            dense_batch_free(d->batches[i]);
+        d->n_batches = 0;
+        d->pack = pack;
+    }
+    g_clear_pointer(&d->w_pack, g_free);
+    g_clear_pointer(&d->b_pack, g_free);
+    g_clear_pointer(&d->dw_pack, g_free);
+    float *w_data = d->w, *b_data = d->b, *dw_data = d->dw;
+    if (pack > 1) {
+        d->w_stride = bind->pack_strides[0];
+        d->b_stride = d->use_bias ? bind->pack_strides[1] : 0;
+        size_t nw = pack * d->n_out * d->n_in;
+        w_data = d->w_pack = g_try_new0(float, nw);
+        dw_data = d->dw_pack = g_try_new0(float, nw);
+        b_data = d->b_pack = g_try_new0(float, pack * d->n_out);
+        if (!d->w_pack || !d->dw_pack || !d->b_pack) {
+            host->error(host, "dense layer: cannot allocate the kernels of a pack of %zu runs; "
+                              "use a smaller train.pack", pack);
+            return -1;
+        }
+    }
+    LAYER_DNNL(host, "dense", dense_md(d, &w_md, d->n_out, d->n_in, false));
+    LAYER_DNNL(host, "dense", dense_md(d, &w_t_md, d->n_in, d->n_out, true));
+    LAYER_DNNL(host, "dense", dense_md(d, &b_md, 1, d->n_out, false));
     dense_memory_destroy(&d->w_mem);
     dense_memory_destroy(&d->w_t_mem);
     dense_memory_destroy(&d->dw_mem);
     dense_memory_destroy(&d->b_mem);
-    LAYER_DNNL(host, "dense", dnnl_memory_create(&d->w_mem, &w_md, engine, d->w));
-    LAYER_DNNL(host, "dense", dnnl_memory_create(&d->w_t_mem, &w_t_md, engine, d->w));
+    LAYER_DNNL(host, "dense", dnnl_memory_create(&d->w_mem, &w_md, engine, w_data));
+    LAYER_DNNL(host, "dense", dnnl_memory_create(&d->w_t_mem, &w_t_md, engine, w_data));
     if (d->dw)
-        LAYER_DNNL(host, "dense", dnnl_memory_create(&d->dw_mem, &w_md, engine, d->dw));
+        LAYER_DNNL(host, "dense", dnnl_memory_create(&d->dw_mem, &w_md, engine, dw_data));
     if (d->use_bias)
-        LAYER_DNNL(host, "dense", dnnl_memory_create(&d->b_mem, &b_md, engine, d->b));
+        LAYER_DNNL(host, "dense", dnnl_memory_create(&d->b_mem, &b_md, engine, b_data));
 out:
     return rc;
 }
@@ -453,6 +519,13 @@ static int dense_forward(void *state, const fl_pass *pass, float *y, const float
     dense_batch *bt = dense_batch_get(d, batch);
     if (!bt)
         return -1;
+    /* A pack reads packed copies of the runs' weights, as they are now. */
+    for (size_t r = 0; d->pack > 1 && r < d->pack; r++) {
+        size_t nw = d->n_out * d->n_in;
+        memcpy(d->w_pack + r * nw, d->w + r * d->w_stride, nw * sizeof(float));
+        if (d->use_bias)
+            memcpy(d->b_pack + r * d->n_out, d->b + r * d->b_stride, d->n_out * sizeof(float));
+    }
     LAYER_DNNL(host, "dense", dnnl_memory_set_data_handle(bt->x, (void *)x));
     LAYER_DNNL(host, "dense", dnnl_memory_set_data_handle(bt->y, y));
 
@@ -465,7 +538,8 @@ static int dense_forward(void *state, const fl_pass *pass, float *y, const float
         {DNNL_ARG_SRC, bt->x},
         {DNNL_ARG_WEIGHTS, d->w_t_mem},
         {DNNL_ARG_DST, z},
-        {DNNL_ARG_BIAS, d->b_mem},
+            {d->pack > 1 ? DNNL_ARG_ATTR_MULTIPLE_POST_OP(0) | DNNL_ARG_SRC_1 : DNNL_ARG_BIAS,
+         d->b_mem},
     };
     LAYER_DNNL(host, "dense", layer_dnnl_exec(bt->fwd, stream, d->use_bias ? 4 : 3, mm_args));
 
@@ -515,7 +589,7 @@ static int dense_backward(void *state, const fl_pass *pass, float *dx, const flo
         /* The (leaky) ReLU's derivative read off its output, as oneDNN's relu backward
          * from dst computes it (dy, or dy times the slope): on a small layer the
          * primitive call cost more than the loop. */
-        size_t count = batch * d->n_out;
+        size_t count = d->pack * batch * d->n_out;
         float slope = d->stages[0].alpha, *restrict dz = bt->dz_buf;
         /* dy times 1 or the slope, chosen by a bit mask: the sign of y is a coin toss
          * that a branch mispredicts half the time (dy * 1 is dy to the bit). */
@@ -568,12 +642,19 @@ static int dense_backward(void *state, const fl_pass *pass, float *dx, const flo
         LAYER_DNNL(host, "dense", layer_dnnl_exec(bt->bwd_data, stream, 3, args));
     }
     LAYER_DNNL(host, "dense", dnnl_stream_wait(stream));
-    /* db: the sum of dz over the batch, row by row (the core's db never aliases dz). */
-    if (d->db) {
-        float *restrict db = d->db;
+    /* A pack's kernel gradients go back to the runs' own arrays. */
+    for (size_t r = 0; d->pack > 1 && d->dw && r < d->pack; r++) {
+        size_t nw = d->n_out * d->n_in;
+        memcpy(d->dw + r * d->w_stride, d->dw_pack + r * nw, nw * sizeof(float));
+    }
+    /* db: the sum of dz over each run's batch, row by row (the core's db never aliases
+     * dz). */
+    for (size_t run = 0; d->db && run < d->pack; run++) {
+        float *restrict db = d->db + run * d->b_stride;
+        const float *restrict rows = diff_buf + run * batch * d->n_out;
         memset(db, 0, d->n_out * sizeof(float));
         for (size_t r = 0; r < batch; r++) {
-            const float *restrict row = diff_buf + r * d->n_out;
+            const float *restrict row = rows + r * d->n_out;
             for (size_t o = 0; o < d->n_out; o++)
                 db[o] += row[o];
         }
@@ -594,10 +675,13 @@ static void dense_destroy(void *state)
     dense_memory_destroy(&d->w_t_mem);
     dense_memory_destroy(&d->dw_mem);
     dense_memory_destroy(&d->b_mem);
+    g_free(d->w_pack);
+    g_free(d->b_pack);
+    g_free(d->dw_pack);
     g_free(d);
 }
 
 FL_LAYER_PLUGIN("dense", "fully connected layer: act(x W^T + b) (Keras Dense)", dense_params,
-                dense_opts, .flags = FL_LAYER_REUSABLE, .create = dense_create,
+                dense_opts, .flags = FL_LAYER_REUSABLE | FL_LAYER_PACKS, .create = dense_create,
                 .bind = dense_bind, .forward = dense_forward, .backward = dense_backward,
                 .destroy = dense_destroy);
