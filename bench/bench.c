@@ -1,7 +1,7 @@
 /* bench.c — flatline's speed figures (issue 7), printed and appended to a CSV.
  *
  *   bench [--only NAME] [--reps N] [--label TEXT] [--cpu-time] [CSV]
- *                NAME: seed, sweep, mlp, overhead, verdict, scaling, split, torch
+ *                NAME: seed, sweep, mlp, overhead, verdict, scaling, split, pack, torch
  *
  * 1. seed:     one 2-10-1 ReLU run (sine2d, 100 samples, batch 32, 100 epochs, Adam, every
  *              detector, stop_on = "never"), in process, 1 thread: ms per run.
@@ -27,7 +27,12 @@
  *              by batches as a worker does, and as they were before, one sync pair per
  *              run, and as --compact writes them), and coordination (the rest of the sweep's wall time per run: process
  *              start, planning, dispatch, summary tables).
- * 8. torch:    the same sweep in PyTorch (bench/torch_ensemble.py with Debian's
+ * 8. pack:     the runs of that sweep trained in process with no detectors (training and
+ *              probes only), 16 seeds of each cell: alone, one after another as a worker
+ *              trains them with train.pack = 1 (data loaded once, model kept), and as one
+ *              pack of 16 (train_pack_on): ms per run each and their ratio, the per-core
+ *              training cost of a run in a pack against alone.
+ * 9. torch:    the same sweep in PyTorch (bench/torch_ensemble.py with Debian's
  *              python3-torch, when installed): all runs as one stacked ensemble with the
  *              cores' threads, and a few runs one at a time; said so when absent.
  *
@@ -658,6 +663,75 @@ static void bench_split(bench *b)
            1e3 * files_compact);
 }
 
+enum { BENCH_PACK = 16 };
+
+/* Seconds to train BENCH_PACK runs of cell c of s: alone one after another (kept model, as
+ * a worker with train.pack = 1), or as one pack. */
+static double bench_pack_cell(bench *b, plan *s, int c, gboolean packed)
+{
+    g_autoptr(GError) err = NULL;
+    g_autoptr(run_plan) p = plan_run_at(s, c * s->repeats, &err);
+    g_autoptr(data_split) d = p ? data_load(p->exp, b->host, &err) : NULL;
+    if (!d) {
+        g_printerr("bench: %s\n", err->message);
+        exit(1);
+    }
+    uint64_t seeds[BENCH_PACK];
+    run_result outs[BENCH_PACK] = {{0}};
+    run_result *out_ptrs[BENCH_PACK];
+    for (int i = 0; i < BENCH_PACK; i++) {
+        seeds[i] = (uint64_t)plan_run_seed(s, c * s->repeats + i);
+        out_ptrs[i] = &outs[i];
+    }
+    g_autoptr(model) kept = NULL;
+    double t0 = bench_now();
+    gboolean ok = TRUE;
+    if (packed)
+        ok = train_pack_on(p->exp, d, &kept, seeds, BENCH_PACK, b->host, out_ptrs, &err);
+    for (int i = 0; !packed && ok && i < BENCH_PACK; i++)
+        ok = train_run_on(p->exp, d, &kept, seeds[i], b->host, &outs[i], &err);
+    double t = bench_now() - t0;
+    if (!ok) {
+        g_printerr("bench: %s\n", err->message);
+        exit(1);
+    }
+    for (int i = 0; i < BENCH_PACK; i++) {
+        if (outs[i].epochs_run != p->exp->train.epochs && !outs[i].diverged) {
+            g_printerr("bench: a packed run stopped after %d epochs\n", outs[i].epochs_run);
+            exit(1);
+        }
+        run_result_clear(&outs[i]);
+    }
+    return t;
+}
+
+static void bench_pack(bench *b)
+{
+    host_set_threads(1);
+    g_autofree char *path = bench_seed1200_cfg(b, FALSE);
+    g_autoptr(plan) s = plan_new(path, NULL, b->reg, b->host, FALSE, NULL);
+    if (!s) {
+        g_printerr("bench: cannot plan the 1200-run sweep\n");
+        exit(1);
+    }
+    /* Every cell, alone and packed interleaved so that drift hits both alike; the totals
+     * of several passes (means: every cell counts as in the sweep). */
+    int passes = MAX(b->reps / 2, 3);
+    double alone = 0, packed = 0;
+    bench_pack_cell(b, s, 0, FALSE);
+    bench_pack_cell(b, s, 0, TRUE);
+    for (int r = 0; r < passes; r++)
+        for (int c = 0; c < s->n_cells; c++) {
+            alone += bench_pack_cell(b, s, c, FALSE);
+            packed += bench_pack_cell(b, s, c, TRUE);
+        }
+    double runs = (double)passes * s->n_cells * BENCH_PACK;
+    double ratio = packed / alone;
+    bench_report(b, "pack_alone_train_ms", 1, 1e3 * alone / runs, "ms/run", NULL, -1);
+    bench_report(b, "pack_of_16_train_ms", 1, 1e3 * packed / runs, "ms/run", NULL, -1);
+    bench_report(b, "pack_train_cost_ratio", 1, ratio, "x", "<= 0.25", ratio <= 0.25);
+}
+
 static void bench_torch(bench *b)
 {
     g_autofree char *script = g_build_filename(FL_SRCDIR, "bench", "torch_ensemble.py", NULL);
@@ -745,7 +819,7 @@ int main(int argc, char **argv)
     char *only = NULL, *label = NULL;
     int reps = 5;
     GOptionEntry entries[] = {
-        {"only", 0, 0, G_OPTION_ARG_STRING, &only, "one figure: seed, sweep, mlp, overhead, verdict, scaling, split, torch",
+        {"only", 0, 0, G_OPTION_ARG_STRING, &only, "one figure: seed, sweep, mlp, overhead, verdict, scaling, split, pack, torch",
          "NAME"},
         {"reps", 0, 0, G_OPTION_ARG_INT, &reps, "repetitions per figure (at least 5)", "N"},
         {"label", 0, 0, G_OPTION_ARG_STRING, &label,
@@ -811,7 +885,7 @@ int main(int argc, char **argv)
     } figures[] = {{"seed", bench_seed},         {"sweep", bench_sweep}, {"mlp", bench_mlp},
                    {"overhead", bench_overhead}, {"verdict", bench_verdict},
                    {"scaling", bench_scaling},   {"split", bench_split},
-                   {"torch", bench_torch}};
+                   {"pack", bench_pack},         {"torch", bench_torch}};
     gboolean any = FALSE;
     for (size_t i = 0; i < G_N_ELEMENTS(figures); i++)
         if (!only || strcmp(only, figures[i].name) == 0) {
@@ -820,7 +894,7 @@ int main(int argc, char **argv)
         }
     if (!any)
         g_printerr("bench: --only %s: no such figure (seed, sweep, mlp, overhead, verdict, "
-                   "scaling, split, torch)\n",
+                   "scaling, split, pack, torch)\n",
                    only);
 
     if (b.csv)

@@ -262,7 +262,7 @@ static void make_members(model *m)
     for (size_t r = 0; r < m->pack; r++) {
         model *v = &m->members[r];
         *v = *m;
-        v->pack = 1;
+        v->pack = v->runs = 1;
         v->members = NULL;
         v->owner = m;
         v->w = m->w + r * m->n_w;
@@ -372,6 +372,7 @@ model *model_build_pack(const experiment *e, const fl_shape *in_shape, size_t n_
     m->n_in = n_in;
     m->max_batch = max_batch;
     m->pack = pack;
+    m->runs = pack;
     if (!create_layers(m, e, order, input_of, &data_shape, error))
         return NULL;
     assign_out_offsets(m, e, order);
@@ -420,6 +421,19 @@ gboolean model_reinit_member(model *m, size_t r, fl_rng *init_rng, GError **erro
             return FALSE;
     memset(v->dw, 0, v->n_w * sizeof(float));
     return TRUE;
+}
+
+void model_set_runs(model *m, size_t runs)
+{
+    m->runs = CLAMP(runs, (size_t)1, m->pack);
+}
+
+void model_move_run(model *m, size_t from, size_t to)
+{
+    if (from == to)
+        return;
+    memcpy(m->w + to * m->n_w, m->w + from * m->n_w, m->n_w * sizeof(float));
+    memcpy(m->state + to * m->n_state, m->state + from * m->n_state, m->n_state * sizeof(float));
 }
 
 model *model_member(model *m, size_t r)
@@ -478,8 +492,9 @@ void model_free(model *m)
 gboolean model_forward(model *m, size_t batch, gboolean training, fl_rng *rng, GError **error)
 {
     g_return_val_if_fail(batch <= m->max_batch && !m->owner, FALSE);
-    size_t rows = batch * m->pack; /* the runs' batches one after another */
-    fl_pass pass = {.size = sizeof pass, .batch = batch, .training = training, .rng = rng};
+    size_t rows = batch * m->runs; /* the runs' batches one after another */
+    fl_pass pass = {
+        .size = sizeof pass, .batch = batch, .training = training, .rng = rng, .runs = m->runs};
     for (size_t k = 0; k < m->n_layers; k++) {
         model_layer *l = &m->layers[k];
         const float *x = l->input < 0 ? m->x : m->layers[l->input].y;
@@ -502,7 +517,7 @@ gboolean model_forward(model *m, size_t batch, gboolean training, fl_rng *rng, G
 gboolean model_backward(model *m, size_t batch, GError **error)
 {
     g_return_val_if_fail(!m->owner, FALSE);
-    size_t rows = batch * m->pack;
+    size_t rows = batch * m->runs;
     for (size_t k = 0; k < m->n_layers; k++) {
         model_layer *l = &m->layers[k];
         l->dy_set = l->is_output;
@@ -514,7 +529,7 @@ gboolean model_backward(model *m, size_t batch, GError **error)
                 memcpy(l->dy + r * w, m->dpred + r * m->n_out + l->out_offset, w * sizeof(float));
         }
     }
-    fl_pass pass = {.size = sizeof pass, .batch = batch, .training = true};
+    fl_pass pass = {.size = sizeof pass, .batch = batch, .training = true, .runs = m->runs};
     for (size_t k = m->n_layers; k-- > 0;) {
         model_layer *l = &m->layers[k];
         model_layer *src = l->input < 0 ? NULL : &m->layers[l->input];

@@ -63,6 +63,7 @@ typedef struct model {
     float *scratch;       /* (max_batch, widest layer) */
     GArray *penalties;    /* model_penalty_term */
     size_t pack;          /* runs trained together (1: one) */
+    size_t runs;          /* of them, the first `runs` are computed (model_set_runs) */
     struct model *members; /* (pack) views of each run, when pack > 1 */
     struct model *owner;  /* for a member: its pack */
 } model;
@@ -88,6 +89,11 @@ model *model_member(model *m, size_t r);
 /* Point the members' batch buffers (x, pred, dpred, the layers' y and dy) at their place
  * for batches of B: call before filling a batch of that size or reading its results. */
 void model_set_batch(model *m, size_t batch);
+/* Compute only the first `runs` runs of the pack from now on (all of them after a build or
+ * a reinit); model_move_run puts a run still training in a place among them. */
+void model_set_runs(model *m, size_t runs);
+/* Copy run `from`'s tensors (weights and layer state) over run `to`'s. */
+void model_move_run(model *m, size_t from, size_t to);
 /* Whether every layer is FL_LAYER_REUSABLE: the model may then train the next run of the
  * same configuration after model_reinit, keeping its layers' primitives. */
 gboolean model_reusable(const model *m);

@@ -430,6 +430,11 @@ static void unit_stats(const model_layer *l, size_t P, float *lo, float *hi, dou
     *sat_out = fl_activation_saturates(act) ? (double)sat / (double)(n * P) : NAN;
 }
 
+void probes_set_model(probe_book *b, model *m)
+{
+    b->m = m;
+}
+
 void probes_stage(probe_book *b)
 {
     memcpy(b->m->x, b->p.probe_x, b->p.n_probe * b->m->n_in * sizeof(float));

@@ -46,6 +46,8 @@ gboolean probes_record(probe_book *b, int epoch, const probe_scores *s, GError *
  * the probe batch in the run's input (the model's batch set to the probe batch's size),
  * and after the forward probes_record_staged records what it gave. */
 void probes_stage(probe_book *b);
+/* The run's model moved (a pack's runs moved to the front): read it there from now on. */
+void probes_set_model(probe_book *b, model *m);
 void probes_record_staged(probe_book *b, int epoch, const probe_scores *s);
 
 /* What detectors read (valid until the next record). */

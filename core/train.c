@@ -405,6 +405,35 @@ static void end_epoch(const experiment *e, const data_split *d, run_slot *s, int
     (void)d;
 }
 
+/* When half the runs computed have stopped, those still training move to the front and
+ * only they are computed from then on: a pack whose runs mostly stopped early costs what
+ * its live runs cost, not what the whole pack did.  Stable: the live runs keep their
+ * order, and each its own weights, state and everything it owns. */
+static void compact_pack(model *pm, run_slot *slots)
+{
+    size_t live = 0, runs = pm->runs;
+    for (size_t r = 0; r < runs; r++)
+        live += !slots[r].done;
+    if (runs <= 1 || live == 0 || live > runs / 2)
+        return;
+    for (size_t r = 0, to = 0; r < runs; r++) {
+        if (slots[r].done)
+            continue;
+        if (r != to) {
+            model_move_run(pm, r, to);
+            run_slot t = slots[to];
+            slots[to] = slots[r];
+            slots[r] = t;
+        }
+        to++;
+    }
+    for (size_t r = 0; r < runs; r++) {
+        slots[r].m = model_member(pm, r);
+        probes_set_model(slots[r].book, slots[r].m);
+    }
+    model_set_runs(pm, live);
+}
+
 /* Epoch 0 of every run: the untrained network recorded, then the pre-flight checks. */
 static void epoch_zero(const experiment *e, const data_split *d, model *pm, run_slot *slots)
 {
@@ -457,6 +486,7 @@ static void train_loop(const experiment *e, const data_split *d, model *pm, run_
         }
         if (!live)
             break;
+        compact_pack(pm, slots);
         for (size_t start = 0; start < d->n_train; start += B)
             train_step(e, d, pm, slots, start, MIN(B, d->n_train - start));
         for (size_t r = 0; r < P; r++) {
@@ -544,6 +574,7 @@ gboolean train_pack_on(const experiment *e, const data_split *d, model **kept,
                              host, init_rngs, error);
     if (!m)
         return FALSE;
+    model_set_runs(m, pack);
     g_autofree run_slot *slots = g_new0(run_slot, pack);
     gboolean ok = TRUE;
     for (size_t r = 0; r < pack && ok; r++)

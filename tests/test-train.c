@@ -239,6 +239,11 @@ static void test_packed_runs(gconstpointer data)
     g_assert_no_error(err);
     g_assert_nonnull(kept);
     g_assert_cmpuint(kept->pack, ==, N);
+    /* Once most runs stopped, only the others were computed. */
+    if (data == packed_stopping_cfg)
+        g_assert_cmpuint(kept->runs, <, N);
+    else
+        g_assert_cmpuint(kept->runs, ==, N);
     int stopped = 0;
     for (size_t i = 0; i < N; i++) {
         run_result alone = {0};

@@ -365,6 +365,10 @@ typedef struct fl_pass {
     bool training; /* forward: dropout active, batch statistics used and moving statistics
                       updated.  backward is always after a training forward. */
     fl_rng *rng;   /* forward in training: for dropout masks */
+    /* Since ABI 2.2, with a pack (fl_bind.pack): the runs this pass covers, the first
+     * `runs` of the pack, their batches one after another in x, y, dx, dy (the core moves
+     * the runs still training to the front when others stop); 0 or absent: all. */
+    size_t runs;
 } fl_pass;
 
 enum {

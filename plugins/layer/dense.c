@@ -83,6 +83,7 @@ typedef struct dense_stage {
 /* Everything that depends on the batch size B. */
 typedef struct dense_batch {
     size_t batch;
+    size_t runs;  /* of a pack: the runs the pass covers (1 without a pack) */
     bool trained; /* a training forward ran at this size: z and t hold its values */
     bool fused;   /* the activation is a post-op of the forward matmul; backward reads y */
     /* The caller's buffers: x (B, n_in), y, dy (B, units) and dy's transposed view
@@ -91,6 +92,9 @@ typedef struct dense_batch {
     /* Own: pre-activation, SELU's ELU output, the gradient before the activation and its
      * transposed view. */
     dnnl_memory_t z, t, dz, dz_t;
+    /* A pack's weights for these runs: views of the packed copies (NULL: one run, the
+     * layer's own memory objects on the core's tensors). */
+    dnnl_memory_t w, w_t, b, dw;
     float *z_buf, *t_buf, *dz_buf; /* (B, units) each, when the activation needs them */
     dnnl_primitive_t fwd, bwd_data, bwd_weights;
     dnnl_primitive_t stage_fwd[2], stage_bwd[2];
@@ -164,8 +168,8 @@ static void dense_batch_free(dense_batch *bt)
 {
     if (!bt)
         return;
-    dnnl_memory_t *mems[] = {&bt->x, &bt->y, &bt->dy, &bt->dy_t, &bt->dx,
-                             &bt->z, &bt->t, &bt->dz, &bt->dz_t};
+    dnnl_memory_t *mems[] = {&bt->x, &bt->y,  &bt->dy, &bt->dy_t, &bt->dx, &bt->z, &bt->t,
+                             &bt->dz, &bt->dz_t, &bt->w, &bt->w_t, &bt->b, &bt->dw};
     for (size_t i = 0; i < G_N_ELEMENTS(mems); i++)
         dense_memory_destroy(mems[i]);
     dense_primitive_destroy(&bt->fwd);
@@ -197,30 +201,30 @@ static dnnl_status_t dense_matmul(dnnl_primitive_t *prim, const dnnl_memory_desc
 /* A row-major (rows, cols) descriptor of each run's matrix, or its transposed view
  * (`transposed`: stored as (cols, rows)); with a pack, (pack, rows, cols), the runs one
  * after another. */
-static dnnl_status_t dense_md(const dense *d, dnnl_memory_desc_t *md, size_t rows, size_t cols,
-                              bool transposed)
+static dnnl_status_t dense_md(const dense *d, dnnl_memory_desc_t *md, size_t runs, size_t rows,
+                              size_t cols, bool transposed)
 {
     if (d->pack <= 1)
         return layer_dnnl_md_2d(md, rows, cols, transposed ? dnnl_ba : dnnl_ab);
-    dnnl_dims_t dims = {(dnnl_dim_t)d->pack, (dnnl_dim_t)rows, (dnnl_dim_t)cols};
+    dnnl_dims_t dims = {(dnnl_dim_t)runs, (dnnl_dim_t)rows, (dnnl_dim_t)cols};
     return dnnl_memory_desc_init_by_tag(md, 3, dims, dnnl_f32, transposed ? dnnl_acb : dnnl_abc);
 }
 
-/* A (B, units) buffer of the layer's own; NULL, said through host->error(), when the
+/* A (runs, B, units) buffer of the layer's own; NULL, said through host->error(), when the
  * memory cannot be had. */
-static float *dense_buffer(const dense *d, size_t batch)
+static float *dense_buffer(const dense *d, size_t runs, size_t batch)
 {
-    float *buf = g_try_new0(float, d->pack * batch * d->n_out);
+    float *buf = g_try_new0(float, runs * batch * d->n_out);
     if (!buf)
         d->host->error(d->host,
                        "dense layer: cannot allocate %zu bytes for a batch of %zu; use "
                        "fewer units or a smaller batch",
-                       d->pack * batch * d->n_out * sizeof(float), batch);
+                       runs * batch * d->n_out * sizeof(float), batch);
     return buf;
 }
 
-/* Build the primitives and memory objects for batch size B. */
-static int dense_batch_new(dense *d, size_t batch, dense_batch **out)
+/* Build the primitives and memory objects for batch size B over `runs` runs. */
+static int dense_batch_new(dense *d, size_t batch, size_t runs, dense_batch **out)
 {
     const fl_host *host = d->host;
     dnnl_engine_t engine = host->dnnl_engine;
@@ -231,13 +235,22 @@ static int dense_batch_new(dense *d, size_t batch, dense_batch **out)
     int rc = 0;
     dense_batch *bt = g_new0(dense_batch, 1);
     bt->batch = batch;
+    bt->runs = runs;
 
-    LAYER_DNNL(host, "dense", dense_md(d, &x_md, batch, d->n_in, false));
-    LAYER_DNNL(host, "dense", dense_md(d, &y_md, batch, d->n_out, false));
-    LAYER_DNNL(host, "dense", dense_md(d, &y_t_md, d->n_out, batch, true));
-    LAYER_DNNL(host, "dense", dense_md(d, &w_md, d->n_out, d->n_in, false));
-    LAYER_DNNL(host, "dense", dense_md(d, &w_t_md, d->n_in, d->n_out, true));
-    LAYER_DNNL(host, "dense", dense_md(d, &b_md, 1, d->n_out, false));
+    LAYER_DNNL(host, "dense", dense_md(d, &x_md, runs, batch, d->n_in, false));
+    LAYER_DNNL(host, "dense", dense_md(d, &y_md, runs, batch, d->n_out, false));
+    LAYER_DNNL(host, "dense", dense_md(d, &y_t_md, runs, d->n_out, batch, true));
+    LAYER_DNNL(host, "dense", dense_md(d, &w_md, runs, d->n_out, d->n_in, false));
+    LAYER_DNNL(host, "dense", dense_md(d, &w_t_md, runs, d->n_in, d->n_out, true));
+    LAYER_DNNL(host, "dense", dense_md(d, &b_md, runs, 1, d->n_out, false));
+    if (d->pack > 1) {
+        LAYER_DNNL(host, "dense", dnnl_memory_create(&bt->w, &w_md, engine, d->w_pack));
+        LAYER_DNNL(host, "dense", dnnl_memory_create(&bt->w_t, &w_t_md, engine, d->w_pack));
+        if (d->dw)
+            LAYER_DNNL(host, "dense", dnnl_memory_create(&bt->dw, &w_md, engine, d->dw_pack));
+        if (d->use_bias)
+            LAYER_DNNL(host, "dense", dnnl_memory_create(&bt->b, &b_md, engine, d->b_pack));
+    }
     /* One run: the bias is the matmul's own argument.  A pack: a binary post-op, the only
      * form oneDNN 2.6 broadcasts per run with its brgemm kernels. */
     bool bias_arg = d->use_bias && d->pack <= 1, bias_post = d->use_bias && d->pack > 1;
@@ -310,7 +323,7 @@ static int dense_batch_new(dense *d, size_t batch, dense_batch **out)
     LAYER_DNNL(host, "dense", dnnl_memory_create(&bt->dy, &y_md, engine, DNNL_MEMORY_NONE));
     LAYER_DNNL(host, "dense", dnnl_memory_create(&bt->dy_t, &y_t_md, engine, DNNL_MEMORY_NONE));
     if (d->n_stages > 0) {
-        if (!(bt->dz_buf = dense_buffer(d, batch))) {
+        if (!(bt->dz_buf = dense_buffer(d, runs, batch))) {
             rc = -1;
             goto out;
         }
@@ -318,14 +331,14 @@ static int dense_batch_new(dense *d, size_t batch, dense_batch **out)
         LAYER_DNNL(host, "dense", dnnl_memory_create(&bt->dz_t, &y_t_md, engine, bt->dz_buf));
     }
     if (d->n_stages > 0 && !bt->fused) {
-        if (!(bt->z_buf = dense_buffer(d, batch))) {
+        if (!(bt->z_buf = dense_buffer(d, runs, batch))) {
             rc = -1;
             goto out;
         }
         LAYER_DNNL(host, "dense", dnnl_memory_create(&bt->z, &y_md, engine, bt->z_buf));
     }
     if (d->n_stages > 1) {
-        if (!(bt->t_buf = dense_buffer(d, batch))) {
+        if (!(bt->t_buf = dense_buffer(d, runs, batch))) {
             rc = -1;
             goto out;
         }
@@ -348,14 +361,21 @@ out:
     return rc;
 }
 
-/* The cached entry for batch size B, built on first use. */
-static dense_batch *dense_batch_get(dense *d, size_t batch)
+/* The runs a pass covers: the first pass->runs of the pack (ABI 2.2), or all of it. */
+static size_t dense_runs(const dense *d, const fl_pass *pass)
+{
+    size_t runs = FL_HAS(fl_pass, pass, runs) && pass->runs ? pass->runs : d->pack;
+    return MIN(runs, d->pack);
+}
+
+/* The cached entry for batch size B over `runs` runs, built on first use. */
+static dense_batch *dense_batch_get(dense *d, size_t batch, size_t runs)
 {
     for (size_t i = 0; i < d->n_batches; i++)
-        if (d->batches[i]->batch == batch)
+        if (d->batches[i]->batch == batch && d->batches[i]->runs == runs)
             return d->batches[i];
     dense_batch *bt;
-    if (dense_batch_new(d, batch, &bt) < 0)
+    if (dense_batch_new(d, batch, runs, &bt) < 0)
         return NULL;
     d->batches = g_renew(dense_batch *, d->batches, d->n_batches + 1);
     d->batches[d->n_batches++] = bt;
@@ -482,9 +502,11 @@ static int dense_bind(void *state, const fl_bind *bind)
             return -1;
         }
     }
-    LAYER_DNNL(host, "dense", dense_md(d, &w_md, d->n_out, d->n_in, false));
-    LAYER_DNNL(host, "dense", dense_md(d, &w_t_md, d->n_in, d->n_out, true));
-    LAYER_DNNL(host, "dense", dense_md(d, &b_md, 1, d->n_out, false));
+    /* One run: memory objects on the core's tensors.  A pack: each cached batch entry has
+     * views of the packed copies for its runs. */
+    LAYER_DNNL(host, "dense", dense_md(d, &w_md, pack, d->n_out, d->n_in, false));
+    LAYER_DNNL(host, "dense", dense_md(d, &w_t_md, pack, d->n_in, d->n_out, true));
+    LAYER_DNNL(host, "dense", dense_md(d, &b_md, pack, 1, d->n_out, false));
     dense_memory_destroy(&d->w_mem);
     dense_memory_destroy(&d->w_t_mem);
     dense_memory_destroy(&d->dw_mem);
@@ -516,11 +538,12 @@ static int dense_forward(void *state, const fl_pass *pass, float *y, const float
         host->error(host, "dense layer: forward on an empty batch (a bug in the caller)");
         return -1;
     }
-    dense_batch *bt = dense_batch_get(d, batch);
+    size_t runs = dense_runs(d, pass);
+    dense_batch *bt = dense_batch_get(d, batch, runs);
     if (!bt)
         return -1;
     /* A pack reads packed copies of the runs' weights, as they are now. */
-    for (size_t r = 0; d->pack > 1 && r < d->pack; r++) {
+    for (size_t r = 0; d->pack > 1 && r < runs; r++) {
         size_t nw = d->n_out * d->n_in;
         memcpy(d->w_pack + r * nw, d->w + r * d->w_stride, nw * sizeof(float));
         if (d->use_bias)
@@ -536,10 +559,10 @@ static int dense_forward(void *state, const fl_pass *pass, float *y, const float
     dnnl_memory_t z = keep ? bt->z : bt->y;
     dnnl_exec_arg_t mm_args[] = {
         {DNNL_ARG_SRC, bt->x},
-        {DNNL_ARG_WEIGHTS, d->w_t_mem},
+        {DNNL_ARG_WEIGHTS, bt->w_t ? bt->w_t : d->w_t_mem},
         {DNNL_ARG_DST, z},
-            {d->pack > 1 ? DNNL_ARG_ATTR_MULTIPLE_POST_OP(0) | DNNL_ARG_SRC_1 : DNNL_ARG_BIAS,
-         d->b_mem},
+        {d->pack > 1 ? DNNL_ARG_ATTR_MULTIPLE_POST_OP(0) | DNNL_ARG_SRC_1 : DNNL_ARG_BIAS,
+         bt->b ? bt->b : d->b_mem},
     };
     LAYER_DNNL(host, "dense", layer_dnnl_exec(bt->fwd, stream, d->use_bias ? 4 : 3, mm_args));
 
@@ -568,9 +591,10 @@ static int dense_backward(void *state, const fl_pass *pass, float *dx, const flo
     dnnl_stream_t stream = host->dnnl_stream;
     int rc = 0;
 
+    size_t runs = dense_runs(d, pass);
     dense_batch *bt = NULL;
     for (size_t i = 0; i < d->n_batches; i++)
-        if (d->batches[i]->batch == batch)
+        if (d->batches[i]->batch == batch && d->batches[i]->runs == runs)
             bt = d->batches[i];
     if (!bt || !bt->trained) {
         host->error(host, "dense layer: backward on a batch of %zu without a training forward "
@@ -589,7 +613,7 @@ static int dense_backward(void *state, const fl_pass *pass, float *dx, const flo
         /* The (leaky) ReLU's derivative read off its output, as oneDNN's relu backward
          * from dst computes it (dy, or dy times the slope): on a small layer the
          * primitive call cost more than the loop. */
-        size_t count = d->pack * batch * d->n_out;
+        size_t count = runs * batch * d->n_out;
         float slope = d->stages[0].alpha, *restrict dz = bt->dz_buf;
         /* dy times 1 or the slope, chosen by a bit mask: the sign of y is a coin toss
          * that a branch mispredicts half the time (dy * 1 is dy to the bit). */
@@ -628,7 +652,7 @@ static int dense_backward(void *state, const fl_pass *pass, float *dx, const flo
         dnnl_exec_arg_t args[] = {
             {DNNL_ARG_SRC, diff_t},
             {DNNL_ARG_WEIGHTS, bt->x},
-            {DNNL_ARG_DST, d->dw_mem},
+            {DNNL_ARG_DST, bt->dw ? bt->dw : d->dw_mem},
         };
         LAYER_DNNL(host, "dense", layer_dnnl_exec(bt->bwd_weights, stream, 3, args));
     }
@@ -636,20 +660,20 @@ static int dense_backward(void *state, const fl_pass *pass, float *dx, const flo
         LAYER_DNNL(host, "dense", dnnl_memory_set_data_handle(bt->dx, dx));
         dnnl_exec_arg_t args[] = {
             {DNNL_ARG_SRC, diff},
-            {DNNL_ARG_WEIGHTS, d->w_mem},
+            {DNNL_ARG_WEIGHTS, bt->w ? bt->w : d->w_mem},
             {DNNL_ARG_DST, bt->dx},
         };
         LAYER_DNNL(host, "dense", layer_dnnl_exec(bt->bwd_data, stream, 3, args));
     }
     LAYER_DNNL(host, "dense", dnnl_stream_wait(stream));
     /* A pack's kernel gradients go back to the runs' own arrays. */
-    for (size_t r = 0; d->pack > 1 && d->dw && r < d->pack; r++) {
+    for (size_t r = 0; d->pack > 1 && d->dw && r < runs; r++) {
         size_t nw = d->n_out * d->n_in;
         memcpy(d->dw + r * d->w_stride, d->dw_pack + r * nw, nw * sizeof(float));
     }
     /* db: the sum of dz over each run's batch, row by row (the core's db never aliases
      * dz). */
-    for (size_t run = 0; d->db && run < d->pack; run++) {
+    for (size_t run = 0; d->db && run < runs; run++) {
         float *restrict db = d->db + run * d->b_stride;
         const float *restrict rows = diff_buf + run * batch * d->n_out;
         memset(db, 0, d->n_out * sizeof(float));
