@@ -257,6 +257,8 @@ typedef struct job_source {
     guint next;      /* the next of pending to hand out */
     GArray *retry;   /* guint plan indices given back by dead workers */
     GHashTable *solo; /* plan indices to train alone, not in their pack: those given back */
+    gboolean all_solo; /* every run alone: a shard (--shard) holds every n-th run of the
+                          plan, so the runs of a pack are spread over the shards */
 } job_source;
 
 static gboolean jobs_left(const job_source *js)
@@ -284,7 +286,7 @@ static void job_give_back(job_source *js, guint idx)
 
 static gboolean job_solo(const job_source *js, guint idx)
 {
-    return g_hash_table_contains(js->solo, GUINT_TO_POINTER(idx));
+    return js->all_solo || g_hash_table_contains(js->solo, GUINT_TO_POINTER(idx));
 }
 
 /* How many runs train with run idx in one go: its pack's, unless it runs alone. */
@@ -455,7 +457,7 @@ gboolean pool_run(plan *s, const sweep_options *opt, GArray *pending, pool_resul
     g_autofree struct pollfd *fds = g_new0(struct pollfd, n_workers);
     g_autoptr(GArray) retry = g_array_new(FALSE, FALSE, sizeof(guint));
     g_autoptr(GHashTable) solo = g_hash_table_new(g_direct_hash, g_direct_equal);
-    job_source js = {pending, 0, retry, solo};
+    job_source js = {pending, 0, retry, solo, opt->shard_count > 1};
     struct sigaction old_pipe;
     run_us = 0;
     struct sigaction ign = {0};

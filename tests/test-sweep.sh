@@ -90,6 +90,32 @@ else
     not_ok "faulty runs cost one run each" "exit $status" "$(cat "$s" 2>/dev/null)" "$(tail -5 "$tmp/faulty.out")"
 fi
 
+# 2b. A pack that kills its worker is run again run by run, and only a run that kills a
+# worker alone is charged: "pack_segv" crashes in a pack of three and never alone, "segv"
+# always; the healthy cell's pack trains as one.
+cat > "$tmp/faulty-pack.cfg" <<'CFG'
+repeats = 3;
+dataset = { plugin = "sine2d"; samples = 60; };
+model = ( { name = "h"; units = 6; activation = "tanh"; },
+          { name = "f"; layer = "faulty"; mode = "ok"; },
+          { name = "out"; units = 1; } );
+loss = "mse";
+optimizer = "adam";
+train = { epochs = 20; batch = 20; };
+grid = ( { key = "model.f.mode"; values = [ "ok", "pack_segv", "segv" ]; } );
+CFG
+FLATLINE_PLUGIN_PATH="$builddir/tests/faulty:${FLATLINE_PLUGIN_PATH:-}" \
+    "$flatline" run "$tmp/faulty-pack.cfg" -o "$tmp/faulty-pack" -j 2 -q >"$tmp/faulty-pack.out" 2>&1
+status=$?
+s="$tmp/faulty-pack/summary.csv"
+if [ "$status" = 1 ] && [ "$(wc -l <"$s")" = 10 ] &&
+   [ "$(grep -c '^r000[0-5],[a-z_]*,[0-9]*,ok,' "$s")" = 6 ] &&
+   [ "$(grep -c '^r000[6-8],segv,[0-9]*,crashed,' "$s")" = 3 ]; then
+    ok "a pack that kills its worker is rerun run by run: only runs that crash alone are charged"
+else
+    not_ok "pack crash reruns" "exit $status" "$(cat "$s" 2>/dev/null)" "$(tail -5 "$tmp/faulty-pack.out")"
+fi
+
 # 3. SIGKILL at random moments, then resume: every run exactly once, no stray file.
 bad=0
 for attempt in 1 2 3 4 5; do
