@@ -342,12 +342,14 @@ static gboolean runs_are_short(void)
  * late (a busy machine) still finds the worker with work and its batch open. */
 #define POOL_QUEUE 2
 
-/* May w be sent a run now?  A long run gets no follow-up until it is answered. */
-static gboolean wants_job(const worker *w)
+/* May w be sent a run now?  A long run gets no follow-up until it is answered.  `ahead`:
+ * the runs short ones may have waiting, enough for the next pack while one trains (a
+ * worker that finds none waiting commits its batch and idles until the next arrives). */
+static gboolean wants_job(const worker *w, guint ahead)
 {
     if (!w->pid || !w->jobs)
         return FALSE;
-    return w->jobs->len == 0 || (runs_are_short() && w->queued < POOL_QUEUE);
+    return w->jobs->len == 0 || (runs_are_short() && w->queued < ahead);
 }
 
 static gboolean has_saved_result(const sweep_options *opt, const plan *s, guint index)
@@ -458,6 +460,9 @@ gboolean pool_run(plan *s, const sweep_options *opt, GArray *pending, pool_resul
     g_autoptr(GArray) retry = g_array_new(FALSE, FALSE, sizeof(guint));
     g_autoptr(GHashTable) solo = g_hash_table_new(g_direct_hash, g_direct_equal);
     job_source js = {pending, 0, retry, solo, opt->shard_count > 1};
+    int pack_first, pack_count;
+    runner_pack_of(s, (int)g_array_index(pending, guint, 0), &pack_first, &pack_count);
+    guint ahead = js.all_solo ? POOL_QUEUE : MAX(POOL_QUEUE, (guint)pack_count + 1);
     struct sigaction old_pipe;
     run_us = 0;
     struct sigaction ign = {0};
@@ -481,7 +486,7 @@ gboolean pool_run(plan *s, const sweep_options *opt, GArray *pending, pool_resul
             /* A slot left empty when no run was left, until a dead worker gave some back. */
             if (!w->pid && jobs_left(&js))
                 ok = spawn_worker(w, opt, error);
-            while (ok && wants_job(w) && jobs_left(&js))
+            while (ok && wants_job(w, ahead) && jobs_left(&js))
                 if (!send_pack(w, s, &js, job_take(&js)))
                     break;
             pr.running += w->pid && w->running >= 0;
