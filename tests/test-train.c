@@ -158,14 +158,17 @@ static const char packed_relu_cfg[] =
     "loss = \"mse\";\noptimizer = { plugin = \"adam\"; lr = 0.01; };\n"
     "train = { epochs = 40; batch = 32; stop_on = \"never\"; };\n";
 
-/* Large rates: some of these runs collapse and stop early, the others go on. */
+/* A bias of -3 kills a two-unit ReLU layer at its start for some seeds (here 5, 7 and 8:
+ * they stop at epoch 5), not for others (3 and 6 train on): who stops depends on the
+ * initial weights, not on rounding, so the comparison holds on any CPU's kernels. */
 static const char packed_stopping_cfg[] =
     "seed = 2;\n"
     "dataset = { plugin = \"teacher\"; samples = 100; features = 2; };\n"
-    "model = ( { name = \"h1\"; units = 2; activation = \"relu\"; },\n"
+    "model = ( { name = \"h1\"; units = 2; activation = \"relu\";\n"
+    "            bias_init = { plugin = \"constant\"; value = -3.0; }; },\n"
     "          { name = \"out\"; units = 1; } );\n"
-    "loss = \"mse\";\noptimizer = { plugin = \"adam\"; lr = 1.0; };\n"
-    "train = { epochs = 60; batch = 32; };\n";
+    "loss = \"mse\";\noptimizer = { plugin = \"adam\"; lr = 0.01; };\n"
+    "train = { epochs = 40; batch = 32; };\n";
 
 static const char packed_softmax_cfg[] =
     "seed = 5;\n"
@@ -228,7 +231,7 @@ static void test_packed_runs(gconstpointer data)
     g_assert_true(model_packs(p->exp));
     g_autoptr(data_split) d = data_load(p->exp, tu_host(), &err);
     g_assert_no_error(err);
-    const uint64_t seeds[] = {3, 4, 5, 6, 7};
+    const uint64_t seeds[] = {3, 5, 6, 7, 8};
     enum { N = G_N_ELEMENTS(seeds) };
     run_result packed[N] = {{0}};
     run_result *outs[N];
