@@ -569,9 +569,21 @@ gboolean train_pack_on(const experiment *e, const data_split *d, model **kept,
     for (size_t r = 0; m && r < pack; r++)
         if (!model_reinit_member(m, r, init_rngs[r], error))
             return FALSE;
+    GError *pack_err = NULL;
     if (!m)
         m = model_build_pack(e, &d->in_shape, d->n_in, d->n_out, max_batch_of(e, d), pack,
-                             host, init_rngs, error);
+                             host, init_rngs, pack > 1 ? &pack_err : error);
+    if (!m && pack > 1 && g_error_matches(pack_err, FL_HOST_ERROR, HOST_ERROR_MEMORY)) {
+        /* A pack that does not fit in memory: its runs train one after another, each
+         * fitting as it would alone (or refused as it would be). */
+        g_clear_error(&pack_err);
+        for (size_t r = 0; r < pack; r++)
+            if (!train_pack_on(e, d, kept, &seeds[r], 1, host, &outs[r], error))
+                return FALSE;
+        return TRUE;
+    }
+    if (pack_err)
+        g_propagate_error(error, pack_err);
     if (!m)
         return FALSE;
     model_set_runs(m, pack);

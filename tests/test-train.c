@@ -268,6 +268,69 @@ static void test_packed_runs(gconstpointer data)
     tu_rmtree(dir);
 }
 
+/* A pack that does not fit in memory trains its runs one after another, each as it
+ * would alone: 4.0e6 weights are 64 MB a run with Adam's state, 512 MB for a pack of 8,
+ * and the address space left is 250 MB. */
+static guint64 mapped_bytes(void);
+
+static void test_pack_too_big(void)
+{
+#if defined(__SANITIZE_ADDRESS__)
+    g_test_skip("AddressSanitizer maps terabytes of shadow memory: no address-space limit");
+    return;
+#endif
+    const char *preload = g_getenv("LD_PRELOAD");
+    if (preload && strstr(preload, "valgrind")) {
+        g_test_skip("valgrind keeps its own address space");
+        return;
+    }
+    static const char cfg[] =
+        "seed = 1;\ndataset = { plugin = \"teacher\"; samples = 16; features = 2; };\n"
+        "model = ( { name = \"h1\"; units = 2000; activation = \"relu\"; },\n"
+        "          { name = \"h2\"; units = 2000; activation = \"relu\"; },\n"
+        "          { name = \"out\"; units = 1; } );\n"
+        "loss = \"mse\";\noptimizer = \"adam\";\n"
+        "train = { epochs = 1; batch = 16; probe = 8; stop_on = \"never\"; };\n"
+        "detectors = ( );\n";
+    if (!g_test_subprocess()) {
+        g_test_trap_subprocess(NULL, 0, G_TEST_SUBPROCESS_INHERIT_STDERR);
+        g_test_trap_assert_passed();
+        return;
+    }
+    g_autofree char *dir = tu_tmpdir();
+    g_autofree char *path = write_cfg(dir, cfg);
+    g_autoptr(GError) err = NULL;
+    g_autoptr(plan) s = plan_new(path, NULL, tu_registry(), tu_host(), FALSE, &err);
+    g_assert_no_error(err);
+    g_autoptr(run_plan) p = plan_run_at(s, 0, &err);
+    g_assert_no_error(err);
+    g_autoptr(data_split) d = data_load(p->exp, tu_host(), &err);
+    g_assert_no_error(err);
+    struct rlimit lim = {.rlim_cur = mapped_bytes() + 250ull * 1000 * 1000,
+                         .rlim_max = RLIM_INFINITY};
+    g_assert_cmpint(setrlimit(RLIMIT_AS, &lim), ==, 0);
+    enum { N = 8 };
+    uint64_t seeds[N];
+    run_result outs[N] = {{0}};
+    run_result *out_ptrs[N];
+    for (size_t i = 0; i < N; i++) {
+        seeds[i] = 10 + i;
+        out_ptrs[i] = &outs[i];
+    }
+    g_autoptr(model) kept = NULL;
+    g_assert_true(train_pack_on(p->exp, d, &kept, seeds, N, tu_host(), out_ptrs, &err));
+    g_assert_no_error(err);
+    for (size_t i = 0; i < N; i++) {
+        g_assert_cmpint(outs[i].status, ==, RUN_OK);
+        g_assert_cmpint(outs[i].epochs_run, ==, 1);
+        run_result_clear(&outs[i]);
+    }
+    /* The model kept is a run's own. */
+    g_assert_nonnull(kept);
+    g_assert_cmpuint(kept->pack, ==, 1);
+    tu_rmtree(dir);
+}
+
 /* A layer that cannot train a pack (dropout) keeps the model to one run. */
 static void test_pack_needs_every_layer(void)
 {
@@ -872,6 +935,7 @@ int main(int argc, char **argv)
     g_test_add_data_func("/train/packed/softmax", packed_softmax_cfg, test_packed_runs);
     g_test_add_data_func("/train/packed/two-heads", packed_heads_cfg, test_packed_runs);
     g_test_add_func("/train/packed/needs-every-layer", test_pack_needs_every_layer);
+    g_test_add_func("/train/packed/too-big-for-memory", test_pack_too_big);
     g_test_add_func("/train/branching-heads", test_branching_heads);
     g_test_add_func("/train/none-optimizer-freezes", test_none_optimizer_freezes);
     g_test_add_func("/train/dead-and-saturated-probes", test_dead_and_saturated_probes);
