@@ -341,6 +341,32 @@ model *model_build(const experiment *e, const fl_shape *in_shape, size_t n_in, s
     return model_build_pack(e, in_shape, n_in, n_out, max_batch, 1, host, &init_rng, error);
 }
 
+gboolean model_count_weights(const experiment *e, const fl_shape *in_shape, size_t n_in,
+                             fl_host *host, size_t *n_w)
+{
+    guint n = e->layers->len;
+    g_autofree int *order = g_new(int, n);
+    g_autofree int *input_of = g_new(int, n);
+    if (!build_order(e, order, input_of, NULL))
+        return FALSE;
+    fl_shape data_shape = {.rank = 1, .dims = {(uint32_t)n_in}};
+    if (in_shape && in_shape->rank)
+        data_shape = *in_shape;
+    g_autoptr(model) m = g_new0(model, 1);
+    m->host = host;
+    m->n_layers = n;
+    m->layers = g_new0(model_layer, n);
+    m->n_in = n_in;
+    if (!create_layers(m, e, order, input_of, &data_shape, NULL))
+        return FALSE;
+    *n_w = 0;
+    for (size_t k = 0; k < m->n_layers; k++)
+        for (size_t t = 0; t < m->layers[k].info.n_tensors; t++)
+            if (model_tensor(&m->layers[k], t)->trainable)
+                *n_w += model_tensor(&m->layers[k], t)->n;
+    return TRUE;
+}
+
 gboolean model_packs(const experiment *e)
 {
     for (guint i = 0; i < e->layers->len; i++) {

@@ -83,6 +83,10 @@ model *model_build_pack(const experiment *e, const fl_shape *in_shape, size_t n_
                         fl_rng *const *init_rngs, GError **error);
 /* Whether e's layers can train a pack of runs: each FL_LAYER_PACKS and FL_LAYER_REUSABLE. */
 gboolean model_packs(const experiment *e);
+/* The trainable floats of one run of e's model, from its layers' descriptions alone
+ * (nothing allocated for the tensors); FALSE when a layer refuses its configuration. */
+gboolean model_count_weights(const experiment *e, const fl_shape *in_shape, size_t n_in,
+                             fl_host *host, size_t *n_w);
 /* Run r of the pack, as a model of its own (m itself when it holds one run).  Its batch
  * buffers are those of the last model_set_batch. */
 model *model_member(model *m, size_t r);

@@ -70,6 +70,7 @@ struct runner_cache {
     /* The pack trained last (train_pack_on): plan indices [pack_first, pack_first +
      * pack_count), the outcomes and run.cfg texts not handed out yet (NULL once they
      * are). */
+    int pack_size;     /* the cell's train_pack_size, 0 until known */
     int pack_first, pack_count;
     run_result **pack_recs;
     char **pack_cfgs;
@@ -95,6 +96,7 @@ static void runner_cache_clear(runner_cache *c)
     g_clear_pointer(&c->cell_name, g_free);
     g_clear_pointer(&c->model, model_free);
     g_clear_pointer(&c->data, data_free);
+    c->pack_size = 0;
     c->p = NULL;
 }
 
@@ -166,7 +168,8 @@ static void pack_bounds(const plan *p, int index, int pack, int *first, int *cou
 
 void runner_pack_of(plan *p, int index, int *first, int *count)
 {
-    pack_bounds(p, index, (int)train_pack_size(p->base), first, count);
+    const experiment *e = p->base;
+    pack_bounds(p, index, model_packs(e) ? MAX(e->train.pack, 1) : 1, first, count);
 }
 
 /* Train the pack [first, first + count) into the cache. */
@@ -220,15 +223,18 @@ gboolean runner_run(plan *p, int index, gboolean solo, runner_cache *cache,
         return save_failure(p, index, NULL, batch, RUN_CRASHED, why, 0, cfg, error);
     }
     int first = index, count = 1;
-    if (!solo)
-        pack_bounds(p, index, (int)train_pack_size(exp), &first, &count);
+    if (!cache->data)
+        cache->data = data_load(exp, host, &err);
+    /* The cell's pack size, once: it builds the layers to count the weights. */
+    if (cache->data && cache->pack_size == 0)
+        cache->pack_size = (int)train_pack_size(exp, cache->data, host);
+    if (!solo && cache->data)
+        pack_bounds(p, index, cache->pack_size, &first, &count);
     if (count > 1) {
         run_pack(p, cache, first, count, host);
         return runner_run(p, index, FALSE, cache, batch, host, error);
     }
     g_autoptr(run_result) rec = record_new(p, index);
-    if (!cache->data)
-        cache->data = data_load(exp, host, &err);
     if (cache->data)
         train_run_on(exp, cache->data, &cache->model, (uint64_t)seed, host, rec, &err);
     settle_record(rec, err);

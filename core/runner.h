@@ -22,7 +22,9 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(runner_cache, runner_cache_free)
  * for; `solo` trains the run alone (a run whose pack killed a worker). */
 gboolean runner_run(plan *p, int index, gboolean solo, runner_cache *cache,
                     results_batch *batch, fl_host *host, GError **error);
-/* The plan indices [*first, *first + *count) that train together with run `index`. */
+/* The plan indices [*first, *first + *count) that may train together with run `index`
+ * (train.pack repeats when the layers can pack; a worker packs fewer when a run is too
+ * large for packing to pay): the pool sends them to one worker. */
 void runner_pack_of(plan *p, int index, int *first, int *count);
 
 /* Save a run that died or ran out of time (status "crashed" or "timeout"), with why. */

@@ -37,8 +37,9 @@ gboolean train_run_on(const experiment *e, const data_split *d, model **kept,
 gboolean train_pack_on(const experiment *e, const data_split *d, model **kept,
                        const uint64_t *seeds, size_t pack, fl_host *host, run_result **outs,
                        GError **error);
-/* How many repeats of e train as one pack: train.pack when every layer can, else 1. */
-size_t train_pack_size(const experiment *e);
+/* How many repeats of e (on data d) train as one pack: train.pack when every layer can
+ * and a run is small enough for packing to pay (its weights times the batch), else 1. */
+size_t train_pack_size(const experiment *e, const data_split *d, fl_host *host);
 
 /* Load the data and build the model of a resolved experiment, then discard them: checks
  * what only the data can tell (files, shapes) before a sweep starts. */

@@ -348,7 +348,9 @@ static void test_pack_needs_every_layer(void)
     g_autoptr(run_plan) p = plan_run_at(s, 0, &err);
     g_assert_no_error(err);
     g_assert_false(model_packs(p->exp));
-    g_assert_cmpuint(train_pack_size(p->exp), ==, 1);
+    g_autoptr(data_split) d = data_load(p->exp, tu_host(), &err);
+    g_assert_no_error(err);
+    g_assert_cmpuint(train_pack_size(p->exp, d, tu_host()), ==, 1);
     tu_rmtree(dir);
 }
 
