@@ -401,8 +401,8 @@ void probes_add_step(probe_book *b)
  * Saturation is NaN for an activation without flat ends.  Rows are read in memory order,
  * each unit's range kept in lo/hi (units floats each): a unit sees its values in the same
  * order as a walk unit by unit would, which was 5% of a seed-scale run. */
-static void unit_stats(const model_layer *l, size_t P, float *lo, float *hi, double *dead_out,
-                       double *sat_out)
+static void unit_stats(const model_layer *l, size_t P, float *restrict lo, float *restrict hi,
+                       double *dead_out, double *sat_out)
 {
     size_t units = l->info.units, n = l->n_out, dead = 0, sat = 0;
     fl_activation_kind act = l->info.activation.kind;
@@ -412,7 +412,7 @@ static void unit_stats(const model_layer *l, size_t P, float *lo, float *hi, dou
     }
     for (size_t r = 0; r < P; r++)
         for (size_t at = 0; at < n; at += units) {
-            const float *v = l->y + r * n + at;
+            const float *restrict v = l->y + r * n + at;
             for (size_t u = 0; u < units; u++) {
                 lo[u] = MIN(lo[u], v[u]);
                 hi[u] = MAX(hi[u], v[u]);
