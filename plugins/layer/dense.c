@@ -92,8 +92,8 @@ typedef struct dense_batch {
     /* Own: pre-activation, SELU's ELU output, the gradient before the activation and its
      * transposed view. */
     dnnl_memory_t z, t, dz, dz_t;
-    /* A pack's weights for these runs: views of the packed copies (NULL: one run, the
-     * layer's own memory objects on the core's tensors). */
+    /* The weights these primitives read and write: W, Wᵀ (n_in, units), b (1, units), dW,
+     * on the core's tensors for one run, on the packed copies for a pack's runs. */
     dnnl_memory_t w, w_t, b, dw;
     float *z_buf, *t_buf, *dz_buf; /* (B, units) each, when the activation needs them */
     dnnl_primitive_t fwd, bwd_data, bwd_weights;
@@ -109,7 +109,6 @@ typedef struct dense {
     dense_stage stages[2];
     bool fusable; /* one ReLU stage whose derivative the output gives exactly */
     float *w, *b, *dw, *db; /* the core's: (units, n_in), (units) and their gradients */
-    dnnl_memory_t w_mem, w_t_mem, b_mem, dw_mem; /* W, Wᵀ (n_in, units), b (1, units), dW */
     dense_batch **batches;
     size_t n_batches;
     /* A pack of runs (1: one run, the core's tensors used in place): the core's strides
@@ -243,14 +242,15 @@ static int dense_batch_new(dense *d, size_t batch, size_t runs, dense_batch **ou
     LAYER_DNNL(host, "dense", dense_md(d, &w_md, runs, d->n_out, d->n_in, false));
     LAYER_DNNL(host, "dense", dense_md(d, &w_t_md, runs, d->n_in, d->n_out, true));
     LAYER_DNNL(host, "dense", dense_md(d, &b_md, runs, 1, d->n_out, false));
-    if (d->pack > 1) {
-        LAYER_DNNL(host, "dense", dnnl_memory_create(&bt->w, &w_md, engine, d->w_pack));
-        LAYER_DNNL(host, "dense", dnnl_memory_create(&bt->w_t, &w_t_md, engine, d->w_pack));
-        if (d->dw)
-            LAYER_DNNL(host, "dense", dnnl_memory_create(&bt->dw, &w_md, engine, d->dw_pack));
-        if (d->use_bias)
-            LAYER_DNNL(host, "dense", dnnl_memory_create(&bt->b, &b_md, engine, d->b_pack));
-    }
+    bool packed = d->pack > 1;
+    float *w_data = packed ? d->w_pack : d->w, *dw_data = packed ? d->dw_pack : d->dw;
+    LAYER_DNNL(host, "dense", dnnl_memory_create(&bt->w, &w_md, engine, w_data));
+    LAYER_DNNL(host, "dense", dnnl_memory_create(&bt->w_t, &w_t_md, engine, w_data));
+    if (d->dw)
+        LAYER_DNNL(host, "dense", dnnl_memory_create(&bt->dw, &w_md, engine, dw_data));
+    if (d->use_bias)
+        LAYER_DNNL(host, "dense",
+                   dnnl_memory_create(&bt->b, &b_md, engine, packed ? d->b_pack : d->b));
     /* One run: the bias is the matmul's own argument.  A pack: a binary post-op, the only
      * form oneDNN 2.6 broadcasts per run with its brgemm kernels. */
     bool bias_arg = d->use_bias && d->pack <= 1, bias_post = d->use_bias && d->pack > 1;
@@ -466,59 +466,37 @@ static int dense_bind(void *state, const fl_bind *bind)
 {
     float *const *tensors = bind->tensors, *const *grads = bind->grads;
     dense *d = state;
-    const fl_host *host = d->host;
-    dnnl_engine_t engine = host->dnnl_engine;
-    dnnl_memory_desc_t w_md, w_t_md, b_md;
-    int rc = 0;
-
     d->w = tensors[0];
     d->dw = grads ? grads[0] : NULL;
     if (d->use_bias) {
         d->b = tensors[1];
         d->db = grads ? grads[1] : NULL;
     }
-    /* Primitives are built for one pack size: a new one starts their cache anew. */
-    size_t pack = FL_HAS(fl_bind, bind, pack_strides) && bind->pack > 1 ? bind->pack : 1;
-    if (pack != d->pack) {
-        for (size_t i = 0; i < d->n_batches; i++)
-            dense_batch_free(d->batches[i]);
-        d->n_batches = 0;
-        d->pack = pack;
-    }
+    /* The cached primitives and memory objects point at the tensors and are built for one
+     * pack size: they are built anew. */
+    for (size_t i = 0; i < d->n_batches; i++)
+        dense_batch_free(d->batches[i]);
+    d->n_batches = 0;
+    d->pack = FL_HAS(fl_bind, bind, pack_strides) && bind->pack > 1 ? bind->pack : 1;
     g_clear_pointer(&d->w_pack, g_free);
     g_clear_pointer(&d->b_pack, g_free);
     g_clear_pointer(&d->dw_pack, g_free);
-    float *w_data = d->w, *b_data = d->b, *dw_data = d->dw;
-    if (pack > 1) {
+    if (d->pack > 1) {
         d->w_stride = bind->pack_strides[0];
         d->b_stride = d->use_bias ? bind->pack_strides[1] : 0;
-        size_t nw = pack * d->n_out * d->n_in;
-        w_data = d->w_pack = g_try_new0(float, nw);
-        dw_data = d->dw_pack = g_try_new0(float, nw);
-        b_data = d->b_pack = g_try_new0(float, pack * d->n_out);
+        size_t nw = d->pack * d->n_out * d->n_in;
+        d->w_pack = g_try_new0(float, nw);
+        d->dw_pack = g_try_new0(float, nw);
+        d->b_pack = g_try_new0(float, d->pack * d->n_out);
         if (!d->w_pack || !d->dw_pack || !d->b_pack) {
-            host->error(host, "dense layer: cannot allocate the kernels of a pack of %zu runs; "
-                              "use a smaller train.pack", pack);
+            d->host->error(d->host,
+                           "dense layer: cannot allocate the kernels of a pack of %zu runs; "
+                           "use a smaller train.pack",
+                           d->pack);
             return -1;
         }
     }
-    /* One run: memory objects on the core's tensors.  A pack: each cached batch entry has
-     * views of the packed copies for its runs. */
-    LAYER_DNNL(host, "dense", dense_md(d, &w_md, pack, d->n_out, d->n_in, false));
-    LAYER_DNNL(host, "dense", dense_md(d, &w_t_md, pack, d->n_in, d->n_out, true));
-    LAYER_DNNL(host, "dense", dense_md(d, &b_md, pack, 1, d->n_out, false));
-    dense_memory_destroy(&d->w_mem);
-    dense_memory_destroy(&d->w_t_mem);
-    dense_memory_destroy(&d->dw_mem);
-    dense_memory_destroy(&d->b_mem);
-    LAYER_DNNL(host, "dense", dnnl_memory_create(&d->w_mem, &w_md, engine, w_data));
-    LAYER_DNNL(host, "dense", dnnl_memory_create(&d->w_t_mem, &w_t_md, engine, w_data));
-    if (d->dw)
-        LAYER_DNNL(host, "dense", dnnl_memory_create(&d->dw_mem, &w_md, engine, dw_data));
-    if (d->use_bias)
-        LAYER_DNNL(host, "dense", dnnl_memory_create(&d->b_mem, &b_md, engine, b_data));
-out:
-    return rc;
+    return 0;
 }
 
 static int dense_forward(void *state, const fl_pass *pass, float *y, const float *x)
@@ -530,7 +508,7 @@ static int dense_forward(void *state, const fl_pass *pass, float *y, const float
     dnnl_stream_t stream = host->dnnl_stream;
     int rc = 0;
 
-    if (!d->w_mem) {
+    if (!d->w) {
         host->error(host, "dense layer: forward before bind (a bug in the caller)");
         return -1;
     }
@@ -559,10 +537,10 @@ static int dense_forward(void *state, const fl_pass *pass, float *y, const float
     dnnl_memory_t z = keep ? bt->z : bt->y;
     dnnl_exec_arg_t mm_args[] = {
         {DNNL_ARG_SRC, bt->x},
-        {DNNL_ARG_WEIGHTS, bt->w_t ? bt->w_t : d->w_t_mem},
+        {DNNL_ARG_WEIGHTS, bt->w_t},
         {DNNL_ARG_DST, z},
         {d->pack > 1 ? DNNL_ARG_ATTR_MULTIPLE_POST_OP(0) | DNNL_ARG_SRC_1 : DNNL_ARG_BIAS,
-         bt->b ? bt->b : d->b_mem},
+         bt->b},
     };
     LAYER_DNNL(host, "dense", layer_dnnl_exec(bt->fwd, stream, d->use_bias ? 4 : 3, mm_args));
 
@@ -648,11 +626,11 @@ static int dense_backward(void *state, const fl_pass *pass, float *dx, const flo
     if (diff_t == bt->dy_t)
         LAYER_DNNL(host, "dense", dnnl_memory_set_data_handle(bt->dy_t, (void *)dy));
 
-    if (d->dw_mem) {
+    if (bt->dw) {
         dnnl_exec_arg_t args[] = {
             {DNNL_ARG_SRC, diff_t},
             {DNNL_ARG_WEIGHTS, bt->x},
-            {DNNL_ARG_DST, bt->dw ? bt->dw : d->dw_mem},
+            {DNNL_ARG_DST, bt->dw},
         };
         LAYER_DNNL(host, "dense", layer_dnnl_exec(bt->bwd_weights, stream, 3, args));
     }
@@ -660,7 +638,7 @@ static int dense_backward(void *state, const fl_pass *pass, float *dx, const flo
         LAYER_DNNL(host, "dense", dnnl_memory_set_data_handle(bt->dx, dx));
         dnnl_exec_arg_t args[] = {
             {DNNL_ARG_SRC, diff},
-            {DNNL_ARG_WEIGHTS, bt->w ? bt->w : d->w_mem},
+            {DNNL_ARG_WEIGHTS, bt->w},
             {DNNL_ARG_DST, bt->dx},
         };
         LAYER_DNNL(host, "dense", layer_dnnl_exec(bt->bwd_data, stream, 3, args));
@@ -695,10 +673,6 @@ static void dense_destroy(void *state)
     for (size_t i = 0; i < d->n_batches; i++)
         dense_batch_free(d->batches[i]);
     g_free(d->batches);
-    dense_memory_destroy(&d->w_mem);
-    dense_memory_destroy(&d->w_t_mem);
-    dense_memory_destroy(&d->dw_mem);
-    dense_memory_destroy(&d->b_mem);
     g_free(d->w_pack);
     g_free(d->b_pack);
     g_free(d->dw_pack);
