@@ -341,14 +341,16 @@ model *model_build(const experiment *e, const fl_shape *in_shape, size_t n_in, s
     return model_build_pack(e, in_shape, n_in, n_out, max_batch, 1, host, &init_rng, error);
 }
 
-gboolean model_count_weights(const experiment *e, const fl_shape *in_shape, size_t n_in,
-                             fl_host *host, size_t *n_w)
+/* A model of e's layers, created in topological order (order: e->layers->len entries,
+ * filled), nothing else allocated yet. */
+static model *model_with_layers(const experiment *e, const fl_shape *in_shape, size_t n_in,
+                                fl_host *host, int *order, GError **error)
 {
     guint n = e->layers->len;
-    g_autofree int *order = g_new(int, n);
     g_autofree int *input_of = g_new(int, n);
-    if (!build_order(e, order, input_of, NULL))
-        return FALSE;
+    if (!build_order(e, order, input_of, error))
+        return NULL;
+    /* Flat data is one sample of (n_in) values. */
     fl_shape data_shape = {.rank = 1, .dims = {(uint32_t)n_in}};
     if (in_shape && in_shape->rank)
         data_shape = *in_shape;
@@ -357,7 +359,17 @@ gboolean model_count_weights(const experiment *e, const fl_shape *in_shape, size
     m->n_layers = n;
     m->layers = g_new0(model_layer, n);
     m->n_in = n_in;
-    if (!create_layers(m, e, order, input_of, &data_shape, NULL))
+    if (!create_layers(m, e, order, input_of, &data_shape, error))
+        return NULL;
+    return g_steal_pointer(&m);
+}
+
+gboolean model_count_weights(const experiment *e, const fl_shape *in_shape, size_t n_in,
+                             fl_host *host, size_t *n_w)
+{
+    g_autofree int *order = g_new(int, e->layers->len);
+    g_autoptr(model) m = model_with_layers(e, in_shape, n_in, host, order, NULL);
+    if (!m)
         return FALSE;
     *n_w = 0;
     for (size_t k = 0; k < m->n_layers; k++)
@@ -382,25 +394,13 @@ model *model_build_pack(const experiment *e, const fl_shape *in_shape, size_t n_
                         fl_rng *const *init_rngs, GError **error)
 {
     g_return_val_if_fail(pack >= 1 && (pack == 1 || model_packs(e)), NULL);
-    guint n = e->layers->len;
-    g_autofree int *order = g_new(int, n);
-    g_autofree int *input_of = g_new(int, n);
-    if (!build_order(e, order, input_of, error))
+    g_autofree int *order = g_new(int, e->layers->len);
+    g_autoptr(model) m = model_with_layers(e, in_shape, n_in, host, order, error);
+    if (!m)
         return NULL;
-    /* Flat data is one sample of (n_in) values. */
-    fl_shape data_shape = {.rank = 1, .dims = {(uint32_t)n_in}};
-    if (in_shape && in_shape->rank)
-        data_shape = *in_shape;
-    g_autoptr(model) m = g_new0(model, 1);
-    m->host = host;
-    m->n_layers = n;
-    m->layers = g_new0(model_layer, n);
-    m->n_in = n_in;
     m->max_batch = max_batch;
     m->pack = pack;
     m->runs = pack;
-    if (!create_layers(m, e, order, input_of, &data_shape, error))
-        return NULL;
     assign_out_offsets(m, e, order);
     if (m->n_out != n_out) {
         g_autoptr(GString) heads = g_string_new(NULL);
@@ -430,11 +430,6 @@ gboolean model_reusable(const model *m)
         if (!(m->layers[k].plugin->ops.layer->flags & FL_LAYER_REUSABLE))
             return FALSE;
     return TRUE;
-}
-
-gboolean model_reinit(model *m, fl_rng *init_rng, GError **error)
-{
-    return model_reinit_member(m, 0, init_rng, error);
 }
 
 gboolean model_reinit_member(model *m, size_t r, fl_rng *init_rng, GError **error)

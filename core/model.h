@@ -99,12 +99,10 @@ void model_set_runs(model *m, size_t runs);
 /* Copy run `from`'s tensors (weights and layer state) over run `to`'s. */
 void model_move_run(model *m, size_t from, size_t to);
 /* Whether every layer is FL_LAYER_REUSABLE: the model may then train the next run of the
- * same configuration after model_reinit, keeping its layers' primitives. */
+ * same configuration after model_reinit_member, keeping its layers' primitives. */
 gboolean model_reusable(const model *m);
-/* Initialize the tensors anew from init_rng, exactly as model_build would with it, and clear
- * the gradients.  Only for a reusable model. */
-gboolean model_reinit(model *m, fl_rng *init_rng, GError **error);
-/* The same for run r of a pack. */
+/* Initialize run r's tensors anew from init_rng, exactly as model_build(_pack) would with
+ * it, and clear its gradients.  Only for a reusable model. */
 gboolean model_reinit_member(model *m, size_t r, fl_rng *init_rng, GError **error);
 void model_free(model *m);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(model, model_free)

@@ -375,8 +375,8 @@ static void settle_jobs(plan *s, const sweep_options *opt, GArray *jobs, int cha
             finish_job(s, opt, (int)idx, result, pr);
         } else {
             /* Not its fault, or not known to be: a run of a pack the worker trained when
-             * it died is tried again alone (job_give_back), and charged only then. */
-            /* A marker it was writing when it died leaves a temporary twin: cleared now,
+             * it died is tried again alone (job_give_back), and charged only then.  A
+             * marker it was writing when it died leaves a temporary twin: cleared now,
              * since the rerun's run.result will keep a resume from looking again. */
             g_autofree char *id = plan_run_id(s, (int)idx);
             g_autoptr(GError) err = NULL;

@@ -172,7 +172,7 @@ void runner_pack_of(plan *p, int index, int *first, int *count)
     pack_bounds(p, index, model_packs(e) ? MAX(e->train.pack, 1) : 1, first, count);
 }
 
-/* Train the pack [first, first + count) into the cache. */
+/* Train the pack [first, first + count) into the cache, whose data is loaded. */
 static void run_pack(plan *p, runner_cache *c, int first, int count, fl_host *host)
 {
     cache_drop_pack(c);
@@ -191,10 +191,7 @@ static void run_pack(plan *p, runner_cache *c, int first, int count, fl_host *ho
         seeds[i] = (uint64_t)seed;
         c->pack_recs[i] = record_new(p, first + i);
     }
-    if (!c->data)
-        c->data = data_load(exp, host, &err);
-    if (c->data)
-        train_pack_on(exp, c->data, &c->model, seeds, (size_t)count, host, c->pack_recs, &err);
+    train_pack_on(exp, c->data, &c->model, seeds, (size_t)count, host, c->pack_recs, &err);
     for (int i = 0; i < count; i++)
         settle_record(c->pack_recs[i], err);
     g_clear_error(&err);

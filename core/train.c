@@ -336,9 +336,9 @@ static void train_step(const experiment *e, const data_split *d, model *pm, run_
     }
     for (size_t r = 0; r < P; r++) {
         run_slot *s = &slots[r];
-        unsigned flags = s->done ? 0 : loss_flags(s->loss);
         if (s->done)
             continue;
+        unsigned flags = loss_flags(s->loss);
         if (!loss_compute(s->loss, &s->batch_loss, s->m->dpred, s->m->pred, s->y_batch, b,
                           pm->n_out, &err)) {
             slot_crash(s, &err);
@@ -377,8 +377,7 @@ static void train_step(const experiment *e, const data_split *d, model *pm, run_
 }
 
 /* After the epoch's steps, validation and probes: what run r's epoch ends with. */
-static void end_epoch(const experiment *e, const data_split *d, run_slot *s, int epoch,
-                      gint64 t0, size_t pack)
+static void end_epoch(const experiment *e, run_slot *s, int epoch, gint64 t0, size_t pack)
 {
     GError *err = NULL;
     if (!detect_observe(s->det, probes_view(s->book), &err)) {
@@ -402,7 +401,6 @@ static void end_epoch(const experiment *e, const data_split *d, run_slot *s, int
                                       e->train.timeout, epoch);
         s->done = TRUE;
     }
-    (void)d;
 }
 
 /* When half the runs computed have stopped, those still training move to the front and
@@ -504,7 +502,7 @@ static void train_loop(const experiment *e, const data_split *d, model *pm, run_
         record_probes(pm, slots, epoch);
         for (size_t r = 0; r < P; r++)
             if (!slots[r].done)
-                end_epoch(e, d, &slots[r], epoch, t0, P);
+                end_epoch(e, &slots[r], epoch, t0, P);
     }
 }
 
