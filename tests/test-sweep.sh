@@ -144,7 +144,9 @@ else
 fi
 
 # 4. SIGINT: finished runs kept, the rest unfinished, a hint, exit 130; resume completes.
-sed 's/epochs = 40;/epochs = 4000; stop_on = "never";/' "$tmp/grid.cfg" >"$tmp/slow.cfg"
+# The sweep must still be running a second in: since its repeats train in packs, 4000
+# epochs a run sometimes finished all 24 runs first on two cores.
+sed 's/epochs = 40;/epochs = 40000; stop_on = "never";/' "$tmp/grid.cfg" >"$tmp/slow.cfg"
 "$flatline" run "$tmp/slow.cfg" -o "$tmp/int" -j 2 -q >"$tmp/int.out" 2>&1 &
 pid=$!
 sleep 1
