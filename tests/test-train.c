@@ -21,6 +21,21 @@ static char *write_cfg(const char *dir, const char *text)
     return path;
 }
 
+/* Run 0 of an experiment text, resolved (from a directory of its own, removed after: for
+ * generated data, which reads no file). */
+static run_plan *resolve_run0(const char *text)
+{
+    g_autofree char *dir = tu_tmpdir();
+    g_autofree char *path = write_cfg(dir, text);
+    g_autoptr(GError) err = NULL;
+    g_autoptr(plan) s = plan_new(path, NULL, tu_registry(), tu_host(), FALSE, &err);
+    g_assert_no_error(err);
+    run_plan *r = plan_run_at(s, 0, &err);
+    g_assert_no_error(err);
+    tu_rmtree(dir);
+    return r;
+}
+
 /* Train run 0 of an experiment text; returns its output (caller clears). */
 static run_result train_text(const char *text, gint64 seed_offset)
 {
@@ -121,13 +136,8 @@ static void test_reused_model(void)
         "          { name = \"out\"; units = 3; activation = \"softmax\"; } );\n"
         "loss = \"cce\";\noptimizer = { plugin = \"adam\"; lr = 0.01; };\n"
         "train = { epochs = 30; batch = 16; };\n";
-    g_autofree char *dir = tu_tmpdir();
-    g_autofree char *path = write_cfg(dir, cfg);
+    g_autoptr(run_plan) p = resolve_run0(cfg);
     g_autoptr(GError) err = NULL;
-    g_autoptr(plan) s = plan_new(path, NULL, tu_registry(), tu_host(), TRUE, &err);
-    g_assert_no_error(err);
-    g_autoptr(run_plan) p = plan_run_at(s, 0, &err);
-    g_assert_no_error(err);
     g_autoptr(data_split) d = data_load(p->exp, tu_host(), &err);
     g_assert_no_error(err);
     uint64_t seeds[] = {11, 12, 11};
@@ -146,7 +156,6 @@ static void test_reused_model(void)
         run_result_clear(&shared);
         run_result_clear(&fresh);
     }
-    tu_rmtree(dir);
 }
 
 static const char packed_relu_cfg[] =
@@ -187,6 +196,30 @@ static const char packed_heads_cfg[] =
     "          { name = \"b\"; from = \"trunk\"; units = 1; output = true; } );\n"
     "loss = \"mse\";\noptimizer = \"adam\";\ntrain = { epochs = 25; batch = 20; };\n";
 
+/* Bytes of address space this process maps now (/proc/self/statm: pages). */
+static guint64 mapped_bytes(void)
+{
+    g_autofree char *statm = NULL;
+    g_assert_true(g_file_get_contents("/proc/self/statm", &statm, NULL, NULL));
+    return g_ascii_strtoull(statm, NULL, 10) * (guint64)sysconf(_SC_PAGESIZE);
+}
+
+/* Tests that limit the address space cannot run under AddressSanitizer or valgrind: TRUE,
+ * after saying so, when this one cannot. */
+static gboolean skip_without_address_limit(void)
+{
+#if defined(__SANITIZE_ADDRESS__)
+    g_test_skip("AddressSanitizer maps terabytes of shadow memory: no address-space limit");
+    return TRUE;
+#endif
+    const char *preload = g_getenv("LD_PRELOAD");
+    if (preload && strstr(preload, "valgrind")) {
+        g_test_skip("valgrind keeps its own address space");
+        return TRUE;
+    }
+    return FALSE;
+}
+
 /* Every number of two metrics.csv texts agrees to 1e-5 relative (1e-6 absolute near
  * zero); the same rows, the same columns, the same empty fields. */
 static void assert_metrics_close(const char *a, const char *b)
@@ -220,14 +253,8 @@ static void assert_metrics_close(const char *a, const char *b)
  * activations, two heads on one trunk, a validation split and an L2 penalty. */
 static void test_packed_runs(gconstpointer data)
 {
-    const char *cfg = data;
-    g_autofree char *dir = tu_tmpdir();
-    g_autofree char *path = write_cfg(dir, cfg);
+    g_autoptr(run_plan) p = resolve_run0(data);
     g_autoptr(GError) err = NULL;
-    g_autoptr(plan) s = plan_new(path, NULL, tu_registry(), tu_host(), TRUE, &err);
-    g_assert_no_error(err);
-    g_autoptr(run_plan) p = plan_run_at(s, 0, &err);
-    g_assert_no_error(err);
     g_assert_true(model_packs(p->exp));
     g_autoptr(data_split) d = data_load(p->exp, tu_host(), &err);
     g_assert_no_error(err);
@@ -265,25 +292,15 @@ static void test_packed_runs(gconstpointer data)
     g_test_message("%d of %d runs stopped early", stopped, (int)N);
     if (data == packed_stopping_cfg)
         g_assert_cmpint(stopped, >, 0); /* and the others trained on after them */
-    tu_rmtree(dir);
 }
 
 /* A pack that does not fit in memory trains its runs one after another, each as it
  * would alone: 4.0e6 weights are 64 MB a run with Adam's state, 512 MB for a pack of 8,
  * and the address space left is 250 MB. */
-static guint64 mapped_bytes(void);
-
 static void test_pack_too_big(void)
 {
-#if defined(__SANITIZE_ADDRESS__)
-    g_test_skip("AddressSanitizer maps terabytes of shadow memory: no address-space limit");
-    return;
-#endif
-    const char *preload = g_getenv("LD_PRELOAD");
-    if (preload && strstr(preload, "valgrind")) {
-        g_test_skip("valgrind keeps its own address space");
+    if (skip_without_address_limit())
         return;
-    }
     static const char cfg[] =
         "seed = 1;\ndataset = { plugin = \"teacher\"; samples = 16; features = 2; };\n"
         "model = ( { name = \"h1\"; units = 2000; activation = \"relu\"; },\n"
@@ -297,13 +314,8 @@ static void test_pack_too_big(void)
         g_test_trap_assert_passed();
         return;
     }
-    g_autofree char *dir = tu_tmpdir();
-    g_autofree char *path = write_cfg(dir, cfg);
+    g_autoptr(run_plan) p = resolve_run0(cfg);
     g_autoptr(GError) err = NULL;
-    g_autoptr(plan) s = plan_new(path, NULL, tu_registry(), tu_host(), FALSE, &err);
-    g_assert_no_error(err);
-    g_autoptr(run_plan) p = plan_run_at(s, 0, &err);
-    g_assert_no_error(err);
     g_autoptr(data_split) d = data_load(p->exp, tu_host(), &err);
     g_assert_no_error(err);
     struct rlimit lim = {.rlim_cur = mapped_bytes() + 250ull * 1000 * 1000,
@@ -328,7 +340,6 @@ static void test_pack_too_big(void)
     /* The model kept is a run's own. */
     g_assert_nonnull(kept);
     g_assert_cmpuint(kept->pack, ==, 1);
-    tu_rmtree(dir);
 }
 
 /* A layer that cannot train a pack (dropout) keeps the model to one run. */
@@ -340,18 +351,12 @@ static void test_pack_needs_every_layer(void)
         "          { name = \"drop\"; layer = \"dropout\"; rate = 0.2; },\n"
         "          { name = \"out\"; units = 1; } );\n"
         "loss = \"mse\";\noptimizer = \"adam\";\ntrain = { epochs = 2; pack = 8; };\n";
-    g_autofree char *dir = tu_tmpdir();
-    g_autofree char *path = write_cfg(dir, cfg);
-    g_autoptr(GError) err = NULL;
-    g_autoptr(plan) s = plan_new(path, NULL, tu_registry(), tu_host(), TRUE, &err);
-    g_assert_no_error(err);
-    g_autoptr(run_plan) p = plan_run_at(s, 0, &err);
-    g_assert_no_error(err);
+    g_autoptr(run_plan) p = resolve_run0(cfg);
     g_assert_false(model_packs(p->exp));
+    g_autoptr(GError) err = NULL;
     g_autoptr(data_split) d = data_load(p->exp, tu_host(), &err);
     g_assert_no_error(err);
     g_assert_cmpuint(train_pack_size(p->exp, d, tu_host()), ==, 1);
-    tu_rmtree(dir);
 }
 
 /* A trunk and two heads that read it: both heads learn their own target. */
@@ -565,21 +570,6 @@ static void test_accuracy_columns(void)
     }
 }
 
-/* Run 0 of an experiment text, resolved (from a directory of its own, removed after: for
- * generated data, which reads no file). */
-static run_plan *resolve_run0(const char *text)
-{
-    g_autofree char *dir = tu_tmpdir();
-    g_autofree char *path = write_cfg(dir, text);
-    g_autoptr(GError) err = NULL;
-    g_autoptr(plan) s = plan_new(path, NULL, tu_registry(), tu_host(), FALSE, &err);
-    g_assert_no_error(err);
-    run_plan *r = plan_run_at(s, 0, &err);
-    g_assert_no_error(err);
-    tu_rmtree(dir);
-    return r;
-}
-
 /* The data of run 0 of an experiment text, and its resolved text in *cfg_text. */
 static data_split *load_run0(const char *text, char **cfg_text)
 {
@@ -760,14 +750,6 @@ static void test_probes_describe(void)
     g_assert_true(isfinite(fl_epoch_layer(e0, 2)->saturated));
 }
 
-/* Bytes of address space this process maps now (/proc/self/statm: pages). */
-static guint64 mapped_bytes(void)
-{
-    g_autofree char *statm = NULL;
-    g_assert_true(g_file_get_contents("/proc/self/statm", &statm, NULL, NULL));
-    return g_ascii_strtoull(statm, NULL, 10) * (guint64)sysconf(_SC_PAGESIZE);
-}
-
 /* Memory that runs out in the middle of a run crashes that run with the reason, and does
  * not abort the process.  32000059 weights (2x1e6 + 1e6, 1e6x29 + 29, 29 + 1): the weights
  * and their gradients (256 MB), the weights at the start of an epoch (128 MB) and
@@ -776,15 +758,8 @@ static guint64 mapped_bytes(void)
  * address-space limit, so the check before training lets it pass. */
 static void test_allocation_failure(void)
 {
-#if defined(__SANITIZE_ADDRESS__)
-    g_test_skip("AddressSanitizer maps terabytes of shadow memory: no address-space limit");
-    return;
-#endif
-    const char *preload = g_getenv("LD_PRELOAD");
-    if (preload && strstr(preload, "valgrind")) {
-        g_test_skip("valgrind keeps its own address space");
+    if (skip_without_address_limit())
         return;
-    }
     static const char cfg[] =
         "seed = 1;\ndataset = { plugin = \"sine2d\"; samples = 4; };\n"
         "model = ( { name = \"h1\"; units = 1000000; activation = \"relu\"; },\n"
