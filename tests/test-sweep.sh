@@ -93,17 +93,9 @@ fi
 # 2b. A pack that kills its worker is run again run by run, and only a run that kills a
 # worker alone is charged: "pack_segv" crashes in a pack of three and never alone, "segv"
 # always; the healthy cell's pack trains as one.
-cat > "$tmp/faulty-pack.cfg" <<'CFG'
-repeats = 3;
-dataset = { plugin = "sine2d"; samples = 60; };
-model = ( { name = "h"; units = 6; activation = "tanh"; },
-          { name = "f"; layer = "faulty"; mode = "ok"; },
-          { name = "out"; units = 1; } );
-loss = "mse";
-optimizer = "adam";
-train = { epochs = 20; batch = 20; };
-grid = ( { key = "model.f.mode"; values = [ "ok", "pack_segv", "segv" ]; } );
-CFG
+{ echo 'repeats = 3;'
+  sed -e 's/ timeout = 1.0;//' -e 's/"ok", "segv", "abort", "hang", "ok"/"ok", "pack_segv", "segv"/' \
+      "$tmp/faulty.cfg"; } >"$tmp/faulty-pack.cfg"
 FLATLINE_PLUGIN_PATH="$builddir/tests/faulty:${FLATLINE_PLUGIN_PATH:-}" \
     "$flatline" run "$tmp/faulty-pack.cfg" -o "$tmp/faulty-pack" -j 2 -q >"$tmp/faulty-pack.out" 2>&1
 status=$?
