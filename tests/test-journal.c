@@ -57,15 +57,23 @@ static void test_round_trip(void)
     tu_rmtree(dir);
 }
 
+/* A directory of its own with r0000 and r0001 committed: its journal file's path and
+ * bytes (len of them). */
+static char *fresh_two(char **path, char **text, gsize *len)
+{
+    char *dir = tu_tmpdir();
+    *path = write_two(dir);
+    g_assert_true(g_file_get_contents(*path, text, len, NULL));
+    return dir;
+}
+
 /* One byte of r0000's metrics changed, then the file cut inside r0001's record: neither is
  * read (a damaged record ends its file's scan, so r0001 is not read either). */
 static void test_damage_is_not_read(void)
 {
-    g_autofree char *dir = tu_tmpdir();
-    g_autofree char *path = write_two(dir);
-    g_autofree char *text = NULL;
+    g_autofree char *path = NULL, *text = NULL;
     gsize len = 0;
-    g_assert_true(g_file_get_contents(path, &text, &len, NULL));
+    g_autofree char *dir = fresh_two(&path, &text, &len);
     char *loss = strstr(text, "0,1\n1,0.5");
     g_assert_nonnull(loss);
     loss[2] = '7';
@@ -73,19 +81,15 @@ static void test_damage_is_not_read(void)
     g_assert_false(journal_has(dir, "r0000"));
     g_assert_false(journal_has(dir, "r0001"));
 
-    g_autofree char *dir2 = tu_tmpdir();
-    g_autofree char *path2 = write_two(dir2);
-    g_autofree char *text2 = NULL;
-    g_assert_true(g_file_get_contents(path2, &text2, &len, NULL));
+    g_autofree char *path2 = NULL, *text2 = NULL;
+    g_autofree char *dir2 = fresh_two(&path2, &text2, &len);
     g_assert_true(g_file_set_contents(path2, text2, (gssize)len - 3, NULL));
     g_assert_true(journal_has(dir2, "r0000"));
     g_assert_false(journal_has(dir2, "r0001"));
     /* The header's own fields are covered too: a length that moves texts between parts
      * (same total) is damage. */
-    g_autofree char *dir3 = tu_tmpdir();
-    g_autofree char *path3 = write_two(dir3);
-    g_autofree char *text3 = NULL;
-    g_assert_true(g_file_get_contents(path3, &text3, &len, NULL));
+    g_autofree char *path3 = NULL, *text3 = NULL;
+    g_autofree char *dir3 = fresh_two(&path3, &text3, &len);
     g_autofree char *lens = g_strdup_printf(" %zu %zu ", strlen(texts_a[0]), strlen(texts_a[1]));
     g_autofree char *moved =
         g_strdup_printf(" %zu %zu ", strlen(texts_a[0]) + 1, strlen(texts_a[1]) - 1);
