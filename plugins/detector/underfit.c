@@ -237,11 +237,12 @@ static char *underfit_advice(const fl_probes *p, fl_fix_set *fixes)
     return advice;
 }
 
-/* The noise floor depends on the probe rows alone: computed once per run (it is
- * quadratic in them), not at every epoch of a plateau. */
+/* The noise floor and the nearest-neighbour accuracy depend on the probe rows alone:
+ * computed once per run (each is quadratic in them), not at every epoch of a plateau. */
+enum { UNDERFIT_FLOOR, UNDERFIT_NN, UNDERFIT_CACHED };
 typedef struct underfit_state {
-    bool have_floor, have_nn;
-    double floor, nn_accuracy;
+    bool have[UNDERFIT_CACHED];
+    double value[UNDERFIT_CACHED];
 } underfit_state;
 
 static int underfit_create(const fl_host *host, const void *opts, void **state)
@@ -253,15 +254,18 @@ static int underfit_create(const fl_host *host, const void *opts, void **state)
 
 static void underfit_destroy(void *state) { g_free(state); }
 
-static double underfit_floor(underfit_state *st, const fl_probes *p)
+/* compute(p), the first time this run (which: UNDERFIT_FLOOR or UNDERFIT_NN); every time
+ * without a state. */
+static double underfit_once(underfit_state *st, int which,
+                            double (*compute)(const fl_probes *), const fl_probes *p)
 {
     if (!st)
-        return underfit_noise_floor(p);
-    if (!st->have_floor) {
-        st->floor = underfit_noise_floor(p);
-        st->have_floor = true;
+        return compute(p);
+    if (!st->have[which]) {
+        st->value[which] = compute(p);
+        st->have[which] = true;
     }
-    return st->floor;
+    return st->value[which];
 }
 
 /* The loss has come down steadily since the start and still does: over the last `window`
@@ -290,17 +294,6 @@ static bool underfit_steady(const fl_probes *p, int window, double min_delta)
     return average >= 0.5 * min_delta && recent >= 0.5 * average;
 }
 
-static double underfit_nn(underfit_state *st, const fl_probes *p)
-{
-    if (!st)
-        return underfit_nn_accuracy(p);
-    if (!st->have_nn) {
-        st->nn_accuracy = underfit_nn_accuracy(p);
-        st->have_nn = true;
-    }
-    return st->nn_accuracy;
-}
-
 static int underfit_observe(void *state, const void *opts_, const fl_probes *p,
                             fl_report_fn report, void *ctx)
 {
@@ -314,13 +307,15 @@ static int underfit_observe(void *state, const void *opts_, const fl_probes *p,
     const fl_epoch_probe *now = fl_probes_epoch(p, p->n_epochs);
     double data = fl_data_loss(now), share = data / p->baseline_loss;
     bool mse = p->loss_flags & FL_LOSS_SQUARED_ERROR;
-    double noise = mse && o->floor_factor > 0 ? underfit_floor(state, p) : NAN;
+    double noise = mse && o->floor_factor > 0
+                       ? underfit_once(state, UNDERFIT_FLOOR, underfit_noise_floor, p)
+                       : NAN;
     if (isfinite(noise) && data <= o->floor_factor * noise)
         return 0;
     /* A classifier's floor: classing the probe rows as well as their nearest neighbours
      * do is what overlapping classes allow (noisy circles plateau at half the prior's
      * loss with 84% right, which is all the labels leave to learn). */
-    double nn = o->nn_floor ? underfit_nn(state, p) : NAN;
+    double nn = o->nn_floor ? underfit_once(state, UNDERFIT_NN, underfit_nn_accuracy, p) : NAN;
     if (isfinite(nn) && underfit_probe_accuracy(p) >= nn)
         return 0;
     char *flat = loss_note(p, o->patience, o->min_delta);
