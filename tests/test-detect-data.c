@@ -355,6 +355,19 @@ static void test_underfit(void)
     detect_free(d);
 }
 
+/* A poor regression whose loss starts at first (epoch 0) and from epoch 1 on falls as
+ * 0.95 * pace^epoch, for 40 epochs. */
+static pfx *paced_stream(double first, double pace)
+{
+    pfx *f = pfx_new_hidden(2, 8);
+    smooth_targets(f);
+    pfx_push_healthy(f, 1);
+    ((fl_epoch_probe *)fl_probes_epoch(pfx_probes(f), 0))->loss = first;
+    for (int e = 1; e <= 40; e++)
+        pfx_push_losses(f, 1, 0.95 * pow(pace, e));
+    return f;
+}
+
 static void test_underfit_quiet(void)
 {
     /* Flat, but at 0.49 of the baseline: a fit, not an underfit. */
@@ -409,28 +422,13 @@ static void test_underfit_quiet(void)
      * (0.8% per 10 epochs for 40 epochs): a slow run, not a plateau.  The same pace at a
      * twentieth of it (0.04% per 10 epochs) is a run that has stopped, and is reported;
      * so is one that fell fast at first and now creeps at 0.8%. */
-    g_autoptr(pfx) slow = pfx_new_hidden(2, 8);
-    smooth_targets(slow);
-    pfx_push_healthy(slow, 1);
-    ((fl_epoch_probe *)fl_probes_epoch(pfx_probes(slow), 0))->loss = 0.95;
-    for (int e = 1; e <= 40; e++)
-        pfx_push_losses(slow, 1, 0.95 * pow(0.9992, e));
+    g_autoptr(pfx) slow = paced_stream(0.95, 0.9992);
     g_assert_cmpfloat(fl_loss_improvement(pfx_probes(slow), 10), <, 0.01);
     pfx_assert_silent(slow, "underfit", NULL);
-    g_autoptr(pfx) stuck = pfx_new_hidden(2, 8);
-    smooth_targets(stuck);
-    pfx_push_healthy(stuck, 1);
-    ((fl_epoch_probe *)fl_probes_epoch(pfx_probes(stuck), 0))->loss = 0.95;
-    for (int e = 1; e <= 40; e++)
-        pfx_push_losses(stuck, 1, 0.95 * pow(0.99996, e));
+    g_autoptr(pfx) stuck = paced_stream(0.95, 0.99996);
     g_assert_nonnull(pfx_run_find(stuck, "underfit", NULL, &dn));
     detect_free(dn);
-    g_autoptr(pfx) late = pfx_new_hidden(2, 8);
-    smooth_targets(late);
-    pfx_push_healthy(late, 1);
-    ((fl_epoch_probe *)fl_probes_epoch(pfx_probes(late), 0))->loss = 1.5;
-    for (int e = 1; e <= 40; e++)
-        pfx_push_losses(late, 1, 0.95 * pow(0.9992, e));
+    g_autoptr(pfx) late = paced_stream(1.5, 0.9992);
     g_assert_nonnull(pfx_run_find(late, "underfit", NULL, &dn));
     detect_free(dn);
     /* Flat and poor from the start, but the warm-up (20% of 100 epochs) is not over. */
