@@ -14,6 +14,7 @@ typedef struct slot {
     finding_rec *preflight;  /* kept apart: a pre-flight finding is final */
     int epoch;               /* epoch being observed, for the report callback */
     gboolean in_preflight;
+    const fl_probes *seen;   /* what the latest observe() read, for describe() */
 } slot;
 
 struct detect_set {
@@ -93,6 +94,14 @@ finding_rec *finding_rec_copy(const finding_rec *f)
 }
 
 static const fl_detector_ops *ops_of(const slot *s) { return s->plugin->ops.detector; }
+
+/* The detector's describe(), when its table is new enough to hold one (rule 5). */
+static int (*describe_of(const slot *s))(void *, const void *, const fl_probes *, fl_report_fn,
+                                          void *)
+{
+    const fl_detector_ops *ops = ops_of(s);
+    return FL_HAS(fl_detector_ops, ops, describe) ? ops->describe : NULL;
+}
 
 /* Bounds on what a detector may hand over, so a garbled finding cannot run away. */
 enum { MAX_FIXES = 64, MAX_EDITS = 64, MAX_MEASURES = 64, MAX_MEASURE_NAME = 63 };
@@ -221,6 +230,16 @@ static void on_report(void *ctx, const fl_finding *f)
         old->reported = s->epoch;
         return;
     }
+    unsigned flags = FL_HAS(fl_finding, f, flags) ? f->flags : 0;
+    gboolean brief = (flags & FL_FINDING_BRIEF) && f->level == FL_LEVEL_WARNING &&
+                     !s->in_preflight && describe_of(s);
+    /* A brief warning standing again: the same record, its epochs moved (no copies). */
+    if (brief && old && old->brief) {
+        old->epoch = FL_HAS(fl_finding, f, epoch) ? f->epoch : 0;
+        old->reported = s->epoch;
+        old->finding_flags = flags & ~(unsigned)FL_FINDING_BRIEF;
+        return;
+    }
     finding_rec *n = g_new0(finding_rec, 1);
     n->detector = g_strdup(s->plugin->name);
     n->level = f->level;
@@ -234,7 +253,8 @@ static void on_report(void *ctx, const fl_finding *f)
     n->fixes = copy_fixes(f);
     n->measures = copy_measures(f);
     n->advice = advice ? g_strdup(advice) : advice_from_fixes(n->fixes);
-    n->finding_flags = FL_HAS(fl_finding, f, flags) ? f->flags : 0;
+    n->finding_flags = flags & ~(unsigned)FL_FINDING_BRIEF;
+    n->brief = brief;
     n->flags = ops_of(s)->flags;
     n->priority = ops_of(s)->priority ? ops_of(s)->priority : 100;
     n->sticky = s->in_preflight || f->level == FL_LEVEL_COLLAPSED;
@@ -274,6 +294,7 @@ gboolean detect_observe(detect_set *d, const fl_probes *p, GError **error)
         if (s->finding && s->finding->sticky && s->finding->level == FL_LEVEL_COLLAPSED)
             continue;
         s->epoch = epoch;
+        s->seen = p;
         host_clear_error(d->host);
         if (ops_of(s)->observe(s->state, s->opts, p, on_report, s) < 0) {
             host_take_error(d->host, error, "detector \"%s\" (epoch %d): ", s->plugin->name,
@@ -282,6 +303,29 @@ gboolean detect_observe(detect_set *d, const fl_probes *p, GError **error)
         }
         /* A warning not repeated this epoch no longer holds. */
         if (s->finding && !s->finding->sticky && s->finding->reported < epoch)
+            g_clear_pointer(&s->finding, finding_rec_free);
+    }
+    return TRUE;
+}
+
+gboolean detect_describe(detect_set *d, GError **error)
+{
+    for (guint i = 0; i < d->slots->len; i++) {
+        slot *s = &g_array_index(d->slots, slot, i);
+        if (!s->finding || !s->finding->brief)
+            continue;
+        /* The probes as that observe() read them: the run may have recorded an epoch
+         * since (a crash before the next observe). */
+        fl_probes view = *s->seen;
+        view.n_epochs = (size_t)s->epoch;
+        host_clear_error(d->host);
+        if (describe_of(s)(s->state, s->opts, &view, on_report, s) < 0) {
+            host_take_error(d->host, error, "detector \"%s\" (epoch %d): ", s->plugin->name,
+                            s->epoch);
+            return FALSE;
+        }
+        /* Not confirmed in full: it does not stand. */
+        if (s->finding && s->finding->brief)
             g_clear_pointer(&s->finding, finding_rec_free);
     }
     return TRUE;

@@ -33,6 +33,7 @@ typedef struct finding_rec {
     unsigned flags;     /* FL_DETECTS_* of the detector */
     int priority;
     gboolean sticky;
+    gboolean brief; /* a warning without its texts yet (FL_FINDING_BRIEF): detect_describe */
 } finding_rec;
 
 void finding_rec_free(finding_rec *f);
@@ -48,7 +49,13 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(detect_set, detect_free)
 gboolean detect_preflight(detect_set *d, const fl_probes *p, GError **error);
 gboolean detect_observe(detect_set *d, const fl_probes *p, GError **error);
 
-/* The findings that hold now, in detector order (borrowed). */
+/* Ask the detectors whose standing warning came brief (FL_FINDING_BRIEF) for its texts,
+ * fixes and measures, from the probes their latest observe read.  Before findings are
+ * written or shown; a warning the detector does not confirm is dropped. */
+gboolean detect_describe(detect_set *d, GError **error);
+
+/* The findings that hold now, in detector order (borrowed).  A brief warning has its
+ * level, epochs, flags and priority, and empty texts until detect_describe. */
 GPtrArray *detect_findings(detect_set *d);
 
 #endif

@@ -204,9 +204,20 @@ static void shuffle(size_t *idx, size_t n, fl_rng *rng)
  * dead_relu only at epoch 6). */
 enum { STOP_WAIT_FOR_CAUSE = 5 };
 
-/* The diagnosis of the findings that hold now, as the run's outcome. */
+/* The diagnosis of the findings that hold now, as the run's outcome, their words asked
+ * for first (detect_describe).  A detector that fails to give them crashes the run. */
 static void record_diagnosis(detect_set *det, gboolean final, run_result *out)
 {
+    GError *err = NULL;
+    if (!detect_describe(det, &err)) {
+        if (out->status == RUN_OK) {
+            out->status = RUN_CRASHED;
+            g_free(out->reason);
+            out->reason = g_strdup(err->message);
+        }
+        g_error_free(err);
+        final = FALSE;
+    }
     diagnosis dg;
     diagnose(detect_findings(det), final, &dg);
     out->verdict = dg.verdict;

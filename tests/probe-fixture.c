@@ -284,6 +284,9 @@ detect_set *pfx_run(pfx *f, GPtrArray *refs)
         g_assert_no_error(err);
     }
     f->p.n_epochs = last;
+    /* The words of the warnings that stand at the end, as a run's end asks for them. */
+    g_assert_true(detect_describe(d, &err));
+    g_assert_no_error(err);
     return d;
 }
 
@@ -384,6 +387,8 @@ void pfx_live_observe(pfx_live *l)
 {
     g_autoptr(GError) err = NULL;
     g_assert_true(detect_observe(l->d, &l->f->p, &err));
+    g_assert_no_error(err);
+    g_assert_true(detect_describe(l->d, &err));
     g_assert_no_error(err);
 }
 

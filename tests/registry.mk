@@ -62,12 +62,16 @@ tests/older/flatline/plugin.h: $(top_srcdir)/include/flatline/plugin.h
 BUILT_SOURCES += tests/older/flatline/plugin.h
 CLEANFILES += tests/older/flatline/plugin.h
 
-check_LTLIBRARIES += tests/older/detector-older.la tests/plugins/detector-reporter.la
+check_LTLIBRARIES += tests/older/detector-older.la tests/plugins/detector-reporter.la \
+	tests/plugins/detector-brief.la
 tests_older_detector_older_la_SOURCES = tests/plugins/reporter.c
 tests_older_detector_older_la_CPPFLAGS = -I$(builddir)/tests/older -D_DEFAULT_SOURCE -DREPORTER_OLDER
 tests_older_detector_older_la_LDFLAGS = $(FL_TESTPLUGIN_FLAGS) $(FL_TESTPLUGIN_EXPORTS)
 tests_plugins_detector_reporter_la_SOURCES = tests/plugins/reporter.c
 tests_plugins_detector_reporter_la_LDFLAGS = $(FL_TESTPLUGIN_FLAGS) $(FL_TESTPLUGIN_EXPORTS)
+# A warning reported brief and described when the core needs its words (ABI 2.3).
+tests_plugins_detector_brief_la_SOURCES = tests/plugins/brief.c
+tests_plugins_detector_brief_la_LDFLAGS = $(FL_TESTPLUGIN_FLAGS) $(FL_TESTPLUGIN_EXPORTS)
 
 check_PROGRAMS += tests/test-older-plugin
 TESTS += tests/test-older-plugin

@@ -7,40 +7,51 @@
  * load, run, and its finding arrive whole, with no fixes and no flags.  detector-reporter.so,
  * built against this header, hands candidate fixes (with a stride) and a flag and leaves the
  * advice to the fixes: they must arrive too.  Each runs in a subprocess, so a fault fails
- * one test, not the program. */
+ * one test, not the program.  tests/plugins/brief.c reports its warnings brief (ABI 2.3)
+ * and describes them when asked. */
 #include "testutil.h"
 #include "detect.h"
 #include "probe-fixture.h"
 
 #include <string.h>
 
-/* Load a test detector from the build tree and run its pre-flight over a small fixture;
- * returns a copy of its one finding. */
-static finding_rec *run_detector(const char *subdir, const char *name)
+/* Load test detector `name` from the build tree (tests/<subdir>) into a detector set. */
+static detect_set *load_detector(const char *subdir, const char *name, registry *reg,
+                                 fl_ref *ref, GPtrArray *refs)
 {
     const char *b = g_getenv("FL_TEST_BUILDDIR");
     g_assert_nonnull(b);
     g_autofree char *file = g_strdup_printf("detector-%s.so", name);
     g_autofree char *path = g_build_filename(b, "tests", subdir, ".libs", file, NULL);
-    g_autoptr(registry) reg = registry_new_empty();
     g_autoptr(GError) err = NULL;
     const fl_plugin *plugin = registry_load_file(reg, path, &err);
     g_assert_no_error(err);
     g_assert_cmpstr(plugin->name, ==, name);
-    fl_ref ref = {.plugin = plugin, .opts = params_opts_new(plugin, reg, &err)};
+    *ref = (fl_ref){.plugin = plugin, .opts = params_opts_new(plugin, reg, &err)};
     g_assert_no_error(err);
+    g_ptr_array_add(refs, ref);
+    detect_set *d = detect_new(refs, tu_host(), &err);
+    g_assert_no_error(err);
+    return d;
+}
+
+/* Load a test detector from the build tree and run its pre-flight over a small fixture;
+ * returns a copy of its one finding. */
+static finding_rec *run_detector(const char *subdir, const char *name)
+{
+    g_autoptr(registry) reg = registry_new_empty();
     g_autoptr(GPtrArray) refs = g_ptr_array_new();
-    g_ptr_array_add(refs, &ref);
+    fl_ref ref;
+    g_autoptr(detect_set) d = load_detector(subdir, name, reg, &ref, refs);
+    g_autoptr(GError) err = NULL;
     g_autoptr(pfx) f = pfx_new(1, 2, 2, 10);
     pfx_push(f);
-    g_autoptr(detect_set) d = detect_new(refs, tu_host(), &err);
-    g_assert_no_error(err);
     g_assert_true(detect_preflight(d, pfx_probes(f), &err));
     g_assert_no_error(err);
     GPtrArray *found = detect_findings(d);
     g_assert_cmpuint(found->len, ==, 1);
     finding_rec *copy = finding_rec_copy(found->pdata[0]);
-    params_opts_free(plugin, (void *)ref.opts);
+    params_opts_free(ref.plugin, (void *)ref.opts);
     return copy;
 }
 
@@ -131,11 +142,70 @@ static void test_measure_set(void)
     g_assert_cmpstr(f.measures[FL_MEASURES_MAX - 1].name, ==, "m15");
 }
 
+/* The one finding that stands after epoch e's observe (and describe when `words`). */
+static const finding_rec *brief_epoch(detect_set *d, pfx *f, size_t e, gboolean words)
+{
+    g_autoptr(GError) err = NULL;
+    pfx_push(f);
+    g_assert_cmpuint(pfx_probes(f)->n_epochs, ==, e);
+    g_assert_true(detect_observe(d, pfx_probes(f), &err));
+    g_assert_no_error(err);
+    if (words) {
+        g_assert_true(detect_describe(d, &err));
+        g_assert_no_error(err);
+    }
+    GPtrArray *found = detect_findings(d);
+    return found->len ? found->pdata[0] : NULL;
+}
+
+/* A warning reported brief stands with its level and epoch and no words until the core
+ * asks for them (describe, once, from the probes of that epoch); a warning the detector
+ * does not confirm is dropped; a brief report again replaces the words. */
+static void test_brief_warning(void)
+{
+    g_autoptr(registry) reg = registry_new_empty();
+    g_autoptr(GPtrArray) refs = g_ptr_array_new();
+    fl_ref ref;
+    g_autoptr(detect_set) d = load_detector("plugins", "brief", reg, &ref, refs);
+    g_autoptr(pfx) f = pfx_new(1, 2, 2, 10);
+    pfx_push(f);
+    g_autoptr(GError) err = NULL;
+    g_assert_true(detect_preflight(d, pfx_probes(f), &err));
+    for (size_t e = 1; e <= 3; e++) {
+        const finding_rec *r = brief_epoch(d, f, e, FALSE);
+        g_assert_nonnull(r);
+        g_assert_true(r->brief);
+        g_assert_cmpint(r->level, ==, FL_LEVEL_WARNING);
+        g_assert_cmpint(r->epoch, ==, (int)e);
+        g_assert_cmpint(r->reported, ==, (int)e);
+        g_assert_cmpstr(r->cause, ==, "");
+        g_assert_null(r->fixes);
+        g_assert_cmpuint(r->finding_flags, ==, 0);
+    }
+    g_assert_true(detect_describe(d, &err));
+    const finding_rec *r = detect_findings(d)->pdata[0];
+    g_assert_false(r->brief);
+    g_assert_cmpstr(r->evidence, ==, "epoch 3, 3 observes, 1 describes");
+    g_assert_cmpstr(r->cause, ==, "a warning said in full");
+    g_assert_cmpuint(r->fixes->len, ==, 1);
+    /* Asked again at the same epoch: the words are there, the detector is not called. */
+    g_assert_true(detect_describe(d, &err));
+    g_assert_cmpstr(((finding_rec *)detect_findings(d)->pdata[0])->evidence, ==,
+                    "epoch 3, 3 observes, 1 describes");
+    /* Not confirmed at epoch 4: nothing stands. */
+    g_assert_null(brief_epoch(d, f, 4, TRUE));
+    r = brief_epoch(d, f, 5, TRUE);
+    g_assert_cmpstr(r->evidence, ==, "epoch 5, 5 observes, 3 describes");
+    g_assert_cmpint(r->epoch, ==, 5);
+    params_opts_free(ref.plugin, (void *)ref.opts);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
     g_test_add_func("/abi/older-finding", test_older_finding);
     g_test_add_func("/abi/finding-with-fixes", test_finding_with_fixes);
     g_test_add_func("/abi/measure-set", test_measure_set);
+    g_test_add_func("/abi/brief-warning", test_brief_warning);
     return g_test_run();
 }

@@ -63,7 +63,7 @@ extern "C" {
 #endif
 
 #define FL_ABI_MAJOR 2
-#define FL_ABI_MINOR 2
+#define FL_ABI_MINOR 3
 
 #if defined(__GNUC__)
 #define FL_EXPORT __attribute__((visibility("default")))
@@ -665,6 +665,11 @@ enum {
     /* Finding flags (fl_finding.flags). */
     FL_FINDING_FIX_THE_DATA = 1u << 0, /* no configuration change can help (constant
                                           targets): the advice is about the data */
+    /* Since ABI 2.3: a warning reported from observe() without its texts, fixes and
+     * measures (level, epoch and flags only), by a detector that has describe(): the
+     * core asks for the rest when a run ends or stops with the warning standing.  A
+     * warning usually stands for many epochs and its sentences are read once. */
+    FL_FINDING_BRIEF = 1u << 1,
 };
 
 /* One number of a finding's evidence, by name: what a program reading verdict.json
@@ -719,6 +724,14 @@ typedef struct fl_detector_ops {
     int (*observe)(void *state, const void *opts, const fl_probes *p, fl_report_fn report,
                    void *ctx);
     void (*destroy)(void *state); /* may be NULL */
+    /* Since ABI 2.3, may be NULL.  Reports in full the warning that observe() reported
+     * brief (FL_FINDING_BRIEF) for the same epoch, from the same probes; a warning it does
+     * not report again is dropped.  Called at most once an epoch, after observe(), and
+     * only when the core needs the words (the run ends or stops there); it must leave the
+     * state as the next observe() expects it.  Without it a brief report is taken as it
+     * is, its texts empty. */
+    int (*describe)(void *state, const void *opts, const fl_probes *p, fl_report_fn report,
+                    void *ctx);
 } fl_detector_ops;
 
 /* ---------------------------------------------------------------- the descriptor */

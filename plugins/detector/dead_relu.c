@@ -198,14 +198,49 @@ static char *dead_relu_advice(const fl_probes *p, const fl_layer_desc *l, double
                            l->name, l->init ? l->init : "?", 100.0 * dead0, l->name);
 }
 
-static int dead_relu_observe(void *state, const void *opts_, const fl_probes *p,
-                             fl_report_fn report, void *ctx)
+/* The level observe() would report (0: none) and, for a warning, its epoch: that of the
+ * first layer found, as the full report's.  A wholly dead layer, or a dead one behind a
+ * loss that is flat and poor, is a collapse. */
+static fl_level dead_relu_level(const fl_probes *p, const dead_relu_opts *o, bool flat_poor,
+                                int *epoch)
 {
-    (void)state;
-    const dead_relu_opts *o = opts_;
-    GArray *issues = issues_new();
+    fl_level level = 0;
+    for (size_t k = 0; k < p->n_layers && level != FL_LEVEL_COLLAPSED; k++) {
+        const fl_layer_desc *l = fl_probes_layer(p, k);
+        if (!dead_relu_is_relu(l) || l->units == 0)
+            continue;
+        int since = 0, since_all = 0;
+        if (fl_streak(p, k, &o->threshold, dead_relu_holds, &since) < o->patience)
+            continue;
+        const double all = 1.0 - 0.5 / (double)l->units;
+        if (flat_poor || fl_streak(p, k, &all, dead_relu_holds, &since_all) >= o->patience)
+            level = FL_LEVEL_COLLAPSED;
+        else if (!level) {
+            level = FL_LEVEL_WARNING;
+            *epoch = since;
+        }
+    }
+    return level;
+}
+
+/* observe() reports a warning brief (most dead layers stay so for the rest of the run),
+ * describe() the same in full; a collapse is always reported in full. */
+static int dead_relu_judge(const dead_relu_opts *o, const fl_probes *p, fl_report_fn report,
+                           void *ctx, bool brief)
+{
     bool flat = fl_loss_plateau(p, o->patience, o->min_delta);
     bool poor = (fl_fit_ratio(p, fl_probes_now(p)) > o->collapse_fit);
+    int epoch = 0;
+    fl_level level = brief ? dead_relu_level(p, o, flat && poor, &epoch) : 0;
+    if (brief && level != FL_LEVEL_COLLAPSED) {
+        if (level == FL_LEVEL_WARNING)
+            report(ctx, &(fl_finding){.size = sizeof(fl_finding),
+                                      .level = FL_LEVEL_WARNING,
+                                      .epoch = epoch,
+                                      .flags = FL_FINDING_BRIEF});
+        return 0;
+    }
+    GArray *issues = issues_new();
     /* Behind a wholly dead layer every later ReLU layer sees a constant input and is dead
      * too: name the first one, and the rest as its consequence. */
     int first_whole = -1;
@@ -289,7 +324,21 @@ static int dead_relu_observe(void *state, const void *opts_, const fl_probes *p,
     return 0;
 }
 
+static int dead_relu_observe(void *state, const void *opts, const fl_probes *p,
+                             fl_report_fn report, void *ctx)
+{
+    (void)state;
+    return dead_relu_judge(opts, p, report, ctx, true);
+}
+
+static int dead_relu_describe(void *state, const void *opts, const fl_probes *p,
+                              fl_report_fn report, void *ctx)
+{
+    (void)state;
+    return dead_relu_judge(opts, p, report, ctx, false);
+}
+
 FL_DETECTOR_PLUGIN("dead_relu", "most ReLU units of a layer output the same value for every input",
                    dead_relu_params, dead_relu_opts, .flags = FL_DETECTS_CAUSE,
                    .priority = PRIORITY_DEAD_RELU, .preflight = dead_relu_preflight,
-                   .observe = dead_relu_observe);
+                   .observe = dead_relu_observe, .describe = dead_relu_describe);

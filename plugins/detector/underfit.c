@@ -294,8 +294,11 @@ static bool underfit_steady(const fl_probes *p, int window, double min_delta)
     return average >= 0.5 * min_delta && recent >= 0.5 * average;
 }
 
-static int underfit_observe(void *state, const void *opts_, const fl_probes *p,
-                            fl_report_fn report, void *ctx)
+/* observe() reports the warning brief (its level and epoch: the tests above decide it),
+ * describe() the same in full: its sentences, fixes and measures cost more than the tests
+ * and a plateau stands for many epochs. */
+static int underfit_judge(void *state, const void *opts_, const fl_probes *p,
+                          fl_report_fn report, void *ctx, bool brief)
 {
     const underfit_opts *o = opts_;
     int start = MAX(o->min_epochs, (int)ceil(o->min_fraction * p->max_epochs));
@@ -318,6 +321,14 @@ static int underfit_observe(void *state, const void *opts_, const fl_probes *p,
     double nn = o->nn_floor ? underfit_once(state, UNDERFIT_NN, underfit_nn_accuracy, p) : NAN;
     if (isfinite(nn) && underfit_probe_accuracy(p) >= nn)
         return 0;
+    int since = (int)p->n_epochs - o->patience;
+    if (brief) {
+        report(ctx, &(fl_finding){.size = sizeof(fl_finding),
+                                  .level = FL_LEVEL_WARNING,
+                                  .epoch = since,
+                                  .flags = FL_FINDING_BRIEF});
+        return 0;
+    }
     char *flat = loss_note(p, o->patience, o->min_delta);
     /* Clearly above the baseline the model has not even learned the mean, which its
      * output bias alone can: capacity is not what limits it.  At the baseline itself it
@@ -347,7 +358,6 @@ static int underfit_observe(void *state, const void *opts_, const fl_probes *p,
                                       "look at the causes listed before this one (learning "
                                       "rate, updates, initialization)")
                            : underfit_advice(p, &fixes);
-    int since = (int)p->n_epochs - o->patience;
     fl_finding f = {.size = sizeof f,
                     .level = FL_LEVEL_WARNING,
                     .epoch = since,
@@ -380,7 +390,20 @@ static int underfit_observe(void *state, const void *opts_, const fl_probes *p,
     return 0;
 }
 
+static int underfit_observe(void *state, const void *opts, const fl_probes *p,
+                            fl_report_fn report, void *ctx)
+{
+    return underfit_judge(state, opts, p, report, ctx, true);
+}
+
+static int underfit_describe(void *state, const void *opts, const fl_probes *p,
+                             fl_report_fn report, void *ctx)
+{
+    return underfit_judge(state, opts, p, report, ctx, false);
+}
+
 FL_DETECTOR_PLUGIN("underfit", "the loss plateaus far above the loss of predicting the mean",
                    underfit_params, underfit_opts, .flags = FL_DETECTS_CAUSE,
                    .priority = PRIORITY_UNDERFIT, .create = underfit_create,
-                   .observe = underfit_observe, .destroy = underfit_destroy);
+                   .observe = underfit_observe, .destroy = underfit_destroy,
+                   .describe = underfit_describe);
