@@ -36,7 +36,21 @@ static int adam_step(const fl_host *host, const void *opts, float *w, const floa
     (void)host;
     const adam_opts *o = opts;
     const double b1 = o->beta1, b2 = o->beta2, eps = o->epsilon;
-    const double lr_t = lr * sqrt(1.0 - pow(b2, (double)t)) / (1.0 - pow(b1, (double)t));
+    /* The bias correction of step t, kept from the call before: the runs of a pack step
+     * one after another with the same t and betas, and its two pow() calls were a third
+     * of a small network's step.  Per thread, so concurrent callers never share it. */
+    static _Thread_local struct {
+        double b1, b2, root, denominator;
+        int64_t t;
+    } last; /* t = 0 never matches: steps count from 1 */
+    if (last.t != t || last.b1 != b1 || last.b2 != b2) {
+        last.b1 = b1;
+        last.b2 = b2;
+        last.t = t;
+        last.root = sqrt(1.0 - pow(b2, (double)t));
+        last.denominator = 1.0 - pow(b1, (double)t);
+    }
+    const double lr_t = lr * last.root / last.denominator;
     float *m = state, *v = state + n;
     for (size_t i = 0; i < n; i++) {
         double g = dw[i];
