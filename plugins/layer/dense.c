@@ -560,6 +560,28 @@ out:
     return rc;
 }
 
+/* db[o] = the sum of dz[r][o] over the rows, added row after row from zero.  Eight
+ * columns at a time in registers: summed in db itself, each row's add waited on the
+ * store of the one before (a tenth of a small network's backward). */
+static void dense_bias_grad(float *restrict db, const float *restrict dz, size_t rows,
+                            size_t n)
+{
+    size_t o = 0;
+    for (; o + 8 <= n; o += 8) {
+        float acc[8] = {0};
+        for (size_t r = 0; r < rows; r++)
+            for (size_t j = 0; j < 8; j++)
+                acc[j] += dz[r * n + o + j];
+        memcpy(db + o, acc, sizeof acc);
+    }
+    for (; o < n; o++) {
+        float acc = 0;
+        for (size_t r = 0; r < rows; r++)
+            acc += dz[r * n + o];
+        db[o] = acc;
+    }
+}
+
 static int dense_backward(void *state, const fl_pass *pass, float *dx, const float *dy,
                           const float *y, const float *x)
 {
@@ -649,18 +671,10 @@ static int dense_backward(void *state, const fl_pass *pass, float *dx, const flo
         size_t nw = d->n_out * d->n_in;
         memcpy(d->dw + r * d->w_stride, d->dw_pack + r * nw, nw * sizeof(float));
     }
-    /* db: the sum of dz over each run's batch, row by row (the core's db never aliases
-     * dz). */
-    for (size_t run = 0; d->db && run < runs; run++) {
-        float *restrict db = d->db + run * d->b_stride;
-        const float *restrict rows = diff_buf + run * batch * d->n_out;
-        memset(db, 0, d->n_out * sizeof(float));
-        for (size_t r = 0; r < batch; r++) {
-            const float *restrict row = rows + r * d->n_out;
-            for (size_t o = 0; o < d->n_out; o++)
-                db[o] += row[o];
-        }
-    }
+    /* db: the sum of dz over each run's batch (the core's db never aliases dz). */
+    for (size_t run = 0; d->db && run < runs; run++)
+        dense_bias_grad(d->db + run * d->b_stride, diff_buf + run * batch * d->n_out, batch,
+                        d->n_out);
 out:
     return rc;
 }
