@@ -1176,7 +1176,22 @@ static void write_ref_group(GString *out, const char *key, const fl_ref *ref, co
     g_string_append_printf(out, "%*s};\n", indent, "");
 }
 
+void experiment_write_top(const experiment *e, GString *out)
+{
+    /* data_dir is written out (absolute) so relative data paths still resolve from the
+     * resolved file wherever it is read. */
+    top_opts top = e->top;
+    top.data_dir = e->base_dir;
+    params_write_text(&top_table, &top, out, 0);
+}
+
 char *experiment_to_text(const experiment *e, GPtrArray *axes)
+{
+    return experiment_to_text_at(e, axes, NULL, NULL);
+}
+
+char *experiment_to_text_at(const experiment *e, GPtrArray *axes, gsize *top_start,
+                            gsize *top_end)
 {
     GString *out = g_string_new(NULL);
     g_string_append_printf(out, RESOLVED_HEADER PACKAGE_VERSION " from %s\n", e->path);
@@ -1184,11 +1199,11 @@ char *experiment_to_text(const experiment *e, GPtrArray *axes)
     /* The experiment's own file only (a run's file is about training): what it is for. */
     if (axes)
         about_write(out, e->about);
-    /* data_dir is written out (absolute) so relative data paths still resolve from the
-     * resolved file wherever it is read. */
-    top_opts top = e->top;
-    top.data_dir = e->base_dir;
-    params_write_text(&top_table, &top, out, 0);
+    if (top_start)
+        *top_start = out->len;
+    experiment_write_top(e, out);
+    if (top_end)
+        *top_end = out->len;
 
     GString *common = g_string_new(NULL);
     params_write_text_late(&dataset_table, &e->data, common, 2, dataset_late_keys);

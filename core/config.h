@@ -117,6 +117,12 @@ experiment *experiment_resolve(experiment_file *f, GPtrArray *overrides, registr
 /* The resolved experiment as an experiment file, every default written out.  With
  * `axes` the grid is written too (experiment.cfg); without, it is one grid point. */
 char *experiment_to_text(const experiment *e, GPtrArray *axes);
+/* The same, and where in it the top-level settings (name, seed, ...) start and end:
+ * the runs of one grid point differ only there. */
+char *experiment_to_text_at(const experiment *e, GPtrArray *axes, gsize *top_start,
+                            gsize *top_end);
+/* Those top-level settings alone, as experiment_to_text writes them. */
+void experiment_write_top(const experiment *e, GString *out);
 
 /* The model's total output width, i.e. target columns it needs, or 0 before building. */
 
