@@ -567,6 +567,73 @@ static void test_oscillation_quiet(void)
     g_assert_cmpint(pfx_level(q, "oscillation", noise), ==, FL_LEVEL_WARNING);
 }
 
+/* A three-class cce stream (baseline ln 3): epochs 1-10 learning with the last layer's
+ * gradient norm 0.5, then n epochs at `loss` with gradient norm `late`; every probe row
+ * predicts its class with probability 1 and the others 0 (pinned), or 0.9 and 0.05. */
+static pfx *frozen_stream(double loss, double late, gboolean pinned, int n)
+{
+    pfx *f = pfx_new(3, 2, 2, 30);
+    pfx_set_loss(f, "cce");
+    fl_probes *p = pfx_probes(f);
+    p->n_classes = 3;
+    p->baseline_loss = log(3.0);
+    pfx_data a = pfx_arrays(f);
+    for (size_t c = 0; c < 3; c++)
+        a.class_fraction[c] = 1.0 / 3.0;
+    for (size_t r = 0; r < 30; r++)
+        for (size_t o = 0; o < 3; o++) {
+            a.probe_y[r * 3 + o] = r % 3 == o ? 1.0f : 0.0f;
+            a.probe_pred[r * 3 + o] = r % 3 == o ? (pinned ? 1.0f : 0.9f) : (pinned ? 0 : 0.05f);
+        }
+    pfx_push(f);
+    for (int k = 1; k <= 10 + n; k++) {
+        pfx_epoch e = pfx_push_loss(f, k <= 10 ? 1.5 - 0.03 * k : loss);
+        e.layers[1].grad_norm = k <= 10 ? 0.5 : late;
+        e.e->accuracy = 0.9;
+    }
+    return f;
+}
+
+/* Steps too large that end with the output pinned at 0 and 1 and the gradient gone: a
+ * warning since the gradient fell, with the rate's fix. */
+static void test_oscillation_frozen(void)
+{
+    g_autoptr(pfx) f = frozen_stream(1.06, 1e-4, TRUE, 15);
+    g_autoptr(detect_set) d = pfx_run_one(f, "oscillation", NULL);
+    const finding_rec *r = pfx_finding(d, "oscillation");
+    pfx_check(r, FL_LEVEL_WARNING, 11);
+    pfx_assert_has(r->evidence, "100% of the probe rows get probabilities of exactly 0 or 1");
+    pfx_assert_has(r->evidence, "fell from 0.5 at epoch 1 to 0.0001 (0.02% of it) since epoch 11");
+    g_autofree char *fit = g_strdup_printf("stays at 1.06, %.0f%% of the loss of predicting",
+                                           100 * 1.06 / log(3.0));
+    pfx_assert_has(r->evidence, fit);
+    pfx_assert_has(r->cause, "exactly 0 and 1");
+    const char *const lower[] = {"optimizer.lr=0.0001", NULL};
+    g_assert_true(pfx_has_fix(r, lower));
+}
+
+/* Not frozen: a fitted classifier pinned with a small loss, a gradient that did not fall,
+ * outputs that are not pinned, or a regression. */
+static void test_oscillation_frozen_quiet(void)
+{
+    g_autoptr(pfx) fitted = frozen_stream(0.05, 1e-4, TRUE, 15);
+    g_assert_cmpint(pfx_level(fitted, "oscillation", NULL), ==, 0);
+    g_autoptr(pfx) flowing = frozen_stream(1.06, 0.1, TRUE, 15);
+    g_assert_cmpint(pfx_level(flowing, "oscillation", NULL), ==, 0);
+    g_autoptr(pfx) soft = frozen_stream(1.06, 1e-4, FALSE, 15);
+    g_assert_cmpint(pfx_level(soft, "oscillation", NULL), ==, 0);
+    const char *const share[] = {"freeze_share=1", NULL};
+    g_assert_cmpint(pfx_level(soft, "oscillation", share), ==, 0);
+    g_autoptr(pfx) regression = frozen_stream(1.06, 1e-4, TRUE, 15);
+    pfx_set_loss(regression, "mse");
+    g_assert_cmpint(pfx_level(regression, "oscillation", NULL), ==, 0);
+    /* The thresholds are the options': a fit of 96% is frozen at freeze_fit 0.9, not 1. */
+    g_autoptr(pfx) g = frozen_stream(1.06, 1e-4, TRUE, 15);
+    const char *const fit9[] = {"freeze_fit=0.9", NULL}, *const fit1[] = {"freeze_fit=1", NULL};
+    g_assert_cmpint(pfx_level(g, "oscillation", fit9), ==, FL_LEVEL_WARNING);
+    g_assert_cmpint(pfx_level(g, "oscillation", fit1), ==, 0);
+}
+
 void test_detect_dynamics_add(void)
 {
     pfx_add_detector_tests("/detect/dynamics", detectors, G_N_ELEMENTS(detectors));
@@ -588,4 +655,6 @@ void test_detect_dynamics_add(void)
     g_test_add_func("/detect/dynamics/vanishing_gradient/quiet", test_vanishing_gradient_quiet);
     g_test_add_func("/detect/dynamics/oscillation/collapse", test_oscillation_collapse);
     g_test_add_func("/detect/dynamics/oscillation/quiet", test_oscillation_quiet);
+    g_test_add_func("/detect/dynamics/oscillation/frozen", test_oscillation_frozen);
+    g_test_add_func("/detect/dynamics/oscillation/frozen-quiet", test_oscillation_frozen_quiet);
 }

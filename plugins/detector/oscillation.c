@@ -5,7 +5,8 @@
  * window with at least min_changes reversals whose loss ends no lower than it started
  * (by min_delta) is a warning.  Two such windows in a row with the loss never falling
  * below `stay` times the untrained network's loss is a collapse: the run is bouncing
- * instead of learning. */
+ * instead of learning.  The jumping may also end with the output pinned at probabilities
+ * of 0 and 1 and the gradient gone (oscillation_frozen): a warning with the same cause. */
 #include "evidence.h"
 #include "priorities.h"
 
@@ -18,6 +19,9 @@ typedef struct oscillation_opts {
     int min_changes;
     double min_delta;
     double stay;
+    double freeze_share;
+    double freeze_drop;
+    double freeze_fit;
 } oscillation_opts;
 
 /* window 10, rel_jump 0.1, min_changes 4, min_delta 0.01, stay 0.9: our own.
@@ -45,6 +49,15 @@ static const fl_param oscillation_params[] = {
     {"stay", FL_PARAM_FLOAT, "0.9", "(0, inf)", NULL,
      "collapse only while the loss stays above this fraction of the epoch-0 loss",
      offsetof(oscillation_opts, stay)},
+    {"freeze_share", FL_PARAM_FLOAT, "0.5", "(0, 1]", NULL,
+     "frozen: at least this share of the probe rows get probabilities of exactly 0 or 1",
+     offsetof(oscillation_opts, freeze_share)},
+    {"freeze_drop", FL_PARAM_FLOAT, "0.01", "(0, 1)", NULL,
+     "frozen: the last weighted layer's gradient norm at most this fraction of its peak",
+     offsetof(oscillation_opts, freeze_drop)},
+    {"freeze_fit", FL_PARAM_FLOAT, "0.5", "(0, inf)", NULL,
+     "frozen: the data loss at least this fraction of the loss of predicting the class prior",
+     offsetof(oscillation_opts, freeze_fit)},
     FL_PARAM_END};
 
 typedef struct oscillation_window {
@@ -84,6 +97,128 @@ static bool oscillation_window_test(const oscillation_opts *op, const fl_probes 
     return w->changes >= op->min_changes && !settling;
 }
 
+/* A probability at float's ends: a softmax or sigmoid whose input is some 14 or more
+ * beyond the rest gives exactly 0 or 1 in single precision. */
+#define OSCILLATION_PINNED 1e-6
+
+typedef struct oscillation_freeze {
+    double share;            /* probe rows whose every output is pinned at 0 or 1 */
+    size_t layer;            /* the last layer with weights */
+    double peak, now, fit;   /* its gradient norm at its peak and now; fit ratio now */
+    size_t peak_at, since;   /* epochs: the peak, the first one below freeze_drop of it */
+} oscillation_freeze;
+
+/* Steps too large can also end the jumping another way: the weights grow until a
+ * probability output sits at exactly 0 or 1 for most inputs.  The loss is clipped there,
+ * so a confidently wrong row costs its most and passes no gradient: training stops with
+ * the loss near that of guessing although most rows are classed right (AUTOTRAINER's
+ * oscillating-loss demo, SGD with momentum at batch size 1, ends so in every seed).  A
+ * classifier that fits saturates with a loss near 0, not near the class prior's. */
+static bool oscillation_frozen(const oscillation_opts *op, const fl_probes *p,
+                               oscillation_freeze *z)
+{
+    size_t n = p->n_epochs, no = p->n_outputs;
+    *z = (oscillation_freeze){0};
+    if (!(p->loss_flags & FL_LOSS_CLASSIFICATION) || !p->n_probe || !p->probe_pred || !no ||
+        !fl_loss_plateau(p, op->window, op->min_delta))
+        return false;
+    z->fit = fl_fit_ratio(p, fl_probes_now(p));
+    if (!(z->fit >= op->freeze_fit))
+        return false;
+    bool weighted = false;
+    for (size_t k = 0; k < p->n_layers; k++)
+        if (fl_probes_layer(p, k)->has_weights) {
+            z->layer = k;
+            weighted = true;
+        }
+    if (!weighted)
+        return false;
+    for (size_t e = 1; e <= n; e++) {
+        double g = fl_epoch_layer(fl_probes_epoch(p, e), z->layer)->grad_norm;
+        if (isfinite(g) && g > z->peak) {
+            z->peak = g;
+            z->peak_at = e;
+        }
+    }
+    z->now = fl_epoch_layer(fl_probes_now(p), z->layer)->grad_norm;
+    if (!(z->peak > 0) || !(z->now <= op->freeze_drop * z->peak))
+        return false;
+    z->since = n;
+    while (z->since > z->peak_at + 1 &&
+           fl_epoch_layer(fl_probes_epoch(p, z->since - 1), z->layer)->grad_norm <=
+               op->freeze_drop * z->peak)
+        z->since--;
+    size_t pinned = 0;
+    for (size_t r = 0; r < p->n_probe; r++) {
+        bool all = true;
+        for (size_t o = 0; o < no && all; o++) {
+            float v = p->probe_pred[r * no + o];
+            all = (v >= 0 && v <= OSCILLATION_PINNED) || (v <= 1 && v >= 1 - OSCILLATION_PINNED);
+        }
+        pinned += all;
+    }
+    z->share = (double)pinned / (double)p->n_probe;
+    return z->share >= op->freeze_share;
+}
+
+/* The fixes of steps too large: a smaller rate, and a larger batch unless it already
+ * spans the data; the advice says the same in words. */
+static void oscillation_fixes(const fl_probes *p, fl_fix_set *fixes, GString *advice)
+{
+    if (isfinite(p->base_lr) && p->base_lr > 0)
+        g_string_append_printf(advice, "lower optimizer.lr from %.3g (try %.3g)", p->base_lr,
+                               p->base_lr / 10);
+    else
+        g_string_append(advice, "lower the learning rate");
+    fixes_lr_lower(fixes, p, "smaller steps settle");
+    /* A larger batch averages out the step noise. */
+    if (p->batch && p->batch < p->n_train) {
+        size_t bigger = p->batch * 4 < p->n_train ? p->batch * 4 : p->n_train;
+        g_string_append_printf(advice, ", or raise train.batch from %zu (try %zu)", p->batch,
+                               bigger);
+        fl_fixes_add(fixes, "a larger batch averages out the step noise", "train.batch=%zu",
+                     bigger);
+    }
+}
+
+static void oscillation_report_frozen(const fl_probes *p, const oscillation_freeze *z,
+                                      fl_report_fn report, void *ctx)
+{
+    const fl_layer_desc *l = fl_probes_layer(p, z->layer);
+    const fl_epoch_probe *now = fl_probes_now(p);
+    g_autofree char *evidence = g_strdup_printf(
+        "%.0f%% of the probe rows get probabilities of exactly 0 or 1; the gradient norm of %s "
+        "fell from %.3g at epoch %zu to %.3g (%.2g%% of it) since epoch %zu; the training "
+        "data loss stays at %.3g, %.0f%% of the loss of predicting the class prior (%.3g), "
+        "with %.0f%% of the training rows classed right",
+        100 * z->share, l->name, z->peak, z->peak_at, z->now, 100 * z->now / z->peak, z->since,
+        fl_data_loss(now), 100 * z->fit, p->baseline_loss, 100 * now->accuracy);
+    fl_measure_set m = {0};
+    fl_measures_add(&m, z->share, "pinned_rows");
+    fl_measures_add(&m, z->peak, "%s_grad_peak", l->name);
+    fl_measures_add(&m, (double)z->peak_at, "%s_grad_peak_epoch", l->name);
+    fl_measures_add(&m, z->now, "%s_grad_norm", l->name);
+    fl_measures_add(&m, fl_data_loss(now), "loss");
+    fl_measures_add(&m, p->baseline_loss, "baseline_loss");
+    fl_measures_add(&m, z->fit, "fit");
+    fl_measures_add(&m, now->accuracy, "accuracy");
+    GString *advice = g_string_new(NULL);
+    fl_fix_set fixes = {0};
+    oscillation_fixes(p, &fixes, advice);
+    fl_finding f = {.size = sizeof f,
+                    .level = FL_LEVEL_WARNING,
+                    .epoch = (int)z->since,
+                    .evidence = evidence,
+                    .cause = "the steps are too large: they pushed the output to probabilities "
+                             "of exactly 0 and 1, where the clipped loss passes no gradient, "
+                             "and training stopped with confidently wrong answers",
+                    .advice = advice->str};
+    fl_finding_fixes(&f, &fixes);
+    fl_finding_measures(&f, &m);
+    report(ctx, &f);
+    g_string_free(advice, TRUE);
+}
+
 static int oscillation_observe(void *state, const void *opts, const fl_probes *p,
                                fl_report_fn report, void *ctx)
 {
@@ -91,8 +226,14 @@ static int oscillation_observe(void *state, const void *opts, const fl_probes *p
     const oscillation_opts *op = opts;
     size_t n = p->n_epochs, W = (size_t)op->window;
     oscillation_window now, before, first;
-    if (n < W + 1 || !oscillation_window_test(op, p, n, &now))
+    if (n < W + 1)
         return 0;
+    if (!oscillation_window_test(op, p, n, &now)) {
+        oscillation_freeze z;
+        if (oscillation_frozen(op, p, &z))
+            oscillation_report_frozen(p, &z, report, ctx);
+        return 0;
+    }
     /* Since: the first jump of the earliest window of the unbroken run of oscillating
      * windows that ends now. */
     size_t end = n;
@@ -135,21 +276,8 @@ static int oscillation_observe(void *state, const void *opts, const fl_probes *p
         fl_measures_add(&m, before.changes, "reversals_prev");
     }
     GString *advice = g_string_new(NULL);
-    if (isfinite(p->base_lr) && p->base_lr > 0)
-        g_string_append_printf(advice, "lower optimizer.lr from %.3g (try %.3g)", p->base_lr,
-                               p->base_lr / 10);
-    else
-        g_string_append(advice, "lower the learning rate");
-    /* A larger batch averages out the step noise, unless it already spans the data. */
     fl_fix_set fixes = {0};
-    fixes_lr_lower(&fixes, p, "smaller steps settle");
-    if (p->batch && p->batch < p->n_train) {
-        size_t bigger = p->batch * 4 < p->n_train ? p->batch * 4 : p->n_train;
-        g_string_append_printf(advice, ", or raise train.batch from %zu (try %zu)", p->batch,
-                               bigger);
-        fl_fixes_add(&fixes, "a larger batch averages out the step noise", "train.batch=%zu",
-                     bigger);
-    }
+    oscillation_fixes(p, &fixes, advice);
     fl_finding f = {.size = sizeof f,
                     .level = level,
                     .epoch = (int)since,
