@@ -714,8 +714,22 @@ static void test_output_activation_classification(void)
     out->activation.kind = FL_ACT_RELU;
     r = output_run(f, &ds);
     g_assert_nonnull(r);
+    g_assert_cmpint(r->level, ==, FL_LEVEL_WARNING);
     pfx_assert_has(r->evidence, "l1 has a relu output under cce");
     detect_free(ds);
+    /* The untrained network's loss already NaN (rows of zeros summed to 0): a collapse,
+     * the output's and not the rate's. */
+    fl_epoch_probe *e0 = (fl_epoch_probe *)fl_probes_epoch(pfx_probes(f), 0);
+    double loss0 = e0->loss;
+    e0->loss = NAN;
+    r = output_run(f, &ds);
+    g_assert_nonnull(r);
+    g_assert_cmpint(r->level, ==, FL_LEVEL_COLLAPSED);
+    pfx_assert_has(r->evidence, "relu output under cce, and the untrained network's loss is "
+                                "already nan");
+    g_assert_true(pfx_has_fix(r, (const char *const[]){"model.l1.activation=softmax", NULL}));
+    detect_free(ds);
+    e0->loss = loss0;
 
     /* bce on one-hot targets: the pair that suits them is softmax and cce. */
     out->activation.kind = FL_ACT_LINEAR;

@@ -5,7 +5,8 @@
  * Collapsed where the mismatch makes the targets unreachable whatever training does: a
  * softmax over one unit is always 1.0, and so is any one unit under a one-class-per-row loss
  * (cce divides each row by its sum); a relu/softplus output when every target of a column
- * is negative; a sigmoid (tanh) output when every target lies outside [0, 1] ([-1, 1]).
+ * is negative; a sigmoid (tanh) output when every target lies outside [0, 1] ([-1, 1]);
+ * an output that can reach 0 under cce when the untrained network's loss is already NaN.
  * Warnings where part of the targets is out of reach or the activation fights the loss:
  * some targets below a relu/softplus output's 0 or outside a sigmoid/tanh range, a softmax
  * on a regression loss, a relu output at all on regression if relu_output is set (once its
@@ -239,10 +240,20 @@ static void output_activation_classification(const fl_probes *p, const fl_layer_
      * since cce divides each row by its sum and a positive output is never clipped to 0;
      * healthy twins of the failure suite with it learn in every seed.  Only outputs that
      * reach 0 or below (linear, relu, tanh, ...) fight cce. */
+    /* Where the untrained network's loss is already NaN or infinite, the rows whose
+     * outputs are all 0 have summed to 0 (measured: a relu output under cce, NaN in 4 of 5
+     * seeds before the first step): nothing can train, a collapse that is this output's,
+     * not the learning rate's. */
+    double loss0 = p->history ? fl_probes_epoch(p, 0)->loss : NAN;
+    bool broken = p->history && !isfinite(loss0);
     if (one_hot && l->activation.kind != FL_ACT_SOFTMAX &&
         l->activation.kind != FL_ACT_SIGMOID && l->activation.kind != FL_ACT_SOFTPLUS)
-        issue_add(issues, FL_LEVEL_WARNING, 0,
-                          g_strdup_printf("%s has a %s output under %s", l->name, act, loss),
+        issue_add(issues, broken ? FL_LEVEL_COLLAPSED : FL_LEVEL_WARNING, 0,
+                          broken ? g_strdup_printf("%s has a %s output under %s, and the "
+                                                   "untrained network's loss is already %g",
+                                                   l->name, act, loss, loss0)
+                                 : g_strdup_printf("%s has a %s output under %s", l->name, act,
+                                                   loss),
                           g_strdup_printf("%s expects class probabilities: %s's %s outputs "
                                           "are normalized by their sum, and where they are <= "
                                           "0 they are clipped and pass no gradient",
