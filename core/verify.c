@@ -201,7 +201,9 @@ static void evaluate(verify_trial *t, GPtrArray *recs)
 /* ---------------------------------------------------------------- candidates */
 
 typedef struct candidate {
-    char *cause;
+    char *cause;  /* the detector credited: the first that proposed it, a cause before a
+                     symptom */
+    gboolean by_cause; /* that detector names causes (FL_DETECTS_CAUSE) */
     GStrv edits;
     char *reason;
     char *key;    /* the edits sorted and joined: one candidate per distinct set */
@@ -374,6 +376,15 @@ static GPtrArray *cell_candidates(GPtrArray *recs, verdict_kind worst, char **da
                 } else {
                     c->level = MAX(c->level, (int)fr->level);
                     c->position = MIN(c->position, pos);
+                }
+                /* A symptom's detector proposes the fix of what it sees (scaled targets
+                 * for a flat output); when a cause's detector proposes it too, the fix is
+                 * that cause's (pow4-unscaled's standardized targets: unscaled_input's,
+                 * not constant_output's). */
+                if (!c->by_cause && (fr->flags & FL_DETECTS_CAUSE)) {
+                    g_free(c->cause);
+                    c->cause = g_strdup(fr->detector);
+                    c->by_cause = TRUE;
                 }
                 g_hash_table_add(c->runs, GUINT_TO_POINTER(r + 1));
                 if (g_hash_table_add(seen, key))

@@ -117,6 +117,33 @@ static void test_unscaled_input(void)
     d.input_absmax[1] = 3;
     d.input_std[1] = 0;
     pfx_assert_silent(f, "unscaled_input", NULL);
+
+    /* Targets far from unit scale with inputs in range (raw or normalized): the targets
+     * alone, fixed by scaling them. */
+    d.target_std[0] = 3e6;
+    d.target_max[0] = 1e7;
+    for (int normalized = 0; normalized < 2; normalized++) {
+        pfx_probes(f)->normalize = normalized ? FL_NORMALIZE_STANDARD : FL_NORMALIZE_NONE;
+        r = pfx_run_find(f, "unscaled_input", NULL, &ds);
+        g_assert_nonnull(r);
+        g_assert_cmpint(r->level, ==, FL_LEVEL_WARNING);
+        pfx_assert_has(r->evidence, pfx_fmt("target y0 reaches %.3g (std %.3g); "
+                                            "dataset.normalize_targets = \"none\"",
+                                            1e7, 3e6));
+        pfx_assert_lacks(r->evidence, "|x");
+        pfx_assert_has(r->cause, pfx_fmt("targets are not normalized and reach %.3g", 1e7));
+        pfx_assert_has(r->advice, "set dataset.normalize_targets = \"standard\"");
+        g_assert_true(g_strv_equal(pfx_fix_at(r, 0), (const char *const[]){
+                                       "dataset.normalize_targets=standard", NULL}));
+        pfx_assert_lacks(r->advice, "dataset.normalize =");
+        detect_free(ds);
+    }
+    /* A classification's 0/1 targets, or targets within 100: nothing to scale. */
+    d.target_max[0] = 100;
+    pfx_assert_silent(f, "unscaled_input", NULL);
+    d.target_std[0] = 1.0;
+    d.target_max[0] = 2.5;
+    pfx_probes(f)->normalize = FL_NORMALIZE_NONE;
 }
 
 /* ---------------------------------------------------------------- constant_target */

@@ -1,9 +1,9 @@
 /* unscaled_input.c — the `unscaled_input` detector: raw input features whose scales differ
- * by orders of magnitude.
+ * by orders of magnitude, and regression targets far from unit scale.
  *
- * Pre-flight only, and only when dataset.normalize is "none" (the statistics are of the
- * raw inputs).  With unnormalized inputs the first layer's pre-activations and gradients
- * are dominated by the largest features: a learning rate small enough for them barely moves
+ * Pre-flight only; the inputs only when dataset.normalize is "none" (the statistics are of
+ * the raw inputs), the targets only when dataset.normalize_targets is.  With unnormalized
+ * inputs the first layer's pre-activations and gradients are dominated by the largest features: a learning rate small enough for them barely moves
  * the weights of the small ones, and a large raw magnitude saturates or kills units from
  * the first step (LeCun et al., "Efficient BackProp", 1998, section 4.3: normalize inputs).
  * No published tool gives a number for "too different"; ours is three orders of magnitude
@@ -43,10 +43,10 @@ static int unscaled_input_preflight(void *state, const void *opts_, const fl_pro
 {
     (void)state;
     const unscaled_input_opts *o = opts_;
-    if (p->normalize != FL_NORMALIZE_NONE || p->n_in == 0 || !p->input_std)
-        return 0;
+    /* The inputs are judged raw only; the targets whatever the inputs. */
+    bool raw = p->normalize == FL_NORMALIZE_NONE && p->n_in && p->input_std;
     size_t lo = p->n_in, hi = p->n_in;
-    for (size_t i = 0; i < p->n_in; i++) {
+    for (size_t i = 0; raw && i < p->n_in; i++) {
         double s = p->input_std[i];
         if (!isfinite(s) || s <= 0)
             continue;
@@ -72,7 +72,7 @@ static int unscaled_input_preflight(void *state, const void *opts_, const fl_pro
     }
     size_t n_big = 0;
     double biggest = 0;
-    for (size_t i = 0; p->input_absmax && i < p->n_in; i++) {
+    for (size_t i = 0; raw && p->input_absmax && i < p->n_in; i++) {
         if (!(p->input_absmax[i] > o->max_abs))
             continue;
         biggest = MAX(biggest, p->input_absmax[i]);
@@ -94,16 +94,19 @@ static int unscaled_input_preflight(void *state, const void *opts_, const fl_pro
         fl_measures_add(&m, biggest, "max_abs");
         fl_measures_add(&m, (double)n_big, "large_columns");
     }
-    /* Regression targets far from unit scale too: the output layer must grow weights of
-     * that size from a unit-scale start, and the squared error of its first steps is of the
-     * targets' size squared.  Scaling the inputs alone leaves that (measured on the suite's
-     * pow4-unscaled: inputs standardized, still collapsed in 5 of 5 seeds; targets
-     * standardized too, healthy in 5 of 5). */
+    /* Regression targets far from unit scale, with raw inputs or alone: the output layer
+     * must grow weights of that size from a unit-scale start, and the squared error of its
+     * first steps is of the targets' size squared.  Scaling the inputs alone leaves that
+     * (measured on the suite's pow4-unscaled, inputs within 100 and targets up to 1e8:
+     * inputs standardized, still collapsed in 5 of 5 seeds; targets standardized too,
+     * healthy in 5 of 5). */
+    bool inputs = evidence->len > 0;
     size_t target_at = 0;
-    double target_big = evidence->len ? targets_unscaled(p, &target_at) : 0;
+    double target_big = targets_unscaled(p, &target_at);
     if (target_big > 0) {
-        g_string_append_printf(evidence, "; target %s reaches %.3g (std %.3g)",
-                               fl_output_name(p, target_at, a, sizeof a), target_big,
+        g_string_append_printf(evidence, "%starget %s reaches %.3g (std %.3g)",
+                               inputs ? "; " : "", fl_output_name(p, target_at, a, sizeof a),
+                               target_big,
                                p->target_std && isfinite(p->target_std[target_at])
                                    ? p->target_std[target_at]
                                    : NAN);
@@ -112,9 +115,15 @@ static int unscaled_input_preflight(void *state, const void *opts_, const fl_pro
             fl_measures_add(&m, p->target_std[target_at], "target_std");
     }
     if (evidence->len) {
-        g_string_append(evidence, "; dataset.normalize = \"none\"");
+        g_string_append(evidence, inputs ? "; dataset.normalize = \"none\""
+                                         : "; dataset.normalize_targets = \"none\"");
         char *cause =
-            ratio >= o->ratio
+            !inputs ? g_strdup_printf("the regression targets are not normalized and reach "
+                                      "%.3g in magnitude: the output layer must grow weights "
+                                      "of that size from a unit-scale start, and the squared "
+                                      "error of its first steps is of their size squared",
+                                      target_big)
+            : ratio >= o->ratio
                 ? g_strdup_printf("the inputs are not normalized and their scales differ "
                                   "%.3g-fold (%.1f orders of magnitude): the large features "
                                   "dominate the first layer and no single learning rate suits "
@@ -125,18 +134,23 @@ static int unscaled_input_preflight(void *state, const void *opts_, const fl_pro
                                   "saturating or killing its units",
                                   biggest);
         fl_fix_set fixes = {0};
-        if (target_big > 0) {
+        if (target_big > 0 && inputs) {
             fl_fixes_add(&fixes, "inputs and targets of unit scale", "dataset.normalize=standard");
             fl_fixes_also(&fixes, "dataset.normalize_targets=standard");
+        } else if (target_big > 0) {
+            fl_fixes_add(&fixes, "targets of unit scale", "dataset.normalize_targets=standard");
         }
-        fl_fixes_add(&fixes, "inputs of one, unit scale", "dataset.normalize=standard");
-        fl_fixes_add(&fixes, "inputs of one, unit scale", "dataset.normalize=minmax");
+        if (inputs) {
+            fl_fixes_add(&fixes, "inputs of one, unit scale", "dataset.normalize=standard");
+            fl_fixes_add(&fixes, "inputs of one, unit scale", "dataset.normalize=minmax");
+        }
         fl_finding f = {.size = sizeof f,
                         .level = FL_LEVEL_WARNING,
                         .epoch = 0,
                         .evidence = evidence->str,
                         .cause = cause,
-                        .advice = target_big > 0
+                        .advice = !inputs ? "set dataset.normalize_targets = \"standard\""
+                                  : target_big > 0
                                       ? "set dataset.normalize = \"standard\" and "
                                         "dataset.normalize_targets = \"standard\""
                                       : "set dataset.normalize = \"standard\""};
