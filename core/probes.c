@@ -400,6 +400,36 @@ void probes_add_step(probe_book *b)
  * every units-th value of a sample (channels last): a conv filter at every position.
  * Saturation is NaN for an activation without flat ends.  lo/hi (units floats each)
  * receive each unit's range. */
+/* The range of v[0], v[stride], ... (count values) in four interleaved chains: one
+ * chain of min/max waited on itself at every row (a fifth of the probes' time on a
+ * 2-10-1 network, whose output unit and two of ten hidden units take this path).  Exact
+ * for numbers (a zero's sign aside); FALSE when a value is NaN, whose place in the walk
+ * decides the result: the caller walks in order then. */
+static gboolean column_range(const float *restrict v, size_t count, size_t stride,
+                             float *lo_out, float *hi_out)
+{
+    float lo[4] = {INFINITY, INFINITY, INFINITY, INFINITY};
+    float hi[4] = {-INFINITY, -INFINITY, -INFINITY, -INFINITY};
+    int nan = 0;
+    size_t i = 0;
+    for (; i + 4 <= count; i += 4)
+        for (size_t j = 0; j < 4; j++) {
+            float x = v[(i + j) * stride];
+            nan |= x != x;
+            lo[j] = MIN(lo[j], x);
+            hi[j] = MAX(hi[j], x);
+        }
+    for (; i < count; i++) {
+        float x = v[i * stride];
+        nan |= x != x;
+        lo[0] = MIN(lo[0], x);
+        hi[0] = MAX(hi[0], x);
+    }
+    *lo_out = MIN(MIN(lo[0], lo[1]), MIN(lo[2], lo[3]));
+    *hi_out = MAX(MAX(hi[0], hi[1]), MAX(hi[2], hi[3]));
+    return !nan;
+}
+
 static void unit_stats(const model_layer *l, size_t P, float *restrict lo, float *restrict hi,
                        double *dead_out, double *sat_out)
 {
@@ -427,6 +457,8 @@ static void unit_stats(const model_layer *l, size_t P, float *restrict lo, float
         memcpy(hi + u0, h8, sizeof h8);
     }
     for (; u0 < units; u0++) {
+        if (n == units && column_range(l->y + u0, P, n, &lo[u0], &hi[u0]))
+            continue;
         float l1 = INFINITY, h1 = -INFINITY;
         for (size_t r = 0; r < P; r++)
             for (size_t at = 0; at < n; at += units) {
