@@ -198,6 +198,23 @@ static char *dead_relu_advice(const fl_probes *p, const fl_layer_desc *l, double
                            l->name, l->init ? l->init : "?", 100.0 * dead0, l->name);
 }
 
+/* Whether layer k is a ReLU layer whose units have been mostly dead for `patience`
+ * epochs (*since: from when), and whether all of them have (*whole, *since_all): the
+ * rule both the brief and the full report judge a layer by. */
+static bool dead_relu_layer(const fl_probes *p, const dead_relu_opts *o, size_t k, int *since,
+                            int *since_all, bool *whole)
+{
+    const fl_layer_desc *l = fl_probes_layer(p, k);
+    *since = *since_all = 0;
+    if (!dead_relu_is_relu(l) || l->units == 0 ||
+        fl_streak(p, k, &o->threshold, dead_relu_holds, since) < o->patience)
+        return false;
+    /* "All units": within half a unit of 1, so rounding of the fraction cannot hide it. */
+    const double all = 1.0 - 0.5 / (double)l->units;
+    *whole = fl_streak(p, k, &all, dead_relu_holds, since_all) >= o->patience;
+    return true;
+}
+
 /* The level observe() would report (0: none) and, for a warning, its epoch: that of the
  * first layer found, as the full report's.  A wholly dead layer, or a dead one behind a
  * loss that is flat and poor, is a collapse. */
@@ -205,17 +222,14 @@ static fl_level dead_relu_level(const fl_probes *p, const dead_relu_opts *o, boo
                                 int *epoch)
 {
     fl_level level = 0;
-    for (size_t k = 0; k < p->n_layers && level != FL_LEVEL_COLLAPSED; k++) {
-        const fl_layer_desc *l = fl_probes_layer(p, k);
-        if (!dead_relu_is_relu(l) || l->units == 0)
+    for (size_t k = 0; k < p->n_layers; k++) {
+        int since, since_all;
+        bool whole;
+        if (!dead_relu_layer(p, o, k, &since, &since_all, &whole))
             continue;
-        int since = 0, since_all = 0;
-        if (fl_streak(p, k, &o->threshold, dead_relu_holds, &since) < o->patience)
-            continue;
-        const double all = 1.0 - 0.5 / (double)l->units;
-        if (flat_poor || fl_streak(p, k, &all, dead_relu_holds, &since_all) >= o->patience)
-            level = FL_LEVEL_COLLAPSED;
-        else if (!level) {
+        if (whole || flat_poor)
+            return FL_LEVEL_COLLAPSED;
+        if (!level) {
             level = FL_LEVEL_WARNING;
             *epoch = since;
         }
@@ -248,20 +262,14 @@ static int dead_relu_judge(const dead_relu_opts *o, const fl_probes *p, fl_repor
     size_t n_behind = 0;
     bool loss_stated = false;
     for (size_t k = 0; k < p->n_layers; k++) {
+        int since, since_all;
+        bool whole;
+        if (!dead_relu_layer(p, o, k, &since, &since_all, &whole))
+            continue;
         const fl_layer_desc *l = fl_probes_layer(p, k);
-        if (!dead_relu_is_relu(l) || l->units == 0)
-            continue;
-        int since = 0, since_all = 0;
-        int held = fl_streak(p, k, &o->threshold, dead_relu_holds, &since);
-        if (held < o->patience)
-            continue;
-        /* "All units": within half a unit of 1, so rounding of the fraction cannot hide it. */
-        const double all = 1.0 - 0.5 / (double)l->units;
-        int held_all = fl_streak(p, k, &all, dead_relu_holds, &since_all);
         double dead = fl_epoch_layer(fl_probes_epoch(p, p->n_epochs), k)->dead;
         double dead0 = fl_epoch_layer(fl_probes_epoch(p, 0), k)->dead;
         size_t n_dead = (size_t)lround(dead * (double)l->units);
-        bool whole = held_all >= o->patience;
         if (whole && first_whole >= 0) {
             g_string_append_printf(behind, "%s%s", behind->len ? ", " : "", l->name);
             n_behind++;
