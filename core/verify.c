@@ -369,6 +369,7 @@ static GPtrArray *cell_candidates(GPtrArray *recs, verdict_kind worst, char **da
                     c->edits = g_strdupv(x->edits);
                     c->reason = x->reason && *x->reason ? g_strdup(x->reason) : NULL;
                     c->key = g_strdup(key);
+                    c->by_cause = (fr->flags & FL_DETECTS_CAUSE) != 0;
                     c->level = (int)fr->level;
                     c->position = pos;
                     c->runs = g_hash_table_new(NULL, NULL);
@@ -376,15 +377,15 @@ static GPtrArray *cell_candidates(GPtrArray *recs, verdict_kind worst, char **da
                 } else {
                     c->level = MAX(c->level, (int)fr->level);
                     c->position = MIN(c->position, pos);
-                }
-                /* A symptom's detector proposes the fix of what it sees (scaled targets
-                 * for a flat output); when a cause's detector proposes it too, the fix is
-                 * that cause's (pow4-unscaled's standardized targets: unscaled_input's,
-                 * not constant_output's). */
-                if (!c->by_cause && (fr->flags & FL_DETECTS_CAUSE)) {
-                    g_free(c->cause);
-                    c->cause = g_strdup(fr->detector);
-                    c->by_cause = TRUE;
+                    /* A symptom's detector proposes the fix of what it sees (scaled
+                     * targets for a flat output); when a cause's detector proposes it
+                     * too, the fix is that cause's (pow4-unscaled's standardized targets:
+                     * unscaled_input's, not constant_output's). */
+                    if (!c->by_cause && (fr->flags & FL_DETECTS_CAUSE)) {
+                        g_free(c->cause);
+                        c->cause = g_strdup(fr->detector);
+                        c->by_cause = TRUE;
+                    }
                 }
                 g_hash_table_add(c->runs, GUINT_TO_POINTER(r + 1));
                 if (g_hash_table_add(seen, key))
