@@ -75,7 +75,7 @@ static const fl_param train_params[] = {
      offsetof(train_opts, timeout)},
     {"probe", FL_PARAM_INT, "100", "[1, 100000]", NULL,
      "training samples in the fixed probe batch", offsetof(train_opts, probe)},
-    {"pack", FL_PARAM_INT, "16", "[1, 4096]", NULL,
+    {"pack", FL_PARAM_INT, "32", "[1, 4096]", NULL,
      "repeats of a grid point trained together as one batched computation",
      offsetof(train_opts, pack)},
     FL_PARAM_END};

@@ -171,14 +171,27 @@ static void settle_record(run_result *rec, GError *err)
         rec->causes = g_strdup("");
 }
 
-/* The pack of run `index` (pack runs at most): consecutive repeats of its grid point, the
- * same for every worker and every resume, so a run's outcome never depends on who ran
- * it or when. */
+/* The pack of run `index`: consecutive repeats of its grid point, split into the fewest
+ * packs of at most `pack` runs, as equal as they can be (100 repeats at most 64 a pack:
+ * two of 50, not 64 and 36, so that neither pack trains its runs at the smaller pack's
+ * higher cost a run and the workers' shares stay even).  The same for every worker and
+ * every resume, so a run's outcome never depends on who ran it or when. */
 static void pack_bounds(const plan *p, int index, int pack, int *first, int *count)
 {
-    int repeat = index % p->repeats, start = repeat - repeat % pack;
-    *first = index - repeat % pack;
-    *count = MIN(pack, p->repeats - start);
+    int repeat = index % p->repeats, n_packs = (p->repeats + pack - 1) / pack;
+    int base = p->repeats / n_packs, extra = p->repeats % n_packs;
+    /* The first `extra` packs hold base + 1 runs, the others base. */
+    int big = extra * (base + 1), k, start;
+    if (repeat < big) {
+        k = repeat / (base + 1);
+        start = k * (base + 1);
+        *count = base + 1;
+    } else {
+        k = (repeat - big) / base;
+        start = big + k * base;
+        *count = base;
+    }
+    *first = index - (repeat - start);
 }
 
 void runner_pack_of(plan *p, int index, int *first, int *count)

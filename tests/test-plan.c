@@ -3,6 +3,7 @@
  * checked once with the value named on error, and saved runs recognised by fingerprint. */
 #include "testutil.h"
 #include "plan.h"
+#include "runner.h"
 
 #include <string.h>
 #include <unistd.h>
@@ -156,6 +157,58 @@ static void test_bad_data_named(void)
     tu_rmtree(dir);
 }
 
+/* Packs split a grid point's repeats into the fewest packs of at most train.pack runs,
+ * as equal as they can be: every repeat in exactly one pack of consecutive repeats of its
+ * own grid point, sizes one apart at most, whichever run of the pack is asked about. */
+static void test_packs_even(void)
+{
+    static const struct {
+        int repeats, pack, n_packs, largest;
+    } cases[] = {{100, 32, 4, 25}, {100, 64, 2, 50}, {65, 64, 2, 33}, {17, 16, 2, 9},
+                 {5, 32, 1, 5},    {1, 32, 1, 1},    {7, 1, 7, 1},    {96, 32, 3, 32}};
+    g_autofree char *dir = tu_tmpdir();
+    for (size_t c = 0; c < G_N_ELEMENTS(cases); c++) {
+        g_autofree char *text = g_strdup_printf(
+            "name = \"p\";\nrepeats = %d;\n"
+            "dataset = { plugin = \"linear\"; samples = 40; };\n"
+            "model = ( { name = \"out\"; units = 1; } );\n"
+            "loss = \"mse\";\noptimizer = \"adam\";\ntrain = { pack = %d; };\n"
+            "grid = ( { key = \"optimizer.lr\"; values = [ 0.1, 0.01, 0.001 ]; } );\n",
+            cases[c].repeats, cases[c].pack);
+        g_autofree char *path = write_cfg(dir, "p.cfg", text);
+        g_autoptr(GError) err = NULL;
+        g_autoptr(plan) p = plan_new(path, NULL, tu_registry(), tu_host(), TRUE, &err);
+        g_assert_no_error(err);
+        int R = cases[c].repeats;
+        for (int cell = 0; cell < 3; cell++) {
+            int n_packs = 0, smallest = R, largest = 0;
+            for (int i = cell * R; i < (cell + 1) * R;) {
+                int first = -1, count = 0;
+                runner_pack_of(p, i, &first, &count);
+                g_assert_cmpint(first, ==, i);
+                g_assert_cmpint(count, >=, 1);
+                g_assert_cmpint(count, <=, cases[c].pack);
+                g_assert_cmpint(first + count, <=, (cell + 1) * R);
+                /* Every run of the pack names the same pack. */
+                for (int j = first; j < first + count; j++) {
+                    int f2 = -1, c2 = 0;
+                    runner_pack_of(p, j, &f2, &c2);
+                    g_assert_cmpint(f2, ==, first);
+                    g_assert_cmpint(c2, ==, count);
+                }
+                n_packs++;
+                smallest = MIN(smallest, count);
+                largest = MAX(largest, count);
+                i += count;
+            }
+            g_assert_cmpint(n_packs, ==, cases[c].n_packs);
+            g_assert_cmpint(largest, ==, cases[c].largest);
+            g_assert_cmpint(largest - smallest, <=, 1);
+        }
+    }
+    tu_rmtree(dir);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -163,5 +216,6 @@ int main(int argc, char **argv)
     g_test_add_func("/plan/saved-runs-recognised", test_saved_runs_recognised);
     g_test_add_func("/plan/bad-value-named", test_bad_value_named);
     g_test_add_func("/plan/bad-data-named", test_bad_data_named);
+    g_test_add_func("/plan/packs-even", test_packs_even);
     return g_test_run();
 }
