@@ -188,6 +188,17 @@ static const char packed_softmax_cfg[] =
     "loss = \"cce\";\noptimizer = { plugin = \"sgd\"; lr = 0.1; momentum = 0.9; };\n"
     "train = { epochs = 30; batch = 16; };\n";
 
+/* One sigmoid unit under bce: the output layer of one unit runs in its row form, its
+ * activation after the bias, with and without a bias. */
+static const char packed_sigmoid_cfg[] =
+    "seed = 4;\n"
+    "dataset = { plugin = \"circles\"; samples = 120; validation = 0.25; };\n"
+    "model = ( { name = \"h1\"; units = 6; activation = \"tanh\"; },\n"
+    "          { name = \"h2\"; units = 1; activation = \"selu\"; use_bias = false; },\n"
+    "          { name = \"out\"; units = 1; activation = \"sigmoid\"; } );\n"
+    "loss = \"bce\";\noptimizer = { plugin = \"adam\"; lr = 0.02; };\n"
+    "train = { epochs = 30; batch = 16; stop_on = \"never\"; };\n";
+
 static const char packed_heads_cfg[] =
     "seed = 1;\n"
     "dataset = { plugin = \"multi_output\"; samples = 120; features = 3; outputs = 2; };\n"
@@ -911,6 +922,7 @@ int main(int argc, char **argv)
     g_test_add_data_func("/train/packed/stopping", packed_stopping_cfg, test_packed_runs);
     g_test_add_data_func("/train/packed/softmax", packed_softmax_cfg, test_packed_runs);
     g_test_add_data_func("/train/packed/two-heads", packed_heads_cfg, test_packed_runs);
+    g_test_add_data_func("/train/packed/sigmoid", packed_sigmoid_cfg, test_packed_runs);
     g_test_add_func("/train/packed/needs-every-layer", test_pack_needs_every_layer);
     g_test_add_func("/train/packed/too-big-for-memory", test_pack_too_big);
     g_test_add_func("/train/branching-heads", test_branching_heads);
