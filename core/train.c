@@ -18,11 +18,27 @@
 #include <math.h>
 #include <string.h>
 
-static size_t max_batch_of(const experiment *e, const data_split *d)
+/* Rows of the largest forward but one: a training batch, the probe batch, a chunk of an
+ * evaluation. */
+static size_t eval_rows_of(const experiment *e, const data_split *d)
 {
     size_t train = MIN((size_t)e->train.batch, d->n_train);
     size_t probe = MIN((size_t)e->train.probe, d->n_train);
     return MAX(MAX(train, probe), (size_t)1);
+}
+
+/* The probe rows and the validation rows go through one forward after each epoch when the
+ * validation rows are at most one evaluation chunk: two calls a layer fewer an epoch, on
+ * the seed-scale sweep a tenth of oneDNN's calls.  0 when they do not. */
+static size_t probe_val_rows(const experiment *e, const data_split *d)
+{
+    size_t n_probe = MIN((size_t)e->train.probe, d->n_train);
+    return d->n_val && d->n_val <= eval_rows_of(e, d) ? n_probe + d->n_val : 0;
+}
+
+static size_t max_batch_of(const experiment *e, const data_split *d)
+{
+    return MAX(eval_rows_of(e, d), probe_val_rows(e, d));
 }
 
 gboolean train_check(const experiment *e, fl_host *host, GError **error)
@@ -95,18 +111,53 @@ static void pack_crash(run_slot *slots, size_t n, GError **error)
     g_clear_error(error);
 }
 
-/* Loss (with penalties) over rows (n, n_in)/(n, n_out) in inference mode, in chunks, for
- * every run of the pack still in it, and for a classification loss the share of rows
- * classed right: into each run's scores, as validation (val) or training figures. */
+/* Add b rows' loss (times b) and rows classed right, predictions pred against targets y,
+ * to a run's totals; FALSE when the loss failed (the run crashed). */
+static gboolean score_rows(run_slot *s, const float *pred, const float *y, size_t b,
+                           size_t n_out, double *total, size_t *right)
+{
+    GError *err = NULL;
+    double l;
+    if (!loss_compute(s->loss, &l, NULL, pred, y, b, n_out, &err)) {
+        slot_crash(s, &err);
+        return FALSE;
+    }
+    *total += l * (double)b;
+    if (loss_flags(s->loss) & FL_LOSS_CLASSIFICATION)
+        *right += probes_correct(loss_flags(s->loss), pred, y, b, n_out);
+    return TRUE;
+}
+
+/* A run's loss (with penalties) and accuracy over n rows from its totals, as validation
+ * (val) or training figures. */
+static void set_scores(run_slot *s, double total, size_t right, size_t n, gboolean val)
+{
+    double loss = total / (double)n + model_penalty(s->m);
+    double accuracy = loss_flags(s->loss) & FL_LOSS_CLASSIFICATION
+                          ? (double)right / (double)n
+                          : NAN;
+    if (val) {
+        s->sc.val_loss = loss;
+        s->sc.val_accuracy = accuracy;
+    } else {
+        s->sc.loss = loss;
+        s->sc.accuracy = accuracy;
+    }
+}
+
+/* Loss (with penalties) over rows (n, n_in)/(n, n_out) in inference mode, in chunks of
+ * `chunk` rows, for every run of the pack still in it, and for a classification loss the
+ * share of rows classed right: into each run's scores, as validation (val) or training
+ * figures. */
 static void eval_loss(model *pm, run_slot *slots, const float *x, const float *y, size_t n,
-                      gboolean val)
+                      size_t chunk, gboolean val)
 {
     size_t P = pm->pack;
     g_autofree double *total = g_new0(double, P);
     g_autofree size_t *right = g_new0(size_t, P);
     GError *err = NULL;
-    for (size_t start = 0; start < n; start += pm->max_batch) {
-        size_t b = MIN(pm->max_batch, n - start);
+    for (size_t start = 0; start < n; start += chunk) {
+        size_t b = MIN(chunk, n - start);
         model_set_batch(pm, b);
         for (size_t r = 0; r < P; r++)
             if (!slots[r].done)
@@ -115,42 +166,21 @@ static void eval_loss(model *pm, run_slot *slots, const float *x, const float *y
             pack_crash(slots, P, &err);
             return;
         }
-        for (size_t r = 0; r < P; r++) {
-            run_slot *s = &slots[r];
-            double l;
-            if (s->done)
-                continue;
-            if (!loss_compute(s->loss, &l, NULL, s->m->pred, y + start * pm->n_out, b,
-                              pm->n_out, &err)) {
-                slot_crash(s, &err);
-                continue;
-            }
-            total[r] += l * (double)b;
-            if (loss_flags(s->loss) & FL_LOSS_CLASSIFICATION)
-                right[r] += probes_correct(loss_flags(s->loss), s->m->pred,
-                                           y + start * pm->n_out, b, pm->n_out);
-        }
+        for (size_t r = 0; r < P; r++)
+            if (!slots[r].done)
+                score_rows(&slots[r], slots[r].m->pred, y + start * pm->n_out, b, pm->n_out,
+                           &total[r], &right[r]);
     }
-    for (size_t r = 0; r < P; r++) {
-        run_slot *s = &slots[r];
-        if (s->done)
-            continue;
-        double loss = total[r] / (double)n + model_penalty(s->m);
-        double accuracy = loss_flags(s->loss) & FL_LOSS_CLASSIFICATION
-                              ? (double)right[r] / (double)n
-                              : NAN;
-        if (val) {
-            s->sc.val_loss = loss;
-            s->sc.val_accuracy = accuracy;
-        } else {
-            s->sc.loss = loss;
-            s->sc.accuracy = accuracy;
-        }
-    }
+    for (size_t r = 0; r < P; r++)
+        if (!slots[r].done)
+            set_scores(&slots[r], total[r], right[r], n, val);
 }
 
-/* The probes of every run still in the pack, from one forward of the probe batch. */
-static void record_probes(model *pm, run_slot *slots, int epoch)
+/* The probes of every run still in the pack, from one forward of the probe batch, and
+ * with `val` the validation loss too: the validation rows follow the probe rows in that
+ * forward (rows are computed apart, so each gets the values it gets alone). */
+static void record_probes(const data_split *d, model *pm, run_slot *slots, int epoch,
+                          gboolean val)
 {
     size_t P = pm->pack, n_probe = 0;
     GError *err = NULL;
@@ -159,17 +189,40 @@ static void record_probes(model *pm, run_slot *slots, int epoch)
             n_probe = probes_view(slots[r].book)->n_probe;
     if (!n_probe)
         return;
-    model_set_batch(pm, n_probe);
+    size_t rows = n_probe + (val ? d->n_val : 0);
+    model_set_batch(pm, rows);
     for (size_t r = 0; r < P; r++)
-        if (!slots[r].done)
+        if (!slots[r].done) {
             probes_stage(slots[r].book);
-    if (!model_forward(pm, n_probe, FALSE, NULL, &err)) {
+            if (val)
+                memcpy(slots[r].m->x + n_probe * pm->n_in, d->x_val,
+                       d->n_val * pm->n_in * sizeof(float));
+        }
+    if (!model_forward(pm, rows, FALSE, NULL, &err)) {
         pack_crash(slots, P, &err);
         return;
     }
-    for (size_t r = 0; r < P; r++)
-        if (!slots[r].done)
-            probes_record_staged(slots[r].book, epoch, &slots[r].sc);
+    for (size_t r = 0; r < P; r++) {
+        run_slot *s = &slots[r];
+        double total = 0;
+        size_t right = 0;
+        if (val && !s->done &&
+            score_rows(s, s->m->pred + n_probe * pm->n_out, d->y_val, d->n_val, pm->n_out,
+                       &total, &right))
+            set_scores(s, total, right, d->n_val, TRUE);
+        if (!s->done)
+            probes_record_staged(s->book, epoch, &s->sc);
+    }
+}
+
+/* After an epoch: the validation loss and the probes, in one forward when they fit. */
+static void end_of_epoch_eval(const experiment *e, const data_split *d, model *pm,
+                              run_slot *slots, int epoch)
+{
+    gboolean together = probe_val_rows(e, d) > 0;
+    if (d->n_val && !together)
+        eval_loss(pm, slots, d->x_val, d->y_val, d->n_val, eval_rows_of(e, d), TRUE);
+    record_probes(d, pm, slots, epoch, together);
 }
 
 /* dst (n, width) = rows idx[0..n) of src.  Rows of a few values (the seed-scale sweep has
@@ -457,10 +510,8 @@ static void epoch_zero(const experiment *e, const data_split *d, model *pm, run_
         else
             probes_epoch_begin(s->book);
     }
-    eval_loss(pm, slots, d->x_train, d->y_train, d->n_train, FALSE);
-    if (d->n_val)
-        eval_loss(pm, slots, d->x_val, d->y_val, d->n_val, TRUE);
-    record_probes(pm, slots, 0);
+    eval_loss(pm, slots, d->x_train, d->y_train, d->n_train, eval_rows_of(e, d), FALSE);
+    end_of_epoch_eval(e, d, pm, slots, 0);
     for (size_t r = 0; r < P; r++)
         if (!slots[r].done && !detect_preflight(slots[r].det, probes_view(slots[r].book), &err))
             slot_crash(&slots[r], &err);
@@ -508,9 +559,7 @@ static void train_loop(const experiment *e, const data_split *d, model *pm, run_
                                  : NAN;
             s->sc.val_loss = s->sc.val_accuracy = NAN;
         }
-        if (d->n_val)
-            eval_loss(pm, slots, d->x_val, d->y_val, d->n_val, TRUE);
-        record_probes(pm, slots, epoch);
+        end_of_epoch_eval(e, d, pm, slots, epoch);
         for (size_t r = 0; r < P; r++)
             if (!slots[r].done)
                 end_epoch(e, &slots[r], epoch, t0, P);

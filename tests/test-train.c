@@ -510,11 +510,30 @@ static double accuracy_of(model *m, const float *x, const float *y, size_t rows,
     return (double)right / (double)rows;
 }
 
+/* The loss of the untrained network of m on rows (rows, n_in)/(rows, n_out), in one
+ * forward (m's batch holds them). */
+static double loss_of(const experiment *e, model *m, const data_split *d, const float *x,
+                      const float *y, size_t rows)
+{
+    g_autoptr(GError) err = NULL;
+    g_autoptr(run_loss) loss = loss_new(&e->loss, tu_host(), d->y_train, d->n_train, d->n_out,
+                                        &err);
+    g_assert_no_error(err);
+    g_assert_cmpuint(rows, <=, m->max_batch);
+    memcpy(m->x, x, rows * m->n_in * sizeof(float));
+    g_assert_true(model_forward(m, rows, FALSE, NULL, &err));
+    double l = 0;
+    g_assert_true(loss_compute(loss, &l, NULL, m->pred, y, rows, m->n_out, &err));
+    return l;
+}
+
 /* accuracy and val_accuracy follow lr in metrics.csv for classification losses only.
  * With the `none` optimizer and no dropout the network never changes and a training
  * forward equals an inference one, so every epoch's accuracy is what the untrained network
  * scores, which this test computes itself: three one-hot classes (cce) and one 0/1 column
- * with its -1/+1 twin (bce at 0.5, hinge at 0). */
+ * with its -1/+1 twin (bce at 0.5, hinge at 0).  The validation loss too, both when the
+ * validation rows go through the probe batch's forward (probe = 100) and when they are
+ * evaluated apart, in chunks (probe = 8: chunks of 16 rows). */
 static void test_accuracy_columns(void)
 {
     run_result reg = train_text(regression_cfg, 0);
@@ -538,12 +557,14 @@ static void test_accuracy_columns(void)
          "{ name = \"h\"; units = 8; activation = \"tanh\"; }, { name = \"p\"; units = 1; }",
          "hinge", 0.0},
     };
-    for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
-        g_autofree char *cfg =
-            g_strdup_printf("seed = 4;\ndataset = { %s validation = 0.2; };\nmodel = ( %s );\n"
-                            "loss = \"%s\";\noptimizer = \"none\";\n"
-                            "train = { epochs = 3; batch = 16; stop_on = \"never\"; };\n",
-                            cases[i].dataset, cases[i].model, cases[i].loss);
+    for (size_t k = 0; k < 2 * G_N_ELEMENTS(cases); k++) {
+        size_t i = k / 2;
+        int probe = k % 2 ? 8 : 100;
+        g_autofree char *cfg = g_strdup_printf(
+            "seed = 4;\ndataset = { %s validation = 0.2; };\nmodel = ( %s );\n"
+            "loss = \"%s\";\noptimizer = \"none\";\n"
+            "train = { epochs = 3; batch = 16; probe = %d; stop_on = \"never\"; };\n",
+            cases[i].dataset, cases[i].model, cases[i].loss, probe);
         g_autofree char *dir = tu_tmpdir();
         g_autofree char *path = write_cfg(dir, cfg);
         g_autoptr(GError) err = NULL;
@@ -560,21 +581,26 @@ static void test_accuracy_columns(void)
         g_autoptr(data_split) d = data_load(p->exp, tu_host(), &err);
         g_assert_no_error(err);
         g_autoptr(fl_rng) init = rng_derive((uint64_t)p->seed, TRAIN_STREAM_INIT);
-        g_autoptr(model) m =
-            model_build(p->exp, &d->in_shape, d->n_in, d->n_out, 16, tu_host(), init, &err);
+        g_autoptr(model) m = model_build(p->exp, &d->in_shape, d->n_in, d->n_out, d->n_val,
+                                         tu_host(), init, &err);
         g_assert_no_error(err);
         double want = accuracy_of(m, d->x_train, d->y_train, d->n_train, cases[i].threshold);
         double want_val = accuracy_of(m, d->x_val, d->y_val, d->n_val, cases[i].threshold);
+        double want_val_loss = loss_of(p->exp, m, d, d->x_val, d->y_val, d->n_val);
         g_test_message("%s: accuracy %.4f, val_accuracy %.4f", cases[i].loss, want, want_val);
         /* Zero-trust: neither all right nor all wrong, so a miscount shows. */
         g_assert_cmpfloat(want, >, 0.05);
         g_assert_cmpfloat(want, <, 0.95);
         g_autoptr(GArray) acc = metrics_column(out.metrics->str, "accuracy");
         g_autoptr(GArray) val = metrics_column(out.metrics->str, "val_accuracy");
+        g_autoptr(GArray) val_loss = metrics_column(out.metrics->str, "val_loss");
         g_assert_cmpuint(acc->len, ==, 4); /* epochs 0..3 */
+        g_assert_cmpuint(d->n_val, ==, 30);
         for (guint e = 0; e < acc->len; e++) {
             g_assert_cmpfloat_with_epsilon(g_array_index(acc, double, e), want, 1e-8);
             g_assert_cmpfloat_with_epsilon(g_array_index(val, double, e), want_val, 1e-8);
+            g_assert_cmpfloat_with_epsilon(g_array_index(val_loss, double, e), want_val_loss,
+                                           1e-6 * fabs(want_val_loss));
         }
         run_result_clear(&out);
         tu_rmtree(dir);
