@@ -225,6 +225,13 @@ static void run_pack(plan *p, runner_cache *c, int first, int count, fl_host *ho
     g_clear_error(&err);
 }
 
+gboolean runner_holds(const runner_cache *cache, const plan *p, int index)
+{
+    int at = index - cache->pack_first;
+    return cache->p == p && cache->pack_count && at >= 0 && at < cache->pack_count &&
+           cache->pack_recs[at];
+}
+
 gboolean runner_run(plan *p, int index, gboolean solo, runner_cache *cache,
                     results_batch *batch, fl_host *host, GError **error)
 {
@@ -233,8 +240,7 @@ gboolean runner_run(plan *p, int index, gboolean solo, runner_cache *cache,
     g_autofree char *cfg_text = NULL;
     /* A run its pack trained already. */
     int at = index - cache->pack_first;
-    if (!solo && cache->p == p && cache->pack_count && at >= 0 && at < cache->pack_count &&
-        cache->pack_recs[at]) {
+    if (!solo && runner_holds(cache, p, index)) {
         g_autoptr(run_result) rec = g_steal_pointer(&cache->pack_recs[at]);
         cfg_text = g_steal_pointer(&cache->pack_cfgs[at]);
         return results_batch_add(batch, rec, cfg_text, error);

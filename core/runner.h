@@ -22,6 +22,9 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(runner_cache, runner_cache_free)
  * for; `solo` trains the run alone (a run whose pack killed a worker). */
 gboolean runner_run(plan *p, int index, gboolean solo, runner_cache *cache,
                     results_batch *batch, fl_host *host, GError **error);
+/* Whether run `index` was trained with its pack and waits in the cache for runner_run
+ * to save it (nothing is left to compute for it). */
+gboolean runner_holds(const runner_cache *cache, const plan *p, int index);
 /* The plan indices [*first, *first + *count) that may train together with run `index`
  * (train.pack repeats when the layers can pack; a worker packs fewer when a run is too
  * large for packing to pay): the pool sends them to one worker. */
