@@ -162,9 +162,10 @@ static int saturation_observe(void *state, const void *opts_, const fl_probes *p
 {
     (void)state;
     const saturation_opts *o = opts_;
-    GArray *issues = issues_new();
-    bool collapse = fl_loss_plateau(p, o->patience, o->min_delta) &&
-                    (fl_fit_ratio(p, fl_probes_now(p)) > o->collapse_fit);
+    /* Made for the first layer found saturated: an epoch without one (every epoch of a
+     * network without sigmoid or tanh layers) computes no plateau and allocates nothing. */
+    GArray *issues = NULL;
+    bool collapse = false;
     for (size_t k = 0; k < p->n_layers; k++) {
         const fl_layer_desc *l = fl_probes_layer(p, k);
         fl_activation_kind act = l->activation.kind;
@@ -176,6 +177,11 @@ static int saturation_observe(void *state, const void *opts_, const fl_probes *p
         int since = 0;
         if (fl_streak(p, k, &o->threshold, saturation_holds, &since) < o->patience)
             continue;
+        if (!issues) {
+            issues = issues_new();
+            collapse = fl_loss_plateau(p, o->patience, o->min_delta) &&
+                       (fl_fit_ratio(p, fl_probes_now(p)) > o->collapse_fit);
+        }
         double now = fl_epoch_layer(fl_probes_epoch(p, p->n_epochs), k)->saturated;
         double moved = saturation_moved(p, k, o->patience);
         bool final = collapse && !(moved >= o->frozen);
@@ -215,6 +221,8 @@ static int saturation_observe(void *state, const void *opts_, const fl_probes *p
             fl_measures_add(m, moved, "%s_update_ratio", l->name);
         fl_measures_add(m, since, "%s_since_epoch", l->name);
     }
+    if (!issues)
+        return 0;
     /* The loss is stated once per layer in the evidence but is the same for all of them. */
     fl_measure_set shared = {0};
     if (collapse)
