@@ -75,13 +75,15 @@ static int constant_output_observe(void *state, const void *opts, const fl_probe
     const constant_output_opts *op = opts;
     size_t n = p->n_epochs, patience = (size_t)op->patience;
     const fl_epoch_probe *now = fl_probes_epoch(p, n);
-    bool stalled = fl_loss_plateau(p, op->patience, op->min_delta);
+    bool stalled = false;
     fl_level level = 0;
     int since = INT_MAX;
     bool exact_any = false;
-    GString *evidence = g_string_new(NULL);
+    /* The plateau, the evidence and the hits are made for the first output whose spread
+     * has stayed low for `patience` epochs: an epoch without one allocates nothing. */
+    GString *evidence = NULL;
     char buf[32];
-    constant_output_hit *hits = g_new(constant_output_hit, p->n_outputs);
+    constant_output_hit *hits = NULL;
     size_t n_hits = 0;
     for (size_t o = 0; o < p->n_outputs; o++) {
         if (target_flat(p, o))
@@ -89,6 +91,11 @@ static int constant_output_observe(void *state, const void *opts, const fl_probe
         size_t streak = fl_streak(p, o, op, constant_output_low, NULL);
         if (streak < patience)
             continue;
+        if (!evidence) {
+            stalled = fl_loss_plateau(p, op->patience, op->min_delta);
+            evidence = g_string_new(NULL);
+            hits = g_new(constant_output_hit, p->n_outputs);
+        }
         bool exact = (size_t)fl_streak(p, o, op, constant_output_exact, NULL) >= patience;
         /* Growth within the low stretch: from the first of its last `patience` epochs.
          * A spread below a millionth of the values' scale is float32 rounding, not a
@@ -166,7 +173,8 @@ static int constant_output_observe(void *state, const void *opts, const fl_probe
         report(ctx, &f);
     }
     g_free(hits);
-    g_string_free(evidence, TRUE);
+    if (evidence)
+        g_string_free(evidence, TRUE);
     return 0;
 }
 

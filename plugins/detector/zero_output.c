@@ -125,12 +125,12 @@ static int zero_output_observe(void *state, const void *opts, const fl_probes *p
     const zero_output_opts *op = opts;
     size_t n = p->n_epochs, patience = (size_t)op->patience;
     const fl_epoch_probe *now = fl_probes_epoch(p, n);
-    bool stalled = fl_loss_plateau(p, op->patience, op->min_delta);
+    bool stalled = false;
     fl_level level = 0;
     int since = INT_MAX;
     bool exact_any = false;
-    GString *evidence = NULL; /* made for the first output that shows it: a healthy epoch
-                               * allocates nothing */
+    GString *evidence = NULL; /* made for the first output that shows it, with the plateau
+                               * test: a healthy epoch allocates and computes neither */
     char buf[32];
     zero_output_hit *hits = NULL;
     size_t n_hits = 0;
@@ -143,6 +143,10 @@ static int zero_output_observe(void *state, const void *opts, const fl_probes *p
         size_t streak = fl_streak(p, o, op, zero_output_near, NULL);
         if (streak < patience)
             continue;
+        if (!evidence) {
+            stalled = fl_loss_plateau(p, op->patience, op->min_delta);
+            evidence = g_string_new(NULL);
+        }
         bool exact = (size_t)fl_streak(p, o, op, zero_output_exact, NULL) >= patience;
         double m = zero_output_absmax(now, o);
         double then = zero_output_absmax(fl_probes_epoch(p, n - patience + 1), o);
@@ -153,8 +157,6 @@ static int zero_output_observe(void *state, const void *opts, const fl_probes *p
         level = l > level ? l : level;
         since = s < since ? s : since;
         exact_any |= exact;
-        if (!evidence)
-            evidence = g_string_new(NULL);
         g_string_append_printf(evidence,
                                "%soutput %s: largest |prediction| across %zu probe inputs %.3g "
                                "< %.3g (%.3g + %.3g x target scale %.3g; target mean %.3g, std "
