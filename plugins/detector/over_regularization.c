@@ -258,16 +258,14 @@ static int over_regularization_observe(void *state, const void *opts_, const fl_
     bool poor = (fl_fit_ratio(p, fl_probes_now(p)) > o->poor_fit);
     if (!(share > o->share) && !poor)
         return 0;
-    bool flat = fl_loss_plateau(p, o->patience, o->min_delta);
-    /* Final when the loss shows no sign of recovery and either the weights are gone or
-     * they are held small while the model explains next to nothing: a strong penalty keeps
-     * the weights at a small equilibrium (measured with l2 = 1 on sine2d: 2% of the initial
-     * norm, never 0.1%), which is as final as zero. */
-    bool explains_nothing = (fl_fit_ratio(p, fl_probes_now(p)) > o->collapse_fit);
-    GString *layers = g_string_new(NULL), *advice = g_string_new(NULL);
+    /* The plateau and the texts are made for the first penalized layer found shrunk: a
+     * model without penalties (where a poor fit early in training passes the test above)
+     * computes and allocates nothing. */
+    bool flat = false, explains_nothing = false;
+    GString *layers = NULL, *advice = NULL;
+    GArray *shrunk = NULL;
     bool collapsed = false;
     int since = -1;
-    GArray *shrunk = g_array_new(FALSE, FALSE, sizeof(over_regularization_shrunk_layer));
     for (size_t k = 0; k < p->n_layers; k++) {
         const fl_layer_desc *l = fl_probes_layer(p, k);
         if (!over_regularization_penalized(l))
@@ -275,6 +273,17 @@ static int over_regularization_observe(void *state, const void *opts_, const fl_
         int from = 0, from_gone = 0;
         if (fl_streak(p, k, &o->shrink, over_regularization_shrunk, &from) < o->patience)
             continue;
+        if (!layers) {
+            flat = fl_loss_plateau(p, o->patience, o->min_delta);
+            /* Final when the loss shows no sign of recovery and either the weights are
+             * gone or they are held small while the model explains next to nothing: a
+             * strong penalty keeps the weights at a small equilibrium (measured with l2 = 1
+             * on sine2d: 2% of the initial norm, never 0.1%), which is as final as zero. */
+            explains_nothing = (fl_fit_ratio(p, fl_probes_now(p)) > o->collapse_fit);
+            layers = g_string_new(NULL);
+            advice = g_string_new(NULL);
+            shrunk = g_array_new(FALSE, FALSE, sizeof(over_regularization_shrunk_layer));
+        }
         bool gone = fl_streak(p, k, &o->collapse, over_regularization_shrunk,
                                    &from_gone) >= o->patience;
         collapsed = collapsed || (flat && (explains_nothing || (gone && poor)));
@@ -298,39 +307,38 @@ static int over_regularization_observe(void *state, const void *opts_, const fl_
                                        v, over_regularization_try(v));
         }
     }
-    if (layers->len) {
-        double data = fl_data_loss(now);
-        char *flat_text = collapsed ? loss_note(p, o->patience, o->min_delta)
-                                    : g_strdup("");
-        char *evidence = g_strdup_printf(
-            "%s; the penalty is %.3g = %.2g%% of the loss %.3g; data loss %.3g = %.0f%% of the "
-            "loss of predicting the mean%s%s",
-            layers->str, now->penalty, 100.0 * share, now->loss, data,
-            100.0 * data / p->baseline_loss, collapsed ? "; " : "", flat_text);
-        fl_fix_set fixes = {0};
-        over_regularization_fixes(p, &fixes);
-        fl_measure_set m = {0};
-        fl_measures_add(&m, now->penalty, "penalty");
-        fl_measures_add(&m, share, "penalty_share");
-        fl_measures_add(&m, now->loss, "loss");
-        fl_measures_add(&m, data, "data_loss");
-        fl_measures_add(&m, data / p->baseline_loss, "fit");
-        if (collapsed)
-            loss_measures(&m, p, o->patience);
-        over_regularization_layer_measures(p, shrunk, since, &m);
-        fl_finding f = {.size = sizeof f,
-                        .level = collapsed ? FL_LEVEL_COLLAPSED : FL_LEVEL_WARNING,
-                        .epoch = since,
-                        .evidence = evidence,
-                        .cause = "the L1/L2 penalty outweighs what the weights gain on the "
-                                 "data, so training holds them near 0 instead of fitting",
-                        .advice = advice->str};
-        fl_finding_fixes(&f, &fixes);
-        fl_finding_measures(&f, &m);
-        report(ctx, &f);
-        g_free(flat_text);
-        g_free(evidence);
-    }
+    if (!layers)
+        return 0;
+    double data = fl_data_loss(now);
+    char *flat_text = collapsed ? loss_note(p, o->patience, o->min_delta) : g_strdup("");
+    char *evidence = g_strdup_printf(
+        "%s; the penalty is %.3g = %.2g%% of the loss %.3g; data loss %.3g = %.0f%% of the "
+        "loss of predicting the mean%s%s",
+        layers->str, now->penalty, 100.0 * share, now->loss, data,
+        100.0 * data / p->baseline_loss, collapsed ? "; " : "", flat_text);
+    fl_fix_set fixes = {0};
+    over_regularization_fixes(p, &fixes);
+    fl_measure_set m = {0};
+    fl_measures_add(&m, now->penalty, "penalty");
+    fl_measures_add(&m, share, "penalty_share");
+    fl_measures_add(&m, now->loss, "loss");
+    fl_measures_add(&m, data, "data_loss");
+    fl_measures_add(&m, data / p->baseline_loss, "fit");
+    if (collapsed)
+        loss_measures(&m, p, o->patience);
+    over_regularization_layer_measures(p, shrunk, since, &m);
+    fl_finding f = {.size = sizeof f,
+                    .level = collapsed ? FL_LEVEL_COLLAPSED : FL_LEVEL_WARNING,
+                    .epoch = since,
+                    .evidence = evidence,
+                    .cause = "the L1/L2 penalty outweighs what the weights gain on the "
+                             "data, so training holds them near 0 instead of fitting",
+                    .advice = advice->str};
+    fl_finding_fixes(&f, &fixes);
+    fl_finding_measures(&f, &m);
+    report(ctx, &f);
+    g_free(flat_text);
+    g_free(evidence);
     g_array_free(shrunk, TRUE);
     g_string_free(layers, TRUE);
     g_string_free(advice, TRUE);
