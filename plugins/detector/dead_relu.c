@@ -215,11 +215,19 @@ static bool dead_relu_layer(const fl_probes *p, const dead_relu_opts *o, size_t 
     return true;
 }
 
+/* The loss has stopped improving while the model explains next to nothing: with it a
+ * partly dead layer is a collapse too. */
+static bool dead_relu_flat_poor(const fl_probes *p, const dead_relu_opts *o)
+{
+    return fl_loss_plateau(p, o->patience, o->min_delta) &&
+           (fl_fit_ratio(p, fl_probes_now(p)) > o->collapse_fit);
+}
+
 /* The level observe() would report (0: none) and, for a warning, its epoch: that of the
  * first layer found, as the full report's.  A wholly dead layer, or a dead one behind a
- * loss that is flat and poor, is a collapse. */
-static fl_level dead_relu_level(const fl_probes *p, const dead_relu_opts *o, bool flat_poor,
-                                int *epoch)
+ * loss that is flat and poor, is a collapse.  The loss is looked at only once a layer is
+ * found dead (most epochs of most runs have none). */
+static fl_level dead_relu_level(const fl_probes *p, const dead_relu_opts *o, int *epoch)
 {
     fl_level level = 0;
     for (size_t k = 0; k < p->n_layers; k++) {
@@ -227,14 +235,14 @@ static fl_level dead_relu_level(const fl_probes *p, const dead_relu_opts *o, boo
         bool whole;
         if (!dead_relu_layer(p, o, k, &since, &since_all, &whole))
             continue;
-        if (whole || flat_poor)
+        if (whole)
             return FL_LEVEL_COLLAPSED;
         if (!level) {
             level = FL_LEVEL_WARNING;
             *epoch = since;
         }
     }
-    return level;
+    return level == FL_LEVEL_WARNING && dead_relu_flat_poor(p, o) ? FL_LEVEL_COLLAPSED : level;
 }
 
 /* observe() reports a warning brief (most dead layers stay so for the rest of the run),
@@ -242,10 +250,8 @@ static fl_level dead_relu_level(const fl_probes *p, const dead_relu_opts *o, boo
 static int dead_relu_judge(const dead_relu_opts *o, const fl_probes *p, fl_report_fn report,
                            void *ctx, bool brief)
 {
-    bool flat = fl_loss_plateau(p, o->patience, o->min_delta);
-    bool poor = (fl_fit_ratio(p, fl_probes_now(p)) > o->collapse_fit);
     int epoch = 0;
-    fl_level level = brief ? dead_relu_level(p, o, flat && poor, &epoch) : 0;
+    fl_level level = brief ? dead_relu_level(p, o, &epoch) : 0;
     if (brief && level != FL_LEVEL_COLLAPSED) {
         if (level == FL_LEVEL_WARNING)
             report(ctx, &(fl_finding){.size = sizeof(fl_finding),
@@ -254,6 +260,8 @@ static int dead_relu_judge(const dead_relu_opts *o, const fl_probes *p, fl_repor
                                       .flags = FL_FINDING_BRIEF});
         return 0;
     }
+    bool flat = fl_loss_plateau(p, o->patience, o->min_delta);
+    bool poor = (fl_fit_ratio(p, fl_probes_now(p)) > o->collapse_fit);
     GArray *issues = issues_new();
     /* Behind a wholly dead layer every later ReLU layer sees a constant input and is dead
      * too: name the first one, and the rest as its consequence. */
