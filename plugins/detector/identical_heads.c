@@ -75,6 +75,24 @@ static double identical_heads_maxdiff(const float *m, size_t rows, size_t n, siz
     return d;
 }
 
+/* identical_heads_maxdiff() while it stays within `bound`; past it the walk stops and
+ * returns the first difference beyond it, which says as much: not within (most pairs of
+ * heads that learn differ beyond it in the first rows). */
+static double identical_heads_maxdiff_within(const float *m, size_t rows, size_t n, size_t i,
+                                             size_t j, double bound)
+{
+    double d = 0;
+    for (size_t r = 0; r < rows; r++) {
+        double v = fabs((double)m[r * n + i] - (double)m[r * n + j]);
+        if (!isfinite(v))
+            return NAN;
+        if (v > bound)
+            return v;
+        d = fmax(d, v);
+    }
+    return d;
+}
+
 /* A pair reported, for the finding's measures. */
 typedef struct identical_heads_pair {
     size_t i, j;
@@ -132,13 +150,14 @@ static int identical_heads_observe(void *state, const void *opts, const fl_probe
         memset(s->since, 0, no * no * sizeof *s->since);
     }
     s->last_epoch = n;
-    bool stalled = fl_loss_plateau(p, op->patience, op->min_delta);
+    /* The plateau, the texts, the fixes and the pairs are made for the first pair that has
+     * been identical `patience` epochs: an epoch without one only compares the columns. */
+    bool stalled = false;
     fl_level level = 0;
     int since = INT_MAX;
-    GString *evidence = g_string_new(NULL);
-    GString *advice = g_string_new(NULL);
-    fl_fix_set fixes = {0};
-    GArray *pairs = g_array_new(FALSE, FALSE, sizeof(identical_heads_pair));
+    GString *evidence = NULL, *advice = NULL;
+    fl_fix_set *fixes = NULL;
+    GArray *pairs = NULL;
     char bi[32], bj[32];
     for (size_t i = 0; i < no; i++)
         for (size_t j = i + 1; j < no; j++) {
@@ -151,10 +170,15 @@ static int identical_heads_observe(void *state, const void *opts, const fl_probe
                 *first = 0;
                 continue;
             }
-            double scale = fmax(p->target_std[i], p->target_std[j]);
-            double dp = identical_heads_maxdiff(p->probe_pred, p->n_probe, no, i, j);
-            double dy = identical_heads_maxdiff(p->probe_y, p->n_probe, no, i, j);
-            bool same = scale > 0 && dp <= op->tol * scale && dy > op->target_gap * scale;
+            /* The predictions only as far as they can still be the same, and the targets
+             * only behind predictions that are. */
+            double scale = fmax(p->target_std[i], p->target_std[j]), bound = op->tol * scale;
+            double dp = scale > 0 ? identical_heads_maxdiff_within(p->probe_pred, p->n_probe, no,
+                                                                   i, j, bound)
+                                  : NAN;
+            double dy = dp <= bound ? identical_heads_maxdiff(p->probe_y, p->n_probe, no, i, j)
+                                    : NAN;
+            bool same = scale > 0 && dp <= bound && dy > op->target_gap * scale;
             if (!same) {
                 *first = 0;
                 continue;
@@ -163,6 +187,13 @@ static int identical_heads_observe(void *state, const void *opts, const fl_probe
                 *first = (int)n;
             if (n - (size_t)*first + 1 < (size_t)op->patience)
                 continue;
+            if (!pairs) {
+                stalled = fl_loss_plateau(p, op->patience, op->min_delta);
+                evidence = g_string_new(NULL);
+                advice = g_string_new(NULL);
+                fixes = fixes_new();
+                pairs = g_array_new(FALSE, FALSE, sizeof(identical_heads_pair));
+            }
             fl_level l = stalled ? FL_LEVEL_COLLAPSED : FL_LEVEL_WARNING;
             level = l > level ? l : level;
             since = *first < since ? *first : since;
@@ -188,7 +219,7 @@ static int identical_heads_observe(void *state, const void *opts, const fl_probe
                     g_string_append_printf(advice, "%sset %s = \"glorot_uniform\" (now %s)",
                                            advice->len ? "; " : "", key,
                                            fl_probes_layer(p, k)->init);
-                    fixes_init(&fixes, fl_probes_layer(p, k),
+                    fixes_init(fixes, fl_probes_layer(p, k),
                                "random weights give each head its own start");
                 }
                 g_free(key);
@@ -210,15 +241,18 @@ static int identical_heads_observe(void *state, const void *opts, const fl_probe
                         .cause = "several outputs predict the same values as each other although "
                                  "their targets differ: the heads are not told apart",
                         .advice = advice->str};
-        fl_finding_fixes(&f, &fixes);
+        fl_finding_fixes(&f, fixes);
         fl_measure_set m = {0};
         identical_heads_measures(&m, p, op, pairs, since);
         fl_finding_measures(&f, &m);
         report(ctx, &f);
     }
-    g_array_free(pairs, TRUE);
-    g_string_free(evidence, TRUE);
-    g_string_free(advice, TRUE);
+    if (pairs) {
+        g_array_free(pairs, TRUE);
+        g_string_free(evidence, TRUE);
+        g_string_free(advice, TRUE);
+        g_free(fixes);
+    }
     return 0;
 }
 
