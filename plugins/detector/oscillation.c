@@ -67,12 +67,19 @@ typedef struct oscillation_window {
     size_t biggest_at;   /* its epoch */
 } oscillation_window;
 
-/* Whether the window of epochs [end - window, end] oscillates; end - window >= 1. */
+/* Whether the window of epochs [end - window, end] oscillates; end - window >= 1.  *w
+ * describes it when it does. */
 static bool oscillation_window_test(const oscillation_opts *op, const fl_probes *p, size_t end,
                                     oscillation_window *w)
 {
     *w = (oscillation_window){0};
     size_t start = end - (size_t)op->window;
+    /* A window whose loss ends clearly below its start is settling, whatever it did on the
+     * way: told from its two ends, before its jumps are walked (most windows of a run that
+     * learns). */
+    double l_start = fl_probes_epoch(p, start)->loss, l_end = fl_probes_epoch(p, end)->loss;
+    if (l_end < l_start * (1 - op->min_delta))
+        return false;
     double l0 = fl_probes_epoch(p, 0)->loss;
     int last_sign = 0;
     for (size_t k = start + 1; k <= end; k++) {
@@ -92,9 +99,7 @@ static bool oscillation_window_test(const oscillation_opts *op, const fl_probes 
             w->biggest_at = k;
         }
     }
-    double l_start = fl_probes_epoch(p, start)->loss, l_end = fl_probes_epoch(p, end)->loss;
-    bool settling = l_end < l_start * (1 - op->min_delta);
-    return w->changes >= op->min_changes && !settling;
+    return w->changes >= op->min_changes;
 }
 
 /* A probability at float's ends: a softmax or sigmoid whose input is some 14 or more
