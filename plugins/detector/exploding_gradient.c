@@ -97,12 +97,14 @@ static double exploding_gradient_weight_ref(const fl_probes *p, size_t l)
     return isfinite(w0) && w0 > glorot ? w0 : glorot;
 }
 
-/* The layer whose weight norm grew most relative to its reference; returns the factor. */
-static double exploding_gradient_worst_growth(const fl_probes *p, size_t k, size_t *layer)
+/* The layer whose weight norm grew most relative to its reference (ref[l], or computed
+ * when ref is NULL); returns the factor. */
+static double exploding_gradient_worst_growth(const fl_probes *p, const double *ref, size_t k,
+                                              size_t *layer)
 {
     double worst = 0;
     for (size_t l = 0; l < p->n_layers; l++) {
-        double w0 = exploding_gradient_weight_ref(p, l);
+        double w0 = ref ? ref[l] : exploding_gradient_weight_ref(p, l);
         if (!fl_probes_layer(p, l)->has_weights || !(w0 > 0))
             continue;
         double g = fl_epoch_layer(fl_probes_epoch(p, k), l)->weight_norm / w0;
@@ -114,13 +116,21 @@ static double exploding_gradient_worst_growth(const fl_probes *p, size_t k, size
     return worst;
 }
 
-static bool exploding_gradient_sign(const fl_probes *p, size_t k, size_t unused, const void *opts)
+/* What exploding_gradient_sign() reads: the options and the layers' references (may be
+ * NULL). */
+typedef struct exploding_gradient_ctx {
+    const exploding_gradient_opts *op;
+    const double *ref;
+} exploding_gradient_ctx;
+
+static bool exploding_gradient_sign(const fl_probes *p, size_t k, size_t unused, const void *ctx)
 {
     (void)unused;
-    const exploding_gradient_opts *op = opts;
+    const exploding_gradient_ctx *c = ctx;
+    const exploding_gradient_opts *op = c->op;
     size_t a, b, l;
     return exploding_gradient_worst_pair(op, p, k, &a, &b) > op->ratio ||
-           exploding_gradient_worst_growth(p, k, &l) > op->growth;
+           exploding_gradient_worst_growth(p, c->ref, k, &l) > op->growth;
 }
 
 /* A weighted layer with a non-finite norm at epoch k, or n_layers. */
@@ -170,6 +180,10 @@ typedef struct exploding_gradient_state {
     size_t scanned;    /* epochs 1..scanned hold no non-finite norm */
     size_t bad_epoch;  /* the first epoch that does (0: none yet) */
     size_t bad_layer;
+    /* exploding_gradient_weight_ref() of each layer, from the first observe on: it reads
+     * only the layer's shape and its norm at epoch 0, which do not change within a run. */
+    double *ref;
+    size_t n_ref;
 } exploding_gradient_state;
 
 static int exploding_gradient_create(const fl_host *host, const void *opts, void **state)
@@ -179,7 +193,28 @@ static int exploding_gradient_create(const fl_host *host, const void *opts, void
     return 0;
 }
 
-static void exploding_gradient_destroy(void *state) { g_free(state); }
+static void exploding_gradient_destroy(void *state)
+{
+    exploding_gradient_state *st = state;
+    g_free(st->ref);
+    g_free(st);
+}
+
+/* The layers' references, kept in the state; NULL without a state (or layers): then
+ * computed where they are needed. */
+static const double *exploding_gradient_refs(exploding_gradient_state *st, const fl_probes *p)
+{
+    if (!st || !p->n_layers)
+        return NULL;
+    if (!st->ref || st->n_ref != p->n_layers) {
+        g_free(st->ref);
+        st->ref = g_new(double, p->n_layers);
+        st->n_ref = p->n_layers;
+        for (size_t l = 0; l < p->n_layers; l++)
+            st->ref[l] = exploding_gradient_weight_ref(p, l);
+    }
+    return st->ref;
+}
 
 /* The first epoch in 1..n with a non-finite norm (its layer in *layer), or 0; with state,
  * only the epochs not searched before are. */
@@ -210,7 +245,9 @@ static int exploding_gradient_observe(void *state, const void *opts, const fl_pr
     int since = 0;
     size_t l = 0;
     size_t k = exploding_gradient_first_nonfinite(state, p, &l);
-    size_t streak = k ? 0 : (size_t)fl_streak(p, 0, op, exploding_gradient_sign, NULL);
+    const double *ref = exploding_gradient_refs(state, p);
+    exploding_gradient_ctx c = {op, ref};
+    size_t streak = k ? 0 : (size_t)fl_streak(p, 0, &c, exploding_gradient_sign, NULL);
     /* The common case, a healthy epoch: nothing to say, nothing allocated. */
     if (!k && !streak)
         return 0;
@@ -242,7 +279,7 @@ static int exploding_gradient_observe(void *state, const void *opts, const fl_pr
         since = (int)(n - streak + 1);
         size_t a = 0, b = 0, gl = 0;
         double r = exploding_gradient_worst_pair(op, p, n, &a, &b);
-        double g = exploding_gradient_worst_growth(p, n, &gl);
+        double g = exploding_gradient_worst_growth(p, ref, n, &gl);
         const fl_epoch_probe *now = fl_probes_epoch(p, n);
         if (r > op->ratio) {
             g_string_append_printf(evidence,
