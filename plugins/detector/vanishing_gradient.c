@@ -89,7 +89,9 @@ static bool vanishing_gradient_faded(const fl_probes *p, size_t k, size_t unused
     (void)unused;
     const vanishing_gradient_opts *op = opts;
     size_t first, last;
-    if (weighted_layers(p, &first, &last) < 2 || vanishing_gradient_squashing(p) < 2)
+    /* The squashing layers first: most networks have two weighted layers, few have two
+     * sigmoid/tanh hidden ones. */
+    if (vanishing_gradient_squashing(p) < 2 || weighted_layers(p, &first, &last) < 2)
         return false;
     double g0 = fl_epoch_layer(fl_probes_epoch(p, k), first)->grad_norm,
            g1 = fl_epoch_layer(fl_probes_epoch(p, k), last)->grad_norm;
@@ -159,9 +161,10 @@ static int vanishing_gradient_observe(void *state, const void *opts, const fl_pr
     const vanishing_gradient_opts *op = opts;
     size_t n = p->n_epochs;
     size_t streak = fl_streak(p, 0, op, vanishing_gradient_holds, NULL);
-    size_t faded = fl_streak(p, 0, op, vanishing_gradient_faded, NULL);
     bool by_signal = streak < (size_t)op->patience;
     if (by_signal) {
+        /* The second test only speaks when the first does not: walked only then. */
+        size_t faded = fl_streak(p, 0, op, vanishing_gradient_faded, NULL);
         if (faded < (size_t)op->patience)
             return 0;
         streak = faded;
