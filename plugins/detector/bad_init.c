@@ -95,7 +95,7 @@ static bool bad_init_zero_at_zero(fl_activation_kind k)
 
 typedef struct bad_init_consumers {
     size_t n, n_constant, n_zero;
-    GString *names;
+    GString *names; /* NULL: not wanted */
 } bad_init_consumers;
 
 /* The kernels reading layer k's output, directly or through layers without a kernel. */
@@ -112,10 +112,13 @@ static void bad_init_find_consumers(const fl_probes *p, size_t k, bad_init_consu
         c->n++;
         c->n_constant += bad_init_constant(l);
         c->n_zero += bad_init_zero(l);
-        g_string_append_printf(c->names, "%s%s", c->names->len ? ", " : "", l->name);
+        if (c->names)
+            g_string_append_printf(c->names, "%s%s", c->names->len ? ", " : "", l->name);
     }
 }
 
+/* How layer k's start is bad; the kernels it feeds are named into `consumers` unless that
+ * is NULL. */
 static bad_init_kind bad_init_classify(const fl_probes *p, size_t k, GString *consumers)
 {
     const fl_layer_desc *l = fl_probes_layer(p, k);
@@ -410,12 +413,11 @@ static int bad_init_observe(void *state, const void *opts_, const fl_probes *p,
     GArray *issues = NULL;
     for (size_t k = 0; k < p->n_layers; k++) {
         const fl_layer_desc *l = fl_probes_layer(p, k);
-        /* After every epoch: a layer that did not start constant costs no allocation. */
+        /* After every epoch: a layer that did not start constant costs no allocation, and
+         * one that did none either (the names of the kernels it feeds are not needed). */
         if (!bad_init_constant(l))
             continue;
-        GString *consumers = g_string_new(NULL);
-        bad_init_kind kind = bad_init_classify(p, k, consumers);
-        g_string_free(consumers, TRUE);
+        bad_init_kind kind = bad_init_classify(p, k, NULL);
         int since = 0;
         if (kind == BAD_INIT_NONE || !bad_init_on_every_path(p, k) ||
             fl_streak(p, k, NULL, bad_init_still, &since) < o->patience || since != 0)
