@@ -93,12 +93,14 @@ static int class_imbalance_observe(void *state, const void *opts_, const fl_prob
 {
     class_imbalance_state *st = state;
     const class_imbalance_opts *o = opts_;
+    /* Not a classifier, and so for the whole run: nothing below applies, and the state (a
+     * classifier's run of epochs) is not even read. */
+    if (!(p->loss_flags & FL_LOSS_CLASSIFICATION) || p->n_classes < 2 || !p->class_fraction)
+        return 0;
     bool gap = st->last_epoch + 1 != p->n_epochs;
     st->last_epoch = p->n_epochs;
     size_t since = gap ? 0 : st->since;
     st->since = 0;
-    if (!(p->loss_flags & FL_LOSS_CLASSIFICATION) || p->n_classes < 2 || !p->class_fraction)
-        return 0;
     size_t big = p->n_classes, small = p->n_classes;
     for (size_t c = 0; c < p->n_classes; c++) {
         double f = p->class_fraction[c];

@@ -82,12 +82,15 @@ static int single_class_observe(void *state, const void *opts, const fl_probes *
     single_class_state *s = state;
     const single_class_opts *op = opts;
     size_t n = p->n_epochs, no = p->n_outputs;
+    /* Not a classifier, and so for the whole run: nothing below applies, and the state (a
+     * classifier's run of epochs) is not even read. */
+    if (p->n_classes < 2 || !(p->loss_flags & FL_LOSS_CLASSIFICATION))
+        return 0;
     bool gap = s->last_epoch + 1 != n;
     s->last_epoch = n;
     if (gap)
         s->since = 0;
-    if (p->n_classes < 2 || !(p->loss_flags & FL_LOSS_CLASSIFICATION) || !p->n_probe ||
-        !p->probe_pred || !p->probe_y || no == 0)
+    if (!p->n_probe || !p->probe_pred || !p->probe_y || no == 0)
         return 0;
     size_t n_cls = no == 1 ? 2 : no;
     /* A loss that reads the sign (hinge) predicts margins and takes -1/+1 (or 0/1) targets:
