@@ -29,10 +29,15 @@
  * (measured: strided weights fall back to plain gemm, 2-3x slower per run than no pack),
  * so the layer gathers the runs' kernels and biases into its own packed copies before a
  * forward and scatters the gradients back after a backward: a few dozen floats a run.
- * The biases join as a binary post-op, (P, 1, units) broadcast over each run's rows.  A training forward keeps the pre-activation (B, units)
- * of its batch size for backward; an inference forward applies the activation in place in
- * y so it never overwrites what a pending backward needs.  Each call queues its
- * primitives on the in-order stream and waits once.
+ * The biases join as a binary post-op, (P, 1, units) broadcast over each run's rows.  Two
+ * products of a pack are turned around where that suits the brgemm kernels, which spread
+ * a product's last dimension over vector lanes: a layer of one unit computes each run's
+ * outputs as a row, y (1, B) = w (1, n_in) x xᵀ (n_in, B), its bias added after; a layer
+ * with more units than inputs computes dWᵀ = xᵀ dz and turns it around as it scatters it.
+ * A training forward keeps the pre-activation (B, units) of its batch size for backward;
+ * an inference forward applies the activation in place in y so it never overwrites what a
+ * pending backward needs.  Each call queues its primitives on the in-order stream and
+ * waits once (the row form waits once more, before its bias).
  */
 #include <glib.h>
 #include <stdlib.h>
