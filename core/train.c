@@ -18,8 +18,8 @@
 #include <math.h>
 #include <string.h>
 
-/* Rows of the largest forward but one: a training batch, the probe batch, a chunk of an
- * evaluation. */
+/* Rows an evaluation forwards at a time: the larger of a training batch and the probe
+ * batch (the model's batch size, unless the validation rows join the probe forward). */
 static size_t eval_rows_of(const experiment *e, const data_split *d)
 {
     size_t train = MIN((size_t)e->train.batch, d->n_train);
