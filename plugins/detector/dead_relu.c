@@ -260,8 +260,7 @@ static int dead_relu_judge(const dead_relu_opts *o, const fl_probes *p, fl_repor
                                       .flags = FL_FINDING_BRIEF});
         return 0;
     }
-    bool flat = fl_loss_plateau(p, o->patience, o->min_delta);
-    bool poor = (fl_fit_ratio(p, fl_probes_now(p)) > o->collapse_fit);
+    bool flat_poor = dead_relu_flat_poor(p, o);
     GArray *issues = issues_new();
     /* Behind a wholly dead layer every later ReLU layer sees a constant input and is dead
      * too: name the first one, and the rest as its consequence. */
@@ -290,7 +289,7 @@ static int dead_relu_judge(const dead_relu_opts *o, const fl_probes *p, fl_repor
         }
         if (whole)
             first_whole = (int)issues->len;
-        fl_level level = whole || (flat && poor) ? FL_LEVEL_COLLAPSED : FL_LEVEL_WARNING;
+        fl_level level = whole || flat_poor ? FL_LEVEL_COLLAPSED : FL_LEVEL_WARNING;
         char *flat_text = loss_note(p, o->patience, o->min_delta);
         bool states_loss = level == FL_LEVEL_COLLAPSED && !whole;
         loss_stated |= states_loss;

@@ -62,24 +62,11 @@ static void identical_heads_destroy(void *state)
 }
 
 /* Largest |a - b| over the probe rows for columns i and j of m (n_probe, n); NaN if any
- * value is not finite. */
-static double identical_heads_maxdiff(const float *m, size_t rows, size_t n, size_t i, size_t j)
-{
-    double d = 0;
-    for (size_t r = 0; r < rows; r++) {
-        double v = fabs((double)m[r * n + i] - (double)m[r * n + j]);
-        if (!isfinite(v))
-            return NAN;
-        d = fmax(d, v);
-    }
-    return d;
-}
-
-/* identical_heads_maxdiff() while it stays within `bound`; past it the walk stops and
- * returns the first difference beyond it, which says as much: not within (most pairs of
- * heads that learn differ beyond it in the first rows). */
-static double identical_heads_maxdiff_within(const float *m, size_t rows, size_t n, size_t i,
-                                             size_t j, double bound)
+ * value is not finite.  The walk stops at the first difference beyond `bound` and returns
+ * it, which says as much as the largest (most pairs of heads that learn differ beyond the
+ * tolerance in the first rows); INFINITY walks every row. */
+static double identical_heads_maxdiff(const float *m, size_t rows, size_t n, size_t i, size_t j,
+                                      double bound)
 {
     double d = 0;
     for (size_t r = 0; r < rows; r++) {
@@ -173,10 +160,11 @@ static int identical_heads_observe(void *state, const void *opts, const fl_probe
             /* The predictions only as far as they can still be the same, and the targets
              * only behind predictions that are. */
             double scale = fmax(p->target_std[i], p->target_std[j]), bound = op->tol * scale;
-            double dp = scale > 0 ? identical_heads_maxdiff_within(p->probe_pred, p->n_probe, no,
-                                                                   i, j, bound)
+            double dp = scale > 0 ? identical_heads_maxdiff(p->probe_pred, p->n_probe, no, i,
+                                                            j, bound)
                                   : NAN;
-            double dy = dp <= bound ? identical_heads_maxdiff(p->probe_y, p->n_probe, no, i, j)
+            double dy = dp <= bound ? identical_heads_maxdiff(p->probe_y, p->n_probe, no, i, j,
+                                                              INFINITY)
                                     : NAN;
             bool same = scale > 0 && dp <= bound && dy > op->target_gap * scale;
             if (!same) {

@@ -255,7 +255,8 @@ static int over_regularization_observe(void *state, const void *opts_, const fl_
     const over_regularization_opts *o = opts_;
     const fl_epoch_probe *now = fl_probes_epoch(p, p->n_epochs);
     double share = isfinite(now->penalty) && now->loss > 0 ? now->penalty / now->loss : 0.0;
-    bool poor = (fl_fit_ratio(p, fl_probes_now(p)) > o->poor_fit);
+    double fit = fl_fit_ratio(p, now);
+    bool poor = fit > o->poor_fit;
     if (!(share > o->share) && !poor)
         return 0;
     /* The plateau and the texts are made for the first penalized layer found shrunk: a
@@ -279,7 +280,7 @@ static int over_regularization_observe(void *state, const void *opts_, const fl_
              * gone or they are held small while the model explains next to nothing: a
              * strong penalty keeps the weights at a small equilibrium (measured with l2 = 1
              * on sine2d: 2% of the initial norm, never 0.1%), which is as final as zero. */
-            explains_nothing = (fl_fit_ratio(p, fl_probes_now(p)) > o->collapse_fit);
+            explains_nothing = fit > o->collapse_fit;
             layers = g_string_new(NULL);
             advice = g_string_new(NULL);
             shrunk = g_array_new(FALSE, FALSE, sizeof(over_regularization_shrunk_layer));
