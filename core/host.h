@@ -43,4 +43,15 @@ double rng_normal(fl_rng *rng);
 uint32_t rng_below(fl_rng *rng, uint32_t n);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(fl_rng, rng_free)
 
+/* rng_below(rng, n)'s number, with the bound's constants worked out once: a loop that draws
+ * below the same bounds again and again (an epoch's shuffle) pays no division a draw. */
+typedef struct rng_range {
+    uint32_t n;     /* draws are below n, 1 <= n <= 2^31 - 1 */
+    uint32_t max;   /* larger raw draws are drawn again */
+    uint64_t magic; /* 2^64 / n rounded up: the remainder by a multiplication */
+    gboolean glib;  /* G_RANDOM_VERSION asks GLib for another algorithm: ask GLib */
+} rng_range;
+void rng_range_init(rng_range *r, uint32_t n);
+uint32_t rng_below_in(fl_rng *rng, const rng_range *r);
+
 #endif

@@ -241,10 +241,11 @@ static void gather_rows(float *restrict dst, const float *restrict src, const si
             dst[r * width + j] = src[idx[r] * width + j];
 }
 
-static void shuffle(size_t *idx, size_t n, fl_rng *rng)
+/* Fisher-Yates; below[i] bounds the draw of step i (i + 1 rows left). */
+static void shuffle(size_t *idx, size_t n, fl_rng *rng, const rng_range *below)
 {
     for (size_t i = n; i-- > 1;) {
-        size_t j = rng_below(rng, (uint32_t)(i + 1));
+        size_t j = rng_below_in(rng, &below[i]);
         size_t t = idx[i];
         idx[i] = idx[j];
         idx[j] = t;
@@ -522,6 +523,10 @@ static void train_loop(const experiment *e, const data_split *d, model *pm, run_
 {
     size_t P = pm->pack, B = (size_t)MIN((size_t)e->train.batch, d->n_train);
     B = MAX(B, (size_t)1);
+    /* The shuffles' bounds, the same every epoch and for every run of the pack. */
+    g_autofree rng_range *below = g_new(rng_range, MAX(d->n_train, (size_t)1));
+    for (size_t i = 0; i < d->n_train; i++)
+        rng_range_init(&below[i], (uint32_t)MIN(i + 1, (size_t)G_MAXINT32));
     epoch_zero(e, d, pm, slots);
     for (size_t r = 0; r < P; r++) {
         run_slot *s = &slots[r];
@@ -539,7 +544,7 @@ static void train_loop(const experiment *e, const data_split *d, model *pm, run_
                 continue;
             live++;
             if (e->train.shuffle)
-                shuffle(s->idx, d->n_train, s->shuffle_rng);
+                shuffle(s->idx, d->n_train, s->shuffle_rng, below);
             probes_epoch_begin(s->book);
             s->loss_sum = 0;
             s->right = 0;

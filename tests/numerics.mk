@@ -22,3 +22,9 @@ TESTS += tests/test-numfmt
 tests_test_numfmt_SOURCES = tests/test-numfmt.c
 tests_test_numfmt_CPPFLAGS = $(FL_TEST_FLAGS)
 tests_test_numfmt_LDADD = $(FL_TEST_LIBS)
+
+check_PROGRAMS += tests/test-rng
+TESTS += tests/test-rng
+tests_test_rng_SOURCES = tests/test-rng.c
+tests_test_rng_CPPFLAGS = $(FL_TEST_FLAGS)
+tests_test_rng_LDADD = $(FL_TEST_LIBS)
