@@ -1,9 +1,11 @@
 /* pool.c — see pool.h.  The coordinator talks to each worker over two pipes, one line per
  * message: it sends "INDEX FINGERPRINT" (the run's position in the plan and the hash of
  * its resolved configuration, so a worker that planned a changed file refuses).  The
- * worker answers "begin INDEX" when it starts the run, "ok INDEX" once the run's files are
- * saved (its batch committed, results.h), "unsaved INDEX why" when they could not be (the
- * run failed, the sweep goes on), "fail INDEX why" when it cannot run the request at all
+ * worker answers "begin INDEX" when it starts the run, "ok INDEX LEN" and the LEN bytes of
+ * the run's run.result once the run's files are saved (its batch committed, results.h; the
+ * record comes along so that the tables need not read back what the worker just wrote;
+ * "ok INDEX" alone for a record too large, read back), "unsaved INDEX why" when they could
+ * not be (the run failed, the sweep goes on), "fail INDEX why" when it cannot run the request at all
  * (the sweep stops), and "crash INDEX why" just before GLib aborts it (a failed
  * allocation), so that the run's reason says more than the signal.  End of file from a
  * worker means it died: the run it began last is charged, the others it held (trained
@@ -19,6 +21,7 @@
 #include "results.h"
 #include "runner.h"
 #include "stop.h"
+#include "worker.h"
 
 #include <errno.h>
 #include <poll.h>
@@ -217,16 +220,23 @@ static void record_failure(plan *s, const sweep_options *opt, int index, run_sta
     }
 }
 
-/* A run is over (saved by its worker, or recorded here): count it, read it back for the
- * tables while the other workers train, and show it. */
-static void finish_job(const plan *s, const sweep_options *opt, int index, pool_result *result,
-                       progress *pr)
+/* A run is over (saved by its worker, or recorded here): count it, keep its result for the
+ * tables (the record its worker sent with the answer, else read back while the other
+ * workers train), and show it. */
+static void finish_job(const plan *s, const sweep_options *opt, int index, const char *text,
+                       gsize len, pool_result *result, progress *pr)
 {
     pr->done++;
     pr->running -= pr->running > 0; /* until the next hand-out counts again */
     g_autoptr(GError) err = NULL;
     g_autofree char *id = plan_run_id(s, index);
-    run_result *rec = results_load_run(opt->out_dir, id, &err);
+    run_result *rec = NULL;
+    if (text) {
+        g_autofree char *origin = g_strdup_printf("run %s's record as its worker sent it", id);
+        rec = results_parse_run(text, len, origin, &err);
+    } else {
+        rec = results_load_run(opt->out_dir, id, &err);
+    }
     if (err)
         g_debug("%s", err->message); /* read again, and reported, with the tables */
     g_clear_pointer(&result->records[index], run_result_free);
@@ -369,10 +379,10 @@ static void settle_jobs(plan *s, const sweep_options *opt, GArray *jobs, int cha
         guint idx = g_array_index(jobs, guint, k);
         if (has_saved_result(opt, s, idx)) {
             result->finished++;
-            finish_job(s, opt, (int)idx, result, pr);
+            finish_job(s, opt, (int)idx, NULL, 0, result, pr);
         } else if ((int)idx == charged && job_pack_count(js, s, idx) == 1) {
             record_failure(s, opt, (int)idx, status, why, took * 1000, result, pr);
-            finish_job(s, opt, (int)idx, result, pr);
+            finish_job(s, opt, (int)idx, NULL, 0, result, pr);
         } else {
             /* Not its fault, or not known to be: a run of a pack the worker trained when
              * it died is tried again alone (job_give_back), and charged only then.  A
@@ -387,9 +397,11 @@ static void settle_jobs(plan *s, const sweep_options *opt, GArray *jobs, int cha
     }
 }
 
-/* One line from worker w; FALSE (error set) when the sweep must stop. */
+/* One answer from worker w: its line, and the run's record when the line is "ok INDEX LEN"
+ * (NULL otherwise); FALSE (error set) when the sweep must stop. */
 static gboolean handle_line(plan *s, const sweep_options *opt, worker *w, const char *line,
-                            pool_result *result, progress *pr, GError **error)
+                            const char *record, gsize record_len, pool_result *result,
+                            progress *pr, GError **error)
 {
     int index = -1;
     char kind[16] = "";
@@ -442,8 +454,9 @@ static gboolean handle_line(plan *s, const sweep_options *opt, worker *w, const 
         progress_clear(pr);
         g_printerr("flatline: run %s: %s\n", id, reason);
         record_failure(s, opt, index, RUN_CRASHED, reason, 0, result, pr);
+        record = NULL; /* the failure recorded here is read back */
     }
-    finish_job(s, opt, index, result, pr);
+    finish_job(s, opt, index, record, record_len, result, pr);
     return TRUE;
 }
 
@@ -511,7 +524,7 @@ gboolean pool_run(plan *s, const sweep_options *opt, GArray *pending, pool_resul
                 continue;
             gboolean dead = FALSE;
             if (rc > 0 && (fds[i].revents & (POLLIN | POLLHUP | POLLERR))) {
-                char chunk[4096];
+                char chunk[65536]; /* a batch's answers with their records at once */
                 ssize_t n = read(w->from, chunk, sizeof chunk);
                 if (n > 0)
                     g_string_append_len(w->buf, chunk, n);
@@ -524,12 +537,29 @@ gboolean pool_run(plan *s, const sweep_options *opt, GArray *pending, pool_resul
                     dead = TRUE;
                 }
             }
-            /* Complete lines, parsed in place: answers about the worker's runs. */
-            char *nl, *at = w->buf->str;
-            while (ok && (nl = memchr(at, '\n', w->buf->len - (gsize)(at - w->buf->str)))) {
+            /* Complete answers, parsed in place: a line, and after "ok INDEX LEN" the LEN
+             * bytes of the run's record. */
+            char *nl, *at = w->buf->str, *end = w->buf->str + w->buf->len;
+            while (ok && (nl = memchr(at, '\n', (gsize)(end - at)))) {
                 *nl = '\0';
-                ok = handle_line(s, opt, w, at, result, &pr, error);
-                at = nl + 1;
+                gsize len = 0;
+                const char *record = NULL;
+                if (sscanf(at, "ok %*d %zu", &len) == 1) {
+                    if (len > WORKER_RECORD_MAX) {
+                        g_free(w->last_words);
+                        w->last_words = g_strdup("an answer that is not a line of the protocol");
+                        at = end;
+                        dead = TRUE;
+                        break;
+                    }
+                    if ((gsize)(end - (nl + 1)) < len) {
+                        *nl = '\n'; /* the record is still on its way */
+                        break;
+                    }
+                    record = nl + 1;
+                }
+                ok = handle_line(s, opt, w, at, record, len, result, &pr, error);
+                at = nl + 1 + (record ? len : 0);
             }
             g_string_erase(w->buf, 0, at - w->buf->str);
             if (!ok)

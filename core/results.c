@@ -256,12 +256,20 @@ const GError *results_batch_error(const results_batch *b, guint i)
     return g_array_index(b->entries, batch_entry, i).error;
 }
 
+const char *results_batch_text(const results_batch *b, guint i, gsize *len)
+{
+    const batch_entry *e = &g_array_index(b->entries, batch_entry, i);
+    *len = e->len;
+    return e->text;
+}
+
 /* The compact layout: the run's four texts as one record of the worker's journal. */
 static void results_batch_add_record(results_batch *b, const run_result *rec,
-                                     const char *run_cfg)
+                                     const char *run_cfg, batch_entry *e)
 {
-    gsize len = 0;
-    g_autofree char *result = result_text(rec, &len);
+    e->text = result_text(rec, &e->len);
+    const char *result = e->text;
+    gsize len = e->len;
     g_autofree char *vj = verdict_json_text(rec);
     const GString *m = rec->metrics;
     const char *texts[JOURNAL_N_PARTS] = {[JOURNAL_RESULT] = result,
@@ -279,8 +287,8 @@ gboolean results_batch_add(results_batch *b, const run_result *rec, const char *
                            GError **error)
 {
     if (b->journal) {
-        results_batch_add_record(b, rec, run_cfg);
         batch_entry e = {rec->index, g_strdup(rec->id), NULL, 0, NULL};
+        results_batch_add_record(b, rec, run_cfg, &e);
         if (!b->entries->len)
             b->first = g_get_monotonic_time();
         g_array_append_val(b->entries, e);
@@ -408,32 +416,9 @@ gboolean results_unpack_run(const char *dir, const char *id, GError **error)
     return TRUE;
 }
 
-run_result *results_load_run(const char *dir, const char *id, GError **error)
+/* A run's result from its run.result, loaded (path names it in messages). */
+static run_result *results_from_keyfile(GKeyFile *kf, const char *path, GError **error)
 {
-    g_autofree char *path = g_build_filename(dir, "runs", id, "run.result", NULL);
-    g_autoptr(GKeyFile) kf = g_key_file_new();
-    gboolean loaded;
-    if (g_file_test(path, G_FILE_TEST_EXISTS)) {
-        loaded = g_key_file_load_from_file(kf, path, G_KEY_FILE_NONE, error);
-    } else {
-        /* The compact layout: the run's record in a worker's journal. */
-        gsize len = 0;
-        GError *err = NULL;
-        g_autofree char *text = journal_read(dir, id, JOURNAL_RESULT, &len, &err);
-        if (!text && !err)
-            return NULL;
-        g_free(path);
-        path = g_strdup_printf("%s/%s (run %s)", dir, JOURNAL_DIR, id);
-        loaded = text && g_key_file_load_from_data(kf, text, len, G_KEY_FILE_NONE, &err);
-        if (err)
-            g_propagate_error(error, err);
-    }
-    if (!loaded) {
-        g_prefix_error(error, "%s: damaged or from another version of flatline; rerun with "
-                              "--force or use another -o: ",
-                       path);
-        return NULL;
-    }
     g_autoptr(run_result) r = g_new0(run_result, 1);
     run_result_init(r);
     GError *err = NULL;
@@ -507,6 +492,47 @@ run_result *results_load_run(const char *dir, const char *id, GError **error)
             r->axis_values[i] = g_key_file_get_string(kf, "grid", r->axis_keys[i], NULL);
     }
     return g_steal_pointer(&r);
+}
+
+run_result *results_load_run(const char *dir, const char *id, GError **error)
+{
+    g_autofree char *path = g_build_filename(dir, "runs", id, "run.result", NULL);
+    g_autoptr(GKeyFile) kf = g_key_file_new();
+    gboolean loaded;
+    if (g_file_test(path, G_FILE_TEST_EXISTS)) {
+        loaded = g_key_file_load_from_file(kf, path, G_KEY_FILE_NONE, error);
+    } else {
+        /* The compact layout: the run's record in a worker's journal. */
+        gsize len = 0;
+        GError *err = NULL;
+        g_autofree char *text = journal_read(dir, id, JOURNAL_RESULT, &len, &err);
+        if (!text && !err)
+            return NULL;
+        g_free(path);
+        path = g_strdup_printf("%s/%s (run %s)", dir, JOURNAL_DIR, id);
+        loaded = text && g_key_file_load_from_data(kf, text, len, G_KEY_FILE_NONE, &err);
+        if (err)
+            g_propagate_error(error, err);
+    }
+    if (!loaded) {
+        g_prefix_error(error, "%s: damaged or from another version of flatline; rerun with "
+                              "--force or use another -o: ",
+                       path);
+        return NULL;
+    }
+    return results_from_keyfile(kf, path, error);
+}
+
+run_result *results_parse_run(const char *text, gsize len, const char *origin, GError **error)
+{
+    g_autoptr(GKeyFile) kf = g_key_file_new();
+    if (!g_key_file_load_from_data(kf, text, len, G_KEY_FILE_NONE, error)) {
+        g_prefix_error(error, "%s: damaged or from another version of flatline; rerun with "
+                              "--force or use another -o: ",
+                       origin);
+        return NULL;
+    }
+    return results_from_keyfile(kf, origin, error);
 }
 
 gboolean results_write_summary(const char *dir, GPtrArray *records, GStrv axis_keys,

@@ -51,11 +51,15 @@ gint64 results_batch_age(const results_batch *b);
 void results_batch_commit(results_batch *b);
 int results_batch_index(const results_batch *b, guint i);
 const GError *results_batch_error(const results_batch *b, guint i);
+/* Run i's run.result text, as committed. */
+const char *results_batch_text(const results_batch *b, guint i, gsize *len);
 /* Empty it for the next batch. */
 void results_batch_clear(results_batch *b);
 /* The result of a finished run (without its metrics), or NULL (no error) if the run is
  * not finished. */
 run_result *results_load_run(const char *dir, const char *id, GError **error);
+/* The same from a run.result text (origin names it in errors). */
+run_result *results_parse_run(const char *text, gsize len, const char *origin, GError **error);
 
 /* Does run id have a result in dir: runs/<id>/run.result, or a record in a journal? */
 gboolean results_run_saved(const char *dir, const char *id);

@@ -78,7 +78,14 @@ static void worker_commit(results_batch *batch, FILE *answers)
             g_autofree char *why = g_strdelimit(g_strdup(e->message), "\r\n", ' ');
             fprintf(answers, "unsaved %d %s\n", results_batch_index(batch, i), why);
         } else {
-            fprintf(answers, "ok %d\n", results_batch_index(batch, i));
+            gsize len = 0;
+            const char *text = results_batch_text(batch, i, &len);
+            if (text && len <= WORKER_RECORD_MAX) {
+                fprintf(answers, "ok %d %zu\n", results_batch_index(batch, i), len);
+                fwrite(text, 1, len, answers);
+            } else {
+                fprintf(answers, "ok %d\n", results_batch_index(batch, i));
+            }
         }
     }
     fflush(answers);

@@ -6,6 +6,11 @@
 #ifndef FL_WORKER_H
 #define FL_WORKER_H
 
+/* "ok INDEX LEN" is followed by the LEN bytes of the run's run.result, so that the
+ * coordinator has the record without reading back what the worker wrote; a larger
+ * record goes as "ok INDEX" alone, and is read back. */
+#define WORKER_RECORD_MAX (1 << 20)
+
 int worker_main(int argc, char **argv);
 
 #endif
