@@ -210,6 +210,127 @@ def images():
     write("img3-onehot.csv", head + ["c0", "c1", "c2"], [px + onehot(k, 3) for px, k in rows])
 
 
+def xor4_onehot():
+    """The four XOR points with the two one-hot target columns of the AI Stack Exchange
+    question 27010 (y1 = 1 where the inputs differ, y2 = 1 where they agree)."""
+    write("xor4-onehot.csv", ["x1", "x2", "y1", "y2"],
+          [(0, 0, 0, 1), (0, 1, 1, 0), (1, 0, 1, 0), (1, 1, 0, 1)])
+
+
+def bcd7():
+    """BCD digit (4 bits) to the 7 segments a-g of a display, both coded -1/+1 as in
+    Stack Overflow 13632976 ("0 is -1 and 1 is 1"): ten rows.  bcd7-09.csv: the
+    same with the segment targets at -0.9/+0.9."""
+    seg = {0: "abcdef", 1: "bc", 2: "abdeg", 3: "abcdg", 4: "bcfg", 5: "acdfg",
+           6: "acdefg", 7: "abc", 8: "abcdefg", 9: "abcdfg"}
+    rows = []
+    for d in range(10):
+        bits = [1 if d & (8 >> i) else -1 for i in range(4)]
+        rows.append(bits + [1 if c in seg[d] else -1 for c in "abcdefg"])
+    write("bcd7.csv", ["b3", "b2", "b1", "b0"] + list("abcdefg"), rows)
+    # the fix a comment gives: targets at +-0.9, inside the range tanh reaches
+    write("bcd7-09.csv", ["b3", "b2", "b1", "b0"] + list("abcdefg"),
+          [r[:4] + [0.9 * v for v in r[4:]] for r in rows])
+
+
+def numerai_like():
+    """Numerai-style tournament data: 20 features and a target, each binned to
+    0, 0.25, 0.5, 0.75, 1; the target is a noisy function of 4 of the features (a linear
+    signal carries about a fifth of its variance, i.e. a noisy domain)."""
+    rnd = random.Random(3848)
+    bins = [0.0, 0.25, 0.5, 0.75, 1.0]
+    rows = []
+    for _ in range(2000):
+        f = [rnd.choice(bins) for _ in range(20)]
+        z = 0.45 * (0.6 * (f[0] - 0.5) - 0.5 * (f[1] - 0.5) + 1.6 * (f[2] - 0.5) * (f[3] - 0.5))
+        t = 0.5 + z + rnd.gauss(0, 0.33)
+        t = min(bins, key=lambda b: abs(b - t))
+        rows.append(f + [t])
+    write("numerai-like.csv", ["f%d" % i for i in range(20)] + ["target"], rows)
+
+
+def heart_like():
+    """Heart-disease style tabular data (the UCI/Kaggle set: 1025 patients, 13 clinical
+    attributes on their raw scales, about 51/49 classes); the label follows a logistic
+    rule of the attributes that a small MLP can learn to ~90%."""
+    rnd = random.Random(1025)
+    rows = []
+    for _ in range(1025):
+        age = rnd.randint(29, 77)
+        sex = rnd.randint(0, 1)
+        cp = rnd.randint(0, 3)
+        bps = rnd.randint(94, 200)
+        chol = rnd.randint(126, 564)
+        fbs = 1 if rnd.random() < 0.15 else 0
+        ecg = rnd.randint(0, 2)
+        thalach = rnd.randint(71, 202)
+        exang = rnd.randint(0, 1)
+        oldpeak = round(rnd.uniform(0, 6.2), 1)
+        slope = rnd.randint(0, 2)
+        ca = rnd.randint(0, 4)
+        thal = rnd.randint(0, 3)
+        z = (0.9 * cp - 1.2 * exang - 0.8 * oldpeak + 0.04 * (thalach - 150)
+             - 0.8 * ca - 0.7 * sex + 0.6 * slope - 0.03 * (age - 54) + 3.6
+             + rnd.gauss(0, 0.8))
+        rows.append([age, sex, cp, bps, chol, fbs, ecg, thalach, exang, oldpeak,
+                     slope, ca, thal, 1 if z > 0 else 0])
+    head = ["age", "sex", "cp", "trestbps", "chol", "fbs", "restecg", "thalach",
+            "exang", "oldpeak", "slope", "ca", "thal", "target"]
+    write("heart-like.csv", head, rows)
+
+
+def imbalance95():
+    """95% label 1 and 5% label 0 (Stack Overflow 46759662): 2000 rows, 10 standard
+    normal inputs, label-0 rows shifted by 1 in three of them (a real but overlapping
+    signal).  imbalance95-twin.csv is not needed: the twin reweights the classes."""
+    rnd = random.Random(46759662)
+    rows = []
+    for i in range(2000):
+        y = 0 if i % 20 == 0 else 1
+        x = [rnd.gauss(0, 1) for _ in range(10)]
+        if y == 0:
+            for k in range(3):
+                x[k] += 1.0
+        rows.append(x + [y])
+    rnd.shuffle(rows)
+    write("imbalance95.csv", ["x%d" % i for i in range(10)] + ["label"], rows)
+
+
+def make_regression20():
+    """scikit-learn's make_regression(n_samples=1000, n_features=20, noise=0.1) as the
+    Machine Learning Mastery tutorials call it, re-implemented: standard normal inputs,
+    10 informative features with coefficients 100 * U(0, 1), no bias, noise 0.1 (targets
+    of std ~180).  Not the same draws as scikit-learn's, the same distribution."""
+    rnd = random.Random(1)
+    informative = rnd.sample(range(20), 10)
+    coef = [0.0] * 20
+    for k in informative:
+        coef[k] = 100.0 * rnd.random()
+    rows = []
+    for _ in range(1000):
+        x = [rnd.gauss(0, 1) for _ in range(20)]
+        y = sum(c * v for c, v in zip(coef, x)) + rnd.gauss(0, 0.1)
+        rows.append(x + [y])
+    write("regression20.csv", ["x%d" % i for i in range(20)] + ["y"], rows)
+
+
+def two_targets():
+    """Two different 3-class targets of the same 4 standard normal inputs (one-hot,
+    columns a0-a2 and b0-b2), for the two-heads report (discuss.pytorch.org 49447):
+    target a is the argmax of one random linear map, target b of another."""
+    rnd = random.Random(49447)
+    wa = [[rnd.gauss(0, 1) for _ in range(4)] for _ in range(3)]
+    wb = [[rnd.gauss(0, 1) for _ in range(4)] for _ in range(3)]
+    rows = []
+    for _ in range(600):
+        x = [rnd.gauss(0, 1) for _ in range(4)]
+        sa = [sum(w * v for w, v in zip(r, x)) for r in wa]
+        sb = [sum(w * v for w, v in zip(r, x)) for r in wb]
+        rows.append(x + onehot(sa.index(max(sa)), 3) + onehot(sb.index(max(sb)), 3))
+    write("two-targets.csv", ["x0", "x1", "x2", "x3", "a0", "a1", "a2", "b0", "b1", "b2"],
+          rows)
+
+
 if __name__ == "__main__":
     images()
     xor4()
@@ -222,3 +343,10 @@ if __name__ == "__main__":
     three_classes()
     weak_imbalance()
     autoencoder()
+    xor4_onehot()
+    bcd7()
+    numerai_like()
+    heart_like()
+    imbalance95()
+    make_regression20()
+    two_targets()
