@@ -469,6 +469,34 @@ static void test_underfit_quiet(void)
     const finding_rec *r = pfx_run_find(h, "underfit", NULL, &d);
     g_assert_nonnull(r);
     detect_free(d);
+    /* Within the warm-up, a model that answers one value (every output's spread under 1%
+     * of its targets' for the whole window) is not pausing: reported from min_epochs on,
+     * and not before. */
+    g_autoptr(pfx) one = pfx_new_hidden(2, 8);
+    smooth_targets(one);
+    pfx_push_healthy(one, 1);
+    pfx_push_losses(one, 14, 0.9);
+    pfx_assert_silent(one, "underfit", NULL);
+    fl_probes *q = pfx_probes(one);
+    for (size_t e = 0; e <= q->n_epochs; e++)
+        ((double *)fl_probes_epoch(q, e)->out_std)[0] = 0.005 * q->target_std[0];
+    r = pfx_run_find(one, "underfit", NULL, &d);
+    g_assert_nonnull(r);
+    g_assert_cmpint(r->epoch, ==, 4);
+    detect_free(d);
+    /* One epoch of the window whose outputs moved: the warm-up holds again. */
+    ((double *)fl_probes_epoch(q, q->n_epochs - 3)->out_std)[0] = 0.02 * q->target_std[0];
+    pfx_assert_silent(one, "underfit", NULL);
+    /* Nine epochs answering one value are short of min_epochs (10). */
+    g_autoptr(pfx) early = pfx_new_hidden(2, 8);
+    smooth_targets(early);
+    pfx_push_healthy(early, 1);
+    pfx_push_losses(early, 8, 0.9);
+    fl_probes *qe = pfx_probes(early);
+    for (size_t e = 0; e <= qe->n_epochs; e++)
+        ((double *)fl_probes_epoch(qe, e)->out_std)[0] = 0;
+    pfx_assert_silent(early, "underfit", NULL);
+
     /* The penalty does not count as misfit: loss 0.9 of which 0.5 is penalty. */
     fl_probes *p = pfx_probes(h);
     for (size_t e = 0; e <= p->n_epochs; e++)
@@ -790,6 +818,44 @@ static void test_output_activation_classification(void)
     pfx_assert_silent(f, "output_activation", NULL);
 }
 
+/* A head that only passes a layer's values on (a dropout or flatten without an activation
+ * of its own) outputs what that layer outputs: judged, and named in the fixes, by it. */
+static void test_output_activation_pass_through(void)
+{
+    g_autoptr(pfx) f = pfx_new(3, 3, 2, 20);
+    fl_probes *p = pfx_probes(f);
+    fl_layer_desc *mid = pfx_layer(f, 1), *head = pfx_layer(f, 2);
+    mid->n_out = mid->units = mid->out_shape.dims[0] = 3;
+    mid->is_output = false;
+    head->n_in = head->fan_in = head->in_shape.dims[0] = 3;
+    head->has_weights = head->has_kernel = head->has_bias = false;
+    pfx_set_loss(f, "cce");
+    p->n_classes = 3;
+    pfx_data d = pfx_arrays(f);
+    for (size_t c = 0; c < 3; c++) {
+        d.target_min[c] = 0, d.target_max[c] = 1;
+        d.target_mean[c] = 1.0 / 3, d.target_std[c] = sqrt(2.0) / 3;
+    }
+    pfx_push_healthy(f, 1);
+    mid->activation.kind = FL_ACT_SOFTMAX;
+    pfx_assert_silent(f, "output_activation", NULL);
+    /* What it passes on is a relu layer's: that layer is the one to change. */
+    mid->activation.kind = FL_ACT_RELU;
+    detect_set *ds;
+    const finding_rec *r = output_run(f, &ds);
+    g_assert_nonnull(r);
+    pfx_assert_has(r->evidence, "l1 has a relu output under cce");
+    g_assert_true(pfx_has_fix(r, (const char *const[]){"model.l1.activation=softmax", NULL}));
+    detect_free(ds);
+    /* A head with weights of its own is judged by itself, whatever it reads. */
+    mid->activation.kind = FL_ACT_SOFTMAX;
+    head->has_weights = head->has_kernel = true;
+    r = output_run(f, &ds);
+    g_assert_nonnull(r);
+    pfx_assert_has(r->evidence, "l2 has a linear output under cce");
+    detect_free(ds);
+}
+
 /* ---------------------------------------------------------------- class_imbalance */
 
 /* Labels for the probe rows: the first n_minority rows of class `minority`, the rest of
@@ -913,6 +979,8 @@ void test_detect_data_add(void)
     g_test_add_func("/detect/data/over_regularization", test_over_regularization);
     g_test_add_func("/detect/data/over_regularization/quiet", test_over_regularization_quiet);
     g_test_add_func("/detect/data/output_activation/regression", test_output_activation_regression);
+    g_test_add_func("/detect/data/output_activation/pass-through",
+                    test_output_activation_pass_through);
     g_test_add_func("/detect/data/output_activation/classification",
                     test_output_activation_classification);
     g_test_add_func("/detect/data/output_activation/one-unit-cce", test_output_activation_one_unit_cce);

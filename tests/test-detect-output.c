@@ -341,6 +341,47 @@ static void test_identical_heads_quiet(void)
     g_assert_cmpint(pfx_level(f, "identical_heads", NULL), ==, 0);
 }
 
+/* Two heads that pass on one layer's values (pass-through layers reading the same 1-unit
+ * layer): copies by construction.  The finding names the shared layer and asks for a layer
+ * per head, not for another initializer. */
+static void test_identical_heads_shared_path(void)
+{
+    g_autoptr(pfx) f = pfx_new(2, 4, 2, 40);
+    fl_layer_desc *z = pfx_layer(f, 1);
+    z->n_out = z->units = z->out_shape.dims[0] = 1;
+    z->is_output = false;
+    pfx_set_init(f, 1, "zeros");
+    for (size_t k = 2; k < 4; k++) {
+        fl_layer_desc *h = pfx_layer(f, k);
+        h->n_in = h->n_out = h->units = h->fan_in = 1;
+        h->in_shape.dims[0] = h->out_shape.dims[0] = 1;
+        h->has_weights = h->has_kernel = h->has_bias = false;
+        h->activation.kind = FL_ACT_LINEAR;
+        h->is_output = true;
+        h->out_offset = k - 2;
+        h->input = 1;
+        h->input_name = z->name;
+    }
+    pfx_push(f);
+    pfx_live l = pfx_live_start(f, "identical_heads", NULL);
+    pfx_live_healthy(&l, 2);
+    pfx_data a = pfx_arrays(f);
+    for (size_t r = 0; r < 40; r++)
+        a.probe_pred[r * 2 + 0] = a.probe_pred[r * 2 + 1] = (float)(0.5 * a.probe_y[r * 2]);
+    for (int i = 0; i < 8; i++) {
+        pfx_push_loss(f, 0.9);
+        pfx_live_observe(&l);
+    }
+    const finding_rec *r = pfx_finding(l.d, "identical_heads");
+    pfx_check(r, FL_LEVEL_COLLAPSED, 3);
+    pfx_assert_has(r->evidence, "outputs y0 and y1");
+    pfx_assert_has(r->advice, "l2 and l3 pass on l1's values");
+    pfx_assert_has(r->advice, "a layer of its own");
+    pfx_assert_lacks(r->advice, "init");
+    g_assert_cmpuint(r->fixes ? r->fixes->len : 0, ==, 0);
+    pfx_live_end(&l);
+}
+
 /* ---------------------------------------------------------------- single_class */
 
 /* A classification stream: n_out one-hot columns (or one 0/1 column), class of probe row
@@ -529,6 +570,7 @@ void test_detect_output_add(void)
     g_test_add_func("/detect/output/identical_heads/collapse", test_identical_heads_collapse);
     g_test_add_func("/detect/output/identical_heads/recovering", test_identical_heads_recovering);
     g_test_add_func("/detect/output/identical_heads/quiet", test_identical_heads_quiet);
+    g_test_add_func("/detect/output/identical_heads/shared-path", test_identical_heads_shared_path);
     g_test_add_func("/detect/output/single_class/multiclass", test_single_class_multiclass);
     g_test_add_func("/detect/output/single_class/binary", test_single_class_binary);
     g_test_add_func("/detect/output/single_class/recovering", test_single_class_recovering);

@@ -125,6 +125,20 @@ static inline size_t weighted_layers(const fl_probes *p, size_t *first, size_t *
     return count;
 }
 
+/* The layer whose values layer k passes on: k itself, unless k only passes values on (no
+ * weights, no activation, as many values out as in: a dropout, a flatten), then what it
+ * reads, and so on.  k for a layer that reads the data. */
+static inline size_t layer_source(const fl_probes *p, size_t k)
+{
+    const fl_layer_desc *l = fl_probes_layer(p, k);
+    while (l->activation.kind == FL_ACT_LINEAR && !l->has_weights && l->input >= 0 &&
+           l->n_in == l->n_out) {
+        k = (size_t)l->input;
+        l = fl_probes_layer(p, k);
+    }
+    return k;
+}
+
 /* A kernel initializer that gives every unit of a layer the same weights. */
 static inline bool symmetric_init(const fl_layer_desc *l)
 {

@@ -139,7 +139,7 @@ static int identical_heads_observe(void *state, const void *opts, const fl_probe
     s->last_epoch = n;
     /* The plateau, the texts, the fixes and the pairs are made for the first pair that has
      * been identical `patience` epochs: an epoch without one only compares the columns. */
-    bool stalled = false;
+    bool stalled = false, shared = false;
     fl_level level = 0;
     int since = INT_MAX;
     GString *evidence = NULL, *advice = NULL;
@@ -196,6 +196,23 @@ static int identical_heads_observe(void *state, const void *opts, const fl_probe
                                    op->tol * scale, op->tol, scale, dy, *first);
             identical_heads_pair q = {i, j, dp, dy, *first};
             g_array_append_val(pairs, q);
+            /* Heads that pass on the same layer's values are copies by construction: no
+             * initializer tells them apart, only a layer of their own each. */
+            size_t si = li < p->n_layers ? layer_source(p, li) : li;
+            size_t sj = lj < p->n_layers ? layer_source(p, lj) : lj;
+            if (li != lj && si == sj && si < p->n_layers) {
+                const char *hi = fl_probes_layer(p, li)->name, *hj = fl_probes_layer(p, lj)->name;
+                const char *src = fl_probes_layer(p, si)->name;
+                char *what = g_strdup_printf("%s and %s pass on %s's values", hi, hj, src);
+                if (!strstr(advice->str, what))
+                    g_string_append_printf(advice,
+                                           "%s%s: give each head a layer of its own (a dense "
+                                           "layer each on what %s reads)",
+                                           advice->len ? "; " : "", what, src);
+                g_free(what);
+                shared = true;
+                continue;
+            }
             /* Name the heads' layers when their initializer makes them copies. */
             for (size_t t = 0; t < 2; t++) {
                 size_t k = t ? lj : li;
@@ -217,11 +234,13 @@ static int identical_heads_observe(void *state, const void *opts, const fl_probe
         char *loss = loss_note(p, op->patience, op->min_delta);
         g_string_append_printf(evidence, "; %s", loss);
         g_free(loss);
-        if (advice->len)
-            g_string_append(advice, "; ");
-        g_string_append(advice,
-                        "give each head weights of its own: a random initializer rather than "
-                        "zeros/ones/constant, and see the causes listed first");
+        if (!shared) {
+            if (advice->len)
+                g_string_append(advice, "; ");
+            g_string_append(advice,
+                            "give each head weights of its own: a random initializer rather "
+                            "than zeros/ones/constant, and see the causes listed first");
+        }
         fl_finding f = {.size = sizeof f,
                         .level = level,
                         .epoch = since,

@@ -288,6 +288,18 @@ static void output_activation_classification(const fl_probes *p, const fl_layer_
     }
 }
 
+/* A head that only passes values on (a dropout or flatten with no activation of its own)
+ * outputs what the layer it reads outputs: that layer's activation is the head's, and its
+ * name is the key a fix sets. */
+static fl_layer_desc output_activation_head(const fl_probes *p, size_t k)
+{
+    const fl_layer_desc *at = fl_probes_layer(p, layer_source(p, k));
+    fl_layer_desc head = *fl_probes_layer(p, k);
+    head.name = at->name;
+    head.activation = at->activation;
+    return head;
+}
+
 static int output_activation_preflight(void *state, const void *opts_, const fl_probes *p,
                                        fl_report_fn report, void *ctx)
 {
@@ -296,9 +308,10 @@ static int output_activation_preflight(void *state, const void *opts_, const fl_
     GArray *issues = issues_new();
     bool classification = p->loss_flags & FL_LOSS_CLASSIFICATION;
     for (size_t k = 0; k < p->n_layers; k++) {
-        const fl_layer_desc *l = fl_probes_layer(p, k);
-        if (!l->is_output)
+        if (!fl_probes_layer(p, k)->is_output)
             continue;
+        const fl_layer_desc head = output_activation_head(p, k);
+        const fl_layer_desc *l = &head;
         if (l->activation.kind == FL_ACT_SOFTMAX && l->units == 1) {
             fl_fix_set *fixes = fixes_new();
             output_activation_fixes(p, l, fixes);

@@ -294,6 +294,26 @@ static bool underfit_steady(const fl_probes *p, int window, double min_delta)
     return average >= 0.5 * min_delta && recent >= 0.5 * average;
 }
 
+/* Every output's spread across the probe rows under 1% of its targets' (constant_output's
+ * measure) for the whole window: the model answers one value whatever it is shown.  The
+ * warm-up is for a healthy run that pauses early while its outputs already move; a run
+ * that answers one value is not pausing, and it is stopped (stop_on) long before the
+ * warm-up of a long run would end: underfit must speak before, or a model too small for
+ * its data is told only that its output is constant. */
+static bool underfit_answers_one_value(const fl_probes *p, int window)
+{
+    if ((int)p->n_epochs < window)
+        return false;
+    for (size_t o = 0; o < p->n_outputs; o++) {
+        if (target_flat(p, o))
+            continue;
+        for (size_t e = p->n_epochs - (size_t)window + 1; e <= p->n_epochs; e++)
+            if (!(fl_probes_epoch(p, e)->out_std[o] < 0.01 * p->target_std[o]))
+                return false;
+    }
+    return true;
+}
+
 /* observe() reports the warning brief (its level and epoch: the tests above decide it),
  * describe() the same in full: its sentences, fixes and measures cost more than the tests
  * and a plateau stands for many epochs. */
@@ -303,7 +323,9 @@ static int underfit_judge(void *state, const void *opts_, const fl_probes *p,
     const underfit_opts *o = opts_;
     int start = MAX(o->min_epochs, (int)ceil(o->min_fraction * p->max_epochs));
     /* The steady-pace test walks the history: last, once the cheap tests have passed. */
-    if ((int)p->n_epochs < start || !fl_loss_plateau(p, o->patience, o->min_delta) ||
+    if ((int)p->n_epochs < o->min_epochs ||
+        ((int)p->n_epochs < start && !underfit_answers_one_value(p, o->patience)) ||
+        !fl_loss_plateau(p, o->patience, o->min_delta) ||
         !(fl_fit_ratio(p, fl_probes_now(p)) > o->ratio) ||
         underfit_steady(p, o->patience, o->min_delta))
         return 0;
