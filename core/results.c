@@ -368,6 +368,20 @@ gboolean results_save_run(const char *dir, const run_result *rec, const char *ru
     return TRUE;
 }
 
+gboolean results_any_run(const char *dir)
+{
+    const char *const where[] = {"runs", JOURNAL_DIR};
+    for (size_t i = 0; i < G_N_ELEMENTS(where); i++) {
+        g_autofree char *path = g_build_filename(dir, where[i], NULL);
+        g_autoptr(GError) err = NULL;
+        g_autoptr(GDir) d = g_dir_open(path, 0, &err);
+        /* Anything there, or a directory that cannot be listed: look run by run. */
+        if (d ? g_dir_read_name(d) != NULL : !g_error_matches(err, G_FILE_ERROR, G_FILE_ERROR_NOENT))
+            return TRUE;
+    }
+    return FALSE;
+}
+
 gboolean results_run_saved(const char *dir, const char *id)
 {
     g_autofree char *path = g_build_filename(dir, "runs", id, "run.result", NULL);

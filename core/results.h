@@ -61,6 +61,9 @@ run_result *results_load_run(const char *dir, const char *id, GError **error);
 /* The same from a run.result text (origin names it in errors). */
 run_result *results_parse_run(const char *text, gsize len, const char *origin, GError **error);
 
+/* Does dir hold anything of any run (runs/ or journal/ not empty)?  FALSE for a new
+ * directory: no run of the plan need be looked for. */
+gboolean results_any_run(const char *dir);
 /* Does run id have a result in dir: runs/<id>/run.result, or a record in a journal? */
 gboolean results_run_saved(const char *dir, const char *id);
 /* One of a run's files ("metrics.csv", "verdict.json", "run.cfg", "run.result") from its
