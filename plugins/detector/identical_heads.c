@@ -87,6 +87,55 @@ typedef struct identical_heads_pair {
     int first;
 } identical_heads_pair;
 
+
+/* A head that passes on another layer's values, and that layer. */
+typedef struct shared_head {
+    size_t source, head;
+} shared_head;
+
+/* Heads that pass on the same layer's values: each (source, head) once. */
+static void shared_add(GArray *shared, size_t source, size_t head)
+{
+    for (guint i = 0; i < shared->len; i++) {
+        const shared_head *e = &g_array_index(shared, shared_head, i);
+        if (e->source == source && e->head == head)
+            return;
+    }
+    shared_head e = {source, head};
+    g_array_append_val(shared, e);
+}
+
+/* "y0, y1 and y2 pass on z's values: ..." once per shared layer. */
+static void shared_advice(const fl_probes *p, GArray *shared, GString *advice)
+{
+    for (guint i = 0; i < shared->len; i++) {
+        size_t source = g_array_index(shared, shared_head, i).source;
+        bool seen = false;
+        for (guint k = 0; k < i && !seen; k++)
+            seen = g_array_index(shared, shared_head, k).source == source;
+        if (seen)
+            continue;
+        guint n = 0, total = 0;
+        for (guint k = i; k < shared->len; k++)
+            total += g_array_index(shared, shared_head, k).source == source;
+        if (advice->len)
+            g_string_append(advice, "; ");
+        for (guint k = i; k < shared->len; k++) {
+            const shared_head *e = &g_array_index(shared, shared_head, k);
+            if (e->source != source)
+                continue;
+            n++;
+            g_string_append_printf(advice, "%s%s", n == 1 ? "" : n == total ? " and " : ", ",
+                                   fl_probes_layer(p, e->head)->name);
+        }
+        const char *src = fl_probes_layer(p, source)->name;
+        g_string_append_printf(advice,
+                               " pass on %s's values: give each head a layer of its own (a "
+                               "dense layer each on what %s reads)",
+                               src, src);
+    }
+}
+
 /* The finding's measures: the counts and the loss first, then pair by pair (in the order
  * of the evidence) each where it fits whole: the largest prediction and target differences,
  * the target std of each output not named yet (the larger of a pair's two is its scale),
@@ -139,7 +188,8 @@ static int identical_heads_observe(void *state, const void *opts, const fl_probe
     s->last_epoch = n;
     /* The plateau, the texts, the fixes and the pairs are made for the first pair that has
      * been identical `patience` epochs: an epoch without one only compares the columns. */
-    bool stalled = false, shared = false;
+    bool stalled = false;
+    GArray *shared = NULL; /* shared_head: heads that pass on one layer's values */
     fl_level level = 0;
     int since = INT_MAX;
     GString *evidence = NULL, *advice = NULL;
@@ -201,16 +251,10 @@ static int identical_heads_observe(void *state, const void *opts, const fl_probe
             size_t si = li < p->n_layers ? layer_source(p, li) : li;
             size_t sj = lj < p->n_layers ? layer_source(p, lj) : lj;
             if (li != lj && si == sj && si < p->n_layers) {
-                const char *hi = fl_probes_layer(p, li)->name, *hj = fl_probes_layer(p, lj)->name;
-                const char *src = fl_probes_layer(p, si)->name;
-                char *what = g_strdup_printf("%s and %s pass on %s's values", hi, hj, src);
-                if (!strstr(advice->str, what))
-                    g_string_append_printf(advice,
-                                           "%s%s: give each head a layer of its own (a dense "
-                                           "layer each on what %s reads)",
-                                           advice->len ? "; " : "", what, src);
-                g_free(what);
-                shared = true;
+                if (!shared)
+                    shared = g_array_new(FALSE, FALSE, sizeof(shared_head));
+                shared_add(shared, si, li);
+                shared_add(shared, si, lj);
                 continue;
             }
             /* Name the heads' layers when their initializer makes them copies. */
@@ -234,7 +278,9 @@ static int identical_heads_observe(void *state, const void *opts, const fl_probe
         char *loss = loss_note(p, op->patience, op->min_delta);
         g_string_append_printf(evidence, "; %s", loss);
         g_free(loss);
-        if (!shared) {
+        if (shared)
+            shared_advice(p, shared, advice);
+        else {
             if (advice->len)
                 g_string_append(advice, "; ");
             g_string_append(advice,
@@ -254,6 +300,8 @@ static int identical_heads_observe(void *state, const void *opts, const fl_probe
         fl_finding_measures(&f, &m);
         report(ctx, &f);
     }
+    if (shared)
+        g_array_free(shared, TRUE);
     if (pairs) {
         g_array_free(pairs, TRUE);
         g_string_free(evidence, TRUE);
