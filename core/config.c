@@ -564,6 +564,97 @@ static config_setting_t *find_layer(config_setting_t *model, const char *name)
     return NULL;
 }
 
+/* The model's layers in a new order: model is emptied and refilled from a copy, with
+ * `layer` (a group) at position `at`, replacing the layer there when `replace`. */
+static gboolean model_rebuild(config_setting_t *root, int at, gboolean replace,
+                              const config_setting_t *layer)
+{
+    config_t copy;
+    config_init(&copy);
+    config_setting_t *old = setting_copy(config_root_setting(&copy), "model",
+                                         config_setting_get_member(root, "model"));
+    gboolean ok = old != NULL && config_setting_remove(root, "model") == CONFIG_TRUE;
+    config_setting_t *model = ok ? config_setting_add(root, "model", CONFIG_TYPE_LIST) : NULL;
+    int n = old ? config_setting_length(old) : 0;
+    for (int i = 0; model && i <= n; i++) {
+        if (i == at && !setting_copy(model, NULL, layer))
+            model = NULL;
+        if (model && i < n && !(replace && i == at) &&
+            !setting_copy(model, NULL, config_setting_get_elem(old, i)))
+            model = NULL;
+    }
+    config_destroy(&copy);
+    return model != NULL;
+}
+
+/* --set model.NAME={ ... }: the layer NAME, whole.  An existing layer is replaced in its
+ * place; a new one goes just before the first output layer (the last layer when none is
+ * marked), reading what that layer read, which then reads it.  The structural fixes of
+ * verification (a hidden layer for a linear model, a layer of its own for each head) are
+ * such edits. */
+static gboolean apply_layer_override(config_t *cfg, const override *o, const char *name,
+                                     GError **error)
+{
+    config_setting_t *root = config_root_setting(cfg);
+    config_setting_t *model = config_setting_get_member(root, "model");
+    config_t value;
+    gboolean parsed = params_parse_value(&value, o->text);
+    config_setting_t *v = parsed ? config_lookup(&value, "v") : NULL;
+    if (!v || !config_setting_is_group(v)) {
+        config_destroy(&value);
+        g_set_error(error, FL_CONFIG_ERROR, CONFIG_ERROR_INVALID,
+                    "%s: a layer is a group, as in model.%s={ units = 16; activation = "
+                    "\"relu\"; }; to change one key, name it, as in model.%s.units",
+                    o->origin, name, name);
+        return FALSE;
+    }
+    const char *given = NULL;
+    if (config_setting_lookup_string(v, "name", &given) && strcmp(given, name) != 0) {
+        g_set_error(error, FL_CONFIG_ERROR, CONFIG_ERROR_INVALID,
+                    "%s: the layer is named \"%s\" in the value: leave name out, or make it "
+                    "\"%s\"",
+                    o->origin, given, name);
+        config_destroy(&value);
+        return FALSE;
+    }
+    if (!given)
+        config_setting_set_string(config_setting_add(v, "name", CONFIG_TYPE_STRING), name);
+    int n = model && config_setting_is_list(model) ? config_setting_length(model) : -1;
+    int at = -1, first_output = -1;
+    for (int i = 0; i < n; i++) {
+        config_setting_t *l = config_setting_get_elem(model, i);
+        if (!config_setting_is_group(l))
+            continue;
+        g_autofree char *ln = layer_setting_name(l, i);
+        if (strcmp(ln, name) == 0)
+            at = i;
+        int out = 0;
+        if (first_output < 0 && config_setting_lookup_bool(l, "output", &out) && out)
+            first_output = i;
+    }
+    gboolean replace = at >= 0;
+    if (!replace && n > 0) {
+        at = first_output >= 0 ? first_output : n - 1;
+        config_setting_t *next = config_setting_get_elem(model, at);
+        const char *from = NULL;
+        if (config_setting_is_group(next) && config_setting_lookup_string(next, "from", &from)) {
+            if (!config_setting_get_member(v, "from"))
+                config_setting_set_string(config_setting_add(v, "from", CONFIG_TYPE_STRING),
+                                          from);
+            config_setting_remove(next, "from");
+            config_setting_set_string(config_setting_add(next, "from", CONFIG_TYPE_STRING),
+                                      name);
+        }
+    }
+    gboolean ok = n > 0 && model_rebuild(root, at, replace, v);
+    config_destroy(&value);
+    if (!ok)
+        g_set_error(error, FL_CONFIG_ERROR, CONFIG_ERROR_INVALID,
+                    "%s: the experiment has no model (a list of layers) to put layer %s in",
+                    o->origin, name);
+    return ok;
+}
+
 static gboolean apply_override(config_t *cfg, const override *o, GError **error)
 {
     g_auto(GStrv) parts = g_strsplit(o->key, ".", -1);
@@ -594,6 +685,8 @@ static gboolean apply_override(config_t *cfg, const override *o, GError **error)
     }
     config_setting_t *parent = config_root_setting(cfg);
     guint i = 0;
+    if (strcmp(parts[0], "model") == 0 && n == 2)
+        return apply_layer_override(cfg, o, parts[1], error);
     if (strcmp(parts[0], "model") == 0 && n >= 2) {
         config_setting_t *model = config_setting_get_member(parent, "model");
         config_setting_t *layer = model ? find_layer(model, parts[1]) : NULL;
@@ -611,12 +704,6 @@ static gboolean apply_override(config_t *cfg, const override *o, GError **error)
             g_set_error(error, FL_CONFIG_ERROR, CONFIG_ERROR_INVALID,
                         "%s: the model has no layer named \"%s\"%s; its layers: %s", o->origin,
                         parts[1], hint, *list ? list : "none");
-            return FALSE;
-        }
-        if (n == 2) {
-            g_set_error(error, FL_CONFIG_ERROR, CONFIG_ERROR_INVALID,
-                        "%s: name a key of layer %s, as in model.%s.units", o->origin, parts[1],
-                        parts[1]);
             return FALSE;
         }
         parent = layer;

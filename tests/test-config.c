@@ -90,6 +90,87 @@ static void test_overrides(void)
     tu_rmtree(dir);
 }
 
+/* The names of e's layers, in order, and what each reads ("-" for the previous layer). */
+static char *layer_order(const experiment *e)
+{
+    GString *s = g_string_new(NULL);
+    for (guint i = 0; i < e->layers->len; i++) {
+        const layer_spec *l = e->layers->pdata[i];
+        g_string_append_printf(s, "%s%s<%s", i ? " " : "", l->name, l->from ? l->from : "-");
+    }
+    return g_string_free(s, FALSE);
+}
+
+static experiment *resolve_with(experiment_file *f, const char *const *sets, GError **err)
+{
+    g_autoptr(GPtrArray) ov = g_ptr_array_new_with_free_func((GDestroyNotify)override_free);
+    for (const char *const *set = sets; *set; set++)
+        g_ptr_array_add(ov, override_parse(*set, err));
+    return experiment_resolve(f, ov, tu_registry(), err);
+}
+
+/* --set model.NAME={...}: a whole layer.  A new one goes before the first output layer
+ * and takes over what that layer read; an existing one is replaced in its place. */
+static void test_layer_overrides(void)
+{
+    g_autofree char *dir = tu_tmpdir();
+    g_autofree char *path = write_cfg(dir, "e.cfg", base_cfg);
+    g_autoptr(GError) err = NULL;
+    g_autoptr(experiment_file) f = experiment_file_read(path, &err);
+    g_assert_no_error(err);
+
+    g_autoptr(experiment) added =
+        resolve_with(f, (const char *const[]){"model.h2={units=6;activation=\"tanh\";}", NULL},
+                     &err);
+    g_assert_no_error(err);
+    g_autofree char *order = layer_order(added);
+    g_assert_cmpstr(order, ==, "h1<- h2<- out<-");
+    layer_spec *h2 = added->layers->pdata[1];
+    g_autofree char *units = params_value_to_string(params_find(h2->layer.plugin, "units"),
+                                                    h2->layer.opts);
+    g_assert_cmpstr(units, ==, "6");
+
+    /* Replaced in place, whole: the old activation is gone with the old layer. */
+    g_autoptr(experiment) replaced =
+        resolve_with(f, (const char *const[]){"model.h1={units=3;}", NULL}, &err);
+    g_assert_no_error(err);
+    g_autofree char *order2 = layer_order(replaced);
+    g_assert_cmpstr(order2, ==, "h1<- out<-");
+    layer_spec *h1 = replaced->layers->pdata[0];
+    g_autofree char *act = params_value_to_string(params_find(h1->layer.plugin, "activation"),
+                                                  h1->layer.opts);
+    g_assert_cmpstr(act, ==, "\"linear\"");
+
+    /* Heads that name what they read: the new layer reads that, the head reads it. */
+    static const char heads_cfg[] =
+        "name = \"t\";\nseed = 7;\n"
+        "dataset = { plugin = \"multi_output\"; outputs = 2; samples = 50; validation = 0.2; };\n"
+        "model = ( { name = \"trunk\"; units = 4; activation = \"relu\"; },\n"
+        "          { name = \"a\"; units = 1; from = \"trunk\"; output = true; },\n"
+        "          { name = \"b\"; units = 1; from = \"trunk\"; output = true; } );\n"
+        "loss = \"mse\";\noptimizer = \"adam\";\n";
+    g_autofree char *hpath = write_cfg(dir, "h.cfg", heads_cfg);
+    g_autoptr(experiment_file) hf = experiment_file_read(hpath, &err);
+    g_assert_no_error(err);
+    g_autoptr(experiment) inserted =
+        resolve_with(hf, (const char *const[]){"model.mid={units=2;}", NULL}, &err);
+    g_assert_no_error(err);
+    g_autofree char *order3 = layer_order(inserted);
+    g_assert_cmpstr(order3, ==, "trunk<- mid<trunk a<mid b<trunk");
+
+    /* Not a group, or a group that names another layer: refused, and said why. */
+    g_autoptr(experiment) bad =
+        resolve_with(f, (const char *const[]){"model.h1=3", NULL}, &err);
+    g_assert_null(bad);
+    g_assert_nonnull(strstr(err->message, "a layer is a group"));
+    g_clear_error(&err);
+    g_autoptr(experiment) bad2 =
+        resolve_with(f, (const char *const[]){"model.h1={name=\"h7\"; units=2;}", NULL}, &err);
+    g_assert_null(bad2);
+    g_assert_nonnull(strstr(err->message, "named \"h7\" in the value"));
+    tu_rmtree(dir);
+}
+
 static void test_grid_and_seeds(void)
 {
     g_autofree char *dir = tu_tmpdir();
@@ -330,6 +411,7 @@ int main(int argc, char **argv)
     g_test_init(&argc, &argv, NULL);
     g_test_add_func("/config/defaults-int-as-float", test_defaults_and_int_as_float);
     g_test_add_func("/config/overrides", test_overrides);
+    g_test_add_func("/config/layer-overrides", test_layer_overrides);
     g_test_add_func("/config/grid-and-seeds", test_grid_and_seeds);
     g_test_add_func("/config/resolved-round-trip", test_resolved_text_round_trip);
     g_test_add_func("/config/did-you-mean", test_did_you_mean);

@@ -379,6 +379,9 @@ static void test_underfit(void)
     r = pfx_run_find(f, "underfit", NULL, &d);
     g_assert_nonnull(r);
     pfx_assert_has(r->advice, "no nonlinear hidden layer: add one before l1");
+    /* ... and the fix adds it (model.NAME={...} inserts a layer before the output). */
+    g_assert_true(pfx_has_fix(r, (const char *const[]){
+                                     "model.h1={units=32;activation=\"relu\";}", NULL}));
     detect_free(d);
 }
 

@@ -378,7 +378,11 @@ static void test_identical_heads_shared_path(void)
     pfx_assert_has(r->advice, "l2 and l3 pass on l1's values");
     pfx_assert_has(r->advice, "a layer of its own");
     pfx_assert_lacks(r->advice, "init");
-    g_assert_cmpuint(r->fixes ? r->fixes->len : 0, ==, 0);
+    /* The fix: the second head becomes a layer like l1, reading what l1 reads. */
+    g_assert_cmpuint(r->fixes ? r->fixes->len : 0, ==, 1);
+    g_assert_true(pfx_has_fix(
+        r, (const char *const[]){
+               "model.l3={units=1;activation=\"relu\";from=\"l0\";output=true;}", NULL}));
     pfx_live_end(&l);
 }
 

@@ -105,8 +105,11 @@ static void shared_add(GArray *shared, size_t source, size_t head)
     g_array_append_val(shared, e);
 }
 
-/* "y0, y1 and y2 pass on z's values: ..." once per shared layer. */
-static void shared_advice(const fl_probes *p, GArray *shared, GString *advice)
+/* "y0, y1 and y2 pass on z's values: ..." once per shared layer, and the fix: every head
+ * but the first becomes a layer like the shared one, reading what it reads (a dense
+ * layer reading another layer: the data cannot be named in `from`). */
+static void shared_advice(const fl_probes *p, GArray *shared, GString *advice,
+                          fl_fix_set *fixes)
 {
     for (guint i = 0; i < shared->len; i++) {
         size_t source = g_array_index(shared, shared_head, i).source;
@@ -128,11 +131,32 @@ static void shared_advice(const fl_probes *p, GArray *shared, GString *advice)
             g_string_append_printf(advice, "%s%s", n == 1 ? "" : n == total ? " and " : ", ",
                                    fl_probes_layer(p, e->head)->name);
         }
-        const char *src = fl_probes_layer(p, source)->name;
+        const fl_layer_desc *sl = fl_probes_layer(p, source);
+        const char *src = sl->name;
         g_string_append_printf(advice,
                                " pass on %s's values: give each head a layer of its own (a "
                                "dense layer each on what %s reads)",
                                src, src);
+        if (!sl->plugin || strcmp(sl->plugin, "dense") != 0 || !sl->input_name)
+            continue;
+        bool first = true, added = false;
+        for (guint k = i; k < shared->len; k++) {
+            const shared_head *e = &g_array_index(shared, shared_head, k);
+            if (e->source != source)
+                continue;
+            if (first) {
+                first = false; /* it keeps the shared layer */
+                continue;
+            }
+            const char *fmt = "model.%s={units=%zu;activation=\"%s\";from=\"%s\";output=true;}";
+            const char *head = fl_probes_layer(p, e->head)->name;
+            const char *act = fl_activation_name(sl->activation.kind);
+            if (!added)
+                added = fl_fixes_add(fixes, "a layer of its own for each head", fmt, head,
+                                     sl->units, act, sl->input_name);
+            else
+                fl_fixes_also(fixes, fmt, head, sl->units, act, sl->input_name);
+        }
     }
 }
 
@@ -279,7 +303,7 @@ static int identical_heads_observe(void *state, const void *opts, const fl_probe
         g_string_append_printf(evidence, "; %s", loss);
         g_free(loss);
         if (shared)
-            shared_advice(p, shared, advice);
+            shared_advice(p, shared, advice, fixes);
         else {
             if (advice->len)
                 g_string_append(advice, "; ");

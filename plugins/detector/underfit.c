@@ -186,10 +186,28 @@ static bool underfit_labels_as_values(const fl_probes *p)
     return zero && one;
 }
 
+/* A layer name the model does not use yet: h1, else hidden, hidden2, ... */
+static bool underfit_free_name(const fl_probes *p, char *buf, size_t size)
+{
+    for (int i = 0; i < 100; i++) {
+        if (i < 2)
+            snprintf(buf, size, "%s", i ? "hidden" : "h1");
+        else
+            snprintf(buf, size, "hidden%d", i);
+        bool used = false;
+        for (size_t k = 0; k < p->n_layers && !used; k++)
+            used = strcmp(fl_probes_layer(p, k)->name, buf) == 0;
+        if (!used)
+            return true;
+    }
+    return false;
+}
+
 /* The advice in words, and its candidate fixes: first, for a loss that never moved from
  * its start, a larger rate (a model too small still learns what it can: its loss falls
- * before it settles); for 0/1 labels under a regression loss, bce; then more capacity
- * where a layer can grow (a hidden layer cannot be added by an edit), and more epochs. */
+ * before it settles); for 0/1 labels under a regression loss, bce; then more capacity:
+ * a wider layer where one can grow, a hidden layer (model.NAME={...} adds it before the
+ * output) where the model has none; and more epochs. */
 static char *underfit_advice(const fl_probes *p, fl_fix_set *fixes)
 {
     const fl_layer_desc *narrow = NULL, *first_out = NULL;
@@ -217,6 +235,11 @@ static char *underfit_advice(const fl_probes *p, fl_fix_set *fixes)
     if (narrow)
         fl_fixes_add(fixes, "a wider layer gives the model the capacity to fit",
                      "model.%s.%s=%zu", narrow->name, width_key, 4 * narrow->units);
+    char hidden[32];
+    if (!narrow && first_out && first_out->in_shape.rank == 1 &&
+        underfit_free_name(p, hidden, sizeof hidden))
+        fl_fixes_add(fixes, "a nonlinear hidden layer gives a linear model the curves it lacks",
+                     "model.%s={units=32;activation=\"relu\";}", hidden);
     if (p->max_epochs > 0)
         fl_fixes_add(fixes, "more epochs let a slow fit finish", "train.epochs=%d",
                      4 * p->max_epochs);
