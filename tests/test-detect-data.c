@@ -821,6 +821,37 @@ static void test_output_activation_classification(void)
     pfx_assert_silent(f, "output_activation", NULL);
 }
 
+/* A softmax under a regression loss: warned where the targets are values, silent where
+ * they are one-hot rows, which a softmax outputs (mse learns them, only more slowly). */
+static void test_output_activation_softmax_mse(void)
+{
+    g_autoptr(pfx) f = pfx_new(3, 2, 2, 20);
+    fl_layer_desc *out = pfx_layer(f, 1);
+    out->activation.kind = FL_ACT_SOFTMAX;
+    pfx_data d = pfx_arrays(f);
+    for (size_t c = 0; c < 3; c++) {
+        d.target_min[c] = -1, d.target_max[c] = 2;
+        d.target_mean[c] = 0.5, d.target_std[c] = 0.8;
+    }
+    pfx_push_healthy(f, 1);
+    detect_set *ds;
+    const finding_rec *r = output_run(f, &ds);
+    g_assert_nonnull(r);
+    g_assert_cmpint(r->level, ==, FL_LEVEL_WARNING);
+    pfx_assert_has(r->evidence, "l1 (3 units) has a softmax output under the regression loss");
+    g_assert_true(pfx_has_fix(r, (const char *const[]){"model.l1.activation=linear", NULL}));
+    detect_free(ds);
+    for (size_t c = 0; c < 3; c++) {
+        d.target_min[c] = 0, d.target_max[c] = 1;
+        d.target_mean[c] = 1.0 / 3, d.target_std[c] = sqrt(2.0) / 3;
+    }
+    pfx_assert_silent(f, "output_activation", NULL);
+    /* Columns in [0, 1] whose means do not sum to 1 are not one class per row. */
+    d.target_mean[2] = 0.6;
+    g_assert_nonnull(output_run(f, &ds));
+    detect_free(ds);
+}
+
 /* A head that only passes a layer's values on (a dropout or flatten without an activation
  * of its own) outputs what that layer outputs: judged, and named in the fixes, by it. */
 static void test_output_activation_pass_through(void)
@@ -982,6 +1013,8 @@ void test_detect_data_add(void)
     g_test_add_func("/detect/data/over_regularization", test_over_regularization);
     g_test_add_func("/detect/data/over_regularization/quiet", test_over_regularization_quiet);
     g_test_add_func("/detect/data/output_activation/regression", test_output_activation_regression);
+    g_test_add_func("/detect/data/output_activation/softmax-mse",
+                    test_output_activation_softmax_mse);
     g_test_add_func("/detect/data/output_activation/pass-through",
                     test_output_activation_pass_through);
     g_test_add_func("/detect/data/output_activation/classification",
