@@ -331,6 +331,79 @@ def two_targets():
           rows)
 
 
+def houses_dollars():
+    """The rows of houses.csv (as written, inputs raw) with the price in dollars
+    instead of $100,000 (about 50,000-1,500,000), for Cross Validated 409000 (house
+    prices around $250,000 fed to the net as they are)."""
+    with open(os.path.join(HERE, "houses.csv")) as f:
+        head = f.readline().strip().split(",")
+        rows = [[float(v) for v in line.strip().split(",")] for line in f if line.strip()]
+    write("houses-dollars.csv", head, [r[:8] + [round(r[8] * 100000.0)] for r in rows])
+
+
+def imbalance5():
+    """Five classes at 5.6/7.7/35.6/45.7/5.4% (the class shares Stack Overflow's "Keras
+    multi-class prediction output is limited to one class" reports), 20 standard normal
+    inputs; each class shifts four of them by 0.5 (a weak signal: a classifier does a
+    little better than always answering the majority class).  One-hot c0-c4."""
+    rnd = random.Random(20170402)
+    shares = [0.056, 0.077, 0.356, 0.457, 0.054]
+    rows = []
+    for _ in range(2000):
+        u = rnd.random()
+        k, acc = 0, shares[0]
+        while u > acc and k < 4:
+            k += 1
+            acc += shares[k]
+        x = [rnd.gauss(0, 1) for _ in range(20)]
+        for j in range(4):
+            x[4 * k + j] += 0.5
+        rows.append(x + onehot(k, 5))
+    write("imbalance5.csv", ["x%d" % i for i in range(20)] + ["c%d" % i for i in range(5)], rows)
+
+
+def pixels15():
+    """MNIST digits "1" and "5" only, as 8x8 raw 0..255 stand-ins (one prototype per
+    digit plus noise, 600 rows): pixels15.csv keeps the labels as the digits 1 and 5
+    (the Stack Overflow report's y_train); pixels15-01.csv relabels 5 as 0."""
+    rnd = random.Random(64630464)
+    protos = {d: [rnd.choice([0, 0, 0, 64, 128, 255]) for _ in range(64)] for d in (1, 5)}
+    rows = []
+    for i in range(600):
+        d = 1 if i % 2 == 0 else 5
+        rows.append(([min(255, max(0, int(p + rnd.gauss(0, 60)))) for p in protos[d]], d))
+    rnd.shuffle(rows)
+    head = ["p%d" % i for i in range(64)] + ["y"]
+    write("pixels15.csv", head, [px + [d] for px, d in rows])
+    write("pixels15-01.csv", head, [px + [1 if d == 1 else 0] for px, d in rows])
+
+
+def binvec():
+    """Binary vectors mapped to real values (AI Stack Exchange 16557): 16 random 0/1
+    inputs, the target a fixed random two-layer tanh function of them, standardized
+    (the report gives no scale; ours is unit scale so that only the depth matters)."""
+    rnd = random.Random(16557)
+    w1 = [[rnd.gauss(0, 0.5) for _ in range(16)] for _ in range(8)]
+    w2 = [rnd.gauss(0, 1) for _ in range(8)]
+    xs, ys = [], []
+    for _ in range(1000):
+        x = [rnd.randint(0, 1) for _ in range(16)]
+        h = [math.tanh(sum(w * v for w, v in zip(r, x)) - 1.0) for r in w1]
+        xs.append(x)
+        ys.append(sum(w * v for w, v in zip(w2, h)))
+    ys = standardize(ys)
+    write("binvec.csv", ["b%d" % i for i in range(16)] + ["y"], [x + [y] for x, y in zip(xs, ys)])
+
+
+def tanh14():
+    """Targets 1..4 for a tanh-output network (Stack Overflow 3644795): two integer
+    inputs 0..3 and the target (a + b) / 2 + 1, the sixteen patterns.  tanh14-scaled.csv:
+    inputs and targets multiplied by 0.1, the answer's fix."""
+    rows = [(a, b, (a + b) / 2.0 + 1.0) for a in range(4) for b in range(4)]
+    write("tanh14.csv", ["a", "b", "y"], rows)
+    write("tanh14-scaled.csv", ["a", "b", "y"], [(0.1 * a, 0.1 * b, 0.1 * y) for a, b, y in rows])
+
+
 if __name__ == "__main__":
     images()
     xor4()
@@ -350,3 +423,8 @@ if __name__ == "__main__":
     imbalance95()
     make_regression20()
     two_targets()
+    houses_dollars()
+    imbalance5()
+    pixels15()
+    binvec()
+    tanh14()
