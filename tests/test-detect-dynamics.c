@@ -479,6 +479,16 @@ static void test_vanishing_gradient_collapse(void)
     pfx_assert_has(r->evidence, "since epoch 4");
     pfx_assert_has(r->advice, "relu with init he_uniform in l0, l1 (now sigmoid)");
     pfx_assert_has(r->advice, "3 weighted layers");
+    /* Every squashing layer at once: leaky ReLU with He's initializer, then with the
+     * layers' own (He's doubles a wide layer's weights). */
+    g_assert_true(g_strv_equal(
+        pfx_fix_at(r, 0),
+        (const char *const[]){"model.l0.activation=leaky_relu", "model.l0.init=he_uniform",
+                              "model.l1.activation=leaky_relu", "model.l1.init=he_uniform",
+                              NULL}));
+    g_assert_true(g_strv_equal(pfx_fix_at(r, 1),
+                               (const char *const[]){"model.l0.activation=leaky_relu",
+                                                     "model.l1.activation=leaky_relu", NULL}));
 
     g_autoptr(pfx) h = grad_stream(g, 10, 0.9);
     g_autoptr(detect_set) d2 = pfx_run_one(h, "vanishing_gradient", NULL);
