@@ -232,6 +232,33 @@ static void test_constant_target_one_class(void)
     pfx_assert_silent(f, "constant_target", NULL);
 }
 
+/* Targets far from unit scale, the inputs of a common scale: not a pre-flight finding but
+ * one that holds while the fit is poor (above half the mean's loss) or the loss is gone. */
+static void test_unscaled_input_targets_harm(void)
+{
+    g_autoptr(pfx) f = pfx_new_hidden(3, 8);
+    pfx_data d = pfx_arrays(f);
+    d.target_std[0] = 3e6;
+    d.target_max[0] = 1e7;
+    pfx_push(f);
+    pfx_push_losses(f, 5, 0.01);
+    pfx_assert_silent(f, "unscaled_input", NULL);
+    pfx_push_losses(f, 1, 0.9);
+    detect_set *ds;
+    const finding_rec *r = pfx_run_find(f, "unscaled_input", NULL, &ds);
+    g_assert_nonnull(r);
+    g_assert_cmpint(r->level, ==, FL_LEVEL_WARNING);
+    g_assert_cmpint(r->epoch, ==, 6);
+    pfx_assert_has(r->evidence, pfx_fmt("target y0 reaches %.3g", 1e7));
+    detect_free(ds);
+    pfx_push_losses(f, 1, NAN);
+    g_assert_nonnull(pfx_run_find(f, "unscaled_input", NULL, &ds));
+    detect_free(ds);
+    /* The fit good again: nothing holds. */
+    pfx_push_losses(f, 1, 0.2);
+    pfx_assert_silent(f, "unscaled_input", NULL);
+}
+
 /* ---------------------------------------------------------------- underfit */
 
 /* The probe row nearest to probe row i in input space, searched naively: the tests'
@@ -1004,6 +1031,7 @@ void test_detect_data_add(void)
 {
     pfx_add_detector_tests("/detect/data", detectors, G_N_ELEMENTS(detectors));
     g_test_add_func("/detect/data/unscaled_input", test_unscaled_input);
+    g_test_add_func("/detect/data/unscaled_input/targets-harm", test_unscaled_input_targets_harm);
     g_test_add_func("/detect/data/constant_target", test_constant_target);
     g_test_add_func("/detect/data/constant_target/one_class", test_constant_target_one_class);
     g_test_add_func("/detect/data/underfit", test_underfit);
