@@ -404,6 +404,31 @@ def tanh14():
     write("tanh14-scaled.csv", ["a", "b", "y"], [(0.1 * a, 0.1 * b, 0.1 * y) for a, b, y in rows])
 
 
+def img5_sorted():
+    """img5-sorted.csv: 8x8x1 images of five classes (horizontal bar, vertical bar,
+    diagonal, anti-diagonal, hollow square), scaled to [0, 1], one-hot labels, 100 rows
+    per class and the rows SORTED by class, as a data set read class by class from
+    its folders: Keras' validation_split (the last 20% of the rows, before any
+    shuffle) then holds exactly the whole fifth class (keras-team/keras#8346)."""
+    rnd = random.Random(8346)
+    rows = []
+    for k in range(5):
+        for _ in range(100):
+            off = rnd.randint(1, 6)
+            lo = rnd.randint(0, 3)
+            hi = lo + 4
+            px = []
+            for r in range(8):
+                for c in range(8):
+                    on = ((k == 0 and r == off) or (k == 1 and c == off) or (k == 2 and r == c)
+                          or (k == 3 and r + c == 7)
+                          or (k == 4 and lo <= r <= hi and lo <= c <= hi
+                              and (r in (lo, hi) or c in (lo, hi))))
+                    px.append(round(min(1.0, max(0.0, (0.9 if on else 0.1) + rnd.gauss(0, 0.1))), 2))
+            rows.append(px + onehot(k, 5))
+    write("img5-sorted.csv", ["p%d" % i for i in range(64)] + ["c%d" % i for i in range(5)], rows)
+
+
 if __name__ == "__main__":
     images()
     xor4()
@@ -428,3 +453,4 @@ if __name__ == "__main__":
     pixels15()
     binvec()
     tanh14()
+    img5_sorted()
