@@ -216,13 +216,23 @@ static void test_no_update_quiet(void)
     /* Still weights because the gradient is ~0 (dead or saturated units): not ours. */
     g_autoptr(pfx) f = still_stream(1e-9, 1e-7, 10, 1.0);
     g_assert_cmpint(pfx_level(f, "no_update", NULL), ==, 0);
-    /* Just above min_ratio in the first layer (the others move more). */
+    /* Just above min_ratio in the first layer (the others move more), the horizon off. */
     g_autoptr(pfx) g = still_stream(1.05e-6, 0.05, 10, 1.0);
-    g_assert_cmpint(pfx_level(g, "no_update", NULL), ==, 0);
-    const char *opts[] = {"min_ratio=1.1e-6", NULL};
+    const char *no_horizon[] = {"horizon=0", NULL};
+    g_assert_cmpint(pfx_level(g, "no_update", no_horizon), ==, 0);
+    const char *opts[] = {"min_ratio=1.1e-6", "horizon=0", NULL};
     g_assert_cmpint(pfx_level(g, "no_update", opts), ==, 0); /* l1, l2 still move more */
-    const char *opts3[] = {"min_ratio=3.2e-6", NULL};
+    const char *opts3[] = {"min_ratio=3.2e-6", "horizon=0", NULL};
     g_assert_cmpint(pfx_level(g, "no_update", opts3), ==, FL_LEVEL_COLLAPSED);
+    /* At that pace the 100 epochs planned move the weights by 0.03% at most: as still as
+     * any, by the horizon (a hundredth over the run).  A pace that moves the layers by
+     * 1.05%, 2.1% and 3.15% over the run is not; with a horizon above 3.15% it is. */
+    g_assert_cmpint(pfx_level(g, "no_update", NULL), ==, FL_LEVEL_COLLAPSED);
+    g_autoptr(pfx) paced = still_stream(1.05e-4, 0.05, 10, 1.0);
+    g_assert_cmpint(pfx_probes(paced)->max_epochs, ==, 100);
+    g_assert_cmpint(pfx_level(paced, "no_update", NULL), ==, 0);
+    const char *wider[] = {"horizon=0.032", NULL};
+    g_assert_cmpint(pfx_level(paced, "no_update", wider), ==, FL_LEVEL_COLLAPSED);
     /* A run that fitted the data (loss 0.05 of predicting the mean's) before its
      * schedule took the rate to 1e-7: converged, not stuck. */
     g_autoptr(pfx) c = pfx_new(1, 3, 2, 20);
