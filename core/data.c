@@ -17,6 +17,10 @@ void data_free(data_split *d)
     g_free(d->y_train);
     g_free(d->x_val);
     g_free(d->y_val);
+    if (d->probe_own) {
+        g_free(d->x_probe);
+        g_free(d->y_probe);
+    }
     g_strfreev(d->in_names);
     g_strfreev(d->out_names);
     g_free(d->input_std);
@@ -115,6 +119,36 @@ static void normalize(data_split *d, normalize_mode mode)
     }
 }
 
+
+/* The probe batch: the first training rows, a sample of them since the rows were
+ * shuffled before the split.  Unshuffled (dataset.shuffle = false) the first rows are the
+ * file's first, often one class of a file sorted by label, where a classifier that is
+ * right on every probe row looks constant: rows spread evenly over the training rows. */
+static gboolean probe_rows(data_split *d, const experiment *e, GError **error)
+{
+    d->n_probe = MIN((size_t)MAX(e->train.probe, 0), d->n_train);
+    d->x_probe = d->x_train;
+    d->y_probe = d->y_train;
+    if (e->data.shuffle || d->n_probe == 0 || d->n_probe == d->n_train)
+        return TRUE;
+    float *x = host_try_new0(d->n_probe * d->n_in, sizeof(float), "the probe inputs", error);
+    float *y = x ? host_try_new0(d->n_probe * d->n_out, sizeof(float), "the probe targets",
+                                 error)
+                 : NULL;
+    if (!y) {
+        g_free(x);
+        return FALSE;
+    }
+    for (size_t i = 0; i < d->n_probe; i++) {
+        size_t r = i * d->n_train / d->n_probe;
+        memcpy(x + i * d->n_in, d->x_train + r * d->n_in, d->n_in * sizeof(float));
+        memcpy(y + i * d->n_out, d->y_train + r * d->n_out, d->n_out * sizeof(float));
+    }
+    d->x_probe = x;
+    d->y_probe = y;
+    d->probe_own = TRUE;
+    return TRUE;
+}
 data_split *data_load(const experiment *e, fl_host *host, GError **error)
 {
     const fl_dataset_ops *ops = e->dataset.plugin->ops.dataset;
@@ -230,5 +264,7 @@ data_split *data_load(const experiment *e, fl_host *host, GError **error)
         column_stats(d->y_train, d->n_train, d->n_out, d->target_mean, d->target_std, NULL);
     }
     normalize(d, e->data.normalize);
+    if (!probe_rows(d, e, error))
+        return NULL;
     return g_steal_pointer(&d);
 }

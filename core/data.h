@@ -15,6 +15,12 @@ typedef struct data_split {
     float *y_train; /* (n_train, n_out) */
     float *x_val;   /* (n_val, n_in) */
     float *y_val;   /* (n_val, n_out) */
+    /* The probe batch (probes.c): n_probe training rows, x_train's and y_train's first
+     * rows, or copies of rows spread over them (probe_own set) when the rows were not
+     * shuffled before the split. */
+    size_t n_probe;
+    float *x_probe, *y_probe;
+    gboolean probe_own;
     char **in_names, **out_names; /* NULL-terminated */
     /* Statistics of the training rows, before normalization (inputs) and of targets. */
     double *input_std, *input_absmax, *input_mean;

@@ -347,10 +347,10 @@ probe_book *probes_new(const experiment *e, const data_split *d, run_loss *loss,
     b->classifies = (p->loss_flags & FL_LOSS_CLASSIFICATION) != 0;
     if (!baseline_loss(d, loss, &p->baseline_loss, error))
         return NULL;
-    /* The probe batch: the first training rows (the split was shuffled once). */
-    p->n_probe = MIN((size_t)e->train.probe, d->n_train);
-    p->probe_x = d->x_train;
-    p->probe_y = d->y_train;
+    /* The probe batch: training rows the data chose (data.h). */
+    p->n_probe = d->n_probe;
+    p->probe_x = d->x_probe;
+    p->probe_y = d->y_probe;
     b->probe_pred = g_new0(float, p->n_probe * d->n_out);
     p->probe_pred = b->probe_pred;
     p->history_stride = sizeof(fl_epoch_probe);

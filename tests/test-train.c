@@ -618,6 +618,34 @@ static data_split *load_run0(const char *text, char **cfg_text)
     return d;
 }
 
+/* The probe batch: the first training rows when the rows were shuffled before the split;
+ * unshuffled (the file's order, often sorted by label), rows spread evenly over the
+ * training rows, so that a file sorted by class does not probe one class. */
+static void test_probe_rows(void)
+{
+    static const char base[] =
+        "seed = 3;\n"
+        "dataset = { plugin = \"linear\"; samples = 100; validation = 0.2; shuffle = %s; };\n"
+        "model = ( { name = \"out\"; units = 1; } );\n"
+        "loss = \"mse\";\n"
+        "optimizer = \"adam\";\n"
+        "train = { epochs = 2; probe = 20; };\n";
+    for (int shuffled = 0; shuffled < 2; shuffled++) {
+        g_autofree char *text = g_strdup_printf(base, shuffled ? "true" : "false");
+        g_autofree char *cfg = NULL;
+        g_autoptr(data_split) d = load_run0(text, &cfg);
+        g_assert_cmpuint(d->n_train, ==, 80);
+        g_assert_cmpuint(d->n_probe, ==, 20);
+        for (size_t i = 0; i < d->n_probe; i++) {
+            size_t r = shuffled ? i : i * 4; /* 80 rows, 20 probes: every fourth */
+            g_assert_cmpmem(d->x_probe + i * d->n_in, d->n_in * sizeof(float),
+                            d->x_train + r * d->n_in, d->n_in * sizeof(float));
+            g_assert_cmpfloat(d->y_probe[i], ==, d->y_train[r]);
+        }
+        g_assert_true(shuffled ? d->x_probe == d->x_train : d->x_probe != d->x_train);
+    }
+}
+
 /* dataset.normalize_targets = "standard": the training targets come out with mean 0 and
  * std 1 per column, the validation rows scaled by the training rows' statistics (not their
  * own), the target statistics describe the scaled targets; a classification loss refuses
@@ -959,6 +987,7 @@ int main(int argc, char **argv)
     g_test_add_func("/train/allocation-failure", test_allocation_failure);
     g_test_add_func("/train/probes-describe", test_probes_describe);
     g_test_add_func("/train/normalize-targets", test_normalize_targets);
+    g_test_add_func("/train/probe-rows", test_probe_rows);
     g_test_add_func("/cli/results-resume-force", test_cli_results_resume_force);
     g_test_add_func("/cli/check-and-plugins", test_cli_check_and_plugins);
     return g_test_run();
