@@ -674,6 +674,19 @@ static void test_output_activation_regression(void)
                            d.target_min[0], d.target_max[0]));
     pfx_assert_has(r->advice, "set model.l1.activation = \"linear\"");
     detect_free(ds);
+    /* ... and 0 for every probe input before training: dead from the start, a collapse. */
+    fl_epoch_probe *e0 = (fl_epoch_probe *)fl_probes_epoch(pfx_probes(f), 0);
+    double max0 = e0->out_max[0], min0 = e0->out_min[0];
+    ((double *)e0->out_max)[0] = ((double *)e0->out_min)[0] = 0;
+    r = output_run(f, &ds);
+    g_assert_nonnull(r);
+    g_assert_cmpint(r->level, ==, FL_LEVEL_COLLAPSED);
+    pfx_assert_has(r->evidence, "outputs 0 for every probe input before training");
+    pfx_assert_has(r->cause, "dead from the start");
+    g_assert_true(pfx_has_fix(r, (const char *const[]){"model.l1.activation=linear", NULL}));
+    detect_free(ds);
+    ((double *)e0->out_max)[0] = max0;
+    ((double *)e0->out_min)[0] = min0;
     /* ... all negative: none in reach. */
     d.target_min[0] = -3;
     d.target_max[0] = -0.5;

@@ -162,11 +162,24 @@ static void output_activation_regression(const fl_probes *p, const fl_layer_desc
         bool none_inside = hi < r.lo || lo > r.hi;
         if (!none_inside && lo >= r.lo && hi <= r.hi)
             continue;
+        /* A ReLU head that outputs 0 for every probe input before training is dead from
+         * the start: it gets no gradient, and the targets it could reach stay out of reach
+         * too.  The head's fault, not the units' (dead_relu names the same unit). */
+        const fl_epoch_probe *e0 = p->n_epochs == 0 ? fl_probes_epoch(p, 0) : NULL;
+        bool dead = r.lo == 0 && e0 && e0->out_max && e0->out_max[c] <= 0 &&
+                    e0->out_min && e0->out_min[c] >= 0;
+        none_inside = none_inside || dead;
         char *evidence = g_strdup_printf("the targets of %s lie in [%.3g, %.3g] but %s's %s "
-                                         "output is %s",
-                                         name, lo, hi, l->name, act, r.text);
+                                         "output is %s%s",
+                                         name, lo, hi, l->name, act, r.text,
+                                         dead ? ", and it outputs 0 for every probe input "
+                                                "before training"
+                                              : "");
         char *cause =
-            none_inside
+            dead ? g_strdup_printf("%s's %s output is dead from the start: 0 for every input "
+                                   "and no gradient, so no target of %s is ever reached",
+                                   l->name, act, name)
+            : none_inside
                 ? g_strdup_printf("no target of %s is within reach of %s's %s output: it can "
                                   "only approach the nearest bound",
                                   name, l->name, act)
