@@ -429,6 +429,57 @@ def img5_sorted():
     write("img5-sorted.csv", ["p%d" % i for i in range(64)] + ["c%d" % i for i in range(5)], rows)
 
 
+def targets_0_100():
+    """Stack Overflow 14982358: 43 standardized features, one target between 0 and
+    100 (a smooth function of the features, 500 rows): targets-0-100.csv.
+    targets-0-1.csv: the same rows with the target divided by 100, the answer's fix."""
+    rnd = random.Random(14982358)
+    w = [rnd.gauss(0, 1) for _ in range(43)]
+    rows = []
+    for _ in range(500):
+        x = [rnd.gauss(0, 1) for _ in range(43)]
+        z = sum(a * b for a, b in zip(w, x)) / math.sqrt(43.0)
+        rows.append(x + [round(50.0 + 50.0 * math.tanh(0.8 * z), 3)])
+    head = ["f%d" % i for i in range(43)] + ["y"]
+    write("targets-0-100.csv", head, rows)
+    write("targets-0-1.csv", head, [r[:43] + [r[43] / 100.0] for r in rows])
+
+
+def sin_sum():
+    """Stack Overflow 5105718: four inputs in {-1, 0, 1}, target sin of their sum;
+    all 81 patterns (sin-sum.csv)."""
+    rows = []
+    for a in (-1, 0, 1):
+        for b in (-1, 0, 1):
+            for c in (-1, 0, 1):
+                for d in (-1, 0, 1):
+                    rows.append((a, b, c, d, math.sin(a + b + c + d)))
+    write("sin-sum.csv", ["a", "b", "c", "d", "y"], rows)
+
+
+def neg_curve():
+    """Stack Overflow 58887284: x = linspace(-1, 1, 111) and the target
+    -1 / (exp(10 x) + 1), all in (-1, 0) (neg-curve.csv); pos-curve.csv: the
+    answer's fix, the target 1 / (exp(10 x) + 1)."""
+    xs = [-1.0 + 2.0 * i / 110 for i in range(111)]
+    write("neg-curve.csv", ["x", "y"], [(x, -1.0 / (math.exp(10.0 * x) + 1.0)) for x in xs])
+    write("pos-curve.csv", ["x", "y"], [(x, 1.0 / (math.exp(10.0 * x) + 1.0)) for x in xs])
+
+
+def sine_raw():
+    """Data Science SE 19365: x = 0..99 (raw) and y = sin(x) (sine-raw.csv);
+    sine-scaled.csv: the answer's x = arange(200) / 50 and y = sin(x)."""
+    write("sine-raw.csv", ["x", "y"], [(x, math.sin(x)) for x in range(100)])
+    write("sine-scaled.csv", ["x", "y"], [(i / 50.0, math.sin(i / 50.0)) for i in range(200)])
+
+
+def sine_relu():
+    """Data Science SE 28191: X_train = arange(0.0, 314.1, 0.1), Y_train = sin(X_train)
+    (sine-314.csv, 3142 rows)."""
+    xs = [round(0.1 * i, 1) for i in range(3142)]
+    write("sine-314.csv", ["x", "y"], [(x, math.sin(x)) for x in xs])
+
+
 if __name__ == "__main__":
     images()
     xor4()
@@ -454,3 +505,8 @@ if __name__ == "__main__":
     binvec()
     tanh14()
     img5_sorted()
+    targets_0_100()
+    sin_sum()
+    neg_curve()
+    sine_raw()
+    sine_relu()
