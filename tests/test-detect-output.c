@@ -51,6 +51,13 @@ static void test_constant_output_collapse(void)
     pfx_assert_has(r->evidence, "since epoch 4");
     pfx_assert_has(r->evidence, "50 probe inputs");
     pfx_assert_has(r->advice, "causes listed first");
+
+    /* The same output whose targets are alike on every probe row (a class no probe row
+     * belongs to): answering them alike is right, nothing is reported. */
+    pfx_data a = pfx_arrays(f);
+    for (size_t row = 0; row < 50; row++)
+        a.probe_y[row * 2 + 0] = 0.0f;
+    pfx_assert_silent(f, "constant_output", NULL);
 }
 
 static pfx *zero_stream(double lo, double hi, int n, double start_loss, double per_epoch);

@@ -53,6 +53,22 @@ static bool constant_output_exact(const fl_probes *p, size_t k, size_t o, const 
     return isfinite(e->out_min[o]) && e->out_min[o] == e->out_max[o];
 }
 
+/* Output o's targets on the probe rows all alike: a class no probe row belongs to (a rare
+ * one of fifty, say).  Answering those rows alike is then right, whatever the targets do
+ * elsewhere: nothing to judge the output by. */
+static bool constant_output_probe_targets_alike(const fl_probes *p, size_t o)
+{
+    if (!p->probe_y || !p->n_probe)
+        return false;
+    float lo = p->probe_y[o], hi = lo;
+    for (size_t r = 1; r < p->n_probe; r++) {
+        float y = p->probe_y[r * p->n_outputs + o];
+        lo = y < lo ? y : lo;
+        hi = y > hi ? y : hi;
+    }
+    return hi - lo <= 1e-6f * (1.0f + fabsf(hi));
+}
+
 /* An output found constant, for its measures. */
 typedef struct constant_output_hit {
     size_t o;
@@ -89,7 +105,7 @@ static int constant_output_observe(void *state, const void *opts, const fl_probe
         if (target_flat(p, o))
             continue;
         size_t streak = fl_streak(p, o, op, constant_output_low, NULL);
-        if (streak < patience)
+        if (streak < patience || constant_output_probe_targets_alike(p, o))
             continue;
         if (!evidence) {
             stalled = fl_loss_plateau(p, op->patience, op->min_delta);
