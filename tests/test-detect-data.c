@@ -649,6 +649,17 @@ static void test_over_regularization_quiet(void)
 
 /* ---------------------------------------------------------------- output_activation */
 
+/* The target statistics of three one-hot class columns. */
+static pfx_data one_hot_targets(pfx *f)
+{
+    pfx_data d = pfx_arrays(f);
+    for (size_t c = 0; c < 3; c++) {
+        d.target_min[c] = 0, d.target_max[c] = 1;
+        d.target_mean[c] = 1.0 / 3, d.target_std[c] = sqrt(2.0) / 3;
+    }
+    return d;
+}
+
 static const finding_rec *output_run(pfx *f, detect_set **d)
 {
     return pfx_run_find(f, "output_activation", NULL, d);
@@ -788,12 +799,7 @@ static void test_output_activation_classification(void)
     fl_layer_desc *out = pfx_layer(f, 1);
     pfx_set_loss(f, "cce");
     p->n_classes = 3;
-    /* One-hot targets. */
-    pfx_data d = pfx_arrays(f);
-    for (size_t c = 0; c < 3; c++) {
-        d.target_min[c] = 0, d.target_max[c] = 1;
-        d.target_mean[c] = 1.0 / 3, d.target_std[c] = sqrt(2.0) / 3;
-    }
+    pfx_data d = one_hot_targets(f);
     pfx_push_healthy(f, 1);
     detect_set *ds;
     const finding_rec *r = output_run(f, &ds);
@@ -881,10 +887,7 @@ static void test_output_activation_softmax_mse(void)
     pfx_assert_has(r->evidence, "l1 (3 units) has a softmax output under the regression loss");
     g_assert_true(pfx_has_fix(r, (const char *const[]){"model.l1.activation=linear", NULL}));
     detect_free(ds);
-    for (size_t c = 0; c < 3; c++) {
-        d.target_min[c] = 0, d.target_max[c] = 1;
-        d.target_mean[c] = 1.0 / 3, d.target_std[c] = sqrt(2.0) / 3;
-    }
+    one_hot_targets(f);
     pfx_assert_silent(f, "output_activation", NULL);
     /* Columns in [0, 1] whose means do not sum to 1 are not one class per row. */
     d.target_mean[2] = 0.6;
@@ -905,11 +908,7 @@ static void test_output_activation_pass_through(void)
     head->has_weights = head->has_kernel = head->has_bias = false;
     pfx_set_loss(f, "cce");
     p->n_classes = 3;
-    pfx_data d = pfx_arrays(f);
-    for (size_t c = 0; c < 3; c++) {
-        d.target_min[c] = 0, d.target_max[c] = 1;
-        d.target_mean[c] = 1.0 / 3, d.target_std[c] = sqrt(2.0) / 3;
-    }
+    one_hot_targets(f);
     pfx_push_healthy(f, 1);
     mid->activation.kind = FL_ACT_SOFTMAX;
     pfx_assert_silent(f, "output_activation", NULL);
