@@ -6,12 +6,16 @@
  *    leave nothing to learn; an output activation that cannot reach the targets, a missing
  *    optimizer step or a non-differentiable loss stop learning whatever else happens;
  *  - then initializations that break symmetry badly (all-zero or constant weights);
+ *  - then inputs or targets far from unit scale, upstream of the dynamics they set off
+ *    (units saturated from the first step, output weights that must grow to the targets'
+ *    size, divergence): the suite's pow4-unscaled and target-2700-tanh named saturation
+ *    and exploding_gradient first, and verification credited both to normalizing;
  *  - then runaway dynamics, which wreck everything downstream: divergence (NaN/Inf) before
  *    exploding gradients that lead to it;
  *  - then dead and saturated units, which cause the vanishing gradients and stalled
  *    updates seen after them;
- *  - then penalties that overwhelm the data, oscillation from a large rate, unscaled
- *    inputs, class imbalance;
+ *  - then penalties that overwhelm the data, oscillation from a large rate, class
+ *    imbalance;
  *  - and last underfitting, the explanation left when nothing more specific fires. */
 #ifndef FL_DETECTOR_PRIORITIES_H
 #define FL_DETECTOR_PRIORITIES_H
@@ -21,6 +25,7 @@ enum {
     PRIORITY_OUTPUT_ACTIVATION = 15,
     PRIORITY_NO_UPDATE = 20,
     PRIORITY_BAD_INIT = 25,
+    PRIORITY_UNSCALED_INPUT = 28,
     PRIORITY_DIVERGENCE = 30,
     PRIORITY_EXPLODING_GRADIENT = 35,
     PRIORITY_DEAD_RELU = 40,
@@ -28,7 +33,6 @@ enum {
     PRIORITY_VANISHING_GRADIENT = 50,
     PRIORITY_OVER_REGULARIZATION = 55,
     PRIORITY_OSCILLATION = 60,
-    PRIORITY_UNSCALED_INPUT = 65,
     PRIORITY_CLASS_IMBALANCE = 70,
     PRIORITY_UNDERFIT = 80,
     /* Symptoms are ordered after every cause; among themselves by this. */
