@@ -49,6 +49,13 @@ typedef struct worker {
  * holding it would let a broken worker grow the coordinator without bound. */
 #define POOL_MAX_LINE 65536
 
+/* What a worker that broke the protocol is charged with: it is taken for dead. */
+static void protocol_broken(worker *w)
+{
+    g_free(w->last_words);
+    w->last_words = g_strdup("an answer that is not a line of the protocol");
+}
+
 /* The reason of a run whose worker could not save its files. */
 #define POOL_UNSAVED "its files could not be saved: "
 
@@ -532,8 +539,7 @@ gboolean pool_run(plan *s, const sweep_options *opt, GArray *pending, pool_resul
                     dead = TRUE;
                 if (w->buf->len > POOL_MAX_LINE && !memchr(w->buf->str, '\n', w->buf->len)) {
                     g_string_truncate(w->buf, 0);
-                    g_free(w->last_words);
-                    w->last_words = g_strdup("an answer that is not a line of the protocol");
+                    protocol_broken(w);
                     dead = TRUE;
                 }
             }
@@ -546,8 +552,7 @@ gboolean pool_run(plan *s, const sweep_options *opt, GArray *pending, pool_resul
                 const char *record = NULL;
                 if (sscanf(at, "ok %*d %zu", &len) == 1) {
                     if (len > WORKER_RECORD_MAX) {
-                        g_free(w->last_words);
-                        w->last_words = g_strdup("an answer that is not a line of the protocol");
+                        protocol_broken(w);
                         at = end;
                         dead = TRUE;
                         break;

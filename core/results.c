@@ -508,45 +508,43 @@ static run_result *results_from_keyfile(GKeyFile *kf, const char *path, GError *
     return g_steal_pointer(&r);
 }
 
+/* The message of a run.result that cannot be read, after where it is. */
+#define RESULTS_DAMAGED "%s: damaged or from another version of flatline; rerun with --force " \
+                        "or use another -o: "
+
+run_result *results_parse_run(const char *text, gsize len, const char *origin, GError **error)
+{
+    g_autoptr(GKeyFile) kf = g_key_file_new();
+    if (!g_key_file_load_from_data(kf, text, len, G_KEY_FILE_NONE, error)) {
+        g_prefix_error(error, RESULTS_DAMAGED, origin);
+        return NULL;
+    }
+    return results_from_keyfile(kf, origin, error);
+}
+
 run_result *results_load_run(const char *dir, const char *id, GError **error)
 {
     g_autofree char *path = g_build_filename(dir, "runs", id, "run.result", NULL);
-    g_autoptr(GKeyFile) kf = g_key_file_new();
-    gboolean loaded;
-    if (g_file_test(path, G_FILE_TEST_EXISTS)) {
-        loaded = g_key_file_load_from_file(kf, path, G_KEY_FILE_NONE, error);
-    } else {
+    if (!g_file_test(path, G_FILE_TEST_EXISTS)) {
         /* The compact layout: the run's record in a worker's journal. */
         gsize len = 0;
         GError *err = NULL;
         g_autofree char *text = journal_read(dir, id, JOURNAL_RESULT, &len, &err);
         if (!text && !err)
             return NULL;
-        g_free(path);
-        path = g_strdup_printf("%s/%s (run %s)", dir, JOURNAL_DIR, id);
-        loaded = text && g_key_file_load_from_data(kf, text, len, G_KEY_FILE_NONE, &err);
-        if (err)
-            g_propagate_error(error, err);
+        g_autofree char *origin = g_strdup_printf("%s/%s (run %s)", dir, JOURNAL_DIR, id);
+        if (!text) {
+            g_propagate_prefixed_error(error, err, RESULTS_DAMAGED, origin);
+            return NULL;
+        }
+        return results_parse_run(text, len, origin, error);
     }
-    if (!loaded) {
-        g_prefix_error(error, "%s: damaged or from another version of flatline; rerun with "
-                              "--force or use another -o: ",
-                       path);
+    g_autoptr(GKeyFile) kf = g_key_file_new();
+    if (!g_key_file_load_from_file(kf, path, G_KEY_FILE_NONE, error)) {
+        g_prefix_error(error, RESULTS_DAMAGED, path);
         return NULL;
     }
     return results_from_keyfile(kf, path, error);
-}
-
-run_result *results_parse_run(const char *text, gsize len, const char *origin, GError **error)
-{
-    g_autoptr(GKeyFile) kf = g_key_file_new();
-    if (!g_key_file_load_from_data(kf, text, len, G_KEY_FILE_NONE, error)) {
-        g_prefix_error(error, "%s: damaged or from another version of flatline; rerun with "
-                              "--force or use another -o: ",
-                       origin);
-        return NULL;
-    }
-    return results_from_keyfile(kf, origin, error);
 }
 
 gboolean results_write_summary(const char *dir, GPtrArray *records, GStrv axis_keys,

@@ -205,18 +205,10 @@ static gboolean sweep_run_locked(plan *s, const sweep_options *opt, sweep_totals
      * sweep, all before the first worker starts. */
     gboolean any = results_any_run(opt->out_dir);
     for (int i = 0; i < s->n_runs; i++) {
-        gboolean mine = opt->shard_count <= 1 || i % opt->shard_count == opt->shard_index;
-        if (!any) {
-            if (mine) {
-                totals->planned++;
-                guint u = (guint)i;
-                g_array_append_val(pending, u);
-            }
-            continue;
-        }
         g_autofree char *id = plan_run_id(s, i);
+        gboolean mine = opt->shard_count <= 1 || i % opt->shard_count == opt->shard_index;
         GError *err = NULL;
-        g_autoptr(run_result) rec = results_load_run(opt->out_dir, id, &err);
+        g_autoptr(run_result) rec = any ? results_load_run(opt->out_dir, id, &err) : NULL;
         if (err && !opt->force) {
             g_propagate_error(error, err);
             return FALSE;

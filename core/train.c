@@ -23,8 +23,7 @@
 static size_t eval_rows_of(const experiment *e, const data_split *d)
 {
     size_t train = MIN((size_t)e->train.batch, d->n_train);
-    size_t probe = MIN((size_t)e->train.probe, d->n_train);
-    return MAX(MAX(train, probe), (size_t)1);
+    return MAX(MAX(train, d->n_probe), (size_t)1);
 }
 
 /* The probe rows and the validation rows go through one forward after each epoch when the
@@ -32,8 +31,7 @@ static size_t eval_rows_of(const experiment *e, const data_split *d)
  * the seed-scale sweep a tenth of oneDNN's calls.  0 when they do not. */
 static size_t probe_val_rows(const experiment *e, const data_split *d)
 {
-    size_t n_probe = MIN((size_t)e->train.probe, d->n_train);
-    return d->n_val && d->n_val <= eval_rows_of(e, d) ? n_probe + d->n_val : 0;
+    return d->n_val && d->n_val <= eval_rows_of(e, d) ? d->n_probe + d->n_val : 0;
 }
 
 static size_t max_batch_of(const experiment *e, const data_split *d)
