@@ -42,8 +42,7 @@ static const fl_param constant_output_params[] = {
 static bool constant_output_low(const fl_probes *p, size_t k, size_t o, const void *opts)
 {
     const constant_output_opts *op = opts;
-    double s = fl_probes_epoch(p, k)->out_std[o];
-    return isfinite(s) && s < op->rel_std * p->target_std[o];
+    return output_spread_below(p, k, o, op->rel_std);
 }
 
 static bool constant_output_exact(const fl_probes *p, size_t k, size_t o, const void *opts)

@@ -108,6 +108,14 @@ static inline bool target_flat(const fl_probes *p, size_t o)
     return !(s > 1e-12) || s <= 1e-6 * fabs(p->target_mean[o]);
 }
 
+/* Output o's spread across the probe rows at epoch k below `rel` times its targets' spread
+ * (constant_output's measure of an output that answers one value). */
+static inline bool output_spread_below(const fl_probes *p, size_t k, size_t o, double rel)
+{
+    double s = fl_probes_epoch(p, k)->out_std[o];
+    return isfinite(s) && s < rel * p->target_std[o];
+}
+
 /* Weighted layers: the first and last in data-flow order, and how many there are.
  * first/last are n_layers when there are none. */
 static inline size_t weighted_layers(const fl_probes *p, size_t *first, size_t *last)

@@ -331,7 +331,7 @@ static bool underfit_answers_one_value(const fl_probes *p, int window)
         if (target_flat(p, o))
             continue;
         for (size_t e = p->n_epochs - (size_t)window + 1; e <= p->n_epochs; e++)
-            if (!(fl_probes_epoch(p, e)->out_std[o] < 0.01 * p->target_std[o]))
+            if (!output_spread_below(p, e, o, 0.01))
                 return false;
     }
     return true;
