@@ -116,6 +116,8 @@ static void test_constant_output_unscaled_targets(void)
     za.target_std[0] = 2e5;
     za.target_min[0] = 0;
     za.target_max[0] = 1e6;
+    for (size_t row = 0; row < pfx_probes(z)->n_probe; row++) /* the probe rows' too */
+        za.probe_y[row] = (float)(5e5 + 2e5 * za.probe_y[row]);
     g_autoptr(detect_set) d5 = pfx_run_one(z, "zero_output", NULL);
     r = pfx_finding(d5, "zero_output");
     g_assert_nonnull(r);
@@ -255,6 +257,17 @@ static void test_zero_output_quiet(void)
     pfx_data a = pfx_arrays(g);
     a.target_mean[0] = a.target_std[0] = a.target_min[0] = a.target_max[0] = 0;
     g_assert_cmpint(pfx_level(g, "zero_output", NULL), ==, 0);
+    /* Targets that vary in the data but are 0 on every probe row (a rare class no probe
+     * row belongs to): zero is the right answer there; one probe row of the class and the
+     * same predictions collapse. */
+    g_autoptr(pfx) rare = zero_stream(-1e-7, 2e-7, 10, 1.2, 1.0);
+    pfx_data r = pfx_arrays(rare);
+    size_t rows = pfx_probes(rare)->n_probe;
+    for (size_t row = 0; row < rows; row++)
+        r.probe_y[row] = 0.0f;
+    g_assert_cmpint(pfx_level(rare, "zero_output", NULL), ==, 0);
+    r.probe_y[rows / 2] = 1.0f;
+    g_assert_cmpint(pfx_level(rare, "zero_output", NULL), ==, FL_LEVEL_COLLAPSED);
 }
 
 /* ---------------------------------------------------------------- identical_heads */

@@ -57,15 +57,8 @@ static bool constant_output_exact(const fl_probes *p, size_t k, size_t o, const 
  * elsewhere: nothing to judge the output by. */
 static bool constant_output_probe_targets_alike(const fl_probes *p, size_t o)
 {
-    if (!p->probe_y || !p->n_probe)
-        return false;
-    float lo = p->probe_y[o], hi = lo;
-    for (size_t r = 1; r < p->n_probe; r++) {
-        float y = p->probe_y[r * p->n_outputs + o];
-        lo = y < lo ? y : lo;
-        hi = y > hi ? y : hi;
-    }
-    return hi - lo <= 1e-6f * (1.0f + fabsf(hi));
+    float lo, hi;
+    return probe_targets_range(p, o, &lo, &hi) && hi - lo <= 1e-6f * (1.0f + fabsf(hi));
 }
 
 /* An output found constant, for its measures. */

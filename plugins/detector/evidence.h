@@ -108,6 +108,22 @@ static inline bool target_flat(const fl_probes *p, size_t o)
     return !(s > 1e-12) || s <= 1e-6 * fabs(p->target_mean[o]);
 }
 
+/* The least and greatest target of output o over the probe rows; false when the probes
+ * carry no targets.  A column can vary in the data and not on the probe rows (a class no
+ * probe row belongs to): what an output answers there is judged against these. */
+static inline bool probe_targets_range(const fl_probes *p, size_t o, float *lo, float *hi)
+{
+    if (!p->probe_y || !p->n_probe || o >= p->n_outputs)
+        return false;
+    *lo = *hi = p->probe_y[o];
+    for (size_t r = 1; r < p->n_probe; r++) {
+        float y = p->probe_y[r * p->n_outputs + o];
+        *lo = y < *lo ? y : *lo;
+        *hi = y > *hi ? y : *hi;
+    }
+    return true;
+}
+
 /* Output o's spread across the probe rows at epoch k below `rel` times its targets' spread
  * (constant_output's measure of an output that answers one value). */
 static inline bool output_spread_below(const fl_probes *p, size_t k, size_t o, double rel)
