@@ -170,6 +170,17 @@ static void test_dead_relu_quiet(void)
     set_last(k, 0, 10, 0.8, NAN);
     const char *const opts[] = {"threshold=0.85", NULL};
     pfx_assert_silent(k, "dead_relu", opts);
+    /* The same 80% dead in a model that fits (0.069 of the mean's loss at epoch 59, below
+     * the harm of 0.1): nothing; a harm below the fit brings the warning back. */
+    g_autoptr(pfx) fit = pfx_new_hidden(2, 10);
+    pfx_push_healthy(fit, 60);
+    set_last(fit, 0, 10, 0.8, NAN);
+    pfx_assert_silent(fit, "dead_relu", NULL);
+    const char *const strict[] = {"harm=0.05", NULL};
+    r = pfx_run_find(fit, "dead_relu", strict, &d);
+    g_assert_nonnull(r);
+    g_assert_cmpint(r->level, ==, FL_LEVEL_WARNING);
+    detect_free(d);
 }
 
 static void test_dead_relu_preflight(void)

@@ -8,7 +8,8 @@
  * of healthy runs jump around.  It is final (collapsed) when the whole layer is dead for
  * that long — nothing downstream can vary with the input and no gradient reaches the
  * layers before it — or when most units are dead and the loss shows no sign of recovery
- * while the model still explains next to nothing.  Pre-flight: a ReLU layer starting with
+ * while the model still explains next to nothing.  A partly dead layer in a model that
+ * already fits is not reported (option `harm`).  Pre-flight: a ReLU layer starting with
  * an all-zero kernel outputs its bias for every input; with the default zero bias that is
  * 0 and no gradient.
  * Only relu and leaky_relu with alpha 0 are looked at: any other activation passes some
@@ -23,6 +24,7 @@ typedef struct dead_relu_opts {
     int patience;
     double min_delta;
     double collapse_fit;
+    double harm;
 } dead_relu_opts;
 
 static const fl_param dead_relu_params[] = {
@@ -42,6 +44,13 @@ static const fl_param dead_relu_params[] = {
      "a partly dead layer collapses only while the data loss exceeds this times the loss of "
      "predicting the mean",
      offsetof(dead_relu_opts, collapse_fit)},
+    /* saturation's number: runs of the suite of real failures with most of a layer dead
+     * that fitted anyway left 0.02-0.04 of the mean's loss; the partly dead ones that did
+     * not, 0.45 and more.  A wholly dead layer is judged whatever the loss. */
+    {"harm", FL_PARAM_FLOAT, "0.1", "(0, inf)", NULL,
+     "a partly dead layer is reported while the data loss is above this times the loss of "
+     "predicting the mean, or not finite, or the mean's loss is unknown",
+     offsetof(dead_relu_opts, harm)},
     FL_PARAM_END};
 
 static bool dead_relu_is_relu(const fl_layer_desc *l)
@@ -242,7 +251,12 @@ static fl_level dead_relu_level(const fl_probes *p, const dead_relu_opts *o, int
             *epoch = since;
         }
     }
-    return level == FL_LEVEL_WARNING && dead_relu_flat_poor(p, o) ? FL_LEVEL_COLLAPSED : level;
+    if (level != FL_LEVEL_WARNING)
+        return level;
+    if (dead_relu_flat_poor(p, o))
+        return FL_LEVEL_COLLAPSED;
+    /* Units the model fits without are not what holds it back. */
+    return fl_fit_ratio(p, fl_probes_now(p)) <= o->harm ? 0 : FL_LEVEL_WARNING;
 }
 
 /* observe() reports a warning brief (most dead layers stay so for the rest of the run),
