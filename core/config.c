@@ -865,6 +865,8 @@ static int input_index(const experiment *e, guint i)
     const layer_spec *l = e->layers->pdata[i];
     if (!l->from)
         return (int)i - 1;
+    if (strcmp(l->from, CONFIG_FROM_DATA) == 0)
+        return -1;
     for (guint k = 0; k < e->layers->len; k++)
         if (strcmp(((layer_spec *)e->layers->pdata[k])->name, l->from) == 0)
             return (int)k;
@@ -965,7 +967,9 @@ static gboolean resolve_model(experiment *e, config_setting_t *model, registry *
         g_hash_table_add(names, l->name);
         if ((m = config_setting_get_member(s, "from"))) {
             if (config_setting_type(m) != CONFIG_TYPE_STRING)
-                return fail(error, m, where, "from: expected the name of another layer");
+                return fail(error, m, where,
+                            "from: expected the name of another layer, or \"" CONFIG_FROM_DATA
+                            "\" for the data");
             l->from = g_strdup(config_setting_get_string(m));
         }
         if ((m = config_setting_get_member(s, "output"))) {
@@ -979,10 +983,11 @@ static gboolean resolve_model(experiment *e, config_setting_t *model, registry *
                          reserved, reg, error))
             return FALSE;
     }
-    /* `from` must name a layer of the model. */
+    /* `from` must name a layer of the model, or the data. */
     for (guint i = 0; i < e->layers->len; i++) {
         layer_spec *l = e->layers->pdata[i];
-        if (l->from && !g_hash_table_contains(names, l->from)) {
+        if (l->from && strcmp(l->from, CONFIG_FROM_DATA) != 0 &&
+            !g_hash_table_contains(names, l->from)) {
             g_autoptr(GPtrArray) all = g_ptr_array_new();
             for (guint k = 0; k < e->layers->len; k++)
                 g_ptr_array_add(all, ((layer_spec *)e->layers->pdata[k])->name);
@@ -991,7 +996,8 @@ static gboolean resolve_model(experiment *e, config_setting_t *model, registry *
             config_setting_t *s = config_setting_get_elem(model, i);
             g_autofree char *where = g_strdup_printf("model.%s.from", l->name);
             return fail(error, config_setting_get_member(s, "from"), where,
-                        "no layer named \"%s\"%s", l->from, hint);
+                        "no layer named \"%s\"%s (\"" CONFIG_FROM_DATA "\" reads the data)",
+                        l->from, hint);
         }
     }
     return check_wiring(e, model, error);

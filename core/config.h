@@ -19,9 +19,14 @@ typedef enum { CONFIG_ERROR_READ, CONFIG_ERROR_INVALID } ConfigError;
 typedef enum { NORMALIZE_NONE, NORMALIZE_STANDARD, NORMALIZE_MINMAX } normalize_mode;
 typedef enum { STOP_ON_COLLAPSED, STOP_ON_NEVER } stop_mode;
 
+/* `from` naming the data itself: not a layer name (those are letters, digits, _ and -), so
+ * a model can start anywhere in the file (a layer moved to the front by an edit). */
+#define CONFIG_FROM_DATA "(data)"
+
 typedef struct layer_spec {
     char *name;
-    char *from;      /* input layer name; NULL: the previous layer (or the data) */
+    char *from;      /* input layer name, or CONFIG_FROM_DATA; NULL: the previous layer (or
+                        the data) */
     gboolean output; /* part of the model output */
     fl_ref layer;    /* plugin and options */
     char *where;     /* "file.cfg:12" of its group, for messages */

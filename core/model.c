@@ -1,5 +1,6 @@
 /* model.c — see model.h.  Layers are put in topological order of their `from` links; a
- * layer without `from` reads the one before it in the file (the first reads the data).
+ * layer without `from` reads the one before it in the file (the first reads the data), and
+ * `from = "(data)"` reads the data wherever the layer stands.
  * The wiring itself (no cycles, every layer read or an output) is checked by config.c,
  * where the file and line are known.
  * In backward, a layer read by several others (a shared trunk) sums their input
@@ -22,7 +23,9 @@ static gboolean build_order(const experiment *e, int *order, int *input_of, GErr
     /* input_of[i]: file index of the layer i reads, -1 for the data. */
     for (guint i = 0; i < n; i++) {
         const layer_spec *l = e->layers->pdata[i];
-        if (l->from)
+        if (l->from && strcmp(l->from, CONFIG_FROM_DATA) == 0)
+            input_of[i] = -1;
+        else if (l->from)
             input_of[i] = GPOINTER_TO_INT(g_hash_table_lookup(index, l->from));
         else
             input_of[i] = (int)i - 1;

@@ -2,6 +2,7 @@
  * resolved file reading back as itself. */
 #include "testutil.h"
 #include "config.h"
+#include "model.h"
 #include "sweep.h"
 
 #include <math.h>
@@ -168,6 +169,46 @@ static void test_layer_overrides(void)
         resolve_with(f, (const char *const[]){"model.h1={name=\"h7\"; units=2;}", NULL}, &err);
     g_assert_null(bad2);
     g_assert_nonnull(strstr(err->message, "named \"h7\" in the value"));
+    tu_rmtree(dir);
+}
+
+/* from = "(data)": a layer reads the data wherever it stands in the file, so edits can
+ * move a layer to the front (b, then a, then out), and the model is built in that order. */
+static void test_from_data(void)
+{
+    static const char cfg[] =
+        "name = \"t\";\nseed = 7;\n"
+        "dataset = { plugin = \"linear\"; samples = 50; validation = 0.2; };\n"
+        "model = ( { name = \"a\"; units = 4; }, { name = \"b\"; units = 3; },\n"
+        "          { name = \"out\"; units = 1; } );\n"
+        "loss = \"mse\";\noptimizer = \"adam\";\n";
+    g_autofree char *dir = tu_tmpdir();
+    g_autofree char *path = write_cfg(dir, "d.cfg", cfg);
+    g_autoptr(GError) err = NULL;
+    g_autoptr(experiment_file) f = experiment_file_read(path, &err);
+    g_assert_no_error(err);
+    g_autoptr(experiment) moved = resolve_with(
+        f, (const char *const[]){"model.b.from=\"(data)\"", "model.a.from=b", "model.out.from=a",
+                                 NULL},
+        &err);
+    g_assert_no_error(err);
+    g_autofree char *order = layer_order(moved);
+    g_assert_cmpstr(order, ==, "a<b b<(data) out<a");
+    g_autofree char *text = experiment_to_text(moved, NULL);
+    g_assert_nonnull(strstr(text, "from = \"(data)\";"));
+    /* Built data -> b (2x3 + 3) -> a (3x4 + 4) -> out (4 + 1); in the file's order it would
+     * be 2x4 + 4, 4x3 + 3, 3 + 1. */
+    fl_shape flat = {0};
+    size_t n_w = 0;
+    g_assert_true(model_count_weights(moved, &flat, 2, tu_host(), &n_w));
+    g_assert_cmpuint(n_w, ==, 9 + 16 + 5);
+
+    /* A name that is neither a layer nor the data: refused, naming both. */
+    g_autoptr(experiment) bad =
+        resolve_with(f, (const char *const[]){"model.b.from=\"(dat)\"", NULL}, &err);
+    g_assert_null(bad);
+    g_assert_nonnull(strstr(err->message, "no layer named \"(dat)\""));
+    g_assert_nonnull(strstr(err->message, "\"(data)\" reads the data"));
     tu_rmtree(dir);
 }
 
@@ -412,6 +453,7 @@ int main(int argc, char **argv)
     g_test_add_func("/config/defaults-int-as-float", test_defaults_and_int_as_float);
     g_test_add_func("/config/overrides", test_overrides);
     g_test_add_func("/config/layer-overrides", test_layer_overrides);
+    g_test_add_func("/config/from-data", test_from_data);
     g_test_add_func("/config/grid-and-seeds", test_grid_and_seeds);
     g_test_add_func("/config/resolved-round-trip", test_resolved_text_round_trip);
     g_test_add_func("/config/did-you-mean", test_did_you_mean);

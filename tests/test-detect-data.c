@@ -412,6 +412,62 @@ static void test_underfit(void)
     detect_free(d);
 }
 
+/* Three layers: l0 without weights reads 8x8 images and leaves `left` x `left` of each,
+ * l1 a convolution with 8 filters reads it, l2 the output reads l1; the loss sits at 0.7
+ * of the mean's from epoch 10. */
+static pfx *squeezed_stream(uint32_t left)
+{
+    pfx *f = pfx_new(1, 3, 64, 40);
+    pfx_probes(f)->in_shape = (fl_shape){.rank = 3, .dims = {8, 8, 1}};
+    fl_layer_desc *pool = pfx_layer(f, 0), *conv = pfx_layer(f, 1), *out = pfx_layer(f, 2);
+    pool->plugin = "avg_pool2d";
+    pool->has_weights = pool->has_kernel = pool->has_bias = false;
+    pool->in_shape = pfx_probes(f)->in_shape;
+    pool->out_shape = (fl_shape){.rank = 3, .dims = {left, left, 1}};
+    pool->n_out = pool->units = (size_t)left * left;
+    pool->activation.kind = FL_ACT_LINEAR;
+    conv->plugin = "conv2d";
+    conv->in_shape = pool->out_shape;
+    conv->n_in = pool->n_out;
+    conv->out_shape = (fl_shape){.rank = 3, .dims = {left, left, 8}};
+    conv->n_out = (size_t)left * left * 8;
+    conv->units = 8;
+    out->in_shape = (fl_shape){.rank = 1, .dims = {(uint32_t)conv->n_out}};
+    out->n_in = out->fan_in = conv->n_out;
+    smooth_targets(f);
+    pfx_push_healthy(f, 1);
+    pfx_push_losses(f, 30, 0.7);
+    return f;
+}
+
+/* Layers without weights that leave the first weighted layer one value of 64: the fix
+ * moves that layer to the front (it reads the data, they read it, what read it reads
+ * them); a squeeze of 4 (one value of 4 left) is no such case. */
+static void test_underfit_squeezed(void)
+{
+    static const char *const no_floors[] = {"floor_factor=0", "nn_floor=false", NULL};
+    g_autoptr(pfx) f = squeezed_stream(1);
+    detect_set *d;
+    const finding_rec *r = pfx_run_find(f, "underfit", no_floors, &d);
+    g_assert_nonnull(r);
+    g_assert_true(g_strv_equal(pfx_fix_at(r, 0),
+                               (const char *const[]){"model.l1.from=\"(data)\"",
+                                                     "model.l0.from=l1", "model.l2.from=l0",
+                                                     NULL}));
+    pfx_assert_has(r->advice, "the layers from l0 to l0 leave l1 1 of the 64 input values");
+    pfx_assert_has(r->advice, "put l1 first (model.l1.from = \"(data)\"");
+    detect_free(d);
+
+    g_autoptr(pfx) g = squeezed_stream(4);
+    r = pfx_run_find(g, "underfit", no_floors, &d);
+    g_assert_nonnull(r);
+    for (guint k = 0; k < r->fixes->len; k++)
+        for (const char *const *e = pfx_fix_at(r, k); *e; e++)
+            g_assert_false(strstr(*e, "(data)"));
+    pfx_assert_lacks(r->advice, "put l1 first");
+    detect_free(d);
+}
+
 /* A poor regression whose loss starts at first (epoch 0) and from epoch 1 on falls as
  * 0.95 * pace^epoch, for 40 epochs. */
 static pfx *paced_stream(double first, double pace)
@@ -1048,6 +1104,7 @@ void test_detect_data_add(void)
     g_test_add_func("/detect/data/constant_target/one_class", test_constant_target_one_class);
     g_test_add_func("/detect/data/underfit", test_underfit);
     g_test_add_func("/detect/data/underfit/quiet", test_underfit_quiet);
+    g_test_add_func("/detect/data/underfit/squeezed", test_underfit_squeezed);
     g_test_add_func("/detect/data/over_regularization/preflight",
                     test_over_regularization_preflight);
     g_test_add_func("/detect/data/over_regularization", test_over_regularization);

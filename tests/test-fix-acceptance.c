@@ -351,6 +351,56 @@ static void test_twin(gconstpointer data)
     g_assert_cmpint(atoi(row[col(cells, "collapsed")]), ==, t->after_k);
 }
 
+/* flatline fix FILE.cfg, at its own budget (larger than a sweep's): a failure whose fix
+ * the sweep's budget does not reach (the candidates every run proposes go first) is
+ * repaired, the cause it names is one the header names, and the file trains healthy. */
+static void test_fix_file(gconstpointer data)
+{
+    const char *name = data;
+    g_autofree char *rel = g_strdup_printf("experiments/%s.cfg", name);
+    g_autofree char *path = tu_srcpath(rel);
+    g_autofree char *tmp = tu_tmpdir();
+    g_autofree char *res = g_build_filename(tmp, "res", NULL);
+    g_autofree char *fixed_cfg = g_build_filename(tmp, "fixed.cfg", NULL);
+    g_autofree char *fixed_dir = g_build_filename(tmp, "fixed", NULL);
+    const char *fix[] = {tu_flatline(), "fix", path, "--results", res, "-o", fixed_cfg,
+                         "-j", "2", "-q", NULL};
+    g_autofree char *out = NULL, *err = NULL;
+    int status = tu_run(fix, NULL, &out, &err);
+    g_test_message("flatline fix: %s%s", out, err);
+    g_assert_cmpint(status, ==, 0);
+
+    g_autofree char *text = NULL;
+    g_assert_true(g_file_get_contents(fixed_cfg, &text, NULL, NULL));
+    const char *c = strstr(text, "(cause ");
+    g_assert_nonnull(c);
+    c += strlen("(cause ");
+    g_autofree char *cause = g_strndup(c, strcspn(c, ")"));
+    g_auto(GStrv) expect = expected_causes(path);
+    g_auto(GStrv) causes = g_strsplit(cause, "+", -1);
+    gboolean named = FALSE;
+    for (char **k = causes; *k; k++)
+        named |= g_strv_contains((const char *const *)expect, *k);
+    g_test_message("%s: verified cause %s", name, cause);
+    g_assert_true(named);
+
+    const char *run[] = {tu_flatline(), "run", fixed_cfg, "-o", fixed_dir, "-j", "2",
+                         "--no-plots", "-q", NULL};
+    g_autofree char *out2 = NULL, *err2 = NULL;
+    g_assert_cmpint(tu_run(run, NULL, &out2, &err2), ==, 0);
+    g_autofree char *cells_path = g_build_filename(fixed_dir, "cells.csv", NULL);
+    g_autoptr(GError) error = NULL;
+    g_autoptr(plotdata_csv) cells = plotdata_csv_read(cells_path, &error);
+    g_assert_no_error(error);
+    g_assert_cmpuint(cells->rows->len, ==, 1);
+    GStrv row = cells->rows->pdata[0];
+    int runs = atoi(row[col(cells, "runs")]), collapsed = atoi(row[col(cells, "collapsed")]);
+    g_test_message("%s fixed: collapsed %d/%d", name, collapsed, runs);
+    g_assert_cmpint(runs, >, 0);
+    g_assert_cmpint(collapsed, ==, 0);
+    tu_rmtree(tmp);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -364,5 +414,8 @@ int main(int argc, char **argv)
         g_autofree char *path = g_strdup_printf("/fix-acceptance/twin/%s", twins[i]);
         g_test_add_data_func(path, twins[i], test_twin);
     }
+    /* Three poolings before the convolution: the fix moves it to the front. */
+    g_test_add_data_func("/fix-acceptance/fix-file/cnn-pooling-stack", "cnn-pooling-stack",
+                         test_fix_file);
     return g_test_run();
 }

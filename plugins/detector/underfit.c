@@ -203,7 +203,43 @@ static bool underfit_free_name(const fl_probes *p, char *buf, size_t size)
     return false;
 }
 
-/* The advice in words, and its candidate fixes: first, for a loss that never moved from
+/* Layers without weights between the data and the first weighted layer that keep at most
+ * one input value in UNDERFIT_SQUEEZE (three 2x2 poolings before a convolution leave it one
+ * pixel of 64: an image's mean, which stripes of either class share): no capacity
+ * downstream can learn what they threw away.  *first: that weighted layer; *head, *tail:
+ * the first and last of the layers before it, which then are one chain from the data. */
+enum { UNDERFIT_SQUEEZE = 16 };
+static bool underfit_squeezed(const fl_probes *p, size_t *first, size_t *head, size_t *tail)
+{
+    size_t w = p->n_layers;
+    for (size_t k = 0; k < p->n_layers && w == p->n_layers; k++)
+        if (fl_probes_layer(p, k)->has_weights)
+            w = k;
+    if (w == p->n_layers)
+        return false;
+    const fl_layer_desc *l = fl_probes_layer(p, w);
+    /* It must be able to read the data in their place, and they its output. */
+    if (l->input < 0 || l->n_in * UNDERFIT_SQUEEZE > p->n_in ||
+        l->in_shape.rank != p->in_shape.rank || l->out_shape.rank != p->in_shape.rank)
+        return false;
+    size_t k = (size_t)l->input;
+    *tail = k;
+    for (size_t steps = 0; steps <= p->n_layers; steps++) {
+        const fl_layer_desc *b = fl_probes_layer(p, k);
+        if (b->has_weights)
+            return false;
+        if (b->input < 0) {
+            *first = w;
+            *head = k;
+            return true;
+        }
+        k = (size_t)b->input;
+    }
+    return false;
+}
+
+/* The advice in words, and its candidate fixes: first, for an input squeezed before any
+ * weight sees it, the weighted layer moved to the front; for a loss that never moved from
  * its start, a larger rate (a model too small still learns what it can: its loss falls
  * before it settles); for 0/1 labels under a regression loss, bce; then more capacity:
  * a wider layer where one can grow, a hidden layer (model.NAME={...} adds it before the
@@ -225,6 +261,20 @@ static char *underfit_advice(const fl_probes *p, fl_fix_set *fixes)
     char *advice;
     /* A layer with a spatial output grows by its filters (conv2d), a flat one by units. */
     const char *width_key = narrow && narrow->out_shape.rank > 1 ? "filters" : "units";
+    size_t first, head, tail;
+    bool squeezed = underfit_squeezed(p, &first, &head, &tail);
+    if (squeezed) {
+        /* The weighted layer first, reading the data; the squeezing layers after it; what
+         * read it reads the last of them. */
+        const char *w = fl_probes_layer(p, first)->name;
+        const char *t = fl_probes_layer(p, tail)->name;
+        fl_fixes_add(fixes, "the weighted layer sees the whole input before it is shrunk",
+                     "model.%s.from=\"(data)\"", w);
+        fl_fixes_also(fixes, "model.%s.from=%s", fl_probes_layer(p, head)->name, w);
+        for (size_t k = 0; k < p->n_layers; k++)
+            if (fl_probes_layer(p, k)->input == (int)first)
+                fl_fixes_also(fixes, "model.%s.from=%s", fl_probes_layer(p, k)->name, t);
+    }
     if (loss_still_since_start(p) && isfinite(p->base_lr) && p->base_lr > 0)
         fix_lr_raised(fixes, p);
     if (underfit_labels_as_values(p) && first_out && first_out->units == p->n_outputs) {
@@ -257,6 +307,18 @@ static char *underfit_advice(const fl_probes *p, fl_fix_set *fixes)
                             shape, narrow->name, width_key, narrow->units, 4 * narrow->units,
                             p->max_epochs);
     g_free(shape);
+    if (squeezed) {
+        const fl_layer_desc *w = fl_probes_layer(p, first);
+        char *moved = g_strdup_printf(
+            "the layers from %s to %s leave %s %zu of the %zu input values before any weight "
+            "sees them: put %s first (model.%s.from = \"(data)\", model.%s.from = \"%s\", "
+            "and what reads %s reads %s); %s",
+            fl_probes_layer(p, head)->name, fl_probes_layer(p, tail)->name, w->name, w->n_in,
+            p->n_in, w->name, w->name, fl_probes_layer(p, head)->name, w->name, w->name,
+            fl_probes_layer(p, tail)->name, advice);
+        g_free(advice);
+        advice = moved;
+    }
     return advice;
 }
 
