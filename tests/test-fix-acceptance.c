@@ -264,16 +264,45 @@ static GStrv resolved_lines(const char *path, GStrv edits)
     return g_strv_builder_end(b);
 }
 
-/* The header's "# expect-cause:" names. */
-static GStrv expected_causes(const char *path)
+/* What a file says after `mark`, up to the first of `stops`. */
+static char *text_after(const char *path, const char *mark, const char *stops)
 {
     g_autofree char *text = NULL;
     g_assert_true(g_file_get_contents(path, &text, NULL, NULL));
-    const char *p = strstr(text, "# expect-cause:");
+    const char *p = strstr(text, mark);
     g_assert_nonnull(p);
-    p += strlen("# expect-cause:");
-    g_autofree char *line = g_strndup(p, strcspn(p, "\n"));
-    return g_strsplit_set(g_strstrip(line), " ", -1);
+    p += strlen(mark);
+    return g_strndup(p, strcspn(p, stops));
+}
+
+/* One of the causes joined by "+" in `cause` is one the header of the experiment at path
+ * names ("# expect-cause:"). */
+static gboolean cause_named(const char *path, const char *cause)
+{
+    g_autofree char *line = text_after(path, "# expect-cause:", "\n");
+    g_auto(GStrv) expect = g_strsplit_set(g_strstrip(line), " ", -1);
+    g_auto(GStrv) causes = g_strsplit(cause, "+", -1);
+    gboolean named = FALSE;
+    for (char **c = causes; *c; c++)
+        named |= g_strv_contains((const char *const *)expect, *c);
+    return named;
+}
+
+/* Run a repaired file (one grid point) into dir: its runs, and how many collapsed. */
+static void run_repaired(const char *cfg, const char *dir, int *runs, int *collapsed)
+{
+    const char *run[] = {tu_flatline(), "run", cfg, "-o", dir, "-j", "2", "--no-plots", "-q",
+                         NULL};
+    g_autofree char *out = NULL, *err = NULL;
+    g_assert_cmpint(tu_run(run, NULL, &out, &err), ==, 0);
+    g_autofree char *cells_path = g_build_filename(dir, "cells.csv", NULL);
+    g_autoptr(GError) error = NULL;
+    g_autoptr(plotdata_csv) cells = plotdata_csv_read(cells_path, &error);
+    g_assert_no_error(error);
+    g_assert_cmpuint(cells->rows->len, ==, 1);
+    GStrv row = cells->rows->pdata[0];
+    *runs = atoi(row[col(cells, "runs")]);
+    *collapsed = atoi(row[col(cells, "collapsed")]);
 }
 
 static void test_twin(gconstpointer data)
@@ -303,12 +332,7 @@ static void test_twin(gconstpointer data)
     g_assert_true(3 * t->learned >= 2 * t->after_n);
 
     /* Its cause is one the header names. */
-    g_auto(GStrv) expect = expected_causes(path);
-    g_auto(GStrv) causes = g_strsplit(t->cause, "+", -1);
-    gboolean named = FALSE;
-    for (char **c = causes; *c; c++)
-        named |= g_strv_contains((const char *const *)expect, *c);
-    g_assert_true(named);
+    g_assert_true(cause_named(path, t->cause));
 
     /* It changes what the twin changes. */
     g_auto(GStrv) before = resolved_lines(path, NULL);
@@ -337,18 +361,10 @@ static void test_twin(gconstpointer data)
     int status = tu_run(fix, NULL, &out, &err);
     g_test_message("flatline fix: %s%s", out, err);
     g_assert_cmpint(status, ==, 0);
-    const char *run[] = {tu_flatline(), "run", fixed_cfg, "-o", fixed_dir, "-j", "2",
-                         "--no-plots", "-q", NULL};
-    g_autofree char *out2 = NULL, *err2 = NULL;
-    g_assert_cmpint(tu_run(run, NULL, &out2, &err2), ==, 0);
-    g_autofree char *cells_path = g_build_filename(fixed_dir, "cells.csv", NULL);
-    g_autoptr(GError) error = NULL;
-    g_autoptr(plotdata_csv) cells = plotdata_csv_read(cells_path, &error);
-    g_assert_no_error(error);
-    g_assert_cmpuint(cells->rows->len, ==, 1);
-    GStrv row = cells->rows->pdata[0];
-    g_assert_cmpint(atoi(row[col(cells, "runs")]), ==, t->after_n);
-    g_assert_cmpint(atoi(row[col(cells, "collapsed")]), ==, t->after_k);
+    int runs, collapsed;
+    run_repaired(fixed_cfg, fixed_dir, &runs, &collapsed);
+    g_assert_cmpint(runs, ==, t->after_n);
+    g_assert_cmpint(collapsed, ==, t->after_k);
 }
 
 /* flatline fix FILE.cfg, at its own budget (larger than a sweep's): a failure whose fix
@@ -370,31 +386,12 @@ static void test_fix_file(gconstpointer data)
     g_test_message("flatline fix: %s%s", out, err);
     g_assert_cmpint(status, ==, 0);
 
-    g_autofree char *text = NULL;
-    g_assert_true(g_file_get_contents(fixed_cfg, &text, NULL, NULL));
-    const char *c = strstr(text, "(cause ");
-    g_assert_nonnull(c);
-    c += strlen("(cause ");
-    g_autofree char *cause = g_strndup(c, strcspn(c, ")"));
-    g_auto(GStrv) expect = expected_causes(path);
-    g_auto(GStrv) causes = g_strsplit(cause, "+", -1);
-    gboolean named = FALSE;
-    for (char **k = causes; *k; k++)
-        named |= g_strv_contains((const char *const *)expect, *k);
+    g_autofree char *cause = text_after(fixed_cfg, "(cause ", ")");
     g_test_message("%s: verified cause %s", name, cause);
-    g_assert_true(named);
+    g_assert_true(cause_named(path, cause));
 
-    const char *run[] = {tu_flatline(), "run", fixed_cfg, "-o", fixed_dir, "-j", "2",
-                         "--no-plots", "-q", NULL};
-    g_autofree char *out2 = NULL, *err2 = NULL;
-    g_assert_cmpint(tu_run(run, NULL, &out2, &err2), ==, 0);
-    g_autofree char *cells_path = g_build_filename(fixed_dir, "cells.csv", NULL);
-    g_autoptr(GError) error = NULL;
-    g_autoptr(plotdata_csv) cells = plotdata_csv_read(cells_path, &error);
-    g_assert_no_error(error);
-    g_assert_cmpuint(cells->rows->len, ==, 1);
-    GStrv row = cells->rows->pdata[0];
-    int runs = atoi(row[col(cells, "runs")]), collapsed = atoi(row[col(cells, "collapsed")]);
+    int runs, collapsed;
+    run_repaired(fixed_cfg, fixed_dir, &runs, &collapsed);
     g_test_message("%s fixed: collapsed %d/%d", name, collapsed, runs);
     g_assert_cmpint(runs, >, 0);
     g_assert_cmpint(collapsed, ==, 0);
