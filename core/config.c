@@ -859,8 +859,7 @@ static gboolean valid_layer_name(const char *name)
     return TRUE;
 }
 
-/* The layer a layer reads: `from`, or the one before it (-1: the data). */
-static int input_index(const experiment *e, guint i)
+int experiment_layer_input(const experiment *e, guint i)
 {
     const layer_spec *l = e->layers->pdata[i];
     if (!l->from)
@@ -889,16 +888,16 @@ static gboolean check_wiring(experiment *e, config_setting_t *model, GError **er
         int k = (int)i;
         guint steps = 0;
         while (k >= 0 && steps <= n) {
-            k = input_index(e, (guint)k);
+            k = experiment_layer_input(e, (guint)k);
             steps++;
         }
         if (k >= 0) {
             /* A cycle: name its members in reading order, starting from this layer. */
             g_autoptr(GString) cycle = g_string_new(l->name);
-            int c = input_index(e, i);
+            int c = experiment_layer_input(e, i);
             for (guint guard = 0; c >= 0 && c != (int)i && guard < n; guard++) {
                 g_string_append_printf(cycle, " <- %s", ((layer_spec *)e->layers->pdata[c])->name);
-                c = input_index(e, (guint)c);
+                c = experiment_layer_input(e, (guint)c);
             }
             if (c == (int)i) {
                 g_string_append_printf(cycle, " <- %s", l->name);
@@ -914,7 +913,7 @@ static gboolean check_wiring(experiment *e, config_setting_t *model, GError **er
         gboolean is_output = experiment_layer_is_output(e, i);
         gboolean read = FALSE;
         for (guint k = 0; k < n && !read; k++)
-            read = k != i && input_index(e, k) == (int)i;
+            read = k != i && experiment_layer_input(e, k) == (int)i;
         if (!is_output && !read) {
             g_autofree char *where = g_strdup_printf("model.%s", l->name);
             return fail(error, config_setting_get_elem(model, i), where,

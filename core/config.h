@@ -83,6 +83,9 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(experiment, experiment_free)
 /* Layer i (file order) is part of the model output: marked output = true, or the last
  * layer when none is marked. */
 gboolean experiment_layer_is_output(const experiment *e, guint i);
+/* The file index of the layer layer i reads: its `from`, or the one before it; -1 for the
+ * data (the first layer, or `from = "(data)"`). */
+int experiment_layer_input(const experiment *e, guint i);
 
 /* A value for one key ("optimizer.lr"), from `--set` text or a grid setting. */
 typedef struct override {

@@ -17,19 +17,9 @@
 static gboolean build_order(const experiment *e, int *order, int *input_of, GError **error)
 {
     guint n = e->layers->len;
-    g_autoptr(GHashTable) index = g_hash_table_new(g_str_hash, g_str_equal);
-    for (guint i = 0; i < n; i++)
-        g_hash_table_insert(index, ((layer_spec *)e->layers->pdata[i])->name, GINT_TO_POINTER(i));
     /* input_of[i]: file index of the layer i reads, -1 for the data. */
-    for (guint i = 0; i < n; i++) {
-        const layer_spec *l = e->layers->pdata[i];
-        if (l->from && strcmp(l->from, CONFIG_FROM_DATA) == 0)
-            input_of[i] = -1;
-        else if (l->from)
-            input_of[i] = GPOINTER_TO_INT(g_hash_table_lookup(index, l->from));
-        else
-            input_of[i] = (int)i - 1;
-    }
+    for (guint i = 0; i < n; i++)
+        input_of[i] = experiment_layer_input(e, i);
     /* Kahn's algorithm, taking the earliest ready layer in file order each time. */
     g_autofree gboolean *placed = g_new0(gboolean, n);
     for (guint k = 0; k < n; k++) {

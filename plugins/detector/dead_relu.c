@@ -256,7 +256,7 @@ static fl_level dead_relu_level(const fl_probes *p, const dead_relu_opts *o, int
     if (dead_relu_flat_poor(p, o))
         return FL_LEVEL_COLLAPSED;
     /* Units the model fits without are not what holds it back. */
-    return fl_fit_ratio(p, fl_probes_now(p)) <= o->harm ? 0 : FL_LEVEL_WARNING;
+    return fits_within(p, o->harm) ? 0 : FL_LEVEL_WARNING;
 }
 
 /* observe() reports a warning brief (most dead layers stay so for the rest of the run),

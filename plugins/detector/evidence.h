@@ -108,6 +108,14 @@ static inline bool target_flat(const fl_probes *p, size_t o)
     return !(s > 1e-12) || s <= 1e-6 * fabs(p->target_mean[o]);
 }
 
+/* The model already fits: its data loss now is at most `harm` times the loss of predicting
+ * the mean (false when either is unknown or not finite).  What a detector names as harm
+ * (saturated units, dead ones, unscaled targets) is then not what holds the run back. */
+static inline bool fits_within(const fl_probes *p, double harm)
+{
+    return fl_fit_ratio(p, fl_probes_now(p)) <= harm;
+}
+
 /* The least and greatest target of output o over the probe rows; false when the probes
  * carry no targets.  A column can vary in the data and not on the probe rows (a class no
  * probe row belongs to): what an output answers there is judged against these. */

@@ -177,7 +177,7 @@ static int saturation_observe(void *state, const void *opts_, const fl_probes *p
     GArray *issues = NULL;
     bool collapse = false;
     /* Cheapest first: a run that fits has nothing to hear from this detector. */
-    if (fl_fit_ratio(p, fl_probes_now(p)) <= o->harm)
+    if (fits_within(p, o->harm))
         return 0;
     for (size_t k = 0; k < p->n_layers; k++) {
         const fl_layer_desc *l = fl_probes_layer(p, k);

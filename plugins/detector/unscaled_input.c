@@ -195,7 +195,7 @@ static int unscaled_input_observe(void *state, const void *opts, const fl_probes
     (void)state;
     const unscaled_input_opts *o = opts;
     size_t at = 0;
-    if (!(targets_unscaled(p, &at) > 0) || fl_fit_ratio(p, fl_probes_now(p)) <= o->harm)
+    if (!(targets_unscaled(p, &at) > 0) || fits_within(p, o->harm))
         return 0;
     unscaled_input_judge(o, p, UNSCALED_TARGETS_ALONE, (int)p->n_epochs, report, ctx);
     return 0;
