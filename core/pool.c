@@ -16,6 +16,7 @@
  * in its pipe, so that it finds work when it finishes and keeps its batch open.  A run
  * longer than a batch's time gets no follow-up until it is done: at the end of a sweep no
  * long run waits behind another while a worker is idle. */
+#define _GNU_SOURCE /* close_range, pipe2 */
 #include "pool.h"
 #include "outdir.h"
 #include "results.h"
@@ -24,6 +25,7 @@
 #include "worker.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -69,7 +71,8 @@ static void worker_child_setup(gpointer data)
     prctl(PR_SET_PDEATHSIG, SIGKILL);
 }
 
-static gboolean spawn_worker(worker *w, const sweep_options *opt, GError **error)
+/* Exec'ing `flatline __worker`: the way when forking is not safe. */
+static gboolean exec_worker(worker *w, const sweep_options *opt, GError **error)
 {
     g_autofree char *self = g_file_read_link("/proc/self/exe", error);
     if (!self)
@@ -86,13 +89,99 @@ static gboolean spawn_worker(worker *w, const sweep_options *opt, GError **error
     for (char **s = opt->sets; s && *s; s++)
         g_ptr_array_add(argv, g_strdup_printf("--set=%s", *s));
     g_ptr_array_add(argv, NULL);
-    memset(w, 0, sizeof *w);
     if (!g_spawn_async_with_pipes(NULL, (char **)argv->pdata, NULL, G_SPAWN_DO_NOT_REAP_CHILD,
                                   worker_child_setup, NULL, &w->pid, &w->to, &w->from, NULL,
                                   error)) {
         g_prefix_error(error, "cannot start a worker process: ");
         return FALSE;
     }
+    return TRUE;
+}
+
+/* Forking is safe while this process runs one thread: a thread pool (oneDNN's OpenMP,
+ * once it has computed here) would not exist in the child, whatever its state said. */
+static gboolean single_threaded(void)
+{
+    g_autoptr(GDir) d = g_dir_open("/proc/self/task", 0, NULL);
+    if (!d)
+        return FALSE;
+    int n = 0;
+    while (g_dir_read_name(d))
+        n++;
+    return n == 1;
+}
+
+/* In the child: the worker's file descriptors where it wants them (requests on stdin,
+ * answers on 3) and nothing else of the coordinator's open, above all not the other
+ * workers' pipes (a worker whose requests pipe another holds open never sees it end)
+ * nor the directory's lock. */
+static int forked_worker_fds(int requests, int answers)
+{
+    int req = fcntl(requests, F_DUPFD, 3), ans = fcntl(answers, F_DUPFD, 3);
+    if (req < 0 || ans < 0 || dup2(req, STDIN_FILENO) < 0 || dup2(ans, 3) < 0)
+        return -1;
+    if (close_range(4, ~0U, 0) < 0)
+        for (int fd = 4; fd < sysconf(_SC_OPEN_MAX); fd++)
+            close(fd);
+    return 3;
+}
+
+/* A worker forked from this process serves the plan as it stands: no second start-up
+ * (loading the libraries and plugins, planning the file again), which was a tenth of a
+ * 1,200-run sweep at -j 2. */
+static gboolean fork_worker(worker *w, plan *s, const sweep_options *opt, GError **error)
+{
+    int to[2], from[2];
+    if (pipe2(to, O_CLOEXEC) < 0) {
+        g_set_error(error, G_SPAWN_ERROR, G_SPAWN_ERROR_FAILED,
+                    "cannot start a worker process: pipe: %s", g_strerror(errno));
+        return FALSE;
+    }
+    if (pipe2(from, O_CLOEXEC) < 0) {
+        int e = errno;
+        close(to[0]);
+        close(to[1]);
+        g_set_error(error, G_SPAWN_ERROR, G_SPAWN_ERROR_FAILED,
+                    "cannot start a worker process: pipe: %s", g_strerror(e));
+        return FALSE;
+    }
+    fflush(NULL); /* nothing buffered here is written twice */
+    pid_t parent = getpid();
+    pid_t pid = fork();
+    if (pid == 0) {
+        worker_child_setup(NULL);
+        signal(SIGTERM, SIG_DFL); /* the coordinator's stop handler is not the worker's */
+        prctl(PR_SET_NAME, "flatline-worker");
+        int answers = forked_worker_fds(to[0], from[1]);
+        if (answers < 0 || getppid() != parent)
+            _exit(2);
+        /* _exit: the coordinator's exit handlers and buffers are not the worker's. */
+        _exit(worker_serve_forked(s, opt->out_dir, opt->compact, opt->threads, answers));
+    }
+    int e = errno;
+    close(to[0]);
+    close(from[1]);
+    if (pid < 0) {
+        close(to[1]);
+        close(from[0]);
+        g_set_error(error, G_SPAWN_ERROR, G_SPAWN_ERROR_FAILED,
+                    "cannot start a worker process: fork: %s", g_strerror(e));
+        return FALSE;
+    }
+    w->pid = pid;
+    w->to = to[1];
+    w->from = from[0];
+    return TRUE;
+}
+
+static gboolean spawn_worker(worker *w, plan *s, const sweep_options *opt, GError **error)
+{
+    memset(w, 0, sizeof *w);
+    /* FLATLINE_WORKER_EXEC=1: programs of their own (a debugger or valgrind's
+     * --trace-children finds them by name). */
+    gboolean fork_it = single_threaded() && g_strcmp0(g_getenv("FLATLINE_WORKER_EXEC"), "1") != 0;
+    if (!(fork_it ? fork_worker(w, s, opt, error) : exec_worker(w, opt, error)))
+        return FALSE;
     w->buf = g_string_new(NULL);
     w->jobs = g_array_new(FALSE, FALSE, sizeof(guint));
     w->running = -1;
@@ -492,7 +581,7 @@ gboolean pool_run(plan *s, const sweep_options *opt, GArray *pending, pool_resul
     progress pr = {opt->progress, (int)pending->len, 0, 0, 0, g_get_monotonic_time(), 0};
     gboolean ok = TRUE;
     for (guint i = 0; i < n_workers && ok; i++)
-        ok = spawn_worker(&workers[i], opt, error);
+        ok = spawn_worker(&workers[i], s, opt, error);
     while (ok && !result->interrupted &&
            result->finished + result->unsaved < (int)pending->len) {
         if (stop_requested()) {
@@ -505,7 +594,7 @@ gboolean pool_run(plan *s, const sweep_options *opt, GArray *pending, pool_resul
             worker *w = &workers[i];
             /* A slot left empty when no run was left, until a dead worker gave some back. */
             if (!w->pid && jobs_left(&js))
-                ok = spawn_worker(w, opt, error);
+                ok = spawn_worker(w, s, opt, error);
             while (ok && wants_job(w, ahead) && jobs_left(&js))
                 if (!send_pack(w, s, &js, job_take(&js)))
                     break;
@@ -584,7 +673,7 @@ gboolean pool_run(plan *s, const sweep_options *opt, GArray *pending, pool_resul
                         limit, took);
                     settle_jobs(s, opt, jobs, index, RUN_TIMEOUT, why, took, &js, result, &pr);
                     if (ok && jobs_left(&js))
-                        ok = spawn_worker(w, opt, error);
+                        ok = spawn_worker(w, s, opt, error);
                     continue;
                 }
             }
@@ -616,7 +705,7 @@ gboolean pool_run(plan *s, const sweep_options *opt, GArray *pending, pool_resul
                     ok = FALSE;
                 }
                 if (ok && jobs_left(&js))
-                    ok = spawn_worker(w, opt, error);
+                    ok = spawn_worker(w, s, opt, error);
             }
         }
     }

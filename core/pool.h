@@ -1,8 +1,9 @@
 /* pool.h — runs a sweep's pending runs in worker processes.
  *
- * Each worker is `flatline __worker` (worker.c): it reads the same experiment once, then
- * trains the runs it is sent one after another and saves their files itself, committing
- * them in batches (results.h: results_batch).  A worker that dies
+ * Each worker (worker.c) is forked from the coordinator and serves its plan, or is
+ * `flatline __worker`, which plans the same experiment again, where forking is not safe or
+ * FLATLINE_WORKER_EXEC=1 asks for it.  It trains the runs it is sent one after another
+ * and saves their files itself, committing them in batches (results.h: results_batch).  A worker that dies
  * (segfault, abort, out of memory) or overruns train.timeout costs one run (the one it was
  * running; the runs of its open batch are run again), recorded as
  * crashed or timeout with the reason (a worker that dies of a failed allocation says so

@@ -92,49 +92,10 @@ static void worker_commit(results_batch *batch, FILE *answers)
     results_batch_clear(batch);
 }
 
-int worker_main(int argc, char **argv)
+/* Serve requests on stdin until it ends, answering on answers (closed here). */
+static int worker_serve(plan *s, fl_host *host, const char *out_dir, gboolean compact,
+                        FILE *answers)
 {
-    char *out_dir = NULL;
-    char **sets = NULL;
-    int threads = 1;
-    gboolean compact = FALSE;
-    GOptionEntry entries[] = {
-        {"output", 'o', 0, G_OPTION_ARG_FILENAME, &out_dir, NULL, NULL},
-        {"threads", 0, 0, G_OPTION_ARG_INT, &threads, NULL, NULL},
-        {"set", 0, 0, G_OPTION_ARG_STRING_ARRAY, &sets, NULL, NULL},
-        {"compact", 0, 0, G_OPTION_ARG_NONE, &compact, NULL, NULL},
-        {NULL, 0, 0, 0, NULL, NULL, NULL}};
-    g_autoptr(GOptionContext) ctx = g_option_context_new(NULL);
-    g_option_context_add_main_entries(ctx, entries, NULL);
-    g_autoptr(GError) err = NULL;
-    if (!g_option_context_parse(ctx, &argc, &argv, &err) || argc != 2 || !out_dir) {
-        g_printerr("flatline __worker: %s\n", err ? err->message : "usage: __worker FILE -o DIR");
-        return 2;
-    }
-    /* Answers go to a private copy of stdout; anything printed by accident goes to stderr. */
-    int proto = dup(STDOUT_FILENO);
-    dup2(STDERR_FILENO, STDOUT_FILENO);
-    FILE *answers = fdopen(proto, "w");
-    worker_answers_fd = proto;
-    g_log_set_default_handler(worker_log, NULL);
-    host_set_threads(threads);
-    g_autoptr(GPtrArray) overrides = g_ptr_array_new_with_free_func((GDestroyNotify)override_free);
-    for (char **s = sets; s && *s; s++) {
-        override *o = override_parse(*s, &err);
-        if (!o) {
-            g_printerr("flatline __worker: %s\n", err->message);
-            return 2;
-        }
-        g_ptr_array_add(overrides, o);
-    }
-    g_autoptr(registry) reg = registry_new();
-    g_autoptr(fl_host) host = host_new(threads, &err);
-    /* Planning reads and resolves the file once; runs are resolved as they come. */
-    g_autoptr(plan) s = host ? plan_new(argv[1], overrides, reg, host, FALSE, &err) : NULL;
-    if (!s) {
-        g_printerr("flatline __worker: %s\n", err->message);
-        return 2;
-    }
     g_autoptr(results_batch) batch =
         compact ? results_batch_new_compact(out_dir) : results_batch_new(out_dir);
     g_autoptr(runner_cache) cache = runner_cache_new();
@@ -183,7 +144,75 @@ int worker_main(int argc, char **argv)
     }
     worker_commit(batch, answers);
     fclose(answers);
+    return 0;
+}
+
+/* Answers go to proto; anything printed by accident goes to stderr. */
+static FILE *worker_answers_open(int proto)
+{
+    dup2(STDERR_FILENO, STDOUT_FILENO);
+    FILE *answers = fdopen(proto, "w");
+    worker_answers_fd = proto;
+    g_log_set_default_handler(worker_log, NULL);
+    return answers;
+}
+
+int worker_serve_forked(plan *s, const char *out_dir, gboolean compact, int threads,
+                        int answers_fd)
+{
+    FILE *answers = worker_answers_open(answers_fd);
+    if (!answers)
+        return 2;
+    host_set_threads(threads);
+    g_autoptr(GError) err = NULL;
+    g_autoptr(fl_host) host = host_new(threads, &err);
+    if (!host) {
+        g_printerr("flatline worker: %s\n", err->message);
+        return 2;
+    }
+    return worker_serve(s, host, out_dir, compact, answers);
+}
+
+int worker_main(int argc, char **argv)
+{
+    char *out_dir = NULL;
+    char **sets = NULL;
+    int threads = 1;
+    gboolean compact = FALSE;
+    GOptionEntry entries[] = {
+        {"output", 'o', 0, G_OPTION_ARG_FILENAME, &out_dir, NULL, NULL},
+        {"threads", 0, 0, G_OPTION_ARG_INT, &threads, NULL, NULL},
+        {"set", 0, 0, G_OPTION_ARG_STRING_ARRAY, &sets, NULL, NULL},
+        {"compact", 0, 0, G_OPTION_ARG_NONE, &compact, NULL, NULL},
+        {NULL, 0, 0, 0, NULL, NULL, NULL}};
+    g_autoptr(GOptionContext) ctx = g_option_context_new(NULL);
+    g_option_context_add_main_entries(ctx, entries, NULL);
+    g_autoptr(GError) err = NULL;
+    if (!g_option_context_parse(ctx, &argc, &argv, &err) || argc != 2 || !out_dir) {
+        g_printerr("flatline __worker: %s\n", err ? err->message : "usage: __worker FILE -o DIR");
+        return 2;
+    }
+    FILE *answers = worker_answers_open(dup(STDOUT_FILENO));
+    host_set_threads(threads);
+    g_autoptr(GPtrArray) overrides = g_ptr_array_new_with_free_func((GDestroyNotify)override_free);
+    for (char **s = sets; s && *s; s++) {
+        override *o = override_parse(*s, &err);
+        if (!o) {
+            g_printerr("flatline __worker: %s\n", err->message);
+            return 2;
+        }
+        g_ptr_array_add(overrides, o);
+    }
+    g_autoptr(registry) reg = registry_new();
+    g_autoptr(fl_host) host = host_new(threads, &err);
+    /* Planning reads and resolves the file once; runs are resolved as they come. */
+    g_autoptr(plan) s = host ? plan_new(argv[1], overrides, reg, host, FALSE, &err) : NULL;
+    if (!s || !answers) {
+        g_printerr("flatline __worker: %s\n", err ? err->message : g_strerror(errno));
+        return 2;
+    }
+    int status = worker_serve(s, host, out_dir, compact, answers);
     g_free(out_dir);
     g_strfreev(sets);
-    return 0;
+    return status;
 }

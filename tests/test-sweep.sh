@@ -62,6 +62,45 @@ else
     not_ok "-j 2 equals -j 1" "runs: $runs, metrics files that differ: $diffs"
 fi
 
+# 1b. Workers are forked from the coordinator and serve its plan; FLATLINE_WORKER_EXEC=1
+# starts them as programs of their own (`flatline __worker`), which plan the file again.
+# Either way the same bytes.
+FLATLINE_WORKER_EXEC=1 "$flatline" run "$tmp/grid.cfg" -o "$tmp/exec" -j 2 -q >/dev/null 2>&1
+diffs=0
+for d in "$tmp/serial"/runs/*; do
+    cmp -s "$d/metrics.csv" "$tmp/exec/runs/$(basename "$d")/metrics.csv" || diffs=$((diffs + 1))
+done
+# What each worker is: read while a long sweep runs.
+sed 's/epochs = 40;/epochs = 40000; stop_on = "never";/' "$tmp/grid.cfg" >"$tmp/long.cfg"
+worker_kinds() { # ENV... : "forked exec'd" counts of the coordinator's children
+    env "$@" "$flatline" run "$tmp/long.cfg" -o "$tmp/kinds" -j 2 -q --force >/dev/null 2>&1 &
+    local pid=$! forked=0 execd=0 c
+    for i in $(seq 1 100); do
+        [ "$(pgrep -P "$pid" | wc -l)" = 2 ] && break
+        sleep 0.02
+    done
+    sleep 0.2
+    for c in $(pgrep -P "$pid"); do
+        if tr '\0' ' ' <"/proc/$c/cmdline" | grep -q '__worker'; then
+            execd=$((execd + 1))
+        else
+            forked=$((forked + 1))
+        fi
+    done
+    kill -INT "$pid"
+    reap "$pid" >/dev/null
+    echo "$forked $execd"
+}
+kinds_fork=$(worker_kinds FLATLINE_WORKER_EXEC=0)
+kinds_exec=$(worker_kinds FLATLINE_WORKER_EXEC=1)
+if [ "$diffs" = 0 ] && [ "$(ls "$tmp/exec/runs" | wc -l)" = 24 ] &&
+   [ "$kinds_fork" = "2 0" ] && [ "$kinds_exec" = "0 2" ]; then
+    ok "workers forked from the coordinator by default, exec'd with FLATLINE_WORKER_EXEC=1: the same bytes"
+else
+    not_ok "forked and exec'd workers" "metrics that differ: $diffs" \
+        "forked/exec'd by default: $kinds_fork; with FLATLINE_WORKER_EXEC=1: $kinds_exec"
+fi
+
 # 2. Faulty runs cost one run each; the others finish; exit status 1.  (Under
 # AddressSanitizer a segfault ends the worker with a report and exit status 1, not the
 # signal, so either reason is accepted for it.)
@@ -146,7 +185,7 @@ kill -INT "$pid"
 reap "$pid"
 status=$?
 if [ "$status" = 130 ] && grep -q 'run the same command again to resume' "$tmp/int.out" &&
-   [ -z "$(pgrep -f "__worker $tmp/slow.cfg")" ]; then
+   [ -z "$(pgrep -f "$tmp/slow.cfg")" ]; then
     ok "SIGINT stops cleanly with a hint on how to resume (exit 130), no worker left"
 else
     not_ok "SIGINT stops cleanly" "exit $status" "$(cat "$tmp/int.out")"
@@ -421,7 +460,7 @@ victim=
 for i in $(seq 1 100); do
     # Once runs are being written: a worker then holds an open batch.
     if ls "$tmp/wkill/runs" 2>/dev/null | grep -q .; then
-        victim=$(pgrep -f "__worker $tmp/many.cfg" | head -1)
+        victim=$(pgrep -P "$pid" | head -1)
         [ -n "$victim" ] && break
     fi
     sleep 0.02
