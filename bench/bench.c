@@ -21,7 +21,9 @@
  *              cores: runs per second, parallel efficiency (rate / (J x rate at -j 1)), the
  *              serial fraction that efficiency implies (Karp-Flatt) and what Amdahl's law
  *              then gives for 16 cores; then the same sweeps with --compact (a journal file
- *              per worker instead of four files per run).
+ *              per worker instead of four files per run), and as many independent -j 1
+ *              --compact sweeps at once: the efficiency the machine gives processes that
+ *              share nothing, the ceiling of a sweep's.
  * 7. split:    where a run of that sweep goes at -j 1, per run: training (in packs of 32
  *              as the sweep trains; probes included: they are the metrics), detectors
  *              (all against none, in process),
@@ -66,6 +68,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <time.h>
 
 #define BENCH_SEED_CFG                                                                     \
@@ -516,6 +519,44 @@ static double bench_sweep_once(bench *b, const char *path, int jobs, gboolean co
     return t;
 }
 
+/* Runs/s together of n independent `--compact -j 1` sweeps started at once (all their
+ * runs over the time the last one took). */
+static double bench_sweeps_side_by_side(bench *b, const char *path, int n)
+{
+    static int serial;
+    GPid *pids = g_new0(GPid, n);
+    char **outs = g_new0(char *, n + 1);
+    double t0 = bench_wall();
+    for (int i = 0; i < n; i++) {
+        outs[i] = g_strdup_printf("%s/side-%d-%d", b->tmp, serial++, i);
+        char *argv[] = {FL_BUILD_EXE, "run",     (char *)path,  "-o",          outs[i],
+                        "-j",         "1",       "--quiet",     "--no-plots",  "--no-verify",
+                        "--compact",  NULL};
+        g_autoptr(GError) err = NULL;
+        if (!g_spawn_async(NULL, argv, NULL,
+                           G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_STDOUT_TO_DEV_NULL, NULL, NULL,
+                           &pids[i], &err)) {
+            g_printerr("bench: %s\n", err->message);
+            exit(1);
+        }
+    }
+    for (int i = 0; i < n; i++) {
+        int status = 0;
+        while (waitpid(pids[i], &status, 0) < 0 && errno == EINTR)
+            ;
+        if (!g_spawn_check_wait_status(status, NULL)) {
+            g_printerr("bench: a side-by-side sweep failed\n");
+            exit(1);
+        }
+    }
+    double t = bench_wall() - t0;
+    for (int i = 0; i < n; i++)
+        bench_remove_tree(outs[i]);
+    g_strfreev(outs);
+    g_free(pids);
+    return n * BENCH_SEED1200_RUNS / t;
+}
+
 /* Median runs/s of the 1200-run sweep at -j jobs over reps sweeps. */
 static double bench_sweep_rate(bench *b, const char *path, int jobs, int reps,
                                gboolean compact)
@@ -573,6 +614,19 @@ static void bench_scaling(bench *b)
                      j == 2 ? rate >= 1000 : -1);
         bench_report(b, eff_name, j, 100 * rate / (j * c1), "%", ">= 90",
                      rate / (j * c1) >= 0.9);
+        /* What the machine gives processes that share nothing: as many independent -j 1
+         * sweeps at once, each in its own directory.  Their efficiency is the ceiling a
+         * sweep's workers can reach here (shared caches, memory bandwidth, a VM's cores). */
+        double side = 0;
+        for (int r = 0; r < reps; r++)
+            side += bench_sweeps_side_by_side(b, path, j);
+        side /= reps;
+        double ceiling = side / (j * c1);
+        g_autofree char *ceil_name = g_strdup_printf("independent_sweeps_efficiency_j%d", j);
+        bench_report(b, ceil_name, j, 100 * ceiling, "%", NULL, -1);
+        printf("  (%d independent --compact -j 1 sweeps at once: %.0f runs/s together; -j %d "
+               "reaches %.0f%% of that)\n",
+               j, side, j, 100 * rate / side);
     }
 }
 
