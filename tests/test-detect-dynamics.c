@@ -211,6 +211,48 @@ static void test_no_update_tiny_rate(void)
     }
 }
 
+/* SGD at 5e-5 (a two-hundredth of its usual 0.01) over all 30 epochs planned, the loss
+ * falling 1% an epoch (from `start`): never a plateau, so only the end of the run tells. */
+static pfx *crawl_stream(const char *optimizer, double lr, double start, int epochs)
+{
+    pfx *f = pfx_new(1, 3, 2, 20);
+    pfx_set_optimizer(f, optimizer);
+    pfx_probes(f)->base_lr = pfx_probes(f)->final_lr = lr;
+    pfx_probes(f)->max_epochs = 30;
+    pfx_push(f).e->lr = lr;
+    for (int i = 0; i < epochs; i++)
+        pfx_push_loss(f, start * pow(0.99, i)).e->lr = lr;
+    return f;
+}
+
+static void test_no_update_crawl(void)
+{
+    /* At the last epoch the loss (1 untrained) is still 0.71 of predicting the mean: the
+     * rate is why. */
+    g_autoptr(pfx) f = crawl_stream("sgd", 5e-5, 0.95, 30);
+    g_autoptr(detect_set) d = pfx_run_one(f, "no_update", NULL);
+    const finding_rec *r = pfx_finding(d, "no_update");
+    pfx_check(r, FL_LEVEL_WARNING, 30);
+    pfx_assert_has(r->evidence, "lr 5e-05, below 0.0001, for all 30 epochs planned: the loss "
+                                "went from 1 to 0.71, still 71% of the loss of predicting the "
+                                "mean (1)");
+    pfx_assert_has(r->cause, "the run ends before it gets anywhere");
+    g_assert_true(pfx_has_fix(r, (const char *const[]){"optimizer.lr=0.01", NULL}));
+    /* The same run one epoch short of its end: nothing yet. */
+    g_autoptr(pfx) early = crawl_stream("sgd", 5e-5, 0.95, 29);
+    g_assert_cmpint(pfx_level(early, "no_update", NULL), ==, 0);
+    /* Ending below half the mean's loss: it learned, slowly. */
+    g_autoptr(pfx) learned = crawl_stream("sgd", 5e-5, 0.6, 30);
+    g_assert_cmpint(pfx_level(learned, "no_update", NULL), ==, 0);
+    const char *strict[] = {"learned=0.4", NULL}; /* 0.45 at the end */
+    g_assert_cmpint(pfx_level(learned, "no_update", strict), ==, FL_LEVEL_WARNING);
+    /* Adam at 5e-5 is half its usual rate, SGD at 1e-3 a tenth: not too small. */
+    g_autoptr(pfx) adam = crawl_stream("adam", 5e-5, 0.95, 30);
+    g_assert_cmpint(pfx_level(adam, "no_update", NULL), ==, 0);
+    g_autoptr(pfx) sgd = crawl_stream("sgd", 1e-3, 0.95, 30);
+    g_assert_cmpint(pfx_level(sgd, "no_update", NULL), ==, 0);
+}
+
 static void test_no_update_quiet(void)
 {
     /* Still weights because the gradient is ~0 (dead or saturated units): not ours. */
@@ -661,6 +703,7 @@ void test_detect_dynamics_add(void)
     g_test_add_func("/detect/dynamics/no_update/schedule", test_no_update_schedule);
     g_test_add_func("/detect/dynamics/no_update/observed", test_no_update_observed);
     g_test_add_func("/detect/dynamics/no_update/tiny-rate", test_no_update_tiny_rate);
+    g_test_add_func("/detect/dynamics/no_update/crawl", test_no_update_crawl);
     g_test_add_func("/detect/dynamics/no_update/quiet", test_no_update_quiet);
     g_test_add_func("/detect/dynamics/divergence/nan", test_divergence_nan);
     g_test_add_func("/detect/dynamics/divergence/growth", test_divergence_growth);

@@ -275,6 +275,52 @@ static void no_update_layer_measures(fl_measure_set *m, const fl_probes *p, size
     g_array_free(order, TRUE);
 }
 
+/* The run's last planned epoch, trained at a configured rate below
+ * no_update_tiny_observed(), and the loss still above `learned` of predicting the mean:
+ * the loss fell, too slowly to get anywhere in the epochs planned, so no plateau ever
+ * held.  A warning: the outputs are not constant, the run is merely not done. */
+static void no_update_report_crawl(const no_update_opts *op, const fl_probes *p,
+                                   fl_report_fn report, void *ctx)
+{
+    const fl_epoch_probe *now = fl_probes_now(p), *first = fl_probes_epoch(p, 0);
+    double tiny = no_update_tiny_observed(op, p);
+    if (p->max_epochs <= 0 || p->n_epochs != (size_t)p->max_epochs ||
+        !(isfinite(p->base_lr) && p->base_lr < tiny) || !(isfinite(now->lr) && now->lr < tiny) ||
+        !(isfinite(p->baseline_loss) && p->baseline_loss > 0) || !isfinite(now->loss) ||
+        now->loss < op->learned * p->baseline_loss)
+        return;
+    fl_measure_set m = {0};
+    fl_measures_add(&m, p->base_lr, "lr");
+    fl_measures_add(&m, first->loss, "loss_first");
+    fl_measures_add(&m, now->loss, "loss_last");
+    fl_measures_add(&m, now->loss / p->baseline_loss, "loss_over_mean");
+    no_update_layer_measures(&m, p, 0);
+    char *evidence = g_strdup_printf(
+        "lr %.3g, below %.3g, for all %d epochs planned: the loss went from %.3g to %.3g, "
+        "still %.0f%% of the loss of predicting the mean (%.3g)",
+        p->base_lr, tiny, p->max_epochs, first->loss, now->loss,
+        100 * now->loss / p->baseline_loss, p->baseline_loss);
+    char *cause = g_strdup_printf("the learning rate %.3g is too small: the loss still falls, "
+                                  "but the run ends before it gets anywhere",
+                                  p->base_lr);
+    char *advice = g_strdup_printf("raise optimizer.lr from %.3g (try %.3g)", p->base_lr,
+                                   lr_raised(p, p->base_lr));
+    fl_fix_set fixes = {0};
+    fixes_lr_raise(&fixes, p, "a rate that moves the weights");
+    fl_finding f = {.size = sizeof f,
+                    .level = FL_LEVEL_WARNING,
+                    .epoch = (int)p->n_epochs,
+                    .evidence = evidence,
+                    .cause = cause,
+                    .advice = advice};
+    fl_finding_fixes(&f, &fixes);
+    fl_finding_measures(&f, &m);
+    report(ctx, &f);
+    g_free(evidence);
+    g_free(cause);
+    g_free(advice);
+}
+
 static int no_update_observe(void *state, const void *opts, const fl_probes *p,
                              fl_report_fn report, void *ctx)
 {
@@ -282,10 +328,10 @@ static int no_update_observe(void *state, const void *opts, const fl_probes *p,
     const no_update_opts *op = opts;
     size_t n = p->n_epochs;
     size_t streak = fl_streak(p, 0, op, no_update_still, NULL);
-    if (streak < (size_t)op->patience)
+    if (streak < (size_t)op->patience || !fl_loss_plateau(p, op->patience, op->min_delta)) {
+        no_update_report_crawl(op, p, report, ctx);
         return 0;
-    if (!fl_loss_plateau(p, op->patience, op->min_delta))
-        return 0;
+    }
     const fl_epoch_probe *now = fl_probes_epoch(p, n);
     if (isfinite(p->baseline_loss) && p->baseline_loss > 0 &&
         now->loss < op->learned * p->baseline_loss)
