@@ -674,6 +674,31 @@ static void test_oscillation_frozen(void)
     g_assert_true(pfx_has_fix(r, lower));
 }
 
+/* One step that pins the outputs: the loss from 1.5 to 6 (five times the prior's ln 3) at
+ * epoch 1, its gradient 2.6 there and 0 after it, for n epochs in all.  Half a window of
+ * that after a trained epoch is enough (a collapse symptom stops such a run before a whole window has passed);
+ * before it, the loss's course is not yet known. */
+static void test_oscillation_frozen_at_once(void)
+{
+    for (int n = 5; n <= 6; n++) {
+        g_autoptr(pfx) f = frozen_stream(6.0, 0, TRUE, -10); /* epoch 0 only */
+        for (int k = 1; k <= n; k++) {
+            pfx_epoch e = pfx_push_loss(f, 6.0);
+            e.layers[1].grad_norm = k == 1 ? 2.6 : 0;
+        }
+        g_autoptr(detect_set) d = pfx_run_one(f, "oscillation", NULL);
+        const finding_rec *r = pfx_finding(d, "oscillation");
+        if (n < 6) { /* a plateau of 5 epochs needs a trained epoch before them */
+            g_assert_null(r);
+            continue;
+        }
+        pfx_check(r, FL_LEVEL_WARNING, 2);
+        pfx_assert_has(r->evidence, "fell from 2.6 at epoch 1 to 0 (0% of it) since epoch 2");
+        const char *const wide[] = {"window=20", NULL};
+        g_assert_cmpint(pfx_level(f, "oscillation", wide), ==, 0);
+    }
+}
+
 /* Not frozen: a fitted classifier pinned with a small loss, a gradient that did not fall,
  * outputs that are not pinned, or a regression. */
 static void test_oscillation_frozen_quiet(void)
@@ -719,5 +744,6 @@ void test_detect_dynamics_add(void)
     g_test_add_func("/detect/dynamics/oscillation/collapse", test_oscillation_collapse);
     g_test_add_func("/detect/dynamics/oscillation/quiet", test_oscillation_quiet);
     g_test_add_func("/detect/dynamics/oscillation/frozen", test_oscillation_frozen);
+    g_test_add_func("/detect/dynamics/oscillation/frozen-at-once", test_oscillation_frozen_at_once);
     g_test_add_func("/detect/dynamics/oscillation/frozen-quiet", test_oscillation_frozen_quiet);
 }
