@@ -26,6 +26,7 @@ struct probe_book {
     float *probe_y;
     float *probe_pred;
     double *target_min, *target_max, *class_fraction;
+    double *val_target_min, *val_target_max; /* (n_out), NULL without validation rows */
     float *w_start;        /* (n_w) weights at the start of the epoch */
     double *grad_sum;      /* (n_layers) sum over the epoch's steps of each gradient norm */
     float *unit_lo, *unit_hi; /* (widest layer's units) unit_stats' scratch */
@@ -343,6 +344,23 @@ probe_book *probes_new(const experiment *e, const data_split *d, run_loss *loss,
     }
     p->target_min = b->target_min;
     p->target_max = b->target_max;
+    /* How the split went: a column constant over the training rows but not over the
+     * validation rows was made constant by a split in file order. */
+    p->shuffled = e->data.shuffle;
+    if (d->n_val) {
+        b->val_target_min = g_new(double, d->n_out);
+        b->val_target_max = g_new(double, d->n_out);
+        for (size_t o = 0; o < d->n_out; o++) {
+            b->val_target_min[o] = INFINITY;
+            b->val_target_max[o] = -INFINITY;
+            for (size_t r = 0; r < d->n_val; r++) {
+                b->val_target_min[o] = MIN(b->val_target_min[o], d->y_val[r * d->n_out + o]);
+                b->val_target_max[o] = MAX(b->val_target_max[o], d->y_val[r * d->n_out + o]);
+            }
+        }
+    }
+    p->val_target_min = b->val_target_min;
+    p->val_target_max = b->val_target_max;
     class_stats(b, d, p->loss_flags);
     b->classifies = (p->loss_flags & FL_LOSS_CLASSIFICATION) != 0;
     if (!baseline_loss(d, loss, &p->baseline_loss, error))
@@ -370,6 +388,8 @@ void probes_free(probe_book *b)
     g_free(b->probe_pred);
     g_free(b->target_min);
     g_free(b->target_max);
+    g_free(b->val_target_min);
+    g_free(b->val_target_max);
     g_free(b->class_fraction);
     g_free(b->w_start);
     g_free(b->grad_sum);

@@ -165,7 +165,20 @@ static void test_constant_target(void)
     pfx_assert_has(r->evidence, "the targets of y1 are all 3.5");
     pfx_assert_lacks(r->evidence, "y0");
     pfx_assert_has(r->cause, "1 of 2 target columns (y1)");
+    g_assert_true(r->finding_flags & FL_FINDING_FIX_THE_DATA);
     detect_free(ds);
+    /* The same column varying over the validation rows of a split in file order. */
+    fl_probes *p = pfx_probes(f);
+    double vmin[2] = {-1, 3.5}, vmax[2] = {1, 7};
+    p->val_target_min = vmin;
+    p->val_target_max = vmax;
+    r = pfx_run_find(f, "constant_target", NULL, &ds);
+    g_assert_cmpint(r->level, ==, FL_LEVEL_WARNING);
+    pfx_assert_has(r->evidence, "the targets of y1 are all 3.5 (100 training rows); the "
+                                "validation rows hold other values");
+    g_assert_true(pfx_has_fix(r, (const char *const[]){"dataset.shuffle=true", NULL}));
+    detect_free(ds);
+    p->val_target_min = p->val_target_max = NULL;
 
     /* Both: collapsed before training. */
     d.target_std[0] = 0;
@@ -216,6 +229,31 @@ static void test_constant_target_one_class(void)
     g_assert_true(r->finding_flags & FL_FINDING_FIX_THE_DATA);
     g_assert_null(r->fixes);
     detect_free(ds);
+    /* Rows split in file order whose validation rows hold the other class: the split made
+     * the training rows one class, and shuffling before it is the fix. */
+    double vmin[1] = {0.0}, vmax[1] = {1.0};
+    p->val_target_min = vmin;
+    p->val_target_max = vmax;
+    p->shuffled = false;
+    r = pfx_run_find(f, "constant_target", NULL, &ds);
+    g_assert_nonnull(r);
+    g_assert_cmpint(r->level, ==, FL_LEVEL_COLLAPSED);
+    pfx_assert_has(r->evidence, "the validation rows hold other values: the rows were split "
+                                "in file order (dataset.shuffle = false)");
+    pfx_assert_has(r->advice, "set dataset.shuffle = true");
+    g_assert_false(r->finding_flags & FL_FINDING_FIX_THE_DATA);
+    g_assert_true(pfx_has_fix(r, (const char *const[]){"dataset.shuffle=true", NULL}));
+    detect_free(ds);
+    /* Shuffled already, or validation rows of the same one class: the data's fault. */
+    for (int shuffled = 1; shuffled >= 0; shuffled--) {
+        p->shuffled = shuffled;
+        vmin[0] = shuffled ? 0.0 : 1.0;
+        r = pfx_run_find(f, "constant_target", NULL, &ds);
+        g_assert_true(r->finding_flags & FL_FINDING_FIX_THE_DATA);
+        g_assert_null(r->fixes);
+        detect_free(ds);
+    }
+    p->val_target_min = p->val_target_max = NULL;
     /* Targets that are not 0/1 labels (prices under bce) are not one class: that is
      * output_activation's finding. */
     d.target_min[0] = 0.5;

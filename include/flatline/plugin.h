@@ -63,7 +63,7 @@ extern "C" {
 #endif
 
 #define FL_ABI_MAJOR 2
-#define FL_ABI_MINOR 3
+#define FL_ABI_MINOR 4
 
 #if defined(__GNUC__)
 #define FL_EXPORT __attribute__((visibility("default")))
@@ -624,6 +624,12 @@ typedef struct fl_probes {
     const fl_epoch_probe *history;
     size_t history_stride;
     size_t n_epochs;
+    /* Since ABI 2.4 (FL_HAS(fl_probes, p, val_target_max)): how the rows were split.
+     * shuffled: dataset.shuffle, the rows drawn at random before the split (false: file
+     * order, the last rows held out); val_target_min, val_target_max (n_outputs): the
+     * range of the validation rows' targets, NULL without validation rows. */
+    bool shuffled;
+    const double *val_target_min, *val_target_max;
 } fl_probes;
 
 static inline const fl_layer_desc *fl_probes_layer(const fl_probes *p, size_t k)

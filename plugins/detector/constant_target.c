@@ -5,7 +5,11 @@
  * network can do is predict that value, so a constant output is the right answer rather
  * than a failure of training: the run is explained before it starts (collapsed).  When
  * only some columns are constant, those outputs alone will be constant (warning).  For a
- * classification loss, training rows that all belong to one class are the same thing. */
+ * classification loss, training rows that all belong to one class are the same thing.
+ * When the rows were split in file order and the validation rows hold the values the
+ * training rows lack, the split made them constant (data stored sorted, as Keras'
+ * validation_split takes the last rows): shuffling the rows before the split is the fix,
+ * not the data. */
 #include <flatline/plugin.h>
 #include <stddef.h>
 #include "evidence.h"
@@ -22,6 +26,33 @@ static const fl_param constant_target_params[] = {
      "a target std at most this times max(1, |mean|) counts as constant",
      offsetof(constant_target_opts, tol)},
     FL_PARAM_END};
+
+/* Did the split make output o constant?  The rows kept file order (dataset.shuffle =
+ * false) and the validation rows' targets reach beyond the training rows' range. */
+static bool constant_target_split_made(const fl_probes *p, size_t o)
+{
+    if (!FL_HAS(fl_probes, p, val_target_max) || p->shuffled || !p->val_target_min ||
+        !p->val_target_max)
+        return false;
+    double tol = 1e-6 * fmax(1.0, fmax(fabs(p->target_min[o]), fabs(p->target_max[o])));
+    return p->val_target_min[o] < p->target_min[o] - tol ||
+           p->val_target_max[o] > p->target_max[o] + tol;
+}
+
+#define CONSTANT_TARGET_SPLIT_ADVICE                                                        \
+    "set dataset.shuffle = true: the rows are stored in order and the split keeps it, so "  \
+    "the validation rows take what the training rows lack"
+
+/* The fix of a split in file order, said in the finding. */
+static void constant_target_split_fix(fl_finding *f, fl_fix_set *fixes, GString *evidence)
+{
+    g_string_append_printf(evidence, "; the validation rows hold other values: the rows were "
+                                     "split in file order (dataset.shuffle = false)");
+    fl_fixes_add(fixes, "rows drawn at random before the split", "dataset.shuffle=true");
+    fl_finding_fixes(f, fixes);
+    f->advice = CONSTANT_TARGET_SPLIT_ADVICE;
+    f->flags = 0;
+}
 
 /* Name of class c: the one-hot column, or "y = 0"/"y = 1" for one 0/1 column. */
 static char *constant_target_class(const fl_probes *p, size_t c)
@@ -49,10 +80,14 @@ static int constant_target_preflight(void *state, const void *opts_, const fl_pr
             if (!(p->class_fraction[c] >= 1.0 - 1e-9))
                 continue;
             char *cls = constant_target_class(p, c);
-            char *evidence = g_strdup_printf("all %zu training rows are class %s (class "
-                                             "fraction %.3g; %zu classes expected by %s)",
-                                             p->n_train, cls, p->class_fraction[c],
-                                             p->n_classes, p->loss ? p->loss : "the loss");
+            GString *evidence = g_string_new(NULL);
+            g_string_printf(evidence, "all %zu training rows are class %s (class fraction "
+                                      "%.3g; %zu classes expected by %s)",
+                            p->n_train, cls, p->class_fraction[c], p->n_classes,
+                            p->loss ? p->loss : "the loss");
+            bool split = false;
+            for (size_t o = 0; o < p->n_outputs; o++)
+                split = split || constant_target_split_made(p, o);
             char *cause = g_strdup_printf("every training row is class %s: any classifier "
                                           "learns to answer %s for every input",
                                           cls, cls);
@@ -63,21 +98,24 @@ static int constant_target_preflight(void *state, const void *opts_, const fl_pr
             fl_finding f = {.size = sizeof f,
                             .level = FL_LEVEL_COLLAPSED,
                             .epoch = 0,
-                            .evidence = evidence,
                             .cause = cause,
                             .advice = "check the dataset and its target columns: the "
                                       "training rows must contain at least two classes",
                             .flags = FL_FINDING_FIX_THE_DATA};
+            fl_fix_set fixes = {0};
+            if (split)
+                constant_target_split_fix(&f, &fixes, evidence);
+            f.evidence = evidence->str;
             fl_finding_measures(&f, &measures);
             report(ctx, &f);
             g_free(cls);
-            g_free(evidence);
+            g_string_free(evidence, TRUE);
             g_free(cause);
             return 0;
         }
     }
     GString *evidence = g_string_new(NULL), *names = g_string_new(NULL);
-    size_t n_const = 0;
+    size_t n_const = 0, n_split = 0;
     char buf[32];
     /* The columns' measures in the order found, as many as fit beside the two added last:
      * the row count and (for more than one column) the count of constant columns. */
@@ -111,6 +149,7 @@ static int constant_target_preflight(void *state, const void *opts_, const fl_pr
         }
         g_string_append_printf(names, "%s%s", n_const ? ", " : "", name);
         n_const++;
+        n_split += constant_target_split_made(p, c);
     }
     if (n_const) {
         fl_measures_add(&measures, (double)p->n_train, "train_rows");
@@ -131,10 +170,13 @@ static int constant_target_preflight(void *state, const void *opts_, const fl_pr
         fl_finding f = {.size = sizeof f,
                         .level = all ? FL_LEVEL_COLLAPSED : FL_LEVEL_WARNING,
                         .epoch = 0,
-                        .evidence = evidence->str,
                         .cause = cause,
                         .advice = advice,
                         .flags = FL_FINDING_FIX_THE_DATA};
+        fl_fix_set fixes = {0};
+        if (n_split == n_const)
+            constant_target_split_fix(&f, &fixes, evidence);
+        f.evidence = evidence->str;
         fl_finding_measures(&f, &measures);
         report(ctx, &f);
         g_free(cause);
