@@ -271,6 +271,23 @@ static fl_normalize normalize_of(normalize_mode mode)
     }
 }
 
+/* Each target column's smallest and largest value over rows (n_rows, n_cols), newly
+ * allocated (once a run: no need of column_range's interleaving). */
+static void target_ranges(const float *y, size_t n_rows, size_t n_cols, double **lo,
+                          double **hi)
+{
+    *lo = g_new(double, n_cols);
+    *hi = g_new(double, n_cols);
+    for (size_t c = 0; c < n_cols; c++) {
+        (*lo)[c] = INFINITY;
+        (*hi)[c] = -INFINITY;
+        for (size_t r = 0; r < n_rows; r++) {
+            (*lo)[c] = MIN((*lo)[c], y[r * n_cols + c]);
+            (*hi)[c] = MAX((*hi)[c], y[r * n_cols + c]);
+        }
+    }
+}
+
 probe_book *probes_new(const experiment *e, const data_split *d, run_loss *loss, model *m,
                        fl_host *host, GError **error)
 {
@@ -332,33 +349,14 @@ probe_book *probes_new(const experiment *e, const data_split *d, run_loss *loss,
     p->input_absmax = d->input_absmax;
     p->target_mean = d->target_mean;
     p->target_std = d->target_std;
-    b->target_min = g_new(double, d->n_out);
-    b->target_max = g_new(double, d->n_out);
-    for (size_t o = 0; o < d->n_out; o++) {
-        b->target_min[o] = INFINITY;
-        b->target_max[o] = -INFINITY;
-        for (size_t r = 0; r < d->n_train; r++) {
-            b->target_min[o] = MIN(b->target_min[o], d->y_train[r * d->n_out + o]);
-            b->target_max[o] = MAX(b->target_max[o], d->y_train[r * d->n_out + o]);
-        }
-    }
+    target_ranges(d->y_train, d->n_train, d->n_out, &b->target_min, &b->target_max);
     p->target_min = b->target_min;
     p->target_max = b->target_max;
     /* How the split went: a column constant over the training rows but not over the
      * validation rows was made constant by a split in file order. */
     p->shuffled = e->data.shuffle;
-    if (d->n_val) {
-        b->val_target_min = g_new(double, d->n_out);
-        b->val_target_max = g_new(double, d->n_out);
-        for (size_t o = 0; o < d->n_out; o++) {
-            b->val_target_min[o] = INFINITY;
-            b->val_target_max[o] = -INFINITY;
-            for (size_t r = 0; r < d->n_val; r++) {
-                b->val_target_min[o] = MIN(b->val_target_min[o], d->y_val[r * d->n_out + o]);
-                b->val_target_max[o] = MAX(b->val_target_max[o], d->y_val[r * d->n_out + o]);
-            }
-        }
-    }
+    if (d->n_val)
+        target_ranges(d->y_val, d->n_val, d->n_out, &b->val_target_min, &b->val_target_max);
     p->val_target_min = b->val_target_min;
     p->val_target_max = b->val_target_max;
     class_stats(b, d, p->loss_flags);
