@@ -16,7 +16,7 @@
  * in its pipe, so that it finds work when it finishes and keeps its batch open.  A run
  * longer than a batch's time gets no follow-up until it is done: at the end of a sweep no
  * long run waits behind another while a worker is idle. */
-#define _GNU_SOURCE /* close_range, pipe2 */
+#define _GNU_SOURCE /* close_range */
 #include "pool.h"
 #include "outdir.h"
 #include "results.h"
@@ -24,6 +24,7 @@
 #include "stop.h"
 #include "worker.h"
 
+#include <glib-unix.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -132,17 +133,14 @@ static int forked_worker_fds(int requests, int answers)
 static gboolean fork_worker(worker *w, plan *s, const sweep_options *opt, GError **error)
 {
     int to[2], from[2];
-    if (pipe2(to, O_CLOEXEC) < 0) {
-        g_set_error(error, G_SPAWN_ERROR, G_SPAWN_ERROR_FAILED,
-                    "cannot start a worker process: pipe: %s", g_strerror(errno));
+    if (!g_unix_open_pipe(to, FD_CLOEXEC, error)) {
+        g_prefix_error(error, "cannot start a worker process: ");
         return FALSE;
     }
-    if (pipe2(from, O_CLOEXEC) < 0) {
-        int e = errno;
+    if (!g_unix_open_pipe(from, FD_CLOEXEC, error)) {
         close(to[0]);
         close(to[1]);
-        g_set_error(error, G_SPAWN_ERROR, G_SPAWN_ERROR_FAILED,
-                    "cannot start a worker process: pipe: %s", g_strerror(e));
+        g_prefix_error(error, "cannot start a worker process: ");
         return FALSE;
     }
     fflush(NULL); /* nothing buffered here is written twice */
