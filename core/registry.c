@@ -9,6 +9,7 @@
 #include "paths.h"
 #include "suggest.h"
 
+#include <dirent.h>
 #include <dlfcn.h>
 #include <stdarg.h>
 #include <string.h>
@@ -162,33 +163,71 @@ static gboolean parse_file_name(const char *base, fl_kind *kind, char **name)
     return TRUE;
 }
 
+/* One directory entry: its name and whether readdir knew it for a directory, for a
+ * regular file, or could not say (a link, or a file system without d_type). */
+typedef struct dir_entry {
+    char *name;
+    unsigned char type;
+} dir_entry;
+
+static void dir_entry_free(gpointer p)
+{
+    dir_entry *e = p;
+    g_free(e->name);
+    g_free(e);
+}
+
+static gint compare_entries(gconstpointer a, gconstpointer b)
+{
+    const dir_entry *x = *(const dir_entry *const *)a, *y = *(const dir_entry *const *)b;
+    return strcmp(x->name, y->name);
+}
+
+/* readdir rather than GDir: its d_type spares a stat of every entry, and a build tree's
+ * plugin directories hold hundreds (objects, dependency files, libtool's copies). */
 static void scan_dir(registry *reg, const char *dir, int depth)
 {
-    g_autoptr(GDir) d = g_dir_open(dir, 0, NULL);
+    DIR *d = opendir(dir);
     if (!d)
         return;
     /* Sort entries so the first-found rule does not depend on readdir order. */
-    g_autoptr(GPtrArray) entries = g_ptr_array_new_with_free_func(g_free);
-    const char *entry;
-    while ((entry = g_dir_read_name(d)))
-        g_ptr_array_add(entries, g_strdup(entry));
-    g_ptr_array_sort(entries, compare_strings);
+    g_autoptr(GPtrArray) entries = g_ptr_array_new_with_free_func(dir_entry_free);
+    const struct dirent *de;
+    while ((de = readdir(d))) {
+        if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+            continue;
+        dir_entry *e = g_new(dir_entry, 1);
+        e->name = g_strdup(de->d_name);
+        e->type = de->d_type;
+        g_ptr_array_add(entries, e);
+    }
+    closedir(d);
+    g_ptr_array_sort(entries, compare_entries);
     for (guint i = 0; i < entries->len; i++) {
-        const char *base = entries->pdata[i];
-        g_autofree char *path = g_build_filename(dir, base, NULL);
+        const dir_entry *e = entries->pdata[i];
+        const char *base = e->name;
         fl_kind kind;
         char *name = NULL;
-        if (g_file_test(path, G_FILE_TEST_IS_DIR)) {
+        gboolean known = e->type == DT_DIR || e->type == DT_REG;
+        gboolean plugin_file = parse_file_name(base, &kind, &name);
+        /* A directory's name can look like anything, a plugin file's cannot: a regular
+         * file that is not <kind>-<name>.so needs no further look. */
+        if (!plugin_file && e->type == DT_REG)
+            continue;
+        g_autofree char *path = g_build_filename(dir, base, NULL);
+        gboolean is_dir = known ? e->type == DT_DIR : g_file_test(path, G_FILE_TEST_IS_DIR);
+        if (is_dir) {
+            g_free(name);
             /* libtool leaves modules in .libs; other hidden directories are not ours. */
             if (depth < 4 && (base[0] != '.' || strcmp(base, ".libs") == 0))
                 scan_dir(reg, path, depth + 1);
-        } else if (parse_file_name(base, &kind, &name) && !g_file_test(path, G_FILE_TEST_EXISTS)) {
+        } else if (plugin_file && !known && !g_file_test(path, G_FILE_TEST_EXISTS)) {
             /* A dangling link: say so once and look further instead of failing later. */
             g_printerr("flatline: warning: %s is a broken link: remove it or fix the link; "
                        "skipping it\n",
                        path);
             g_free(name);
-        } else if (name) {
+        } else if (plugin_file) {
             char *key = g_strdup_printf("%s-%s", fl_kind_name(kind), name);
             if (!g_hash_table_contains(reg->files, key))
                 g_hash_table_insert(reg->files, key, g_steal_pointer(&path));
