@@ -358,6 +358,14 @@ static GPtrArray *cell_candidates(GPtrArray *recs, verdict_kind worst, char **da
                 const finding_fix *x = fr->fixes->pdata[k];
                 if (!x->edits || !x->edits[0])
                     continue;
+                /* In a collapsed run a cause that still warns is part of the collapse (a
+                 * symptom and a cause holding at the end are one: diagnosis rule 2), and
+                 * its fix goes before the symptom's, as causes go before symptoms:
+                 * experiments/underfit.cfg's linear model, flat at the end, wants the
+                 * hidden layer underfit proposes before constant_output's rates. */
+                int level = (int)fr->level;
+                if (rec->verdict == VERDICT_COLLAPSED && diagnosis_is_cause(fr))
+                    level = FL_LEVEL_COLLAPSED;
                 char *key = edits_key(x->edits);
                 int pos = (int)MIN(f, 1000u) * 64 + (int)MIN(k, 63u);
                 candidate *c = NULL;
@@ -371,12 +379,12 @@ static GPtrArray *cell_candidates(GPtrArray *recs, verdict_kind worst, char **da
                     c->reason = x->reason && *x->reason ? g_strdup(x->reason) : NULL;
                     c->key = g_strdup(key);
                     c->by_cause = (fr->flags & FL_DETECTS_CAUSE) != 0;
-                    c->level = (int)fr->level;
+                    c->level = level;
                     c->position = pos;
                     c->runs = g_hash_table_new(NULL, NULL);
                     g_ptr_array_add(out, c);
                 } else {
-                    c->level = MAX(c->level, (int)fr->level);
+                    c->level = MAX(c->level, level);
                     c->position = MIN(c->position, pos);
                     /* A symptom's detector proposes the fix of what it sees (scaled
                      * targets for a flat output); when a cause's detector proposes it

@@ -62,6 +62,52 @@ static void test_constant_output_collapse(void)
 
 static pfx *zero_stream(double lo, double hi, int n, double start_loss, double per_epoch);
 
+/* One output whose targets have std 2: epochs 1-3 healthy, then 10 epochs with its spread
+ * at `ratio` x the targets' and the loss at `loss` (the mean's is 1); the run planned
+ * `planned` epochs (13: this is its end). */
+static pfx *end_stream(double ratio, double loss, int planned)
+{
+    pfx *f = pfx_new(1, 2, 2, 50);
+    pfx_arrays(f).target_std[0] = 2.0;
+    pfx_probes(f)->max_epochs = planned;
+    pfx_push(f);
+    pfx_push_healthy(f, 3);
+    for (int i = 0; i < 10; i++) {
+        pfx_epoch e = pfx_push_loss(f, loss);
+        e.out_std[0] = 2.0 * ratio;
+        e.out_min[0] = 0.3 - 4 * ratio;
+        e.out_max[0] = 0.3 + 4 * ratio;
+    }
+    return f;
+}
+
+/* Flat at the run's end: a spread above the 1% rule's but under a tenth of the targets',
+ * at the mean's loss, is a collapse once the last planned epoch is run, and only then. */
+static void test_constant_output_at_end(void)
+{
+    g_autoptr(pfx) f = end_stream(0.05, 0.98, 13);
+    g_autoptr(detect_set) d = pfx_run_one(f, "constant_output", NULL);
+    const finding_rec *r = pfx_finding(d, "constant_output");
+    pfx_check(r, FL_LEVEL_COLLAPSED, 4);
+    pfx_assert_has(r->evidence, "after all 13 epochs");
+    pfx_assert_has(r->evidence, pfx_fmt("largest %.3g x", 0.05));
+    pfx_assert_has(r->evidence, "since epoch 4");
+    pfx_assert_has(r->evidence, "is 98% of the loss of predicting the mean");
+    /* Before the end: nothing (the 1% rule does not hold). */
+    g_autoptr(pfx) g = end_stream(0.05, 0.98, 100);
+    pfx_assert_silent(g, "constant_output", NULL);
+    /* At the end, but learning (90% of the mean's loss), or a spread of 12%: nothing. */
+    g_autoptr(pfx) h = end_stream(0.05, 0.90, 13);
+    pfx_assert_silent(h, "constant_output", NULL);
+    g_autoptr(pfx) k = end_stream(0.12, 0.98, 13);
+    pfx_assert_silent(k, "constant_output", NULL);
+    /* Switched off. */
+    g_autoptr(pfx) m = end_stream(0.05, 0.98, 13);
+    const char *off[] = {"end_rel_std=0", NULL};
+    pfx_assert_silent(m, "constant_output", off);
+}
+
+
 /* No fix of the set makes an edit of `key`. */
 static void assert_no_edit_of(const finding_rec *r, const char *key)
 {
@@ -587,6 +633,7 @@ void test_detect_output_add(void)
     g_test_add_func("/detect/output/constant_output/growing", test_constant_output_growing);
     g_test_add_func("/detect/output/constant_output/exact", test_constant_output_exact);
     g_test_add_func("/detect/output/constant_output/quiet", test_constant_output_quiet);
+    g_test_add_func("/detect/output/constant_output/at-end", test_constant_output_at_end);
     g_test_add_func("/detect/output/zero_output/collapse", test_zero_output_collapse);
     g_test_add_func("/detect/output/zero_output/exact-recovering",
                     test_zero_output_exact_and_recovering);

@@ -17,6 +17,8 @@ typedef struct constant_output_opts {
     int patience;
     double min_delta;
     double max_growth;
+    double end_rel_std;
+    double end_fit;
 } constant_output_opts;
 
 /* rel_std 0.01, patience 5 and min_delta 0.01 are our own defaults (a
@@ -37,6 +39,14 @@ static const fl_param constant_output_params[] = {
     {"max_growth", FL_PARAM_FLOAT, "2", "[1, inf)", NULL,
      "spread growing by more than this factor over the window counts as recovering",
      offsetof(constant_output_opts, max_growth)},
+    {"end_rel_std", FL_PARAM_FLOAT, "0.1", "[0, 1]", NULL,
+     "at the last planned epoch, a run whose every output's std is below this fraction of "
+     "its targets' while it fits no better than end_fit x the mean's loss is a collapse "
+     "(0: off)",
+     offsetof(constant_output_opts, end_rel_std)},
+    {"end_fit", FL_PARAM_FLOAT, "0.95", "(0, inf)", NULL,
+     "the share of the mean predictor's loss at or above which end_rel_std judges a run",
+     offsetof(constant_output_opts, end_fit)},
     FL_PARAM_END};
 
 static bool constant_output_low(const fl_probes *p, size_t k, size_t o, const void *opts)
@@ -74,6 +84,79 @@ static int constant_output_by_ratio(const void *a, const void *b)
 {
     const constant_output_hit *x = a, *y = b;
     return x->ratio < y->ratio ? -1 : x->ratio > y->ratio;
+}
+
+static bool constant_output_end_low(const fl_probes *p, size_t k, size_t o, const void *opts)
+{
+    const constant_output_opts *op = opts;
+    return output_spread_below(p, k, o, op->end_rel_std);
+}
+
+/* The run's end: training is over and the network still answers about the same for every
+ * input, with a loss no better than the mean's.  The stricter rule above waits for a
+ * spread under rel_std, but a run that trained all its epochs and ends like this has
+ * learned nothing usable: a spread under a tenth of the targets' explains at most a fifth
+ * of their variance even where it points the right way, and the loss says it does not
+ * (dropout 0.99, sigmoid outputs under mse on one-hot rows: 1-6% of the targets' spread at
+ * the mean's loss).  Judged only then, so a network that sits at the mean before it
+ * learns is never stopped by it.  Reports and returns true when it holds. */
+static bool constant_output_at_end(const constant_output_opts *op, const fl_probes *p,
+                                   fl_report_fn report, void *ctx)
+{
+    const fl_epoch_probe *now = fl_probes_now(p);
+    double fit = fl_fit_ratio(p, now);
+    if (!(op->end_rel_std > 0) || p->max_epochs <= 0 || p->n_epochs != (size_t)p->max_epochs ||
+        !(fit >= op->end_fit))
+        return false;
+    size_t judged = 0, flattest = 0;
+    int since = INT_MAX;
+    double worst = 0, best = INFINITY;
+    for (size_t o = 0; o < p->n_outputs; o++) {
+        if (target_flat(p, o) || constant_output_probe_targets_alike(p, o))
+            continue;
+        int s = 0;
+        if (fl_streak(p, o, op, constant_output_end_low, &s) == 0)
+            return false; /* one output that varies: not this rule's case */
+        double r = now->out_std[o] / p->target_std[o];
+        worst = fmax(worst, r);
+        if (r < best) {
+            best = r;
+            flattest = o;
+        }
+        since = s < since ? s : since;
+        judged++;
+    }
+    if (!judged)
+        return false;
+    since = since < 1 ? 1 : since;
+    char buf[32];
+    g_autofree char *evidence = g_strdup_printf(
+        "after all %d epochs every output's std across %zu probe inputs is below %.3g x its "
+        "targets' std (largest %.3g x, output %s %.3g x), since epoch %d, and the loss "
+        "(%.4g) is %.0f%% of the loss of predicting the mean (%.4g)",
+        p->max_epochs, p->n_probe, op->end_rel_std, worst, fl_output_name(p, flattest, buf,
+        sizeof buf), best, since, fl_data_loss(now), 100 * fit, p->baseline_loss);
+    fl_fix_set fixes = {0};
+    fixes_targets_scale(&fixes, p);
+    fixes_lr_either_way(&fixes, p);
+    fl_measure_set measures = {0};
+    fl_measures_add(&measures, worst, "largest_ratio");
+    fl_measures_add(&measures, best, "smallest_ratio");
+    fl_measures_add(&measures, fit, "fit");
+    fl_measures_add(&measures, p->baseline_loss, "baseline_loss");
+    fl_finding f = {.size = sizeof f,
+                    .level = FL_LEVEL_COLLAPSED,
+                    .epoch = since,
+                    .evidence = evidence,
+                    .cause = "training ended with the network predicting about the same value "
+                             "for every input: it learned nothing beyond the targets' mean",
+                    .advice = "see the causes listed first (regularization, the output "
+                              "activation and loss, the learning rate); if none is listed, "
+                              "check that the inputs carry information about the targets"};
+    fl_finding_fixes(&f, &fixes);
+    fl_finding_measures(&f, &measures);
+    report(ctx, &f);
+    return true;
 }
 
 static int constant_output_observe(void *state, const void *opts, const fl_probes *p,
@@ -130,7 +213,9 @@ static int constant_output_observe(void *state, const void *opts, const fl_probe
         hits[n_hits++] = (constant_output_hit){o, s, exact, growing,
                                                now->out_std[o] / p->target_std[o], then};
     }
-    if (level) {
+    /* A warning standing at the run's end becomes the end's collapse when that holds. */
+    bool ended = level != FL_LEVEL_COLLAPSED && constant_output_at_end(op, p, report, ctx);
+    if (level && !ended) {
         char *loss = loss_note(p, op->patience, op->min_delta);
         g_string_append_printf(evidence, "; %s", loss);
         g_free(loss);
