@@ -170,6 +170,7 @@ static void describe_layers(probe_book *b)
         d->input = l->input;
         d->input_name = l->input < 0 ? NULL : m->layers[l->input].name;
         d->has_weights = l->w_count > 0;
+        d->drop_rate = l->info.drop_rate;
         for (size_t t = 0; t < l->info.n_tensors; t++) {
             const fl_tensor_spec *ts = model_tensor(l, t);
             d->l1 = MAX(d->l1, ts->l1);

@@ -741,6 +741,55 @@ static void test_over_regularization_quiet(void)
     pfx_assert_silent(h, "over_regularization", NULL);
 }
 
+/* Dropout at `rate` on l0; 5 healthy epochs, then 10 with the loss (training and
+ * validation) at `loss` (the mean's is 1), falling by `per_epoch`. */
+static pfx *dropout_stream(double rate, double loss, double per_epoch)
+{
+    pfx *f = pfx_new_hidden(2, 8);
+    pfx_layer(f, 0)->drop_rate = rate;
+    pfx_push_healthy(f, 5);
+    fl_probes *p = pfx_probes(f);
+    for (size_t e = 1; e <= p->n_epochs; e++)
+        ((fl_epoch_probe *)p->history)[e].val_loss = 0.3; /* learning before it flattens */
+    for (int i = 0; i < 10; i++, loss *= per_epoch)
+        pfx_push_loss(f, loss).e->val_loss = loss;
+    return f;
+}
+
+static void test_over_regularization_dropout(void)
+{
+    /* Dropping 99% with the loss flat at 95% of the mean's: named, a warning (at the end it
+     * joins the flat output's collapse), from the first epoch above 0.8 of the mean's. */
+    g_autoptr(pfx) f = dropout_stream(0.99, 0.95, 1.0);
+    detect_set *d;
+    const finding_rec *r = pfx_run_find(f, "over_regularization", NULL, &d);
+    g_assert_nonnull(r);
+    g_assert_cmpint(r->level, ==, FL_LEVEL_WARNING);
+    g_assert_cmpint(r->epoch, ==, 5);
+    pfx_assert_has(r->evidence, "l0 drops 99% of its inputs in training");
+    pfx_assert_has(r->evidence, "the validation loss 0.95 is 95% of the loss of predicting "
+                                "the mean, above 0.8 x of it since epoch 5");
+    pfx_assert_has(r->advice, "lower model.l0.rate from 0.99 (try 0.2)");
+    g_assert_cmpuint(r->fixes->len, ==, 2);
+    g_assert_cmpstr(((const finding_fix *)r->fixes->pdata[0])->edits[0], ==, "model.l0.rate=0.2");
+    g_assert_cmpstr(((const finding_fix *)r->fixes->pdata[1])->edits[0], ==, "model.l0.rate=0.5");
+    detect_free(d);
+    /* Half dropped (the usual rate), a loss that fits, or one still falling 2% an epoch:
+     * nothing. */
+    g_autoptr(pfx) g = dropout_stream(0.5, 0.95, 1.0);
+    pfx_assert_silent(g, "over_regularization", NULL);
+    g_autoptr(pfx) h = dropout_stream(0.99, 0.3, 1.0);
+    pfx_assert_silent(h, "over_regularization", NULL);
+    g_autoptr(pfx) k = dropout_stream(0.99, 0.95, 0.98);
+    pfx_assert_silent(k, "over_regularization", NULL);
+    /* The training loss high with dropout's noise, the validation loss learning: nothing. */
+    g_autoptr(pfx) v = dropout_stream(0.99, 5.0, 1.0);
+    fl_probes *p = pfx_probes(v);
+    for (size_t e = 1; e <= p->n_epochs; e++)
+        ((fl_epoch_probe *)p->history)[e].val_loss = 0.3;
+    pfx_assert_silent(v, "over_regularization", NULL);
+}
+
 /* ---------------------------------------------------------------- output_activation */
 
 /* The target statistics of three one-hot class columns. */
@@ -1147,6 +1196,7 @@ void test_detect_data_add(void)
                     test_over_regularization_preflight);
     g_test_add_func("/detect/data/over_regularization", test_over_regularization);
     g_test_add_func("/detect/data/over_regularization/quiet", test_over_regularization_quiet);
+    g_test_add_func("/detect/data/over_regularization/dropout", test_over_regularization_dropout);
     g_test_add_func("/detect/data/output_activation/regression", test_output_activation_regression);
     g_test_add_func("/detect/data/output_activation/softmax-mse",
                     test_output_activation_softmax_mse);

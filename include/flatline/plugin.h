@@ -63,7 +63,7 @@ extern "C" {
 #endif
 
 #define FL_ABI_MAJOR 2
-#define FL_ABI_MINOR 4
+#define FL_ABI_MINOR 5
 
 #if defined(__GNUC__)
 #define FL_EXPORT __attribute__((visibility("default")))
@@ -340,6 +340,10 @@ typedef struct fl_layer_info {
     const fl_tensor_spec *tensors;
     size_t n_tensors;
     size_t tensor_stride;
+    /* Since ABI 2.5: the fraction of its inputs the layer drops in training (dropout's
+     * rate); 0 for a layer that drops nothing, as the core's zeroed struct says for a
+     * layer built before 2.5. */
+    double drop_rate;
 } fl_layer_info;
 
 /* Where bind() finds the layer's tensors and gradients (same order as info.tensors; the
@@ -578,6 +582,8 @@ typedef struct fl_layer_desc {
     const char *bias_init;
     double bias_min, bias_max;
     double l1, l2;            /* largest penalty on its tensors */
+    /* Since ABI 2.5 (FL_HAS(fl_layer_desc, l, drop_rate)): fl_layer_info.drop_rate. */
+    double drop_rate;
 } fl_layer_desc;
 
 typedef enum fl_normalize { FL_NORMALIZE_NONE, FL_NORMALIZE_STANDARD, FL_NORMALIZE_MINMAX } fl_normalize;

@@ -56,6 +56,8 @@ static int dropout_create(const fl_host *host, const void *opts_, const fl_shape
     info->out_shape = *in;
     info->units = in->dims[in->rank - 1];
     info->activation.kind = FL_ACT_LINEAR;
+    if (FL_HAS(fl_layer_info, info, drop_rate))
+        info->drop_rate = opts->rate;
     *state = d;
     return 0;
 }
