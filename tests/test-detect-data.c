@@ -1072,6 +1072,53 @@ static void test_output_activation_pass_through(void)
     detect_free(ds);
 }
 
+/* Three one-hot classes on l1's units under `loss`: probe rows one-hot, 5 healthy epochs,
+ * then 10 with the loss at `fit` x the mean's. */
+static pfx *classes_as_values(fl_activation_kind act, const char *loss, double fit)
+{
+    pfx *f = pfx_new(3, 2, 2, 30);
+    pfx_set_loss(f, loss);
+    one_hot_targets(f);
+    pfx_data d = pfx_arrays(f);
+    for (size_t r = 0; r < 30; r++)
+        for (size_t c = 0; c < 3; c++)
+            d.probe_y[r * 3 + c] = c == r % 3 ? 1.0f : 0.0f;
+    pfx_layer(f, 1)->activation.kind = act;
+    pfx_push_healthy(f, 5);
+    for (int i = 0; i < 10; i++)
+        pfx_push_loss(f, fit * pfx_probes(f)->baseline_loss);
+    return f;
+}
+
+/* One-hot classes learned as separate values that sit at the class shares: named during
+ * training, a warning, with softmax and cce as the fix. */
+static void test_output_activation_classes_as_values(void)
+{
+    g_autoptr(pfx) f = classes_as_values(FL_ACT_SIGMOID, "mse", 0.99);
+    detect_set *ds;
+    const finding_rec *r = output_run(f, &ds);
+    g_assert_nonnull(r);
+    g_assert_cmpint(r->level, ==, FL_LEVEL_WARNING);
+    g_assert_cmpint(r->epoch, ==, 5);
+    pfx_assert_has(r->evidence, "l1's 3 sigmoid units learn one-hot classes under mse as "
+                                "separate values");
+    pfx_assert_has(r->evidence, "is 99% of the loss of predicting the class shares");
+    g_assert_true(pfx_has_fix(r, (const char *const[]){"model.l1.activation=softmax",
+                                                        "loss=cce", NULL}));
+    detect_free(ds);
+    /* Learning (half the mean's loss), a softmax already, or cce: nothing. */
+    g_autoptr(pfx) g = classes_as_values(FL_ACT_SIGMOID, "mse", 0.5);
+    pfx_assert_silent(g, "output_activation", NULL);
+    g_autoptr(pfx) h = classes_as_values(FL_ACT_SOFTMAX, "mse", 0.99);
+    pfx_assert_silent(h, "output_activation", NULL);
+    g_autoptr(pfx) k = classes_as_values(FL_ACT_SIGMOID, "cce", 0.99);
+    pfx_assert_silent(k, "output_activation", NULL);
+    /* Rows with two labels (the counts averaging one by chance): not classes. */
+    g_autoptr(pfx) m = classes_as_values(FL_ACT_SIGMOID, "mse", 0.99);
+    pfx_arrays(m).probe_y[0 * 3 + 1] = 1.0f;
+    pfx_assert_silent(m, "output_activation", NULL);
+}
+
 /* ---------------------------------------------------------------- class_imbalance */
 
 /* Labels for the probe rows: the first n_minority rows of class `minority`, the rest of
@@ -1197,6 +1244,8 @@ void test_detect_data_add(void)
     g_test_add_func("/detect/data/over_regularization", test_over_regularization);
     g_test_add_func("/detect/data/over_regularization/quiet", test_over_regularization_quiet);
     g_test_add_func("/detect/data/over_regularization/dropout", test_over_regularization_dropout);
+    g_test_add_func("/detect/data/output_activation/classes-as-values",
+                    test_output_activation_classes_as_values);
     g_test_add_func("/detect/data/output_activation/regression", test_output_activation_regression);
     g_test_add_func("/detect/data/output_activation/softmax-mse",
                     test_output_activation_softmax_mse);

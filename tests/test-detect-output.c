@@ -90,7 +90,7 @@ static void test_constant_output_at_end(void)
     const finding_rec *r = pfx_finding(d, "constant_output");
     pfx_check(r, FL_LEVEL_COLLAPSED, 4);
     pfx_assert_has(r->evidence, "after all 13 epochs");
-    pfx_assert_has(r->evidence, pfx_fmt("largest %.3g x", 0.05));
+    pfx_assert_has(r->evidence, pfx_fmt("(%.3g x at most; the flattest, y0, %.3g x)", 0.05, 0.05));
     pfx_assert_has(r->evidence, "since epoch 4");
     pfx_assert_has(r->evidence, "is 98% of the loss of predicting the mean");
     /* Before the end: nothing (the 1% rule does not hold). */

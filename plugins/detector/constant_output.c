@@ -132,10 +132,11 @@ static bool constant_output_at_end(const constant_output_opts *op, const fl_prob
     char buf[32];
     g_autofree char *evidence = g_strdup_printf(
         "after all %d epochs every output's std across %zu probe inputs is below %.3g x its "
-        "targets' std (largest %.3g x, output %s %.3g x), since epoch %d, and the loss "
-        "(%.4g) is %.0f%% of the loss of predicting the mean (%.4g)",
-        p->max_epochs, p->n_probe, op->end_rel_std, worst, fl_output_name(p, flattest, buf,
-        sizeof buf), best, since, fl_data_loss(now), 100 * fit, p->baseline_loss);
+        "targets' std (%.3g x at most; the flattest, %s, %.3g x), since epoch %d, and the "
+        "loss (%.4g) is %.0f%% of the loss of predicting the mean (%.4g)",
+        p->max_epochs, p->n_probe, op->end_rel_std, worst,
+        fl_output_name(p, flattest, buf, sizeof buf), best, since, fl_data_loss(now),
+        100 * fit, p->baseline_loss);
     fl_fix_set fixes = {0};
     fixes_targets_scale(&fixes, p);
     fixes_lr_either_way(&fixes, p);

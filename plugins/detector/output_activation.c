@@ -14,7 +14,14 @@
  * off by default: such outputs trained fine where the targets are >= 0), cce on an output that
  * can reach 0 or below (linear, relu, tanh: a sigmoid or softplus one trains fine),
  * bce without sigmoid (predictions outside [0, 1] are clipped and pass no gradient), and a
- * non-negative output under hinge (every prediction falls on the positive side of 0). */
+ * non-negative output under hinge (every prediction falls on the positive side of 0).
+ *
+ * During training, one case that pre-flight cannot call: one-hot classes learned as
+ * separate values (sigmoid or linear units under mse, say).  That can work, slowly, but
+ * each unit is pulled towards its class share first, and a run can stay there: every
+ * output near 0.1 for ten classes, the loss the mean's (two reports in the suite, digits
+ * with ten sigmoid outputs under mse).  Named (a warning) once the loss has sat above
+ * 0.8 x the mean's for 5 epochs without improving by 1%; softmax with cce is the fix. */
 #include <flatline/plugin.h>
 #include <stddef.h>
 #include "evidence.h"
@@ -22,6 +29,9 @@
 
 typedef struct output_activation_opts {
     bool relu_output;
+    double stuck_fit;
+    int patience;
+    double min_delta;
 } output_activation_opts;
 
 static const fl_param output_activation_params[] = {
@@ -31,6 +41,16 @@ static const fl_param output_activation_params[] = {
     {"relu_output", FL_PARAM_BOOL, "false", NULL, NULL,
      "warn about a relu regression output even when every target is >= 0",
      offsetof(output_activation_opts, relu_output)},
+    {"stuck_fit", FL_PARAM_FLOAT, "0.8", "(0, inf)", NULL,
+     "one-hot classes on outputs other than a softmax under a loss other than cce are named "
+     "while the loss stays above this times the mean's",
+     offsetof(output_activation_opts, stuck_fit)},
+    {"patience", FL_PARAM_INT, "5", "[1, 100000]", NULL,
+     "epochs that loss must stay flat before it is named",
+     offsetof(output_activation_opts, patience)},
+    {"min_delta", FL_PARAM_FLOAT, "0.01", "[0, 1)", NULL,
+     "relative loss improvement over the patience window that still counts as learning",
+     offsetof(output_activation_opts, min_delta)},
     FL_PARAM_END};
 
 typedef struct output_activation_range {
@@ -377,8 +397,95 @@ static int output_activation_preflight(void *state, const void *opts_, const fl_
     return 0;
 }
 
+/* Every probe row of head l one-hot: one 1, the rest 0 (multi-label rows whose label
+ * counts happen to average one are not classes a softmax can answer). */
+static bool output_activation_rows_one_hot(const fl_probes *p, const fl_layer_desc *l)
+{
+    if (!p->probe_y || !p->n_probe)
+        return false;
+    for (size_t r = 0; r < p->n_probe; r++) {
+        size_t ones = 0;
+        for (size_t c = l->out_offset; c < l->out_offset + l->n_out && c < p->n_outputs; c++) {
+            float y = p->probe_y[r * p->n_outputs + c];
+            if (y == 1.0f)
+                ones++;
+            else if (y != 0.0f)
+                return false;
+        }
+        if (ones != 1)
+            return false;
+    }
+    return true;
+}
+
+/* The training-time case (see the top): reports and returns 0 either way. */
+static int output_activation_observe(void *state, const void *opts_, const fl_probes *p,
+                                     fl_report_fn report, void *ctx)
+{
+    (void)state;
+    const output_activation_opts *o = opts_;
+    if (p->loss_flags & FL_LOSS_ONE_HOT)
+        return 0;
+    const fl_epoch_probe *now = fl_probes_now(p);
+    double fit = fl_fit_ratio(p, now);
+    if (!(fit > o->stuck_fit))
+        return 0;
+    for (size_t e = p->n_epochs > (size_t)o->patience ? p->n_epochs - (size_t)o->patience + 1 : 1;
+         e <= p->n_epochs; e++)
+        if (!(fl_fit_ratio(p, fl_probes_epoch(p, e)) > o->stuck_fit))
+            return 0;
+    if (!fl_loss_plateau(p, o->patience, o->min_delta))
+        return 0;
+    for (size_t k = 0; k < p->n_layers; k++) {
+        if (!fl_probes_layer(p, k)->is_output)
+            continue;
+        const fl_layer_desc head = output_activation_head(p, k);
+        const fl_layer_desc *l = &head;
+        if (l->activation.kind == FL_ACT_SOFTMAX ||
+            output_activation_targets_of(p, l) != TARGETS_ONE_HOT ||
+            !output_activation_rows_one_hot(p, l))
+            continue;
+        size_t since = p->n_epochs;
+        while (since > 1 && fl_fit_ratio(p, fl_probes_epoch(p, since - 1)) > o->stuck_fit)
+            since--;
+        fl_fix_set fixes = {0};
+        fl_fixes_add(&fixes, "a softmax over the classes under the loss made for them",
+                     "model.%s.activation=softmax", l->name);
+        fl_fixes_also(&fixes, "loss=cce");
+        fl_measure_set m = {0};
+        fl_measures_add(&m, (double)l->units, "%s_units", l->name);
+        fl_measures_add(&m, fit, "fit");
+        loss_measures(&m, p, o->patience);
+        char *loss = loss_note(p, o->patience, o->min_delta);
+        char *evidence = g_strdup_printf(
+            "%s's %zu %s units learn one-hot classes under %s as separate values; the data "
+            "loss %.3g is %.0f%% of the loss of predicting the class shares; %s",
+            l->name, l->units, fl_activation_name(l->activation.kind),
+            p->loss ? p->loss : "a regression loss", fl_data_loss(now), 100 * fit, loss);
+        g_autofree char *cause = g_strdup_printf(
+            "each of %s's units is pulled towards its class share, not towards the class of "
+            "the input: the network answers the shares for every input",
+            l->name);
+        g_autofree char *advice = g_strdup_printf(
+            "set model.%s.activation = \"softmax\" and loss = \"cce\"", l->name);
+        fl_finding f = {.size = sizeof f,
+                        .level = FL_LEVEL_WARNING,
+                        .epoch = (int)since,
+                        .evidence = evidence,
+                        .cause = cause,
+                        .advice = advice};
+        fl_finding_fixes(&f, &fixes);
+        fl_finding_measures(&f, &m);
+        report(ctx, &f);
+        g_free(evidence);
+        g_free(loss);
+        return 0;
+    }
+    return 0;
+}
+
 FL_DETECTOR_PLUGIN("output_activation",
                    "the output activation cannot reach the targets or does not suit the loss",
                    output_activation_params, output_activation_opts, .flags = FL_DETECTS_CAUSE,
                    .priority = PRIORITY_OUTPUT_ACTIVATION,
-                   .preflight = output_activation_preflight);
+                   .preflight = output_activation_preflight, .observe = output_activation_observe);
