@@ -625,4 +625,9 @@ void probes_record_staged(probe_book *b, int epoch, const probe_scores *sc)
 }
 
 const fl_probes *probes_view(probe_book *b) { return &b->p; }
-const GString *probes_csv(probe_book *b) { return b->csv; }
+GString *probes_take_csv(probe_book *b)
+{
+    GString *csv = b->csv;
+    b->csv = NULL;
+    return csv;
+}

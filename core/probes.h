@@ -53,7 +53,8 @@ void probes_record_staged(probe_book *b, int epoch, const probe_scores *s);
 /* What detectors read (valid until the next record). */
 const fl_probes *probes_view(probe_book *b);
 
-/* metrics.csv so far: header and one row per recorded epoch. */
-const GString *probes_csv(probe_book *b);
+/* metrics.csv as recorded (header and one row per epoch), handed over: the book records no
+ * further epoch.  A run's last step, which keeps its metrics without copying them. */
+GString *probes_take_csv(probe_book *b);
 
 #endif

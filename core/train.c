@@ -591,8 +591,7 @@ static void slot_finish(run_slot *s, gint64 t0, size_t pack)
     }
     if (out->findings->len)
         out->advice = g_strdup(((finding_rec *)out->findings->pdata[0])->advice);
-    const GString *csv = probes_csv(s->book);
-    out->metrics = g_string_new_len(csv->str, (gssize)csv->len);
+    out->metrics = probes_take_csv(s->book);
     out->wall_ms = slot_wall_s(t0, pack) * 1000.0;
 }
 
