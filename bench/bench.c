@@ -22,9 +22,12 @@
  *              serial fraction that efficiency implies (Karp-Flatt) and what Amdahl's law
  *              then gives for 16 cores; then the same sweeps with --compact (a journal file
  *              per worker instead of four files per run), timed in rounds of -j 1, -j J
- *              and J independent -j 1 --compact sweeps at once (the efficiency the machine
- *              gives processes that share nothing, the ceiling of a sweep's), each round
- *              its own efficiency, the medians reported.
+ *              and J independent -j 1 --compact sweeps at once (each of those is two
+ *              processes, a worker and its coordinator beside it, so together they share
+ *              the cores with their coordinators), each round its own efficiency, the
+ *              medians reported; and in the same rounds what the machine gives J
+ *              processes of pure computation (J single-threaded sgemm loops at once
+ *              against one alone): the ceiling of a sweep's efficiency here.
  * 7. split:    where a run of that sweep goes at -j 1, per run: training (in packs of 32
  *              as the sweep trains; probes included: they are the metrics), detectors
  *              (all against none, in process),
@@ -558,6 +561,60 @@ static double bench_sweeps_side_by_side(bench *b, const char *path, int n)
     return n * BENCH_SEED1200_RUNS / t;
 }
 
+/* The compute load of the machine check: `iters` single-threaded dnnl_sgemm products of
+ * 128x128 matrices (their 192 KB stay in a core's own caches), run by this program
+ * itself as `bench --compute-load ITERS`. */
+enum { BENCH_LOAD_N = 128, BENCH_LOAD_ITERS = 30000 };
+
+static int bench_compute_load(int iters)
+{
+    host_set_threads(1);
+    const dnnl_dim_t n = BENCH_LOAD_N;
+    float *A = g_new(float, n * n), *B = g_new(float, n * n), *C = g_new0(float, n * n);
+    for (dnnl_dim_t i = 0; i < n * n; i++) {
+        A[i] = (float)((i * 7) % 13) / 13.0f - 0.5f;
+        B[i] = (float)((i * 5) % 11) / 11.0f - 0.5f;
+    }
+    for (int r = 0; r < iters; r++)
+        if (dnnl_sgemm('N', 'N', n, n, n, 1.0f, A, n, B, n, 0.5f, C, n) != dnnl_success)
+            return 1;
+    int bad = !isfinite(C[0]);
+    g_free(A);
+    g_free(B);
+    g_free(C);
+    return bad;
+}
+
+static char *bench_self;
+
+/* Seconds until n copies of the compute load started at once have all finished. */
+static double bench_loads_at_once(int n)
+{
+    g_autofree char *iters = g_strdup_printf("%d", BENCH_LOAD_ITERS);
+    char *argv[] = {bench_self, "--compute-load", iters, NULL};
+    GPid *pids = g_new0(GPid, n);
+    double t0 = bench_wall();
+    for (int i = 0; i < n; i++) {
+        g_autoptr(GError) err = NULL;
+        if (!g_spawn_async(NULL, argv, NULL, G_SPAWN_DO_NOT_REAP_CHILD, NULL, NULL, &pids[i],
+                           &err)) {
+            g_printerr("bench: %s\n", err->message);
+            exit(1);
+        }
+    }
+    for (int i = 0; i < n; i++) {
+        int status = 0;
+        while (waitpid(pids[i], &status, 0) < 0 && errno == EINTR)
+            ;
+        if (!g_spawn_check_wait_status(status, NULL)) {
+            g_printerr("bench: a compute load failed\n");
+            exit(1);
+        }
+    }
+    g_free(pids);
+    return bench_wall() - t0;
+}
+
 /* Median runs/s of the 1200-run sweep at -j jobs over reps sweeps. */
 static double bench_sweep_rate(bench *b, const char *path, int jobs, int reps,
                                gboolean compact)
@@ -605,7 +662,8 @@ static void bench_scaling(bench *b)
      * independent -j 1 sweeps side by side are timed in turn, `reps` rounds, and each
      * round gives its own efficiency and ceiling: a drift hits a round's three alike. */
     double *t1 = g_new(double, reps), *tj = g_new(double, reps), *eff = g_new(double, reps),
-           *ceil_r = g_new(double, reps), *side_r = g_new(double, reps);
+           *ceil_r = g_new(double, reps), *side_r = g_new(double, reps),
+           *machine_r = g_new(double, reps);
     for (int r = 0; r < reps; r++)
         t1[r] = bench_sweep_once(b, path, 1, TRUE);
     double c1 = BENCH_SEED1200_RUNS / bench_median(t1, reps);
@@ -615,6 +673,7 @@ static void bench_scaling(bench *b)
             t1[r] = bench_sweep_once(b, path, 1, TRUE);
             tj[r] = bench_sweep_once(b, path, j, TRUE);
             double side = bench_sweeps_side_by_side(b, path, j);
+            machine_r[r] = bench_loads_at_once(1) / bench_loads_at_once(j);
             eff[r] = t1[r] / (j * tj[r]);
             ceil_r[r] = side * t1[r] / (j * BENCH_SEED1200_RUNS);
             side_r[r] = (BENCH_SEED1200_RUNS / tj[r]) / side;
@@ -632,6 +691,11 @@ static void bench_scaling(bench *b)
          * sweeps at once, each in its own directory.  Their efficiency is the ceiling a
          * sweep's workers can reach here (shared caches, memory bandwidth, a VM's cores). */
         bench_report(b, ceil_name, j, 100 * c_med, "%", NULL, -1);
+        /* What the machine gives j processes of pure computation: a -j 1 sweep is two
+         * processes (its worker and, beside it, its coordinator), so the independent sweeps
+         * above share the cores with their coordinators and are no ceiling. */
+        g_autofree char *machine_name = g_strdup_printf("machine_compute_efficiency_j%d", j);
+        bench_report(b, machine_name, j, 100 * bench_median(machine_r, reps), "%", NULL, -1);
         printf("  (%d rounds of -j 1, -j %d and %d independent -j 1 sweeps at once, medians "
                "of the rounds: -j %d reaches %.0f%% of what the independent sweeps do "
                "together)\n",
@@ -642,6 +706,7 @@ static void bench_scaling(bench *b)
     g_free(eff);
     g_free(ceil_r);
     g_free(side_r);
+    g_free(machine_r);
 }
 
 /* Which run of s a trained result is, as a worker's runner says before saving it. */
@@ -925,13 +990,15 @@ static char *bench_git_describe(void)
 int main(int argc, char **argv)
 {
     char *only = NULL, *label = NULL;
-    int reps = 5;
+    int reps = 5, compute_load = 0;
     GOptionEntry entries[] = {
         {"only", 0, 0, G_OPTION_ARG_STRING, &only, "one figure: seed, sweep, mlp, overhead, verdict, scaling, split, pack, torch",
          "NAME"},
         {"reps", 0, 0, G_OPTION_ARG_INT, &reps, "repetitions per figure (at least 5)", "N"},
         {"label", 0, 0, G_OPTION_ARG_STRING, &label,
          "what the git column of the CSV records (default: git describe)", "TEXT"},
+        {"compute-load", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_INT, &compute_load,
+         "run the machine check's compute load N times and exit", "N"},
         {"cpu-time", 0, 0, G_OPTION_ARG_NONE, &bench_cpu_time,
          "time in-process figures by CPU time, for A/B comparisons on a busy machine (no CSV "
          "row)", NULL},
@@ -943,6 +1010,11 @@ int main(int argc, char **argv)
         g_printerr("bench: %s\n", err ? err->message : "usage: bench [--only NAME] [CSV]");
         return 2;
     }
+    if (compute_load > 0)
+        return bench_compute_load(compute_load);
+    bench_self = g_file_read_link("/proc/self/exe", NULL);
+    if (!bench_self)
+        bench_self = g_strdup(argv[0]);
     /* The build tree's plugins, unless the caller chose others. */
     if (!g_getenv("FLATLINE_PLUGIN_PATH"))
         g_setenv("FLATLINE_PLUGIN_PATH", FL_BUILD_PLUGINDIR, TRUE);
