@@ -394,6 +394,38 @@ static void test_divergence_quiet(void)
     g_assert_cmpint(pfx_level(g, "divergence", NULL), ==, 0);
 }
 
+/* Layer 0 drops `rate` of its inputs; every epoch's validation loss set to `val` (a
+ * negative val: the training loss's own value). */
+static void dropout_with_val(pfx *f, double rate, double val)
+{
+    pfx_layer(f, 0)->drop_rate = rate;
+    fl_probes *p = pfx_probes(f);
+    for (size_t k = 0; k <= p->n_epochs; k++) {
+        fl_epoch_probe *e = (fl_epoch_probe *)fl_probes_epoch(p, k);
+        e->val_loss = val < 0 ? e->loss : val;
+    }
+}
+
+/* Under strong dropout the training loss is a thinned network's: a climb of it with the
+ * validation loss flat is not divergence; the validation loss climbing is. */
+static void test_divergence_dropout(void)
+{
+    const double rising[] = {5, 12, 30, 70, 150};
+    g_autoptr(pfx) f = growth_stream(rising, 5);
+    dropout_with_val(f, 0.9, 1.0);
+    g_assert_cmpint(pfx_level(f, "divergence", NULL), ==, 0);
+    /* The validation loss climbing too: judged on it. */
+    g_autoptr(pfx) g = growth_stream(rising, 5);
+    dropout_with_val(g, 0.9, -1);
+    g_autoptr(detect_set) d = pfx_run_one(g, "divergence", NULL);
+    pfx_check(pfx_finding(d, "divergence"), FL_LEVEL_COLLAPSED, 7);
+    pfx_assert_has(pfx_finding(d, "divergence")->evidence, "validation loss 70 at epoch 9");
+    /* Dropout of half (not more) leaves the training loss judged. */
+    g_autoptr(pfx) h = growth_stream(rising, 5);
+    dropout_with_val(h, 0.5, 1.0);
+    g_assert_cmpint(pfx_level(h, "divergence", NULL), ==, FL_LEVEL_COLLAPSED);
+}
+
 /* ---------------------------------------------------------------- exploding_gradient */
 
 /* Three layers; healthy epochs 1-3, then gradient norms g[0..2] for n epochs with the
@@ -602,6 +634,21 @@ static void test_oscillation_collapse(void)
     pfx_check(pfx_finding(d2, "oscillation"), FL_LEVEL_WARNING, 6);
 }
 
+/* The same with strong dropout: the training loss bouncing and the validation loss flat
+ * is the dropout's noise; the validation loss bouncing is oscillation. */
+static void test_oscillation_dropout(void)
+{
+    g_autoptr(pfx) f = osc_stream(1.0, 1.6, 1.0, 21);
+    dropout_with_val(f, 0.9, 1.0);
+    g_assert_cmpint(pfx_level(f, "oscillation", NULL), ==, 0);
+    g_autoptr(pfx) g = osc_stream(1.0, 1.6, 1.0, 21);
+    dropout_with_val(g, 0.9, -1);
+    g_autoptr(detect_set) d = pfx_run_one(g, "oscillation", NULL);
+    pfx_check(pfx_finding(d, "oscillation"), FL_LEVEL_COLLAPSED, 6);
+    pfx_assert_has(pfx_finding(d, "oscillation")->evidence,
+                   "the validation loss reversed direction 9 times in epochs 12-21");
+}
+
 static void test_oscillation_quiet(void)
 {
     /* Jumps of 9.5% and 8.7%: below rel_jump. */
@@ -733,6 +780,7 @@ void test_detect_dynamics_add(void)
     g_test_add_func("/detect/dynamics/divergence/nan", test_divergence_nan);
     g_test_add_func("/detect/dynamics/divergence/growth", test_divergence_growth);
     g_test_add_func("/detect/dynamics/divergence/quiet", test_divergence_quiet);
+    g_test_add_func("/detect/dynamics/divergence/dropout", test_divergence_dropout);
     g_test_add_func("/detect/dynamics/exploding_gradient/nonfinite",
                     test_exploding_gradient_nonfinite);
     g_test_add_func("/detect/dynamics/exploding_gradient/ratio", test_exploding_gradient_ratio);
@@ -743,6 +791,7 @@ void test_detect_dynamics_add(void)
     g_test_add_func("/detect/dynamics/vanishing_gradient/quiet", test_vanishing_gradient_quiet);
     g_test_add_func("/detect/dynamics/oscillation/collapse", test_oscillation_collapse);
     g_test_add_func("/detect/dynamics/oscillation/quiet", test_oscillation_quiet);
+    g_test_add_func("/detect/dynamics/oscillation/dropout", test_oscillation_dropout);
     g_test_add_func("/detect/dynamics/oscillation/frozen", test_oscillation_frozen);
     g_test_add_func("/detect/dynamics/oscillation/frozen-at-once", test_oscillation_frozen_at_once);
     g_test_add_func("/detect/dynamics/oscillation/frozen-quiet", test_oscillation_frozen_quiet);

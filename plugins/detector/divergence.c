@@ -3,7 +3,9 @@
  * core stops the epoch loop there), reported from the first epoch it appeared.  A finite
  * loss that has risen above grow_factor times the untrained network's loss and keeps
  * rising is a warning, and a collapse once it has risen `patience` epochs in a row:
- * training by gradient descent never climbs that far for that long. */
+ * training by gradient descent never climbs that far for that long.  Under strong dropout
+ * the loss judged is the validation loss (model_loss in evidence.h): the training loss is
+ * then a thinned network's, and climbs while the model does not. */
 #include "evidence.h"
 #include "priorities.h"
 
@@ -119,8 +121,8 @@ static bool divergence_rising(const fl_probes *p, size_t k, size_t unused, const
     const divergence_opts *op = opts;
     if (k == 0)
         return false; /* the untrained network has no epoch before it to rise from */
-    double l = fl_probes_epoch(p, k)->loss, prev = fl_probes_epoch(p, k - 1)->loss;
-    return l > op->grow_factor * fl_probes_epoch(p, 0)->loss && l > prev;
+    double l = model_loss(p, k), prev = model_loss(p, k - 1);
+    return l > op->grow_factor * model_loss(p, 0) && l > prev;
 }
 
 /* How far the history was searched for a non-finite loss (epochs once probed do not
@@ -156,26 +158,28 @@ static int divergence_observe(void *state, const void *opts, const fl_probes *p,
         divergence_report_nonfinite(p, st->bad_epoch, report, ctx);
         return 0;
     }
-    double l0 = fl_probes_epoch(p, 0)->loss;
+    /* The training loss, or under strong dropout the validation loss (model_loss). */
+    double l0 = model_loss(p, 0);
     if (!(l0 > 0))
         return 0;
     size_t streak = fl_streak(p, 0, op, divergence_rising, NULL);
     if (!streak)
         return 0;
     size_t since = n - streak + 1;
+    double l = model_loss(p, n), before = model_loss(p, since - 1);
     char *evidence =
-        g_strdup_printf("training loss %.3g at epoch %zu = %.3g x the epoch-0 loss "
+        g_strdup_printf("%s %.3g at epoch %zu = %.3g x the epoch-0 loss "
                         "%.3g (bound %.3g x), rising above the bound in each of the "
                         "last %zu epochs (from %.3g at epoch %zu)",
-                        fl_probes_epoch(p, n)->loss, n, fl_probes_epoch(p, n)->loss / l0, l0,
-                        op->grow_factor, streak, fl_probes_epoch(p, since - 1)->loss, since - 1);
+                        model_loss_name(p), l, n, l / l0, l0, op->grow_factor, streak, before,
+                        since - 1);
     /* "loss_before": the epoch before the rise, as for a non-finite loss. */
     fl_measure_set measures = {0};
-    fl_measures_add(&measures, fl_probes_epoch(p, n)->loss, "loss");
-    fl_measures_add(&measures, fl_probes_epoch(p, n)->loss / l0, "ratio");
+    fl_measures_add(&measures, l, "loss");
+    fl_measures_add(&measures, l / l0, "ratio");
     fl_measures_add(&measures, l0, "loss_epoch0");
     fl_measures_add(&measures, (double)streak, "rising_epochs");
-    fl_measures_add(&measures, fl_probes_epoch(p, since - 1)->loss, "loss_before");
+    fl_measures_add(&measures, before, "loss_before");
     fl_fix_set fixes = {0};
     char *advice = divergence_advice(p, &fixes);
     fl_finding f = {.size = sizeof f,

@@ -108,6 +108,40 @@ static inline bool target_flat(const fl_probes *p, size_t o)
     return !(s > 1e-12) || s <= 1e-6 * fabs(p->target_mean[o]);
 }
 
+/* A layer drops more than half its inputs in training (ABI 2.5's drop_rate; 0.5 is the
+ * rate Srivastava et al. found best for hidden units). */
+static inline bool strong_dropout(const fl_probes *p)
+{
+    for (size_t k = 0; k < p->n_layers; k++) {
+        const fl_layer_desc *l = fl_probes_layer(p, k);
+        if (FL_HAS(fl_layer_desc, l, drop_rate) && l->drop_rate > 0.5)
+            return true;
+    }
+    return false;
+}
+
+/* The loss that speaks for the model at epoch k: the training loss, except under strong
+ * dropout with validation rows, where the training loss is that of randomly thinned
+ * networks, each kept value scaled up (Dropout(0.99) on sine2d: 100 and more, rising and
+ * jumping, while the validation loss, measured in inference mode, sat at the mean's
+ * 0.25): there the validation loss is the model's.  Rules about the loss's course
+ * (runaway, oscillation) read this one. */
+static inline bool model_loss_is_val(const fl_probes *p)
+{
+    return strong_dropout(p) && isfinite(fl_probes_now(p)->val_loss);
+}
+
+static inline double model_loss(const fl_probes *p, size_t k)
+{
+    const fl_epoch_probe *e = fl_probes_epoch(p, k);
+    return model_loss_is_val(p) ? e->val_loss : e->loss;
+}
+
+static inline const char *model_loss_name(const fl_probes *p)
+{
+    return model_loss_is_val(p) ? "validation loss" : "training loss";
+}
+
 /* The model already fits: its data loss now is at most `harm` times the loss of predicting
  * the mean (false when either is unknown or not finite).  What a detector names as harm
  * (saturated units, dead ones, unscaled targets) is then not what holds the run back. */

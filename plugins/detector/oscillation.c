@@ -77,13 +77,13 @@ static bool oscillation_window_test(const oscillation_opts *op, const fl_probes 
     /* A window whose loss ends clearly below its start is settling, whatever it did on the
      * way: told from its two ends, before its jumps are walked (most windows of a run that
      * learns). */
-    double l_start = fl_probes_epoch(p, start)->loss, l_end = fl_probes_epoch(p, end)->loss;
+    double l_start = model_loss(p, start), l_end = model_loss(p, end);
     if (l_end < l_start * (1 - op->min_delta))
         return false;
-    double l0 = fl_probes_epoch(p, 0)->loss;
+    double l0 = model_loss(p, 0);
     int last_sign = 0;
     for (size_t k = start + 1; k <= end; k++) {
-        double prev = fl_probes_epoch(p, k - 1)->loss, d = fl_probes_epoch(p, k)->loss - prev;
+        double prev = model_loss(p, k - 1), d = model_loss(p, k) - prev;
         if (!isfinite(d))
             return false;
         if (!(fabs(d) > op->rel_jump * fabs(prev) && fabs(d) > op->min_jump0 * fabs(l0)))
@@ -248,33 +248,34 @@ static int oscillation_observe(void *state, const void *opts, const fl_probes *p
         end--;
     oscillation_window_test(op, p, end, &first);
     size_t since = first.first_jump;
-    double l0 = fl_probes_epoch(p, 0)->loss;
+    double l0 = model_loss(p, 0);
     fl_level level = FL_LEVEL_WARNING;
     if (n >= 2 * W + 1 && oscillation_window_test(op, p, n - W, &before)) {
         double lowest = INFINITY;
         for (size_t k = n - 2 * W; k <= n; k++)
-            lowest = fmin(lowest, fl_probes_epoch(p, k)->loss);
+            lowest = fmin(lowest, model_loss(p, k));
         if (lowest > op->stay * l0)
             level = FL_LEVEL_COLLAPSED;
     }
-    const fl_epoch_probe *h = p->history;
+    double jump_from = model_loss(p, now.biggest_at - 1), jump_to = model_loss(p, now.biggest_at),
+           at_start = model_loss(p, n - W), last = model_loss(p, n);
     GString *evidence = g_string_new(NULL);
     g_string_append_printf(evidence,
-                           "the loss reversed direction %d times in epochs %zu-%zu with jumps "
+                           "the %s reversed direction %d times in epochs %zu-%zu with jumps "
                            "above %.3g%% (largest %.3g%% at epoch %zu: %.3g -> %.3g); loss %.3g at "
                            "epoch %zu and %.3g at epoch %zu (epoch-0 loss %.3g)",
-                           now.changes, n - W + 1, n, 100 * op->rel_jump, 100 * now.biggest,
-                           now.biggest_at, h[now.biggest_at - 1].loss, h[now.biggest_at].loss,
-                           h[n - W].loss, n - W, h[n].loss, n, l0);
+                           model_loss_is_val(p) ? "validation loss" : "loss", now.changes,
+                           n - W + 1, n, 100 * op->rel_jump, 100 * now.biggest, now.biggest_at,
+                           jump_from, jump_to, at_start, n - W, last, n, l0);
     /* The same numbers by name; the largest jump as a fraction of the loss before it. */
     fl_measure_set m = {0};
     fl_measures_add(&m, now.changes, "reversals");
     fl_measures_add(&m, now.biggest, "largest_jump");
     fl_measures_add(&m, (double)now.biggest_at, "largest_jump_epoch");
-    fl_measures_add(&m, h[now.biggest_at - 1].loss, "largest_jump_from");
-    fl_measures_add(&m, h[now.biggest_at].loss, "largest_jump_to");
-    fl_measures_add(&m, h[n - W].loss, "loss_first");
-    fl_measures_add(&m, h[n].loss, "loss");
+    fl_measures_add(&m, jump_from, "largest_jump_from");
+    fl_measures_add(&m, jump_to, "largest_jump_to");
+    fl_measures_add(&m, at_start, "loss_first");
+    fl_measures_add(&m, last, "loss");
     fl_measures_add(&m, l0, "loss_epoch0");
     if (level == FL_LEVEL_COLLAPSED) {
         g_string_append_printf(evidence, "; also %d reversals in epochs %zu-%zu, and the loss "
