@@ -523,21 +523,16 @@ static double bench_sweep_once(bench *b, const char *path, int jobs, gboolean co
     return t;
 }
 
-/* Runs/s together of n independent `--compact -j 1` sweeps started at once (all their
- * runs over the time the last one took). */
-static double bench_sweeps_side_by_side(bench *b, const char *path, int n)
+/* Starts the n programs argvs[0..n-1] at once (their output discarded) and waits for
+ * all: the seconds until the last ended.  The bench stops if one cannot start or fails
+ * (`what` names them). */
+static double bench_at_once(char **const *argvs, int n, const char *what)
 {
-    static int serial;
     GPid *pids = g_new0(GPid, n);
-    char **outs = g_new0(char *, n + 1);
     double t0 = bench_wall();
     for (int i = 0; i < n; i++) {
-        outs[i] = g_strdup_printf("%s/side-%d-%d", b->tmp, serial++, i);
-        char *argv[] = {FL_BUILD_EXE, "run",     (char *)path,  "-o",          outs[i],
-                        "-j",         "1",       "--quiet",     "--no-plots",  "--no-verify",
-                        "--compact",  NULL};
         g_autoptr(GError) err = NULL;
-        if (!g_spawn_async(NULL, argv, NULL,
+        if (!g_spawn_async(NULL, argvs[i], NULL,
                            G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_STDOUT_TO_DEV_NULL, NULL, NULL,
                            &pids[i], &err)) {
             g_printerr("bench: %s\n", err->message);
@@ -549,15 +544,35 @@ static double bench_sweeps_side_by_side(bench *b, const char *path, int n)
         while (waitpid(pids[i], &status, 0) < 0 && errno == EINTR)
             ;
         if (!g_spawn_check_wait_status(status, NULL)) {
-            g_printerr("bench: a side-by-side sweep failed\n");
+            g_printerr("bench: %s failed\n", what);
             exit(1);
         }
     }
-    double t = bench_wall() - t0;
-    for (int i = 0; i < n; i++)
-        bench_remove_tree(outs[i]);
-    g_strfreev(outs);
     g_free(pids);
+    return bench_wall() - t0;
+}
+
+/* Runs/s together of n independent `--compact -j 1` sweeps started at once (all their
+ * runs over the time the last one took). */
+static double bench_sweeps_side_by_side(bench *b, const char *path, int n)
+{
+    static int serial;
+    char **outs = g_new0(char *, n + 1);
+    char ***argvs = g_new0(char **, n);
+    for (int i = 0; i < n; i++) {
+        outs[i] = g_strdup_printf("%s/side-%d-%d", b->tmp, serial++, i);
+        char *argv[] = {FL_BUILD_EXE, "run",     (char *)path,  "-o",          outs[i],
+                        "-j",         "1",       "--quiet",     "--no-plots",  "--no-verify",
+                        "--compact",  NULL};
+        argvs[i] = g_memdup2(argv, sizeof argv);
+    }
+    double t = bench_at_once(argvs, n, "a side-by-side sweep");
+    for (int i = 0; i < n; i++) {
+        bench_remove_tree(outs[i]);
+        g_free(argvs[i]);
+    }
+    g_free(argvs);
+    g_strfreev(outs);
     return n * BENCH_SEED1200_RUNS / t;
 }
 
@@ -592,27 +607,12 @@ static double bench_loads_at_once(int n)
 {
     g_autofree char *iters = g_strdup_printf("%d", BENCH_LOAD_ITERS);
     char *argv[] = {bench_self, "--compute-load", iters, NULL};
-    GPid *pids = g_new0(GPid, n);
-    double t0 = bench_wall();
-    for (int i = 0; i < n; i++) {
-        g_autoptr(GError) err = NULL;
-        if (!g_spawn_async(NULL, argv, NULL, G_SPAWN_DO_NOT_REAP_CHILD, NULL, NULL, &pids[i],
-                           &err)) {
-            g_printerr("bench: %s\n", err->message);
-            exit(1);
-        }
-    }
-    for (int i = 0; i < n; i++) {
-        int status = 0;
-        while (waitpid(pids[i], &status, 0) < 0 && errno == EINTR)
-            ;
-        if (!g_spawn_check_wait_status(status, NULL)) {
-            g_printerr("bench: a compute load failed\n");
-            exit(1);
-        }
-    }
-    g_free(pids);
-    return bench_wall() - t0;
+    char ***argvs = g_new(char **, n);
+    for (int i = 0; i < n; i++)
+        argvs[i] = argv;
+    double t = bench_at_once(argvs, n, "a compute load");
+    g_free(argvs);
+    return t;
 }
 
 /* Median runs/s of the 1200-run sweep at -j jobs over reps sweeps. */
