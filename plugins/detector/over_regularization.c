@@ -322,8 +322,9 @@ static int over_regularization_dropout(const over_regularization_opts *o, const 
                 started = fl_fixes_add(&fixes, "dropout that keeps most of the signal",
                                        "model.%s.rate=%.3g", l->name, to);
             if (r == 0) {
-                g_string_append_printf(layers, "%s%s drops %.3g%% of its inputs",
-                                       layers->len ? ", " : "", l->name, 100 * l->drop_rate);
+                g_string_append_printf(layers, layers->len ? ", %s %.3g%%"
+                                                           : "%s drops %.3g%% of its inputs",
+                                       l->name, 100 * l->drop_rate);
                 g_string_append_printf(advice, "%slower model.%s.rate from %.3g (try %.3g)",
                                        advice->len ? "; " : "", l->name, l->drop_rate, to);
                 fl_measures_add(&m, l->drop_rate, "%s_rate", l->name);
@@ -332,10 +333,10 @@ static int over_regularization_dropout(const over_regularization_opts *o, const 
     }
     bool val = isfinite(fl_probes_now(p)->val_loss);
     char *evidence = g_strdup_printf(
-        "%s in training; the %s %.3g is %.0f%% of the loss of predicting the mean, above "
-        "%.3g x of it since epoch %zu and %.3g at epoch %zu",
-        layers->str, val ? "validation loss" : "data loss", loss, 100 * fit, o->collapse_fit,
-        since, ref, n - window);
+        "in training %s; the %s has stayed above %.3g x the loss of predicting the mean "
+        "(%.3g) since epoch %zu: %.3g at epoch %zu, %.3g at epoch %zu (%.0f%%)",
+        layers->str, val ? "validation loss" : "data loss", o->collapse_fit, base, since, ref,
+        n - window, loss, n, 100 * fit);
     fl_measures_add(&m, fit, "fit");
     fl_measures_add(&m, loss, val ? "val_loss" : "data_loss");
     fl_finding f = {.size = sizeof f,
