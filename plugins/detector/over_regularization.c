@@ -1,5 +1,6 @@
 /* over_regularization.c — the `over_regularization` detector: the L1/L2 penalty dominates
- * the loss and shrinks the weights to nothing.
+ * the loss and shrinks the weights to nothing, or dropout leaves too little of the signal
+ * to learn from.
  *
  * Pre-flight: at the initial weights the penalty (history[0].penalty) already outweighs
  * the data loss ten times over, so the first steps minimize the weights, not the error.
@@ -454,7 +455,8 @@ static int over_regularization_observe(void *state, const void *opts_, const fl_
 }
 
 FL_DETECTOR_PLUGIN("over_regularization",
-                   "the L1/L2 penalty dominates the loss and shrinks the weights to nothing",
+                   "the L1/L2 penalty dominates the loss and shrinks the weights to nothing, "
+                   "or dropout leaves too little of the signal to learn from",
                    over_regularization_params, over_regularization_opts, .flags = FL_DETECTS_CAUSE,
                    .priority = PRIORITY_OVER_REGULARIZATION,
                    .preflight = over_regularization_preflight,
