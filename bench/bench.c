@@ -338,15 +338,25 @@ static void bench_sweep(bench *b)
     bench_report(b, "sweep_runs_per_s", 2, rate, "runs/s", ">= 500", rate >= 500);
 }
 
+/* The operands of an n x n sgemm: A and B filled with a fixed pattern in [-0.5, 0.5), C
+ * zeroed. */
+static void bench_sgemm_operands(dnnl_dim_t n, float **A, float **B, float **C)
+{
+    *A = g_new(float, n * n);
+    *B = g_new(float, n * n);
+    *C = g_new0(float, n * n);
+    for (dnnl_dim_t i = 0; i < n * n; i++) {
+        (*A)[i] = (float)((i * 7) % 13) / 13.0f - 0.5f;
+        (*B)[i] = (float)((i * 5) % 11) / 11.0f - 0.5f;
+    }
+}
+
 static double bench_sgemm_gflops(bench *b, int threads)
 {
     host_set_threads(threads);
     const dnnl_dim_t n = 1024;
-    float *A = g_new(float, n * n), *B = g_new(float, n * n), *C = g_new0(float, n * n);
-    for (dnnl_dim_t i = 0; i < n * n; i++) {
-        A[i] = (float)((i * 7) % 13) / 13.0f - 0.5f;
-        B[i] = (float)((i * 5) % 11) / 11.0f - 0.5f;
-    }
+    float *A, *B, *C;
+    bench_sgemm_operands(n, &A, &B, &C);
     double *t = g_new(double, b->reps);
     dnnl_sgemm('N', 'N', n, n, n, 1.0f, A, n, B, n, 0.0f, C, n);
     for (int r = 0; r < b->reps; r++) {
@@ -585,11 +595,8 @@ static int bench_compute_load(int iters)
 {
     host_set_threads(1);
     const dnnl_dim_t n = BENCH_LOAD_N;
-    float *A = g_new(float, n * n), *B = g_new(float, n * n), *C = g_new0(float, n * n);
-    for (dnnl_dim_t i = 0; i < n * n; i++) {
-        A[i] = (float)((i * 7) % 13) / 13.0f - 0.5f;
-        B[i] = (float)((i * 5) % 11) / 11.0f - 0.5f;
-    }
+    float *A, *B, *C;
+    bench_sgemm_operands(n, &A, &B, &C);
     for (int r = 0; r < iters; r++)
         if (dnnl_sgemm('N', 'N', n, n, n, 1.0f, A, n, B, n, 0.5f, C, n) != dnnl_success)
             return 1;

@@ -108,15 +108,20 @@ static inline bool target_flat(const fl_probes *p, size_t o)
     return !(s > 1e-12) || s <= 1e-6 * fabs(p->target_mean[o]);
 }
 
-/* A layer drops more than half its inputs in training (ABI 2.5's drop_rate; 0.5 is the
- * rate Srivastava et al. found best for hidden units). */
+/* Layer l drops more than `bound` of its inputs in training (ABI 2.5's drop_rate; a
+ * layer built before it drops nothing). */
+static inline bool drops_more_than(const fl_layer_desc *l, double bound)
+{
+    return FL_HAS(fl_layer_desc, l, drop_rate) && l->drop_rate > bound;
+}
+
+/* A layer drops more than half its inputs in training (0.5 is the rate Srivastava et al.
+ * found best for hidden units). */
 static inline bool strong_dropout(const fl_probes *p)
 {
-    for (size_t k = 0; k < p->n_layers; k++) {
-        const fl_layer_desc *l = fl_probes_layer(p, k);
-        if (FL_HAS(fl_layer_desc, l, drop_rate) && l->drop_rate > 0.5)
+    for (size_t k = 0; k < p->n_layers; k++)
+        if (drops_more_than(fl_probes_layer(p, k), 0.5))
             return true;
-    }
     return false;
 }
 

@@ -418,6 +418,16 @@ static bool output_activation_rows_one_hot(const fl_probes *p, const fl_layer_de
     return true;
 }
 
+/* An epoch whose data loss sits above stuck_fit x the class shares' (fl_holds_fn; ctx:
+ * the options). */
+static bool output_activation_stuck(const fl_probes *p, size_t epoch, size_t unused,
+                                    const void *ctx)
+{
+    (void)unused;
+    const output_activation_opts *o = ctx;
+    return fl_fit_ratio(p, fl_probes_epoch(p, epoch)) > o->stuck_fit;
+}
+
 /* The training-time case (see the top): reports and returns 0 either way. */
 static int output_activation_observe(void *state, const void *opts_, const fl_probes *p,
                                      fl_report_fn report, void *ctx)
@@ -426,16 +436,13 @@ static int output_activation_observe(void *state, const void *opts_, const fl_pr
     const output_activation_opts *o = opts_;
     if (p->loss_flags & FL_LOSS_ONE_HOT)
         return 0;
+    int since = 0;
+    if (fl_streak(p, 0, o, output_activation_stuck, &since) < o->patience ||
+        !fl_loss_plateau(p, o->patience, o->min_delta))
+        return 0;
+    since = MAX(since, 1);
     const fl_epoch_probe *now = fl_probes_now(p);
     double fit = fl_fit_ratio(p, now);
-    if (!(fit > o->stuck_fit))
-        return 0;
-    for (size_t e = p->n_epochs > (size_t)o->patience ? p->n_epochs - (size_t)o->patience + 1 : 1;
-         e <= p->n_epochs; e++)
-        if (!(fl_fit_ratio(p, fl_probes_epoch(p, e)) > o->stuck_fit))
-            return 0;
-    if (!fl_loss_plateau(p, o->patience, o->min_delta))
-        return 0;
     for (size_t k = 0; k < p->n_layers; k++) {
         if (!fl_probes_layer(p, k)->is_output)
             continue;
@@ -445,9 +452,6 @@ static int output_activation_observe(void *state, const void *opts_, const fl_pr
             output_activation_targets_of(p, l) != TARGETS_ONE_HOT ||
             !output_activation_rows_one_hot(p, l))
             continue;
-        size_t since = p->n_epochs;
-        while (since > 1 && fl_fit_ratio(p, fl_probes_epoch(p, since - 1)) > o->stuck_fit)
-            since--;
         fl_fix_set fixes = {0};
         fl_fixes_add(&fixes, "a softmax over the classes under the loss made for them",
                      "model.%s.activation=softmax", l->name);
@@ -470,7 +474,7 @@ static int output_activation_observe(void *state, const void *opts_, const fl_pr
             "set model.%s.activation = \"softmax\" and loss = \"cce\"", l->name);
         fl_finding f = {.size = sizeof f,
                         .level = FL_LEVEL_WARNING,
-                        .epoch = (int)since,
+                        .epoch = since,
                         .evidence = evidence,
                         .cause = cause,
                         .advice = advice};

@@ -271,37 +271,43 @@ static double over_regularization_eval_loss(const fl_probes *p, size_t epoch)
     return isfinite(fl_probes_now(p)->val_loss) ? e->val_loss : fl_data_loss(e);
 }
 
+/* An epoch whose inference-mode loss sits above collapse_fit x the mean's (fl_holds_fn;
+ * ctx: the options). */
+static bool over_regularization_unfit(const fl_probes *p, size_t epoch, size_t unused,
+                                      const void *ctx)
+{
+    (void)unused;
+    const over_regularization_opts *o = ctx;
+    return over_regularization_eval_loss(p, epoch) > o->collapse_fit * p->baseline_loss;
+}
+
 /* The dropout rule (see the top): reports and returns 0 either way. */
 static int over_regularization_dropout(const over_regularization_opts *o, const fl_probes *p,
                                        fl_report_fn report, void *ctx)
 {
     size_t n = p->n_epochs, window = (size_t)o->patience;
     double base = p->baseline_loss, loss = over_regularization_eval_loss(p, n);
-    if (!(isfinite(base) && base > 0) || !(loss > o->collapse_fit * base) || n < window + 1)
+    if (!(isfinite(base) && base > 0) || n < window + 1)
         return 0;
-    size_t n_high = 0;
-    for (size_t k = 0; k < p->n_layers; k++) {
-        const fl_layer_desc *l = fl_probes_layer(p, k);
-        n_high += FL_HAS(fl_layer_desc, l, drop_rate) && l->drop_rate > o->dropout;
-    }
-    if (!n_high)
+    bool any = false;
+    for (size_t k = 0; k < p->n_layers && !any; k++)
+        any = drops_more_than(fl_probes_layer(p, k), o->dropout);
+    if (!any)
         return 0;
     /* Flat: above collapse_fit x the mean's over the window, and not improving by
      * min_delta on the window's first epoch (or above it for twice the window). */
+    int since = 0;
+    size_t streak = (size_t)fl_streak(p, 0, o, over_regularization_unfit, &since);
+    if (streak < window)
+        return 0;
+    since = MAX(since, 1);
     double ref = over_regularization_eval_loss(p, n - window), best = INFINITY;
-    for (size_t e = n - window + 1; e <= n; e++) {
-        double v = over_regularization_eval_loss(p, e);
-        if (!(v > o->collapse_fit * base))
-            return 0;
-        best = fmin(best, v);
-    }
-    size_t since = n;
-    while (since > 1 && over_regularization_eval_loss(p, since - 1) > o->collapse_fit * base)
-        since--;
+    for (size_t e = n - window + 1; e <= n; e++)
+        best = fmin(best, over_regularization_eval_loss(p, e));
     /* Twice the window above it counts as flat too: the validation loss of such a network
      * wanders by a few percent either way (Dropout(0.99) on sine2d: 0.239-0.283 against
      * the mean's 0.248), which the window's 1% test takes for learning. */
-    if (!(best >= (1 - o->min_delta) * ref) && n - since + 1 < 2 * window)
+    if (!(best >= (1 - o->min_delta) * ref) && streak < 2 * window)
         return 0;
     double fit = loss / base;
     GString *layers = g_string_new(NULL), *advice = g_string_new(NULL);
@@ -314,7 +320,7 @@ static int over_regularization_dropout(const over_regularization_opts *o, const 
         bool started = false;
         for (size_t k = 0; k < p->n_layers; k++) {
             const fl_layer_desc *l = fl_probes_layer(p, k);
-            if (!FL_HAS(fl_layer_desc, l, drop_rate) || !(l->drop_rate > o->dropout))
+            if (!drops_more_than(l, o->dropout))
                 continue;
             double to = fmin(rates[r], o->dropout);
             if (started)
@@ -335,14 +341,14 @@ static int over_regularization_dropout(const over_regularization_opts *o, const 
     bool val = isfinite(fl_probes_now(p)->val_loss);
     char *evidence = g_strdup_printf(
         "in training %s; the %s has stayed above %.3g x the loss of predicting the mean "
-        "(%.3g) since epoch %zu: %.3g at epoch %zu, %.3g at epoch %zu (%.0f%%)",
+        "(%.3g) since epoch %d: %.3g at epoch %zu, %.3g at epoch %zu (%.0f%%)",
         layers->str, val ? "validation loss" : "data loss", o->collapse_fit, base, since, ref,
         n - window, loss, n, 100 * fit);
     fl_measures_add(&m, fit, "fit");
     fl_measures_add(&m, loss, val ? "val_loss" : "data_loss");
     fl_finding f = {.size = sizeof f,
                     .level = FL_LEVEL_WARNING,
-                    .epoch = (int)since,
+                    .epoch = since,
                     .evidence = evidence,
                     .cause = "dropout this strong leaves each step too little of the signal "
                              "to learn from: the network settles on the targets' mean",
