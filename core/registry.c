@@ -126,6 +126,14 @@ char *registry_search_path(registry *reg)
 
 void registry_add_dir(registry *reg, const char *dir)
 {
+    /* A directory named twice (FLATLINE_PLUGIN_PATH set to the build tree flatline runs
+     * from) is searched once: it can add nothing the first time did not. */
+    g_autofree char *canon = g_canonicalize_filename(dir, NULL);
+    for (guint i = 0; i < reg->dirs->len; i++) {
+        g_autofree char *have = g_canonicalize_filename(reg->dirs->pdata[i], NULL);
+        if (strcmp(have, canon) == 0)
+            return;
+    }
     g_ptr_array_add(reg->dirs, g_strdup(dir));
     reg->scanned = FALSE;
 }

@@ -247,6 +247,25 @@ static void test_missing_file(void)
     regtest_in_subprocess();
 }
 
+/* A directory named twice, as itself or by another spelling, is searched once; another
+ * directory is still added after it. */
+static void test_dir_named_twice(void)
+{
+    g_autofree char *dir = tu_tmpdir();
+    g_autofree char *other = tu_tmpdir();
+    g_autofree char *spelled = g_strconcat(dir, "/./", NULL);
+    g_autoptr(registry) reg = registry_new_empty();
+    registry_add_dir(reg, dir);
+    registry_add_dir(reg, spelled);
+    registry_add_dir(reg, dir);
+    registry_add_dir(reg, other);
+    g_autofree char *path = registry_search_path(reg);
+    g_autofree char *want = g_strdup_printf("%s, %s", dir, other);
+    g_assert_cmpstr(path, ==, want);
+    tu_rmtree(dir);
+    tu_rmtree(other);
+}
+
 /* The control: built like the bad ones, the good test plugin loads. */
 static void test_good_test_plugin(void)
 {
@@ -534,6 +553,7 @@ int main(int argc, char **argv)
     g_test_add_func("/registry/real-plugin-loads", test_real_plugin_loads);
     g_test_add_func("/registry/mixed-dir", test_mixed_dir);
     g_test_add_func("/registry/find-unknown", test_find_unknown);
+    g_test_add_func("/registry/dir-named-twice", test_dir_named_twice);
     g_test_add_func("/registry/exports", test_exports);
     g_test_add_func("/registry/all-real-plugins-load", test_all_real_plugins_load);
     g_test_add_func("/cli/plugins-refused", test_cli_plugins_refused);
