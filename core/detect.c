@@ -26,7 +26,7 @@ struct detect_set {
     GPtrArray *current;
 };
 
-static void finding_fix_free(gpointer data)
+void finding_fix_free(gpointer data)
 {
     finding_fix *x = data;
     g_strfreev(x->edits);

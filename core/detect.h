@@ -37,6 +37,8 @@ typedef struct finding_rec {
 } finding_rec;
 
 void finding_rec_free(finding_rec *f);
+/* Free a finding_fix (the free function of finding_rec.fixes). */
+void finding_fix_free(gpointer fix);
 finding_rec *finding_rec_copy(const finding_rec *f);
 
 typedef struct detect_set detect_set;

@@ -18,6 +18,7 @@ core_libflatline_core_la_SOURCES = \
 	core/train.c core/train.h \
 	core/csv.c core/csv.h \
 	core/results.c core/results.h core/journal.c core/journal.h \
+	core/recordwire.c core/recordwire.h \
 	core/verdict.c core/verdict.h \
 	core/outdir.c core/outdir.h \
 	core/plan.c core/plan.h \

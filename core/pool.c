@@ -1,10 +1,11 @@
 /* pool.c — see pool.h.  The coordinator talks to each worker over two pipes, one line per
  * message: it sends "INDEX FINGERPRINT" (the run's position in the plan and the hash of
  * its resolved configuration, so a worker that planned a changed file refuses).  The
- * worker answers "begin INDEX" when it starts the run, "ok INDEX LEN" and the LEN bytes of
- * the run's run.result once the run's files are saved (its batch committed, results.h; the
- * record comes along so that the tables need not read back what the worker just wrote;
- * "ok INDEX" alone for a record too large, read back), "unsaved INDEX why" when they could
+ * worker answers "begin INDEX" when it starts the run, "ok INDEX LEN packed" and the LEN
+ * bytes of the run's record (recordwire.h) once the run's files are saved (its batch
+ * committed, results.h; the record comes along so that the tables need not read back what
+ * the worker just wrote; "ok INDEX LEN" and the run.result text for a record only its text
+ * can carry, "ok INDEX" alone for a record too large, read back), "unsaved INDEX why" when they could
  * not be (the run failed, the sweep goes on), "fail INDEX why" when it cannot run the request at all
  * (the sweep stops), and "crash INDEX why" just before GLib aborts it (a failed
  * allocation), so that the run's reason says more than the signal.  End of file from a
@@ -19,6 +20,7 @@
 #define _GNU_SOURCE /* close_range */
 #include "pool.h"
 #include "outdir.h"
+#include "recordwire.h"
 #include "results.h"
 #include "runner.h"
 #include "stop.h"
@@ -318,7 +320,7 @@ static void record_failure(plan *s, const sweep_options *opt, int index, run_sta
  * tables (the record its worker sent with the answer, else read back while the other
  * workers train), and show it. */
 static void finish_job(const plan *s, const sweep_options *opt, int index, const char *text,
-                       gsize len, pool_result *result, progress *pr)
+                       gsize len, gboolean packed, pool_result *result, progress *pr)
 {
     pr->done++;
     pr->running -= pr->running > 0; /* until the next hand-out counts again */
@@ -327,7 +329,8 @@ static void finish_job(const plan *s, const sweep_options *opt, int index, const
     run_result *rec = NULL;
     if (text) {
         g_autofree char *origin = g_strdup_printf("run %s's record as its worker sent it", id);
-        rec = results_parse_run(text, len, origin, &err);
+        rec = packed ? record_wire_unpack(text, len, origin, &err)
+                     : results_parse_run(text, len, origin, &err);
     } else {
         rec = results_load_run(opt->out_dir, id, &err);
     }
@@ -355,29 +358,111 @@ void pool_result_clear(pool_result *result, int n_runs)
     g_clear_pointer(&result->records, g_free);
 }
 
-/* The runs still to hand out: those a dead worker held first, then the plan's. */
+/* The runs still to hand out: those a dead worker held first, then the plan's, cut into
+ * one part per worker slot.  A worker takes its part's runs in the plan's order, so it
+ * trains the grid points of its part one after the other and resolves each, builds its
+ * model and loads its data once; handed out in turn instead, every worker met every grid
+ * point (each setting up all twelve of the seed-scale sweep's, 1-2 ms each).  A worker whose
+ * part is done takes the last pack of the part with the most left. */
 typedef struct job_source {
     GArray *pending; /* guint plan indices */
-    guint next;      /* the next of pending to hand out */
     GArray *retry;   /* guint plan indices given back by dead workers */
     GHashTable *solo; /* plan indices to train alone, not in their pack: those given back */
     gboolean all_solo; /* every run alone: a shard (--shard) holds every n-th run of the
                           plan, so the runs of a pack are spread over the shards */
+    const plan *s;
+    guint n_parts;
+    guint *next, *end; /* part k: pending[next[k] .. end[k]) */
+    gboolean handed_any;
 } job_source;
+
+static gboolean job_solo(const job_source *js, guint idx)
+{
+    return js->all_solo || g_hash_table_contains(js->solo, GUINT_TO_POINTER(idx));
+}
+
+/* Do pending[at - 1] and pending[at] train in one pack? */
+static gboolean same_pack(const job_source *js, guint at)
+{
+    guint a = g_array_index(js->pending, guint, at - 1), b = g_array_index(js->pending, guint, at);
+    if (js->all_solo)
+        return FALSE;
+    int first, count;
+    runner_pack_of((plan *)js->s, (int)a, &first, &count);
+    return (int)b >= first && (int)b < first + count;
+}
+
+/* Parts of about equal length, each cut where a pack ends. */
+static void job_source_init(job_source *js, const plan *s, GArray *pending, GArray *retry,
+                            GHashTable *solo, gboolean all_solo, guint n_parts)
+{
+    *js = (job_source){pending, retry, solo, all_solo, s, n_parts, g_new0(guint, n_parts),
+                       g_new0(guint, n_parts), FALSE};
+    guint len = pending->len, at = 0;
+    for (guint k = 0; k < n_parts; k++) {
+        js->next[k] = at;
+        guint cut = k + 1 == n_parts ? len : MAX(at, (guint)((guint64)len * (k + 1) / n_parts));
+        while (cut > 0 && cut < len && same_pack(js, cut))
+            cut++;
+        js->end[k] = at = cut;
+    }
+}
+
+static void job_source_clear(job_source *js)
+{
+    g_free(js->next);
+    g_free(js->end);
+}
 
 static gboolean jobs_left(const job_source *js)
 {
-    return js->retry->len > 0 || js->next < js->pending->len;
+    if (js->retry->len)
+        return TRUE;
+    for (guint k = 0; k < js->n_parts; k++)
+        if (js->next[k] < js->end[k])
+            return TRUE;
+    return FALSE;
 }
 
-static guint job_take(job_source *js)
+/* How many runs are still to hand out. */
+static guint jobs_count(const job_source *js)
+{
+    guint n = js->retry->len;
+    for (guint k = 0; k < js->n_parts; k++)
+        n += js->end[k] - js->next[k];
+    return n;
+}
+
+/* Part k is done: it takes over the last pack of the part with the most runs left. */
+static void job_steal(job_source *js, guint k)
+{
+    guint from = k;
+    for (guint v = 0; v < js->n_parts; v++)
+        if (js->end[v] - js->next[v] > js->end[from] - js->next[from])
+            from = v;
+    guint at = js->end[from];
+    if (at == js->next[from])
+        return;
+    at--;
+    while (at > js->next[from] && same_pack(js, at))
+        at--;
+    js->next[k] = at;
+    js->end[k] = js->end[from];
+    js->end[from] = at;
+}
+
+/* The next run for the worker in slot k (jobs_left must be TRUE). */
+static guint job_take(job_source *js, guint k)
 {
     if (js->retry->len) {
         guint idx = g_array_index(js->retry, guint, js->retry->len - 1);
         g_array_set_size(js->retry, js->retry->len - 1);
         return idx;
     }
-    return g_array_index(js->pending, guint, js->next++);
+    if (js->next[k] == js->end[k])
+        job_steal(js, k);
+    js->handed_any = TRUE;
+    return g_array_index(js->pending, guint, js->next[k]++);
 }
 
 /* A run given back is trained alone from then on: if its pack killed a worker, the run
@@ -388,11 +473,6 @@ static void job_give_back(job_source *js, guint idx)
     g_hash_table_add(js->solo, GUINT_TO_POINTER(idx));
 }
 
-static gboolean job_solo(const job_source *js, guint idx)
-{
-    return js->all_solo || g_hash_table_contains(js->solo, GUINT_TO_POINTER(idx));
-}
-
 /* How many runs train with run idx in one go: its pack's, unless it runs alone. */
 static int job_pack_count(const job_source *js, plan *s, guint idx)
 {
@@ -401,9 +481,10 @@ static int job_pack_count(const job_source *js, plan *s, guint idx)
     return job_solo(js, idx) ? 1 : count;
 }
 
-/* Send w run idx and the runs of its pack that follow it in the plan's order: a pack
- * trains in one worker (runner.h), so its runs go together. */
-static gboolean send_pack(worker *w, plan *s, job_source *js, guint idx)
+/* Send w (slot k) run idx and the runs of its pack that follow it in the plan's order: a
+ * pack trains in one worker (runner.h), so its runs go together.  A part never splits a
+ * pack: they follow idx in the part. */
+static gboolean send_pack(worker *w, guint k, plan *s, job_source *js, guint idx)
 {
     if (!send_job(w, s, idx, job_solo(js, idx))) {
         job_give_back(js, idx); /* it died: its end of file says so next */
@@ -413,11 +494,11 @@ static gboolean send_pack(worker *w, plan *s, job_source *js, guint idx)
         return TRUE;
     int first, count;
     runner_pack_of(s, (int)idx, &first, &count);
-    while (js->next < js->pending->len) {
-        guint next = g_array_index(js->pending, guint, js->next);
+    while (js->next[k] < js->end[k]) {
+        guint next = g_array_index(js->pending, guint, js->next[k]);
         if ((int)next < first || (int)next >= first + count)
             break;
-        js->next++;
+        js->next[k]++;
         if (!send_job(w, s, next, FALSE)) {
             job_give_back(js, next);
             return FALSE;
@@ -473,10 +554,10 @@ static void settle_jobs(plan *s, const sweep_options *opt, GArray *jobs, int cha
         guint idx = g_array_index(jobs, guint, k);
         if (has_saved_result(opt, s, idx)) {
             result->finished++;
-            finish_job(s, opt, (int)idx, NULL, 0, result, pr);
+            finish_job(s, opt, (int)idx, NULL, 0, FALSE, result, pr);
         } else if ((int)idx == charged && job_pack_count(js, s, idx) == 1) {
             record_failure(s, opt, (int)idx, status, why, took * 1000, result, pr);
-            finish_job(s, opt, (int)idx, NULL, 0, result, pr);
+            finish_job(s, opt, (int)idx, NULL, 0, FALSE, result, pr);
         } else {
             /* Not its fault, or not known to be: a run of a pack the worker trained when
              * it died is tried again alone (job_give_back), and charged only then.  A
@@ -492,7 +573,7 @@ static void settle_jobs(plan *s, const sweep_options *opt, GArray *jobs, int cha
 }
 
 /* One answer from worker w: its line, and the run's record when the line is "ok INDEX LEN"
- * (NULL otherwise); FALSE (error set) when the sweep must stop. */
+ * or "ok INDEX LEN packed" (NULL otherwise); FALSE (error set) when the sweep must stop. */
 static gboolean handle_line(plan *s, const sweep_options *opt, worker *w, const char *line,
                             const char *record, gsize record_len, pool_result *result,
                             progress *pr, GError **error)
@@ -550,7 +631,10 @@ static gboolean handle_line(plan *s, const sweep_options *opt, worker *w, const 
         record_failure(s, opt, index, RUN_CRASHED, reason, 0, result, pr);
         record = NULL; /* the failure recorded here is read back */
     }
-    finish_job(s, opt, index, record, record_len, result, pr);
+    char form[8] = "";
+    gboolean packed = record && sscanf(line, "%*s %*d %*u %7s", form) == 1 &&
+                      strcmp(form, "packed") == 0;
+    finish_job(s, opt, index, record, record_len, packed, result, pr);
     return TRUE;
 }
 
@@ -566,10 +650,15 @@ gboolean pool_run(plan *s, const sweep_options *opt, GArray *pending, pool_resul
     g_autofree struct pollfd *fds = g_new0(struct pollfd, n_workers);
     g_autoptr(GArray) retry = g_array_new(FALSE, FALSE, sizeof(guint));
     g_autoptr(GHashTable) solo = g_hash_table_new(g_direct_hash, g_direct_equal);
-    job_source js = {pending, 0, retry, solo, opt->shard_count > 1};
+    job_source js;
+    job_source_init(&js, s, pending, retry, solo, opt->shard_count > 1, n_workers);
     int pack_first, pack_count;
     runner_pack_of(s, (int)g_array_index(pending, guint, 0), &pack_first, &pack_count);
     guint ahead = js.all_solo ? POOL_QUEUE : MAX(POOL_QUEUE, (guint)pack_count + 1);
+    /* The last packs go only to a worker that has nothing left: queued behind another,
+     * the last one kept a worker training two packs while the others sat idle (19 ms of
+     * a 550 ms seed-scale sweep at -j 2). */
+    guint tail = n_workers > 1 ? n_workers * (guint)pack_count : 0;
     struct sigaction old_pipe;
     run_us = 0;
     struct sigaction ign = {0};
@@ -593,8 +682,8 @@ gboolean pool_run(plan *s, const sweep_options *opt, GArray *pending, pool_resul
             /* A slot left empty when no run was left, until a dead worker gave some back. */
             if (!w->pid && jobs_left(&js))
                 ok = spawn_worker(w, s, opt, error);
-            while (ok && wants_job(w, ahead) && jobs_left(&js))
-                if (!send_pack(w, s, &js, job_take(&js)))
+            while (ok && wants_job(w, jobs_count(&js) > tail ? ahead : 0) && jobs_left(&js))
+                if (!send_pack(w, i, s, &js, job_take(&js, i)))
                     break;
             pr.running += w->pid && w->running >= 0;
         }
@@ -696,7 +785,7 @@ gboolean pool_run(plan *s, const sweep_options *opt, GArray *pending, pool_resul
                     settle_jobs(s, opt, jobs, charged, RUN_CRASHED,
                                 why ? why : "the worker ended without a result", took, &js,
                                 result, &pr);
-                } else if (why && js.next == 0) {
+                } else if (why && !js.handed_any) {
                     /* It died before its first run: starting it is what fails. */
                     g_set_error(error, G_SPAWN_ERROR, G_SPAWN_ERROR_FAILED,
                                 "a worker process failed before running anything: %s", why);
@@ -711,5 +800,6 @@ gboolean pool_run(plan *s, const sweep_options *opt, GArray *pending, pool_resul
     for (guint i = 0; i < n_workers; i++)
         g_free(reap_worker(&workers[i], result->interrupted || !ok, NULL));
     sigaction(SIGPIPE, &old_pipe, NULL);
+    job_source_clear(&js);
     return ok;
 }

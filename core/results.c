@@ -6,6 +6,7 @@
 #include "outdir.h"
 #include "detect.h"
 #include "journal.h"
+#include "recordwire.h"
 #include "verdict.h"
 
 #include <errno.h>
@@ -117,14 +118,6 @@ static void results_save_fixes(GKeyFile *kf, const char *group, const finding_re
     }
 }
 
-static void results_fix_free(gpointer data)
-{
-    finding_fix *x = data;
-    g_strfreev(x->edits);
-    g_free(x->reason);
-    g_free(x);
-}
-
 static void results_load_fixes(GKeyFile *kf, const char *group, finding_rec *f)
 {
     f->finding_flags = (unsigned)g_key_file_get_integer(kf, group, "flags", NULL);
@@ -135,7 +128,7 @@ static void results_load_fixes(GKeyFile *kf, const char *group, finding_rec *f)
         if (!edits)
             break;
         if (!f->fixes)
-            f->fixes = g_ptr_array_new_with_free_func(results_fix_free);
+            f->fixes = g_ptr_array_new_with_free_func(finding_fix_free);
         finding_fix *x = g_new0(finding_fix, 1);
         x->edits = edits;
         x->reason = g_key_file_get_string(kf, group, why, NULL);
@@ -195,6 +188,7 @@ typedef struct batch_entry {
     char *id;
     char *text; /* run.result */
     gsize len;
+    GBytes *packed; /* the record for the coordinator (recordwire.h), or NULL: the text */
     GError *error; /* why its run.result could not be written, after the commit */
 } batch_entry;
 
@@ -210,6 +204,7 @@ static void batch_entry_clear(gpointer data)
     batch_entry *e = data;
     g_free(e->id);
     g_free(e->text);
+    g_clear_pointer(&e->packed, g_bytes_unref);
     g_clear_error(&e->error);
 }
 
@@ -263,6 +258,11 @@ const char *results_batch_text(const results_batch *b, guint i, gsize *len)
     return e->text;
 }
 
+GBytes *results_batch_packed(const results_batch *b, guint i)
+{
+    return g_array_index(b->entries, batch_entry, i).packed;
+}
+
 /* The compact layout: the run's four texts as one record of the worker's journal. */
 static void results_batch_add_record(results_batch *b, const run_result *rec,
                                      const char *run_cfg, batch_entry *e)
@@ -287,7 +287,7 @@ gboolean results_batch_add(results_batch *b, const run_result *rec, const char *
                            GError **error)
 {
     if (b->journal) {
-        batch_entry e = {rec->index, g_strdup(rec->id), NULL, 0, NULL};
+        batch_entry e = {rec->index, g_strdup(rec->id), NULL, 0, record_wire_pack(rec), NULL};
         results_batch_add_record(b, rec, run_cfg, &e);
         if (!b->entries->len)
             b->first = g_get_monotonic_time();
@@ -307,7 +307,7 @@ gboolean results_batch_add(results_batch *b, const run_result *rec, const char *
         !results_write(verdict, vj, -1, FALSE, error) ||
         !results_write(cfg, run_cfg, -1, FALSE, error))
         return FALSE;
-    batch_entry e = {rec->index, g_strdup(rec->id), NULL, 0, NULL};
+    batch_entry e = {rec->index, g_strdup(rec->id), NULL, 0, record_wire_pack(rec), NULL};
     e.text = result_text(rec, &e.len);
     if (!b->entries->len)
         b->first = g_get_monotonic_time();

@@ -53,6 +53,9 @@ int results_batch_index(const results_batch *b, guint i);
 const GError *results_batch_error(const results_batch *b, guint i);
 /* Run i's run.result text, as committed. */
 const char *results_batch_text(const results_batch *b, guint i, gsize *len);
+/* Run i's record packed for the coordinator (recordwire.h; borrowed), or NULL when only its
+ * text can carry it. */
+GBytes *results_batch_packed(const results_batch *b, guint i);
 /* Empty it for the next batch. */
 void results_batch_clear(results_batch *b);
 /* The result of a finished run (without its metrics), or NULL (no error) if the run is

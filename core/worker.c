@@ -79,8 +79,14 @@ static void worker_commit(results_batch *batch, FILE *answers)
             fprintf(answers, "unsaved %d %s\n", results_batch_index(batch, i), why);
         } else {
             gsize len = 0;
+            GBytes *packed = results_batch_packed(batch, i);
             const char *text = results_batch_text(batch, i, &len);
-            if (text && len <= WORKER_RECORD_MAX) {
+            if (packed && g_bytes_get_size(packed) <= WORKER_RECORD_MAX) {
+                /* The record as the coordinator keeps it: nothing for it to parse. */
+                const void *data = g_bytes_get_data(packed, &len);
+                fprintf(answers, "ok %d %zu packed\n", results_batch_index(batch, i), len);
+                fwrite(data, 1, len, answers);
+            } else if (text && len <= WORKER_RECORD_MAX) {
                 fprintf(answers, "ok %d %zu\n", results_batch_index(batch, i), len);
                 fwrite(text, 1, len, answers);
             } else {

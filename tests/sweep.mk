@@ -12,3 +12,10 @@ TESTS += tests/test-journal
 tests_test_journal_SOURCES = tests/test-journal.c
 tests_test_journal_CPPFLAGS = $(FL_TEST_FLAGS)
 tests_test_journal_LDADD = $(FL_TEST_LIBS)
+
+# A worker's records as its coordinator receives them (core/recordwire.c).
+check_PROGRAMS += tests/test-recordwire
+TESTS += tests/test-recordwire
+tests_test_recordwire_SOURCES = tests/test-recordwire.c
+tests_test_recordwire_CPPFLAGS = $(FL_TEST_FLAGS)
+tests_test_recordwire_LDADD = $(FL_TEST_LIBS)
