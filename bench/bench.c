@@ -670,7 +670,7 @@ static void bench_scaling(bench *b)
      * round gives its own efficiency and ceiling: a drift hits a round's three alike. */
     double *t1 = g_new(double, reps), *tj = g_new(double, reps), *eff = g_new(double, reps),
            *ceil_r = g_new(double, reps), *side_r = g_new(double, reps),
-           *machine_r = g_new(double, reps);
+           *machine_r = g_new(double, reps), *share_r = g_new(double, reps);
     for (int r = 0; r < reps; r++)
         t1[r] = bench_sweep_once(b, path, 1, TRUE);
     double c1 = BENCH_SEED1200_RUNS / bench_median(t1, reps);
@@ -684,6 +684,7 @@ static void bench_scaling(bench *b)
             eff[r] = t1[r] / (j * tj[r]);
             ceil_r[r] = side * t1[r] / (j * BENCH_SEED1200_RUNS);
             side_r[r] = (BENCH_SEED1200_RUNS / tj[r]) / side;
+            share_r[r] = eff[r] / machine_r[r];
         }
         double rate = BENCH_SEED1200_RUNS / bench_median(tj, reps);
         double e_med = bench_median(eff, reps), c_med = bench_median(ceil_r, reps),
@@ -703,6 +704,11 @@ static void bench_scaling(bench *b)
          * above share the cores with their coordinators and are no ceiling. */
         g_autofree char *machine_name = g_strdup_printf("machine_compute_efficiency_j%d", j);
         bench_report(b, machine_name, j, 100 * bench_median(machine_r, reps), "%", NULL, -1);
+        /* The sweep's efficiency over the machine's, round by round: this machine's second
+         * core gives anything from 55% to 100% of the first from one minute to the next,
+         * and a round's two figures move together. */
+        g_autofree char *share_name = g_strdup_printf("efficiency_of_machine_compact_j%d", j);
+        bench_report(b, share_name, j, 100 * bench_median(share_r, reps), "%", NULL, -1);
         printf("  (%d rounds of -j 1, -j %d and %d independent -j 1 sweeps at once, medians "
                "of the rounds: -j %d reaches %.0f%% of what the independent sweeps do "
                "together)\n",
@@ -714,6 +720,7 @@ static void bench_scaling(bench *b)
     g_free(ceil_r);
     g_free(side_r);
     g_free(machine_r);
+    g_free(share_r);
 }
 
 /* Which run of s a trained result is, as a worker's runner says before saving it. */
