@@ -60,6 +60,35 @@ static void test_constant_output_collapse(void)
     pfx_assert_silent(f, "constant_output", NULL);
 }
 
+/* The loss is judged stalled over the run's own time scale: in a run of 1,000 planned
+ * epochs, a low spread with a flat loss for 10 epochs is a warning (a network at its
+ * plateau before it learns), and a collapse once it has lasted 2% of the run (20 epochs);
+ * plateau_share=0 judges over patience epochs alone, as a short run is. */
+static void test_constant_output_long_run(void)
+{
+    g_autoptr(pfx) f = constant_stream(1e-3, 10, 0.98, 1.0);
+    pfx_probes(f)->max_epochs = 1000;
+    g_autoptr(detect_set) d = pfx_run_one(f, "constant_output", NULL);
+    pfx_check(pfx_finding(d, "constant_output"), FL_LEVEL_WARNING, 4);
+    const char *short_window[] = {"plateau_share=0", NULL};
+    g_autoptr(detect_set) d0 = pfx_run_one(f, "constant_output", short_window);
+    pfx_check(pfx_finding(d0, "constant_output"), FL_LEVEL_COLLAPSED, 4);
+
+    g_autoptr(pfx) g = constant_stream(1e-3, 30, 0.98, 1.0);
+    pfx_probes(g)->max_epochs = 1000;
+    g_autoptr(detect_set) dg = pfx_run_one(g, "constant_output", NULL);
+    const finding_rec *r = pfx_finding(dg, "constant_output");
+    pfx_check(r, FL_LEVEL_COLLAPSED, 4);
+    /* Called when the low stretch fills the window: epochs 4-23 against epoch 3. */
+    pfx_assert_has(r->evidence, "loss 0.828 at epoch 3, lowest in epochs 4-23 0.98");
+    /* Falling 0.1% an epoch from where the healthy epochs left it, 2% over those 20
+     * epochs: learning, a warning. */
+    g_autoptr(pfx) h = constant_stream(1e-3, 30, 0.8, 0.999);
+    pfx_probes(h)->max_epochs = 1000;
+    g_autoptr(detect_set) dh = pfx_run_one(h, "constant_output", NULL);
+    pfx_check(pfx_finding(dh, "constant_output"), FL_LEVEL_WARNING, 4);
+}
+
 static pfx *zero_stream(double lo, double hi, int n, double start_loss, double per_epoch);
 
 /* One output whose targets have std 2: epochs 1-3 healthy, then 10 epochs with its spread
@@ -634,6 +663,7 @@ void test_detect_output_add(void)
     g_test_add_func("/detect/output/constant_output/exact", test_constant_output_exact);
     g_test_add_func("/detect/output/constant_output/quiet", test_constant_output_quiet);
     g_test_add_func("/detect/output/constant_output/at-end", test_constant_output_at_end);
+    g_test_add_func("/detect/output/constant_output/long-run", test_constant_output_long_run);
     g_test_add_func("/detect/output/zero_output/collapse", test_zero_output_collapse);
     g_test_add_func("/detect/output/zero_output/exact-recovering",
                     test_zero_output_exact_and_recovering);

@@ -19,6 +19,7 @@ typedef struct constant_output_opts {
     double max_growth;
     double end_rel_std;
     double end_fit;
+    double plateau_share;
 } constant_output_opts;
 
 /* rel_std 0.01, patience 5 and min_delta 0.01 are our own defaults (a
@@ -47,7 +48,21 @@ static const fl_param constant_output_params[] = {
     {"end_fit", FL_PARAM_FLOAT, "0.95", "(0, inf)", NULL,
      "the share of the mean predictor's loss at or above which end_rel_std judges a run",
      offsetof(constant_output_opts, end_fit)},
+    {"plateau_share", FL_PARAM_FLOAT, "0.02", "[0, 1]", NULL,
+     "the loss is judged stalled over at least this share of the planned epochs (and at "
+     "least patience epochs)",
+     offsetof(constant_output_opts, plateau_share)},
     FL_PARAM_END};
+
+/* The epochs the loss is judged over: patience, or the run's own time scale when that is
+ * longer.  A sigmoid network trained by SGD at a small rate sits at the mean for tens of
+ * epochs before it learns, its loss level within the noise of a mini-batch; five epochs of
+ * a 1,000-epoch run said "stalled" there, and a run that learns in all five seeds once
+ * past its plateau was stopped as a collapse at epoch 19 (2% of 1,000 epochs is 20). */
+static int constant_output_window(const constant_output_opts *op, const fl_probes *p)
+{
+    return MAX(op->patience, (int)lround(op->plateau_share * MAX(p->max_epochs, 0)));
+}
 
 static bool constant_output_low(const fl_probes *p, size_t k, size_t o, const void *opts)
 {
@@ -184,7 +199,7 @@ static int constant_output_observe(void *state, const void *opts, const fl_probe
         if (streak < patience || constant_output_probe_targets_alike(p, o))
             continue;
         if (!evidence) {
-            stalled = fl_loss_plateau(p, op->patience, op->min_delta);
+            stalled = fl_loss_plateau(p, constant_output_window(op, p), op->min_delta);
             evidence = g_string_new(NULL);
             hits = g_new(constant_output_hit, p->n_outputs);
         }
@@ -217,7 +232,7 @@ static int constant_output_observe(void *state, const void *opts, const fl_probe
     /* A warning standing at the run's end becomes the end's collapse when that holds. */
     bool ended = level != FL_LEVEL_COLLAPSED && constant_output_at_end(op, p, report, ctx);
     if (level && !ended) {
-        char *loss = loss_note(p, op->patience, op->min_delta);
+        char *loss = loss_note(p, constant_output_window(op, p), op->min_delta);
         g_string_append_printf(evidence, "; %s", loss);
         g_free(loss);
         const char *cause =
@@ -253,7 +268,7 @@ static int constant_output_observe(void *state, const void *opts, const fl_probe
             else if (h->growing)
                 fl_measures_add(&measures, h->then, "%s_std_first", name);
         }
-        loss_measures(&measures, p, op->patience);
+        loss_measures(&measures, p, constant_output_window(op, p));
         fl_finding f = {.size = sizeof f,
                         .level = level,
                         .epoch = since,
