@@ -37,6 +37,7 @@
 #include "term.h"
 #include "verdict.h"
 
+#include <libconfig.h>
 #include <math.h>
 #include <string.h>
 #include <glib/gstdio.h>
@@ -337,6 +338,23 @@ static void add_layer_unions(GPtrArray *cands)
 /* The candidate fixes of a grid point's runs with a verdict of at least `worst`
  * (collapsed, or warning too), most likely first.  data_cause receives a cause no
  * configuration change can help, if one was found. */
+/* The setting and the number a fix of one edit gives it ("optimizer.lr=0.1"). */
+static gboolean edit_number(GStrv edits, char **key, double *value)
+{
+    if (!edits || !edits[0] || edits[1])
+        return FALSE;
+    const char *eq = strchr(edits[0], '=');
+    if (!eq || eq == edits[0])
+        return FALSE;
+    char *end = NULL;
+    double v = g_ascii_strtod(eq + 1, &end);
+    if (end == eq + 1 || *end || !isfinite(v))
+        return FALSE;
+    *key = g_strndup(edits[0], (gsize)(eq - edits[0]));
+    *value = v;
+    return TRUE;
+}
+
 static GPtrArray *cell_candidates(GPtrArray *recs, verdict_kind worst, char **data_cause)
 {
     GPtrArray *out = g_ptr_array_new_with_free_func((GDestroyNotify)candidate_free);
@@ -430,6 +448,21 @@ static char *fingerprint_of(const char *cfg_text)
 /* The first run of a grid point with the edits applied after its own overrides (grid
  * values included: a fix may move a grid axis), resolved with that run's seed and name as
  * sweep.c resolves runs.  NULL with an error when an edit is not valid. */
+/* Whether each finding's detector names causes or symptoms, as the detector declares it:
+ * run.result keeps findings without it, and a finding without flags counts as a cause
+ * (diagnosis_is_cause), so a symptom still warning in a collapsed run was ranked as a
+ * cause and a symptom's fix was never credited to the cause that proposed it too.  A
+ * detector no longer installed keeps none. */
+static void detector_flags(registry *reg, run_result *rec)
+{
+    for (guint i = 0; rec && rec->findings && i < rec->findings->len; i++) {
+        finding_rec *f = rec->findings->pdata[i];
+        const fl_plugin *p = f->detector ? registry_find(reg, FL_KIND_DETECTOR, f->detector, NULL)
+                                         : NULL;
+        f->flags = p ? p->ops.detector->flags : 0;
+    }
+}
+
 static experiment *fixed_experiment(plan *s, int cell, GStrv edits, registry *reg,
                                     GError **error)
 {
@@ -486,6 +519,7 @@ typedef struct verifier {
     double mean_run_ms;      /* the sweep's runs on average (wall_ms), 0 without any */
     GHashTable *after_cands; /* verify_trial* -> candidate* array of its collapsed fixed runs */
     GHashTable *warn_cands;  /* verify_trial* -> the same of its fixed runs that warn too */
+    GHashTable *cell_cands;  /* grid point -> the candidate* array its own runs proposed */
 } verifier;
 
 /* What the fixed runs of a trial proposed in turn: the second edit of a chained pair. */
@@ -583,6 +617,7 @@ static gboolean rerun(verifier *v, verify_trial *t, experiment *fixed, const cha
         run_result *r = results_load_run(out_dir, id, error);
         if (!r && error && *error)
             return FALSE;
+        detector_flags(v->opt->reg, r);
         if (r) {
             v->report->added_ms += r->wall_ms;
             v->report->added_epochs += r->epochs_run;
@@ -592,6 +627,51 @@ static gboolean rerun(verifier *v, verify_trial *t, experiment *fixed, const cha
     evaluate(t, recs);
     keep_after_candidates(v, t, recs);
     return TRUE;
+}
+
+/* A grid point's own number for a setting ("optimizer.lr"), from its configuration. */
+static gboolean cell_number(verifier *v, int cell, const char *key, double *value)
+{
+    g_autoptr(experiment) own = fixed_experiment(v->s, cell, NULL, v->opt->reg, NULL);
+    g_autofree char *text = own ? experiment_to_text(own, NULL) : NULL;
+    if (!text)
+        return FALSE;
+    config_t cfg;
+    config_init(&cfg);
+    long long whole = 0;
+    gboolean ok = config_read_string(&cfg, text) == CONFIG_TRUE;
+    if (ok && config_lookup_float(&cfg, key, value) != CONFIG_TRUE) {
+        ok = config_lookup_int64(&cfg, key, &whole) == CONFIG_TRUE;
+        *value = (double)whole;
+    }
+    config_destroy(&cfg);
+    return ok;
+}
+
+/* The detector a trial is credited to.  A symptom's fix that moves a number the way a
+ * cause's fix for the same grid point moves it is that cause's (the first in the
+ * diagnosis' order): a flat output's "larger rate", tried after the rates no_update asked
+ * for were not enough (mnist-softmax-mse-sgd-lr-1e-3: rate 0.001, no_update proposed 0.01
+ * and 0.1, constant_output then 1, which verified), answers no_update's diagnosis. */
+static char *credited_cause(verifier *v, int cell, const char *cause, GStrv edits)
+{
+    const fl_plugin *p = registry_find(v->opt->reg, FL_KIND_DETECTOR, cause, NULL);
+    unsigned flags = p ? p->ops.detector->flags : 0;
+    g_autofree char *key = NULL;
+    double to = 0, now = 0;
+    GPtrArray *cands = g_hash_table_lookup(v->cell_cands, GINT_TO_POINTER(cell));
+    if (!(flags & FL_DETECTS_SYMPTOM) || (flags & FL_DETECTS_CAUSE) || !cands ||
+        !edit_number(edits, &key, &to) || !cell_number(v, cell, key, &now))
+        return g_strdup(cause);
+    for (guint j = 0; j < cands->len; j++) {
+        const candidate *d = cands->pdata[j];
+        g_autofree char *dkey = NULL;
+        double dto = 0;
+        if (d->by_cause && edit_number(d->edits, &dkey, &dto) && strcmp(dkey, key) == 0 &&
+            (to - now) * (dto - now) > 0)
+            return g_strdup(d->cause);
+    }
+    return g_strdup(cause);
 }
 
 /* Try one set of edits on a grid point.  Returns the trial (added to the report), or
@@ -618,7 +698,7 @@ static verify_trial *try_fix(verifier *v, verify_cell *vc, const char *cause, GS
     }
     verify_trial *t = g_new0(verify_trial, 1);
     t->cell = vc->cell;
-    t->cause = g_strdup(cause);
+    t->cause = credited_cause(v, vc->cell, cause, edits);
     t->edits = g_strdupv(edits);
     t->reason = g_strdup(reason);
     t->before_k = vc->collapsed;
@@ -1191,6 +1271,9 @@ verify_report *verify_sweep(plan *s, const verify_options *opt, GError **error)
     g_autoptr(GHashTable) warn_cands =
         g_hash_table_new_full(NULL, NULL, NULL, (GDestroyNotify)g_ptr_array_unref);
     v.warn_cands = warn_cands;
+    g_autoptr(GHashTable) cell_cands =
+        g_hash_table_new_full(NULL, NULL, NULL, (GDestroyNotify)g_ptr_array_unref);
+    v.cell_cands = cell_cands;
     g_autoptr(GPtrArray) records = g_ptr_array_new_with_free_func((GDestroyNotify)run_result_free);
     g_autoptr(GPtrArray) cell_fp = g_ptr_array_new_with_free_func(g_free);
     g_autoptr(GHashTable) fp_cell = g_hash_table_new(g_str_hash, g_str_equal);
@@ -1209,6 +1292,7 @@ verify_report *verify_sweep(plan *s, const verify_options *opt, GError **error)
         run_result *rec = results_load_run(dir, id, error);
         if (!rec && error && *error)
             return NULL;
+        detector_flags(opt->reg, rec);
         if (rec && !plan_owns_saved_run(s, i, rec->fingerprint))
             g_clear_pointer(&rec, run_result_free);
         g_ptr_array_add(records, rec);
@@ -1267,6 +1351,7 @@ verify_report *verify_sweep(plan *s, const verify_options *opt, GError **error)
         w->vc = vc;
         w->cands = cell_candidates(recs, pass ? VERDICT_WARNING : VERDICT_COLLAPSED,
                                    &vc->data_cause);
+        g_hash_table_insert(cell_cands, GINT_TO_POINTER(c), g_ptr_array_ref(w->cands));
         vc->candidates = (int)w->cands->len;
         g_ptr_array_add(all_cands, g_ptr_array_ref(w->cands));
         g_ptr_array_add(work, w);

@@ -8,6 +8,7 @@
 set -u
 flatline=${FLATLINE:?}
 builddir=${FL_TEST_BUILDDIR:?}
+srcdir=${FL_TEST_SRCDIR:?}
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/flatline-verify-XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
 n=0
@@ -243,6 +244,19 @@ FLATLINE_PLUGIN_PATH="$builddir/plugins" fl run "$tmp/line7.cfg" -o "$tmp/line7"
 jp "$tmp/line7/runs/r0000/verdict.json" 'tried[0].fix' | tr -d ' \n' >"$tmp/line7.first"
 check "the fix every seed proposes is tried first, and heals" \
   "[ \"\$(cat '$tmp/line7.first')\" = '[[\"model.out.activation=linear\"]]' ] && tried '$tmp/line7/runs/r0000/verdict.json' | head -1 | grep -q '^true '"
+
+# A symptom's fix that moves a number the way the cause's fixes move it is credited to the
+# cause: an MLP under mse and full-batch SGD at 0.001 (bench/suite's
+# mnist-softmax-mse-sgd-lr-1e-3) is named no_update, whose rates 0.01 and 0.1 do not heal
+# it; a flat output's detector then proposes rate 1, which does, and the rise of the rate
+# is no_update's answer.
+mnist="$srcdir/bench/suite/mnist-softmax-mse-sgd-lr-1e-3.cfg"
+FLATLINE_PLUGIN_PATH="$builddir/plugins" fl fix "$mnist" --results "$tmp/mnist" --set repeats=5 \
+    -j 2 -q -o "$tmp/mnist-fixed.cfg" >"$tmp/out" 2>&1
+v="$tmp/mnist/runs/r0000/verdict.json"
+check "a symptom's larger rate after no_update's is credited to no_update" \
+  "[ \"\$(jp '$v' verified_fix | tr -d ' \n')\" = '[\"optimizer.lr=1\"]' ] &&
+   [ \"\$(jp '$v' primary_cause | tr -d ' \n')\" = '[\"no_update\"]' ]"
 
 # The coordinator, which plans, verifies and writes verdict.json, under valgrind (its
 # workers are not traced): no invalid access and no definite leak on a grid that collapses
