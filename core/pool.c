@@ -370,7 +370,7 @@ typedef struct job_source {
     GHashTable *solo; /* plan indices to train alone, not in their pack: those given back */
     gboolean all_solo; /* every run alone: a shard (--shard) holds every n-th run of the
                           plan, so the runs of a pack are spread over the shards */
-    const plan *s;
+    plan *s;
     guint n_parts;
     guint *next, *end; /* part k: pending[next[k] .. end[k]) */
     gboolean handed_any;
@@ -388,12 +388,12 @@ static gboolean same_pack(const job_source *js, guint at)
     if (js->all_solo)
         return FALSE;
     int first, count;
-    runner_pack_of((plan *)js->s, (int)a, &first, &count);
+    runner_pack_of(js->s, (int)a, &first, &count);
     return (int)b >= first && (int)b < first + count;
 }
 
 /* Parts of about equal length, each cut where a pack ends. */
-static void job_source_init(job_source *js, const plan *s, GArray *pending, GArray *retry,
+static void job_source_init(job_source *js, plan *s, GArray *pending, GArray *retry,
                             GHashTable *solo, gboolean all_solo, guint n_parts)
 {
     *js = (job_source){pending, retry, solo, all_solo, s, n_parts, g_new0(guint, n_parts),
@@ -492,13 +492,9 @@ static gboolean send_pack(worker *w, guint k, plan *s, job_source *js, guint idx
     }
     if (job_solo(js, idx))
         return TRUE;
-    int first, count;
-    runner_pack_of(s, (int)idx, &first, &count);
-    while (js->next[k] < js->end[k]) {
-        guint next = g_array_index(js->pending, guint, js->next[k]);
-        if ((int)next < first || (int)next >= first + count)
-            break;
-        js->next[k]++;
+    /* idx came from part k (runs given back run alone): its mates follow it there. */
+    while (js->next[k] < js->end[k] && same_pack(js, js->next[k])) {
+        guint next = g_array_index(js->pending, guint, js->next[k]++);
         if (!send_job(w, s, next, FALSE)) {
             job_give_back(js, next);
             return FALSE;
@@ -575,8 +571,8 @@ static void settle_jobs(plan *s, const sweep_options *opt, GArray *jobs, int cha
 /* One answer from worker w: its line, and the run's record when the line is "ok INDEX LEN"
  * or "ok INDEX LEN packed" (NULL otherwise); FALSE (error set) when the sweep must stop. */
 static gboolean handle_line(plan *s, const sweep_options *opt, worker *w, const char *line,
-                            const char *record, gsize record_len, pool_result *result,
-                            progress *pr, GError **error)
+                            const char *record, gsize record_len, gboolean packed,
+                            pool_result *result, progress *pr, GError **error)
 {
     int index = -1;
     char kind[16] = "";
@@ -631,9 +627,6 @@ static gboolean handle_line(plan *s, const sweep_options *opt, worker *w, const 
         record_failure(s, opt, index, RUN_CRASHED, reason, 0, result, pr);
         record = NULL; /* the failure recorded here is read back */
     }
-    char form[8] = "";
-    gboolean packed = record && sscanf(line, "%*s %*d %*u %7s", form) == 1 &&
-                      strcmp(form, "packed") == 0;
     finish_job(s, opt, index, record, record_len, packed, result, pr);
     return TRUE;
 }
@@ -726,7 +719,9 @@ gboolean pool_run(plan *s, const sweep_options *opt, GArray *pending, pool_resul
                 *nl = '\0';
                 gsize len = 0;
                 const char *record = NULL;
-                if (sscanf(at, "ok %*d %zu", &len) == 1) {
+                char form[8] = "";
+                int fields = sscanf(at, "ok %*d %zu %7s", &len, form);
+                if (fields >= 1) {
                     if (len > WORKER_RECORD_MAX) {
                         protocol_broken(w);
                         at = end;
@@ -739,7 +734,9 @@ gboolean pool_run(plan *s, const sweep_options *opt, GArray *pending, pool_resul
                     }
                     record = nl + 1;
                 }
-                ok = handle_line(s, opt, w, at, record, len, result, &pr, error);
+                ok = handle_line(s, opt, w, at, record, len,
+                                 fields == 2 && strcmp(form, "packed") == 0, result, &pr,
+                                 error);
                 at = nl + 1 + (record ? len : 0);
             }
             g_string_erase(w->buf, 0, at - w->buf->str);

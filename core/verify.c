@@ -335,9 +335,6 @@ static void add_layer_unions(GPtrArray *cands)
     }
 }
 
-/* The candidate fixes of a grid point's runs with a verdict of at least `worst`
- * (collapsed, or warning too), most likely first.  data_cause receives a cause no
- * configuration change can help, if one was found. */
 /* The setting and the number a fix of one edit gives it ("optimizer.lr=0.1"). */
 static gboolean edit_number(GStrv edits, char **key, double *value)
 {
@@ -355,6 +352,9 @@ static gboolean edit_number(GStrv edits, char **key, double *value)
     return TRUE;
 }
 
+/* The candidate fixes of a grid point's runs with a verdict of at least `worst`
+ * (collapsed, or warning too), most likely first.  data_cause receives a cause no
+ * configuration change can help, if one was found. */
 static GPtrArray *cell_candidates(GPtrArray *recs, verdict_kind worst, char **data_cause)
 {
     GPtrArray *out = g_ptr_array_new_with_free_func((GDestroyNotify)candidate_free);
@@ -445,24 +445,29 @@ static char *fingerprint_of(const char *cfg_text)
     return g_compute_checksum_for_string(G_CHECKSUM_SHA256, body, -1);
 }
 
-/* The first run of a grid point with the edits applied after its own overrides (grid
- * values included: a fix may move a grid axis), resolved with that run's seed and name as
- * sweep.c resolves runs.  NULL with an error when an edit is not valid. */
+/* What the detector named declares it finds (FL_DETECTS_*), or 0 for one no longer
+ * installed. */
+static unsigned detector_flags_of(registry *reg, const char *name)
+{
+    const fl_plugin *p = name ? registry_find(reg, FL_KIND_DETECTOR, name, NULL) : NULL;
+    return p ? p->ops.detector->flags : 0;
+}
+
 /* Whether each finding's detector names causes or symptoms, as the detector declares it:
  * run.result keeps findings without it, and a finding without flags counts as a cause
  * (diagnosis_is_cause), so a symptom still warning in a collapsed run was ranked as a
- * cause and a symptom's fix was never credited to the cause that proposed it too.  A
- * detector no longer installed keeps none. */
+ * cause and a symptom's fix was never credited to the cause that proposed it too. */
 static void detector_flags(registry *reg, run_result *rec)
 {
     for (guint i = 0; rec && rec->findings && i < rec->findings->len; i++) {
         finding_rec *f = rec->findings->pdata[i];
-        const fl_plugin *p = f->detector ? registry_find(reg, FL_KIND_DETECTOR, f->detector, NULL)
-                                         : NULL;
-        f->flags = p ? p->ops.detector->flags : 0;
+        f->flags = detector_flags_of(reg, f->detector);
     }
 }
 
+/* The first run of a grid point with the edits applied after its own overrides (grid
+ * values included: a fix may move a grid axis), resolved with that run's seed and name as
+ * sweep.c resolves runs.  NULL with an error when an edit is not valid. */
 static experiment *fixed_experiment(plan *s, int cell, GStrv edits, registry *reg,
                                     GError **error)
 {
@@ -655,8 +660,7 @@ static gboolean cell_number(verifier *v, int cell, const char *key, double *valu
  * and 0.1, constant_output then 1, which verified), answers no_update's diagnosis. */
 static char *credited_cause(verifier *v, int cell, const char *cause, GStrv edits)
 {
-    const fl_plugin *p = registry_find(v->opt->reg, FL_KIND_DETECTOR, cause, NULL);
-    unsigned flags = p ? p->ops.detector->flags : 0;
+    unsigned flags = detector_flags_of(v->opt->reg, cause);
     g_autofree char *key = NULL;
     double to = 0, now = 0;
     GPtrArray *cands = g_hash_table_lookup(v->cell_cands, GINT_TO_POINTER(cell));
