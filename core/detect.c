@@ -335,6 +335,52 @@ gboolean detect_describe(detect_set *d, GError **error)
     return TRUE;
 }
 
+/* Set a measure of f, replacing one of the same name. */
+static void finding_set_measure(finding_rec *f, const char *name, double value)
+{
+    if (!f->measures)
+        f->measures = measures_new();
+    for (guint k = 0; k < f->measures->len; k++) {
+        finding_measure *m = &g_array_index(f->measures, finding_measure, k);
+        if (strcmp(m->name, name) == 0) {
+            m->value = value;
+            return;
+        }
+    }
+    finding_measure x = {.name = g_strdup(name), .value = value};
+    g_array_append_val(f->measures, x);
+}
+
+static gboolean overrule(finding_rec *f, const char *why, const detect_learned *l)
+{
+    if (!f || f->level != FL_LEVEL_COLLAPSED)
+        return FALSE;
+    f->level = FL_LEVEL_WARNING;
+    char *evidence = g_strconcat(f->evidence, *f->evidence ? "; " : "", why, NULL);
+    g_free(f->evidence);
+    f->evidence = evidence;
+    finding_set_measure(f, "learned_epoch", l->epoch);
+    finding_set_measure(f, "learned_fit", l->fit);
+    finding_set_measure(f, "learned_spread", l->spread);
+    return TRUE;
+}
+
+guint detect_overrule_collapses(detect_set *d, const detect_learned *l)
+{
+    g_autofree char *why = g_strdup_printf(
+        "but the run went on to learn: at epoch %d, its end, the loss was %.3g x the mean "
+        "predictor's and every output spread over the probe inputs at least %.3g x its "
+        "targets'",
+        l->epoch, l->fit, l->spread);
+    guint n = 0;
+    for (guint i = 0; i < d->slots->len; i++) {
+        slot *s = &g_array_index(d->slots, slot, i);
+        n += overrule(s->finding, why, l);
+        n += overrule(s->preflight, why, l);
+    }
+    return n;
+}
+
 GPtrArray *detect_findings(detect_set *d)
 {
     g_ptr_array_set_size(d->current, 0);

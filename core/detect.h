@@ -60,4 +60,18 @@ gboolean detect_describe(detect_set *d, GError **error);
  * level, epochs, flags and priority, and empty texts until detect_describe. */
 GPtrArray *detect_findings(detect_set *d);
 
+/* How a run that trained to its planned end fits its targets there (train.c decides
+ * when that contradicts a collapse). */
+typedef struct detect_learned {
+    int epoch;     /* the run's last */
+    double fit;    /* data loss / the mean predictor's */
+    double spread; /* the least, over the outputs, of out_std / target_std */
+} detect_learned;
+
+/* A collapse is concluded from a stall; a run that went on and learned contradicts it.
+ * Each collapsed finding becomes a warning (it held while the run stalled), its evidence
+ * says how the run ended and its measures gain learned_epoch, learned_fit and
+ * learned_spread.  Returns how many were overruled. */
+guint detect_overrule_collapses(detect_set *d, const detect_learned *l);
+
 #endif

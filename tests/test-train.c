@@ -400,6 +400,79 @@ static void test_branching_heads(void)
 }
 
 /* No optimizer step: the weights, and so the predictions, never move. */
+/* Three sigmoid layers of 8 on circles under SGD at 0.5 sit at ln 2 for a few hundred
+ * epochs and then learn; at 0.01 they never leave it.  The detectors call both collapsed
+ * within the first epochs.  Trained to the end (stop_on never), the first run's end
+ * overrules them, the second's does not; stopped at its collapse, the first is collapsed. */
+#define STALL_CFG(LR, STOP)                                                                \
+    "name = \"stall\";\n"                                                                  \
+    "seed = 1;\n"                                                                          \
+    "dataset = { plugin = \"circles\"; samples = 400; validation = 0.2; };\n"              \
+    "model = (\n"                                                                          \
+    "  { name = \"h1\"; units = 8; activation = \"sigmoid\"; },\n"                         \
+    "  { name = \"h2\"; units = 8; activation = \"sigmoid\"; },\n"                         \
+    "  { name = \"h3\"; units = 8; activation = \"sigmoid\"; },\n"                         \
+    "  { name = \"out\"; units = 1; activation = \"sigmoid\"; }\n"                         \
+    ");\n"                                                                                 \
+    "loss = \"bce\";\n"                                                                    \
+    "optimizer = { plugin = \"sgd\"; lr = " LR "; };\n"                                    \
+    "train = { epochs = 1000; batch = 32; stop_on = \"" STOP "\"; };\n"                    \
+    "detectors = ( \"all\" );\n"
+
+static const finding_rec *finding_of(const run_result *r, const char *detector)
+{
+    for (guint i = 0; i < r->findings->len; i++) {
+        const finding_rec *f = r->findings->pdata[i];
+        if (strcmp(f->detector, detector) == 0)
+            return f;
+    }
+    return NULL;
+}
+
+static double measure_of(const finding_rec *f, const char *name)
+{
+    for (guint i = 0; f->measures && i < f->measures->len; i++)
+        if (strcmp(g_array_index(f->measures, finding_measure, i).name, name) == 0)
+            return g_array_index(f->measures, finding_measure, i).value;
+    return NAN;
+}
+
+static void test_learned_after_stall(void)
+{
+    run_result learned = train_text(STALL_CFG("0.5", "never"), 0);
+    g_assert_cmpint(learned.epochs_run, ==, 1000);
+    g_assert_cmpfloat(learned.final_data_loss, <=, 0.5 * learned.baseline_loss);
+    g_assert_cmpint(learned.verdict, ==, VERDICT_WARNING);
+    const finding_rec *f = finding_of(&learned, "vanishing_gradient");
+    g_assert_nonnull(f);
+    g_assert_cmpint(f->level, ==, FL_LEVEL_WARNING);
+    g_assert_cmpint(f->epoch, <, 50); /* what held while it stalled is kept */
+    g_assert_nonnull(strstr(f->evidence, "went on to learn"));
+    g_assert_cmpfloat(measure_of(f, "learned_epoch"), ==, 1000);
+    g_assert_cmpfloat_with_epsilon(measure_of(f, "learned_fit"),
+                                   learned.final_data_loss / learned.baseline_loss, 1e-9);
+    g_assert_cmpfloat(measure_of(f, "learned_spread"), >=, 0.1);
+    for (guint i = 0; i < learned.findings->len; i++)
+        g_assert_cmpint(((const finding_rec *)learned.findings->pdata[i])->level, ==,
+                        FL_LEVEL_WARNING);
+    run_result_clear(&learned);
+
+    run_result stuck = train_text(STALL_CFG("0.01", "never"), 0);
+    g_assert_cmpint(stuck.epochs_run, ==, 1000);
+    g_assert_cmpint(stuck.verdict, ==, VERDICT_COLLAPSED);
+    f = finding_of(&stuck, "vanishing_gradient");
+    g_assert_nonnull(f);
+    g_assert_cmpint(f->level, ==, FL_LEVEL_COLLAPSED);
+    g_assert_true(isnan(measure_of(f, "learned_fit")));
+    run_result_clear(&stuck);
+
+    run_result stopped = train_text(STALL_CFG("0.5", "collapsed"), 0);
+    g_assert_true(stopped.stopped_early);
+    g_assert_cmpint(stopped.epochs_run, <, 50);
+    g_assert_cmpint(stopped.verdict, ==, VERDICT_COLLAPSED);
+    run_result_clear(&stopped);
+}
+
 static void test_none_optimizer_freezes(void)
 {
     g_autofree char *cfg = g_strdup(regression_cfg);
@@ -981,6 +1054,7 @@ int main(int argc, char **argv)
     g_test_add_func("/train/packed/too-big-for-memory", test_pack_too_big);
     g_test_add_func("/train/branching-heads", test_branching_heads);
     g_test_add_func("/train/none-optimizer-freezes", test_none_optimizer_freezes);
+    g_test_add_func("/train/learned-after-stall", test_learned_after_stall);
     g_test_add_func("/train/dead-and-saturated-probes", test_dead_and_saturated_probes);
     g_test_add_func("/train/accuracy-rule", test_accuracy_rule);
     g_test_add_func("/train/accuracy-columns", test_accuracy_columns);

@@ -696,7 +696,9 @@ typedef struct fl_measure {
 } fl_measure;
 
 /* A detector's finding; the core copies everything.  A warning holds for the epoch it is
- * reported in (report it again while it still holds); a collapsed finding is final. */
+ * reported in (report it again while it still holds); a collapsed finding is final for the
+ * detector (it is not asked again in the run).  The core alone may overrule it: a run that
+ * trains on to its planned end and has learned there keeps it as a warning. */
 typedef struct fl_finding {
     uint32_t size;
     fl_level level;
