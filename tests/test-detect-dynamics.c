@@ -17,6 +17,7 @@ static const pfx_detector detectors[] = {
     {"exploding_gradient", FL_DETECTS_CAUSE, PRIORITY_EXPLODING_GRADIENT, 2},
     {"vanishing_gradient", FL_DETECTS_CAUSE, PRIORITY_VANISHING_GRADIENT, 2},
     {"oscillation", FL_DETECTS_CAUSE, PRIORITY_OSCILLATION, 2},
+    {"batchnorm_lag", FL_DETECTS_CAUSE, PRIORITY_BATCHNORM_LAG, 2},
 };
 
 /* ---------------------------------------------------------------- no_update */
@@ -672,8 +673,14 @@ static void test_oscillation_quiet(void)
     for (int k = 0; k < 20; k++)
         pfx_push_loss(q, 0.008 * (k % 2 ? 1.15 : 0.87));
     g_assert_cmpint(pfx_level(q, "oscillation", NULL), ==, 0);
+    /* Without min_jump0, the loss at most a tenth of the mean's (fitted) still keeps it
+     * quiet; without both, the jumps count. */
     const char *noise[] = {"min_jump0=0", NULL};
-    g_assert_cmpint(pfx_level(q, "oscillation", noise), ==, FL_LEVEL_WARNING);
+    g_assert_cmpint(pfx_level(q, "oscillation", noise), ==, 0);
+    const char *unfitted[] = {"min_jump0=0", "fitted=0.009", NULL};
+    g_assert_cmpint(pfx_level(q, "oscillation", unfitted), ==, FL_LEVEL_WARNING);
+    const char *fitted[] = {"min_jump0=0", "fitted=0.0093", NULL};
+    g_assert_cmpint(pfx_level(q, "oscillation", fitted), ==, 0);
 }
 
 /* A three-class cce stream (baseline ln 3): epochs 1-10 learning with the last layer's
@@ -768,9 +775,64 @@ static void test_oscillation_frozen_quiet(void)
     g_assert_cmpint(pfx_level(g, "oscillation", fit1), ==, 0);
 }
 
+/* ---------------------------------------------------------------- batchnorm_lag */
+
+/* A regression whose hidden layer l0 keeps batch statistics: epoch 0 as the fixture has
+ * it, then n epochs of training loss `loss` (the mean predictor's is 1) with the output
+ * spread over the probe rows `spread` x its targets' (std 1). */
+static pfx *batchnorm_stream(gboolean flagged, int n, double loss, double spread)
+{
+    pfx *f = pfx_new_hidden(2, 8);
+    if (flagged)
+        pfx_layer(f, 0)->layer_flags |= FL_LAYER_BATCH_STATS;
+    pfx_push(f);
+    for (int i = 0; i < n; i++)
+        pfx_push_loss(f, loss).out_std[0] = spread;
+    return f;
+}
+
+static void test_batchnorm_lag(void)
+{
+    /* Fits in training (0.3 of the mean's), flat in inference (0.05 of the targets'). */
+    g_autoptr(pfx) f = batchnorm_stream(TRUE, 6, 0.3, 0.05);
+    detect_set *ds;
+    const finding_rec *r = pfx_run_find(f, "batchnorm_lag", NULL, &ds);
+    pfx_check(r, FL_LEVEL_WARNING, 1);
+    pfx_assert_has(r->evidence, "0.3 x the mean predictor's");
+    pfx_assert_has(r->evidence, "at most 0.05 x its targets'");
+    pfx_assert_has(r->evidence, "for 6 epochs (since epoch 1, after 24 steps); l0 normalize");
+    const char *const momentum[] = {"model.l0.momentum=0.9", NULL};
+    g_assert_true(pfx_has_fix(r, momentum));
+    const char *const batch[] = {"train.batch=8", NULL};
+    g_assert_true(pfx_has_fix(r, batch));
+    detect_free(ds);
+
+    /* Either side of each bound, and of the patience; nothing without batch statistics. */
+    g_assert_cmpint(pfx_level(f, "batchnorm_lag", (const char *const[]){"fit=0.29", NULL}),
+                    ==, 0);
+    g_assert_cmpint(pfx_level(f, "batchnorm_lag", (const char *const[]){"flat=0.05", NULL}),
+                    ==, 0);
+    g_assert_cmpint(pfx_level(f, "batchnorm_lag", (const char *const[]){"patience=7", NULL}),
+                    ==, 0);
+    g_autoptr(pfx) plain = batchnorm_stream(FALSE, 6, 0.3, 0.05);
+    pfx_assert_silent(plain, "batchnorm_lag", NULL);
+    g_autoptr(pfx) spread = batchnorm_stream(TRUE, 6, 0.3, 0.5);
+    pfx_assert_silent(spread, "batchnorm_lag", NULL);
+    g_autoptr(pfx) unfit = batchnorm_stream(TRUE, 6, 0.8, 0.05);
+    pfx_assert_silent(unfit, "batchnorm_lag", NULL);
+
+    /* Still so at the run's end: a collapse, even under the patience. */
+    g_autoptr(pfx) end = batchnorm_stream(TRUE, 3, 0.3, 0.05);
+    pfx_probes(end)->max_epochs = 3;
+    r = pfx_run_find(end, "batchnorm_lag", NULL, &ds);
+    pfx_check(r, FL_LEVEL_COLLAPSED, 1);
+    detect_free(ds);
+}
+
 void test_detect_dynamics_add(void)
 {
     pfx_add_detector_tests("/detect/dynamics", detectors, G_N_ELEMENTS(detectors));
+    g_test_add_func("/detect/dynamics/batchnorm_lag", test_batchnorm_lag);
     g_test_add_func("/detect/dynamics/no_update/preflight", test_no_update_preflight);
     g_test_add_func("/detect/dynamics/no_update/schedule", test_no_update_schedule);
     g_test_add_func("/detect/dynamics/no_update/observed", test_no_update_observed);

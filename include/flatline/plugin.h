@@ -63,7 +63,7 @@ extern "C" {
 #endif
 
 #define FL_ABI_MAJOR 2
-#define FL_ABI_MINOR 5
+#define FL_ABI_MINOR 6
 
 #if defined(__GNUC__)
 #define FL_EXPORT __attribute__((visibility("default")))
@@ -390,6 +390,11 @@ enum {
      * gives each run's values as it would alone, to rounding.  Only with
      * FL_LAYER_REUSABLE.  A flag bit: a layer built without it always trains one run. */
     FL_LAYER_PACKS = 1u << 2,
+    /* Since ABI 2.6: normalizes by the batch's statistics in training and by moving
+     * averages of them in inference (batch normalization), the averages weighted by the
+     * layer's float option `momentum` (the old value's weight, as Keras has it).  A flag
+     * bit: detectors read it from fl_layer_desc.layer_flags. */
+    FL_LAYER_BATCH_STATS = 1u << 3,
 };
 
 typedef struct fl_layer_ops {

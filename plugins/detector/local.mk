@@ -92,3 +92,8 @@ plugin_LTLIBRARIES += plugins/detector/detector-class_imbalance.la
 plugins_detector_detector_class_imbalance_la_SOURCES = plugins/detector/class_imbalance.c $(FL_DETECTOR_SHARED)
 plugins_detector_detector_class_imbalance_la_LDFLAGS = $(PLUGIN_LDFLAGS)
 plugins_detector_detector_class_imbalance_la_LIBADD = $(GLIB_LIBS) -lm
+
+plugin_LTLIBRARIES += plugins/detector/detector-batchnorm_lag.la
+plugins_detector_detector_batchnorm_lag_la_SOURCES = plugins/detector/batchnorm_lag.c $(FL_DETECTOR_SHARED)
+plugins_detector_detector_batchnorm_lag_la_LDFLAGS = $(PLUGIN_LDFLAGS)
+plugins_detector_detector_batchnorm_lag_la_LIBADD = $(GLIB_LIBS) -lm

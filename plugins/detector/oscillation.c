@@ -22,6 +22,7 @@ typedef struct oscillation_opts {
     double freeze_share;
     double freeze_drop;
     double freeze_fit;
+    double fitted;
 } oscillation_opts;
 
 /* window 10, rel_jump 0.1, min_changes 4, min_delta 0.01, stay 0.9: our own.
@@ -58,6 +59,10 @@ static const fl_param oscillation_params[] = {
     {"freeze_fit", FL_PARAM_FLOAT, "0.5", "(0, inf)", NULL,
      "frozen: the data loss at least this fraction of the loss of predicting the class prior",
      offsetof(oscillation_opts, freeze_fit)},
+    {"fitted", FL_PARAM_FLOAT, "0.1", "[0, inf)", NULL,
+     "no jumps are judged in a window whose loss stays at most this fraction of the loss of "
+     "predicting the mean: the network fits, whatever its batches do",
+     offsetof(oscillation_opts, fitted)},
     FL_PARAM_END};
 
 typedef struct oscillation_window {
@@ -81,6 +86,17 @@ static bool oscillation_window_test(const oscillation_opts *op, const fl_probes 
     if (l_end < l_start * (1 - op->min_delta))
         return false;
     double l0 = model_loss(p, 0);
+    /* A network at a tenth of the mean's loss or less fits (the bound dead_relu and
+     * saturation keep quiet under): its loss near 0 moves by large fractions of itself from
+     * batch to batch.  Three sigmoid layers with batch normalization on circles went
+     * 0.018 -> 0.061 -> 0.025 at about 0.05 of the mean's and were called oscillating. */
+    if (isfinite(p->baseline_loss) && p->baseline_loss > 0) {
+        double highest = 0;
+        for (size_t k = start; k <= end; k++)
+            highest = fmax(highest, model_loss(p, k));
+        if (highest <= op->fitted * p->baseline_loss)
+            return false;
+    }
     int last_sign = 0;
     for (size_t k = start + 1; k <= end; k++) {
         double prev = model_loss(p, k - 1), d = model_loss(p, k) - prev;

@@ -5,6 +5,10 @@
  *  - what the data or the configuration makes impossible comes first: constant targets
  *    leave nothing to learn; an output activation that cannot reach the targets, a missing
  *    optimizer step or a non-differentiable loss stop learning whatever else happens;
+ *  - a network that fits in training but answers alike in inference because its batch
+ *    normalization's moving averages lag: every probe of the inference network (dead or
+ *    saturated units, a flat output) follows from it; two sigmoid layers with batch
+ *    normalization on circles had their sigmoids read as saturated in one seed of five;
  *  - then initializations that break symmetry badly (all-zero or constant weights);
  *  - then inputs or targets far from unit scale, upstream of the dynamics they set off
  *    (units saturated from the first step, output weights that must grow to the targets'
@@ -24,6 +28,7 @@ enum {
     PRIORITY_CONSTANT_TARGET = 10,
     PRIORITY_OUTPUT_ACTIVATION = 15,
     PRIORITY_NO_UPDATE = 20,
+    PRIORITY_BATCHNORM_LAG = 22,
     PRIORITY_BAD_INIT = 25,
     PRIORITY_UNSCALED_INPUT = 28,
     PRIORITY_DIVERGENCE = 30,

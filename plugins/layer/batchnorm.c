@@ -401,6 +401,7 @@ static void batchnorm_destroy(void *state)
 }
 
 FL_LAYER_PLUGIN("batchnorm", "batch normalization of each feature (Keras BatchNormalization)",
-                batchnorm_params, batchnorm_opts, .flags = FL_LAYER_REUSABLE,
+                batchnorm_params, batchnorm_opts,
+                .flags = FL_LAYER_REUSABLE | FL_LAYER_BATCH_STATS,
                 .create = batchnorm_create, .bind = batchnorm_bind, .forward = batchnorm_forward,
                 .backward = batchnorm_backward, .destroy = batchnorm_destroy);
