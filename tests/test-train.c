@@ -539,6 +539,34 @@ static void test_no_oscillation_at_fit(void)
     }
 }
 
+/* Ten blob classes on a softmax under mse and SGD at 0.01 sit at the mean's loss: the
+ * fix underfit proposes for the labels is the softmax's own loss, cce (which learns there),
+ * not sigmoid units under bce. */
+static void test_underfit_softmax_labels(void)
+{
+    run_result r = train_text(
+        "name = \"softmax-mse\";\nseed = 1;\n"
+        "dataset = { plugin = \"blobs\"; classes = 10; features = 8; samples = 1000; "
+        "validation = 0.2; normalize = \"standard\"; };\n"
+        "model = ( { name = \"h1\"; units = 32; activation = \"sigmoid\"; },\n"
+        "          { name = \"out\"; units = 10; activation = \"softmax\"; } );\n"
+        "loss = \"mse\";\noptimizer = { plugin = \"sgd\"; lr = 0.01; };\n"
+        "train = { epochs = 50; batch = 32; };\ndetectors = ( \"all\" );\n",
+        0);
+    const finding_rec *f = finding_of(&r, "underfit");
+    g_assert_nonnull(f);
+    g_assert_cmpfloat(r.final_data_loss, >=, 0.95 * r.baseline_loss);
+    const finding_fix *first = f->fixes->pdata[0];
+    g_assert_cmpstr(first->edits[0], ==, "loss=cce");
+    g_assert_null(first->edits[1]);
+    for (guint i = 0; i < f->fixes->len; i++) {
+        const finding_fix *x = f->fixes->pdata[i];
+        for (guint e = 0; x->edits[e]; e++)
+            g_assert_cmpstr(x->edits[e], !=, "loss=bce");
+    }
+    run_result_clear(&r);
+}
+
 static void test_none_optimizer_freezes(void)
 {
     g_autofree char *cfg = g_strdup(regression_cfg);
@@ -1123,6 +1151,7 @@ int main(int argc, char **argv)
     g_test_add_func("/train/learned-after-stall", test_learned_after_stall);
     g_test_add_func("/train/batchnorm-lag", test_batchnorm_lag);
     g_test_add_func("/train/no-oscillation-at-fit", test_no_oscillation_at_fit);
+    g_test_add_func("/train/underfit-softmax-labels", test_underfit_softmax_labels);
     g_test_add_func("/train/dead-and-saturated-probes", test_dead_and_saturated_probes);
     g_test_add_func("/train/accuracy-rule", test_accuracy_rule);
     g_test_add_func("/train/accuracy-columns", test_accuracy_columns);
