@@ -17,7 +17,7 @@ static const pfx_detector detectors[] = {
     {"exploding_gradient", FL_DETECTS_CAUSE, PRIORITY_EXPLODING_GRADIENT, 2},
     {"vanishing_gradient", FL_DETECTS_CAUSE, PRIORITY_VANISHING_GRADIENT, 2},
     {"oscillation", FL_DETECTS_CAUSE, PRIORITY_OSCILLATION, 2},
-    {"batchnorm_lag", FL_DETECTS_CAUSE, PRIORITY_BATCHNORM_LAG, 2},
+    {"batchnorm", FL_DETECTS_CAUSE, PRIORITY_BATCHNORM, 2},
 };
 
 /* ---------------------------------------------------------------- no_update */
@@ -775,7 +775,7 @@ static void test_oscillation_frozen_quiet(void)
     g_assert_cmpint(pfx_level(g, "oscillation", fit1), ==, 0);
 }
 
-/* ---------------------------------------------------------------- batchnorm_lag */
+/* ---------------------------------------------------------------- batchnorm */
 
 /* A regression whose hidden layer l0 keeps batch statistics: epoch 0 as the fixture has
  * it, then n epochs of training loss `loss` (the mean predictor's is 1) with the output
@@ -791,12 +791,12 @@ static pfx *batchnorm_stream(gboolean flagged, int n, double loss, double spread
     return f;
 }
 
-static void test_batchnorm_lag(void)
+static void test_batchnorm(void)
 {
     /* Fits in training (0.3 of the mean's), flat in inference (0.05 of the targets'). */
     g_autoptr(pfx) f = batchnorm_stream(TRUE, 6, 0.3, 0.05);
     detect_set *ds;
-    const finding_rec *r = pfx_run_find(f, "batchnorm_lag", NULL, &ds);
+    const finding_rec *r = pfx_run_find(f, "batchnorm", NULL, &ds);
     pfx_check(r, FL_LEVEL_WARNING, 1);
     pfx_assert_has(r->evidence, "0.3 x the mean predictor's");
     pfx_assert_has(r->evidence, "at most 0.05 x its targets'");
@@ -808,31 +808,61 @@ static void test_batchnorm_lag(void)
     detect_free(ds);
 
     /* Either side of each bound, and of the patience; nothing without batch statistics. */
-    g_assert_cmpint(pfx_level(f, "batchnorm_lag", (const char *const[]){"fit=0.29", NULL}),
+    g_assert_cmpint(pfx_level(f, "batchnorm", (const char *const[]){"fit=0.29", NULL}),
                     ==, 0);
-    g_assert_cmpint(pfx_level(f, "batchnorm_lag", (const char *const[]){"flat=0.05", NULL}),
+    g_assert_cmpint(pfx_level(f, "batchnorm", (const char *const[]){"flat=0.05", NULL}),
                     ==, 0);
-    g_assert_cmpint(pfx_level(f, "batchnorm_lag", (const char *const[]){"patience=7", NULL}),
+    g_assert_cmpint(pfx_level(f, "batchnorm", (const char *const[]){"patience=7", NULL}),
                     ==, 0);
     g_autoptr(pfx) plain = batchnorm_stream(FALSE, 6, 0.3, 0.05);
-    pfx_assert_silent(plain, "batchnorm_lag", NULL);
+    pfx_assert_silent(plain, "batchnorm", NULL);
     g_autoptr(pfx) spread = batchnorm_stream(TRUE, 6, 0.3, 0.5);
-    pfx_assert_silent(spread, "batchnorm_lag", NULL);
+    pfx_assert_silent(spread, "batchnorm", NULL);
     g_autoptr(pfx) unfit = batchnorm_stream(TRUE, 6, 0.8, 0.05);
-    pfx_assert_silent(unfit, "batchnorm_lag", NULL);
+    pfx_assert_silent(unfit, "batchnorm", NULL);
 
     /* Still so at the run's end: a collapse, even under the patience. */
     g_autoptr(pfx) end = batchnorm_stream(TRUE, 3, 0.3, 0.05);
     pfx_probes(end)->max_epochs = 3;
-    r = pfx_run_find(end, "batchnorm_lag", NULL, &ds);
+    r = pfx_run_find(end, "batchnorm", NULL, &ds);
     pfx_check(r, FL_LEVEL_COLLAPSED, 1);
     detect_free(ds);
+}
+
+/* Batches of one row into a layer that normalizes flat features over the rows: a
+ * collapse before training, whose fix is a batch of several rows; not at batch 2, not for
+ * a layer normalizing over positions too (a convolution's output), not without the flag. */
+static void test_batchnorm_one_row(void)
+{
+    g_autoptr(pfx) f = pfx_new_hidden(2, 8);
+    pfx_layer(f, 0)->layer_flags |= FL_LAYER_BATCH_STATS;
+    fl_probes *p = pfx_probes(f);
+    p->batch = 1;
+    pfx_push(f);
+    detect_set *ds;
+    const finding_rec *r = pfx_run_find(f, "batchnorm", NULL, &ds);
+    pfx_check(r, FL_LEVEL_COLLAPSED, 0);
+    pfx_assert_has(r->evidence, "train.batch is 1 and l0 normalizes each feature");
+    pfx_assert_has(r->cause, "l0 passes only its offset");
+    g_assert_true(pfx_has_fix(r, (const char *const[]){pfx_fmt("train.batch=%zu",
+                                                               MIN((size_t)32, p->n_train)),
+                                                       NULL}));
+    detect_free(ds);
+    p->batch = 2;
+    pfx_assert_silent(f, "batchnorm", NULL);
+    p->batch = 1;
+    pfx_layer(f, 0)->in_shape = (fl_shape){.rank = 3, .dims = {4, 4, 2}};
+    pfx_assert_silent(f, "batchnorm", NULL);
+    pfx_layer(f, 0)->in_shape = (fl_shape){.rank = 1, .dims = {2}};
+    pfx_layer(f, 0)->layer_flags &= ~(unsigned)FL_LAYER_BATCH_STATS;
+    pfx_assert_silent(f, "batchnorm", NULL);
 }
 
 void test_detect_dynamics_add(void)
 {
     pfx_add_detector_tests("/detect/dynamics", detectors, G_N_ELEMENTS(detectors));
-    g_test_add_func("/detect/dynamics/batchnorm_lag", test_batchnorm_lag);
+    g_test_add_func("/detect/dynamics/batchnorm", test_batchnorm);
+    g_test_add_func("/detect/dynamics/batchnorm/one-row", test_batchnorm_one_row);
     g_test_add_func("/detect/dynamics/no_update/preflight", test_no_update_preflight);
     g_test_add_func("/detect/dynamics/no_update/schedule", test_no_update_schedule);
     g_test_add_func("/detect/dynamics/no_update/observed", test_no_update_observed);

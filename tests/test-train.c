@@ -476,7 +476,7 @@ static void test_learned_after_stall(void)
 /* Two sigmoid layers, each followed by batch normalization (Keras' momentum 0.99), on
  * circles: in training the network fits within 20 epochs, in inference (the probes, the
  * validation rows) it answers every input alike until the moving averages catch up.
- * batchnorm_lag names that, with the momentum as its fix; at momentum 0.9 the same
+ * batchnorm names that, with the momentum as its fix; at momentum 0.9 the same
  * training is healthy in every seed, with no oscillation read into the batch noise of a
  * loss near 0. */
 #define BATCHNORM_CFG(MOMENTUM)                                                            \
@@ -495,13 +495,13 @@ static void test_learned_after_stall(void)
     "train = { epochs = 100; batch = 32; };\n"                                             \
     "detectors = ( \"all\" );\n"
 
-static void test_batchnorm_lag(void)
+static void test_batchnorm(void)
 {
     for (gint64 seed = 0; seed < 5; seed++) {
         run_result lag = train_text(BATCHNORM_CFG("0.99"), seed);
         g_assert_cmpint(lag.verdict, ==, VERDICT_COLLAPSED);
-        g_assert_true(g_str_has_prefix(lag.causes, "batchnorm_lag"));
-        const finding_rec *f = finding_of(&lag, "batchnorm_lag");
+        g_assert_true(g_str_has_prefix(lag.causes, "batchnorm"));
+        const finding_rec *f = finding_of(&lag, "batchnorm");
         g_assert_cmpfloat(measure_of(f, "train_fit"), <=, 0.5);
         g_assert_cmpfloat(measure_of(f, "inference_spread"), <, 0.1);
         const finding_fix *fix = f->fixes->pdata[0];
@@ -1149,7 +1149,7 @@ int main(int argc, char **argv)
     g_test_add_func("/train/branching-heads", test_branching_heads);
     g_test_add_func("/train/none-optimizer-freezes", test_none_optimizer_freezes);
     g_test_add_func("/train/learned-after-stall", test_learned_after_stall);
-    g_test_add_func("/train/batchnorm-lag", test_batchnorm_lag);
+    g_test_add_func("/train/batchnorm-moving-averages", test_batchnorm);
     g_test_add_func("/train/no-oscillation-at-fit", test_no_oscillation_at_fit);
     g_test_add_func("/train/underfit-softmax-labels", test_underfit_softmax_labels);
     g_test_add_func("/train/dead-and-saturated-probes", test_dead_and_saturated_probes);

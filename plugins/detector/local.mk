@@ -93,7 +93,7 @@ plugins_detector_detector_class_imbalance_la_SOURCES = plugins/detector/class_im
 plugins_detector_detector_class_imbalance_la_LDFLAGS = $(PLUGIN_LDFLAGS)
 plugins_detector_detector_class_imbalance_la_LIBADD = $(GLIB_LIBS) -lm
 
-plugin_LTLIBRARIES += plugins/detector/detector-batchnorm_lag.la
-plugins_detector_detector_batchnorm_lag_la_SOURCES = plugins/detector/batchnorm_lag.c $(FL_DETECTOR_SHARED)
-plugins_detector_detector_batchnorm_lag_la_LDFLAGS = $(PLUGIN_LDFLAGS)
-plugins_detector_detector_batchnorm_lag_la_LIBADD = $(GLIB_LIBS) -lm
+plugin_LTLIBRARIES += plugins/detector/detector-batchnorm.la
+plugins_detector_detector_batchnorm_la_SOURCES = plugins/detector/batchnorm.c $(FL_DETECTOR_SHARED)
+plugins_detector_detector_batchnorm_la_LDFLAGS = $(PLUGIN_LDFLAGS)
+plugins_detector_detector_batchnorm_la_LIBADD = $(GLIB_LIBS) -lm
