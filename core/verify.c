@@ -1330,7 +1330,11 @@ verify_report *verify_sweep(plan *s, const verify_options *opt, GError **error)
             g_hash_table_insert(fp_cell, fp, GINT_TO_POINTER(c + 1));
     }
     r->sweep_runs = s->n_runs;
-    r->budget = (int)floor(opt->budget * (double)s->n_runs + 1e-9);
+    /* Runs per sweep run, but over at least three grid points' runs: a sweep of one grid
+     * point would otherwise try one fix, and the first is not always the one (a deep relu
+     * stack at normal(1) init diverged: the rate fix failed, He init, tried third, healed
+     * 5/5). */
+    r->budget = (int)floor(opt->budget * (double)MAX(s->n_runs, 3 * s->repeats) + 1e-9);
     v.budget_left = r->budget;
     r->healthy = healthy_region(r, unhealthy, runs, s->n_cells);
 

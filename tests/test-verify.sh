@@ -53,7 +53,7 @@ check "the table names the verified fix" "grep -q 'fixer: set optimizer.lr = 0.0
 check "the table names the healthy region" "grep -q '^healthy: optimizer.lr = 0.001$' '$tmp/out'"
 check "verdict.json records the verification" \
   "[ \"\$(jp '$tmp/g/runs/r0000/verdict.json' verified_fix)\" = '[\"optimizer.lr = 0.001\"]' ] && [ \"\$(jp '$tmp/g/runs/r0000/verdict.json' primary_cause)\" = '[\"fixer\"]' ]"
-check "the cost is reported" "grep -q '^verification: 0 runs added (budget 6, the sweep had 6), 0 epochs trained (0% of the sweep.s [1-9][0-9]*), 0.0 s of compute' '$tmp/out'"
+check "the cost is reported" "grep -q '^verification: 0 runs added (budget 9, the sweep had 6), 0 epochs trained (0% of the sweep.s [1-9][0-9]*), 0.0 s of compute' '$tmp/out'"
 
 # flatline fix: the verified fix applied to the grid point, the evidence in the header,
 # and the file trains healthy.
@@ -91,10 +91,16 @@ check "the rerun is a resumable sweep of its own" \
 # The epochs the summary counts are those the reruns' summaries record.
 epochs=$(cat "$tmp"/o/verify/cell0-*/summary.csv | awk -F, '$1 ~ /^r[0-9]/ { e += $7 } END { print e + 0 }')
 check "the cost counts the reruns' epochs" \
-  "grep -q '^verification: 6 runs added (budget 6, the sweep had 3), $epochs epochs trained (' '$tmp/out' && [ $epochs -ge 300 ]"
-# The budget: one trial of 3 runs only.
-fl run "$tmp/one.cfg" -o "$tmp/b" -j 2 --no-plots --set verify=1 > "$tmp/out" 2>&1
-check "verify = 1 stops after one trial" "test \$(wc -l < '$tmp/b/fixes.csv') -eq 2 && grep -q 'no fix verified' '$tmp/out'"
+  "grep -q '^verification: 6 runs added (budget 18, the sweep had 3), $epochs epochs trained (' '$tmp/out' && [ $epochs -ge 300 ]"
+# The budget: verify runs per run over at least three grid points' runs, 0.34 x 9 = 3: one
+# trial of 3 runs only.
+fl run "$tmp/one.cfg" -o "$tmp/b" -j 2 --no-plots --set verify=0.34 > "$tmp/out" 2>&1
+check "verify = 0.34 stops after one trial" "test \$(wc -l < '$tmp/b/fixes.csv') -eq 2 && grep -q 'no fix verified' '$tmp/out' && grep -q '(budget 3, the sweep had 3)' '$tmp/out'"
+# At the default, the same sweep of one grid point has the runs of three: the second fix
+# is tried and verified.
+fl run "$tmp/one.cfg" -o "$tmp/d" -j 2 --no-plots > "$tmp/out" 2>&1
+check "the default budget covers three grid points' runs" \
+  "grep -q '(budget 9, the sweep had 3)' '$tmp/out' && grep 'optimizer.lr = 0.001' '$tmp/d/fixes.csv' | grep -q ',3/3,0/3,yes,rerun: verify/'"
 
 fl fix "$tmp/b" -o "$tmp/b.cfg" > "$tmp/out" 2>&1
 st=$?
@@ -135,7 +141,7 @@ check "fix DIR with --set is a usage error" "[ $st = 2 ] && grep -q 'apply to an
 fl fix "$tmp/missing.cfg" > "$tmp/out" 2>&1
 st=$?
 check "fix on a missing file is a usage error naming it" "[ $st = 2 ] && grep -q 'missing.cfg' '$tmp/out'"
-fl fix "$tmp/one.cfg" --results "$tmp/ob" -o "$tmp/ob.cfg" --set verify=1 -q > "$tmp/out" 2>&1
+fl fix "$tmp/one.cfg" --results "$tmp/ob" -o "$tmp/ob.cfg" --set verify=0.34 -q > "$tmp/out" 2>&1
 st=$?
 check "fix FILE.cfg without a verified fix exits 1 and writes nothing" \
   "[ $st = 1 ] && ! test -e '$tmp/ob.cfg' && grep -q 'no fix verified' '$tmp/out'"
