@@ -576,7 +576,7 @@ static void train_loop(const experiment *e, const data_split *d, model *pm, run_
  * it (measured: three sigmoid layers of 8 on circles under SGD sat at ln 2 for 300 of 2,000
  * epochs, were called collapsed from epoch 1 by vanishing_gradient and constant_output, and
  * ended at 100% accuracy, loss 3e-4). */
-enum { LEARNED_FIT_HALVES = 2, LEARNED_SPREAD_TENTHS = 1 };
+static const double LEARNED_FIT = 0.5, LEARNED_SPREAD = 0.1;
 
 static gboolean slot_learned(const run_slot *s, detect_learned *l)
 {
@@ -592,7 +592,7 @@ static gboolean slot_learned(const run_slot *s, detect_learned *l)
         double ratio = p->target_std[o] > 0 ? now->out_std[o] / p->target_std[o] : NAN;
         l->spread = isnan(ratio) ? NAN : MIN(l->spread, ratio);
     }
-    return l->fit <= 1.0 / LEARNED_FIT_HALVES && l->spread >= 0.1 * LEARNED_SPREAD_TENTHS;
+    return l->fit <= LEARNED_FIT && l->spread >= LEARNED_SPREAD;
 }
 
 /* What a run ends with once it left the pack: its final diagnosis and figures. */

@@ -45,13 +45,14 @@ static const fl_param batchnorm_params[] = {
      offsetof(batchnorm_opts, patience)},
     FL_PARAM_END};
 
-/* Whether the layers normalize by batch statistics: names them into `names` (", "). */
-static size_t batchnorm_layers(const fl_probes *p, GString *names)
+/* How many layers normalize by batch statistics (flat_only: over the rows alone, their
+ * features flat), their names into `names` (", ") when it is not NULL. */
+static size_t batchnorm_layers(const fl_probes *p, bool flat_only, GString *names)
 {
     size_t n = 0;
     for (size_t k = 0; k < p->n_layers; k++) {
         const fl_layer_desc *l = fl_probes_layer(p, k);
-        if (!(l->layer_flags & FL_LAYER_BATCH_STATS))
+        if (!(l->layer_flags & FL_LAYER_BATCH_STATS) || (flat_only && l->in_shape.rank > 1))
             continue;
         if (names)
             g_string_append_printf(names, "%s%s", n ? ", " : "", l->name);
@@ -81,12 +82,7 @@ static int batchnorm_preflight(void *state, const void *opts, const fl_probes *p
     if (p->batch != 1)
         return 0;
     g_autoptr(GString) names = g_string_new(NULL);
-    size_t n = 0;
-    for (size_t k = 0; k < p->n_layers; k++) {
-        const fl_layer_desc *l = fl_probes_layer(p, k);
-        if ((l->layer_flags & FL_LAYER_BATCH_STATS) && l->in_shape.rank <= 1)
-            g_string_append_printf(names, "%s%s", n++ ? ", " : "", l->name);
-    }
+    size_t n = batchnorm_layers(p, true, names);
     if (!n)
         return 0;
     size_t batch = MIN((size_t)32, p->n_train);
@@ -129,22 +125,22 @@ static bool batchnorm_holds(const fl_probes *p, size_t k, size_t unused, const v
 }
 
 static int batchnorm_observe(void *state, const void *opts, const fl_probes *p,
-                                 fl_report_fn report, void *ctx)
+                             fl_report_fn report, void *ctx)
 {
     (void)state;
     const batchnorm_opts *op = opts;
     size_t n = p->n_epochs;
-    if (!batchnorm_layers(p, NULL))
+    if (!batchnorm_layers(p, false, NULL))
         return 0;
     size_t streak = fl_streak(p, 0, op, batchnorm_holds, NULL);
-    bool end = p->max_epochs > 0 && n >= (size_t)p->max_epochs;
+    bool end = run_ended(p);
     if (!streak || (streak < (size_t)op->patience && !end))
         return 0;
     const fl_epoch_probe *now = fl_probes_now(p);
     double fit = fl_fit_ratio(p, now), spread = widest_spread(p, n);
     size_t steps = n * p->steps_per_epoch;
     g_autoptr(GString) names = g_string_new(NULL);
-    batchnorm_layers(p, names);
+    batchnorm_layers(p, false, names);
     g_autoptr(GString) evidence = g_string_new(NULL);
     g_string_append_printf(evidence,
                            "in training the loss is %.3g x the mean predictor's (%.3g at epoch "

@@ -120,8 +120,7 @@ static bool constant_output_at_end(const constant_output_opts *op, const fl_prob
 {
     const fl_epoch_probe *now = fl_probes_now(p);
     double fit = fl_fit_ratio(p, now);
-    if (!(op->end_rel_std > 0) || p->max_epochs <= 0 || p->n_epochs != (size_t)p->max_epochs ||
-        !(fit >= op->end_fit))
+    if (!(op->end_rel_std > 0) || !run_ended(p) || !(fit >= op->end_fit))
         return false;
     size_t judged = 0, flattest = 0;
     int since = INT_MAX;

@@ -98,7 +98,35 @@ static inline void loss_measures(fl_measure_set *m, const fl_probes *p, int wind
     fl_measures_add(m, w.gain, "improvement");
 }
 
+/* The epoch just run is the last one planned: the run is over. */
+static inline bool run_ended(const fl_probes *p)
+{
+    return p->max_epochs > 0 && p->n_epochs == (size_t)p->max_epochs;
+}
+
 /* ---------------------------------------------------------------- data and layers */
+
+/* Every probe row one-hot over the output columns [first, first + count): one 1, the rest
+ * 0, a class a row (multi-label rows whose label counts happen to average one are not
+ * classes a softmax can answer). */
+static inline bool probe_rows_one_hot(const fl_probes *p, size_t first, size_t count)
+{
+    if (!p->probe_y || !p->n_probe)
+        return false;
+    for (size_t r = 0; r < p->n_probe; r++) {
+        size_t ones = 0;
+        for (size_t c = first; c < first + count && c < p->n_outputs; c++) {
+            float y = p->probe_y[r * p->n_outputs + c];
+            if (y == 1.0f)
+                ones++;
+            else if (y != 0.0f)
+                return false;
+        }
+        if (ones != 1)
+            return false;
+    }
+    return true;
+}
 
 /* A target column that (nearly) does not vary: float32 targets hold about 7 digits, so a
  * spread below 1e-6 of their magnitude is rounding.  constant_target names that case. */

@@ -284,8 +284,7 @@ static void no_update_report_crawl(const no_update_opts *op, const fl_probes *p,
 {
     const fl_epoch_probe *now = fl_probes_now(p), *first = fl_probes_epoch(p, 0);
     double tiny = no_update_tiny_observed(op, p);
-    if (p->max_epochs <= 0 || p->n_epochs != (size_t)p->max_epochs ||
-        !(isfinite(p->base_lr) && p->base_lr < tiny) || !(isfinite(now->lr) && now->lr < tiny) ||
+    if (!run_ended(p) || !(isfinite(p->base_lr) && p->base_lr < tiny) || !(isfinite(now->lr) && now->lr < tiny) ||
         !(isfinite(p->baseline_loss) && p->baseline_loss > 0) || !isfinite(now->loss) ||
         now->loss < op->learned * p->baseline_loss)
         return;

@@ -397,27 +397,6 @@ static int output_activation_preflight(void *state, const void *opts_, const fl_
     return 0;
 }
 
-/* Every probe row of head l one-hot: one 1, the rest 0 (multi-label rows whose label
- * counts happen to average one are not classes a softmax can answer). */
-static bool output_activation_rows_one_hot(const fl_probes *p, const fl_layer_desc *l)
-{
-    if (!p->probe_y || !p->n_probe)
-        return false;
-    for (size_t r = 0; r < p->n_probe; r++) {
-        size_t ones = 0;
-        for (size_t c = l->out_offset; c < l->out_offset + l->n_out && c < p->n_outputs; c++) {
-            float y = p->probe_y[r * p->n_outputs + c];
-            if (y == 1.0f)
-                ones++;
-            else if (y != 0.0f)
-                return false;
-        }
-        if (ones != 1)
-            return false;
-    }
-    return true;
-}
-
 /* An epoch whose data loss sits above stuck_fit x the class shares' (fl_holds_fn; ctx:
  * the options). */
 static bool output_activation_stuck(const fl_probes *p, size_t epoch, size_t unused,
@@ -450,7 +429,7 @@ static int output_activation_observe(void *state, const void *opts_, const fl_pr
         const fl_layer_desc *l = &head;
         if (l->activation.kind == FL_ACT_SOFTMAX ||
             output_activation_targets_of(p, l) != TARGETS_ONE_HOT ||
-            !output_activation_rows_one_hot(p, l))
+            !probe_rows_one_hot(p, l->out_offset, l->n_out))
             continue;
         fl_fix_set fixes = {0};
         fl_fixes_add(&fixes, "a softmax over the classes under the loss made for them",

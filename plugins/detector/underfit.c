@@ -186,19 +186,6 @@ static bool underfit_labels_as_values(const fl_probes *p)
     return zero && one;
 }
 
-/* Every probe row one-hot: a single 1 among its outputs (a class a row). */
-static bool underfit_rows_one_hot(const fl_probes *p)
-{
-    for (size_t r = 0; r < p->n_probe; r++) {
-        size_t ones = 0;
-        for (size_t o = 0; o < p->n_outputs; o++)
-            ones += p->probe_y[r * p->n_outputs + o] == 1.0f;
-        if (ones != 1)
-            return false;
-    }
-    return p->n_probe > 0;
-}
-
 /* A layer name the model does not use yet: h1, else hidden, hidden2, ... */
 static bool underfit_free_name(const fl_probes *p, char *buf, size_t size)
 {
@@ -295,7 +282,7 @@ static char *underfit_advice(const fl_probes *p, fl_fix_set *fixes)
          * mse and SGD at 0.01 sat at the mean's loss for 50 epochs; under cce it learned,
          * where sigmoid units under bce would answer each class apart). */
         if (first_out->activation.kind == FL_ACT_SOFTMAX && first_out->units > 1 &&
-            underfit_rows_one_hot(p)) {
+            probe_rows_one_hot(p, 0, p->n_outputs)) {
             fl_fixes_add(fixes, "the loss made for one class a row", "loss=cce");
         } else {
             fl_fixes_add(fixes, "the loss made for 0/1 labels", "loss=bce");
